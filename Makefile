@@ -1,0 +1,45 @@
+# Two entry points for a fresh machine:
+#   make app    set up a venv, build the embedded synthetic season, start the Streamlit app
+#   make test   set up a venv (with test extras) and run the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PORT   ?= 8501
+# torch is pinned to the CPU build that pip finds locally; other versions pull CUDA wheels.
+TORCH  ?= torch==2.13.0
+
+.PHONY: app test setup setup-test lint bench clean-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test
+
+app: setup
+	$(BIN)/coverage init
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -ra
+
+lint: setup-test
+	$(BIN)/ruff check .
+
+bench: setup
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean-data:
+	rm -rf data/synthetic

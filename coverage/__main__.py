@@ -1,0 +1,5 @@
+import sys
+
+from coverage.cli import main
+
+sys.exit(main())

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real Big Data Bowl samples (when present) and tiny raw folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _shared_bdb() -> Path | None:
+    env = os.environ.get("COVERAGE_SHARED_BDB")
+    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "bdb",
+                                                  Path("/work/shared/bdb")]:
+        if (cand / "plays.csv").exists():
+            return cand
+    return None
+
+
+SHARED_BDB = _shared_bdb()
+REAL_PLAY = (2022103007, 1507)
+
+
+@pytest.fixture(scope="session")
+def shared_bdb() -> Path:
+    if SHARED_BDB is None:
+        pytest.skip("real Big Data Bowl samples (../shared/bdb) are not present on this machine")
+    return SHARED_BDB
+
+
+@pytest.fixture(scope="session")
+def real_raw_dir(shared_bdb: Path, tmp_path_factory) -> Path:
+    """Official-layout folder: the real label tables + the one real tracking play as week 8."""
+    d = tmp_path_factory.mktemp("real_raw")
+    for name in ("games.csv", "plays.csv", "players.csv", "player_play.parquet"):
+        (d / name).symlink_to(shared_bdb / name)
+    (d / "tracking_week_8.csv").symlink_to(shared_bdb / "tracking_2022_real_1play.csv")
+    return d
+
+
+@pytest.fixture(scope="session")
+def legacy_raw_dir(shared_bdb: Path, tmp_path_factory) -> Path:
+    """The 7 real BDB 2023 (2021 season) plays in their older schema."""
+    d = tmp_path_factory.mktemp("legacy_raw")
+    (d / "plays.csv").symlink_to(shared_bdb / "bdb2023" / "plays_7plays.csv")
+    (d / "tracking_week_1.csv").symlink_to(shared_bdb / "bdb2023" / "tracking_7plays.csv")
+    return d
+
+
+@pytest.fixture(scope="session")
+def real_store(real_raw_dir: Path, tmp_path_factory):
+    from coverage.ingest import ingest
+    from coverage.store import Store
+
+    out = tmp_path_factory.mktemp("real_store")
+    ingest(real_raw_dir, out, progress=False)
+    return Store(out)
