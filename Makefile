@@ -5,6 +5,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PORT   ?= 8501
+DATA   ?=
 # torch is pinned to the CPU build that pip finds locally; other versions pull CUDA wheels.
 TORCH  ?= torch==2.13.0
 
@@ -29,7 +30,8 @@ setup-test: $(VENV)/.installed-test
 
 app: setup
 	$(BIN)/coverage init
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false $(if $(DATA),-- --data $(DATA),)
 
 test: setup-test
 	$(BIN)/ruff check .

@@ -1,0 +1,34 @@
+"""coverage: home page of the Streamlit app."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from coverage.appkit import current_store, load_plays, sidebar_data_picker, source_banner
+
+st.set_page_config(page_title="coverage: man or zone before the snap", page_icon="🏈",
+                   layout="wide")
+sidebar_data_picker()
+st.title("🏈 coverage — man or zone, before the snap")
+st.markdown(
+    "Frame-by-frame probability that the defense is in **man** coverage, from player tracking "
+    "before the snap. Use the pages on the left to explore plays, accuracy, teams and the model."
+)
+store = current_store()
+if store is not None:
+    source_banner(store)
+    plays = load_plays(str(store.path))
+    labelled = plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+    man_rate = (labelled["pff_manZone"] == "Man").mean() if labelled.height else float("nan")
+    c = st.columns(4)
+    c[0].metric("Plays", f"{plays.height:,}")
+    c[1].metric("Games", f"{plays['gameId'].n_unique():,}")
+    c[2].metric("Weeks", ", ".join(str(w) for w in store.weeks))
+    c[3].metric("Man share (Man+Zone)", f"{man_rate:.1%}")
+    mix = (plays.group_by("pff_passCoverage", "pff_manZone").len()
+           .sort("len", descending=True).with_columns(pl.col("pff_passCoverage").fill_null("—")))
+    fig = px.bar(mix, x="pff_passCoverage", y="len",
+                 color="pff_manZone", title="Coverage mix", labels={"len": "plays"})
+    st.plotly_chart(fig, width="stretch")

@@ -1,0 +1,474 @@
+"""Animated GIF of a play (field + P(man) curve) drawn directly with pillow.
+
+Analysts paste these into slides and chats, often from a server with no browser,
+so there is no plotly/kaleido/matplotlib here. Speed comes from drawing the
+static parts (field, axes, legend, title) once and only the moving parts per
+frame, then mapping every frame onto ONE fixed palette: the GIF writer then
+needs no per-frame colour quantisation search, and colours never flicker.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import polars as pl
+from PIL import Image, ImageDraw, ImageFont
+
+from coverage.atomic import atomic_path
+from coverage.views._common import (
+    ARROW_SECONDS,
+    EVENT_LABELS,
+    FIELD_LENGTH,
+    FIELD_WIDTH,
+    MAN_COLOR,
+    ZONE_COLOR,
+    PlayArrays,
+    SideArrays,
+    is_synthetic,
+    key_events,
+    model_colors,
+    play_arrays,
+    play_title,
+    true_coverage,
+)
+from coverage.views.team_colors import hex_to_rgb, matchup_colors, text_color_for
+
+RGB = tuple[int, int, int]
+WHITE: RGB = (255, 255, 255)
+BLACK: RGB = (0, 0, 0)
+FIELD_GREEN: RGB = (58, 125, 68)
+ENDZONE_GREEN: RGB = (46, 102, 55)
+LINE: RGB = (225, 236, 226)
+LOS_BLUE: RGB = (30, 99, 255)
+FIRST_DOWN_YELLOW: RGB = (255, 212, 0)
+TITLE_BG: RGB = (31, 42, 54)
+SYNTH_RED: RGB = (208, 0, 0)
+GRID: RGB = (225, 225, 225)
+MID_GRAY: RGB = (136, 136, 136)
+DARK: RGB = (34, 34, 34)
+CURSOR: RGB = (208, 0, 0)
+HALO: RGB = (255, 140, 0)
+HASH_Y = (23.58, FIELD_WIDTH - 23.58)
+TRANSPARENT_INDEX = 255
+
+
+@lru_cache(maxsize=32)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's bundled font: no font files to ship or find."""
+    return ImageFont.load_default(size=size)
+
+
+def _tint(color: RGB, alpha: float) -> RGB:
+    return tuple(int(round(255 + (c - 255) * alpha)) for c in color)  # type: ignore[return-value]
+
+
+class _Palette:
+    """Fixed 256-colour palette: named UI colours first, then a cube and a gray ramp.
+
+    The cube and ramp catch antialiased edges of text and discs, so quantising a
+    frame to this palette looks clean without dithering.
+    """
+
+    def __init__(self, named: list[RGB]) -> None:
+        colors: list[RGB] = []
+        for c in named:
+            if c not in colors:
+                colors.append(c)
+        levels = (0, 51, 102, 153, 204, 255)
+        for r in levels:
+            for g in levels:
+                for b in levels:
+                    if len(colors) < 232 and (r, g, b) not in colors:
+                        colors.append((r, g, b))
+        for v in range(8, 256, 10):
+            if len(colors) < 256 and (v, v, v) not in colors:
+                colors.append((v, v, v))
+        colors = colors[: TRANSPARENT_INDEX]
+        colors += [BLACK] * (TRANSPARENT_INDEX - len(colors))
+        # The last slot duplicates white so quantising never picks it (ties go to
+        # the lower index); the GIF writer uses it to mark "unchanged" pixels,
+        # which shrinks delta frames about six-fold.
+        colors.append(WHITE)
+        self.colors = colors
+        self.image = Image.new("P", (1, 1))
+        self.image.putpalette([v for c in self.colors for v in c])
+
+    def quantize(self, im: Image.Image) -> Image.Image:
+        return im.quantize(palette=self.image, dither=Image.Dither.NONE)
+
+
+@dataclass
+class _Layout:
+    """Pixel geometry of the title bar, field panel and curve panel."""
+
+    width: int
+    height: int
+    title_h: int
+    field_x0: float
+    field_y0: float
+    scale: float  # pixels per yard
+    curve_box: tuple[int, int, int, int]  # left, top, right, bottom of the plot area
+    readout_xy: tuple[int, int]
+
+    def field_xy(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Yards -> pixels; +y is up on the field, so it is flipped on screen."""
+        return self.field_x0 + x * self.scale, self.field_y0 + (FIELD_WIDTH - y) * self.scale
+
+
+def _layout(size: tuple[int, int], has_curve: bool = True) -> _Layout:
+    w, h = size
+    title_h = max(22, int(h * 0.08))
+    left_w = int(w * 0.64) if has_curve else w
+    pad = max(6, int(w * 0.008))
+    readout_h = max(14, int(h * 0.045))
+    avail_w = left_w - 2 * pad
+    avail_h = h - title_h - readout_h - 2 * pad
+    scale = min(avail_w / FIELD_LENGTH, avail_h / FIELD_WIDTH)
+    fw, fh = FIELD_LENGTH * scale, FIELD_WIDTH * scale
+    x0 = pad + (avail_w - fw) / 2
+    y0 = title_h + readout_h + pad + (avail_h - fh) / 2
+    ch = max(10, int(h * 0.03))
+    curve_box = (left_w + 5 * ch // 2 + 6, title_h + 3 * ch, w - pad - 4, h - 3 * ch)
+    return _Layout(w, h, title_h, x0, y0, scale, curve_box, (int(x0), int(y0 - readout_h - 2)))
+
+
+def _draw_title(draw: ImageDraw.ImageDraw, lay: _Layout, play: Mapping[str, Any]) -> None:
+    draw.rectangle((0, 0, lay.width, lay.title_h), fill=TITLE_BG)
+    fs = max(10, int(lay.title_h * 0.5))
+    font = _font(fs)
+    x = 10
+    if is_synthetic(play):
+        label = "SYNTHETIC"
+        tw = draw.textlength(label, font=font)
+        draw.rectangle((6, 4, 14 + tw, lay.title_h - 4), fill=SYNTH_RED)
+        draw.text((10, lay.title_h / 2), label, font=font, fill=WHITE, anchor="lm")
+        x = int(22 + tw)
+    draw.text((x, lay.title_h / 2), play_title(play), font=font, fill=WHITE, anchor="lm")
+
+
+def _draw_field(draw: ImageDraw.ImageDraw, lay: _Layout, pa: PlayArrays) -> None:
+    s = lay.scale
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        return lay.field_x0 + x * s, lay.field_y0 + (FIELD_WIDTH - y) * s
+
+    draw.rectangle((*px(0, FIELD_WIDTH), *px(FIELD_LENGTH, 0)), fill=FIELD_GREEN)
+    draw.rectangle((*px(0, FIELD_WIDTH), *px(10, 0)), fill=ENDZONE_GREEN)
+    draw.rectangle((*px(110, FIELD_WIDTH), *px(FIELD_LENGTH, 0)), fill=ENDZONE_GREEN)
+    for x in range(10, 111, 5):
+        draw.line((*px(x, 0), *px(x, FIELD_WIDTH)), fill=LINE, width=1)
+    for x in range(11, 110):
+        if x % 5:
+            for hy in (*HASH_Y, 0.7, FIELD_WIDTH - 0.7):
+                draw.line((*px(x, hy - 0.4), *px(x, hy + 0.4)), fill=LINE, width=1)
+    font = _font(max(8, int(s * 2.0)))
+    for x in range(20, 101, 10):
+        label = str(min(x - 10, 110 - x))
+        for y in (12.0, FIELD_WIDTH - 12.0):
+            draw.text(px(x, y), label, font=font, fill=LINE, anchor="mm")
+    draw.rectangle((*px(0, FIELD_WIDTH), *px(FIELD_LENGTH, 0)), outline=WHITE, width=2)
+    lw = max(2, int(s * 0.4))
+    for xv, color in ((pa.los_x, LOS_BLUE), (pa.first_down_x, FIRST_DOWN_YELLOW)):
+        if xv is not None and 0 <= xv <= FIELD_LENGTH:
+            draw.line((*px(xv, 0), *px(xv, FIELD_WIDTH)), fill=color, width=lw)
+
+
+@dataclass
+class _Curve:
+    models: list[str]
+    colors: dict[str, RGB]
+    secs: list[np.ndarray]  # per model, sorted, NaN-free
+    pman: list[np.ndarray]
+    lo: float
+    hi: float
+
+
+def _curve_data(preds: pl.DataFrame | None, pa: PlayArrays) -> _Curve:
+    lo, hi = float(pa.secs.min()), float(pa.secs.max())
+    if preds is None or preds.height == 0:
+        return _Curve([], {}, [], [], lo, max(hi, lo + 0.1))
+    models = sorted(preds["model"].unique().to_list())
+    hexes = model_colors(models)
+    secs, pman = [], []
+    for m in models:
+        sub = preds.filter(pl.col("model") == m).drop_nulls(["secs_from_snap", "p_man"])
+        sub = sub.sort("secs_from_snap")
+        t = sub["secs_from_snap"].to_numpy().astype(float)
+        p = sub["p_man"].to_numpy().astype(float)
+        ok = np.isfinite(t) & np.isfinite(p)
+        secs.append(t[ok])
+        pman.append(np.clip(p[ok], 0, 1))
+        if ok.any():
+            lo, hi = min(lo, float(t[ok].min())), max(hi, float(t[ok].max()))
+    return _Curve(models, {m: hex_to_rgb(hexes[m]) for m in models}, secs, pman, lo,
+                  max(hi, lo + 0.1))
+
+
+def _curve_px(lay: _Layout, cv: _Curve, t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    l, top, r, b = lay.curve_box
+    xs = l + (t - cv.lo) / (cv.hi - cv.lo) * (r - l)
+    ys = b - p * (b - top)
+    return np.stack([xs, ys], axis=1)
+
+
+def _dashed_h(draw: ImageDraw.ImageDraw, x0: int, x1: int, y: float, color: RGB) -> None:
+    for x in range(x0, x1, 8):
+        draw.line((x, y, min(x + 4, x1), y), fill=color, width=1)
+
+
+def _dashed_v(draw: ImageDraw.ImageDraw, x: float, y0: int, y1: int, color: RGB) -> None:
+    for y in range(y0, y1, 6):
+        draw.line((x, y, x, min(y + 3, y1)), fill=color, width=1)
+
+
+def _draw_curve_panel(
+    draw: ImageDraw.ImageDraw, lay: _Layout, cv: _Curve, play: Mapping[str, Any],
+    events: list[tuple[float, str]],
+) -> None:
+    l, top, r, b = lay.curve_box
+    fs = max(8, int(lay.height * 0.026))
+    font = _font(fs)
+    truth = play.get("pff_manZone")
+    mid = (top + b) / 2
+    if truth in ("Man", "Zone"):
+        tint = _tint(hex_to_rgb(MAN_COLOR if truth == "Man" else ZONE_COLOR), 0.12)
+        draw.rectangle((l, top if truth == "Man" else mid, r, mid if truth == "Man" else b),
+                       fill=tint)
+    for p in (0.0, 0.25, 0.75, 1.0):
+        y = b - p * (b - top)
+        draw.line((l, y, r, y), fill=GRID)
+        draw.text((l - 4, y), f"{p:g}", font=font, fill=DARK, anchor="rm")
+    _dashed_h(draw, l, r, mid, MID_GRAY)
+    draw.text((l - 4, mid), "0.5", font=font, fill=DARK, anchor="rm")
+    for sec in range(int(np.ceil(cv.lo)), int(np.floor(cv.hi)) + 1):
+        x = l + (sec - cv.lo) / (cv.hi - cv.lo) * (r - l)
+        draw.line((x, b, x, b + 3), fill=DARK)
+        draw.text((x, b + 4), f"{sec:d}", font=font, fill=DARK, anchor="mt")
+    draw.text(((l + r) / 2, b + 5 + fs), "seconds from snap", font=font, fill=DARK, anchor="mt")
+    for secs, ev in events:
+        x = l + (secs - cv.lo) / (cv.hi - cv.lo) * (r - l)
+        if EVENT_LABELS.get(ev) == "snap":
+            continue
+        _dashed_v(draw, x, top, b, MID_GRAY)
+        draw.text((x + 2, top + 2), EVENT_LABELS.get(ev, ev), font=font, fill=MID_GRAY)
+    if cv.lo <= 0 <= cv.hi:
+        x0 = l + (0 - cv.lo) / (cv.hi - cv.lo) * (r - l)
+        draw.line((x0, top, x0, b), fill=BLACK, width=2)
+        draw.text((x0 + 2, b - 2), "snap", font=font, fill=DARK, anchor="lb")
+    draw.rectangle((l, top, r, b), outline=MID_GRAY)
+    color = hex_to_rgb(MAN_COLOR if truth == "Man" else ZONE_COLOR if truth == "Zone" else "#666")
+    draw.text((l + 4, top + 4 if truth != "Zone" else b - 4 - fs), f"true: {true_coverage(play)}",
+              font=_font(fs + 1), fill=color)
+    # legend above the plot area
+    ly = top - 2 * fs - 2
+    draw.text((l - 4, ly), "P(man)", font=font, fill=DARK, anchor="ra")
+    x = l
+    if not cv.models:
+        draw.text(((l + r) / 2, mid), "no predictions", font=font, fill=MID_GRAY, anchor="mm")
+    for m in cv.models:
+        draw.line((x, ly + fs / 2, x + 16, ly + fs / 2), fill=cv.colors[m], width=3)
+        draw.text((x + 20, ly), m, font=font, fill=DARK)
+        x += int(28 + draw.textlength(m, font=font))
+
+
+def _sprite(fill: str, outline: str, jersey: str, diameter: int) -> tuple[Image.Image, Image.Image]:
+    """Disc with a jersey number, as RGB image + binary mask for pasting."""
+    im = Image.new("RGBA", (diameter, diameter), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.ellipse((0, 0, diameter - 1, diameter - 1), fill=hex_to_rgb(fill),
+              outline=hex_to_rgb(outline), width=max(1, diameter // 10))
+    if jersey:
+        fs = max(7, int(diameter * (0.62 if len(jersey) < 2 else 0.55)))
+        d.text((diameter / 2, diameter / 2 + 0.5), jersey, font=_font(fs),
+               fill=hex_to_rgb(text_color_for(fill)), anchor="mm")
+    mask = im.getchannel("A").point(lambda a: 255 if a > 110 else 0)
+    return im.convert("RGB"), mask
+
+
+class _Renderer:
+    """Holds everything drawn once; ``frame(k)`` draws only what moves."""
+
+    def __init__(
+        self, pa: PlayArrays, preds: pl.DataFrame | None, play: Mapping[str, Any],
+        frames: pl.DataFrame, size: tuple[int, int], *, with_curve: bool = True,
+        team_colors: Mapping[str, tuple[str, str]] | None = None,
+    ) -> None:
+        self.pa = pa
+        self.lay = _layout(size, with_curve)
+        self.with_curve = with_curve
+        self.colors = matchup_colors(play.get("possessionTeam") or pa.offense.club,
+                                     play.get("defensiveTeam") or pa.defense.club, team_colors)
+        self.cv = _curve_data(preds, pa)
+        named = [WHITE, BLACK, FIELD_GREEN, ENDZONE_GREEN, LINE, LOS_BLUE, FIRST_DOWN_YELLOW,
+                 TITLE_BG, SYNTH_RED, GRID, MID_GRAY, DARK, CURSOR, HALO,
+                 hex_to_rgb(MAN_COLOR), hex_to_rgb(ZONE_COLOR),
+                 _tint(hex_to_rgb(MAN_COLOR), 0.12), _tint(hex_to_rgb(ZONE_COLOR), 0.12)]
+        for fill, outline in self.colors.values():
+            named += [hex_to_rgb(fill), hex_to_rgb(outline), hex_to_rgb(text_color_for(fill))]
+        named += list(self.cv.colors.values())
+        self.palette = _Palette(named)
+        bg = Image.new("RGB", size, WHITE)
+        draw = ImageDraw.Draw(bg)
+        _draw_title(draw, self.lay, play)
+        _draw_field(draw, self.lay, pa)
+        if with_curve:
+            events = [(e.secs, e.event) for e in key_events(frames)]
+            _draw_curve_panel(draw, self.lay, self.cv, play, events)
+        self.background = bg
+        self.diameter = max(9, int(round(self.lay.scale * 2.1)))
+        self.sprites = {
+            name: [_sprite(*self.colors[name], j, self.diameter) for j in side.jerseys]
+            for name, side in (("offense", pa.offense), ("defense", pa.defense))
+        }
+        self.readout_font = _font(max(9, int(size[1] * 0.034)))
+        self._curve_pts = [_curve_px(self.lay, self.cv, t, p)
+                           for t, p in zip(self.cv.secs, self.cv.pman, strict=True)]
+        self._last_event = self._running_events()
+
+    def _running_events(self) -> list[str]:
+        out, last = [], ""
+        for ev in self.pa.events:
+            if ev:
+                last = EVENT_LABELS.get(ev, ev)
+            out.append(last)
+        return out
+
+    def _players(self, im: Image.Image, draw: ImageDraw.ImageDraw, k: int) -> None:
+        lay, half = self.lay, self.diameter / 2
+        for name, side in (("offense", self.pa.offense), ("defense", self.pa.defense)):
+            px, py = lay.field_xy(side.x[k], side.y[k])
+            ax, ay = lay.field_xy(side.x[k] + ARROW_SECONDS * side.vx[k],
+                                  side.y[k] + ARROW_SECONDS * side.vy[k])
+            for j in range(len(side.nfl_ids)):
+                if np.isfinite(px[j]) and np.isfinite(ax[j]):
+                    draw.line((px[j], py[j], ax[j], ay[j]), fill=WHITE, width=1)
+            self._halos(draw, side, k, px, py)
+            for j, (sprite, mask) in enumerate(self.sprites[name]):
+                if np.isfinite(px[j]) and np.isfinite(py[j]):
+                    im.paste(sprite, (int(round(px[j] - half)), int(round(py[j] - half))), mask)
+
+    def _halos(self, draw: ImageDraw.ImageDraw, side: SideArrays, k: int, px: np.ndarray,
+               py: np.ndarray) -> None:
+        """Explain-mode hook: an orange ring whose width follows |attribution|."""
+        if side.attribution is None:
+            return
+        scale = float(np.nanmax(np.abs(side.attribution))) or 1.0
+        for j, v in enumerate(np.abs(side.attribution[k]) / scale):
+            if v > 0.15 and np.isfinite(px[j]):
+                r = self.diameter / 2 + 1 + 4 * v
+                draw.ellipse((px[j] - r, py[j] - r, px[j] + r, py[j] + r), outline=HALO,
+                             width=max(1, int(1 + 3 * v)))
+
+    def _ball(self, draw: ImageDraw.ImageDraw, k: int) -> None:
+        bx, by = self.lay.field_xy(self.pa.ball_x[k : k + 1], self.pa.ball_y[k : k + 1])
+        if np.isfinite(bx[0]):
+            r = max(2.5, self.lay.scale * 0.55)
+            draw.ellipse((bx[0] - r, by[0] - r * 0.7, bx[0] + r, by[0] + r * 0.7),
+                         fill=hex_to_rgb(self.colors["ball"][0]), outline=WHITE)
+
+    def _readout(self, draw: ImageDraw.ImageDraw, k: int) -> None:
+        secs = float(self.pa.secs[k])
+        when = "SNAP" if abs(secs) < 1e-6 else (
+            f"{-secs:.1f} s to snap" if secs < 0 else f"+{secs:.1f} s after snap")
+        text = when + (f"   last event: {self._last_event[k]}" if self._last_event[k] else "")
+        draw.text(self.lay.readout_xy, text, font=self.readout_font, fill=DARK, anchor="lb")
+
+    def _curve(self, draw: ImageDraw.ImageDraw, k: int) -> None:
+        l, top, r, b = self.lay.curve_box
+        now = float(self.pa.secs[k])
+        x = l + (now - self.cv.lo) / (self.cv.hi - self.cv.lo) * (r - l)
+        draw.line((x, top, x, b), fill=CURSOR, width=1)
+        for m, t, pts in zip(self.cv.models, self.cv.secs, self._curve_pts, strict=True):
+            n = int(np.searchsorted(t, now + 1e-6, side="right"))
+            if n >= 2:
+                draw.line([tuple(p) for p in pts[:n]], fill=self.cv.colors[m], width=2,
+                          joint="curve")
+            if n >= 1:
+                cx, cy = pts[n - 1]
+                draw.ellipse((cx - 4, cy - 4, cx + 4, cy + 4), fill=self.cv.colors[m],
+                             outline=WHITE)
+
+    def frame(self, k: int) -> Image.Image:
+        im = self.background.copy()
+        draw = ImageDraw.Draw(im)
+        self._players(im, draw, k)
+        self._ball(draw, k)
+        self._readout(draw, k)
+        if self.with_curve:
+            self._curve(draw, k)
+        return self.palette.quantize(im)
+
+
+def _atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+    """Temp file in the target folder + os.replace: readers never see half a GIF."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def render_play_gif(
+    frames: pl.DataFrame,
+    preds: pl.DataFrame | None,
+    play: Mapping[str, Any],
+    *,
+    path: str | os.PathLike[str] | None = None,
+    fps: float = 10,
+    size: tuple[int, int] = (1200, 480),
+    frame_stride: int = 1,
+    attribution: pl.DataFrame | None = None,
+    team_colors: Mapping[str, tuple[str, str]] | None = None,
+    loop: int = 0,
+) -> bytes:
+    """GIF bytes of the play: title bar, field (left), progressive P(man) curve (right).
+
+    One GIF frame per kept tracking frame (``ceil(n_frames / frame_stride)``).
+    ``fps=10`` with stride 1 is real time. ``path``, if given, is written
+    atomically. ``attribution`` (nflId, frameId, value) draws rings whose width
+    follows |value| on each player.
+    """
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    pa = play_arrays(frames, play, frame_stride=frame_stride, attribution=attribution)
+    rend = _Renderer(pa, preds, play, frames, size, team_colors=team_colors)
+    images = [rend.frame(k) for k in range(pa.n_frames)]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
+                   duration=max(20, int(round(1000 / fps))), loop=loop, optimize=True,
+                   transparency=TRANSPARENT_INDEX)
+    data = buf.getvalue()
+    if path is not None:
+        _atomic_write(path, data)
+    return data
+
+
+def field_png(
+    frames: pl.DataFrame,
+    frame_id: int | None = None,
+    *,
+    play: Mapping[str, Any] | None = None,
+    size: tuple[int, int] = (480, 240),
+    team_colors: Mapping[str, tuple[str, str]] | None = None,
+) -> bytes:
+    """PNG thumbnail of the field at ``frame_id`` (default: the snap, else the last frame).
+
+    For play lists and galleries, where an animated figure per row is too heavy.
+    """
+    play = dict(play or {})
+    pa = play_arrays(frames, play)
+    if frame_id is None:
+        snap = np.flatnonzero(np.abs(pa.secs) < 1e-6)
+        k = int(snap[0]) if len(snap) else pa.n_frames - 1
+    else:
+        hits = np.flatnonzero(pa.frame_ids == int(frame_id))
+        if not len(hits):
+            raise ValueError(f"frameId {frame_id} not in this play's frames")
+        k = int(hits[0])
+    rend = _Renderer(pa, None, play, frames, size, with_curve=False, team_colors=team_colors)
+    buf = io.BytesIO()
+    rend.frame(k).save(buf, format="PNG", optimize=False)
+    return buf.getvalue()

@@ -1,0 +1,34 @@
+"""Figures of plays and results for the app: field, P(man) curves, aggregate charts.
+
+Every builder is a pure function of normalised-store tables (see
+``coverage.schema``) returning a plotly ``Figure``; nothing here reads files or
+touches Streamlit, so pages stay thin and the figures are testable.
+"""
+
+from coverage.views._common import KeyEvent, key_events, model_colors, play_title
+from coverage.views.charts import (
+    accuracy_by_time_figure,
+    calibration_figure,
+    confusion_figure,
+    rate_bar_figure,
+)
+from coverage.views.curves import combined_figure, probability_figure
+from coverage.views.field import field_figure
+from coverage.views.team_colors import TEAM_COLORS, matchup_colors, team_color
+
+__all__ = [
+    "TEAM_COLORS",
+    "KeyEvent",
+    "accuracy_by_time_figure",
+    "calibration_figure",
+    "combined_figure",
+    "confusion_figure",
+    "field_figure",
+    "key_events",
+    "matchup_colors",
+    "model_colors",
+    "play_title",
+    "probability_figure",
+    "rate_bar_figure",
+    "team_color",
+]

@@ -1,0 +1,381 @@
+"""Shared preparation for every view: dense per-frame arrays, titles, events.
+
+The plotly figures and the pillow GIF must show exactly the same play, so the
+tidy tracking rows are turned into dense ``frames x players`` arrays once, here.
+Dense arrays also let animation frames carry only coordinates (player order and
+jersey numbers are fixed), which is what keeps long plays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from coverage.errors import DataError
+from coverage.schema import FIELD_LENGTH, FIELD_WIDTH, FRAME_RATE_HZ, SNAP_EVENTS
+
+# Events worth pointing at on a pre-snap timeline.
+KEY_EVENTS = ("line_set", "man_in_motion", "shift", *SNAP_EVENTS)
+EVENT_LABELS = {e: "snap" for e in SNAP_EVENTS} | {
+    "line_set": "line set",
+    "man_in_motion": "motion",
+    "shift": "shift",
+}
+# Colour-blind-safe qualitative palette; index by sorted model name so every
+# view (plotly curve, GIF legend) gives a model the same colour.
+MODEL_PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#D55E00",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+)
+MAN_COLOR = "#C0392B"
+ZONE_COLOR = "#2471A3"
+ARROW_SECONDS = 0.6  # velocity arrows show where a player would be this far ahead
+
+__all__ = [
+    "ARROW_SECONDS",
+    "FIELD_LENGTH",
+    "FIELD_WIDTH",
+    "KEY_EVENTS",
+    "MAN_COLOR",
+    "ZONE_COLOR",
+    "KeyEvent",
+    "PlayArrays",
+    "SideArrays",
+    "key_events",
+    "model_colors",
+    "play_arrays",
+    "play_subtitle",
+    "play_title",
+    "preds_matrix",
+    "true_coverage",
+]
+
+REQUIRED_FRAME_COLUMNS = ("nflId", "frameId", "side", "x", "y")
+
+
+@dataclass(frozen=True)
+class KeyEvent:
+    """One key event on the timeline, keyed by frame so sliders can find it."""
+
+    frame_id: int
+    secs: float
+    event: str
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.event, self.event)
+
+
+@dataclass
+class SideArrays:
+    """One side's players as dense arrays, columns in a fixed player order."""
+
+    nfl_ids: np.ndarray  # (P,)
+    club: str | None
+    names: list[str]
+    jerseys: list[str]  # "" when unknown (some real files have no jersey numbers)
+    x: np.ndarray  # (F, P), NaN where a player has no row in that frame
+    y: np.ndarray
+    vx: np.ndarray
+    vy: np.ndarray
+    s: np.ndarray
+    positions: list[str] = field(default_factory=list)
+    slots: np.ndarray | None = None  # (F, P) object array of str, or None
+    attribution: np.ndarray | None = None  # (F, P) float, or None
+
+
+@dataclass
+class PlayArrays:
+    """A play ready to draw: kept frames, their times and events, both sides, ball."""
+
+    frame_ids: np.ndarray  # (F,) int
+    secs: np.ndarray  # (F,) float, seconds from snap
+    events: list[str | None]  # key event happening at each kept frame
+    offense: SideArrays
+    defense: SideArrays
+    ball_x: np.ndarray  # (F,)
+    ball_y: np.ndarray
+    los_x: float | None
+    first_down_x: float | None
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.frame_ids)
+
+
+def _check_frames(frames: pl.DataFrame) -> None:
+    missing = [c for c in REQUIRED_FRAME_COLUMNS if c not in frames.columns]
+    if missing:
+        raise DataError(
+            "tracking frames lack columns needed to draw the play",
+            column=", ".join(missing),
+            expected="coverage.schema.TRACKING_SCHEMA (normalised store)",
+        )
+    if frames.height == 0:
+        raise DataError("no tracking rows to draw", expected="one play's tracking rows")
+
+
+def key_events(frames: pl.DataFrame) -> list[KeyEvent]:
+    """First occurrence of each key event, in time order (events repeat per player row)."""
+    if "event" not in frames.columns:
+        return []
+    secs_col = "secs_from_snap" if "secs_from_snap" in frames.columns else None
+    cols = ["frameId", "event"] + ([secs_col] if secs_col else [])
+    ev = (
+        frames.select(cols)
+        .filter(pl.col("event").is_in(KEY_EVENTS))
+        .group_by("frameId", "event")
+        .agg(pl.all().first())
+        .sort("frameId")
+    )
+    out: list[KeyEvent] = []
+    seen: set[tuple[int, str]] = set()
+    for row in ev.iter_rows(named=True):
+        key = (int(row["frameId"]), row["event"])
+        if key in seen:
+            continue
+        seen.add(key)
+        secs = row.get(secs_col) if secs_col else None
+        secs_f = float(secs) if secs is not None else 0.0
+        out.append(KeyEvent(int(row["frameId"]), secs_f, row["event"]))
+    return out
+
+
+def _lookup(
+    table: pl.DataFrame | None, nfl_ids: np.ndarray, column: str
+) -> list[str]:
+    """Per-player string from an optional per-player table (e.g. position)."""
+    if table is None or column not in table.columns or "nflId" not in table.columns:
+        return [""] * len(nfl_ids)
+    t = table.select(pl.col("nflId").cast(pl.Int64), pl.col(column).cast(pl.String)).unique(
+        "nflId", keep="first"
+    )
+    mapping = dict(zip(t["nflId"].to_list(), t[column].to_list(), strict=True))
+    return [mapping.get(int(i)) or "" for i in nfl_ids]
+
+
+def _grid(
+    df: pl.DataFrame, frame_ids: np.ndarray, nfl_ids: np.ndarray, column: str, fill: Any
+) -> np.ndarray:
+    """Scatter a tidy (frameId, nflId, column) table into a (F, P) array."""
+    dtype = object if fill is None or isinstance(fill, str) else float
+    out = np.full((len(frame_ids), len(nfl_ids)), fill, dtype=dtype)
+    if df.height == 0:
+        return out
+    fid = df["frameId"].to_numpy().astype(np.int64)
+    pid = df["nflId"].to_numpy().astype(np.int64)
+    fi = np.searchsorted(frame_ids, fid)
+    pi = np.searchsorted(nfl_ids, pid)
+    ok = (fi < len(frame_ids)) & (pi < len(nfl_ids))
+    ok[ok] &= (frame_ids[fi[ok]] == fid[ok]) & (nfl_ids[pi[ok]] == pid[ok])
+    values = df[column].to_numpy()
+    out[fi[ok], pi[ok]] = values[ok]
+    return out
+
+
+def _side(
+    frames: pl.DataFrame,
+    side: str,
+    frame_ids: np.ndarray,
+    players: pl.DataFrame | None,
+    slots: pl.DataFrame | None,
+    attribution: pl.DataFrame | None,
+) -> SideArrays:
+    rows = frames.filter(pl.col("side") == side)
+    nfl_ids = np.unique(rows["nflId"].drop_nulls().to_numpy().astype(np.int64))
+    first = rows.sort("frameId").unique("nflId", keep="first").sort("nflId")
+    first_map = {int(r["nflId"]): r for r in first.iter_rows(named=True) if r["nflId"] is not None}
+
+    def text(pid: int, col: str) -> str:
+        v = first_map.get(int(pid), {}).get(col)
+        return "" if v is None else str(v)
+
+    clubs = rows["club"].drop_nulls() if "club" in rows.columns else pl.Series([], dtype=pl.String)
+    club = clubs.mode().sort().to_list()[0] if clubs.len() else None
+    grids = {}
+    for col in ("x", "y", "vx", "vy", "s"):
+        if col in rows.columns:
+            grids[col] = _grid(rows.select("frameId", "nflId", pl.col(col).cast(pl.Float64)),
+                               frame_ids, nfl_ids, col, np.nan)
+        else:
+            grids[col] = np.zeros((len(frame_ids), len(nfl_ids)))
+    names = [text(p, "displayName") for p in nfl_ids]
+    from_players = _lookup(players, nfl_ids, "displayName")
+    names = [n or m for n, m in zip(names, from_players, strict=True)]
+    slot_grid = None
+    if slots is not None and slots.height and "slot" in slots.columns:
+        s = slots.with_columns(pl.col("nflId").cast(pl.Int64), pl.col("slot").cast(pl.String))
+        if "frameId" not in s.columns:  # per-play slots: same label on every frame
+            s = s.join(pl.DataFrame({"frameId": frame_ids.astype(np.int64)}), how="cross")
+        slot_grid = _grid(s.select("frameId", "nflId", "slot"), frame_ids, nfl_ids, "slot", "")
+    attr_grid = None
+    if attribution is not None and attribution.height:
+        a = attribution.select(
+            pl.col("frameId").cast(pl.Int64), pl.col("nflId").cast(pl.Int64),
+            pl.col("value").cast(pl.Float64),
+        )
+        attr_grid = _grid(a, frame_ids, nfl_ids, "value", 0.0)
+    return SideArrays(
+        nfl_ids=nfl_ids,
+        club=club,
+        names=names,
+        jerseys=[text(p, "jerseyNumber") for p in nfl_ids],
+        positions=_lookup(players, nfl_ids, "position"),
+        slots=slot_grid,
+        attribution=attr_grid,
+        **grids,
+    )
+
+
+def play_arrays(
+    frames: pl.DataFrame,
+    play: Mapping[str, Any] | None = None,
+    *,
+    frame_stride: int = 1,
+    players: pl.DataFrame | None = None,
+    slots: pl.DataFrame | None = None,
+    attribution: pl.DataFrame | None = None,
+) -> PlayArrays:
+    """Dense arrays of one play, keeping every ``frame_stride``-th frame.
+
+    Key events that fall on a skipped frame are moved to the next kept frame so
+    the snap or a motion is never silently dropped from the timeline.
+    """
+    _check_frames(frames)
+    if frame_stride < 1:
+        raise ValueError(f"frame_stride must be >= 1, got {frame_stride}")
+    play = play or {}
+    all_ids = np.unique(frames["frameId"].to_numpy().astype(np.int64))
+    frame_ids = all_ids[::frame_stride]
+    if "secs_from_snap" in frames.columns:
+        secs_tab = (
+            frames.group_by("frameId")
+            .agg(pl.col("secs_from_snap").drop_nulls().first())
+            .sort("frameId")
+        )
+        lut = dict(
+            zip(secs_tab["frameId"].to_list(), secs_tab["secs_from_snap"].to_list(), strict=True)
+        )
+    else:
+        lut = {}
+    snap = play.get("snap_frame")
+    secs = []
+    for f in frame_ids:
+        v = lut.get(int(f))
+        if v is None:
+            v = (int(f) - int(snap)) / FRAME_RATE_HZ if snap is not None else 0.0
+        secs.append(round(float(v), 2))
+    events: list[str | None] = [None] * len(frame_ids)
+    for ev in key_events(frames):
+        k = int(np.searchsorted(frame_ids, ev.frame_id))
+        if k < len(frame_ids) and events[k] is None:
+            events[k] = ev.event
+    ball = frames.filter(pl.col("side") == "ball")
+    bx = np.full(len(frame_ids), np.nan)
+    by = np.full(len(frame_ids), np.nan)
+    if ball.height:
+        ball = ball.unique("frameId", keep="first")
+        fid = ball["frameId"].to_numpy().astype(np.int64)
+        k = np.searchsorted(frame_ids, fid)
+        ok = (k < len(frame_ids))
+        ok[ok] &= frame_ids[k[ok]] == fid[ok]
+        bx[k[ok]] = ball["x"].to_numpy().astype(float)[ok]
+        by[k[ok]] = ball["y"].to_numpy().astype(float)[ok]
+    los = play.get("los_x")
+    if los is None and ball.height:
+        has_event = "event" in ball.columns
+        snap_rows = ball.filter(pl.col("event").is_in(SNAP_EVENTS)) if has_event else ball[:0]
+        if snap_rows.height:
+            los = float(snap_rows["x"][0])
+    first_down = play.get("first_down_x")
+    if first_down is None and los is not None and play.get("yardsToGo") is not None:
+        first_down = float(los) + float(play["yardsToGo"])
+    return PlayArrays(
+        frame_ids=frame_ids,
+        secs=np.asarray(secs, dtype=float),
+        events=events,
+        offense=_side(frames, "offense", frame_ids, players, slots, attribution),
+        defense=_side(frames, "defense", frame_ids, players, slots, attribution),
+        ball_x=bx,
+        ball_y=by,
+        los_x=float(los) if los is not None else None,
+        first_down_x=float(first_down) if first_down is not None else None,
+    )
+
+
+def _ordinal(n: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+def true_coverage(play: Mapping[str, Any]) -> str:
+    """'Man (Cover 1)' style label; analysts want both the family and the shell."""
+    mz = play.get("pff_manZone")
+    cov = play.get("pff_passCoverage")
+    if mz and cov:
+        return f"{mz} ({cov})"
+    return str(mz or cov or "unlabelled")
+
+
+def play_title(play: Mapping[str, Any]) -> str:
+    """One line: offense vs defense, quarter, down & distance, true coverage."""
+    off = play.get("possessionTeam") or "OFF"
+    de = play.get("defensiveTeam") or "DEF"
+    parts = [f"{off} vs {de}"]
+    if play.get("quarter") is not None:
+        parts.append(f"Q{play['quarter']}")
+    if play.get("down") is not None and play.get("yardsToGo") is not None:
+        parts.append(f"{_ordinal(int(play['down']))} & {play['yardsToGo']}")
+    parts.append(f"true: {true_coverage(play)}")
+    return " · ".join(parts)
+
+
+def play_subtitle(play: Mapping[str, Any], max_chars: int = 140) -> str:
+    """Game/play ids and the (trimmed) description, for tooltips and captions."""
+    ids = f"game {play.get('gameId', '?')} · play {play.get('playId', '?')}"
+    desc = play.get("playDescription") or ""
+    if len(desc) > max_chars:
+        desc = desc[: max_chars - 1] + "…"
+    return f"{ids} · {desc}" if desc else ids
+
+
+def is_synthetic(play: Mapping[str, Any]) -> bool:
+    return str(play.get("source") or "").lower() == "synthetic"
+
+
+def model_colors(models: Sequence[str]) -> dict[str, str]:
+    """Stable model -> colour (sorted names), shared by every view."""
+    return {m: MODEL_PALETTE[i % len(MODEL_PALETTE)] for i, m in enumerate(sorted(set(models)))}
+
+
+def preds_matrix(
+    preds: pl.DataFrame | None, frame_ids: np.ndarray
+) -> tuple[list[str], np.ndarray]:
+    """Models (sorted) and P(man) aligned to ``frame_ids`` (NaN where absent)."""
+    if preds is None or preds.height == 0:
+        return [], np.zeros((0, len(frame_ids)))
+    missing = [c for c in ("model", "frameId", "p_man") if c not in preds.columns]
+    if missing:
+        raise DataError("predictions lack columns", column=", ".join(missing),
+                        expected="model, frameId, secs_from_snap, p_man")
+    models = sorted(preds["model"].unique().to_list())
+    out = np.full((len(models), len(frame_ids)), np.nan)
+    for i, m in enumerate(models):
+        sub = preds.filter(pl.col("model") == m).select(
+            pl.col("frameId").cast(pl.Int64), pl.col("p_man").cast(pl.Float64)
+        )
+        fid = sub["frameId"].to_numpy()
+        k = np.searchsorted(frame_ids, fid)
+        ok = k < len(frame_ids)
+        ok[ok] &= frame_ids[k[ok]] == fid[ok]
+        out[i, k[ok]] = sub["p_man"].to_numpy()[ok]
+    return models, out

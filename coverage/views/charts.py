@@ -1,0 +1,184 @@
+"""Figure builders for the aggregate pages (accuracy over time, calibration, ...).
+
+They take tidy, already-computed polars tables and only draw: metrics are
+computed (and tested) in the evaluation code, so the same numbers appear in
+reports, the CLI and the app. Missing columns raise ``DataError`` naming them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from coverage.errors import DataError
+from coverage.views._common import MAN_COLOR, model_colors
+from coverage.views.team_colors import team_color
+
+
+def _require(df: pl.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{what}: table lacks columns", column=", ".join(missing),
+                        expected=", ".join(columns))
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
+    """Accuracy vs seconds from snap per model, CI bands, baseline, plays on a 2nd axis.
+
+    Columns: model, secs_from_snap, accuracy, ci_low, ci_high, n_plays, baseline.
+    The play count matters because far-from-snap points rest on few plays (most
+    plays have short pre-snap windows), so wide bands there are expected.
+    """
+    _require(df, ("model", "secs_from_snap", "accuracy", "ci_low", "ci_high", "n_plays",
+                  "baseline"), "accuracy by time")
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    counts = df.group_by("secs_from_snap").agg(pl.col("n_plays").max()).sort("secs_from_snap")
+    fig.add_trace(go.Bar(x=counts["secs_from_snap"].to_numpy(), y=counts["n_plays"].to_numpy(),
+                         name="plays", marker={"color": "rgba(150,150,150,0.25)"},
+                         hovertemplate="%{y} plays at %{x:+.1f} s<extra></extra>"),
+                  secondary_y=True)
+    colors = model_colors(df["model"].unique().to_list())
+    for m in sorted(colors):
+        sub = df.filter(pl.col("model") == m).sort("secs_from_snap")
+        x = sub["secs_from_snap"].to_numpy()
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([sub["ci_high"].to_numpy(), sub["ci_low"].to_numpy()[::-1]]),
+            fill="toself", fillcolor=_rgba(colors[m], 0.15), line={"width": 0},
+            hoverinfo="skip", showlegend=False, legendgroup=m, name=f"{m} CI"),
+            secondary_y=False)
+        fig.add_trace(go.Scatter(
+            x=x, y=sub["accuracy"].to_numpy(), mode="lines+markers", name=m, legendgroup=m,
+            line={"color": colors[m], "width": 2.5}, marker={"size": 4},
+            customdata=np.stack([sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy(),
+                                 sub["n_plays"].to_numpy()], axis=1),
+            hovertemplate=(m + ": %{y:.1%} [%{customdata[0]:.1%}, %{customdata[1]:.1%}]"
+                           " · %{customdata[2]} plays<extra></extra>")),
+            secondary_y=False)
+    base = df.group_by("secs_from_snap").agg(pl.col("baseline").mean()).sort("secs_from_snap")
+    fig.add_trace(go.Scatter(x=base["secs_from_snap"].to_numpy(), y=base["baseline"].to_numpy(),
+                             mode="lines", name="baseline", line={"color": "#555",
+                             "dash": "dash", "width": 1.5}), secondary_y=False)
+    fig.add_vline(x=0, line={"color": "#111", "width": 1.5})
+    fig.update_yaxes(title_text="accuracy", range=[0, 1.0], tickformat=".0%",
+                     secondary_y=False)
+    fig.update_yaxes(title_text="plays", showgrid=False, secondary_y=True, rangemode="tozero")
+    fig.update_xaxes(title_text="seconds from snap")
+    fig.update_layout(height=height, plot_bgcolor="white", hovermode="x unified",
+                      margin={"l": 50, "r": 50, "t": 30, "b": 45},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+    return fig
+
+
+def calibration_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
+    """Reliability diagram: mean predicted P(man) vs observed man rate per bin.
+
+    Columns: model, mean_pred, frac_man, n (plays or frames in the bin). Marker
+    area follows n so sparse bins do not look as trustworthy as dense ones.
+    """
+    _require(df, ("model", "mean_pred", "frac_man", "n"), "calibration")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect",
+                             line={"color": "#888", "dash": "dash"}, hoverinfo="skip"))
+    colors = model_colors(df["model"].unique().to_list())
+    n_max = float(df["n"].max() or 1)
+    for m in sorted(colors):
+        sub = df.filter(pl.col("model") == m).sort("mean_pred")
+        n = sub["n"].to_numpy().astype(float)
+        fig.add_trace(go.Scatter(
+            x=sub["mean_pred"].to_numpy(), y=sub["frac_man"].to_numpy(), mode="lines+markers",
+            name=m, line={"color": colors[m]}, customdata=n,
+            marker={"size": 6 + 16 * np.sqrt(n / n_max), "color": colors[m]},
+            hovertemplate=m + ": predicted %{x:.2f}, observed %{y:.2f}, n=%{customdata:.0f}"
+            "<extra></extra>"))
+    fig.update_layout(height=height, plot_bgcolor="white",
+                      xaxis={"title": "mean predicted P(man)", "range": [0, 1],
+                             "gridcolor": "#eee"},
+                      yaxis={"title": "observed man rate", "range": [0, 1], "gridcolor": "#eee",
+                             "scaleanchor": "x", "scaleratio": 1},
+                      margin={"l": 50, "r": 20, "t": 30, "b": 45},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+    return fig
+
+
+def confusion_figure(
+    matrix: np.ndarray | Sequence[Sequence[float]],
+    labels: Sequence[str] = ("Man", "Zone"),
+    *,
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """Heatmap of counts (rows = truth, columns = prediction), with row percentages.
+
+    Row percentages are shown because classes are imbalanced (~27% man): raw
+    counts alone hide how often man coverage is missed.
+    """
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] != len(labels):
+        raise DataError("confusion matrix must be square with one label per row",
+                        expected=f"{len(labels)}x{len(labels)}, got shape {m.shape}")
+    rows = m.sum(axis=1, keepdims=True)
+    pct = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
+    text = [[f"{int(m[i, j])}<br>{pct[i, j]:.0%}" for j in range(m.shape[1])]
+            for i in range(m.shape[0])]
+    fig = go.Figure(go.Heatmap(
+        z=pct, x=[f"pred {lab}" for lab in labels], y=[f"true {lab}" for lab in labels],
+        text=text, texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=1,
+        showscale=False, hovertemplate="%{y} → %{x}: %{text}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=height, title=title, margin={"l": 70, "r": 20, "t": 40, "b": 40})
+    return fig
+
+
+def rate_bar_figure(
+    df: pl.DataFrame,
+    *,
+    category: str = "team",
+    value: str = "man_rate",
+    n: str | None = "n_plays",
+    ci_low: str | None = None,
+    ci_high: str | None = None,
+    reference: float | None = None,
+    reference_label: str = "league",
+    team_colored: bool = True,
+    height: int | None = None,
+) -> go.Figure:
+    """Horizontal bars of a rate per category (e.g. man rate per defense), sorted.
+
+    Bars use the club colours when categories are club abbreviations; a vertical
+    line marks the league (or other ``reference``) rate so outliers stand out.
+    """
+    cols = [category, value] + [c for c in (n, ci_low, ci_high) if c]
+    _require(df, cols, "rate bars")
+    sub = df.sort(value)
+    cats = [str(c) for c in sub[category].to_list()]
+    colors = [team_color(c, "defense")[0] if team_colored else MAN_COLOR for c in cats]
+    err = None
+    if ci_low and ci_high:
+        v = sub[value].to_numpy()
+        err = {"type": "data", "symmetric": False, "array": sub[ci_high].to_numpy() - v,
+               "arrayminus": v - sub[ci_low].to_numpy(), "color": "#555", "thickness": 1}
+    custom = sub[n].to_numpy() if n else None
+    fig = go.Figure(go.Bar(
+        x=sub[value].to_numpy(), y=cats, orientation="h", marker={"color": colors},
+        error_x=err, customdata=custom,
+        hovertemplate="%{y}: %{x:.1%}" + (" · %{customdata} plays" if n else "")
+        + "<extra></extra>"))
+    if reference is not None:
+        fig.add_vline(x=reference, line={"color": "#111", "dash": "dash"},
+                      annotation_text=f"{reference_label} {reference:.0%}",
+                      annotation_position="top")
+    fig.update_layout(height=height or max(300, 18 * len(cats) + 80), plot_bgcolor="white",
+                      xaxis={"tickformat": ".0%", "gridcolor": "#eee", "rangemode": "tozero"},
+                      margin={"l": 60, "r": 20, "t": 30, "b": 40}, showlegend=False)
+    return fig

@@ -1,0 +1,254 @@
+"""P(man) over the seconds before the snap, alone or synchronised with the field.
+
+The question an analyst asks is "when did the model figure it out, and what on
+the field caused it?"; ``combined_figure`` answers it by putting the field and
+the curve in one figure whose animation frames move both, so a single
+play/pause button and slider drive players and the curve cursor together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from coverage.views._anim import FRAME_MS, Parts, assemble
+from coverage.views._common import (
+    EVENT_LABELS,
+    MAN_COLOR,
+    ZONE_COLOR,
+    KeyEvent,
+    PlayArrays,
+    key_events,
+    model_colors,
+    play_arrays,
+    preds_matrix,
+    true_coverage,
+)
+from coverage.views.field import field_axes, field_parts, figure_title, frame_labels
+
+EventsArg = Sequence[KeyEvent] | Sequence[tuple[float, str]] | None
+
+
+def _norm_events(events: EventsArg) -> list[tuple[float, str]]:
+    out = []
+    for e in events or []:
+        if isinstance(e, KeyEvent):
+            out.append((e.secs, e.event))
+        else:
+            out.append((float(e[0]), str(e[1])))
+    return out
+
+
+def _curve_lines(preds: pl.DataFrame | None, xaxis: str, yaxis: str) -> list[dict]:
+    """One line per model, at full prediction resolution (not the field stride)."""
+    if preds is None or preds.height == 0:
+        return []
+    colors = model_colors(preds["model"].unique().to_list())
+    out = []
+    for m in sorted(colors):
+        sub = preds.filter(pl.col("model") == m).sort("secs_from_snap")
+        out.append({
+            "type": "scatter", "mode": "lines", "name": m, "legendgroup": m,
+            "x": np.round(sub["secs_from_snap"].to_numpy().astype(float), 2),
+            "y": np.round(sub["p_man"].to_numpy().astype(float), 4),
+            "line": {"color": colors[m], "width": 2.5},
+            "hovertemplate": m + ": P(man) %{y:.2f} at %{x:+.1f} s<extra></extra>",
+            "xaxis": xaxis, "yaxis": yaxis,
+        })
+    return out
+
+
+def _curve_decor(
+    play: Mapping[str, Any], events: list[tuple[float, str]], xaxis: str, yaxis: str,
+) -> tuple[list[dict], list[dict]]:
+    """0.5 line, snap line, truth band and event markers, bound to the curve axes."""
+    xd, yd = f"{xaxis} domain", f"{yaxis} domain"
+    shapes = [
+        {"type": "line", "xref": xd, "yref": yaxis, "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5,
+         "line": {"color": "#888", "width": 1, "dash": "dash"}},
+        {"type": "line", "xref": xaxis, "yref": yd, "x0": 0, "x1": 0, "y0": 0, "y1": 1,
+         "line": {"color": "#111", "width": 2}},
+    ]
+    annotations = [
+        {"xref": xaxis, "yref": yd, "x": 0, "y": 1.0, "text": "snap", "showarrow": False,
+         "xanchor": "left", "yanchor": "top", "font": {"size": 11}},
+    ]
+    truth = play.get("pff_manZone")
+    if truth in ("Man", "Zone"):
+        man = truth == "Man"
+        color = MAN_COLOR if man else ZONE_COLOR
+        shapes.append({"type": "rect", "xref": xd, "yref": yaxis, "x0": 0, "x1": 1,
+                       "y0": 0.5 if man else 0.0, "y1": 1.0 if man else 0.5,
+                       "fillcolor": color, "opacity": 0.08, "line": {"width": 0},
+                       "layer": "below"})
+    else:
+        color = "#666"
+    annotations.append({
+        "xref": xd, "yref": yd, "x": 0.01, "y": 0.99 if truth == "Man" else 0.01,
+        "xanchor": "left", "yanchor": "top" if truth == "Man" else "bottom",
+        "text": f"<b>true: {true_coverage(play)}</b>", "showarrow": False,
+        "font": {"color": color, "size": 12},
+    })
+    for i, (secs, ev) in enumerate(events):
+        shapes.append({"type": "line", "xref": xaxis, "yref": yd, "x0": secs, "x1": secs,
+                       "y0": 0, "y1": 1, "line": {"color": "#999", "width": 1, "dash": "dot"}})
+        if EVENT_LABELS.get(ev) != "snap":
+            annotations.append({
+                "xref": xaxis, "yref": yd, "x": secs, "y": 0.92 - 0.07 * (i % 2),
+                "text": EVENT_LABELS.get(ev, ev), "showarrow": False, "textangle": 0,
+                "xanchor": "left", "font": {"size": 10, "color": "#555"},
+                "bgcolor": "rgba(255,255,255,0.7)",
+            })
+    return shapes, annotations
+
+
+def _curve_axes(secs_lo: float, secs_hi: float) -> tuple[dict, dict]:
+    pad = 0.1
+    xa = {"title": {"text": "seconds from snap"}, "range": [secs_lo - pad, secs_hi + pad],
+          "zeroline": False, "showgrid": True, "gridcolor": "#eee"}
+    ya = {"title": {"text": "P(man)"}, "range": [-0.02, 1.02], "tickvals": [0, 0.25, 0.5,
+          0.75, 1], "showgrid": True, "gridcolor": "#eee", "zeroline": False}
+    return xa, ya
+
+
+def _secs_range(preds: pl.DataFrame | None, extra: Sequence[float]) -> tuple[float, float]:
+    vals = list(extra)
+    if preds is not None and preds.height:
+        vals += [float(preds["secs_from_snap"].min()), float(preds["secs_from_snap"].max())]
+    if not vals:
+        return -3.0, 0.5
+    return min(vals), max(max(vals), 0.2)
+
+
+def _cursor_parts(
+    pa: PlayArrays, preds: pl.DataFrame | None, xaxis: str, yaxis: str
+) -> tuple[list[dict], list[list[dict]]]:
+    """Moving vertical cursor + one dot per model at the current frame's P(man)."""
+    models, p = preds_matrix(preds, pa.frame_ids)
+    colors = model_colors(models)
+    dot_colors = [colors[m] for m in models]
+    dynamic = [
+        {"type": "scatter", "mode": "lines", "name": "now", "x": [pa.secs[0]] * 2,
+         "y": [0.0, 1.0], "line": {"color": "#D00000", "width": 1.5}, "hoverinfo": "skip",
+         "showlegend": False, "xaxis": xaxis, "yaxis": yaxis},
+        {"type": "scatter", "mode": "markers", "name": "P(man) now",
+         "x": [pa.secs[0]] * len(models), "y": np.round(p[:, 0], 4),
+         "marker": {"size": 11, "color": dot_colors, "line": {"color": "white", "width": 1.5}},
+         "customdata": models, "hovertemplate": "%{customdata}: %{y:.2f}<extra></extra>",
+         "showlegend": False, "xaxis": xaxis, "yaxis": yaxis},
+    ]
+    updates = [
+        [{"x": [float(pa.secs[k])] * 2},
+         {"x": [float(pa.secs[k])] * len(models), "y": np.round(p[:, k], 4)}]
+        for k in range(pa.n_frames)
+    ]
+    return dynamic, updates
+
+
+def probability_figure(
+    preds: pl.DataFrame | None,
+    play: Mapping[str, Any],
+    *,
+    current_frame: int | None = None,
+    events: EventsArg = None,
+    height: int = 380,
+) -> go.Figure:
+    """P(man) vs seconds from snap, one line per model, truth band, snap and 0.5 lines.
+
+    ``events``: ``KeyEvent``s (e.g. ``key_events(frames)``) or ``(secs, name)`` pairs.
+    ``current_frame`` (a frameId) adds a dot per model at that frame's prediction.
+    With no predictions the figure still renders, with a note, so pages never break.
+    """
+    ev = _norm_events(events)
+    lines = _curve_lines(preds, "x", "y")
+    shapes, annotations = _curve_decor(play, ev, "x", "y")
+    data = list(lines)
+    if current_frame is not None and preds is not None and preds.height:
+        cur = preds.filter(pl.col("frameId") == current_frame)
+        colors = model_colors(preds["model"].unique().to_list())
+        if cur.height:
+            cur = cur.sort("model")
+            data.append({
+                "type": "scatter", "mode": "markers", "name": "current frame",
+                "x": cur["secs_from_snap"].to_numpy().astype(float),
+                "y": cur["p_man"].to_numpy().astype(float),
+                "marker": {"size": 11, "color": [colors[m] for m in cur["model"].to_list()],
+                           "line": {"color": "white", "width": 1.5}},
+                "showlegend": False,
+            })
+    if not lines:
+        annotations.append({"xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                            "text": "no predictions for this play", "showarrow": False,
+                            "font": {"size": 14, "color": "#888"}})
+    xa, ya = _curve_axes(*_secs_range(preds, [s for s, _ in ev]))
+    layout = {
+        "xaxis": xa, "yaxis": ya, "height": height, "shapes": shapes,
+        "annotations": annotations, "plot_bgcolor": "white",
+        "margin": {"l": 50, "r": 10, "t": 40, "b": 45},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "hovermode": "x unified",
+    }
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def combined_figure(
+    frames: pl.DataFrame,
+    preds: pl.DataFrame | None,
+    play: Mapping[str, Any],
+    *,
+    players: pl.DataFrame | None = None,
+    slots: pl.DataFrame | None = None,
+    team_colors: Mapping[str, tuple[str, str]] | None = None,
+    frame_stride: int = 1,
+    attribution: pl.DataFrame | None = None,
+    height: int = 560,
+    field_share: float = 0.66,
+    frame_ms: int = FRAME_MS,
+) -> go.Figure:
+    """Field (left) and P(man) curve (right) in one animated figure.
+
+    Each animation frame moves the players, ball and arrows on the field and a
+    cursor line plus per-model dots on the curve, so the app needs no callback
+    to keep them in sync. Trace order: field statics (0-1), model lines, then
+    dynamic traces: arrows, offense, defense, ball, read-out, cursor line, dots.
+    """
+    pa = play_arrays(frames, play, frame_stride=frame_stride, players=players, slots=slots,
+                     attribution=attribution)
+    fparts = field_parts(pa, play, team_colors=team_colors, xaxis="x", yaxis="y")
+    ev = [(e.secs, e.event) for e in key_events(frames)]
+    shapes, annotations = _curve_decor(play, ev, "x2", "y2")
+    cdyn, cupd = _cursor_parts(pa, preds, "x2", "y2")
+    lines = _curve_lines(preds, "x2", "y2")
+    if not lines:
+        annotations.append({"xref": "x2 domain", "yref": "y2 domain", "x": 0.5, "y": 0.5,
+                            "text": "no predictions", "showarrow": False,
+                            "font": {"size": 13, "color": "#888"}})
+    cparts = Parts(static=lines, dynamic=cdyn, updates=cupd, shapes=shapes,
+                   annotations=annotations)
+    # make_subplots only for its domain arithmetic; traces are added as dicts below
+    grid = make_subplots(rows=1, cols=2, column_widths=[field_share, 1 - field_share],
+                         horizontal_spacing=0.07)
+    fx, fy = field_axes()
+    cx, cy = _curve_axes(*_secs_range(preds, [float(pa.secs.min()), float(pa.secs.max())]))
+    fx["domain"] = list(grid.layout.xaxis.domain)
+    cx["domain"] = list(grid.layout.xaxis2.domain)
+    fy["domain"] = [0.0, 1.0]
+    cy.update({"domain": [0.12, 0.92], "anchor": "x2"})
+    cx["anchor"] = "y2"
+    layout = {
+        "title": figure_title(play),
+        "xaxis": fx, "yaxis": fy, "xaxis2": cx, "yaxis2": cy,
+        "height": height, "plot_bgcolor": "white", "paper_bgcolor": "white",
+        "margin": {"l": 10, "r": 20, "t": 70, "b": 90},
+        "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02,
+                   "yanchor": "bottom"},
+        "hovermode": "closest", "uirevision": "combined",
+    }
+    # curve statics are ordered after the field statics, then all dynamic traces
+    return assemble([fparts, cparts], [str(int(f)) for f in pa.frame_ids], frame_labels(pa),
+                    layout, frame_ms=frame_ms)
