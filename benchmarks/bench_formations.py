@@ -1,0 +1,40 @@
+"""Throughput of formation detection on a generated workload.
+
+A real week is ~1,500 plays with tens to a few hundred pre-snap frames each;
+``--plays 1500 --frames 100`` approximates it. Run with
+``python benchmarks/bench_formations.py [--plays N] [--frames F] [--threads T]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--plays", type=int, default=400)
+    ap.add_argument("--frames", type=int, default=50, help="pre-snap frames per play")
+    ap.add_argument("--threads", type=int, default=2, help="BLAS/polars threads (2 = laptop)")
+    args = ap.parse_args()
+    for var in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+
+    from coverage.formations import EFPI
+    from coverage.formations.synthetic import template_frames
+
+    tracking, _ = template_frames(args.plays, args.frames, seed=0)
+    n_frames = args.plays * args.frames
+    print(f"workload: {args.plays} plays x {args.frames} frames = {n_frames} frames "
+          f"({tracking.height} rows), both sides, {args.threads} threads")
+    for every, thr in (("frame", 0.0), ("frame", 0.1), ("1s", 0.0), ("play", 0.0), ("snap", 0.0)):
+        t0 = time.perf_counter()
+        efpi = EFPI(tracking).fit(every=every, change_threshold=thr)
+        dt = time.perf_counter() - t0
+        print(f"every={every:<6} change_threshold={thr:<4} {dt:7.2f} s  "
+              f"{n_frames / dt:10.0f} input frames/s  ({efpi.formations.height} rows out)")
+
+
+if __name__ == "__main__":
+    main()
