@@ -20,9 +20,10 @@ from coverage.errors import DataError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = 2022
-# Embedded default size: 9 weeks x 6 games x 40 plays = 2,160 plays. Big enough for
-# week-level splits and per-team views, small enough to simulate + ingest in seconds.
-DEFAULT_SIZE = {"weeks": 9, "games_per_week": 6, "plays_per_game": 40}
+# Embedded default size: 9 weeks x 4 games x 40 plays = 1,440 plays (~3 M tracking rows).
+# Big enough for week-level splits (train 1-7, validate 8, test 9) and per-team views,
+# small enough to simulate + ingest in about 40 s on 2 cores.
+DEFAULT_SIZE = {"weeks": 9, "games_per_week": 4, "plays_per_game": 40}
 
 
 def data_root() -> Path:
@@ -145,21 +146,19 @@ class Store:
         return pl.read_parquet(files)
 
 
-def default_raw_dir() -> Path:
-    return data_root() / "synthetic" / "raw"
-
-
 def default_store_dir() -> Path:
     return data_root() / "synthetic" / "store"
 
 
 def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
-    """Simulate the embedded season and ingest it (deterministic, a few seconds).
+    """Simulate the embedded season and ingest it (deterministic, well under a minute).
 
     We generate on first use instead of shipping parquet: the simulator is
     deterministic from its seed, so every clone gets identical data while the
-    repository stays small. The finished store is moved into place in one
-    rename, so a concurrent reader sees either nothing or a complete store.
+    repository stays small. The raw CSVs (~375 MB) are only a staging step and
+    are deleted; `coverage simulate DIR` writes them for anyone who wants them.
+    The finished store is moved into place with one rename, so a concurrent
+    reader sees either nothing or a complete store.
     """
     from coverage.ingest import ingest
     from coverage.simulate import simulate_season
@@ -167,18 +166,20 @@ def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
     target = default_store_dir()
     if (target / "meta.json").exists() and not force:
         return Store(target)
-    raw = default_raw_dir()
-    if force or not (raw / "_source.json").exists():
-        tmp_raw = Path(tempfile.mkdtemp(prefix=".raw.", dir=_mkparent(raw)))
+    parent = _mkparent(target)
+    tmp_raw = Path(tempfile.mkdtemp(prefix=".raw.", dir=parent))
+    tmp_store = Path(tempfile.mkdtemp(prefix=".store.", dir=parent))
+    try:
+        if progress:
+            print(f"simulating the embedded synthetic season {DEFAULT_SIZE} …", flush=True)
         simulate_season(tmp_raw, seed=DEFAULT_SEED, **DEFAULT_SIZE)
-        if raw.exists():
-            shutil.rmtree(raw)
-        os.replace(tmp_raw, raw)
-    tmp_store = Path(tempfile.mkdtemp(prefix=".store.", dir=_mkparent(target)))
-    ingest(raw, tmp_store, progress=progress)
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(tmp_store, target)
+        ingest(tmp_raw, tmp_store, progress=progress)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp_store, target)
+    finally:
+        shutil.rmtree(tmp_raw, ignore_errors=True)
+        shutil.rmtree(tmp_store, ignore_errors=True)
     return Store(target)
 
 

@@ -1,0 +1,294 @@
+"""Tests of the synthetic season simulator (coverage.simulate)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from coverage.simulate import params, simulate_season
+from coverage.simulate.play import PlayContext, choose_coverage
+from coverage.simulate.season import (
+    GAMES_COLUMNS,
+    PLAYER_PLAY_COLUMNS,
+    PLAYERS_COLUMNS,
+    PLAYS_COLUMNS,
+    TRACKING_COLUMNS,
+)
+
+TINY = {"weeks": 2, "games_per_week": 2, "plays_per_game": 10}
+BDB = next((p for p in (Path("/work/shared/bdb"), Path("../shared/bdb"),
+                        Path(__file__).resolve().parents[2] / "shared" / "bdb")
+            if (p / "plays.csv").exists()), None)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sim_tiny")
+    simulate_season(out, seed=7, **TINY)
+    return out
+
+
+@pytest.fixture(scope="module")
+def medium(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough motion plays for the statistical checks, with short pre-snap phases."""
+    out = tmp_path_factory.mktemp("sim_medium")
+    simulate_season(out, seed=3, weeks=1, games_per_week=8, plays_per_game=40,
+                    approach_secs=(0.5, 1.0), after_set_secs=(2.5, 4.0),
+                    post_snap_secs=(1.0, 1.5))
+    return out
+
+
+def _tracking(d: Path, week: int = 1) -> pl.DataFrame:
+    return pl.read_csv(d / f"tracking_week_{week}.csv", infer_schema_length=10000)
+
+
+def test_deterministic_same_seed(tiny: Path, tmp_path: Path) -> None:
+    simulate_season(tmp_path, seed=7, **TINY)
+    for f in sorted(tiny.glob("*.csv")) + [tiny / "_source.json"]:
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_different_seed_differs(tiny: Path, tmp_path: Path) -> None:
+    simulate_season(tmp_path, seed=8, **TINY)
+    assert (tmp_path / "tracking_week_1.csv").read_bytes() != \
+        (tiny / "tracking_week_1.csv").read_bytes()
+
+
+def test_files_and_source(tiny: Path) -> None:
+    names = {p.name for p in tiny.iterdir()}
+    assert {"games.csv", "plays.csv", "players.csv", "player_play.csv", "tracking_week_1.csv",
+            "tracking_week_2.csv", "truth_players.csv", "truth_plays.csv",
+            "_source.json"} <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+    src = json.loads((tiny / "_source.json").read_text())
+    assert src["source"] == "synthetic"
+    assert src["generator"] == "coverage.simulate"
+    assert src["seed"] == 7
+
+
+def test_headers_match_code_lists(tiny: Path) -> None:
+    def header(name: str) -> list[str]:
+        return (tiny / name).read_text().split("\n", 1)[0].split(",")
+
+    assert header("games.csv") == GAMES_COLUMNS
+    assert header("plays.csv") == PLAYS_COLUMNS
+    assert header("players.csv") == PLAYERS_COLUMNS
+    assert header("player_play.csv") == PLAYER_PLAY_COLUMNS
+    assert header("tracking_week_1.csv") == TRACKING_COLUMNS
+
+
+@pytest.mark.skipif(BDB is None, reason="real BDB files (../shared/bdb) not available")
+def test_headers_match_real_files() -> None:
+    assert BDB is not None
+    assert pl.read_csv(BDB / "games.csv", n_rows=1).columns == GAMES_COLUMNS
+    assert pl.read_csv(BDB / "plays.csv", n_rows=1).columns == PLAYS_COLUMNS
+    assert pl.read_csv(BDB / "players.csv", n_rows=1).columns == PLAYERS_COLUMNS
+    assert pl.read_parquet(BDB / "player_play.parquet").columns == PLAYER_PLAY_COLUMNS
+    assert pl.read_csv(BDB / "tracking_2022_real_1play.csv", n_rows=1).columns == \
+        TRACKING_COLUMNS
+
+
+@pytest.mark.skipif(BDB is None, reason="real BDB files (../shared/bdb) not available")
+def test_assignment_vocab_subset_of_real(tiny: Path) -> None:
+    assert BDB is not None
+    real = set(pl.read_parquet(BDB / "player_play.parquet")["pff_defensiveCoverageAssignment"]
+               .drop_nulls().unique().to_list())
+    pp = pl.read_csv(tiny / "player_play.csv", infer_schema_length=0)
+    ours = set(pp["pff_defensiveCoverageAssignment"].drop_nulls().unique().to_list())
+    assert ours and ours <= real
+    real_cov = set(pl.read_csv(BDB / "plays.csv", infer_schema_length=0)["pff_passCoverage"]
+                   .drop_nulls().to_list())
+    plays = pl.read_csv(tiny / "plays.csv", infer_schema_length=0)
+    assert set(plays["pff_passCoverage"].drop_nulls().to_list()) <= real_cov
+
+
+def test_assignment_vocab_subset_of_params(tiny: Path) -> None:
+    truth = pl.read_csv(tiny / "truth_players.csv", infer_schema_length=0)
+    assert set(truth["assignment"].drop_nulls().to_list()) <= set(params.ASSIGNMENT_VOCAB)
+
+
+def test_frames_players_and_snap(tiny: Path) -> None:
+    trk = _tracking(tiny)
+    per = trk.group_by("gameId", "playId", "frameId").agg(
+        pl.len().alias("n"), (pl.col("club") == "football").sum().alias("ball"),
+        pl.col("nflId").drop_nulls().n_unique().alias("ids"))
+    assert (per["n"] == 23).all()
+    assert (per["ball"] == 1).all()
+    assert (per["ids"] == 22).all()
+    plays = trk.group_by("gameId", "playId").agg(
+        (pl.col("frameType") == "SNAP").sum().alias("snap_rows"),
+        (pl.col("event") == "ball_snap").sum().alias("snap_ev"),
+        pl.col("frameId").filter(pl.col("frameType") == "SNAP").first().alias("sf"),
+        pl.col("frameId").filter(pl.col("event") == "ball_snap").first().alias("ef"),
+        pl.col("playDirection").n_unique().alias("dirs"))
+    assert (plays["snap_rows"] == 23).all()  # exactly one SNAP frame
+    assert (plays["snap_ev"] == 23).all()
+    assert (plays["sf"] == plays["ef"]).all()
+    assert (plays["dirs"] == 1).all()
+    assert set(trk["frameType"].unique()) == {"BEFORE_SNAP", "SNAP", "AFTER_SNAP"}
+    assert set(trk["playDirection"].unique()) == {"left", "right"}
+    ball = trk.filter(pl.col("club") == "football")
+    assert ball["nflId"].null_count() == len(ball)
+    assert ball["jerseyNumber"].null_count() == len(ball)
+    assert (ball["displayName"] == "football").all()
+    assert trk["x"].min() > -5 and trk["x"].max() < 125
+
+
+def test_time_strings(tiny: Path) -> None:
+    trk = _tracking(tiny).filter(pl.col("club") == "football").head(30)
+    parsed = trk["time"].str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False)
+    assert parsed.null_count() == 0
+    steps = parsed.diff().drop_nulls().dt.total_milliseconds().unique().to_list()
+    assert steps == [100]
+
+
+def test_speed_and_direction_consistent(tiny: Path) -> None:
+    trk = _tracking(tiny).filter(pl.col("club") != "football").sort(
+        "gameId", "playId", "nflId", "frameId")
+    g = trk.with_columns(
+        (pl.col("x").shift(-1) - pl.col("x").shift(1)).over("gameId", "playId", "nflId")
+        .alias("dx"),
+        (pl.col("y").shift(-1) - pl.col("y").shift(1)).over("gameId", "playId", "nflId")
+        .alias("dy"),
+    ).drop_nulls(["dx", "dy"])
+    s_fd = np.hypot(g["dx"].to_numpy(), g["dy"].to_numpy()) / 0.2
+    s = g["s"].to_numpy()
+    assert np.median(np.abs(s - s_fd)) < 0.1
+    assert np.corrcoef(s, s_fd)[0, 1] > 0.98
+    fast = s > 2.0
+    ang = np.degrees(np.arctan2(g["dx"].to_numpy(), g["dy"].to_numpy()))[fast] % 360
+    diff = np.abs((g["dir"].to_numpy()[fast] - ang + 180) % 360 - 180)
+    assert np.median(diff) < 5
+    assert (diff < 20).mean() > 0.95
+    # dis is the distance since the previous frame
+    assert np.median(np.abs(g["dis"].to_numpy() * 10 - s)) < 0.3
+    assert s.max() < 12.5
+
+
+def test_linemen_still_after_set_and_motion_speed(medium: Path) -> None:
+    trk = _tracking(medium)
+    truth = pl.read_csv(medium / "truth_players.csv", infer_schema_length=0).with_columns(
+        pl.col("gameId", "playId", "nflId").cast(pl.Int64))
+    trk = trk.with_columns(pl.col("nflId").cast(pl.Int64)).join(
+        truth.select("gameId", "playId", "nflId", "slot"), on=["gameId", "playId", "nflId"])
+    snap = trk.filter(pl.col("frameType") == "SNAP")
+    ol = snap.filter(pl.col("slot").is_in(["LT", "LG", "C", "RG", "RT"]))
+    assert ol["s"].median() < 0.6
+    tp = pl.read_csv(medium / "truth_plays.csv", infer_schema_length=0)
+    jets = tp.filter(pl.col("motion_type") == "jet").with_columns(
+        pl.col("gameId", "playId").cast(pl.Int64), pl.col("motion_nflId").cast(pl.Int64))
+    if len(jets):
+        mp = trk.join(jets.select("gameId", "playId", pl.col("motion_nflId").alias("nflId")),
+                      on=["gameId", "playId", "nflId"])
+        peak = mp.filter(pl.col("frameType") != "AFTER_SNAP").group_by(
+            "gameId", "playId").agg(pl.col("s").max())
+        assert 3.0 < peak["s"].median() < 9.5
+
+
+def _motion_follow(medium: Path) -> tuple[list[float], list[float]]:
+    """Slope of defender dy on motion-man dy from line_set to snap: man vs aligned zone."""
+    trk = _tracking(medium).with_columns(pl.col("nflId").cast(pl.Int64))
+    tp = pl.read_csv(medium / "truth_plays.csv", infer_schema_length=0)
+    tp = tp.filter((pl.col("motion") == "True") & pl.col("motion_type").is_in(["jet", "across"]))
+    truth = pl.read_csv(medium / "truth_players.csv", infer_schema_length=0)
+    man_s: list[float] = []
+    zone_s: list[float] = []
+    for gid, pid, mid in tp.select("gameId", "playId", "motion_nflId").iter_rows():
+        gid, pid, mid = int(gid), int(pid), int(mid)
+        f = trk.filter((pl.col("gameId") == gid) & (pl.col("playId") == pid))
+        set_f = f.filter(pl.col("event") == "line_set")["frameId"]
+        snap_f = f.filter(pl.col("frameType") == "SNAP")["frameId"][0]
+        t0 = int(set_f[0]) if len(set_f) else 1
+        win = f.filter(pl.col("frameId").is_between(t0, snap_f))
+        rec = win.filter(pl.col("nflId") == mid).sort("frameId")["y"].to_numpy()
+        if np.ptp(rec) < 3:
+            continue
+        tr = truth.filter((pl.col("gameId") == str(gid)) & (pl.col("playId") == str(pid))
+                          & (pl.col("side") == "defense"))
+        man = tr.filter(pl.col("man_target_nflId") == str(mid))["nflId"].to_list()
+        start = f.filter(pl.col("frameId") == t0)
+        ry0 = start.filter(pl.col("nflId") == mid)["y"][0]
+        rx0 = start.filter(pl.col("nflId") == mid)["x"][0]
+        for nid, asg in tr.select("nflId", "assignment").iter_rows():
+            nid = int(nid)
+            dy = win.filter(pl.col("nflId") == nid).sort("frameId")["y"].to_numpy()
+            # a man defender reacts ~0.2-0.5 s late: compare with the receiver 0.4 s earlier
+            slope = float(np.polyfit(rec[:-4] - rec[0], dy[4:] - dy[0], 1)[0])
+            if str(nid) in man:
+                man_s.append(slope)
+            elif asg not in (None, "MAN"):
+                d0 = start.filter(pl.col("nflId") == nid)
+                if np.hypot(d0["x"][0] - rx0, d0["y"][0] - ry0) < 9:
+                    zone_s.append(slope)
+    return man_s, zone_s
+
+
+def test_man_defender_follows_motion(medium: Path) -> None:
+    man_s, zone_s = _motion_follow(medium)
+    assert len(man_s) >= 3, "too few man-covered motion plays in the sample"
+    assert len(zone_s) >= 3
+    assert np.median(man_s) > 0.55
+    assert np.median(zone_s) < 0.4
+    assert np.median(man_s) > np.median(zone_s) + 0.3
+
+
+def test_label_mix_near_calibrated() -> None:
+    """Man share of Man+Zone ~27% and Other ~5% on a large sample of situations (+-4 pts)."""
+    rng = np.random.default_rng(0)
+    teams = params.TEAMS
+    forms = list(params.FORMATION_ALIGNMENT_COUNTS)
+    fw = np.array([sum(v.values()) for v in params.FORMATION_ALIGNMENT_COUNTS.values()], float)
+    labels = []
+    for _ in range(20000):
+        to_goal = int(rng.choice([3, 12, 40, 70], p=[0.03, 0.1, 0.47, 0.4]))
+        ctx = PlayContext(int(rng.choice([1, 2, 3], p=[0.44, 0.34, 0.22])),
+                          int(rng.choice([1, 3, 6, 10, 14], p=[0.04, 0.06, 0.2, 0.55, 0.15])),
+                          to_goal, "BUF", str(rng.choice(teams)), 1)
+        cov = choose_coverage(rng, ctx, str(rng.choice(forms, p=fw / fw.sum())), 0.0)
+        labels.append(None if cov is None else params.COVERAGE_MANZONE[cov])
+    lab = np.array([x or "" for x in labels])
+    man, zone, other = (lab == "Man").sum(), (lab == "Zone").sum(), (lab == "Other").sum()
+    assert abs(man / (man + zone) - params.MAN_RATE) < 0.06
+    real_other = params.MANZONE_COUNTS["Other"] / sum(params.MANZONE_COUNTS.values())
+    assert abs(other / len(lab) - real_other) < 0.04
+    assert 0.003 < (lab == "").mean() < 0.03
+
+
+def test_season_label_mix_and_tables(medium: Path) -> None:
+    plays = pl.read_csv(medium / "plays.csv", infer_schema_length=0)
+    mz = plays["pff_manZone"].drop_nulls()
+    man = (mz == "Man").sum() / max(((mz == "Man") | (mz == "Zone")).sum(), 1)
+    assert 0.12 < man < 0.45  # 320 plays: wide tolerance around the real 27%
+    assert set(plays["offenseFormation"].to_list()) <= set(params.FORMATION_ALIGNMENT_COUNTS)
+    assert set(plays["pff_manZone"].drop_nulls().to_list()) <= {"Man", "Zone", "Other"}
+    for c in ("down", "yardsToGo", "absoluteYardlineNumber", "quarter"):
+        assert plays[c].null_count() == 0
+    pp = pl.read_csv(medium / "player_play.csv", infer_schema_length=0)
+    assert len(pp) == 22 * len(plays)
+    man_rows = pp.filter(pl.col("pff_defensiveCoverageAssignment") == "MAN")
+    assert man_rows["pff_primaryDefensiveCoverageMatchupNflId"].null_count() == 0
+    motion = pp.group_by("gameId", "playId").agg(
+        (pl.col("motionSinceLineset") == "True").any().alias("m"),
+        (pl.col("shiftSinceLineset") == "True").any().alias("s"))
+    assert 0.15 < motion["m"].mean() < 0.45
+    assert 0.05 < motion["s"].mean() < 0.3
+    tp = pl.read_csv(medium / "truth_plays.csv", infer_schema_length=0)
+    assert {"True", "False"} <= set(tp["disguise"].to_list())
+    assert len(set(tp["shell_shown"].drop_nulls().to_list())) >= 2
+
+
+def test_cli_register(tmp_path: Path) -> None:
+    import argparse
+
+    from coverage.simulate.cli import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="cmd"))
+    args = parser.parse_args(["simulate", str(tmp_path), "--seed", "2", "--weeks", "1",
+                              "--games-per-week", "1", "--plays-per-game", "2"])
+    assert args.func(args) == 0
+    assert json.loads((tmp_path / "_source.json").read_text())["seed"] == 2

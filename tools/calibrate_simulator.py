@@ -1,0 +1,130 @@
+"""Derive the synthetic simulator's parameters from the real BDB 2025 tables.
+
+The simulator must not need the real files at run time, so this script is run
+by hand whenever the shared data changes; its printed dicts are pasted into
+``coverage/simulate/params.py``. It exits quietly when the data is absent.
+
+Usage: ``.venv/bin/python tools/calibrate_simulator.py [BDB_DIR]``
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from pprint import pformat
+
+import polars as pl
+
+CANDIDATES = (Path("/work/shared/bdb"), Path("../shared/bdb"))
+
+
+def _find_dir(argv: list[str]) -> Path | None:
+    if len(argv) > 1:
+        return Path(argv[1])
+    for cand in CANDIDATES:
+        if (cand / "plays.csv").exists():
+            return cand
+    return None
+
+
+def _counts(df: pl.DataFrame, col: str) -> dict[str, int]:
+    vc = df.filter(pl.col(col).is_not_null())[col].value_counts().sort("count", descending=True)
+    return {str(k): int(v) for k, v in zip(vc[col], vc["count"], strict=True)}
+
+
+def _man_rate(df: pl.DataFrame, by: str, min_n: int = 30) -> dict[str, float]:
+    g = (
+        df.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+        .group_by(by)
+        .agg(pl.len().alias("n"), (pl.col("pff_manZone") == "Man").mean().alias("man"))
+        .filter(pl.col("n") >= min_n)
+        .sort(by)
+    )
+    return {str(k): round(float(v), 3) for k, v in zip(g[by], g["man"], strict=True)}
+
+
+def calibrate(bdb: Path) -> dict[str, object]:
+    """Every number the simulator bakes in, keyed like ``params.py``."""
+    plays = pl.read_csv(bdb / "plays.csv", infer_schema_length=20000)
+    pp = pl.read_parquet(bdb / "player_play.parquet")
+    players = pl.read_csv(bdb / "players.csv")
+
+    plays = plays.with_columns(
+        pl.when(pl.col("down") >= 3).then(pl.lit("3")).otherwise(pl.col("down").cast(pl.String))
+        .alias("down_b"),
+        pl.when(pl.col("yardsToGo") <= 3).then(pl.lit("short"))
+        .when(pl.col("yardsToGo") <= 7).then(pl.lit("medium"))
+        .otherwise(pl.lit("long")).alias("dist_b"),
+        # Yards to the opponent's goal: the red-zone coverages only live there.
+        pl.when(pl.col("yardlineSide") == pl.col("possessionTeam"))
+        .then(100 - pl.col("yardlineNumber"))
+        .otherwise(pl.col("yardlineNumber")).alias("to_goal"),
+    ).with_columns(
+        (pl.col("down_b") + "_" + pl.col("dist_b")).alias("dd"),
+        pl.when(pl.col("to_goal") <= 5).then(pl.lit("goal"))
+        .when(pl.col("to_goal") <= 20).then(pl.lit("red"))
+        .otherwise(pl.lit("open")).alias("field"),
+    )
+    out: dict[str, object] = {}
+    out["COVERAGE_COUNTS"] = _counts(plays, "pff_passCoverage")
+    mz = plays.filter(pl.col("pff_passCoverage").is_not_null()).unique("pff_passCoverage")
+    out["COVERAGE_MANZONE"] = dict(
+        sorted(zip(mz["pff_passCoverage"], mz["pff_manZone"], strict=True))
+    )
+    out["MANZONE_COUNTS"] = _counts(plays, "pff_manZone")
+    out["NULL_COVERAGE_RATE"] = round(plays["pff_passCoverage"].null_count() / len(plays), 4)
+    lab = plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+    out["MAN_RATE"] = round(float((lab["pff_manZone"] == "Man").mean()), 4)
+    out["MAN_RATE_BY_DD"] = _man_rate(plays, "dd")
+    out["MAN_RATE_BY_FORMATION"] = _man_rate(plays, "offenseFormation")
+    out["MAN_RATE_BY_TEAM"] = _man_rate(plays, "defensiveTeam")
+    cov_field = {}
+    for field in ("goal", "red", "open"):
+        cov_field[field] = _counts(plays.filter(pl.col("field") == field), "pff_passCoverage")
+    out["COVERAGE_COUNTS_BY_FIELD"] = cov_field
+    fa = (
+        plays.filter(pl.col("offenseFormation").is_not_null())
+        .group_by("offenseFormation", "receiverAlignment").len()
+        .filter(pl.col("len") >= 5).sort("offenseFormation", "len", descending=[False, True])
+    )
+    joint: dict[str, dict[str, int]] = {}
+    for f, a, n in fa.iter_rows():
+        joint.setdefault(f, {})[a] = int(n)
+    out["FORMATION_ALIGNMENT_COUNTS"] = joint
+    out["PASS_RESULT_COUNTS"] = _counts(plays, "passResult")
+    out["DROPBACK_RATE"] = round(float(plays["isDropback"].mean()), 4)
+    per_play = pp.group_by("gameId", "playId").agg(
+        pl.col("inMotionAtBallSnap").any().alias("at_snap"),
+        pl.col("shiftSinceLineset").any().alias("shift"),
+        pl.col("motionSinceLineset").any().alias("motion"),
+    )
+    out["MOTION_RATES"] = {
+        k: round(float(per_play[k].mean()), 4) for k in ("at_snap", "shift", "motion")
+    }
+    asg = pp.join(plays.select("gameId", "playId", "pff_passCoverage"), on=["gameId", "playId"])
+    asg = asg.filter(pl.col("pff_defensiveCoverageAssignment").is_not_null())
+    mix = {}
+    for cov in out["COVERAGE_COUNTS"]:
+        mix[cov] = _counts(asg.filter(pl.col("pff_passCoverage") == cov),
+                           "pff_defensiveCoverageAssignment")
+    out["ASSIGNMENT_COUNTS_BY_COVERAGE"] = mix
+    out["ASSIGNMENT_VOCAB"] = sorted(_counts(asg, "pff_defensiveCoverageAssignment"))
+    out["POSITION_COUNTS"] = _counts(players, "position")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv if argv is None else argv
+    bdb = _find_dir(argv)
+    if bdb is None:
+        print("calibrate_simulator: no real BDB tables found (looked in "
+              f"{', '.join(str(c) for c in CANDIDATES)}); nothing to do.")
+        return 0
+    print(f"# Calibrated from {bdb.resolve()} (2022 season, weeks 1-9).")
+    for key, value in calibrate(bdb).items():
+        print(f"{key} = {pformat(value, width=98, sort_dicts=False)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
