@@ -81,8 +81,9 @@ def main() -> None:
     report = ingest(raw, store_dir, progress=False, force=True)
     dt = time.perf_counter() - t0
     pq_mb = (store_dir / "tracking" / "week_1.parquet").stat().st_size / 1e6
+    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     print(f"ingest: {dt:.1f}s, {rows / dt:,.0f} rows/s, {report.plays_kept} plays, "
-          f"parquet {pq_mb:.0f} MB, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
+          f"parquet {pq_mb:.0f} MB, peak RSS {rss_gb:.2f} GB")
 
     store = Store(store_dir)
     plays = store.plays().select("gameId", "playId")

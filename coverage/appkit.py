@@ -90,3 +90,109 @@ def sidebar_data_picker() -> None:
             key="data_dir",
             help="A Big Data Bowl download folder (CSV or parquet) or an ingested store.",
         )
+
+
+# --------------------------------------------------------------------------- pages
+NO_PREDICTIONS_FIX = (
+    "No model predictions in this store yet. Fix: train or pick a checkpoint, then run "
+    "`coverage predict models/<name> --data {store}` (add `coverage evaluate models/<name> "
+    "--data {store}` for the test-week report), and reload this page."
+)
+
+
+def models_root() -> Path:
+    """Checkpoint folder: ``COVERAGE_MODELS_DIR`` overrides the repo's models/ (tests use it)."""
+    from coverage.store import REPO_ROOT
+
+    return Path(os.environ.get("COVERAGE_MODELS_DIR", REPO_ROOT / "models"))
+
+
+def folder_stamp(folder: Path) -> str:
+    """Names + sizes + mtimes of a folder's files: a cache key that changes when they do.
+
+    Predictions and evaluations appear while the app runs (``coverage predict``);
+    keying the caches on this stamp shows them on the next rerun, no restart.
+    """
+    if not folder.is_dir():
+        return ""
+    parts = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+             for p in sorted(folder.iterdir()) if p.is_file()]
+    return "|".join(parts)
+
+
+def predictions_stamp(store: Store) -> str:
+    return folder_stamp(store.path / "predictions")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_predictions(store_path: str, stamp: str) -> pl.DataFrame | None:
+    """All weeks' predictions (``stamp`` only keys the cache).
+
+    A resource cache, not a data cache: polars frames are immutable, and
+    unpickling millions of prediction rows on every rerun would cost more than
+    the whole play switch.
+    """
+    return Store(store_path).predictions()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def load_play_table(store_path: str, model: str | None, stamp: str) -> pl.DataFrame:
+    """The filterable play list with the chosen model's call at the snap."""
+    from coverage.explorer import play_table
+
+    return play_table(load_plays(store_path), load_predictions(store_path, stamp), model)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_play_frames(store_path: str, game_id: int, play_id: int) -> pl.DataFrame:
+    """One play's tracking rows; cached so going back to a play is instant."""
+    return Store(store_path).play_frames(game_id, play_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_evaluation(store_path: str, stamp: str) -> tuple[pl.DataFrame | None, dict[str, dict]]:
+    from coverage.explorer import read_evaluation
+
+    return read_evaluation(Path(store_path) / "evaluation")
+
+
+def play_row(plays: pl.DataFrame, game_id: int, play_id: int) -> dict:
+    """The play-index row as a dict (from the cached play index, no file read)."""
+    row = plays.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id))
+    return row.row(0, named=True) if row.height else {"gameId": game_id, "playId": play_id}
+
+
+def no_predictions_message(store: Store) -> None:
+    st.info(NO_PREDICTIONS_FIX.format(store=store.path), icon="ℹ️")
+
+
+def model_picker(models: list[str], *, key: str = "model", label: str = "Model") -> str | None:
+    """Sidebar model choice shared across pages (same key = same model everywhere)."""
+    if not models:
+        return None
+    if st.session_state.get(key) not in models:
+        st.session_state.pop(key, None)
+    preferred = next((m for m in ("transformer", "lstm", "context") if m in models), models[0])
+    with st.sidebar:
+        return st.selectbox(label, models, index=models.index(preferred), key=key)
+
+
+def page_start(title: str, icon: str = "🏈") -> Store | None:
+    """Page config, data picker, title, the store and the synthetic banner, in one call."""
+    st.set_page_config(page_title=f"{title} · coverage", page_icon=icon, layout="wide")
+    sidebar_data_picker()
+    st.title(f"{icon} {title}")
+    store = current_store()
+    if store is not None:
+        source_banner(store)
+    return store
+
+
+def show_error(exc: BaseException, fix: str) -> None:
+    """A readable error + what to do, instead of a traceback (details folded away)."""
+    import traceback
+
+    st.error(f"{type(exc).__name__}: {exc}")
+    st.info(f"Fix: {fix}")
+    with st.expander("details"):
+        st.code("".join(traceback.format_exception(exc)), language="text")
