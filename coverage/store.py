@@ -90,6 +90,26 @@ class Store:
     def truth_plays(self) -> pl.DataFrame:
         return self._table("truth_plays")
 
+    def formations(self) -> pl.DataFrame:
+        """Detected formation per play (offense formation/alignment, defensive shell/front).
+
+        Computed once from the tracking at the snap (EFPI template assignment) and
+        cached in the store; a read-only store just recomputes (under a second per
+        season-sized store).
+        """
+        p = self.path / "formations.parquet"
+        if p.exists():
+            return pl.read_parquet(p)
+        from coverage.atomic import write_parquet
+        from coverage.formations import play_formations
+
+        df = play_formations(self)
+        try:
+            write_parquet(df, p)
+        except OSError:
+            pass
+        return df
+
     def tracking_path(self, week: int) -> Path:
         p = self.path / "tracking" / f"week_{week}.parquet"
         if not p.exists():
@@ -174,6 +194,7 @@ def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
             print(f"simulating the embedded synthetic season {DEFAULT_SIZE} …", flush=True)
         simulate_season(tmp_raw, seed=DEFAULT_SEED, **DEFAULT_SIZE)
         ingest(tmp_raw, tmp_store, progress=progress)
+        Store(tmp_store).formations()
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp_store, target)

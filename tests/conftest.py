@@ -57,3 +57,17 @@ def real_store(real_raw_dir: Path, tmp_path_factory):
     out = tmp_path_factory.mktemp("real_store")
     ingest(real_raw_dir, out, progress=False)
     return Store(out)
+
+
+@pytest.fixture(scope="session")
+def sim_store(tmp_path_factory):
+    """A small simulated season (3 weeks x 2 games x 12 plays), ingested once per session."""
+    from coverage.ingest import ingest
+    from coverage.simulate import simulate_season
+    from coverage.store import Store
+
+    raw = tmp_path_factory.mktemp("sim_raw")
+    simulate_season(raw, seed=7, weeks=3, games_per_week=2, plays_per_game=12)
+    out = tmp_path_factory.mktemp("sim_store")
+    ingest(raw, out, progress=False)
+    return Store(out)
