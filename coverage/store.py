@@ -7,6 +7,7 @@ field away, and every view can label synthetic data as such.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -104,10 +105,8 @@ class Store:
         from coverage.formations import play_formations
 
         df = play_formations(self)
-        try:
+        with contextlib.suppress(OSError):
             write_parquet(df, p)
-        except OSError:
-            pass
         return df
 
     def tracking_path(self, week: int) -> Path:
