@@ -1,0 +1,46 @@
+"""`coverage export-gif`: the app's GIF download, from the command line.
+
+Uses the same store reads and ``render_play_gif`` as the Play explorer page, so
+a GIF made here is the one an analyst would download in the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from coverage.errors import DataError
+
+
+def _cmd_export_gif(args: argparse.Namespace) -> int:
+    from coverage.explorer import play_predictions
+    from coverage.export.gif import render_play_gif
+    from coverage.store import open_store
+
+    if args.stride < 1:
+        raise DataError(f"--stride must be >= 1, got {args.stride}")
+    store = open_store(args.store)
+    game_id, play_id = int(args.game), int(args.play)
+    frames = store.play_frames(game_id, play_id)
+    play = store.play_row(game_id, play_id)
+    preds = play_predictions(store.predictions(store.week_of(game_id)), game_id, play_id,
+                             args.model or None)
+    data = render_play_gif(frames, preds, play, path=args.out, frame_stride=args.stride,
+                           fps=args.fps)
+    models = sorted(preds["model"].unique().to_list()) if preds is not None else []
+    print(f"wrote {args.out} ({len(data) / 1024:.0f} KiB, play {game_id}/{play_id}, "
+          f"models: {', '.join(models) or 'none'})")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("export-gif", help="animated GIF of one play with its P(man) curve")
+    p.add_argument("game", help="gameId")
+    p.add_argument("play", help="playId")
+    p.add_argument("-o", "--out", type=Path, required=True, help="output .gif path")
+    p.add_argument("--store", default=None, help="store folder (default: embedded synthetic)")
+    p.add_argument("--stride", type=int, default=1, help="keep every N-th frame (default 1)")
+    p.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
+    p.add_argument("--model", action="append",
+                   help="only this model's curve (repeatable; default: all in the store)")
+    p.set_defaults(func=_cmd_export_gif)

@@ -1,0 +1,165 @@
+"""Play explorer: filter plays, pick one, watch the field beside the live P(man) curve.
+
+Thin page: the play list and filters come from ``coverage.explorer``, the
+figure from ``coverage.views.combined_figure``, the GIF from
+``coverage.export.render_play_gif``. Loads are cached so switching plays only
+reads one play's tracking rows and builds one figure.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from coverage import explorer
+from coverage.appkit import (
+    load_play_frames,
+    load_play_table,
+    load_plays,
+    load_predictions,
+    model_picker,
+    no_predictions_message,
+    page_start,
+    play_row,
+    predictions_stamp,
+    show_error,
+)
+from coverage.export import render_play_gif
+from coverage.views import combined_figure, key_events, play_title
+
+store = page_start("Play explorer")
+if store is None:
+    st.stop()
+sp = str(store.path)
+stamp = predictions_stamp(store)
+try:
+    preds = load_predictions(sp, stamp)
+    models = explorer.models_in(preds)
+    model = model_picker(models)
+    table = load_play_table(sp, model, stamp)
+    plays = load_plays(sp)
+except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
+    show_error(exc, "check the data folder in the sidebar; re-run `coverage ingest` if the "
+               "store is from an older version.")
+    st.stop()
+if not models:
+    no_predictions_message(store)
+
+# --- sidebar filters
+options = explorer.filter_options(table)
+games = (table.group_by("gameId").agg(pl.col("week").first(), pl.col("offense").first(),
+                                      pl.col("defense").first()))
+game_names = {g: f"wk {w} · {o} vs {d} · {g}" for g, w, o, d in games.iter_rows()}
+fmt = {"gameId": lambda g: game_names.get(g, str(g))}
+selections: dict[str, list] = {}
+with st.sidebar:
+    st.subheader("Filters")
+    for col, label in explorer.FILTER_COLUMNS.items():
+        if col == "outcome" and not models:
+            continue
+        opts = options.get(col, [])
+        if not opts:
+            continue
+        help_ = ("hit = the model's call at the snap (P(man) ≥ 0.5 → Man) matches the label"
+                 if col == "outcome" else None)
+        selections[col] = st.multiselect(label, opts, key=f"f_{col}", help=help_,
+                                         format_func=fmt.get(col, str))
+filtered = explorer.filter_plays(table, explorer.PlayFilters(selections))
+
+# --- play list
+search = st.text_input("Search plays", key="search",
+                       placeholder="description, team, coverage, formation or ids…")
+shown = explorer.filter_plays(filtered, explorer.PlayFilters(search=search))
+c1, c2, c3 = st.columns([2, 2, 1])
+c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
+          delta_arrow="off")
+if models and shown.height:
+    scored = shown.filter(pl.col("outcome").is_not_null())
+    hit = scored["outcome"].eq("hit").mean() if scored.height else None
+    c2.metric(f"{model} accuracy at snap (shown)", f"{hit:.1%}" if hit is not None else "—",
+              f"{scored.height} labelled plays", delta_color="off", delta_arrow="off")
+c3.download_button("CSV of the list", explorer.export_table(shown).write_csv(),
+                   file_name="plays.csv", mime="text/csv", on_click="ignore",
+                   disabled=shown.height == 0)
+if shown.height == 0:
+    st.warning("No play matches these filters. Clear some filters or the search.")
+    st.stop()
+
+view = shown.select("gameId", "playId", "week", "offense", "defense", "down_distance",
+                    "family", "coverage", "formation", "p_man_snap", "outcome", "description")
+event = st.dataframe(
+    view, key="play_list", on_select="rerun", selection_mode="single-row", hide_index=True,
+    height=260,
+    column_config={
+        "gameId": st.column_config.NumberColumn("game", format="%d"),
+        "playId": st.column_config.NumberColumn("play", format="%d"),
+        "down_distance": "down & dist",
+        "family": "label",
+        "p_man_snap": st.column_config.ProgressColumn(
+            "P(man) at snap", min_value=0.0, max_value=1.0, format="%.2f"),
+        "description": st.column_config.TextColumn("description", width="large"),
+    },
+)
+keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
+labels = dict(zip(keys, shown["label"].to_list(), strict=True))
+rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+if rows and rows != st.session_state.get("_last_rows") and rows[0] < len(keys):
+    st.session_state["play_pick"] = keys[rows[0]]  # a table click drives the selectbox
+st.session_state["_last_rows"] = rows
+if st.session_state.get("play_pick") not in labels:
+    st.session_state.pop("play_pick", None)
+pick = st.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k])
+
+# --- the selected play
+game_id, play_id = int(pick[0]), int(pick[1])
+try:
+    frames = load_play_frames(sp, game_id, play_id)
+    play = play_row(plays, game_id, play_id)
+    play_preds = explorer.play_predictions(preds, game_id, play_id)
+    n_frames = frames["frameId"].n_unique()
+    anim_stride = explorer.animation_stride(n_frames)
+    fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride)
+except Exception as exc:  # noqa: BLE001
+    show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
+    st.stop()
+
+st.subheader(play_title(play))
+info = st.columns([3, 2])
+with info[0]:
+    st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
+               f"{play.get('offenseFormation') or '—'} · pass result "
+               f"{play.get('passResult') or '—'}")
+    if play.get("playDescription"):
+        st.markdown(f"> {play['playDescription']}")
+with info[1]:
+    row = shown.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id)).row(
+        0, named=True)
+    truth = row["family"] if row["family"] == "Unlabelled" else (
+        f"{row['family']} ({row['coverage']})")
+    if row["p_man_snap"] is not None:
+        verdict = "✅ hit" if row["outcome"] == "hit" else (
+            "❌ miss" if row["outcome"] == "miss" else "not scored")
+        st.markdown(f"**True:** {truth}  \n**{model} at snap:** P(man) = "
+                    f"{row['p_man_snap']:.2f} → {row['predicted']} · {verdict}")
+    else:
+        st.markdown(f"**True:** {truth}  \n**Model:** no prediction for this play")
+    evs = key_events(frames)
+    if evs:
+        st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
+st.plotly_chart(fig, key="play_figure", config={"displaylogo": False})
+if anim_stride > 1:
+    st.caption(f"The animation shows 1 in {anim_stride} of the {n_frames} frames so switching "
+               "plays stays fast; the GIF below can use every frame (stride 1).")
+
+g1, g2 = st.columns([1, 3])
+stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
+                         help="Keep every N-th frame: 1 = real time, larger = smaller file.")
+
+
+def _gif() -> bytes:
+    """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
+    return render_play_gif(frames, play_preds, play, frame_stride=int(stride))
+
+
+g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",
+                   mime="image/gif", on_click="ignore", key="gif_button")

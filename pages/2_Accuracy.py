@@ -1,0 +1,112 @@
+"""Accuracy: how right the models are as the snap approaches, and where they miss.
+
+Prefers the models code's evaluation files (``<store>/evaluation/``: one held-out
+test week, scored once); without them it computes the same tables from the
+store's predictions and labels with ``coverage.explorer`` and says so, since
+those may include training weeks.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from coverage import explorer
+from coverage.appkit import (
+    folder_stamp,
+    load_evaluation,
+    load_plays,
+    load_predictions,
+    model_picker,
+    no_predictions_message,
+    page_start,
+    predictions_stamp,
+    show_error,
+)
+from coverage.views import (
+    accuracy_by_time_figure,
+    calibration_figure,
+    confusion_figure,
+    rate_bar_figure,
+)
+
+store = page_start("Accuracy", "🎯")
+if store is None:
+    st.stop()
+sp = str(store.path)
+try:
+    preds = load_predictions(sp, predictions_stamp(store))
+    curves, reports = load_evaluation(sp, folder_stamp(store.path / "evaluation"))
+    plays = load_plays(sp)
+except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
+    show_error(exc, "re-run `coverage evaluate models/<name>` to rewrite the evaluation files.")
+    st.stop()
+
+models = explorer.models_in(preds)
+if not models and curves is None:
+    no_predictions_message(store)
+    st.stop()
+
+with st.sidebar:
+    weeks = sorted(plays["week"].unique().to_list())
+    week_sel = st.multiselect("Weeks scored (computed views)", weeks, key="acc_weeks",
+                              help="Empty = all weeks with predictions.")
+    bin_secs = st.select_slider("Time bin (s)", [0.1, 0.2, 0.5, 1.0], value=0.5, key="acc_bin")
+scope = plays.filter(pl.col("week").is_in(week_sel)) if week_sel else plays
+
+# --- accuracy by time to snap
+st.subheader("Accuracy by time to snap")
+if curves is not None and curves.height:
+    st.caption("From the evaluation files (held-out test week, scored once). Bands: 95% Wilson "
+               "intervals; grey bars: plays per point; dashed: always-guess-majority baseline.")
+    curve = curves
+else:
+    st.caption("Computed from the store's predictions and labels (no evaluation files yet: "
+               "`coverage evaluate` writes the held-out version). These weeks may include "
+               "training weeks, so read them as fit, not as test accuracy.")
+    curve = explorer.accuracy_by_time(preds, scope, bin_secs=float(bin_secs))
+if curve.height:
+    st.plotly_chart(accuracy_by_time_figure(curve), key="acc_time")
+else:
+    st.info("No labelled (Man/Zone) plays with predictions in this selection.")
+
+if not models:
+    st.info("Per-team, calibration and confusion views need the predictions themselves: run "
+            f"`coverage predict models/<name> --data {store.path}`.")
+    st.stop()
+
+model = model_picker(models)
+left, right = st.columns(2)
+with left:
+    st.subheader("Calibration at the snap")
+    cal = explorer.calibration_bins(preds, scope)
+    if cal.height:
+        st.plotly_chart(calibration_figure(cal), key="acc_cal")
+with right:
+    st.subheader(f"Confusion at the snap · {model}")
+    st.plotly_chart(confusion_figure(explorer.confusion_matrix(preds, scope, model)),
+                    key="acc_conf")
+
+st.subheader(f"Accuracy at the snap by group · {model}")
+groups = {"Defense": "defensiveTeam", "Down": "down", "Offensive formation": "offenseFormation",
+          "Offense": "possessionTeam"}
+tabs = st.tabs(list(groups))
+for tab, col in zip(tabs, groups.values(), strict=True):
+    with tab:
+        acc = explorer.accuracy_by_group(preds, scope, col, model)
+        if acc.height == 0:
+            st.info("No labelled plays with predictions.")
+            continue
+        overall = float((acc["accuracy"] * acc["n_plays"]).sum() / acc["n_plays"].sum())
+        st.plotly_chart(
+            rate_bar_figure(acc, category="group", value="accuracy", n="n_plays",
+                            ci_low="ci_low", ci_high="ci_high", reference=overall,
+                            reference_label="all plays", team_colored=col in (
+                                "defensiveTeam", "possessionTeam")),
+            key=f"acc_group_{col}")
+
+if reports:
+    with st.expander("Evaluation reports (JSON)"):
+        for name, rep in reports.items():
+            st.markdown(f"**{name}**")
+            st.json(rep, expanded=False)

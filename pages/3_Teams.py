@@ -1,0 +1,82 @@
+"""Teams: who plays man, and how early each defense gives its coverage away.
+
+The man rate needs only labels; the give-away time needs a model's per-frame
+P(man) (median seconds before the snap at which it crosses 0.8 for man plays
+and 0.2 for zone plays and stays there), computed in ``coverage.explorer``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from coverage import explorer
+from coverage.appkit import (
+    load_plays,
+    load_predictions,
+    model_picker,
+    no_predictions_message,
+    page_start,
+    predictions_stamp,
+    show_error,
+)
+from coverage.views import rate_bar_figure
+
+store = page_start("Teams", "🛡️")
+if store is None:
+    st.stop()
+sp = str(store.path)
+try:
+    plays = load_plays(sp)
+    preds = load_predictions(sp, predictions_stamp(store))
+except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
+    show_error(exc, "check the data folder in the sidebar.")
+    st.stop()
+
+st.subheader("Man-coverage rate by defense")
+rates, league = explorer.man_rate_by_defense(plays)
+if rates.height == 0:
+    st.info("No Man/Zone labels in this data (pff_manZone is empty), so no rates to show.")
+else:
+    st.caption(f"Share of man coverage among a defense's Man+Zone plays, with 95% Wilson "
+               f"intervals; dashed line: league rate {league:.1%}.")
+    st.plotly_chart(rate_bar_figure(rates, ci_low="ci_low", ci_high="ci_high", reference=league),
+                    key="team_rates")
+
+st.subheader("How early is the coverage given away?")
+models = explorer.models_in(preds)
+if not models:
+    no_predictions_message(store)
+    st.stop()
+model = model_picker(models)
+times = explorer.giveaway_times(preds, plays, model)
+by_def = explorer.giveaway_by_defense(times)
+if by_def.height == 0:
+    st.info("No labelled plays with predictions.")
+    st.stop()
+st.caption(f"Model **{model}**. A play is *given away* once P(man) reaches 0.8 (man plays) or "
+           "0.2 (zone plays) and stays there through the snap. Bars: median seconds before "
+           "the snap over the plays that were given away; the table also gives how many were.")
+tabs = st.tabs(["Man plays", "Zone plays"])
+for tab, fam in zip(tabs, ("Man", "Zone"), strict=True):
+    with tab:
+        sub = by_def.filter((pl.col("family") == fam) & pl.col("median_secs").is_not_null())
+        if sub.height == 0:
+            st.info(f"No {fam.lower()} play of any defense crossed the threshold.")
+            continue
+        league_med = times.filter((pl.col("family") == fam) & pl.col("given_away"))[
+            "secs_before_snap"].median()
+        fig = rate_bar_figure(sub, category="team", value="median_secs", n="n_given_away")
+        # rate_bar_figure formats rates as %; these are seconds
+        fig.update_xaxes(tickformat=".1f", title_text="median seconds before snap")
+        fig.update_traces(hovertemplate="%{y}: %{x:.1f} s before snap · "
+                                        "%{customdata} plays given away<extra></extra>")
+        if league_med is not None:
+            fig.add_vline(x=league_med, line={"color": "#111", "dash": "dash"},
+                          annotation_text=f"league median {league_med:.1f} s",
+                          annotation_position="top")
+        st.plotly_chart(fig, key=f"giveaway_{fam}")
+st.dataframe(by_def, hide_index=True, column_config={
+    "median_secs": st.column_config.NumberColumn("median s before snap", format="%.1f"),
+    "share_given_away": st.column_config.NumberColumn("share given away", format="percent"),
+})

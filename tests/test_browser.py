@@ -1,0 +1,116 @@
+"""The real app in a real browser: every page renders its charts with no exception.
+
+Starts ``streamlit run app.py`` against the small test store and drives Debian's
+headless Chromium through Playwright (never ``playwright install``: the system
+browser is used). Screenshots go to test-artifacts/ for a human look.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_app import REPO, build_app_stores
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+# url path -> (screenshot name, charts expected)
+PAGES = {"": ("home", 1), "Play_explorer": ("play_explorer", 1), "Accuracy": ("accuracy", 3),
+         "Teams": ("teams", 2), "Model": ("model", 0)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
+                        "(pip install playwright; never `playwright install`)")
+    stores = build_app_stores(tmp_path_factory.getbasetemp() / "app_stores")
+    port = _free_port()
+    env = {**os.environ, "COVERAGE_DATA": str(stores["preds"]),
+           "COVERAGE_DATA_DIR": str(stores["data_dir"]),
+           "COVERAGE_MODELS_DIR": str(stores["models"])}
+    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        log.seek(0)
+        pytest.fail(f"streamlit did not start:\n{log.read()}")
+    if proc.poll() is not None:
+        log.seek(0)
+        pytest.fail(f"streamlit exited:\n{log.read()}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_renders_in_chromium(server, browser, path) -> None:
+    name, n_charts = PAGES[path]
+    page = browser.new_page(viewport={"width": 1500, "height": 2400})
+    try:
+        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=30_000)
+        if n_charts:
+            page.wait_for_function(
+                f"document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
+                timeout=60_000)
+        else:
+            page.wait_for_selector("[data-testid='stDataFrame']", timeout=30_000)
+        # let the script finish (no "running" indicator) before judging the page
+        page.wait_for_function(
+            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+        page.wait_for_timeout(800)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        body = page.inner_text("body")
+        assert page.locator("[data-testid='stException']").count() == 0, body[:2000]
+        assert "Traceback" not in body
+        assert "Synthetic data" in body
+    finally:
+        page.close()
