@@ -1,0 +1,200 @@
+"""Per-frame player tensors for the tracking models, built with polars and one reshape.
+
+Each pre-snap frame becomes a ``[22, F]`` block: the 11 offensive players sorted by
+``y``, then the 11 defenders sorted by ``y``. Positions are relative to the line of
+scrimmage and the ball so the same alignment looks the same anywhere on the field, and
+each player carries his displacement over the last second so a defender *travelling*
+with a motion man is visible in a single frame.
+
+Nothing here depends on the future: the displacement looks backward only, sorting uses the
+current frame, and ``secs_from_snap`` is kept for evaluation, never fed to a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import torch
+
+from coverage.schema import FRAME_RATE_HZ, PLAYERS_PER_SIDE
+
+FEATURES: tuple[str, ...] = (
+    "x_rel",      # x - los_x: depth; negative = offensive backfield
+    "y_rel",      # y - ball_y: width from the ball
+    "vx",
+    "vy",
+    "a",
+    "sin_o",
+    "cos_o",
+    "sin_dir",
+    "cos_dir",
+    "is_offense",
+    "dx_1s",      # displacement over the last second (0 on a play's first frame)
+    "dy_1s",
+)
+N_PLAYERS = 2 * PLAYERS_PER_SIDE
+# Reflecting y -> -y negates every y-like component. With NGS angles (clockwise from +y,
+# vy = s*cos(dir)) that means cos(dir) and cos(o) flip sign while sin() keeps it.
+MIRROR_NEGATE: tuple[str, ...] = ("y_rel", "vy", "cos_o", "cos_dir", "dy_1s")
+_KEYS = ("gameId", "playId", "nflId")
+
+
+@dataclass
+class FrameTensors:
+    """All pre-snap frames of a set of plays, aligned row by row.
+
+    Frames are ordered by (gameId, playId, frameId), so a play's frames are contiguous and
+    ``play_start[i]`` is the row of the first frame of row ``i``'s play.
+    """
+
+    x: np.ndarray            # [N, 22, F] float32
+    game_id: np.ndarray      # [N] int64
+    play_id: np.ndarray      # [N] int64
+    frame_id: np.ndarray     # [N] int32
+    secs: np.ndarray         # [N] float32, secs_from_snap (<= 0)
+    y: np.ndarray            # [N] float32, 1 man / 0 zone / nan unlabeled
+    play_start: np.ndarray   # [N] int64
+    features: tuple[str, ...] = FEATURES
+    dropped_frames: int = 0  # frames without exactly 11 + 11 players
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def history_index(self, k: int, stride: int) -> np.ndarray:
+        """``[N, k]`` row indices of the last k frames at ``stride`` (oldest first, the
+        frame itself last), clamped to the play's first frame so no play leaks into another."""
+        rows = np.arange(len(self), dtype=np.int64)
+        back = stride * np.arange(k - 1, -1, -1, dtype=np.int64)
+        return np.maximum(rows[:, None] - back[None, :], self.play_start[:, None])
+
+    def play_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(start, length) of each play's contiguous block of rows."""
+        starts = np.flatnonzero(np.r_[True, self.play_start[1:] != self.play_start[:-1]])
+        lengths = np.diff(np.r_[starts, len(self)])
+        return starts, lengths
+
+    def select_plays(self, mask_rows: np.ndarray) -> FrameTensors:
+        """Subset whole plays (``mask_rows`` must be constant within a play)."""
+        idx = np.flatnonzero(mask_rows)
+        new_start = np.searchsorted(idx, self.play_start[idx])
+        return FrameTensors(self.x[idx], self.game_id[idx], self.play_id[idx],
+                            self.frame_id[idx], self.secs[idx], self.y[idx],
+                            new_start.astype(np.int64), self.features, self.dropped_frames)
+
+
+def _label() -> pl.Expr:
+    return (pl.when(pl.col("pff_manZone") == "Man").then(1.0)
+            .when(pl.col("pff_manZone") == "Zone").then(0.0)
+            .otherwise(None).cast(pl.Float32).alias("label"))
+
+
+def frame_features(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
+                   max_secs: float | None = None) -> pl.LazyFrame:
+    """Long table: one row per player per pre-snap frame with every feature column.
+
+    Rows are sorted (play, frame, offense first, y, nflId) and only frames with exactly
+    11 offensive and 11 defensive players are kept, so 22 consecutive rows are one frame.
+    """
+    rate = int(FRAME_RATE_HZ)
+    idx = plays.lazy().select(
+        pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+        pl.col("los_x").cast(pl.Float32), pl.col("ball_y").cast(pl.Float32), _label())
+    lf = tracking.filter((pl.col("side") != "ball") & (pl.col("secs_from_snap") <= 0))
+    if max_secs is not None:
+        # keep 1 s more so the first kept frame still has a full displacement window
+        lf = lf.filter(pl.col("secs_from_snap") >= -(max_secs + 1.0))
+    lf = lf.join(idx, on=["gameId", "playId"], how="inner")
+    over = dict(partition_by=list(_KEYS), order_by="frameId")
+    o = pl.col("o").radians().fill_nan(None)
+    d = pl.col("dir").radians().fill_nan(None)
+    lf = lf.with_columns(
+        (pl.col("x") - pl.col("los_x")).alias("x_rel"),
+        (pl.col("y") - pl.col("ball_y")).alias("y_rel"),
+        o.sin().fill_null(0.0).alias("sin_o"), o.cos().fill_null(0.0).alias("cos_o"),
+        d.sin().fill_null(0.0).alias("sin_dir"), d.cos().fill_null(0.0).alias("cos_dir"),
+        (pl.col("side") == "offense").cast(pl.Float32).alias("is_offense"),
+        (pl.col("x") - pl.col("x").shift(rate).over(**over)
+         .fill_null(pl.col("x").first().over(**over))).alias("dx_1s"),
+        (pl.col("y") - pl.col("y").shift(rate).over(**over)
+         .fill_null(pl.col("y").first().over(**over))).alias("dy_1s"),
+    )
+    if max_secs is not None:
+        lf = lf.filter(pl.col("secs_from_snap") >= -max_secs)
+    frame = ["gameId", "playId", "frameId"]
+    lf = lf.with_columns(
+        (pl.col("side") == "offense").sum().over(frame).alias("_n_off"),
+        (pl.col("side") == "defense").sum().over(frame).alias("_n_def"),
+    )
+    return lf.select(
+        *frame, pl.col("secs_from_snap").cast(pl.Float32), "label", "_n_off", "_n_def",
+        "nflId", *[pl.col(f).cast(pl.Float32).fill_nan(0.0).fill_null(0.0) for f in FEATURES],
+    ).sort([*frame, "is_offense", "y_rel", "nflId"], descending=[False] * 3 + [True, False, False])
+
+
+def build_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
+                 max_secs: float | None = None) -> FrameTensors:
+    """Collect :func:`frame_features` and reshape it to ``[N_frames, 22, F]``."""
+    long = frame_features(tracking, plays, max_secs).collect()
+    full = (long["_n_off"] == PLAYERS_PER_SIDE) & (long["_n_def"] == PLAYERS_PER_SIDE)
+    dropped = long.filter(~full).select("gameId", "playId", "frameId").n_unique()
+    long = long.filter(full)
+    x = long.select(FEATURES).to_numpy().astype(np.float32, copy=False)
+    x = x.reshape(-1, N_PLAYERS, len(FEATURES))
+    heads = long.gather_every(N_PLAYERS)
+    gid = heads["gameId"].to_numpy().astype(np.int64)
+    pid = heads["playId"].to_numpy().astype(np.int64)
+    new_play = np.r_[True, (gid[1:] != gid[:-1]) | (pid[1:] != pid[:-1])] if len(gid) else \
+        np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(new_play)
+    play_start = starts[np.cumsum(new_play) - 1] if len(gid) else np.zeros(0, np.int64)
+    return FrameTensors(
+        x=np.ascontiguousarray(x),
+        game_id=gid, play_id=pid,
+        frame_id=heads["frameId"].to_numpy().astype(np.int32),
+        secs=heads["secs_from_snap"].to_numpy().astype(np.float32),
+        y=heads["label"].fill_null(float("nan")).to_numpy().astype(np.float32),
+        play_start=play_start.astype(np.int64),
+        dropped_frames=int(dropped),
+    )
+
+
+def mirror(x: torch.Tensor | np.ndarray, features: tuple[str, ...] = FEATURES
+           ) -> torch.Tensor | np.ndarray:
+    """Reflect ``[..., 22, F]`` player tensors across the ball's y.
+
+    Negates y, y-velocity, y-displacement and the cosines of ``o``/``dir`` together (the
+    reference flipped y but not velocity), and reverses each side's player order so the
+    "sorted by y" convention still holds. Applying it twice is the identity.
+    """
+    sign = np.ones(len(features), dtype=np.float32)
+    sign[[features.index(f) for f in MIRROR_NEGATE]] = -1.0
+    half = PLAYERS_PER_SIDE
+    order = np.r_[np.arange(half - 1, -1, -1), np.arange(2 * half - 1, half - 1, -1)]
+    if isinstance(x, torch.Tensor):
+        s = torch.as_tensor(sign, device=x.device, dtype=x.dtype)
+        return x[..., torch.as_tensor(order, device=x.device), :] * s
+    return x[..., order, :] * sign
+
+
+def concat_frames(parts: list[FrameTensors]) -> FrameTensors:
+    """Stack several weeks' tensors, shifting each part's ``play_start`` rows."""
+    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
+    return FrameTensors(
+        x=np.concatenate([p.x for p in parts]),
+        game_id=np.concatenate([p.game_id for p in parts]),
+        play_id=np.concatenate([p.play_id for p in parts]),
+        frame_id=np.concatenate([p.frame_id for p in parts]),
+        secs=np.concatenate([p.secs for p in parts]),
+        y=np.concatenate([p.y for p in parts]),
+        play_start=np.concatenate([p.play_start + o for p, o in zip(parts, offsets, strict=True)]),
+        features=parts[0].features,
+        dropped_frames=sum(p.dropped_frames for p in parts),
+    )
+
+
+def feature_stats(x: np.ndarray) -> tuple[list[float], list[float]]:
+    """Per-feature mean and std over frames and players (std floored at 1e-3)."""
+    flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    return flat.mean(axis=0).tolist(), np.maximum(flat.std(axis=0), 1e-3).tolist()

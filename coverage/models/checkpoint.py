@@ -1,0 +1,125 @@
+"""Checkpoints as ``model.safetensors`` + ``config.json`` (+ ``metrics.json``), never pickle.
+
+A checkpoint is only meaningful together with the exact feature list and normalisation
+it was trained with, so the config carries them and loading refuses (with
+:class:`coverage.errors.CheckpointError`) anything that does not match, instead of
+silently producing garbage probabilities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from coverage.atomic import atomic_path, write_json
+from coverage.errors import CheckpointError
+
+SCHEMA_VERSION = 1
+WEIGHTS = "model.safetensors"
+CONFIG = "config.json"
+METRICS = "metrics.json"
+REQUIRED_KEYS = ("schema_version", "architecture", "hparams", "features")
+
+
+def fingerprint(game_ids: Sequence[int] | np.ndarray, play_ids: Sequence[int] | np.ndarray,
+                labels: Sequence[object] | np.ndarray) -> str:
+    """SHA-256 of the sorted (gameId, playId, label) triples a model was trained on.
+
+    Order-independent, so re-ingesting the same data gives the same fingerprint, while
+    adding a play or relabelling one changes it.
+    """
+    g = np.asarray(game_ids, dtype=np.int64)
+    p = np.asarray(play_ids, dtype=np.int64)
+    lab = np.asarray([("" if v is None else str(v)) for v in labels], dtype=object)
+    order = np.lexsort((p, g))
+    h = hashlib.sha256()
+    h.update(g[order].tobytes())
+    h.update(p[order].tobytes())
+    h.update("\x1f".join(lab[order].tolist()).encode())
+    return h.hexdigest()
+
+
+def save_checkpoint(directory: str | Path, model: torch.nn.Module, config: Mapping[str, Any],
+                    metrics: Mapping[str, Any] | None = None) -> Path:
+    """Write weights, config and optional metrics, each file atomically."""
+    directory = Path(directory)
+    cfg = {"schema_version": SCHEMA_VERSION, **dict(config)}
+    missing = [k for k in REQUIRED_KEYS if k not in cfg]
+    if missing:
+        raise CheckpointError(f"checkpoint config lacks {missing}")
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    with atomic_path(directory / WEIGHTS) as tmp:
+        save_file(tensors, str(tmp), metadata={"architecture": str(cfg["architecture"])})
+    write_json(cfg, directory / CONFIG)
+    if metrics is not None:
+        write_json(dict(metrics), directory / METRICS)
+    return directory
+
+
+def read_config(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory) / CONFIG
+    if not path.exists():
+        raise CheckpointError(f"no checkpoint config at {path}; train a model first "
+                              "(coverage train --model ...)")
+    try:
+        cfg = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"checkpoint config {path} is not valid JSON: {exc}") from exc
+    missing = [k for k in REQUIRED_KEYS if k not in cfg]
+    if missing:
+        raise CheckpointError(f"checkpoint config {path} lacks keys {missing}")
+    if cfg["schema_version"] != SCHEMA_VERSION:
+        raise CheckpointError(f"checkpoint {path} has schema_version {cfg['schema_version']}, "
+                              f"this code reads {SCHEMA_VERSION}; retrain the model")
+    return cfg
+
+
+def check_config(cfg: Mapping[str, Any], expected: Mapping[str, Any], where: str = "") -> None:
+    """Raise CheckpointError naming the first key whose value differs from ``expected``."""
+    for key, want in expected.items():
+        have = cfg.get(key)
+        if have == want:
+            continue
+        detail = f"{have!r} != expected {want!r}"
+        if isinstance(have, list) and isinstance(want, list):
+            extra = [f for f in have if f not in want]
+            lacking = [f for f in want if f not in have]
+            detail = (f"checkpoint has extra {extra}, lacks {lacking}" if extra or lacking
+                      else "same names in a different order")
+        raise CheckpointError(f"checkpoint {where} does not match this code/data: "
+                              f"'{key}' differs ({detail}); retrain or use the matching version")
+
+
+def load_checkpoint(directory: str | Path, expected: Mapping[str, Any] | None = None
+                    ) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild the model named in the config and load its weights strictly."""
+    from coverage.models import build_model  # late: registry imports every model
+
+    directory = Path(directory)
+    cfg = read_config(directory)
+    if expected:
+        check_config(cfg, expected, str(directory))
+    model = build_model(cfg["architecture"], cfg["hparams"])
+    path = directory / WEIGHTS
+    if not path.exists():
+        raise CheckpointError(f"checkpoint weights missing: {path}")
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError) as exc:
+        raise CheckpointError(f"cannot read checkpoint weights {path}: {exc}") from exc
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(f"weights in {path} do not fit architecture "
+                              f"'{cfg['architecture']}' with hparams {cfg['hparams']}: "
+                              f"{str(exc).splitlines()[0]}") from exc
+    model.eval()
+    return model, cfg

@@ -1,0 +1,104 @@
+"""``coverage train | predict | evaluate``: thin argument parsing over coverage.training."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _weeks(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+    return out
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from coverage.training.train import TrainOptions, train
+
+    opts = TrainOptions(
+        model=args.model, data=args.data, name=args.name, out_root=Path(args.out),
+        seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        patience=args.patience, pos_weight=args.pos_weight, device=args.device,
+        compile=args.compile, progress=not args.quiet, train_weeks=_weeks(args.train_weeks),
+        val_weeks=_weeks(args.val_weeks), test_weeks=_weeks(args.test_weeks),
+        history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
+        max_secs=args.max_secs, hparams=json.loads(args.hparams) if args.hparams else {},
+    )
+    out = train(opts)
+    test = out["metrics"]["test"]
+    test = test.get("at_snap", test)
+    print(f"saved {out['dir']}  ({out['seconds']:.0f} s)")
+    print(f"test week {out['config']['split']['test']}: accuracy {test['accuracy']:.3f} "
+          f"[{test['ci_low']:.3f}, {test['ci_high']:.3f}] n={test['n']}  "
+          f"AUC {test['auc']:.3f}  Brier {test['brier']:.3f}  ECE {test['ece']:.3f}  "
+          f"majority baseline {test['majority_baseline']:.3f}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from coverage.training.data import open_source
+    from coverage.training.predict import predict_week
+
+    weeks = _weeks(args.weeks) or open_source(args.data).weeks
+    for w in weeks:
+        df = predict_week(args.model_dir, args.data, w, device=args.device,
+                          batch_size=args.batch_size)
+        print(f"week {w}: {df.height} frame predictions")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from coverage.training.evaluate import evaluate
+
+    rep = evaluate(args.model_dir, args.data, args.week)
+    for k, m in rep["at_offsets"].items():
+        print(f"{k:>5}: accuracy {m['accuracy']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}] "
+              f"n={m['n']}  AUC {m['auc']:.3f}  baseline {m['majority_baseline']:.3f}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train a man/zone model (train 1-7, val 8, test 9)")
+    p.add_argument("--model", choices=("transformer", "lstm", "context"), default="transformer")
+    p.add_argument("--data", default=None,
+                   help="store folder, or raw BDB folder (context only); default: embedded")
+    p.add_argument("--name", default=None, help="checkpoint name (default: the model kind)")
+    p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--patience", type=int, default=5)
+    p.add_argument("--pos-weight", default="auto", help="auto | none | a number")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
+    p.add_argument("--train-weeks", help="e.g. 1-7")
+    p.add_argument("--val-weeks", help="e.g. 8")
+    p.add_argument("--test-weeks", help="e.g. 9")
+    p.add_argument("--history", type=int, default=5, help="frames of context (transformer)")
+    p.add_argument("--stride", type=int, default=2, help="frames between history steps")
+    p.add_argument("--frames-per-play", type=int, default=8)
+    p.add_argument("--max-secs", type=float, default=None,
+                   help="train on the last N seconds before the snap only")
+    p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=_cmd_train)
+
+    p = subparsers.add_parser("predict", help="batched P(man) for every pre-snap frame")
+    p.add_argument("model_dir")
+    p.add_argument("--data", default=None, help="store folder (default: embedded)")
+    p.add_argument("--weeks", help="e.g. 9 or 1-9 (default: all)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--batch-size", type=int, default=4096)
+    p.set_defaults(func=_cmd_predict)
+
+    p = subparsers.add_parser("evaluate", help="test-week metrics and accuracy-by-time curve")
+    p.add_argument("model_dir")
+    p.add_argument("--data", default=None, help="store folder (default: embedded)")
+    p.add_argument("--week", type=int, default=None, help="default: the model's test week")
+    p.set_defaults(func=_cmd_evaluate)

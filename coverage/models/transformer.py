@@ -1,0 +1,77 @@
+"""Set transformer over the 22 players, with a small GRU over the last few frames.
+
+Players have no natural order, so the encoder has no positional encoding over them and
+pools with mean + max: relabelling players cannot change the output. Coverage tells are
+about *movement* (a corner travelling with a motion man), so each prediction sees the
+last k frames: every frame is encoded independently, then a GRU reads the k embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+
+class Standardize(nn.Module):
+    """Per-feature ``(x - mean) / std`` with the training stats stored as weights."""
+
+    def __init__(self, n_features: int, mean: Sequence[float] | None = None,
+                 std: Sequence[float] | None = None) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean if mean is not None
+                                                     else [0.0] * n_features).float())
+        self.register_buffer("std", torch.as_tensor(std if std is not None
+                                                    else [1.0] * n_features).float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+
+class PlayerSetEncoder(nn.Module):
+    """``[B, P, F]`` players -> ``[B, dim]``, invariant to the order of the P players."""
+
+    def __init__(self, n_features: int, dim: int = 64, depth: int = 2, heads: int = 4,
+                 dropout: float = 0.1) -> None:
+        super().__init__()
+        self.embed = nn.Sequential(nn.Linear(n_features, dim), nn.GELU(), nn.Linear(dim, dim))
+        layer = nn.TransformerEncoderLayer(dim, heads, dim_feedforward=2 * dim, dropout=dropout,
+                                           activation="gelu", batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.pool = nn.Sequential(nn.LayerNorm(2 * dim), nn.Linear(2 * dim, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.encoder(self.embed(x))
+        return self.pool(torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1))
+
+
+class CoverageTransformer(nn.Module):
+    """``[B, k, 22, F]`` (last k frames, oldest first) -> man logit ``[B]``.
+
+    ``n_context`` > 0 adds a vector of play-context features to the head.
+    """
+
+    def __init__(self, n_features: int, dim: int = 64, depth: int = 2, heads: int = 4,
+                 dropout: float = 0.1, n_context: int = 0,
+                 mean: Sequence[float] | None = None, std: Sequence[float] | None = None
+                 ) -> None:
+        super().__init__()
+        self.norm = Standardize(n_features, mean, std)
+        self.frame_encoder = PlayerSetEncoder(n_features, dim, depth, heads, dropout)
+        self.temporal = nn.GRU(dim, dim, batch_first=True)
+        self.n_context = n_context
+        self.head = nn.Sequential(
+            nn.LayerNorm(dim + n_context), nn.Linear(dim + n_context, dim), nn.GELU(),
+            nn.Dropout(dropout), nn.Linear(dim, 1),
+        )
+
+    def forward(self, frames: torch.Tensor, context: torch.Tensor | None = None
+                ) -> torch.Tensor:
+        b, k, p, f = frames.shape
+        emb = self.frame_encoder(self.norm(frames).reshape(b * k, p, f)).reshape(b, k, -1)
+        _, last = self.temporal(emb)
+        h = last[-1]
+        if self.n_context:
+            h = torch.cat([h, context], dim=-1)
+        return self.head(h).squeeze(-1)

@@ -1,0 +1,1 @@
+"""Training, evaluation and batched prediction loops for the coverage models."""

@@ -1,0 +1,166 @@
+import json
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+import torch
+
+from coverage.errors import CheckpointError
+from coverage.features import FEATURES, build_frames
+from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
+from coverage.models.lstm import CoverageLSTM
+from coverage.models.transformer import CoverageTransformer, PlayerSetEncoder
+from coverage.training import metrics
+from coverage.training.loop import fit, seed_everything
+from coverage.training.toy import toy_tracking
+from coverage.training.tracking import (
+    lstm_logits,
+    transformer_batches,
+    transformer_logits,
+)
+
+F = len(FEATURES)
+
+
+def small_transformer(**kw):
+    return CoverageTransformer(n_features=F, dim=16, depth=1, heads=2, dropout=0.0, **kw)
+
+
+def test_transformer_shapes_and_permutation_invariance():
+    torch.manual_seed(0)
+    model = small_transformer().eval()
+    x = torch.randn(3, 4, 22, F)
+    out = model(x)
+    assert out.shape == (3,)
+    perm = torch.randperm(22)
+    torch.testing.assert_close(model(x[:, :, perm]), out, atol=1e-5, rtol=1e-5)
+    enc = PlayerSetEncoder(F, 16, 1, 2, 0.0).eval()
+    torch.testing.assert_close(enc(x[:, 0, perm]), enc(x[:, 0]), atol=1e-5, rtol=1e-5)
+    # ... but not invariant to the order of time steps
+    assert not torch.allclose(model(x.flip(1)), out)
+
+
+def test_transformer_with_context():
+    model = small_transformer(n_context=5).eval()
+    assert model(torch.randn(2, 3, 22, F), torch.randn(2, 5)).shape == (2,)
+
+
+def test_lstm_is_causal_and_per_step():
+    torch.manual_seed(0)
+    model = CoverageLSTM(F, hidden=16).eval()
+    x = torch.randn(2, 10, 22, F)
+    full = model(x)
+    assert full.shape == (2, 10)
+    with torch.no_grad():
+        for t in (1, 4, 10):
+            torch.testing.assert_close(model(x[:, :t])[:, -1], full[:, t - 1])
+        x2 = x.clone()
+        x2[:, 6:] = 0  # the future cannot change the past
+        torch.testing.assert_close(model(x2)[:, :6], full[:, :6])
+
+
+def test_fingerprint_is_order_free_and_label_sensitive():
+    a = fingerprint([1, 1, 2], [5, 3, 1], ["Man", "Zone", None])
+    assert a == fingerprint([2, 1, 1], [1, 3, 5], [None, "Zone", "Man"])
+    assert a != fingerprint([1, 1, 2], [5, 3, 1], ["Zone", "Zone", None])
+
+
+def test_checkpoint_round_trip_and_mismatch(tmp_path):
+    hp = {"n_features": F, "dim": 16, "depth": 1, "heads": 2, "dropout": 0.0,
+          "mean": [0.5] * F, "std": [2.0] * F}
+    model = build_model("transformer", hp).eval()
+    cfg = {"architecture": "transformer", "hparams": hp, "features": list(FEATURES),
+           "fingerprint": "abc"}
+    save_checkpoint(tmp_path / "m", model, cfg, {"test": {"accuracy": 0.9}})
+    assert not list((tmp_path / "m").glob("*.tmp"))
+    assert not (tmp_path / "m" / "model.pkl").exists()
+    loaded, lcfg = load_checkpoint(tmp_path / "m", expected={"features": list(FEATURES)})
+    x = torch.randn(2, 3, 22, F)
+    torch.testing.assert_close(loaded(x), model(x))
+    assert lcfg["fingerprint"] == "abc"
+    assert json.loads((tmp_path / "m" / "metrics.json").read_text())["test"]["accuracy"] == 0.9
+
+    with pytest.raises(CheckpointError, match="features"):
+        load_checkpoint(tmp_path / "m", expected={"features": list(FEATURES)[:-1]})
+    bad = dict(cfg, hparams=dict(hp, dim=32))
+    (tmp_path / "m" / "config.json").write_text(json.dumps({"schema_version": 1, **bad}))
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_checkpoint(tmp_path / "m")
+    (tmp_path / "m" / "config.json").write_text(json.dumps({"schema_version": 1, **cfg,
+                                                            "architecture": "cnn"}))
+    with pytest.raises(CheckpointError, match="unknown architecture"):
+        load_checkpoint(tmp_path / "m")
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "nothing")
+    (tmp_path / "m" / "config.json").write_text(json.dumps({**cfg, "schema_version": 99}))
+    with pytest.raises(CheckpointError, match="schema_version"):
+        load_checkpoint(tmp_path / "m")
+
+
+@pytest.fixture(scope="module")
+def toy_frames():
+    tr = build_frames(*toy_tracking(n_plays=80, n_frames=10, seed=0))
+    va = build_frames(*toy_tracking(n_plays=40, n_frames=10, seed=1))
+    return tr, va
+
+
+def test_tiny_transformer_learns_planted_signal(toy_frames):
+    tr, va = toy_frames
+    rng = seed_everything(0)
+    from coverage.features import feature_stats
+
+    mean, std = feature_stats(tr.x)
+    model = small_transformer(mean=mean, std=std)
+    vrows = np.flatnonzero(va.secs == 0)
+    res = fit(model, transformer_batches(tr, 3, 2, per_play=3, batch_size=64),
+              lambda m: (transformer_logits(m, va, 3, 2, rows=vrows), va.y[vrows]),
+              rng=rng, epochs=4, lr=3e-3, weight_decay=0.0, pos_weight=1.0, patience=6,
+              device=torch.device("cpu"), progress=False)
+    z = transformer_logits(model, va, 3, 2, rows=vrows)
+    acc = metrics.accuracy(va.y[vrows], metrics.sigmoid(z))["accuracy"]
+    assert acc > metrics.majority_baseline(va.y[vrows]) + 0.1
+    assert res.best_val_loss < math.log(2)
+
+
+def test_batched_predict_equals_per_frame(toy_frames):
+    _, va = toy_frames
+    torch.manual_seed(0)
+    model = small_transformer().eval()
+    batched = transformer_logits(model, va, 4, 2, batch_size=37)
+    hist = va.history_index(4, 2)
+    with torch.no_grad():
+        one = np.array([float(model(torch.from_numpy(va.x[hist[i]][None]))[0])
+                        for i in range(0, len(va), 7)])
+    np.testing.assert_allclose(batched[::7], one, atol=1e-5)
+
+    lstm = CoverageLSTM(F, hidden=16).eval()
+    batched = lstm_logits(lstm, va, batch_plays=5)
+    starts, lengths = va.play_bounds()
+    with torch.no_grad():
+        for s, n in list(zip(starts, lengths, strict=True))[:4]:
+            per = lstm(torch.from_numpy(va.x[s:s + n][None]))[0].numpy()
+            np.testing.assert_allclose(batched[s:s + n], per, atol=1e-5)
+
+
+def test_seeded_sampling_is_deterministic(toy_frames):
+    tr, _ = toy_frames
+    gen = transformer_batches(tr, 3, 2, per_play=2, batch_size=50)
+    a = [b[1] for b in gen(np.random.default_rng(3))]
+    b = [b[1] for b in gen(np.random.default_rng(3))]
+    assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+    assert sum(len(x) for x in a) == 2 * len(np.unique(tr.play_start))
+
+
+def test_context_model_variants():
+    lr = build_model("context", {"n_numeric": 3, "cardinalities": [4, 2], "hidden": 0})
+    mlp = build_model("context", {"n_numeric": 3, "cardinalities": [4, 2], "hidden": 8})
+    num, cat = torch.randn(5, 3), torch.tensor([[0, 1], [4, 2], [1, 0], [2, 2], [3, 1]])
+    assert lr(num, cat).shape == (5,) and mlp(num, cat).shape == (5,)
+    assert sum(p.numel() for p in lr.parameters()) == (5 + 3) + (3 + 2) + 1
+
+
+def test_toy_labels_have_both_classes(toy_frames):
+    tr, _ = toy_frames
+    assert 0 < np.nanmean(tr.y) < 1
+    assert pl.Series(tr.play_id).n_unique() == 80

@@ -1,0 +1,88 @@
+"""End to end on a tiny store: train (split by week) -> predict -> evaluate -> CLI."""
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+
+from coverage.errors import CheckpointError
+from coverage.training.toy import toy_tracking
+
+
+@pytest.fixture(scope="module")
+def toy_store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("store")
+    (root / "tracking").mkdir()
+    plays = []
+    for week in (1, 2, 3):
+        tr, pl_ = toy_tracking(n_plays=40, n_frames=8, seed=week, week=week,
+                               game_id=2022090800 + week)
+        tr.collect().write_parquet(root / "tracking" / f"week_{week}.parquet")
+        plays.append(pl_)
+    pl.concat(plays).write_parquet(root / "plays.parquet")
+    (root / "meta.json").write_text(json.dumps({"source": "synthetic", "weeks": [1, 2, 3],
+                                                "schema_version": 1}))
+    return root
+
+
+@pytest.mark.parametrize("kind", ["transformer", "lstm"])
+def test_train_predict_evaluate(toy_store, tmp_path, kind):
+    from coverage.training.evaluate import evaluate
+    from coverage.training.predict import predict_week
+    from coverage.training.train import TrainOptions, train
+
+    hp = {"dim": 16, "depth": 1, "heads": 2} if kind == "transformer" else {"hidden": 16}
+    out = train(TrainOptions(model=kind, data=str(toy_store), out_root=tmp_path, epochs=2,
+                             progress=False, hparams=hp, history=3, frames_per_play=2))
+    cfg = out["config"]
+    assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
+    assert len(cfg["fingerprint"]) == 64 and cfg["temperature"] > 0
+    assert out["metrics"]["test"]["at_snap"]["n"] == 40
+    d = tmp_path / kind
+    assert {p.name for p in d.iterdir()} == {"model.safetensors", "config.json", "metrics.json"}
+
+    preds = predict_week(d, toy_store, 3)
+    assert preds.columns == ["model", "gameId", "playId", "frameId", "secs_from_snap", "p_man"]
+    assert preds.height == 40 * 8 and preds["p_man"].is_between(0, 1).all()
+    stored = pl.read_parquet(toy_store / "predictions" / "week_3.parquet")
+    assert stored.filter(pl.col("model") == kind).height == 40 * 8
+
+    rep = evaluate(d, toy_store)
+    assert rep["week"] == 3 and rep["at_snap"]["n"] == 40
+    np.testing.assert_allclose(rep["at_snap"]["accuracy"],
+                               out["metrics"]["test"]["at_snap"]["accuracy"])
+    curve = pl.read_parquet(toy_store / "evaluation" / f"{kind}_week_3_accuracy_by_time.parquet")
+    assert {"accuracy", "ci_low", "ci_high", "n_plays", "majority_baseline"} <= set(curve.columns)
+    assert curve["n_plays"].to_list() == [40] * 8
+
+
+def test_feature_mismatch_is_refused(toy_store, tmp_path):
+    from coverage.training.predict import predict_week
+    from coverage.training.train import TrainOptions, train
+
+    train(TrainOptions(model="lstm", data=str(toy_store), out_root=tmp_path, epochs=1,
+                       progress=False, hparams={"hidden": 8}, name="m"))
+    cfg_path = tmp_path / "m" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["features"] = cfg["features"][:-1] + ["speed_squared"]
+    cfg_path.write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match="speed_squared"):
+        predict_week(tmp_path / "m", toy_store, 3, write=False)
+
+
+def test_cli_train_and_evaluate(toy_store, tmp_path, capsys):
+    import argparse
+
+    from coverage.models.cli import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["train", "--model", "lstm", "--data", str(toy_store), "--out",
+                              str(tmp_path), "--epochs", "1", "--quiet",
+                              "--hparams", '{"hidden": 8}'])
+    assert args.func(args) == 0
+    assert "test week [3]" in capsys.readouterr().out
+    args = parser.parse_args(["evaluate", str(tmp_path / "lstm"), "--data", str(toy_store)])
+    assert args.func(args) == 0
+    assert "snap" in capsys.readouterr().out
