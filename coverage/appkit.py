@@ -47,7 +47,11 @@ def resolve_store_path(data: str | None) -> Path | None:
 @st.cache_resource(show_spinner="Preparing data (first run builds the synthetic season)…")
 def load_store(data: str | None) -> Store:
     if not data:
-        return default_store()
+        from coverage.serving import ensure_predictions
+
+        store = default_store()
+        ensure_predictions(store, log=None)  # no-op unless models/ changed
+        return store
     raw = Path(data).expanduser().resolve()
     target = resolve_store_path(data)
     if target == raw:

@@ -45,7 +45,10 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     from coverage.store import build_default_store
 
+    from coverage.serving import ensure_predictions
+
     store = build_default_store(progress=not args.quiet, force=args.force)
+    ensure_predictions(store, log=None if args.quiet else print)
     print(f"embedded synthetic store ready: {store.path}")
     return 0
 
@@ -69,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("store", nargs="?", default=None)
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("init", help="generate the embedded synthetic season store")
+    p = sub.add_parser("init", help="generate the embedded synthetic season store and run the "
+                       "shipped models over it")
     p.add_argument("--force", action="store_true")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_cmd_init)

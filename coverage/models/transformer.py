@@ -57,6 +57,7 @@ class CoverageTransformer(nn.Module):
                  mean: Sequence[float] | None = None, std: Sequence[float] | None = None
                  ) -> None:
         super().__init__()
+        self.dim = dim
         self.norm = Standardize(n_features, mean, std)
         self.frame_encoder = PlayerSetEncoder(n_features, dim, depth, heads, dropout)
         self.temporal = nn.GRU(dim, dim, batch_first=True)
@@ -66,12 +67,25 @@ class CoverageTransformer(nn.Module):
             nn.Dropout(dropout), nn.Linear(dim, 1),
         )
 
-    def forward(self, frames: torch.Tensor, context: torch.Tensor | None = None
-                ) -> torch.Tensor:
-        b, k, p, f = frames.shape
-        emb = self.frame_encoder(self.norm(frames).reshape(b * k, p, f)).reshape(b, k, -1)
+    def embed_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """``[N, 22, F]`` -> ``[N, dim]``: the per-frame half of the model.
+
+        Inference embeds every frame once and reuses it in the k windows it belongs
+        to, instead of re-encoding it k times.
+        """
+        return self.frame_encoder(self.norm(frames))
+
+    def from_embeddings(self, emb: torch.Tensor, context: torch.Tensor | None = None
+                        ) -> torch.Tensor:
+        """``[B, k, dim]`` frame embeddings (oldest first) -> man logit ``[B]``."""
         _, last = self.temporal(emb)
         h = last[-1]
         if self.n_context:
             h = torch.cat([h, context], dim=-1)
         return self.head(h).squeeze(-1)
+
+    def forward(self, frames: torch.Tensor, context: torch.Tensor | None = None
+                ) -> torch.Tensor:
+        b, k, p, f = frames.shape
+        emb = self.embed_frames(frames.reshape(b * k, p, f)).reshape(b, k, -1)
+        return self.from_embeddings(emb, context)

@@ -83,15 +83,25 @@ def transformer_batches(ft: FrameTensors, k: int, stride: int, per_play: int,
 def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
                        batch_size: int = 4096, device: torch.device | str = "cpu",
                        rows: np.ndarray | None = None) -> np.ndarray:
-    """Raw logits for every frame (or ``rows``), in large batches."""
+    """Raw logits for every frame (or ``rows``), in large batches.
+
+    Each frame is embedded once; the k-frame windows then gather those embeddings,
+    which makes inference k times cheaper than encoding every window from scratch.
+    """
     model.eval().to(device)
     hist = ft.history_index(k, stride)
     rows = np.arange(len(ft)) if rows is None else rows
+    needed = np.unique(hist[rows])
+    emb = torch.empty((len(ft), model.dim), dtype=torch.float32)
+    for i in range(0, needed.size, batch_size):
+        r = needed[i:i + batch_size]
+        emb[torch.from_numpy(r)] = model.embed_frames(
+            torch.from_numpy(ft.x[r]).to(device)).float().cpu()
     out = np.empty(rows.size, dtype=np.float64)
     for i in range(0, rows.size, batch_size):
         r = rows[i:i + batch_size]
-        x = torch.from_numpy(ft.x[hist[r]]).to(device)
-        out[i:i + r.size] = model(x).float().cpu().numpy()
+        e = emb[torch.from_numpy(hist[r])].to(device)
+        out[i:i + r.size] = model.from_embeddings(e).float().cpu().numpy()
     return out
 
 
@@ -160,13 +170,19 @@ def _frame_metrics(ft: FrameTensors, z: np.ndarray, majority: int) -> dict[str, 
             "all_frames": metrics.summary(ft.y[lab], p[lab], majority)}
 
 
-def train_tracking(opts: Any, source: Source | None = None) -> dict[str, Any]:
-    """Train the transformer or LSTM on train weeks, select on val, score test once."""
+def train_tracking(opts: Any, source: Source | None = None,
+                   frames: dict[str, FrameTensors] | None = None) -> dict[str, Any]:
+    """Train the transformer or LSTM on train weeks, select on val, score test once.
+
+    ``frames`` ({"train", "val"} tensors) lets a tuner build them once and share them
+    with every trial; ``opts.score_test=False`` (tuning trials) never loads the test week.
+    """
     source = source or open_source(opts.data)
     split = resolve_split(source.weeks, opts.train_weeks, opts.val_weeks, opts.test_weeks)
     device = pick_device(opts.device)
-    frames = {k: load_frames(source, w, opts.max_secs) for k, w in split.items()
-              if k != "test"}
+    if frames is None:
+        frames = {k: load_frames(source, w, opts.max_secs) for k, w in split.items()
+                  if k != "test"}
     tr, va = frames["train"], frames["val"]
     if len(tr) == 0 or len(va) == 0:
         raise DataError("no pre-snap frames with 11 v 11 players in the train/val weeks",
@@ -197,7 +213,7 @@ def train_tracking(opts: Any, source: Source | None = None) -> dict[str, Any]:
     res = fit(model, batches, val_fn, rng=rng, epochs=opts.epochs, lr=opts.lr,
               weight_decay=opts.weight_decay, pos_weight=pw, patience=opts.patience,
               device=device, progress=opts.progress, desc=opts.model,
-              compile_model=opts.compile)
+              compile_model=opts.compile, on_epoch=getattr(opts, "on_epoch", None))
     offset = -math.log(pw)
     cfg: dict[str, Any] = {
         "architecture": opts.model, "hparams": hparams, "features": list(FEATURES),
@@ -214,17 +230,24 @@ def train_tracking(opts: Any, source: Source | None = None) -> dict[str, Any]:
     cfg["fingerprint"] = fingerprint(tp["gameId"].to_numpy(), tp["playId"].to_numpy(),
                                      tp["pff_manZone"].to_list())
     majority = int(np.mean(y_plays) >= 0.5)
-    # --- the one and only look at the test week
-    te = load_frames(source, split["test"], None)
-    zt = model_logits(model, cfg, te, device)
+    test_metrics, curve, n_test, dropped_test = None, None, 0, 0
+    if getattr(opts, "score_test", True):
+        # --- the one and only look at the test week
+        te = load_frames(source, split["test"], None)
+        zt = model_logits(model, cfg, te, device)
+        test_metrics = _frame_metrics(te, zt, majority)
+        n_test, dropped_test = len(te), te.dropped_frames
+        lab_t = ~np.isnan(te.y) & (te.secs >= -10.0)
+        curve = metrics.accuracy_by_time(te.secs[lab_t], te.y[lab_t],
+                                         metrics.sigmoid(zt[lab_t]), majority_class=majority)
     report = {
         "model": opts.name or opts.model, "best_epoch": res.best_epoch,
-        "val": _frame_metrics(va, zv, majority), "test": _frame_metrics(te, zt, majority),
-        "frames": {"train": len(tr), "val": len(va), "test": len(te),
+        "val": _frame_metrics(va, zv, majority), "test": test_metrics,
+        "frames": {"train": len(tr), "val": len(va), "test": n_test,
                    "dropped_incomplete": tr.dropped_frames + va.dropped_frames
-                   + te.dropped_frames},
+                   + dropped_test},
         "history": res.history, "majority_class": "Man" if majority else "Zone",
     }
     out = Path(opts.out_root) / (opts.name or opts.model)
     save_checkpoint(out, model.cpu(), cfg, report)
-    return {"dir": str(out), "config": cfg, "metrics": report}
+    return {"dir": str(out), "config": cfg, "metrics": report, "accuracy_by_time": curve}
