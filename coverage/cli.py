@@ -43,9 +43,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from coverage.store import build_default_store
-
     from coverage.serving import ensure_predictions
+    from coverage.store import build_default_store
 
     store = build_default_store(progress=not args.quiet, force=args.force)
     ensure_predictions(store, log=None if args.quiet else print)
