@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# test extras + the optional 'tune' extra (Ray Tune, MLflow), so CI runs their tests too
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,tune]' $(TORCH)
 	touch $@
 
 setup: $(VENV)/.installed

@@ -200,3 +200,62 @@ def show_error(exc: BaseException, fix: str) -> None:
     st.info(f"Fix: {fix}")
     with st.expander("details"):
         st.code("".join(traceback.format_exception(exc)), language="text")
+
+
+# --------------------------------------------------------------------------- explain mode
+EXPLAIN_MODEL = "family"
+
+
+def explain_model_dir() -> Path | None:
+    """The family (explain) checkpoint under the models folder, if one was trained."""
+    d = models_root() / EXPLAIN_MODEL
+    return d if (d / "config.json").exists() and (d / "model.safetensors").exists() else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def load_explainer_cached(model_dir: str, stamp: str):
+    """The explain model, loaded once per checkpoint version (``stamp``)."""
+    from coverage.explain.attribution import load_explainer
+
+    return load_explainer(model_dir)
+
+
+@st.cache_data(show_spinner="Explaining the play (occlusion, < 1 s)…", max_entries=32)
+def play_explanation(store_path: str, model_dir: str, stamp: str, game_id: int,
+                     play_id: int) -> tuple[pl.DataFrame, list[dict]]:
+    """Attribution table (nflId, frameId, secs_from_snap, value) and the play's tells.
+
+    Computed on demand for the selected play only, so the play switch stays cheap when
+    explain mode is off; cached so toggling it or coming back to a play is instant.
+    """
+    from dataclasses import asdict
+
+    from coverage.explain.attribution import attribute_play
+    from coverage.explain.tells import tells
+
+    store = Store(store_path)
+    model, cfg = load_explainer_cached(model_dir, stamp)
+    frames = load_play_frames(store_path, game_id, play_id)
+    attr = attribute_play(model, cfg, frames, store.play_row(game_id, play_id))
+    return attr.frame(), [asdict(t) for t in tells(attr, frames, store.players())]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def play_family_tables(store_path: str, stamp: str, week: int, game_id: int, play_id: int
+                       ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """This play's rows of predictions_family/ and responsibilities/ (row-group pushdown)."""
+    out = []
+    for folder in ("predictions_family", "responsibilities"):
+        p = Path(store_path) / folder / f"week_{week}.parquet"
+        out.append(pl.scan_parquet(p).filter((pl.col("gameId") == game_id)
+                                             & (pl.col("playId") == play_id)).collect()
+                   if p.exists() else None)
+    return out[0], out[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_attribution_summary(store_path: str, stamp: str) -> pl.DataFrame | None:
+    """Per-play attribution summaries (``attribution/week_N.parquet``) of all weeks."""
+    from coverage.explain.predict import read_week_tables
+
+    return read_week_tables(store_path, "attribution")

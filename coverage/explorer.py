@@ -533,3 +533,60 @@ def animation_stride(n_frames: int, max_frames: int = ANIMATION_MAX_FRAMES) -> i
     events are never dropped (``play_arrays`` moves them to the next kept frame).
     """
     return max(1, math.ceil(int(n_frames) / max_frames))
+
+
+# --------------------------------------------------------------------------- explain mode
+def _jerseys(frames: pl.DataFrame) -> pl.DataFrame:
+    return (frames.filter(pl.col("nflId").is_not_null())
+            .group_by("nflId").agg(pl.col("jerseyNumber").first().cast(pl.String)))
+
+
+def responsibility_slots(resp: pl.DataFrame | None, frames: pl.DataFrame) -> pl.DataFrame | None:
+    """Per-frame hover text for each defender, e.g. ``MAN 0.83 → #11 (0.77)``.
+
+    Fed to the field's ``slots`` hook, so every animation frame's hover shows the
+    predicted responsibility with its probability at no extra trace cost.
+    """
+    if resp is None or resp.height == 0:
+        return None
+    jer = _jerseys(frames).rename({"nflId": "target_nflId", "jerseyNumber": "target_jersey"})
+    return (resp.join(jer, on="target_nflId", how="left")
+            .select("nflId", pl.col("frameId").cast(pl.Int64), pl.concat_str(
+                pl.col("assignment"), pl.lit(" "), pl.col("prob").round(2).cast(pl.String),
+                pl.when(pl.col("target_nflId").is_not_null()).then(pl.concat_str(
+                    pl.lit(" → #"), pl.col("target_jersey").fill_null("?"), pl.lit(" ("),
+                    pl.col("target_prob").round(2).cast(pl.String), pl.lit(")")))
+                .otherwise(pl.lit("")),
+            ).alias("slot")))
+
+
+def responsibility_table(resp: pl.DataFrame, frames: pl.DataFrame) -> pl.DataFrame:
+    """Each defender's predicted responsibility at the last pre-snap frame."""
+    last = resp.filter(pl.col("frameId") == pl.col("frameId").max())
+    jer = _jerseys(frames)
+    tgt = jer.rename({"nflId": "target_nflId", "jerseyNumber": "covers"})
+    return (last.join(jer, on="nflId", how="left").join(tgt, on="target_nflId", how="left")
+            .select(pl.concat_str(pl.lit("#"), pl.col("jerseyNumber").fill_null("?"))
+                    .alias("defender"), "assignment", "prob",
+                    pl.when(pl.col("covers").is_not_null())
+                    .then(pl.concat_str(pl.lit("#"), pl.col("covers"))).alias("covers"),
+                    pl.col("target_prob").alias("covers_prob"))
+            .sort("assignment", "defender"))
+
+
+def family_at_snap(fam: pl.DataFrame) -> pl.DataFrame:
+    """Family probabilities at the play's last pre-snap frame, most likely first."""
+    return (fam.filter(pl.col("frameId") == pl.col("frameId").max())
+            .select("family", "prob").sort("prob", descending=True))
+
+
+def position_giveaway_table(summary: pl.DataFrame | None, plays: pl.DataFrame,
+                            players: pl.DataFrame, model: str | None = None) -> pl.DataFrame:
+    """Per defense: mean |attribution| of its players by position (largest = gives it away)."""
+    from coverage.explain.predict import position_giveaway
+
+    if summary is None or summary.height == 0:
+        return pl.DataFrame()
+    if model is not None:
+        summary = summary.filter(pl.col("model") == model)
+    return position_giveaway(summary, plays, players)

@@ -13,6 +13,8 @@ import streamlit as st
 
 from coverage import explorer
 from coverage.appkit import (
+    explain_model_dir,
+    folder_stamp,
     load_play_frames,
     load_play_table,
     load_plays,
@@ -20,6 +22,8 @@ from coverage.appkit import (
     model_picker,
     no_predictions_message,
     page_start,
+    play_explanation,
+    play_family_tables,
     play_row,
     predictions_stamp,
     show_error,
@@ -112,13 +116,30 @@ pick = st.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[
 
 # --- the selected play
 game_id, play_id = int(pick[0]), int(pick[1])
+explain_dir = explain_model_dir()
+explain_on = st.toggle(
+    "Explain", key="explain", disabled=explain_dir is None,
+    help="Which players give the call away (occlusion attribution of P(man): rings scale "
+         "with |change|), the tells, the coverage family and each defender's predicted "
+         "responsibility. Needs a family model: `coverage train-family`."
+         if explain_dir is not None else "Train a family model first: `coverage train-family`"
+         " then `coverage predict-family models/family`.")
+attr, tell_rows, fam_play, resp_play, resp_slots = None, [], None, None, None
 try:
     frames = load_play_frames(sp, game_id, play_id)
     play = play_row(plays, game_id, play_id)
     play_preds = explorer.play_predictions(preds, game_id, play_id)
     n_frames = frames["frameId"].n_unique()
     anim_stride = explorer.animation_stride(n_frames)
-    fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride)
+    if explain_on and explain_dir is not None:
+        attr, tell_rows = play_explanation(sp, str(explain_dir), folder_stamp(explain_dir),
+                                           game_id, play_id)
+        fam_play, resp_play = play_family_tables(
+            sp, folder_stamp(store.path / "responsibilities"), int(play.get("week") or 0),
+            game_id, play_id)
+        resp_slots = explorer.responsibility_slots(resp_play, frames)
+    fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride,
+                          attribution=attr, slots=resp_slots)
 except Exception as exc:  # noqa: BLE001
     show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
     st.stop()
@@ -147,6 +168,29 @@ with info[1]:
     if evs:
         st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
 st.plotly_chart(fig, key="play_figure", config={"displaylogo": False})
+if explain_on:
+    e1, e2 = st.columns([3, 2])
+    with e1:
+        st.markdown("**Tells** (removing the player changes P(man) by …)")
+        if tell_rows:
+            st.markdown("\n".join(f"- {t['text']}" for t in tell_rows))
+        else:
+            st.caption("No single player moves P(man) by more than 0.02 on this play.")
+        if resp_play is not None and resp_play.height:
+            st.markdown("**Defender responsibilities at the snap** (hover the field for "
+                        "every frame)")
+            st.dataframe(explorer.responsibility_table(resp_play, frames), hide_index=True,
+                         column_config={"prob": st.column_config.ProgressColumn(
+                             "prob", min_value=0.0, max_value=1.0, format="%.2f")})
+    with e2:
+        if fam_play is not None and fam_play.height:
+            st.markdown("**Coverage family at the snap** (P(man) = Cover-0 + Cover-1 + 2-Man)")
+            st.dataframe(explorer.family_at_snap(fam_play), hide_index=True,
+                         column_config={"prob": st.column_config.ProgressColumn(
+                             "probability", min_value=0.0, max_value=1.0, format="%.2f")})
+        else:
+            st.caption("No family predictions for this play yet: "
+                       "`coverage predict-family models/family`.")
 if anim_stride > 1:
     st.caption(f"The animation shows 1 in {anim_stride} of the {n_frames} frames so switching "
                "plays stays fast; the GIF below can use every frame (stride 1).")
@@ -158,7 +202,8 @@ stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
 
 def _gif() -> bytes:
     """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
-    return render_play_gif(frames, play_preds, play, frame_stride=int(stride))
+    return render_play_gif(frames, play_preds, play, frame_stride=int(stride),
+                           attribution=attr)
 
 
 g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",

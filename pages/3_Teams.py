@@ -12,6 +12,8 @@ import streamlit as st
 
 from coverage import explorer
 from coverage.appkit import (
+    folder_stamp,
+    load_attribution_summary,
     load_plays,
     load_predictions,
     model_picker,
@@ -42,6 +44,28 @@ else:
                f"intervals; dashed line: league rate {league:.1%}.")
     st.plotly_chart(rate_bar_figure(rates, ci_low="ci_low", ci_high="ci_high", reference=league),
                     key="team_rates")
+
+st.subheader("Which positions give it away?")
+attr_summary = load_attribution_summary(sp, folder_stamp(store.path / "attribution"))
+by_pos = explorer.position_giveaway_table(attr_summary, plays, store.players())
+if by_pos.height == 0:
+    st.info("No attribution summaries yet. Fix: `coverage train-family`, then "
+            f"`coverage predict-family models/family --attribution --data {store.path}`.")
+else:
+    st.caption("Mean |change of P(man)| when one of the defense's players is removed "
+               "(occlusion, family model), by position; larger = that position tells the "
+               "offense more about the call.")
+    teams = sorted(by_pos["defensiveTeam"].unique().to_list())
+    team = st.selectbox("Defense", ["all", *teams], key="pos_team")
+    sub = by_pos if team == "all" else by_pos.filter(pl.col("defensiveTeam") == team)
+    sub = (sub.group_by("position").agg(
+        (pl.col("mean_abs_attribution") * pl.col("n")).sum() / pl.col("n").sum(),
+        pl.col("n").sum()).sort("mean_abs_attribution", descending=True))
+    fig = rate_bar_figure(sub, category="position", value="mean_abs_attribution", n="n",
+                          team_colored=False)
+    fig.update_xaxes(tickformat=".3f", title_text="mean |ΔP(man)| when removed")
+    fig.update_yaxes(title_text="position")
+    st.plotly_chart(fig, key="pos_giveaway")
 
 st.subheader("How early is the coverage given away?")
 models = explorer.models_in(preds)

@@ -23,6 +23,20 @@ SHARED_BDB = _shared_bdb()
 REAL_PLAY = (2022103007, 1507)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _mlflow_store_outside_repo(tmp_path_factory):
+    """`coverage train` logs to MLflow by default when it is installed (``sqlite:///mlflow.db``
+    in the current directory); point every test at a throw-away store instead."""
+    old = os.environ.get("MLFLOW_TRACKING_URI")
+    db = tmp_path_factory.mktemp("mlflow") / "mlflow.db"
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{db}"
+    yield
+    if old is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = old
+
+
 @pytest.fixture(scope="session")
 def shared_bdb() -> Path:
     if SHARED_BDB is None:

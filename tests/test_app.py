@@ -238,3 +238,76 @@ def test_bad_data_folder_shows_error_with_fix(point_at, tmp_path, monkeypatch) -
     at = _run("pages/1_Play_explorer.py")
     assert not at.exception
     assert at.error and any("Fix" in i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------- explain mode
+@pytest.fixture(scope="session")
+def explain_models(app_stores, tmp_path_factory) -> Path:
+    """An untrained tiny family checkpoint + its predictions/attribution in a store copy.
+
+    Untrained weights are enough to exercise the page: explain mode only needs a model
+    that loads and produces probabilities, not a good one.
+    """
+    from coverage.explain.predict import attribution_week, predict_family_week
+    from coverage.explain.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
+    from coverage.features import FEATURES
+    from coverage.models import build_model, save_checkpoint
+
+    import torch
+
+    torch.manual_seed(0)  # untrained weights: seed them so the page shows the same calls
+    root = tmp_path_factory.mktemp("explain_models")
+    hp = {"n_features": len(FEATURES), "dim": 16, "depth": 1, "heads": 2,
+          "n_families": len(FAMILIES), "n_assignments": len(ASSIGNMENTS),
+          "man_families": list(MAN_FAMILY_INDEX)}
+    save_checkpoint(root / "family", build_model("family", hp),
+                    {"architecture": "family", "hparams": hp, "features": list(FEATURES),
+                     "history": 3, "stride": 2, "temperature": 1.0,
+                     "split": {"train": [1], "val": [2], "test": [2]}})
+    store = root / "store"
+    shutil.copytree(app_stores["preds"], store)
+    for w in (1, 2):
+        predict_family_week(root / "family", store, w)
+        attribution_week(root / "family", store, w, max_plays=3)
+    return root
+
+
+def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain_models,
+                                                               monkeypatch) -> None:
+    point_at("preds")
+    monkeypatch.setenv("COVERAGE_DATA", str(explain_models / "store"))
+    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(explain_models))
+    at = _run("pages/1_Play_explorer.py")
+    _assert_clean(at)
+    toggle = at.toggle(key="explain")
+    assert not toggle.value and not toggle.disabled
+    toggle.set_value(True).run()
+    _assert_clean(at)
+    assert any("Tells" in m.value for m in at.markdown)
+    assert any("Coverage family" in m.value for m in at.markdown)
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    defense = next(t for t in fig["data"] if str(t.get("name", "")).startswith("defense"))
+    from coverage.explain.vocab import ASSIGNMENTS
+
+    assert any(any(a in h for a in ASSIGNMENTS) for h in defense["hovertext"]), \
+        "responsibility hover missing"
+    upd = fig["frames"][0]["data"]
+    assert any("marker" in d and "line" in d["marker"] for d in upd), "attribution rings"
+    assert len(at.dataframe) >= 3  # play list, responsibilities, family probabilities
+
+
+def test_explain_toggle_disabled_without_family_model(point_at) -> None:
+    point_at("preds")
+    at = _run("pages/1_Play_explorer.py")
+    _assert_clean(at)
+    assert at.toggle(key="explain").disabled
+
+
+def test_teams_page_shows_position_giveaway(point_at, explain_models, monkeypatch) -> None:
+    point_at("preds")
+    monkeypatch.setenv("COVERAGE_DATA", str(explain_models / "store"))
+    at = _run("pages/3_Teams.py")
+    _assert_clean(at)
+    assert any("Which positions give it away" in s.value for s in at.subheader)
+    assert any(json.loads(c.proto.spec)["layout"].get("yaxis", {}).get("title", {})
+               .get("text") == "position" for c in at.get("plotly_chart"))

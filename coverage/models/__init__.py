@@ -19,11 +19,12 @@ from torch import nn
 from coverage.errors import CheckpointError
 from coverage.models.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 
-ARCHITECTURES = ("context", "transformer", "lstm")
+ARCHITECTURES = ("context", "transformer", "lstm", "family")
 _CLASSES = {
     "context": ("coverage.models.context", "ContextModel"),
     "transformer": ("coverage.models.transformer", "CoverageTransformer"),
     "lstm": ("coverage.models.lstm", "CoverageLSTM"),
+    "family": ("coverage.models.family", "CoverageFamilyModel"),
 }
 
 

@@ -29,7 +29,26 @@ def _cmd_train(args: argparse.Namespace) -> int:
         history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
         max_secs=args.max_secs, hparams=json.loads(args.hparams) if args.hparams else {},
     )
-    out = train(opts)
+    if args.tune:
+        from coverage.experiments.tune import require_ray
+
+        require_ray()  # fail fast, before any data is read
+    opts.mlflow, opts.tracking_uri = _use_mlflow(args), args.tracking_uri
+    if args.tune:
+        from coverage.experiments.tune import TuneOptions, tune
+
+        out = tune(opts, TuneOptions(trials=args.trials, address=args.address,
+                                     cpus_per_trial=args.cpus_per_trial,
+                                     gpus_per_trial=args.gpus_per_trial,
+                                     storage=args.ray_storage))
+        t = out["tuning"]
+        print(f"tuned {t['trials']} trials on validation week(s) {t['selection']['weeks']} "
+              f"in {t['search_seconds']:.0f} s; best val log-loss {t['best_val_loss']:.4f} "
+              f"with {json.dumps(t['best_config'])}")
+    else:
+        out = train(opts)
+    if out.get("mlflow_run_id"):
+        print(f"mlflow run {out['mlflow_run_id']}")
     test = out["metrics"]["test"]
     test = test.get("at_snap", test)
     print(f"saved {out['dir']}  ({out['seconds']:.0f} s)")
@@ -38,6 +57,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
           f"AUC {test['auc']:.3f}  Brier {test['brier']:.3f}  ECE {test['ece']:.3f}  "
           f"majority baseline {test['majority_baseline']:.3f}")
     return 0
+
+
+def _use_mlflow(args: argparse.Namespace) -> bool:
+    """--mlflow / --no-mlflow; by default track whenever mlflow is installed."""
+    from coverage.experiments.tracking import mlflow_available, require_mlflow
+
+    if args.mlflow is None:
+        return mlflow_available()
+    if args.mlflow:
+        require_mlflow()
+    return bool(args.mlflow)
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
@@ -87,6 +117,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="train on the last N seconds before the snap only")
     p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
     p.add_argument("--quiet", "-q", action="store_true")
+    g = p.add_argument_group("tuning and tracking (needs: pip install -e '.[tune]')")
+    g.add_argument("--tune", action="store_true",
+                   help="Ray Tune search (ASHA) selected on the validation week, then "
+                        "retrain the best config and score the test week once")
+    g.add_argument("--trials", type=int, default=20, help="configurations to sample")
+    g.add_argument("--address", default=None,
+                   help="existing Ray cluster: auto | ray://head:10001 (default: local)")
+    g.add_argument("--cpus-per-trial", type=float, default=1.0)
+    g.add_argument("--gpus-per-trial", type=float, default=0.0)
+    g.add_argument("--ray-storage", default=None,
+                   help="Ray results folder or URI (default: ./ray_results; shared "
+                        "storage on a multi-node cluster)")
+    g.add_argument("--mlflow", action=argparse.BooleanOptionalAction, default=None,
+                   help="log the run to MLflow (default: on when mlflow is installed)")
+    g.add_argument("--tracking-uri", default=None,
+                   help="MLflow store (default: $MLFLOW_TRACKING_URI or sqlite:///mlflow.db "
+                        "in the current directory)")
     p.set_defaults(func=_cmd_train)
 
     p = subparsers.add_parser("predict", help="batched P(man) for every pre-snap frame")
@@ -102,3 +149,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default=None, help="store folder (default: embedded)")
     p.add_argument("--week", type=int, default=None, help="default: the model's test week")
     p.set_defaults(func=_cmd_evaluate)
+
+    from coverage.explain.cli import register as register_explain  # family model commands
+
+    register_explain(subparsers)

@@ -82,11 +82,15 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         val_logits: Callable[[nn.Module], tuple[np.ndarray, np.ndarray]], *,
         rng: np.random.Generator, epochs: int, lr: float, weight_decay: float,
         pos_weight: float, patience: int, device: torch.device, progress: bool = True,
-        desc: str = "train", compile_model: bool = False) -> FitResult:
+        desc: str = "train", compile_model: bool = False,
+        on_epoch: Callable[[dict[str, float]], None] | None = None) -> FitResult:
     """Adam-W with cosine decay; keep the weights of the best validation log-loss epoch.
 
     ``val_logits(model)`` returns (logits, labels) for the validation week; the loss
     there is unweighted and offset-corrected, i.e. the quantity we actually report.
+    ``on_epoch(row)``, when given, sees every epoch's validation-only metrics (plus the
+    running best) as they happen, so experiment trackers (MLflow) and schedulers (Ray
+    Tune's ASHA) can follow, and stop, training without a second copy of this loop.
     """
     model.to(device)
     step_model = torch.compile(model) if compile_model else model
@@ -122,8 +126,11 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
             best.best_epoch, best.best_val_loss, bad = epoch, val_loss, 0
         else:
             bad += 1
-            if bad >= patience:
-                break
+        if on_epoch is not None:
+            on_epoch({**row, "best_val_loss": best.best_val_loss,
+                      "best_epoch": float(best.best_epoch)})
+        if bad >= patience:
+            break
     model.load_state_dict(best.state_dict)
     model.eval()
     return best

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,13 @@ class TrainOptions:
     stride: int = 2
     frames_per_play: int = 8
     max_secs: float | None = None
+    # experiment tracking and tuning hooks (coverage.experiments); off for library calls,
+    # the CLI turns MLflow on when it is installed
+    mlflow: bool = False
+    tracking_uri: str | None = None
+    mlflow_parent: str | None = None
+    on_epoch: Callable[[dict[str, float]], None] | None = None
+    score_test: bool = True
 
 
 def label_counts(plays: pl.DataFrame, weeks: Sequence[int]) -> dict[str, int]:
@@ -120,7 +127,7 @@ def train_context(opts: TrainOptions, source: Source | None = None) -> dict[str,
                   epochs=opts.epochs, lr=opts.lr * (3 if hidden == 0 else 1),
                   weight_decay=opts.weight_decay, pos_weight=pw, patience=opts.patience,
                   device=device, progress=opts.progress,
-                  desc=f"context hidden={hidden} team={use_team}")
+                  desc=f"context hidden={hidden} team={use_team}", on_epoch=opts.on_epoch)
         results.append((res.best_val_loss, use_team, cats, hparams, enc, model, res))
     results.sort(key=lambda r: r[0])
     val_loss, use_team, cats, hparams, enc, model, res = results[0]
@@ -168,15 +175,32 @@ def train_context(opts: TrainOptions, source: Source | None = None) -> dict[str,
 
 
 def train(opts: TrainOptions) -> dict[str, Any]:
-    """Dispatch on ``opts.model``; returns the checkpoint dir, config and metrics."""
-    t0 = time.perf_counter()
-    if opts.model == "context":
-        out = train_context(opts)
-    elif opts.model in ("transformer", "lstm"):
-        from coverage.training.tracking import train_tracking
+    """Dispatch on ``opts.model``; returns the checkpoint dir, config and metrics.
 
-        out = train_tracking(opts)
-    else:
-        raise ValueError(f"unknown model '{opts.model}' (context, transformer, lstm)")
+    With ``opts.mlflow`` the run (params, per-epoch validation metrics, final metrics,
+    accuracy-by-time curve, checkpoint JSON) is recorded in MLflow as it happens.
+    """
+    t0 = time.perf_counter()
+    run = None
+    if opts.mlflow:
+        from coverage.experiments.tracking import TrainingRun
+
+        run = TrainingRun.start(opts)
+        opts = replace(opts, on_epoch=run.epoch_callback(opts.on_epoch))
+    try:
+        if opts.model == "context":
+            out = train_context(opts)
+        elif opts.model in ("transformer", "lstm"):
+            from coverage.training.tracking import train_tracking
+
+            out = train_tracking(opts)
+        else:
+            raise ValueError(f"unknown model '{opts.model}' (context, transformer, lstm)")
+    except BaseException:
+        if run is not None:
+            run.fail()
+        raise
     out["seconds"] = time.perf_counter() - t0
+    if run is not None:
+        out["mlflow_run_id"] = run.finish(out)
     return out

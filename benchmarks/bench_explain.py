@@ -1,0 +1,82 @@
+"""Explain-mode cost and faithfulness: occlusion attribution per play, deletion test.
+
+    .venv/bin/python benchmarks/bench_explain.py [--model models/family] [--week 9]
+                                                [--plays 40] [--deletion]
+
+Without a trained checkpoint it times an untrained model of the default size (the cost
+does not depend on the weights); the deletion test needs a trained one to mean anything.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import torch
+
+from coverage.explain.attribution import attribute_play, deletion_test, load_explainer
+from coverage.explain.tells import tells
+from coverage.store import open_store
+
+
+def _model(path: str | None):
+    if path and (Path(path) / "config.json").exists():
+        return load_explainer(path), True
+    from coverage.explain.vocab import ASSIGNMENTS, FAMILIES
+    from coverage.features import FEATURES
+    from coverage.models import build_model
+
+    hp = {"n_features": len(FEATURES), "n_families": len(FAMILIES),
+          "n_assignments": len(ASSIGNMENTS)}
+    return (build_model("family", hp).eval(), {"history": 5, "stride": 2}), False
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="models/family")
+    ap.add_argument("--store", default=None)
+    ap.add_argument("--week", type=int, default=9)
+    ap.add_argument("--plays", type=int, default=40)
+    ap.add_argument("--deletion", action="store_true")
+    args = ap.parse_args()
+    store = open_store(args.store)
+    (model, cfg), trained = _model(args.model)
+    plays = store.plays().filter(pl.col("week") == args.week).head(args.plays)
+    track = store.tracking(args.week).collect()
+    players = store.players()
+    attrs, t_attr, t_tells, n_frames = [], [], [], []
+    torch.set_num_threads(torch.get_num_threads())
+    for play in plays.iter_rows(named=True):
+        frames = track.filter((pl.col("gameId") == play["gameId"])
+                              & (pl.col("playId") == play["playId"]))
+        t0 = time.perf_counter()
+        a = attribute_play(model, cfg, frames, play)
+        t1 = time.perf_counter()
+        tells(a, frames, players)
+        t2 = time.perf_counter()
+        attrs.append(a)
+        t_attr.append(t1 - t0)
+        t_tells.append(t2 - t1)
+        n_frames.append(a.frame_ids.size)
+    t_attr, n_frames = np.array(t_attr[1:]), np.array(n_frames[1:])  # first = warm-up
+    out = {
+        "trained_model": trained, "plays": int(t_attr.size), "threads": torch.get_num_threads(),
+        "frames_per_play_median": float(np.median(n_frames)),
+        "attribution_s_per_play_median": float(np.median(t_attr)),
+        "attribution_s_per_play_p90": float(np.quantile(t_attr, 0.9)),
+        "attribution_ms_per_100_frames": float(1e5 * np.sum(t_attr) / np.sum(n_frames)),
+        "tells_s_per_play_median": float(np.median(t_tells[1:])),
+    }
+    if args.deletion:
+        out["deletion_at_snap"] = deletion_test(model, cfg, attrs, at_secs=0.0)
+        out["deletion_at_-2s"] = deletion_test(model, cfg, attrs, at_secs=-2.0)
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""``coverage train-family | predict-family | explain``: the explain model's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _weeks(text: str | None) -> list[int] | None:
+    from coverage.models.cli import _weeks as parse
+
+    return parse(text)
+
+
+def _cmd_train_family(args: argparse.Namespace) -> int:
+    from coverage.training.explain_train import FamilyTrainOptions, train_family
+
+    w = {k: tuple(v) if v else None for k, v in (
+        ("train_weeks", _weeks(args.train_weeks)), ("val_weeks", _weeks(args.val_weeks)),
+        ("test_weeks", _weeks(args.test_weeks)))}
+    out = train_family(FamilyTrainOptions(
+        data=args.data, name=args.name, out_root=Path(args.out), seed=args.seed,
+        epochs=args.epochs, frames_per_play=args.frames_per_play, device=args.device,
+        progress=not args.quiet, hparams=json.loads(args.hparams) if args.hparams else {}, **w))
+    t = out["metrics"]["test"]
+    print(f"saved {out['dir']}")
+    for k, m in t["at_offsets"].items():
+        print(f"{k:>5}: top-1 {m['top1']['accuracy']:.3f} [{m['top1']['ci_low']:.3f}, "
+              f"{m['top1']['ci_high']:.3f}]  top-2 {m['top2']['accuracy']:.3f}  "
+              f"majority {m['majority_baseline']:.3f}  n={m['top1']['n']}")
+    d = t["defenders"]["snap"]
+    print(f"defender assignment {d['assignment']['accuracy']:.3f} (majority "
+          f"{d['assignment_majority_baseline']:.3f}); man matchup "
+          f"{d['man_matchup']['accuracy']:.3f} (nearest receiver "
+          f"{d['man_matchup_nearest_baseline']['accuracy']:.3f})")
+    return 0
+
+
+def _cmd_predict_family(args: argparse.Namespace) -> int:
+    from coverage.explain.predict import attribution_week, predict_family_week
+    from coverage.training.data import open_source
+
+    for w in _weeks(args.weeks) or open_source(args.data).weeks:
+        fam, _ = predict_family_week(args.model_dir, args.data, w)
+        line = f"week {w}: {fam.height} family rows"
+        if args.attribution:
+            line += f", {attribution_week(args.model_dir, args.data, w).height} attribution rows"
+        print(line, flush=True)
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from coverage.explain.attribution import attribute_play, load_explainer
+    from coverage.explain.tells import tells
+    from coverage.store import open_store
+
+    store = open_store(args.data)
+    model, cfg = load_explainer(args.model_dir)
+    frames = store.play_frames(args.game, args.play)
+    attr = attribute_play(model, cfg, frames, store.play_row(args.game, args.play))
+    for t in tells(attr, frames, store.players(), n=args.n):
+        print(t.text)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train-family", help="train the coverage-family / responsibility "
+                              "model (train 1-7, val 8, test 9)")
+    p.add_argument("--data", default=None, help="store folder (default: embedded)")
+    p.add_argument("--name", default="family")
+    p.add_argument("--out", default="models")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--frames-per-play", type=int, default=4)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--train-weeks")
+    p.add_argument("--val-weeks")
+    p.add_argument("--test-weeks")
+    p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=_cmd_train_family)
+
+    p = subparsers.add_parser("predict-family", help="family probabilities + defender "
+                              "responsibilities (+ P(man)) for every pre-snap frame")
+    p.add_argument("model_dir")
+    p.add_argument("--data", default=None)
+    p.add_argument("--weeks", help="e.g. 9 or 1-9 (default: all)")
+    p.add_argument("--attribution", action="store_true",
+                   help="also write per-play attribution summaries (Teams page)")
+    p.set_defaults(func=_cmd_predict_family)
+
+    p = subparsers.add_parser("explain", help="print the tells of one play")
+    p.add_argument("model_dir")
+    p.add_argument("game", type=int)
+    p.add_argument("play", type=int)
+    p.add_argument("--data", default=None)
+    p.add_argument("-n", type=int, default=5)
+    p.set_defaults(func=_cmd_explain)

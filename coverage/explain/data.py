@@ -1,0 +1,143 @@
+"""Frame tensors for the explain model: the man/zone tensors plus who is who and labels.
+
+The man/zone models only need one label per play. Explaining the call needs to know
+*which* player sits in each of the 22 token slots (players are re-sorted by ``y`` every
+frame) so a per-defender label, a man-coverage receiver and an occlusion can follow the
+same person across frames. :func:`build_explain_frames` therefore keeps the ``nflId``
+grid next to :class:`coverage.features.FrameTensors` and scatters per-player labels
+onto it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from coverage.explain.vocab import ASSIGNMENTS, assignment_expr, family_index_expr
+from coverage.features import FEATURES, N_PLAYERS, FrameTensors, frame_features
+from coverage.schema import PLAYERS_PER_SIDE
+
+OFF = slice(0, PLAYERS_PER_SIDE)
+DEF = slice(PLAYERS_PER_SIDE, N_PLAYERS)
+
+
+@dataclass
+class ExplainFrames:
+    """Aligned per-frame arrays; ``ft`` holds features, times and play boundaries."""
+
+    ft: FrameTensors
+    nfl: np.ndarray       # [N, 22] int64: nflId in each token slot (offense first)
+    family: np.ndarray    # [N] int64 family id, -1 unlabelled
+    assign: np.ndarray    # [N, 11] int64 assignment group of each defender slot, -1 unknown
+    target: np.ndarray    # [N, 11] int64 offense slot (0-10) of a MAN defender's receiver, -1
+
+    def __len__(self) -> int:
+        return len(self.ft)
+
+    def select_plays(self, mask_rows: np.ndarray) -> ExplainFrames:
+        idx = np.flatnonzero(mask_rows)
+        return ExplainFrames(self.ft.select_plays(mask_rows), self.nfl[idx], self.family[idx],
+                             self.assign[idx], self.target[idx])
+
+    def play_rows(self, game_id: int, play_id: int) -> np.ndarray:
+        return np.flatnonzero((self.ft.game_id == game_id) & (self.ft.play_id == play_id))
+
+
+def player_labels(store) -> pl.DataFrame | None:
+    """(gameId, playId, nflId, assign_id, target_nflId) for defenders on labelled plays.
+
+    Ground truth from the simulator (``truth_players``) when the store has it, else the
+    official ``player_play`` columns. A play counts as labelled when at least one of its
+    defenders has an assignment; his unassigned team-mates are then rushers.
+    """
+    if store.has("truth_players"):
+        raw = store.truth_players().filter(pl.col("side") == "defense").select(
+            "gameId", "playId", "nflId", "assignment", pl.col("man_target_nflId").alias("tgt"))
+    elif store.has("player_play"):
+        pp = store.player_play()
+        if "pff_defensiveCoverageAssignment" not in pp.columns:
+            return None
+        tgt = ("pff_primaryDefensiveCoverageMatchupNflId"
+               if "pff_primaryDefensiveCoverageMatchupNflId" in pp.columns else None)
+        defense = store.plays().select("gameId", "playId", pl.col("defensiveTeam"))
+        raw = (pp.join(defense, on=["gameId", "playId"])
+               .filter(pl.col("teamAbbr") == pl.col("defensiveTeam"))
+               .select("gameId", "playId", "nflId",
+                       pl.col("pff_defensiveCoverageAssignment").alias("assignment"),
+                       (pl.col(tgt) if tgt else pl.lit(None)).alias("tgt")))
+    else:
+        return None
+    lut = {a: i for i, a in enumerate(ASSIGNMENTS)}
+    return (raw.with_columns(pl.col("assignment").is_not_null().any()
+                             .over("gameId", "playId").alias("_labelled"))
+            .filter("_labelled")
+            .select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                    pl.col("nflId").cast(pl.Int64),
+                    assignment_expr("assignment").replace_strict(lut, return_dtype=pl.Int64)
+                    .alias("assign_id"),
+                    pl.when(pl.col("assignment") == "MAN").then(pl.col("tgt"))
+                    .cast(pl.Int64).alias("target_nflId")))
+
+
+def build_explain_frames(tracking: pl.LazyFrame, plays: pl.DataFrame,
+                         labels: pl.DataFrame | None = None,
+                         max_secs: float | None = None) -> ExplainFrames:
+    """Like :func:`coverage.features.build_frames`, plus nflIds and explain labels."""
+    keys = ["gameId", "playId"]
+    long = frame_features(tracking, plays, max_secs).collect()
+    full = (long["_n_off"] == PLAYERS_PER_SIDE) & (long["_n_def"] == PLAYERS_PER_SIDE)
+    dropped = long.filter(~full).select(*keys, "frameId").n_unique()
+    long = long.filter(full).with_row_index("_row")
+    if labels is None:
+        labels = pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
+                                      "nflId": pl.Int64, "assign_id": pl.Int64,
+                                      "target_nflId": pl.Int64})
+    fam = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                       family_index_expr())
+    long = (long.join(labels, on=[*keys, "nflId"], how="left")
+            .join(fam, on=keys, how="left").sort("_row"))
+    n = long.height // N_PLAYERS
+    x = long.select(FEATURES).to_numpy().astype(np.float32).reshape(n, N_PLAYERS, len(FEATURES))
+    heads = long.gather_every(N_PLAYERS)
+    gid = heads["gameId"].to_numpy().astype(np.int64)
+    pid = heads["playId"].to_numpy().astype(np.int64)
+    new_play = (np.r_[True, (gid[1:] != gid[:-1]) | (pid[1:] != pid[:-1])] if n
+                else np.zeros(0, dtype=bool))
+    starts = np.flatnonzero(new_play)
+    play_start = starts[np.cumsum(new_play) - 1] if n else np.zeros(0, np.int64)
+    ft = FrameTensors(
+        x=np.ascontiguousarray(x), game_id=gid, play_id=pid,
+        frame_id=heads["frameId"].to_numpy().astype(np.int32),
+        secs=heads["secs_from_snap"].to_numpy().astype(np.float32),
+        y=heads["label"].fill_null(float("nan")).to_numpy().astype(np.float32),
+        play_start=play_start.astype(np.int64), dropped_frames=int(dropped))
+    nfl = long["nflId"].fill_null(-1).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
+    assign = long["assign_id"].fill_null(-1).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
+    tgt = long["target_nflId"].fill_null(-2).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
+    hit = tgt[:, DEF, None] == nfl[:, None, OFF]            # [N, 11 def, 11 off]
+    target = np.where(hit.any(-1), hit.argmax(-1), -1).astype(np.int64)
+    return ExplainFrames(ft=ft, nfl=nfl, family=heads["family_id"].fill_null(-1).to_numpy()
+                         .astype(np.int64), assign=np.ascontiguousarray(assign[:, DEF]),
+                         target=target)
+
+
+def concat_explain(parts: list[ExplainFrames]) -> ExplainFrames:
+    from coverage.features import concat_frames
+
+    return ExplainFrames(concat_frames([p.ft for p in parts]),
+                         np.concatenate([p.nfl for p in parts]),
+                         np.concatenate([p.family for p in parts]),
+                         np.concatenate([p.assign for p in parts]),
+                         np.concatenate([p.target for p in parts]))
+
+
+def load_explain_frames(store, weeks, max_secs: float | None = None,
+                        plays: pl.DataFrame | None = None) -> ExplainFrames:
+    """Explain frames of several weeks of a store, one week's long table at a time."""
+    plays = store.plays() if plays is None else plays
+    labels = player_labels(store)
+    return concat_explain([
+        build_explain_frames(store.tracking(w), plays.filter(pl.col("week") == w), labels,
+                             max_secs) for w in weeks])

@@ -1,0 +1,210 @@
+"""Explain the call: family vocabulary, multi-task model, occlusion attribution, tells."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import torch
+
+from coverage.explain.vocab import (
+    ASSIGNMENTS,
+    FAMILIES,
+    MAN_FAMILY_INDEX,
+    assignment_expr,
+    family_expr,
+    family_mix,
+)
+
+# Real family counts of the 2022 season (BDB 2025 plays.csv, 16,124 plays, 192 without a
+# pff_passCoverage), computed with coverage.explain.vocab.family_mix on
+# /work/shared/bdb/plays.csv. Baked in so the mix test runs without the shared folder.
+REAL_FAMILY_COUNTS = {"Cover-0": 605, "Cover-1": 3354, "Cover-2": 1852, "Cover-3": 5662,
+                      "Quarters": 2073, "Cover-6": 1382, "2-Man": 186, "Other": 818}
+REAL_TOTAL = sum(REAL_FAMILY_COUNTS.values())
+MIX_TOLERANCE = 0.03  # absolute share per family for the 1,440-play embedded season
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_family_mapping_merges_variants_and_keeps_unlabelled_null():
+    df = pl.DataFrame({"pff_passCoverage": ["Cover-1 Double", "Cover 6-Left", "Cover-6 Right",
+                                            "Cover-3 Seam", "Red Zone", "Prevent", None, ""]})
+    got = df.select(family_expr())["family"].to_list()
+    assert got == ["Cover-1", "Cover-6", "Cover-6", "Cover-3", "Other", "Other", None, None]
+    assert [FAMILIES[i] for i in MAN_FAMILY_INDEX] == ["Cover-0", "Cover-1", "2-Man"]
+
+
+def test_assignment_groups():
+    df = pl.DataFrame({"assignment": ["MAN", "3M", "4OL", "CFR", "HOL", "PRE", None, "XYZ"]})
+    got = df.select(assignment_expr())["assignment_group"].to_list()
+    assert got == ["MAN", "DEEP", "DEEP", "FLAT", "HOOK", "RUSH", "RUSH", "OTHER"]
+
+
+def test_real_mix_constants_match_shared(shared_bdb):
+    real = pl.read_csv(shared_bdb / "plays.csv", infer_schema_length=20000)
+    mix = family_mix(real)
+    for fam, n in REAL_FAMILY_COUNTS.items():
+        assert mix[fam] == pytest.approx(n / REAL_TOTAL, abs=1e-3)
+
+
+def test_synthetic_family_mix_close_to_real():
+    """The embedded season (or, without it, the simulator's own coverage table) must have
+    the real family mix within MIX_TOLERANCE per family."""
+    store = REPO / "data" / "synthetic" / "store" / "plays.parquet"
+    if store.exists():
+        mix = family_mix(pl.read_parquet(store))
+    else:
+        from coverage.simulate.params import COVERAGE_COUNTS
+
+        df = pl.DataFrame({"pff_passCoverage": list(COVERAGE_COUNTS),
+                           "n": list(COVERAGE_COUNTS.values())})
+        mix = family_mix(df.select(pl.col("pff_passCoverage").repeat_by("n").explode()))
+    for fam, n in REAL_FAMILY_COUNTS.items():
+        assert abs(mix[fam] - n / REAL_TOTAL) <= MIX_TOLERANCE, (fam, mix[fam], n / REAL_TOTAL)
+
+
+def _tiny_model(**kw):
+    from coverage.features import FEATURES
+    from coverage.models import build_model
+
+    return build_model("family", {"n_features": len(FEATURES), "dim": 16, "depth": 1,
+                                  "heads": 2, **kw}).eval()
+
+
+def test_model_shapes_and_p_man_is_sum_of_man_families():
+    model = _tiny_model()
+    x = torch.randn(3, 4, 22, 12)
+    out = model(x)
+    assert out["family"].shape == (3, len(FAMILIES))
+    assert out["assign"].shape == (3, 11, len(ASSIGNMENTS))
+    assert out["pointer"].shape == (3, 11, 11)
+    probs = torch.softmax(out["family"], -1)
+    assert torch.allclose(model.p_man(out["family"]), probs[:, list(MAN_FAMILY_INDEX)].sum(-1))
+
+
+def test_family_output_ignores_player_order():
+    model = _tiny_model(dropout=0.0)
+    x = torch.randn(2, 3, 22, 12)
+    perm = torch.randperm(22)
+    a = model(x)["family"]
+    b = model(x[:, :, perm])["family"]
+    assert torch.allclose(a, b, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def explain_frames(sim_store):
+    from coverage.explain.data import load_explain_frames
+
+    return load_explain_frames(sim_store, sim_store.weeks)
+
+
+def test_explain_frames_labels_are_aligned(explain_frames):
+    ef = explain_frames
+    assert ef.nfl.shape == (len(ef), 22) and ef.assign.shape == (len(ef), 11)
+    man = ef.assign == ASSIGNMENTS.index("MAN")
+    assert man.any() and (ef.target[man] >= 0).mean() > 0.95
+    assert (ef.target[~man] == -1).all()
+    assert (ef.family >= 0).mean() > 0.9
+
+
+def test_mirror_keeps_labels_on_the_same_players(explain_frames):
+    from coverage.features import mirror
+    from coverage.training.explain_train import _mirror_labels
+
+    ef = explain_frames
+    r = np.flatnonzero((ef.target >= 0).any(1))[:20]
+    x_m = mirror(ef.ft.x[r])
+    a_m, t_m = _mirror_labels(ef.assign[r], ef.target[r])
+    nfl_m = ef.nfl[r][:, np.r_[10:-1:-1, 21:10:-1]]
+    for i in range(len(r)):  # the defender whose label is MAN still points at his receiver
+        for d in np.flatnonzero(t_m[i] >= 0):
+            orig_d = 10 - d
+            assert a_m[i, d] == ef.assign[r[i], orig_d]
+            assert nfl_m[i, t_m[i, d]] == ef.nfl[r[i], ef.target[r[i], orig_d]]
+    assert np.allclose(mirror(x_m), ef.ft.x[r])
+
+
+@pytest.fixture(scope="module")
+def trained(sim_store, tmp_path_factory):
+    from coverage.training.explain_train import FamilyTrainOptions, train_family
+
+    out = tmp_path_factory.mktemp("family_models")
+    res = train_family(FamilyTrainOptions(
+        data=str(sim_store.path), out_root=out, epochs=2, frames_per_play=2, progress=False,
+        train_weeks=(1,), val_weeks=(2,), test_weeks=(3,), device="cpu",
+        hparams={"dim": 16, "depth": 1, "heads": 2}))
+    return res
+
+
+def test_train_family_reports_and_checkpoint(trained):
+    m = trained["metrics"]["test"]
+    snap = m["at_offsets"]["snap"]
+    assert 0.0 <= snap["top1"]["accuracy"] <= snap["top2"]["accuracy"] <= 1.0
+    top1 = snap["top1"]
+    assert top1["ci_low"] - 1e-9 <= top1["accuracy"] <= top1["ci_high"] + 1e-9
+    assert not math.isnan(snap["majority_baseline"])
+    assert len(m["confusion"]) == len(FAMILIES)
+    assert set(m["defenders"]["snap"]) >= {"assignment", "man_matchup"}
+    cfg = trained["config"]
+    assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
+    assert (Path(trained["dir"]) / "model.safetensors").exists()
+
+
+def test_predict_family_writes_consistent_tables(trained, sim_store, tmp_path):
+    import shutil
+
+    from coverage.explain.predict import predict_family_week
+    from coverage.store import Store
+
+    store = Store(shutil.copytree(sim_store.path, tmp_path / "store"))
+    fam, resp = predict_family_week(trained["dir"], store.path, 3)
+    sums = fam.group_by("gameId", "playId", "frameId").agg(pl.col("prob").sum())["prob"]
+    assert np.allclose(sums.to_numpy(), 1.0, atol=1e-4)
+    pman = store.predictions(3).filter(pl.col("model") == "family")
+    man = (fam.filter(pl.col("family").is_in(["Cover-0", "Cover-1", "2-Man"]))
+           .group_by("gameId", "playId", "frameId").agg(pl.col("prob").sum())
+           .join(pman, on=["gameId", "playId", "frameId"]))
+    assert np.allclose(man["prob"].to_numpy(), man["p_man"].to_numpy(), atol=1e-4)
+    assert resp["assignment"].is_in(list(ASSIGNMENTS)).all()
+    assert (resp.filter(pl.col("assignment") != "MAN")["target_nflId"].is_null()).all()
+    assert (store.path / "responsibilities" / "week_3.parquet").exists()
+
+
+def test_attribution_is_fast_and_tells_read_well(trained, sim_store):
+    from coverage.explain.attribution import attribute_play, deletion_test, load_explainer
+    from coverage.explain.tells import tells
+
+    model, cfg = load_explainer(trained["dir"])
+    play = sim_store.plays().filter(pl.col("week") == 3).row(0, named=True)
+    frames = sim_store.play_frames(play["gameId"], play["playId"])
+    attribute_play(model, cfg, frames, play)  # warm-up
+    t0 = time.perf_counter()
+    a = attribute_play(model, cfg, frames, play)
+    assert time.perf_counter() - t0 < 2.0
+    assert a.values.shape == (a.frame_ids.size, 22)
+    df = a.frame()
+    assert df.columns == ["nflId", "frameId", "secs_from_snap", "value"]
+    assert df.height == a.values.size
+    out = tells(a, frames, sim_store.players(), n=3, min_abs=0.0)
+    assert 1 <= len(out) <= 3
+    assert all(" at " in t.text and " s: " in t.text and "#" in t.text for t in out)
+    rep = deletion_test(model, cfg, [a], ks=(1, 2), n_random=2)
+    assert rep["plays"] == 1 and rep["k1"]["top_mean_abs_change"] >= 0.0
+
+
+def test_followed_motion_detects_a_mirroring_defender():
+    from coverage.explain.tells import followed_motion
+
+    f = np.arange(1, 21)
+    rows = []
+    for pid, side, y in ((1, "offense", 10 + 0.4 * f), (2, "defense", 12 + 0.38 * f),
+                         (3, "defense", np.full(f.size, 30.0)), (4, "offense", 40 - 0.0 * f)):
+        rows += [{"frameId": int(i), "nflId": pid, "side": side, "y": float(v)}
+                 for i, v in zip(f, y, strict=True)]
+    frames = pl.DataFrame(rows)
+    assert followed_motion(frames, 2, 20) == 1
+    assert followed_motion(frames, 3, 20) is None
