@@ -248,12 +248,12 @@ def explain_models(app_stores, tmp_path_factory) -> Path:
     Untrained weights are enough to exercise the page: explain mode only needs a model
     that loads and produces probabilities, not a good one.
     """
+    import torch
+
     from coverage.explain.predict import attribution_week, predict_family_week
     from coverage.explain.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
     from coverage.features import FEATURES
     from coverage.models import build_model, save_checkpoint
-
-    import torch
 
     torch.manual_seed(0)  # untrained weights: seed them so the page shows the same calls
     root = tmp_path_factory.mktemp("explain_models")
