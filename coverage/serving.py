@@ -63,10 +63,20 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     for m in stale_models(store, root):
         try:
-            for week in store.weeks:
-                predict_week(m, store.path, week, name=m.name)
             cfg = json.loads((m / "config.json").read_text())
             test_weeks = [w for w in cfg.get("split", {}).get("test", []) if w in store.weeks]
+            if cfg.get("architecture") == "family":
+                # family probabilities, responsibilities and the p_man rows in one pass;
+                # attribution summaries (Teams page) for the held-out week only
+                from coverage.explain.predict import attribution_week, predict_family_week
+
+                for week in store.weeks:
+                    predict_family_week(m, store.path, week, name=m.name)
+                for week in test_weeks:
+                    attribution_week(m, store.path, week, name=m.name)
+            else:
+                for week in store.weeks:
+                    predict_week(m, store.path, week, name=m.name)
             report = evaluate(m, store.path, test_weeks[0], name=m.name) if test_weeks else {}
             manifest[m.name] = {"checkpoint": _checkpoint_hash(m), "status": "ok",
                                 "test_week": test_weeks[0] if test_weeks else None,

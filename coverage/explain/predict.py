@@ -112,12 +112,12 @@ def attribution_week(model_dir: str | Path, data: str | Path | None, week: int, 
     plays = source.plays.filter(pl.col("week") == week)
     if max_plays is not None:
         plays = plays.head(max_plays)
-    track = store.tracking(week).collect()
+    by_play = store.tracking(week).collect().partition_by("gameId", "playId", as_dict=True)
     parts = []
-    for play, frames in zip(plays.iter_rows(named=True),
-                            (track.filter((pl.col("gameId") == g) & (pl.col("playId") == p))
-                             for g, p in plays.select("gameId", "playId").iter_rows()),
-                            strict=True):
+    for play in plays.iter_rows(named=True):
+        frames = by_play.get((play["gameId"], play["playId"]))
+        if frames is None:
+            continue
         try:
             a = attribute_play(model, cfg, frames, play)
         except DataError:

@@ -1,0 +1,70 @@
+"""Shipped checkpoints load, run over a store, and are only re-run when they change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from coverage.serving import ensure_predictions, shipped_models, stale_models
+from coverage.store import REPO_ROOT, Store
+
+SHIPPED = REPO_ROOT / "models"
+
+
+def test_shipped_checkpoints_are_complete() -> None:
+    names = {m.name for m in shipped_models(SHIPPED)}
+    assert {"transformer", "lstm", "context", "family"} <= names
+    for m in shipped_models(SHIPPED):
+        cfg = json.loads((m / "config.json").read_text())
+        metrics = json.loads((m / "metrics.json").read_text())
+        assert cfg["architecture"] in {"transformer", "lstm", "context", "family"}
+        assert "fingerprint" in cfg and "test" in metrics
+
+
+def test_synthetic_trained_models_beat_the_baseline_on_their_test_week() -> None:
+    """The shipped figures the README quotes: held-out synthetic week 9, at the snap."""
+    for name in ("transformer", "lstm"):
+        snap = json.loads((SHIPPED / name / "metrics.json").read_text())["test"]["at_snap"]
+        assert snap["accuracy"] > snap["majority_baseline"] + 0.1, name
+
+
+def test_ensure_predictions_runs_each_checkpoint_once(sim_store: Store, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    shutil.copytree(sim_store.path, store_dir)
+    store = Store(store_dir)
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("lstm", "context", "family"):
+        shutil.copytree(SHIPPED / name, models / name)
+    manifest = ensure_predictions(store, models, log=None)
+    assert {k: v["status"] for k, v in manifest.items()} == dict.fromkeys(
+        ("lstm", "context", "family"), "ok")
+    preds = store.predictions()
+    assert set(preds["model"].unique()) == {"lstm", "context", "family"}
+    assert preds["p_man"].is_between(0, 1).all()
+    n_frames = store.tracking().filter(pl.col("secs_from_snap") <= 0) \
+        .select("gameId", "playId", "frameId").unique().collect().height
+    assert preds.filter(pl.col("model") == "lstm").height == n_frames
+    assert stale_models(store, models) == []
+    # a retrained (changed) checkpoint is picked up again, the others are not
+    cfg = models / "lstm" / "config.json"
+    cfg.write_text(json.dumps({**json.loads(cfg.read_text()), "note": "retrained"}))
+    assert [m.name for m in stale_models(store, models)] == ["lstm"]
+
+
+def test_a_broken_checkpoint_is_reported_not_fatal(sim_store: Store, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    shutil.copytree(sim_store.path, store_dir)
+    models = tmp_path / "models"
+    shutil.copytree(SHIPPED / "lstm", models / "lstm")
+    cfg = json.loads((models / "lstm" / "config.json").read_text())
+    cfg["features"] = cfg["features"][:-1]
+    (models / "lstm" / "config.json").write_text(json.dumps(cfg))
+    manifest = ensure_predictions(Store(store_dir), models, log=None)
+    assert manifest["lstm"]["status"].startswith("error:")
+    if Store(store_dir).predictions() is not None:
+        pytest.fail("a refused checkpoint must not write predictions")
