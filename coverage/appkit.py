@@ -144,7 +144,27 @@ def load_play_table(store_path: str, model: str | None, stamp: str) -> pl.DataFr
     """The filterable play list with the chosen model's call at the snap."""
     from coverage.explorer import play_table
 
-    return play_table(load_plays(store_path), load_predictions(store_path, stamp), model)
+    return play_table(load_plays(store_path), load_predictions(store_path, stamp), model,
+                      load_formations(store_path))
+
+
+@st.cache_data(show_spinner="Detecting formations (once per store)…")
+def load_formations(store_path: str) -> pl.DataFrame | None:
+    """Per-play detected formation and shell; None when detection is impossible."""
+    try:
+        return Store(store_path).formations()
+    except Exception:  # noqa: BLE001 - a missing formation column must not break the list
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_formation_slots(store_path: str, game_id: int, play_id: int) -> pl.DataFrame | None:
+    from coverage.explorer import formation_slots
+
+    try:
+        return formation_slots(load_play_frames(store_path, game_id, play_id))
+    except Exception:  # noqa: BLE001 - hover labels are optional
+        return None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

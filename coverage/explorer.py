@@ -39,6 +39,8 @@ FILTER_COLUMNS = {
     "outcome": "Prediction at snap",
     "passResult": "Pass result",
     "formation": "Offensive formation",
+    "detected": "Detected formation",
+    "shell": "Defensive shell (detected)",
 }
 
 
@@ -112,7 +114,8 @@ def snap_predictions(preds: pl.DataFrame | None) -> pl.DataFrame:
 
 
 def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
-               model: str | None = None) -> pl.DataFrame:
+               model: str | None = None, formations: pl.DataFrame | None = None
+               ) -> pl.DataFrame:
     """One row per play with the filterable columns and the model's call at the snap.
 
     Columns: gameId, playId, week, offense, defense, quarter, down, yardsToGo,
@@ -135,6 +138,13 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
     ).with_columns(
         pl.format("{} & {}", pl.col("down"), pl.col("yardsToGo")).alias("down_distance"),
     )
+    if formations is not None and formations.height:
+        det = formations.select(
+            pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+            pl.concat_str(pl.col("off_formation").fill_null("?"), pl.lit(" "),
+                          pl.col("off_alignment").fill_null("?")).alias("detected"),
+            pl.col("def_shell").alias("shell"))
+        t = t.join(det, on=list(PLAY_KEYS), how="left")
     snap = snap_predictions(preds)
     if model is not None:
         snap = snap.filter(pl.col("model") == model)
@@ -217,10 +227,34 @@ def play_predictions(preds: pl.DataFrame | None, game_id: int, play_id: int,
     return out if out.height else None
 
 
+def formation_slots(frames: pl.DataFrame) -> pl.DataFrame | None:
+    """Each player's detected formation slot (EFPI over the play's pre-snap window).
+
+    Fed to the field's ``slots`` hook so hovering a player shows e.g. "SLOT" or "FS".
+    One template fit per side per play is cheap enough for a play switch.
+    """
+    from coverage.formations import EFPI
+
+    pre = frames.filter(pl.col("secs_from_snap") <= 0)
+    if pre.height == 0:
+        return None
+    fit = EFPI(pre, on_bad="skip").fit(every="play")
+    a = fit.assignments
+    if a.height == 0:
+        return None
+    detail = (pl.when(pl.col("side") == "offense")
+              .then(pl.concat_str(pl.col("formation"), pl.lit(" "),
+                                  pl.col("alignment").fill_null("")))
+              .otherwise(pl.col("formation")))
+    return a.select(pl.col("nflId").cast(pl.Int64),
+                    pl.concat_str(pl.col("slot"), pl.lit(" · "), detail).alias("slot"))
+
+
 def export_table(table: pl.DataFrame) -> pl.DataFrame:
     """The play list as analysts want it in a spreadsheet (CSV export)."""
     cols = ["gameId", "playId", "week", "offense", "defense", "quarter", "down", "yardsToGo",
-            "distance", "formation", "family", "coverage", "passResult", "p_man_snap",
+            "distance", "formation", "detected", "shell", "family", "coverage", "passResult",
+            "p_man_snap",
             "predicted", "outcome", "description"]
     return table.select([c for c in cols if c in table.columns])
 

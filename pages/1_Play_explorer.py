@@ -15,6 +15,7 @@ from coverage import explorer
 from coverage.appkit import (
     explain_model_dir,
     folder_stamp,
+    load_formation_slots,
     load_play_frames,
     load_play_table,
     load_plays,
@@ -89,8 +90,10 @@ if shown.height == 0:
     st.warning("No play matches these filters. Clear some filters or the search.")
     st.stop()
 
-view = shown.select("gameId", "playId", "week", "offense", "defense", "down_distance",
-                    "family", "coverage", "formation", "p_man_snap", "outcome", "description")
+view = shown.select([c for c in ("gameId", "playId", "week", "offense", "defense",
+                                  "down_distance", "family", "coverage", "formation", "detected",
+                                  "shell", "p_man_snap", "outcome", "description")
+                     if c in shown.columns])
 event = st.dataframe(
     view, key="play_list", on_select="rerun", selection_mode="single-row", hide_index=True,
     height=260,
@@ -138,6 +141,8 @@ try:
             sp, folder_stamp(store.path / "responsibilities"), int(play.get("week") or 0),
             game_id, play_id)
         resp_slots = explorer.responsibility_slots(resp_play, frames)
+    if resp_slots is None:
+        resp_slots = load_formation_slots(sp, game_id, play_id)
     fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride,
                           attribution=attr, slots=resp_slots)
 except Exception as exc:  # noqa: BLE001

@@ -202,3 +202,18 @@ def test_read_evaluation_and_checkpoints(tmp_path) -> None:
     assert flat["split"].to_list() == ["val", "test"]
     assert np.allclose(flat["accuracy"].to_numpy(), [0.7, 0.6])
     assert ex.read_checkpoints(tmp_path / "none") == []
+
+
+def test_detected_formations_join_the_play_table_and_filter(sim_store) -> None:
+    from coverage.explorer import PlayFilters, filter_plays, formation_slots, play_table
+
+    table = play_table(sim_store.plays(), None, None, sim_store.formations())
+    assert {"detected", "shell"} <= set(table.columns)
+    assert table["shell"].drop_nulls().is_in(["0-high", "1-high", "2-high"]).all()
+    two_high = filter_plays(table, PlayFilters({"shell": ["2-high"]}))
+    assert 0 < two_high.height < table.height
+    assert (two_high["shell"] == "2-high").all()
+    row = sim_store.plays().row(0, named=True)
+    slots = formation_slots(sim_store.play_frames(row["gameId"], row["playId"]))
+    assert slots is not None and slots.height == 22
+    assert slots["slot"].str.contains("QB").any() and slots["slot"].str.contains("CB").any()
