@@ -28,6 +28,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         val_weeks=_weeks(args.val_weeks), test_weeks=_weeks(args.test_weeks),
         history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
         max_secs=args.max_secs, hparams=json.loads(args.hparams) if args.hparams else {},
+        formations=args.formations,
     )
     if args.tune:
         from coverage.experiments.tune import require_ray
@@ -116,6 +117,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-secs", type=float, default=None,
                    help="train on the last N seconds before the snap only")
     p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
+    p.add_argument("--formations", action="store_true",
+                   help="context model: add detected formation / defensive shell features")
     p.add_argument("--quiet", "-q", action="store_true")
     g = p.add_argument_group("tuning and tracking (needs: pip install -e '.[tune]')")
     g.add_argument("--tune", action="store_true",

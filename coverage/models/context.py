@@ -31,6 +31,9 @@ NUMERIC_FEATURES = (
 )
 CATEGORICAL_FEATURES = ("down", "quarter", "offenseFormation", "receiverAlignment")
 OPTIONAL_CATEGORICAL = ("personnelO", "personnelD", "defensiveTeam")
+# Detected at the snap by coverage.formations (EFPI); opt-in (`--formations`) because they
+# come from tracking, so the prior stops being "context only" when they are used.
+FORMATION_CATEGORICAL = ("det_formation", "det_alignment", "def_shell", "def_front")
 _MOTION = ("inMotionAtBallSnap", "shiftSinceLineset", "motionSinceLineset")
 _MOTION_NAMES = ("in_motion_at_snap", "shift_since_lineset", "motion_since_lineset")
 
@@ -98,7 +101,8 @@ def context_table(plays: pl.DataFrame, player_play: pl.DataFrame | None = None
         pl.when(home).then(hs - vs).otherwise(vs - hs).alias("score_diff"),
         (pl.when(q <= 4).then((4 - q) * 900 + clock).otherwise(clock)).alias("game_secs_left"),
         (pl.when(q.is_in([1.0, 3.0])).then(900 + clock).otherwise(clock)).alias("half_secs_left"),
-        *[pl.col(c).cast(pl.String) for c in (*CATEGORICAL_FEATURES, *OPTIONAL_CATEGORICAL)
+        *[pl.col(c).cast(pl.String) for c in (*CATEGORICAL_FEATURES, *OPTIONAL_CATEGORICAL,
+                                              *FORMATION_CATEGORICAL)
           if c in schema],
     )
     flags = motion_flags(player_play, plays)
@@ -112,12 +116,22 @@ def context_table(plays: pl.DataFrame, player_play: pl.DataFrame | None = None
     return out.with_columns(pl.col("has_player_play").fill_null(0.0))
 
 
-def available_categoricals(table: pl.DataFrame, use_team: bool = True) -> list[str]:
+def available_categoricals(table: pl.DataFrame, use_team: bool = True,
+                           use_formations: bool = False) -> list[str]:
     cats = [c for c in CATEGORICAL_FEATURES if c in table.columns]
     cats += [c for c in OPTIONAL_CATEGORICAL[:2]
              if c in table.columns and table[c].null_count() < table.height]
     if use_team and "defensiveTeam" in table.columns:
         cats.append("defensiveTeam")
+    if use_formations:
+        missing = [c for c in FORMATION_CATEGORICAL if c not in table.columns]
+        if missing:
+            from coverage.errors import DataError
+
+            raise DataError("formation features need a store with tracking (detected "
+                            "formations)", column=missing[0],
+                            expected="a store folder, not a raw label folder")
+        cats += list(FORMATION_CATEGORICAL)
     return cats
 
 

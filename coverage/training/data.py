@@ -45,6 +45,20 @@ def _pick(root: Path, stem: str) -> Path | None:
     return None
 
 
+def _with_formations(store) -> pl.DataFrame:
+    """The play index plus detected formation columns (det_formation, det_alignment,
+    def_shell, def_front) when detection works on this store; unchanged otherwise."""
+    plays = store.plays()
+    try:
+        f = store.formations()
+    except Exception:  # noqa: BLE001 - formations are an optional extra input
+        return plays
+    f = f.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                 pl.col("off_formation").alias("det_formation"),
+                 pl.col("off_alignment").alias("det_alignment"), "def_shell", "def_front")
+    return plays.join(f, on=["gameId", "playId"], how="left")
+
+
 def open_source(path: str | Path | None = None) -> Source:
     """A store folder (has meta.json), a raw BDB folder, or the embedded synthetic store."""
     from coverage.store import Store, default_store
@@ -57,7 +71,8 @@ def open_source(path: str | Path | None = None) -> Source:
         store = None
     if store is not None:
         pp = store.player_play() if store.has("player_play") else None
-        return Source(path=store.path, plays=store.plays(), player_play=pp, store=store)
+        return Source(path=store.path, plays=_with_formations(store), player_play=pp,
+                      store=store)
 
     from coverage.raw import scan_games, scan_player_play, scan_plays
 

@@ -52,6 +52,7 @@ class TrainOptions:
     stride: int = 2
     frames_per_play: int = 8
     max_secs: float | None = None
+    formations: bool = False  # context model: add detected formation / shell features
     # experiment tracking and tuning hooks (coverage.experiments); off for library calls,
     # the CLI turns MLflow on when it is installed
     mlflow: bool = False
@@ -105,7 +106,8 @@ def train_context(opts: TrainOptions, source: Source | None = None) -> dict[str,
     variants = []
     for use_team in (False, True):
         for hidden in (0, 32):
-            cats = available_categoricals(table, use_team=use_team)
+            cats = available_categoricals(table, use_team=use_team,
+                                          use_formations=opts.formations)
             hp = {"emb_dim": 4, "hidden": hidden, "dropout": 0.1, **opts.hparams}
             variants.append((use_team, cats, hp))
     results = []
@@ -157,7 +159,8 @@ def train_context(opts: TrainOptions, source: Source | None = None) -> dict[str,
         "data": {"path": str(source.path), "source": source.source},
         "fingerprint": fingerprint(tr["gameId"].to_numpy(), tr["playId"].to_numpy(),
                                    tr["pff_manZone"].to_list()),
-        "selected": {"hidden": hparams["hidden"], "defensive_team": use_team},
+        "selected": {"hidden": hparams["hidden"], "defensive_team": use_team,
+                     "formations": opts.formations},
     }
     report = {
         "model": name,
