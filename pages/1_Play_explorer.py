@@ -144,7 +144,9 @@ try:
     if resp_slots is None:
         resp_slots = load_formation_slots(sp, game_id, play_id)
     fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride,
-                          attribution=attr, slots=resp_slots)
+                          attribution=attr, slots=resp_slots,
+                          links=resp_play.select("frameId", "nflId", "target_nflId")
+                          if resp_play is not None else None)
 except Exception as exc:  # noqa: BLE001
     show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
     st.stop()

@@ -224,3 +224,30 @@ def test_real_play_draws(real_store) -> None:
     assert "Zone" in fig.layout.title.text and "SYNTHETIC" not in fig.layout.title.text
     labels = " ".join(s.label for s in fig.layout.sliders[0].steps)
     assert "line set" in labels and "snap" in labels
+
+
+def test_man_coverage_links_follow_the_animation() -> None:
+    import polars as pl
+
+    from coverage.views import combined_figure, field_figure
+    from coverage.views.sample import sample_play
+
+    s = sample_play()
+    frames, play = s["frames"], s["play"]
+    off = frames.filter(pl.col("side") == "offense")["nflId"].unique().sort().to_list()
+    de = frames.filter(pl.col("side") == "defense")["nflId"].unique().sort().to_list()
+    fids = frames["frameId"].unique().sort().to_list()
+    links = pl.DataFrame({"frameId": fids * 2, "nflId": [de[0]] * len(fids) + [de[1]] * len(fids),
+                          "target_nflId": [off[0]] * len(fids) + [None] * len(fids)})
+    base = field_figure(frames, play)
+    fig = field_figure(frames, play, links=links)
+    assert len(fig.data) == len(base.data) + 1 and fig.data[-1].name == "man coverage"
+    k = 5
+    seg = fig.frames[k].data[-1]
+    f = frames.filter(pl.col("frameId") == fids[k])
+    dx = f.filter(pl.col("nflId") == de[0])["x"].item()
+    ox = f.filter(pl.col("nflId") == off[0])["x"].item()
+    assert list(seg.x[:2]) == pytest.approx([dx, ox], abs=0.01)
+    assert len(seg.x) == 3  # one man defender, the zone one draws nothing
+    comb = combined_figure(frames, s["preds"], play, links=links)
+    assert any(t.name == "man coverage" for t in comb.data)

@@ -209,17 +209,19 @@ def combined_figure(
     height: int = 560,
     field_share: float = 0.66,
     frame_ms: int = FRAME_MS,
+    links: pl.DataFrame | None = None,
 ) -> go.Figure:
     """Field (left) and P(man) curve (right) in one animated figure.
 
     Each animation frame moves the players, ball and arrows on the field and a
     cursor line plus per-model dots on the curve, so the app needs no callback
     to keep them in sync. Trace order: field statics (0-1), model lines, then
-    dynamic traces: arrows, offense, defense, ball, read-out, cursor line, dots.
+    dynamic traces: arrows, offense, defense, ball, read-out, [man-coverage lines when
+    ``links`` is given], cursor line, dots.
     """
     pa = play_arrays(frames, play, frame_stride=frame_stride, players=players, slots=slots,
                      attribution=attribution)
-    fparts = field_parts(pa, play, team_colors=team_colors, xaxis="x", yaxis="y")
+    fparts = field_parts(pa, play, team_colors=team_colors, xaxis="x", yaxis="y", links=links)
     ev = [(e.secs, e.event) for e in key_events(frames)]
     shapes, annotations = _curve_decor(play, ev, "x2", "y2")
     cdyn, cupd = _cursor_parts(pa, preds, "x2", "y2")

@@ -179,6 +179,29 @@ def _arrows(pa: PlayArrays, k: int) -> tuple[np.ndarray, np.ndarray]:
     return _r(xs), _r(ys)
 
 
+def man_links(pa: PlayArrays, links: pl.DataFrame | None) -> list[tuple[list, list]] | None:
+    """Per kept frame, NaN-separated segments from each man defender to his receiver.
+
+    ``links`` has frameId, nflId (defender) and target_nflId (receiver; null = not man).
+    """
+    if links is None or links.height == 0:
+        return None
+    d_col = {int(n): i for i, n in enumerate(pa.defense.nfl_ids)}
+    o_col = {int(n): i for i, n in enumerate(pa.offense.nfl_ids)}
+    k_of = {int(f): k for k, f in enumerate(pa.frame_ids)}
+    segs: list[tuple[list, list]] = [([], []) for _ in range(pa.n_frames)]
+    rows = links.drop_nulls(["target_nflId"]).select("frameId", "nflId", "target_nflId")
+    for f, d, t in rows.iter_rows():
+        k, i, j = k_of.get(int(f)), d_col.get(int(d)), o_col.get(int(t))
+        if k is None or i is None or j is None:
+            continue
+        xs, ys = segs[k]
+        xs += [pa.defense.x[k, i], pa.offense.x[k, j], None]
+        ys += [pa.defense.y[k, i], pa.offense.y[k, j], None]
+    return [(_r(np.array(xs, dtype=float)) if xs else [], _r(np.array(ys, dtype=float))
+             if ys else []) for xs, ys in segs]
+
+
 def field_parts(
     pa: PlayArrays,
     play: Mapping[str, Any],
@@ -186,6 +209,7 @@ def field_parts(
     team_colors: Mapping[str, tuple[str, str]] | None = None,
     xaxis: str = "x",
     yaxis: str = "y",
+    links: pl.DataFrame | None = None,
 ) -> Parts:
     """Field panel parts bound to the given axes (dynamic: off, def, arrows, ball, read-out)."""
     colors = matchup_colors(
@@ -225,6 +249,14 @@ def field_parts(
             {"x": _r(pa.ball_x[k : k + 1]), "y": _r(pa.ball_y[k : k + 1])},
             {"text": [info[k]]},
         ])
+    segs = man_links(pa, links)
+    if segs is not None:  # appended last so the documented trace order above is unchanged
+        dynamic.append({"type": "scatter", "mode": "lines", "name": "man coverage",
+                        "x": segs[0][0], "y": segs[0][1], "hoverinfo": "skip",
+                        "line": {"color": "rgba(255,214,0,0.95)", "width": 2, "dash": "dot"},
+                        "xaxis": xaxis, "yaxis": yaxis})
+        for k, upd in enumerate(updates):
+            upd.append({"x": segs[k][0], "y": segs[k][1]})
     return Parts(static=static, dynamic=dynamic, updates=updates, shapes=shapes)
 
 
@@ -257,6 +289,7 @@ def field_figure(
     attribution: pl.DataFrame | None = None,
     height: int = 560,
     frame_ms: int = FRAME_MS,
+    links: pl.DataFrame | None = None,
 ) -> go.Figure:
     """Animated field of one play: play/pause, slider labelled with time to snap and events.
 
@@ -264,11 +297,13 @@ def field_figure(
     numbers, 2 velocity arrows, 3 offense, 4 defense, 5 ball, 6 time read-out.
     Animation frame ``k`` is named after its ``frameId``. ``slots`` may be per play
     (nflId, slot) or per frame (nflId, frameId, slot); ``attribution`` (nflId,
-    frameId, value) scales marker outlines for the explain mode.
+    frameId, value) scales marker outlines for the explain mode; ``links`` (frameId,
+    nflId, target_nflId) adds a last trace of dotted lines from each predicted man
+    defender to his receiver.
     """
     pa = play_arrays(frames, play, frame_stride=frame_stride, players=players, slots=slots,
                      attribution=attribution)
-    parts = field_parts(pa, play, team_colors=team_colors)
+    parts = field_parts(pa, play, team_colors=team_colors, links=links)
     xa, ya = field_axes()
     layout = {
         "title": figure_title(play),
