@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from coverage.training.metrics import wilson_interval  # noqa: F401 - one definition, re-exported
+
 Z95 = 1.959963984540054
 DISTANCE_BUCKETS = ("short (1-3)", "medium (4-6)", "long (7+)")
 UNLABELLED = "Unlabelled"
@@ -45,21 +47,6 @@ FILTER_COLUMNS = {
 
 
 # --------------------------------------------------------------------------- intervals
-def wilson_interval(k: float, n: float, z: float = Z95) -> tuple[float, float]:
-    """95% Wilson score interval for k successes in n trials (NaN when n == 0).
-
-    Wilson rather than the normal approximation because per-team and per-bin
-    counts are small and rates near 0/1 are common; Wilson stays inside [0, 1].
-    """
-    if n <= 0:
-        return (math.nan, math.nan)
-    phat = k / n
-    denom = 1.0 + z * z / n
-    centre = (phat + z * z / (2 * n)) / denom
-    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def wilson_exprs(k: str, n: str, z: float = Z95) -> list[pl.Expr]:
     """``ci_low``/``ci_high`` columns from count columns, vectorised (same formula)."""
     kk, nn = pl.col(k).cast(pl.Float64), pl.col(n).cast(pl.Float64)
