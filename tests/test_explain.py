@@ -208,3 +208,22 @@ def test_followed_motion_detects_a_mirroring_defender():
     frames = pl.DataFrame(rows)
     assert followed_motion(frames, 2, 20) == 1
     assert followed_motion(frames, 3, 20) is None
+
+
+def test_deletion_test_passes_on_the_shipped_trained_model(sim_store):
+    """Faithfulness bar of issue 6, on the trained checkpoint and plays it never saw."""
+    from coverage.explain.attribution import attribute_play, deletion_test, load_explainer
+    from coverage.store import REPO_ROOT
+
+    model_dir = REPO_ROOT / "models" / "family"
+    if not (model_dir / "model.safetensors").exists():
+        pytest.skip("no shipped family checkpoint")
+    model, cfg = load_explainer(model_dir)
+    plays = sim_store.plays().filter(pl.col("pff_manZone").is_in(["Man", "Zone"])).head(12)
+    attrs = [attribute_play(model, cfg, sim_store.play_frames(r["gameId"], r["playId"]), r)
+             for r in plays.iter_rows(named=True)]
+    out = deletion_test(model, cfg, attrs, ks=(1, 3), n_random=5)
+    assert out["plays"] >= 10
+    for k in ("k1", "k3"):
+        assert out[k]["top_mean_abs_change"] > 2 * out[k]["random_mean_abs_change"], out
+        assert out[k]["share_plays_top_beats_random"] >= 0.8, out
