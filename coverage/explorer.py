@@ -214,27 +214,40 @@ def play_predictions(preds: pl.DataFrame | None, game_id: int, play_id: int,
     return out if out.height else None
 
 
-def formation_slots(frames: pl.DataFrame) -> pl.DataFrame | None:
-    """Each player's detected formation slot (EFPI over the play's pre-snap window).
+def formation_slots(frames: pl.DataFrame, window: str = "1s") -> pl.DataFrame | None:
+    """Each player's detected formation slot in every frame (EFPI per ``window``).
 
-    Fed to the field's ``slots`` hook so hovering a player shows e.g. "SLOT" or "FS".
-    One template fit per side per play is cheap enough for a play switch.
+    Fed to the field's per-frame ``slots`` hook, so hovering a player shows e.g.
+    "SLOT · SHOTGUN 3x1", and the label changes when a motion or shift changes the
+    formation. One fit per 1 s window (mean positions) keeps a play switch in the tens
+    of milliseconds; after the snap the snap-time slot is kept.
     """
     from coverage.formations import EFPI
 
     pre = frames.filter(pl.col("secs_from_snap") <= 0)
     if pre.height == 0:
         return None
-    fit = EFPI(pre, on_bad="skip").fit(every="play")
+    fit = EFPI(pre, on_bad="skip").fit(every=window)
     a = fit.assignments
     if a.height == 0:
         return None
+    spans = fit.formations.select(
+        "segment", "side",
+        pl.int_ranges(pl.col("start_frame"), pl.col("end_frame") + 1).alias("frameId"),
+    ).explode("frameId")
     detail = (pl.when(pl.col("side") == "offense")
               .then(pl.concat_str(pl.col("formation"), pl.lit(" "),
                                   pl.col("alignment").fill_null("")))
               .otherwise(pl.col("formation")))
-    return a.select(pl.col("nflId").cast(pl.Int64),
-                    pl.concat_str(pl.col("slot"), pl.lit(" · "), detail).alias("slot"))
+    per_frame = (a.with_columns(pl.concat_str(pl.col("slot"), pl.lit(" · "), detail)
+                                .alias("label"))
+                 .join(spans, on=["segment", "side"])
+                 .select(pl.col("nflId").cast(pl.Int64), pl.col("frameId").cast(pl.Int64),
+                         pl.col("label").alias("slot")))
+    last = per_frame.filter(pl.col("frameId") == pl.col("frameId").max()).drop("frameId")
+    post = frames.filter(pl.col("secs_from_snap") > 0).select(
+        pl.col("frameId").cast(pl.Int64)).unique()
+    return pl.concat([per_frame, post.join(last, how="cross").select(per_frame.columns)])
 
 
 def export_table(table: pl.DataFrame) -> pl.DataFrame:

@@ -215,5 +215,8 @@ def test_detected_formations_join_the_play_table_and_filter(sim_store) -> None:
     assert (two_high["shell"] == "2-high").all()
     row = sim_store.plays().row(0, named=True)
     slots = formation_slots(sim_store.play_frames(row["gameId"], row["playId"]))
-    assert slots is not None and slots.height == 22
+    assert slots is not None
+    frames = sim_store.play_frames(row["gameId"], row["playId"])
+    n_frames = frames["frameId"].n_unique()
+    assert slots.height == 22 * n_frames  # every player, every frame (post-snap: snap slot)
     assert slots["slot"].str.contains("QB").any() and slots["slot"].str.contains("CB").any()
