@@ -82,7 +82,10 @@ if models and shown.height:
     scored = shown.filter(pl.col("outcome").is_not_null())
     hit = scored["outcome"].eq("hit").mean() if scored.height else None
     c2.metric(f"{model} accuracy at snap (shown)", f"{hit:.1%}" if hit is not None else "—",
-              f"{scored.height} labelled plays", delta_color="off", delta_arrow="off")
+              f"{scored.height} labelled plays", delta_color="off", delta_arrow="off",
+              help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
+                   "validated (8) on flatter it: filter Week = 9 for the held-out figure "
+                   "(the Accuracy page uses the held-out week only).")
 c3.download_button("CSV of the list", explorer.export_table(shown).write_csv(),
                    file_name="plays.csv", mime="text/csv", on_click="ignore",
                    disabled=shown.height == 0)
