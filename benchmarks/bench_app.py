@@ -68,10 +68,12 @@ def main() -> int:
             row = plays.filter((pl.col("gameId") == g) & (pl.col("playId") == p)).row(
                 0, named=True)
             pp = explorer.play_predictions(preds, g, p)
+            slots = explorer.formation_slots(frames)  # per-frame hover slots (explain off)
             filt = explorer.filter_plays(table, explorer.PlayFilters({"family": ["Man", "Zone"]}))
             t2 = time.perf_counter()
             stride = explorer.animation_stride(frames["frameId"].n_unique())
-            fig = combined_figure(frames, pp, row, frame_stride=stride)
+            fig = combined_figure(frames, pp, row, frame_stride=stride, slots=slots,
+                                  frame_ms=100 * stride)
             t3 = time.perf_counter()
             pio.to_json(fig, validate=False)  # what st.plotly_chart does
             t4 = time.perf_counter()
@@ -84,7 +86,7 @@ def main() -> int:
             assert filt.height > 0
         print(f"{len(idx)} play switches, {np.median(n_frames):.0f} frames median")
         print(f"  read play tracking (uncached)  {_ms(load)}")
-        print(f"  filters + play predictions     {_ms(prep)}")
+        print(f"  filters, predictions, slots    {_ms(prep)}")
         print(f"  combined_figure build          {_ms(build)}")
         print(f"  figure -> JSON                 {_ms(ser)}")
         print(f"  TOTAL per switch               {_ms(total)}  (goal < 300 ms)")

@@ -556,7 +556,7 @@ def _num(v: Any) -> float | None:
         return None
 
 
-ANIMATION_MAX_FRAMES = 50
+ANIMATION_MAX_FRAMES = 40
 
 
 def animation_stride(n_frames: int, max_frames: int = ANIMATION_MAX_FRAMES) -> int:

@@ -146,7 +146,9 @@ try:
         resp_slots = explorer.responsibility_slots(resp_play, frames)
     if resp_slots is None:
         resp_slots = load_formation_slots(sp, game_id, play_id)
+    # frame_ms scales with the stride so the thinned animation still plays in real time
     fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride,
+                          frame_ms=100 * anim_stride,
                           attribution=attr, slots=resp_slots,
                           links=resp_play.select("frameId", "nflId", "target_nflId")
                           if resp_play is not None else None)
