@@ -241,12 +241,12 @@ def test_bad_data_folder_shows_error_with_fix(point_at, tmp_path, monkeypatch) -
 
 
 # --------------------------------------------------------------------------- explain mode
-@pytest.fixture(scope="session")
-def explain_models(app_stores, tmp_path_factory) -> Path:
+def build_explain_models(preds_store: Path, root: Path) -> Path:
     """An untrained tiny family checkpoint + its predictions/attribution in a store copy.
 
     Untrained weights are enough to exercise the page: explain mode only needs a model
-    that loads and produces probabilities, not a good one.
+    that loads and produces probabilities, not a good one. Idempotent on ``root`` so the
+    AppTests and the browser test share one build.
     """
     import torch
 
@@ -255,8 +255,10 @@ def explain_models(app_stores, tmp_path_factory) -> Path:
     from coverage.features import FEATURES
     from coverage.models import build_model, save_checkpoint
 
+    if (root / "done").exists():
+        return root
     torch.manual_seed(0)  # untrained weights: seed them so the page shows the same calls
-    root = tmp_path_factory.mktemp("explain_models")
+    root.mkdir(parents=True, exist_ok=True)
     hp = {"n_features": len(FEATURES), "dim": 16, "depth": 1, "heads": 2,
           "n_families": len(FAMILIES), "n_assignments": len(ASSIGNMENTS),
           "man_families": list(MAN_FAMILY_INDEX)}
@@ -265,11 +267,18 @@ def explain_models(app_stores, tmp_path_factory) -> Path:
                      "history": 3, "stride": 2, "temperature": 1.0,
                      "split": {"train": [1], "val": [2], "test": [2]}})
     store = root / "store"
-    shutil.copytree(app_stores["preds"], store)
+    shutil.copytree(preds_store, store)
     for w in (1, 2):
         predict_family_week(root / "family", store, w)
         attribution_week(root / "family", store, w, max_plays=3)
+    (root / "done").touch()
     return root
+
+
+@pytest.fixture(scope="session")
+def explain_models(app_stores, tmp_path_factory) -> Path:
+    return build_explain_models(app_stores["preds"],
+                                tmp_path_factory.getbasetemp() / "explain_models")
 
 
 def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain_models,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import REPO, build_app_stores
+from tests.test_app import REPO, build_app_stores, build_explain_models
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,10 +43,13 @@ def server(tmp_path_factory):
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
                         "(pip install playwright; never `playwright install`)")
     stores = build_app_stores(tmp_path_factory.getbasetemp() / "app_stores")
+    explain = build_explain_models(stores["preds"],
+                                   tmp_path_factory.getbasetemp() / "explain_models")
     port = _free_port()
-    env = {**os.environ, "COVERAGE_DATA": str(stores["preds"]),
+    # the explain store has ordinary predictions plus the family model's tables
+    env = {**os.environ, "COVERAGE_DATA": str(explain / "store"),
            "COVERAGE_DATA_DIR": str(stores["data_dir"]),
-           "COVERAGE_MODELS_DIR": str(stores["models"])}
+           "COVERAGE_MODELS_DIR": str(explain)}
     log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -112,5 +115,27 @@ def test_page_renders_in_chromium(server, browser, path) -> None:
         assert page.locator("[data-testid='stException']").count() == 0, body[:2000]
         assert "Traceback" not in body
         assert "Synthetic data" in body
+    finally:
+        page.close()
+
+
+def test_explain_toggle_in_chromium(server, browser) -> None:
+    """Switching Explain on re-renders the play with tells and family probabilities."""
+    page = browser.new_page(viewport={"width": 1500, "height": 2400})
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1",
+                               timeout=60_000)
+        page.get_by_text("Explain", exact=True).first.click()
+        page.wait_for_function("document.body.innerText.includes('Tells')", timeout=60_000)
+        page.wait_for_function(
+            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        page.wait_for_timeout(800)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "play_explorer_explain.png"), full_page=True)
+        body = page.inner_text("body")
+        assert page.locator("[data-testid='stException']").count() == 0, body[:2000]
+        assert "Coverage family" in body and "Traceback" not in body
+        assert page.locator(".js-plotly-plot").count() >= 1
     finally:
         page.close()
