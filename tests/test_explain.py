@@ -227,3 +227,34 @@ def test_deletion_test_passes_on_the_shipped_trained_model(sim_store):
     for k in ("k1", "k3"):
         assert out[k]["top_mean_abs_change"] > 2 * out[k]["random_mean_abs_change"], out
         assert out[k]["share_plays_top_beats_random"] >= 0.8, out
+
+
+def test_context_prior_family_baseline_is_a_proper_distribution(sim_store):
+    from coverage.explain.baselines import (
+        family_prior_report,
+        fit_family_prior,
+        predict_family_prior,
+    )
+
+    plays = sim_store.plays()
+    train, test = plays.filter(pl.col("week") <= 2), plays.filter(pl.col("week") == 3)
+    probs = predict_family_prior(fit_family_prior(train), test)
+    assert probs.shape == (test.height, len(FAMILIES))
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-9)
+    rep = family_prior_report(train, test)
+    assert rep["top1"]["n"] > 0
+    assert rep["top2"]["accuracy"] >= rep["top1"]["accuracy"]
+    assert 0 <= rep["top1"]["ci_low"] <= rep["top1"]["accuracy"] <= rep["top1"]["ci_high"] <= 1
+
+
+def test_context_prior_family_baseline_on_real_labels(shared_bdb):
+    """Real 2022 tables: weeks 1-7 -> week 9 (the figure the README quotes)."""
+    from coverage.explain.baselines import family_prior_report
+
+    plays = pl.read_csv(shared_bdb / "plays.csv", null_values=["NA", ""],
+                        infer_schema_length=20000)
+    games = pl.read_csv(shared_bdb / "games.csv").select("gameId", "week")
+    p = plays.join(games, on="gameId")
+    rep = family_prior_report(p.filter(pl.col("week") <= 7), p.filter(pl.col("week") == 9))
+    assert rep["top1"]["n"] > 1400
+    assert rep["top1"]["accuracy"] > rep["majority_baseline"]

@@ -328,8 +328,14 @@ def train_family(opts: FamilyTrainOptions, source=None) -> dict[str, Any]:
     # --- the one and only look at the test week
     te = load_explain_frames(store, split["test"], None, source.plays)
     to = explain_outputs(model, te, k, stride, temperature, device=device)
+    from coverage.explain.baselines import family_prior_report
+
+    weeks = {k: source.plays.filter(pl.col("week").is_in(list(w))) for k, w in split.items()}
     report = {"model": opts.name, "best_epoch": best_epoch, "history": history,
-              "val": family_report(va, vo, majority), "test": family_report(te, to, majority),
+              "val": {**family_report(va, vo, majority),
+                      "context_prior": family_prior_report(weeks["train"], weeks["val"])},
+              "test": {**family_report(te, to, majority),
+                       "context_prior": family_prior_report(weeks["train"], weeks["test"])},
               "frames": {"train": len(tr), "val": len(va), "test": len(te)},
               "majority_class": "Zone", "seconds": time.perf_counter() - t0}
     out_dir = Path(opts.out_root) / opts.name
