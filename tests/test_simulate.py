@@ -292,3 +292,35 @@ def test_cli_register(tmp_path: Path) -> None:
                               "--games-per-week", "1", "--plays-per-game", "2"])
     assert args.func(args) == 0
     assert json.loads((tmp_path / "_source.json").read_text())["seed"] == 2
+
+
+# Share of each responsibility group among defenders with a charted assignment, measured on
+# the real 2022 player_play (weeks 1-9, 354,727 rows) with coverage.explain.vocab groups.
+REAL_ASSIGNMENT_MIX = {"DEEP": 0.335, "FLAT": 0.203, "HOOK": 0.223, "MAN": 0.234, "RUSH": 0.005}
+ASSIGNMENT_TOLERANCE = 0.05  # absolute, per group: a 320-play sample; man-rate noise alone ~0.03
+
+
+def _assignment_mix(pp: pl.DataFrame) -> dict[str, float]:
+    from coverage.explain.vocab import assignment_expr
+
+    d = pp.filter(pl.col("pff_defensiveCoverageAssignment").is_not_null())
+    g = d.with_columns(assignment_expr("pff_defensiveCoverageAssignment")).group_by(
+        "assignment_group").len()
+    total = g["len"].sum()
+    return {a: n / total for a, n in g.iter_rows()}
+
+
+def test_assignment_mix_matches_real(medium: Path) -> None:
+    pp = pl.read_csv(medium / "player_play.csv", infer_schema_length=10000)
+    syn = _assignment_mix(pp)
+    for group, real in REAL_ASSIGNMENT_MIX.items():
+        assert abs(syn.get(group, 0.0) - real) <= ASSIGNMENT_TOLERANCE, (group, syn, real)
+
+
+def test_real_assignment_mix_constants() -> None:
+    real_dir = BDB
+    if real_dir is None:
+        pytest.skip("real Big Data Bowl samples (../shared/bdb) are not present")
+    real = _assignment_mix(pl.read_parquet(real_dir / "player_play.parquet"))
+    for group, share in REAL_ASSIGNMENT_MIX.items():
+        assert abs(real[group] - share) < 0.001, group
