@@ -72,9 +72,17 @@ class Store:
     def has(self, name: str) -> bool:
         return (self.path / f"{name}.parquet").exists()
 
-    def plays(self) -> pl.DataFrame:
-        """The play index: one row per usable play (coverage.schema.PLAY_INDEX_SCHEMA)."""
+    @cached_property
+    def _plays(self) -> pl.DataFrame:
         return self._table("plays")
+
+    def plays(self) -> pl.DataFrame:
+        """The play index: one row per usable play (coverage.schema.PLAY_INDEX_SCHEMA).
+
+        Read once per Store, like ``meta``: play_row, week_of and the explain code all
+        consult it, and re-reading the parquet each time was pure repeated I/O.
+        """
+        return self._plays
 
     def games(self) -> pl.DataFrame:
         return self._table("games")
