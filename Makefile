@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine:
 #   make app    set up a venv, build the embedded synthetic season, start the Streamlit app
 #   make test   set up a venv (with test extras) and run the whole test suite
+#   make test-fast   the same without the tests marked slow (a few minutes)
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -9,7 +10,7 @@ DATA   ?=
 # torch is pinned to the CPU build that pip finds locally; other versions pull CUDA wheels.
 TORCH  ?= torch==2.13.0
 
-.PHONY: app test setup setup-test lint bench clean-data
+.PHONY: app test test-fast setup setup-test lint bench clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,11 @@ app: setup
 test: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -ra
+
+# the fast tier: all but the tests marked slow (Ray tuning, long simulations, servers, browsers)
+test-fast: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -ra -m "not slow"
 
 lint: setup-test
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from coverage.appkit import current_store, load_plays, sidebar_data_picker, source_banner
+from coverage.app.session import current_store, load_plays, sidebar_data_picker, source_banner
 
 st.set_page_config(page_title="coverage: man or zone before the snap", page_icon="🏈",
                    layout="wide")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coverage.training.train import TrainOptions, train  # noqa: E402
+from coverage.pipelines import train
+from coverage.training.options import TrainOptions  # noqa: E402
 
 
 def main() -> None:
@@ -26,9 +27,9 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="ablation_"))
     rows = []
     for formations in (False, True):
-        res = train(TrainOptions(model="context", data=args.data, out_root=out,
-                                 name=f"context_f{int(formations)}", formations=formations,
-                                 progress=False))
+        res = train(TrainOptions.of(model="context", data=args.data, out_root=out,
+                                    name=f"context_f{int(formations)}", formations=formations,
+                                    progress=False))
         m = res["metrics"]
         rows.append((formations, m["val"], m["test"]))
     print(f"{'features':<28}{'val acc':>9}{'val AUC':>9}{'test acc':>10}{'test AUC':>10}"

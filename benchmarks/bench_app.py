@@ -24,8 +24,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coverage import explorer  # noqa: E402
-from coverage.store import Store, open_store  # noqa: E402
+from coverage.store import Store  # noqa: E402
 from coverage.views import combined_figure  # noqa: E402
 
 
@@ -39,7 +38,7 @@ def main() -> int:
     ap.add_argument("--store", default=None)
     ap.add_argument("--plays", type=int, default=30)
     args = ap.parse_args()
-    store = open_store(args.store)
+    store = Store.open(args.store)
     tmp = None
     if store.predictions() is None:
         from tests.test_app import fake_predictions
@@ -52,7 +51,7 @@ def main() -> int:
         t0 = time.perf_counter()
         plays = store.plays()
         preds = store.predictions()
-        table = explorer.play_table(plays, preds, "transformer")
+        table = plays.play_table(plays, preds, "transformer")
         print(f"{store}\nstartup (plays + all predictions + play table): "
               f"{(time.perf_counter() - t0) * 1000:.0f} ms, {table.height} plays, "
               f"{preds.height:,} prediction rows")
@@ -67,11 +66,11 @@ def main() -> int:
             t1 = time.perf_counter()
             row = plays.filter((pl.col("gameId") == g) & (pl.col("playId") == p)).row(
                 0, named=True)
-            pp = explorer.play_predictions(preds, g, p)
-            slots = explorer.formation_slots(frames)  # per-frame hover slots (explain off)
-            filt = explorer.filter_plays(table, explorer.PlayFilters({"family": ["Man", "Zone"]}))
+            pp = plays.play_predictions(preds, g, p)
+            slots = plays.formation_slots(frames)  # per-frame hover slots (explain off)
+            filt = plays.filter_plays(table, plays.PlayFilters({"family": ["Man", "Zone"]}))
             t2 = time.perf_counter()
-            stride = explorer.animation_stride(frames["frameId"].n_unique())
+            stride = plays.animation_stride(frames["frameId"].n_unique())
             fig = combined_figure(frames, pp, row, frame_stride=stride, slots=slots,
                                   frame_ms=100 * stride)
             t3 = time.perf_counter()

@@ -19,15 +19,16 @@ import numpy as np
 import polars as pl
 import torch
 
-from coverage.explain.attribution import attribute_play, deletion_test, load_explainer
+from coverage.explain.attribution import attribute_play, deletion_test
 from coverage.explain.tells import tells
-from coverage.store import open_store
+from coverage.family.predict import load_explainer
+from coverage.store import Store
 
 
 def _model(path: str | None):
     if path and (Path(path) / "config.json").exists():
         return load_explainer(path), True
-    from coverage.explain.vocab import ASSIGNMENTS, FAMILIES
+    from coverage.family.vocab import ASSIGNMENTS, FAMILIES
     from coverage.features import FEATURES
     from coverage.models import build_model
 
@@ -44,7 +45,7 @@ def main() -> None:
     ap.add_argument("--plays", type=int, default=40)
     ap.add_argument("--deletion", action="store_true")
     args = ap.parse_args()
-    store = open_store(args.store)
+    store = Store.open(args.store)
     (model, cfg), trained = _model(args.model)
     plays = store.plays().filter(pl.col("week") == args.week).head(args.plays)
     track = store.tracking(args.week).collect()

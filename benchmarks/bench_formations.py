@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
 
 
 def main() -> None:
@@ -22,7 +26,7 @@ def main() -> None:
         os.environ[var] = str(args.threads)
 
     from coverage.formations import EFPI
-    from coverage.formations.synthetic import template_frames
+    from tests.builders.formation_frames import template_frames
 
     tracking, _ = template_frames(args.plays, args.frames, seed=0)
     n_frames = args.plays * args.frames

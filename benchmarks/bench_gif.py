@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import polars as pl
 
-from coverage.export import render_play_gif
-from coverage.views import combined_figure, field_figure
-from coverage.views.sample import sample_play
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
+
+from coverage.export import render_play_gif  # noqa: E402
+from coverage.views import combined_figure, field_figure  # noqa: E402
+from tests.builders.sample_play import sample_play  # noqa: E402
 
 
 def hundred_frame_play() -> tuple[pl.DataFrame, pl.DataFrame, dict]:

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_models.py [--store STORE --week 9] [--device cuda]
 
-Without ``--store`` it uses an in-memory toy week (coverage.training.toy), so it runs
+Without ``--store`` it uses an in-memory toy week (tests.builders.toy), so it runs
 anywhere in seconds; with a store it uses that week's real pre-snap frames.
 """
 
@@ -11,17 +11,26 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import torch
 
-from coverage.features import FEATURES, build_frames, feature_stats
-from coverage.models import build_model
-from coverage.training.loop import fit, pick_device, seed_everything
-from coverage.training.toy import toy_tracking
-from coverage.training.tracking import lstm_logits, transformer_batches, transformer_logits
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
+
+from coverage.features import FEATURES, build_frames, feature_stats  # noqa: E402
+from coverage.models import build_model  # noqa: E402
+from coverage.training.frame_models import (  # noqa: E402
+    lstm_batches,
+    lstm_logits,
+    transformer_batches,
+    transformer_logits,
+)
+from coverage.training.loop import MaskedBCE, fit, pick_device, seed_everything  # noqa: E402
+from tests.builders.toy import toy_tracking  # noqa: E402
 
 
 def _frames(args: argparse.Namespace):
@@ -62,13 +71,11 @@ def main() -> None:
             batches = transformer_batches(ft, k, stride, per_play=8, batch_size=256)
             n_train = 8 * len(np.unique(ft.play_start))
         else:
-            from coverage.training.tracking import lstm_batches
-
             batches = lstm_batches(ft, batch_plays=16)
             n_train = n
         t0 = time.perf_counter()
-        fit(model, batches, lambda m: (np.zeros(2), np.array([0.0, 1.0])), rng=rng, epochs=1,
-            lr=1e-3, weight_decay=0.0, pos_weight=1.0, patience=1, device=device,
+        fit(model, batches, MaskedBCE(1.0, lambda m: (np.zeros(2), np.array([0.0, 1.0]))),
+            rng=rng, epochs=1, lr=1e-3, weight_decay=0.0, patience=1, device=device,
             progress=False)
         train_s = time.perf_counter() - t0
         model.eval()

@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coverage.ingest import ingest  # noqa: E402
 from coverage.store import Store  # noqa: E402
-from tests.conftest import SHARED_BDB  # noqa: E402
+from tests.builders.fixtures import find_shared_bdb  # noqa: E402
 from tests.rawkit import make_raw_dir, play_rows  # noqa: E402
 
+SHARED_BDB = find_shared_bdb()
 
 def _template() -> tuple[pl.DataFrame, pl.DataFrame | None]:
     if SHARED_BDB is not None:

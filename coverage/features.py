@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 import torch
 
-from coverage.schema import FRAME_RATE_HZ, PLAYERS_PER_SIDE
+from coverage.schema import FRAME_RATE_HZ, PLAY_KEYS, PLAYERS_PER_SIDE
 
 FEATURES: tuple[str, ...] = (
     "x_rel",      # x - los_x: depth; negative = offensive backfield
@@ -105,7 +105,7 @@ def frame_features(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
     if max_secs is not None:
         # keep 1 s more so the first kept frame still has a full displacement window
         lf = lf.filter(pl.col("secs_from_snap") >= -(max_secs + 1.0))
-    lf = lf.join(idx, on=["gameId", "playId"], how="inner")
+    lf = lf.join(idx, on=PLAY_KEYS, how="inner")
     over = dict(partition_by=list(_KEYS), order_by="frameId")
     o = pl.col("o").radians().fill_nan(None)
     d = pl.col("dir").radians().fill_nan(None)

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 from coverage import __version__
 from coverage.atomic import write_json, write_parquet
 from coverage.errors import DataError
+from coverage.formations.plays import play_formations
 from coverage.normalize import normalize_tracking, play_geometry, snap_frames
 from coverage.raw import (
     RawFiles,
@@ -32,7 +33,7 @@ from coverage.raw import (
     scan_table,
     scan_tracking,
 )
-from coverage.schema import PLAY_INDEX_SCHEMA, PLAYERS_PER_SIDE
+from coverage.schema import PLAY_INDEX_SCHEMA, PLAY_KEYS, PLAYERS_PER_SIDE, STAGED_TRACKING_SCHEMA
 
 SCHEMA_VERSION = 1
 ROW_GROUP_SIZE = 64_000  # ~15-30 plays per group: one play reads one or two groups
@@ -115,18 +116,7 @@ def _play_teams(plays: pl.LazyFrame) -> pl.LazyFrame:
 def _stage_week(path: Path, stage: Path) -> None:
     """One streaming pass over the raw file into typed staging parquet."""
     lf = scan_tracking(path).select(
-        pl.col("gameId").cast(pl.Int64),
-        pl.col("playId").cast(pl.Int64),
-        pl.col("nflId").cast(pl.Float64),
-        pl.col("displayName").cast(pl.String),
-        pl.col("frameId").cast(pl.Int64),
-        pl.col("frameType").cast(pl.String),
-        pl.col("jerseyNumber").cast(pl.Float64),
-        pl.col("club").cast(pl.String),
-        pl.col("playDirection").cast(pl.String),
-        *[pl.col(c).cast(pl.Float64) for c in ("x", "y", "s", "a", "dis", "o", "dir")],
-        pl.col("event").cast(pl.String),
-    )
+        [pl.col(c).cast(t) for c, t in STAGED_TRACKING_SCHEMA.items()])
     try:
         write_parquet(lf, stage)
     except pl.exceptions.PolarsError as exc:  # parse errors deep in a 775 MB CSV
@@ -137,7 +127,7 @@ def _stage_week(path: Path, stage: Path) -> None:
 def _validate_plays(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
     """One row per play with the first reason it cannot be used (null = usable)."""
     snaps = snap_frames(stage)
-    joined = stage.join(teams, on=["gameId", "playId"], how="left")
+    joined = stage.join(teams, on=PLAY_KEYS, how="left")
     club_ok = (
         (pl.col("club") == "football")
         | (pl.col("club") == pl.col("possessionTeam"))
@@ -147,7 +137,7 @@ def _validate_plays(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
         pl.col("possessionTeam").is_null().all().alias("not_in_plays"),
         (~club_ok).any().alias("unknown_club"),
     )
-    upto_snap = joined.join(snaps, on=["gameId", "playId"]).filter(
+    upto_snap = joined.join(snaps, on=PLAY_KEYS).filter(
         pl.col("frameId") <= pl.col("snap_frame")
     )
     counts = upto_snap.group_by("gameId", "playId", "frameId").agg(
@@ -162,8 +152,8 @@ def _validate_plays(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
         (pl.col("n_ball_snap").sum() == 0).alias("no_ball_at_snap"),
     )
     out = (
-        per_play.join(snaps, on=["gameId", "playId"], how="left")
-        .join(frame_ok, on=["gameId", "playId"], how="left")
+        per_play.join(snaps, on=PLAY_KEYS, how="left")
+        .join(frame_ok, on=PLAY_KEYS, how="left")
         .with_columns(
             pl.when(pl.col("not_in_plays")).then(pl.lit("not_in_plays"))
             .when(pl.col("snap_frame").is_null()).then(pl.lit("no_snap"))
@@ -198,7 +188,7 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, out: Path) -> WeekR
         good = status.filter(pl.col("skip_reason").is_null()).select("gameId", "playId",
                                                                         "snap_frame")
         rep.plays_kept = good.height
-        info = teams.join(good.lazy(), on=["gameId", "playId"], how="inner")
+        info = teams.join(good.lazy(), on=PLAY_KEYS, how="inner")
         norm = normalize_tracking(staged, info).sort(
             "gameId", "playId", "frameId", "nflId", nulls_last=True
         )
@@ -217,7 +207,7 @@ def _play_index(plays: pl.LazyFrame, games: pl.LazyFrame | None, tracking_dir: P
         p = tracking_dir / f"week_{w}.parquet"
         geoms.append(play_geometry(pl.scan_parquet(p)).with_columns(pl.lit(w).alias("_week")))
     geom = pl.concat(geoms)
-    lf = plays.join(geom, on=["gameId", "playId"], how="inner")
+    lf = plays.join(geom, on=PLAY_KEYS, how="inner")
     if games is not None:
         g = games.select(
             pl.col("gameId").cast(pl.Int64), pl.col("season").cast(pl.Int32),
@@ -288,6 +278,10 @@ def ingest(raw_dir: str | Path, store_dir: str | Path, *, weeks: list[int] | Non
     done_weeks = sorted(wanted)
     index = _play_index(plays, games, store / "tracking", done_weeks, raw.source)
     write_parquet(index, store / "plays.parquet")
+    # detected once here, so no reader (app filters, model features) pays for it
+    forms = play_formations([pl.scan_parquet(store / "tracking" / f"week_{w}.parquet")
+                             for w in done_weeks])
+    write_parquet(forms, store / "formations.parquet")
     all_plays = plays.select(pl.len()).collect().item()
     skipped_listed = sum(n for w in report.weeks for r, n in w.skipped.items()
                          if r != "not_in_plays")

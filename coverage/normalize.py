@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from coverage.schema import FIELD_LENGTH, FIELD_WIDTH, FRAME_RATE_HZ, SNAP_EVENTS
+from coverage.schema import (
+    FIELD_LENGTH,
+    FIELD_WIDTH,
+    FRAME_RATE_HZ,
+    PLAY_KEYS,
+    SNAP_EVENTS,
+    TRACKING_SCHEMA,
+)
 
 
 def rotate_180(left: pl.Expr) -> list[pl.Expr]:
@@ -81,7 +88,7 @@ def normalize_tracking(tracking: pl.LazyFrame, play_info: pl.LazyFrame) -> pl.La
     """
     left = pl.col("playDirection") == "left"
     return (
-        tracking.join(play_info, on=["gameId", "playId"], how="inner")
+        tracking.join(play_info, on=PLAY_KEYS, how="inner")
         .with_columns(
             *rotate_180(left),
             side_expr(),
@@ -89,21 +96,7 @@ def normalize_tracking(tracking: pl.LazyFrame, play_info: pl.LazyFrame) -> pl.La
             ((pl.col("frameId") - pl.col("snap_frame")) / FRAME_RATE_HZ).alias("secs_from_snap"),
         )
         .with_columns(*velocity())
-        .select(
-            pl.col("gameId").cast(pl.Int64),
-            pl.col("playId").cast(pl.Int64),
-            pl.col("nflId").cast(pl.Int64),
-            pl.col("displayName").cast(pl.String),
-            pl.col("frameId").cast(pl.Int32),
-            pl.col("frameType").cast(pl.String),
-            pl.col("jerseyNumber").cast(pl.Int32),
-            pl.col("club").cast(pl.String),
-            pl.col("side"),
-            *[pl.col(c).cast(pl.Float32) for c in ("x", "y", "s", "a", "dis", "o", "dir",
-                                                    "vx", "vy")],
-            pl.col("event").cast(pl.String),
-            pl.col("secs_from_snap").cast(pl.Float32),
-        )
+        .select([pl.col(c).cast(t) for c, t in TRACKING_SCHEMA.items()])
     )
 
 

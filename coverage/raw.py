@@ -58,8 +58,12 @@ def _pick(root: Path, stem: str, required: bool = True) -> Path | None:
     return None
 
 
-def find_raw_files(root: str | Path) -> RawFiles:
-    """Locate the official tables; parquet wins over CSV when both exist."""
+def find_raw_files(root: str | Path, *, require_tracking: bool = True) -> RawFiles:
+    """Locate the official tables; parquet wins over CSV when both exist.
+
+    ``require_tracking=False`` accepts a folder of label tables only (the context
+    prior trains on those).
+    """
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"data folder not found: {root}", file=str(root),
@@ -71,7 +75,7 @@ def find_raw_files(root: str | Path) -> RawFiles:
             week = int(m.group(1))
             if week not in tracking or p.suffix == ".parquet":
                 tracking[week] = p
-    if not tracking:
+    if not tracking and require_tracking:
         raise DataError(
             f"no tracking files in {root}",
             file=str(root / "tracking_week_1.csv"),

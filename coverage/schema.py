@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import polars as pl
 
-FIELD_LENGTH = 120.0
-FIELD_WIDTH = 53.3
+from coverage import pitch
+
+FIELD_LENGTH = pitch.LENGTH
+FIELD_WIDTH = pitch.WIDTH
 FRAME_RATE_HZ = 10.0
 PLAYERS_PER_SIDE = 11
 
@@ -72,6 +74,16 @@ RAW_PLAYER_PLAY_REQUIRED = ("gameId", "playId", "nflId", "teamAbbr")
 # BDB 2023 (2021 season) -> BDB 2025 renames.
 LEGACY_TRACKING_RENAMES = {"team": "club"}
 LEGACY_PLAYS_RENAMES = {"pff_passCoverageType": "pff_manZone", "playDesciption": "_playDesciption"}
+
+# --- Ingest staging: the raw tracking columns, typed wide (ids and jerseys stay float
+# because the ball's rows are empty) before validation and normalisation.
+STAGED_TRACKING_SCHEMA: dict[str, pl.DataType] = {
+    "gameId": pl.Int64(), "playId": pl.Int64(), "nflId": pl.Float64(),
+    "displayName": pl.String(), "frameId": pl.Int64(), "frameType": pl.String(),
+    "jerseyNumber": pl.Float64(), "club": pl.String(), "playDirection": pl.String(),
+    **{c: pl.Float64() for c in ("x", "y", "s", "a", "dis", "o", "dir")},
+    "event": pl.String(),
+}
 
 # --- Normalised store: tracking table (one row per player or ball per frame).
 TRACKING_SCHEMA: dict[str, pl.DataType] = {
@@ -130,3 +142,31 @@ PLAY_INDEX_SCHEMA: dict[str, pl.DataType] = {
 }
 
 MAN_ZONE_LABELS = ("Man", "Zone")
+
+# Keys every table joins on: a play, and one frame of a play.
+PLAY_KEYS = ("gameId", "playId")
+FRAME_KEYS = ("gameId", "playId", "frameId")
+
+# --- Store outputs: model rows written per week beside the tracking (coverage.store).
+# Long format, one file per week shared by all models; a re-run replaces one model's rows.
+PREDICTION_SCHEMA: dict[str, pl.DataType] = {
+    "model": pl.String(), "gameId": pl.Int64(), "playId": pl.Int64(), "frameId": pl.Int32(),
+    "secs_from_snap": pl.Float32(), "p_man": pl.Float32(),
+}
+FAMILY_SCHEMA: dict[str, pl.DataType] = {
+    "model": pl.String(), "gameId": pl.Int64(), "playId": pl.Int64(), "frameId": pl.Int32(),
+    "secs_from_snap": pl.Float32(), "family": pl.String(), "prob": pl.Float32(),
+}
+RESPONSIBILITY_SCHEMA: dict[str, pl.DataType] = {
+    "model": pl.String(), "gameId": pl.Int64(), "playId": pl.Int64(), "frameId": pl.Int32(),
+    "secs_from_snap": pl.Float32(), "nflId": pl.Int64(), "assignment": pl.String(),
+    "prob": pl.Float32(), "p_man_assignment": pl.Float32(), "target_nflId": pl.Int64(),
+    "target_prob": pl.Float32(),
+}
+ATTRIBUTION_SUMMARY_SCHEMA: dict[str, pl.DataType] = {
+    "model": pl.String(), "gameId": pl.Int64(), "playId": pl.Int64(), "nflId": pl.Int64(),
+    "side": pl.String(), "mean_abs": pl.Float32(), "peak": pl.Float32(),
+    "peak_secs": pl.Float32(),
+}
+FORMATION_COLUMNS = ("gameId", "playId", "off_formation", "off_alignment", "def_shell",
+                     "def_front")

@@ -1,8 +1,8 @@
 """Keep a store's predictions in step with the checkpoints in models/.
 
-The app reads predictions, never runs models per request. A manifest records
-which checkpoint (by weights hash) produced each model's predictions, so a
-retrained checkpoint is re-run and an unchanged one is not.
+The app reads predictions, never runs models per request. The store's manifest
+records which checkpoint (by weights hash) produced each model's predictions, so
+a retrained checkpoint is re-run and an unchanged one is not.
 """
 
 from __future__ import annotations
@@ -12,29 +12,23 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from coverage.atomic import write_json
+from coverage.config import models_root
 from coverage.errors import CoverageError
-from coverage.store import REPO_ROOT, Store
-
-MANIFEST = "predictions/manifest.json"
-
-
-def models_dir() -> Path:
-    import os
-
-    return Path(os.environ.get("COVERAGE_MODELS_DIR", REPO_ROOT / "models"))
+from coverage.evaluation import EVALUATION_VERSION
+from coverage.pipelines import evaluate, write_outputs
+from coverage.store import Store
 
 
 def shipped_models(root: str | Path | None = None) -> list[Path]:
     """Checkpoint folders (config.json + model.safetensors) under ``root``."""
-    root = Path(root) if root is not None else models_dir()
+    root = Path(root) if root is not None else models_root()
     if not root.exists():
         return []
     return sorted(p for p in root.iterdir()
                   if (p / "config.json").exists() and (p / "model.safetensors").exists())
 
 
-def _checkpoint_hash(model_dir: Path) -> str:
+def checkpoint_hash(model_dir: Path) -> str:
     h = hashlib.sha256()
     for name in ("model.safetensors", "config.json"):
         h.update((model_dir / name).read_bytes())
@@ -43,10 +37,31 @@ def _checkpoint_hash(model_dir: Path) -> str:
 
 def stale_models(store: Store, root: str | Path | None = None) -> list[Path]:
     """Checkpoints whose predictions are missing from the store or out of date."""
-    manifest_path = store.path / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    manifest = store.manifest()
     return [m for m in shipped_models(root)
-            if manifest.get(m.name, {}).get("checkpoint") != _checkpoint_hash(m)]
+            if manifest.get(m.name, {}).get("checkpoint") != checkpoint_hash(m)]
+
+
+def _test_weeks(store: Store, m: Path) -> list[int]:
+    cfg = json.loads((m / "config.json").read_text())
+    return [w for w in cfg.get("split", {}).get("test", []) if w in store.weeks]
+
+
+def _evaluated(store: Store, m: Path) -> dict:
+    """The manifest entry of a checkpoint whose outputs are in the store: its test report."""
+    test_weeks = _test_weeks(store, m)
+    report = evaluate(m, store, test_weeks[0], name=m.name) if test_weeks else {}
+    return {"checkpoint": checkpoint_hash(m), "status": "ok", "evaluation": EVALUATION_VERSION,
+            "test_week": test_weeks[0] if test_weeks else None,
+            "accuracy_at_snap": report.get("at_snap", {}).get("accuracy")}
+
+
+def _run_checkpoint(store: Store, m: Path) -> dict:
+    """Every week's outputs of one checkpoint, then its test-week report."""
+    test_weeks = _test_weeks(store, m)
+    for week in store.weeks:
+        write_outputs(m, store, week, test_week=week in test_weeks, name=m.name)
+    return _evaluated(store, m)
 
 
 def ensure_predictions(store: Store, root: str | Path | None = None, *,
@@ -56,36 +71,19 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
     A checkpoint that cannot run on this store (e.g. a feature mismatch) is
     reported and skipped; it never takes the others down with it.
     """
-    from coverage.training.evaluate import evaluate
-    from coverage.training.predict import predict_week
-
-    manifest_path = store.path / MANIFEST
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    for m in stale_models(store, root):
+    manifest = store.manifest()
+    stale = stale_models(store, root)
+    outdated = [m for m in shipped_models(root) if m not in stale
+                and manifest[m.name].get("status") == "ok"
+                and manifest[m.name].get("evaluation") != EVALUATION_VERSION]
+    for m in stale + outdated:
         try:
-            cfg = json.loads((m / "config.json").read_text())
-            test_weeks = [w for w in cfg.get("split", {}).get("test", []) if w in store.weeks]
-            if cfg.get("architecture") == "family":
-                # family probabilities, responsibilities and the p_man rows in one pass;
-                # attribution summaries (Teams page) for the held-out week only
-                from coverage.explain.predict import attribution_week, predict_family_week
-
-                for week in store.weeks:
-                    predict_family_week(m, store.path, week, name=m.name)
-                for week in test_weeks:
-                    attribution_week(m, store.path, week, name=m.name)
-            else:
-                for week in store.weeks:
-                    predict_week(m, store.path, week, name=m.name)
-            report = evaluate(m, store.path, test_weeks[0], name=m.name) if test_weeks else {}
-            manifest[m.name] = {"checkpoint": _checkpoint_hash(m), "status": "ok",
-                                "test_week": test_weeks[0] if test_weeks else None,
-                                "accuracy_at_snap": report.get("at_snap", {}).get("accuracy")}
+            manifest[m.name] = _run_checkpoint(store, m) if m in stale else _evaluated(store, m)
             if log:
                 log(f"predictions ready: {m.name}")
         except CoverageError as exc:
-            manifest[m.name] = {"checkpoint": _checkpoint_hash(m), "status": f"error: {exc}"}
+            manifest[m.name] = {"checkpoint": checkpoint_hash(m), "status": f"error: {exc}"}
             if log:
                 log(f"skipped {m.name}: {exc}")
-        write_json(manifest, manifest_path)
+        store.write_manifest(manifest)
     return manifest

@@ -1,39 +1,63 @@
-"""Read access to a normalised store, and the embedded synthetic default.
+"""The normalised store: its folder layout, typed readers and writers, and the one way in.
 
-The app and the models only ever read through :class:`Store`, so where the
-data came from (a user's Kaggle download or our simulator) is one ``source``
-field away, and every view can label synthetic data as such.
+Every other module reads and writes store data through :class:`Store`, so the
+layout below is spelled here only, and where the data came from (a user's
+download or our simulator) is one ``source`` field away for every view.
+
+```
+<store>/meta.json, plays.parquet, games.parquet, players.parquet, player_play.parquet,
+        formations.parquet, truth_*.parquet, ingest_report.json
+        tracking/week_N.parquet
+        predictions/week_N.parquet (+ manifest.json), predictions_family/week_N.parquet,
+        responsibilities/week_N.parquet, attribution/week_N.parquet
+        evaluation/<model>_week_N.json, <model>_week_N_accuracy_by_time.parquet
+```
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from coverage.atomic import write_json, write_parquet
+from coverage.config import data_root, default_size
 from coverage.errors import DataError
+from coverage.ingest import ingest
+from coverage.raw import find_raw_files, scan_games, scan_player_play, scan_plays
+from coverage.schema import (
+    ATTRIBUTION_SUMMARY_SCHEMA,
+    FAMILY_SCHEMA,
+    PLAY_KEYS,
+    PREDICTION_SCHEMA,
+    RESPONSIBILITY_SCHEMA,
+)
+from coverage.simulate import simulate_season
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = 2022
-# Embedded default size: 9 weeks x 4 games x 40 plays = 1,440 plays (~3 M tracking rows).
-# Big enough for week-level splits (train 1-7, validate 8, test 9) and per-team views,
-# small enough to simulate + ingest in about 40 s on 2 cores.
-DEFAULT_SIZE = {"weeks": 9, "games_per_week": 4, "plays_per_game": 40}
 
-
-def data_root() -> Path:
-    """Where generated data lives; ``COVERAGE_DATA_DIR`` overrides the repo's data/."""
-    return Path(os.environ.get("COVERAGE_DATA_DIR", REPO_ROOT / "data"))
+# Per-week model outputs: folder -> (schema, sort order). One file per week holds the rows
+# of every model; writing one model replaces only that model's rows.
+OUTPUTS: dict[str, tuple[dict[str, pl.DataType], tuple[str, ...]]] = {
+    "predictions": (PREDICTION_SCHEMA, ("model", "gameId", "playId", "frameId")),
+    "predictions_family": (FAMILY_SCHEMA, ("model", "gameId", "playId", "frameId", "family")),
+    "responsibilities": (RESPONSIBILITY_SCHEMA,
+                         ("model", "gameId", "playId", "frameId", "nflId")),
+    "attribution": (ATTRIBUTION_SUMMARY_SCHEMA, ("model", "gameId", "playId", "nflId")),
+}
+EVALUATION = "evaluation"
+MANIFEST = ("predictions", "manifest.json")
 
 
 class Store:
-    """A normalised store folder (see docs/CONTRACTS.md)."""
+    """A normalised store folder; open one with :meth:`Store.open`."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -44,9 +68,32 @@ class Store:
                 expected="a folder made by `coverage ingest RAW_DIR --out STORE`",
             )
 
-    def __repr__(self) -> str:
-        return f"Store({str(self.path)!r}, source={self.source!r}, weeks={self.weeks})"
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, progress: bool = False) -> Store:
+        """A store folder, a raw Big Data Bowl folder, or (None) the embedded season.
 
+        A raw folder with tracking is ingested into its own store under
+        ``data/real/`` (idempotent: unchanged inputs are not re-read); one with only
+        the label tables opens read-only as a :class:`LabelStore`, enough for the
+        context prior.
+        """
+        if path is None:
+            return build_default_store(progress=progress)
+        p = Path(path).expanduser()
+        if (p / "meta.json").exists():
+            return cls(p)
+        raw = find_raw_files(p, require_tracking=False)
+        if not raw.tracking:
+            return LabelStore(raw)
+        target = derived_store_dir(p)
+        ingest(p, target, progress=progress)
+        return cls(target)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}, source={self.source!r}, " \
+               f"weeks={self.weeks})"
+
+    # ------------------------------------------------------------------ metadata
     @cached_property
     def meta(self) -> dict:
         return json.loads((self.path / "meta.json").read_text())
@@ -63,6 +110,11 @@ class Store:
     def weeks(self) -> list[int]:
         return list(self.meta.get("weeks", []))
 
+    @property
+    def has_tracking(self) -> bool:
+        return True
+
+    # ------------------------------------------------------------------ tables
     def _table(self, name: str) -> pl.DataFrame:
         p = self.path / f"{name}.parquet"
         if not p.exists():
@@ -79,8 +131,7 @@ class Store:
     def plays(self) -> pl.DataFrame:
         """The play index: one row per usable play (coverage.schema.PLAY_INDEX_SCHEMA).
 
-        Read once per Store, like ``meta``: play_row, week_of and the explain code all
-        consult it, and re-reading the parquet each time was pure repeated I/O.
+        Read once per Store: play_row, week_of and the explain code all consult it.
         """
         return self._plays
 
@@ -90,8 +141,8 @@ class Store:
     def players(self) -> pl.DataFrame:
         return self._table("players")
 
-    def player_play(self) -> pl.DataFrame:
-        return self._table("player_play")
+    def player_play(self) -> pl.DataFrame | None:
+        return self._table("player_play") if self.has("player_play") else None
 
     def truth_players(self) -> pl.DataFrame:
         return self._table("truth_players")
@@ -100,23 +151,21 @@ class Store:
         return self._table("truth_plays")
 
     def formations(self) -> pl.DataFrame:
-        """Detected formation per play (offense formation/alignment, defensive shell/front).
+        """Detected formation per play (coverage.schema.FORMATION_COLUMNS), made by ingest."""
+        return self._table("formations")
 
-        Computed once from the tracking at the snap (EFPI template assignment) and
-        cached in the store; a read-only store just recomputes (under a second per
-        season-sized store).
-        """
-        p = self.path / "formations.parquet"
-        if p.exists():
-            return pl.read_parquet(p)
-        from coverage.atomic import write_parquet
-        from coverage.formations import play_formations
+    def plays_with_formations(self) -> pl.DataFrame:
+        """The play index plus det_formation, det_alignment, def_shell, def_front when the
+        store has detected formations (model inputs); the bare index otherwise."""
+        if not self.has("formations"):
+            return self.plays()
+        f = self.formations().select(
+            pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+            pl.col("off_formation").alias("det_formation"),
+            pl.col("off_alignment").alias("det_alignment"), "def_shell", "def_front")
+        return self.plays().join(f, on=PLAY_KEYS, how="left")
 
-        df = play_formations(self)
-        with contextlib.suppress(OSError):
-            write_parquet(df, p)
-        return df
-
+    # ------------------------------------------------------------------ tracking
     def tracking_path(self, week: int) -> Path:
         p = self.path / "tracking" / f"week_{week}.parquet"
         if not p.exists():
@@ -162,15 +211,169 @@ class Store:
                             play=(game_id, play_id))
         return row.row(0, named=True)
 
-    def predictions(self, week: int | None = None) -> pl.DataFrame | None:
-        """Long-format predictions (model, gameId, playId, frameId, secs_from_snap, p_man)."""
-        folder = self.path / "predictions"
-        files = sorted(folder.glob("week_*.parquet")) if folder.exists() else []
+    # ------------------------------------------------------------------ model outputs
+    def output_path(self, kind: str, week: int) -> Path:
+        if kind not in OUTPUTS:
+            raise ValueError(f"unknown store output '{kind}'; known: {', '.join(OUTPUTS)}")
+        return self.path / kind / f"week_{week}.parquet"
+
+    def read_output(self, kind: str, week: int | None = None) -> pl.DataFrame | None:
+        """All rows of one output kind (one week, or all weeks); None when absent."""
+        folder = self.path / kind
+        files = sorted(folder.glob("week_*.parquet")) if folder.is_dir() else []
         if week is not None:
             files = [f for f in files if f.stem == f"week_{week}"]
-        if not files:
+        return pl.read_parquet(files) if files else None
+
+    def play_output(self, kind: str, week: int, game_id: int, play_id: int
+                    ) -> pl.DataFrame | None:
+        """One play's rows of an output (row-group pushdown, no full read)."""
+        p = self.output_path(kind, week)
+        if not p.exists():
             return None
-        return pl.read_parquet(files)
+        return (pl.scan_parquet(p)
+                .filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id))
+                .collect())
+
+    def write_output(self, kind: str, week: int, rows: pl.DataFrame, model: str) -> Path:
+        """Replace ``model``'s rows of one week's output file, keeping other models' rows."""
+        schema, order = OUTPUTS[kind]
+        rows = rows.with_columns(pl.lit(model).alias("model")).select(
+            [pl.col(c).cast(t) for c, t in schema.items()])
+        path = self.output_path(kind, week)
+        if path.exists():
+            old = pl.read_parquet(path).filter(pl.col("model") != model)
+            rows = pl.concat([old.select(list(schema)).cast(schema), rows])
+        return write_parquet(rows.sort(list(order)), path)
+
+    def predictions(self, week: int | None = None) -> pl.DataFrame | None:
+        """Long-format P(man) (model, gameId, playId, frameId, secs_from_snap, p_man)."""
+        return self.read_output("predictions", week)
+
+    def output_stamp(self, kind: str) -> str:
+        """Names + sizes + mtimes of an output folder: a cache key that changes with it.
+
+        Predictions appear while the app runs (``coverage predict``); keying caches on
+        this stamp shows them on the next rerun, no restart.
+        """
+        return folder_stamp(self.path / kind)
+
+    # ------------------------------------------------------------------ evaluation
+    def write_evaluation(self, model: str, week: int, report: dict[str, Any],
+                         curve: pl.DataFrame) -> None:
+        folder = self.path / EVALUATION
+        write_json(report, folder / f"{model}_week_{week}.json")
+        write_parquet(curve.with_columns(pl.lit(model).alias("model"),
+                                         pl.lit(week).alias("week")),
+                      folder / f"{model}_week_{week}_accuracy_by_time.parquet")
+
+    def evaluation_reports(self) -> dict[str, dict]:
+        """{``<model>_week_N``: report}; unreadable files are skipped, never fatal."""
+        out: dict[str, dict] = {}
+        for p in sorted((self.path / EVALUATION).glob("*.json")):
+            try:
+                out[p.stem] = json.loads(p.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue
+        return out
+
+    def evaluation_curves(self) -> list[pl.DataFrame]:
+        """Every stored accuracy-by-time table; unreadable files are skipped."""
+        out = []
+        for p in sorted((self.path / EVALUATION).glob("*.parquet")):
+            try:
+                out.append(pl.read_parquet(p))
+            except (OSError, pl.exceptions.PolarsError):
+                continue
+        return out
+
+    def evaluation_stamp(self) -> str:
+        return folder_stamp(self.path / EVALUATION)
+
+    # ------------------------------------------------------------------ manifest
+    def manifest(self) -> dict[str, dict]:
+        """Which checkpoint (by weights hash) produced each model's predictions."""
+        p = self.path.joinpath(*MANIFEST)
+        return json.loads(p.read_text()) if p.exists() else {}
+
+    def write_manifest(self, manifest: dict[str, dict]) -> None:
+        write_json(manifest, self.path.joinpath(*MANIFEST))
+
+
+class LabelStore(Store):
+    """A raw folder with the label tables but no tracking, opened read-only.
+
+    The context prior needs only plays/games/player_play, so it trains and predicts
+    per play straight from a download such as the real labels in shared/bdb.
+    """
+
+    def __init__(self, raw) -> None:  # raw: coverage.raw.RawFiles
+        self.path = Path(raw.root)
+        self._raw = raw
+        if raw.plays is None or raw.games is None:
+            raise DataError(f"{raw.root} is neither a coverage store (meta.json) nor a raw "
+                            "folder", file=str(raw.root),
+                            expected="meta.json, or plays.csv + games.csv")
+
+    @cached_property
+    def meta(self) -> dict:
+        weeks = sorted(self._plays["week"].drop_nulls().unique().to_list())
+        return {"source": self._raw.source, "weeks": weeks, "raw_dir": str(self.path),
+                "label_only": True}
+
+    @property
+    def has_tracking(self) -> bool:
+        return False
+
+    def has(self, name: str) -> bool:
+        return name in ("plays", "games") or (name == "player_play"
+                                              and self._raw.player_play is not None)
+
+    @cached_property
+    def _plays(self) -> pl.DataFrame:
+        games = scan_games(self._raw.games).select(
+            pl.col("gameId").cast(pl.Int64), pl.col("week").cast(pl.Int32),
+            pl.col("homeTeamAbbr").cast(pl.String), pl.col("visitorTeamAbbr").cast(pl.String))
+        return (scan_plays(self._raw.plays)
+                .with_columns(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
+                .join(games, on="gameId", how="left")
+                .with_columns(pl.col("pff_manZone").cast(pl.String).str.strip_chars()
+                              .replace("", None))
+                .collect())
+
+    def _table(self, name: str) -> pl.DataFrame:
+        if name == "games":
+            return scan_games(self._raw.games).collect()
+        if name == "player_play" and self._raw.player_play is not None:
+            return scan_player_play(self._raw.player_play).collect()
+        raise DataError(f"{self.path} has only the label tables (no {name}); ingest a folder "
+                        "with tracking_week_N files for that", file=str(self.path))
+
+    def tracking_path(self, week: int) -> Path:
+        raise DataError(f"{self.path} has no tracking files", file=str(self.path),
+                        expected="tracking_week_N.csv files (then `coverage ingest`)")
+
+    def write_output(self, kind: str, week: int, rows: pl.DataFrame, model: str) -> Path:
+        raise DataError("model outputs are written into a store; ingest the folder first "
+                        "(`coverage ingest RAW_DIR -o STORE`)", file=str(self.path))
+
+    def read_output(self, kind: str, week: int | None = None) -> pl.DataFrame | None:
+        return None
+
+
+def folder_stamp(folder: Path) -> str:
+    if not folder.is_dir():
+        return ""
+    parts = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+             for p in sorted(folder.iterdir()) if p.is_file()]
+    return "|".join(parts)
+
+
+def derived_store_dir(raw_dir: str | Path) -> Path:
+    """Where a raw download's own store lives: data/real/<name>-<hash of its path>/store."""
+    p = Path(raw_dir).expanduser().resolve()
+    digest = hashlib.sha1(str(p).encode()).hexdigest()[:10]
+    return data_root() / "real" / f"{p.name}-{digest}" / "store"
 
 
 def default_store_dir() -> Path:
@@ -187,21 +390,18 @@ def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
     The finished store is moved into place with one rename, so a concurrent
     reader sees either nothing or a complete store.
     """
-    from coverage.ingest import ingest
-    from coverage.simulate import simulate_season
-
     target = default_store_dir()
     if (target / "meta.json").exists() and not force:
         return Store(target)
-    parent = _mkparent(target)
-    tmp_raw = Path(tempfile.mkdtemp(prefix=".raw.", dir=parent))
-    tmp_store = Path(tempfile.mkdtemp(prefix=".store.", dir=parent))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp_raw = Path(tempfile.mkdtemp(prefix=".raw.", dir=target.parent))
+    tmp_store = Path(tempfile.mkdtemp(prefix=".store.", dir=target.parent))
     try:
+        size = default_size()
         if progress:
-            print(f"simulating the embedded synthetic season {DEFAULT_SIZE} …", flush=True)
-        simulate_season(tmp_raw, seed=DEFAULT_SEED, **DEFAULT_SIZE)
+            print(f"simulating the embedded synthetic season {size} …", flush=True)
+        simulate_season(tmp_raw, seed=DEFAULT_SEED, **size)
         ingest(tmp_raw, tmp_store, progress=progress)
-        Store(tmp_store).formations()
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp_store, target)
@@ -209,20 +409,3 @@ def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
         shutil.rmtree(tmp_raw, ignore_errors=True)
         shutil.rmtree(tmp_store, ignore_errors=True)
     return Store(target)
-
-
-def _mkparent(p: Path) -> Path:
-    p.parent.mkdir(parents=True, exist_ok=True)
-    return p.parent
-
-
-def default_store(*, progress: bool = False) -> Store:
-    """The embedded synthetic store, generated on first use."""
-    return build_default_store(progress=progress)
-
-
-def open_store(path: str | Path | None = None) -> Store:
-    """A store folder, or the embedded default when ``path`` is None."""
-    if path is None:
-        return default_store()
-    return Store(path)

@@ -1,6 +1,6 @@
 """Play explorer: filter plays, pick one, watch the field beside the live P(man) curve.
 
-Thin page: the play list and filters come from ``coverage.explorer``, the
+Thin page: the play list and filters come from ``coverage.app.play_data``, the
 figure from ``coverage.views.combined_figure``, the GIF from
 ``coverage.export.render_play_gif``. Loads are cached so switching plays only
 reads one play's tracking rows and builds one figure.
@@ -11,10 +11,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from coverage import explorer
-from coverage.appkit import (
+from coverage.app import play_data
+from coverage.app.session import (
     explain_model_dir,
-    folder_stamp,
     load_formation_slots,
     load_play_frames,
     load_play_table,
@@ -30,6 +29,7 @@ from coverage.appkit import (
     show_error,
 )
 from coverage.export import render_play_gif
+from coverage.store import folder_stamp
 from coverage.views import combined_figure, key_events, play_title
 
 store = page_start("Play explorer")
@@ -39,7 +39,7 @@ sp = str(store.path)
 stamp = predictions_stamp(store)
 try:
     preds = load_predictions(sp, stamp)
-    models = explorer.models_in(preds)
+    models = play_data.models_in(preds)
     model = model_picker(models)
     table = load_play_table(sp, model, stamp)
     plays = load_plays(sp)
@@ -51,7 +51,7 @@ if not models:
     no_predictions_message(store)
 
 # --- sidebar filters
-options = explorer.filter_options(table)
+options = play_data.filter_options(table)
 games = (table.group_by("gameId").agg(pl.col("week").first(), pl.col("offense").first(),
                                       pl.col("defense").first()))
 game_names = {g: f"wk {w} · {o} vs {d} · {g}" for g, w, o, d in games.iter_rows()}
@@ -59,7 +59,7 @@ fmt = {"gameId": lambda g: game_names.get(g, str(g))}
 selections: dict[str, list] = {}
 with st.sidebar:
     st.subheader("Filters")
-    for col, label in explorer.FILTER_COLUMNS.items():
+    for col, label in play_data.FILTER_COLUMNS.items():
         if col == "outcome" and not models:
             continue
         opts = options.get(col, [])
@@ -69,12 +69,12 @@ with st.sidebar:
                  if col == "outcome" else None)
         selections[col] = st.multiselect(label, opts, key=f"f_{col}", help=help_,
                                          format_func=fmt.get(col, str))
-filtered = explorer.filter_plays(table, explorer.PlayFilters(selections))
+filtered = play_data.filter_plays(table, play_data.PlayFilters(selections))
 
 # --- play list
 search = st.text_input("Search plays", key="search",
                        placeholder="description, team, coverage, formation or ids…")
-shown = explorer.filter_plays(filtered, explorer.PlayFilters(search=search))
+shown = play_data.filter_plays(filtered, play_data.PlayFilters(search=search))
 c1, c2, c3 = st.columns([2, 2, 1])
 c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
           delta_arrow="off")
@@ -86,7 +86,7 @@ if models and shown.height:
               help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
                    "validated (8) on flatter it: filter Week = 9 for the held-out figure "
                    "(the Accuracy page uses the held-out week only).")
-c3.download_button("CSV of the list", explorer.export_table(shown).write_csv(),
+c3.download_button("CSV of the list", play_data.export_table(shown).write_csv(),
                    file_name="plays.csv", mime="text/csv", on_click="ignore",
                    disabled=shown.height == 0)
 if shown.height == 0:
@@ -134,16 +134,16 @@ attr, tell_rows, fam_play, resp_play, resp_slots = None, [], None, None, None
 try:
     frames = load_play_frames(sp, game_id, play_id)
     play = play_row(plays, game_id, play_id)
-    play_preds = explorer.play_predictions(preds, game_id, play_id)
+    play_preds = play_data.play_predictions(preds, game_id, play_id)
     n_frames = frames["frameId"].n_unique()
-    anim_stride = explorer.animation_stride(n_frames)
+    anim_stride = play_data.animation_stride(n_frames)
     if explain_on and explain_dir is not None:
         attr, tell_rows = play_explanation(sp, str(explain_dir), folder_stamp(explain_dir),
                                            game_id, play_id)
         fam_play, resp_play = play_family_tables(
-            sp, folder_stamp(store.path / "responsibilities"), int(play.get("week") or 0),
+            sp, store.output_stamp("responsibilities"), int(play.get("week") or 0),
             game_id, play_id)
-        resp_slots = explorer.responsibility_slots(resp_play, frames)
+        resp_slots = play_data.responsibility_slots(resp_play, frames)
     if resp_slots is None:
         resp_slots = load_formation_slots(sp, game_id, play_id)
     # frame_ms scales with the stride so the thinned animation still plays in real time
@@ -191,13 +191,13 @@ if explain_on:
         if resp_play is not None and resp_play.height:
             st.markdown("**Defender responsibilities at the snap** (hover the field for "
                         "every frame)")
-            st.dataframe(explorer.responsibility_table(resp_play, frames), hide_index=True,
+            st.dataframe(play_data.responsibility_table(resp_play, frames), hide_index=True,
                          column_config={"prob": st.column_config.ProgressColumn(
                              "prob", min_value=0.0, max_value=1.0, format="%.2f")})
     with e2:
         if fam_play is not None and fam_play.height:
             st.markdown("**Coverage family at the snap** (P(man) = Cover-0 + Cover-1 + 2-Man)")
-            st.dataframe(explorer.family_at_snap(fam_play), hide_index=True,
+            st.dataframe(play_data.family_at_snap(fam_play), hide_index=True,
                          column_config={"prob": st.column_config.ProgressColumn(
                              "probability", min_value=0.0, max_value=1.0, format="%.2f")})
         else:

@@ -2,7 +2,7 @@
 
 Prefers the models code's evaluation files (``<store>/evaluation/``: one held-out
 test week, scored once); without them it computes the same tables from the
-store's predictions and labels with ``coverage.explorer`` and says so, since
+store's predictions and labels with ``coverage.app.result_data`` and says so, since
 those may include training weeks.
 """
 
@@ -11,16 +11,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from coverage import explorer
-from coverage.appkit import (
-    folder_stamp,
+from coverage.app import play_data, result_data
+from coverage.app.session import (
     load_evaluation,
-    load_plays,
-    load_predictions,
     model_picker,
     no_predictions_message,
-    page_start,
-    predictions_stamp,
+    page_data,
     show_error,
 )
 from coverage.views import (
@@ -30,19 +26,15 @@ from coverage.views import (
     rate_bar_figure,
 )
 
-store = page_start("Accuracy", "🎯")
-if store is None:
-    st.stop()
-sp = str(store.path)
+FIX = "re-run `coverage evaluate models/<name>` to rewrite the evaluation files."
+store, plays, preds = page_data("Accuracy", "🎯", fix=FIX)
 try:
-    preds = load_predictions(sp, predictions_stamp(store))
-    curves, reports = load_evaluation(sp, folder_stamp(store.path / "evaluation"))
-    plays = load_plays(sp)
+    curves, reports = load_evaluation(str(store.path), store.evaluation_stamp())
 except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
-    show_error(exc, "re-run `coverage evaluate models/<name>` to rewrite the evaluation files.")
+    show_error(exc, FIX)
     st.stop()
 
-models = explorer.models_in(preds)
+models = play_data.models_in(preds)
 if not models and curves is None:
     no_predictions_message(store)
     st.stop()
@@ -64,7 +56,7 @@ else:
     st.caption("Computed from the store's predictions and labels (no evaluation files yet: "
                "`coverage evaluate` writes the held-out version). These weeks may include "
                "training weeks, so read them as fit, not as test accuracy.")
-    curve = explorer.accuracy_by_time(preds, scope, bin_secs=float(bin_secs))
+    curve = result_data.accuracy_curve(preds, scope, bin_secs=float(bin_secs))
 if curve.height:
     st.plotly_chart(accuracy_by_time_figure(curve), key="acc_time")
 else:
@@ -79,12 +71,12 @@ model = model_picker(models)
 left, right = st.columns(2)
 with left:
     st.subheader("Calibration at the snap")
-    cal = explorer.calibration_bins(preds, scope)
+    cal = result_data.calibration_bins(preds, scope)
     if cal.height:
         st.plotly_chart(calibration_figure(cal), key="acc_cal")
 with right:
     st.subheader(f"Confusion at the snap · {model}")
-    st.plotly_chart(confusion_figure(explorer.confusion_matrix(preds, scope, model)),
+    st.plotly_chart(confusion_figure(result_data.confusion_matrix(preds, scope, model)),
                     key="acc_conf")
 
 st.subheader(f"Accuracy at the snap by group · {model}")
@@ -93,7 +85,7 @@ groups = {"Defense": "defensiveTeam", "Down": "down", "Offensive formation": "of
 tabs = st.tabs(list(groups))
 for tab, col in zip(tabs, groups.values(), strict=True):
     with tab:
-        acc = explorer.accuracy_by_group(preds, scope, col, model)
+        acc = result_data.accuracy_by_group(preds, scope, col, model)
         if acc.height == 0:
             st.info("No labelled plays with predictions.")
             continue

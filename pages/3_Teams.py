@@ -2,7 +2,7 @@
 
 The man rate needs only labels; the give-away time needs a model's per-frame
 P(man) (median seconds before the snap at which it crosses 0.8 for man plays
-and 0.2 for zone plays and stays there), computed in ``coverage.explorer``.
+and 0.2 for zone plays and stays there), computed in ``coverage.app.team_data``.
 """
 
 from __future__ import annotations
@@ -10,33 +10,20 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from coverage import explorer
-from coverage.appkit import (
-    folder_stamp,
+from coverage.app import play_data, team_data
+from coverage.app.session import (
     load_attribution_summary,
-    load_plays,
-    load_predictions,
     model_picker,
     no_predictions_message,
-    page_start,
-    predictions_stamp,
-    show_error,
+    page_data,
 )
 from coverage.views import rate_bar_figure
 
-store = page_start("Teams", "🛡️")
-if store is None:
-    st.stop()
+store, plays, preds = page_data("Teams", "🛡️", fix="check the data folder in the sidebar.")
 sp = str(store.path)
-try:
-    plays = load_plays(sp)
-    preds = load_predictions(sp, predictions_stamp(store))
-except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
-    show_error(exc, "check the data folder in the sidebar.")
-    st.stop()
 
 st.subheader("Man-coverage rate by defense")
-rates, league = explorer.man_rate_by_defense(plays)
+rates, league = team_data.man_rate_by_defense(plays)
 if rates.height == 0:
     st.info("No Man/Zone labels in this data (pff_manZone is empty), so no rates to show.")
 else:
@@ -46,8 +33,8 @@ else:
                     key="team_rates")
 
 st.subheader("Which positions give it away?")
-attr_summary = load_attribution_summary(sp, folder_stamp(store.path / "attribution"))
-by_pos = explorer.position_giveaway_table(attr_summary, plays, store.players())
+attr_summary = load_attribution_summary(sp, store.output_stamp("attribution"))
+by_pos = team_data.position_giveaway_table(attr_summary, plays, store.players())
 if by_pos.height == 0:
     st.info("No attribution summaries yet. Fix: `coverage train-family`, then "
             f"`coverage predict-family models/family --attribution --data {store.path}`.")
@@ -68,13 +55,13 @@ else:
     st.plotly_chart(fig, key="pos_giveaway")
 
 st.subheader("How early is the coverage given away?")
-models = explorer.models_in(preds)
+models = play_data.models_in(preds)
 if not models:
     no_predictions_message(store)
     st.stop()
 model = model_picker(models)
-times = explorer.giveaway_times(preds, plays, model)
-by_def = explorer.giveaway_by_defense(times)
+times = team_data.giveaway_times(preds, plays, model)
+by_def = team_data.giveaway_by_defense(times)
 if by_def.height == 0:
     st.info("No labelled plays with predictions.")
     st.stop()

@@ -1,6 +1,6 @@
 """Model: which checkpoints the app can use, how they were trained, how well they scored.
 
-Reads ``models/*/config.json`` + ``metrics.json`` (via ``coverage.explorer``);
+Reads ``models/*/config.json`` + ``metrics.json`` (via ``coverage.app.result_data``);
 never loads weights, so the page is instant and works without torch on the path.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from coverage import explorer
-from coverage.appkit import (
+from coverage.app import play_data, result_data
+from coverage.app.session import (
     load_predictions,
     models_root,
     page_start,
@@ -19,7 +19,7 @@ from coverage.appkit import (
 
 store = page_start("Model", "🧠")
 root = models_root()
-ckpts = explorer.read_checkpoints(root)
+ckpts = result_data.read_checkpoints(root)
 if not ckpts:
     st.info(f"No model checkpoints in `{root}`. Fix: train one with "
             "`coverage train --model transformer` (or `lstm`, `context`), then "
@@ -28,7 +28,7 @@ if not ckpts:
 
 in_store: list[str] = []
 if store is not None:
-    in_store = explorer.models_in(load_predictions(str(store.path), predictions_stamp(store)))
+    in_store = play_data.models_in(load_predictions(str(store.path), predictions_stamp(store)))
 summary = pl.DataFrame([{
     "model": c["name"],
     "architecture": (c["config"] or {}).get("architecture"),
@@ -55,7 +55,7 @@ for c in ckpts:
         if not c["has_weights"]:
             st.warning("Weights file (model.safetensors) is missing: this checkpoint cannot "
                        "predict. Fix: retrain it.")
-        table = explorer.flat_metrics(met)
+        table = result_data.metrics_table(met)
         if table.height:
             st.markdown("**Metrics at the snap** (val = model selection week, test = held-out "
                         "week scored once)")

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
+from tests.builders.fixtures import find_shared_bdb, real_required, shared_bdb_dir
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _shared_bdb() -> Path | None:
-    env = os.environ.get("COVERAGE_SHARED_BDB")
-    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "bdb",
-                                                  Path("/work/shared/bdb")]:
-        if (cand / "plays.csv").exists():
-            return cand
-    return None
-
-
-SHARED_BDB = _shared_bdb()
+SHARED_BDB = find_shared_bdb()
 REAL_PLAY = (2022103007, 1507)
+
+
+def require_real(what: str = "real Big Data Bowl samples") -> NoReturn:
+    """The one way a test gives up for lack of the real fixtures: a skip, or a failure when
+    ``COVERAGE_REQUIRE_REAL=1`` (CI sets it where ``../shared/bdb`` exists)."""
+    msg = f"{what} not present at {shared_bdb_dir()} (set COVERAGE_SHARED_BDB)"
+    if real_required():
+        pytest.fail(f"COVERAGE_REQUIRE_REAL=1 but {msg}", pytrace=False)
+    pytest.skip(msg)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,7 +41,7 @@ def _mlflow_store_outside_repo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def shared_bdb() -> Path:
     if SHARED_BDB is None:
-        pytest.skip("real Big Data Bowl samples (../shared/bdb) are not present on this machine")
+        require_real()
     return SHARED_BDB
 
 

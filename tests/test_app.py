@@ -1,7 +1,7 @@
 """Every Streamlit page under ``streamlit.testing.v1.AppTest`` against a small store.
 
 The app is pointed at the store with ``COVERAGE_DATA`` (read by
-``coverage.appkit._cli_data_arg``) and ``COVERAGE_DATA_DIR`` is a tmp folder, so
+``coverage.app.session._cli_data_arg``) and ``COVERAGE_DATA_DIR`` is a tmp folder, so
 tests never build or write the embedded season in the repo's data/.
 """
 
@@ -250,10 +250,12 @@ def build_explain_models(preds_store: Path, root: Path) -> Path:
     """
     import torch
 
-    from coverage.explain.predict import attribution_week, predict_family_week
-    from coverage.explain.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
+    from coverage.explain.attribution import attribution_week
+    from coverage.family.predict import predict_family_week
+    from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
     from coverage.features import FEATURES
     from coverage.models import build_model, save_checkpoint
+    from coverage.store import Store
 
     if (root / "done").exists():
         return root
@@ -269,8 +271,8 @@ def build_explain_models(preds_store: Path, root: Path) -> Path:
     store = root / "store"
     shutil.copytree(preds_store, store)
     for w in (1, 2):
-        predict_family_week(root / "family", store, w)
-        attribution_week(root / "family", store, w, max_plays=3)
+        predict_family_week(root / "family", Store(store), w)
+        attribution_week(root / "family", Store(store), w, max_plays=3)
     (root / "done").touch()
     return root
 
@@ -296,7 +298,7 @@ def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain
     assert any("Coverage family" in m.value for m in at.markdown)
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
     defense = next(t for t in fig["data"] if str(t.get("name", "")).startswith("defense"))
-    from coverage.explain.vocab import ASSIGNMENTS
+    from coverage.family.vocab import ASSIGNMENTS
 
     assert any(any(a in h for a in ASSIGNMENTS) for h in defense["hovertext"]), \
         "responsibility hover missing"

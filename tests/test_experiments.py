@@ -17,17 +17,20 @@ import pytest
 
 from coverage.cli import main
 
+# Ray / MLflow imports, a tuning search and training runs: the slow tier (`make test`).
+pytestmark = pytest.mark.slow
+
 TINY = {"dim": 8, "depth": 1, "heads": 2, "dropout": 0.0, "lr": 2e-3, "batch_size": 64,
         "history": 2, "stride": 1}
 
 
 def _opts(store_path: Path, out: Path, **kw):
-    from coverage.training.train import TrainOptions
+    from coverage.training.options import TrainOptions
 
     base = dict(model="transformer", data=str(store_path), out_root=out, epochs=2,
                 frames_per_play=2, batch_size=64, progress=False, history=2, stride=1,
                 hparams={"dim": 8, "depth": 1, "heads": 2})
-    return TrainOptions(**{**base, **kw})
+    return TrainOptions.of(**{**base, **kw})
 
 
 def _runs(uri: str) -> list:
@@ -56,25 +59,25 @@ def test_tune_two_trials_selects_on_val_and_tracks(sim_store, tmp_path, ray_tmp,
     import ray
     from ray import tune as rtune
 
-    import coverage.training.tracking as tracking
+    import coverage.training.frame_models as frame_models
+    from coverage.experiments.mlflow_runs import MlflowSettings
     from coverage.experiments.tune import TuneOptions, tune
     from coverage.models import load_checkpoint
 
     seen: list[tuple[int, ...]] = []
-    real_load = tracking.load_frames
+    real_load = frame_models.load_frames
 
     def spy(source, weeks, max_secs=None):
         seen.append(tuple(weeks))
         return real_load(source, weeks, max_secs)
 
-    monkeypatch.setattr(tracking, "load_frames", spy)
+    monkeypatch.setattr(frame_models, "load_frames", spy)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     space = {**TINY, "dim": rtune.choice([8, 16])}
-    opts = _opts(sim_store.path, tmp_path / "models", name="tuned", mlflow=True,
-                 tracking_uri=uri)
+    opts = _opts(sim_store.path, tmp_path / "models", name="tuned")
     try:
         out = tune(opts, TuneOptions(trials=2, num_cpus=2, storage=tmp_path / "ray",
-                                     space=space, grace_period=1))
+                                     space=space, grace_period=1), MlflowSettings(uri))
     finally:
         ray.shutdown()
 
@@ -115,11 +118,12 @@ def test_train_logs_params_metrics_and_artifacts(sim_store, tmp_path):
     pytest.importorskip("mlflow", reason="needs the 'tune' extra: pip install -e '.[tune]'")
     from mlflow.tracking import MlflowClient
 
-    from coverage.training.train import train
+    from coverage.experiments.mlflow_runs import MlflowSettings, tracked
+    from coverage.pipelines import train
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    out = train(_opts(sim_store.path, tmp_path / "models", mlflow=True, tracking_uri=uri,
-                      seed=3, patience=10))
+    out = train(tracked(_opts(sim_store.path, tmp_path / "models", seed=3, patience=10),
+                        MlflowSettings(uri)))
     (run,) = _runs(uri)
     assert run.info.run_id == out["mlflow_run_id"] and run.info.status == "FINISHED"
     p = run.data.params
@@ -172,9 +176,9 @@ def test_base_package_imports_without_the_extra():
     import subprocess
 
     code = ("import sys; sys.modules['ray'] = None; sys.modules['mlflow'] = None\n"
-            "import coverage.experiments.tune, coverage.experiments.tracking\n"
-            "import coverage.models.cli, coverage.training.train\n"
-            "from coverage.experiments.tracking import mlflow_available\n"
+            "import coverage.experiments.tune, coverage.experiments.mlflow_runs\n"
+            "import coverage.commands.models, coverage.pipelines\n"
+            "from coverage.experiments.mlflow_runs import mlflow_available\n"
             "print('ok')")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)

@@ -5,7 +5,7 @@ import torch
 
 from coverage.features import FEATURES, N_PLAYERS, build_frames, concat_frames, mirror
 from coverage.schema import FRAME_RATE_HZ
-from coverage.training.toy import toy_tracking
+from tests.builders.toy import toy_tracking
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from coverage.formations import (
     play_formations,
     receiver_alignment,
 )
-from coverage.formations.synthetic import template_frames
+from tests.builders.formation_frames import template_frames
 
 KEYS = ["gameId", "playId", "side", "nflId"]
 
@@ -201,23 +200,14 @@ def test_play_formations_and_cli(workload, tmp_path):
                              "def_shell", "def_front"]
     assert table.height == 120 and table.null_count().sum_horizontal().item() == 0
 
-    from coverage.formations.cli import register
+    from coverage.cli import build_parser
 
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["formations", str(tmp_path), "--every", "1s", "-o", "x.parquet"])
+    args = build_parser().parse_args(["formations", str(tmp_path), "--every", "1s",
+                                      "-o", "x.parquet"])
     assert args.every == "1s" and args.output == "x.parquet" and callable(args.func)
 
 
 # --- validation against real labels -------------------------------------------------------
-def _bdb_dir() -> Path | None:
-    for cand in (Path("/work/shared/bdb"), Path(__file__).resolve().parents[2] / "shared" / "bdb",
-                 Path("../shared/bdb")):
-        if cand.is_dir():
-            return cand
-    return None
-
-
 def _normalised(tracking_csv: Path, plays_csv: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     from coverage.normalize import normalize_tracking, snap_frames
     from coverage.raw import scan_plays, scan_tracking
@@ -230,11 +220,8 @@ def _normalised(tracking_csv: Path, plays_csv: Path) -> tuple[pl.DataFrame, pl.D
 
 
 @pytest.fixture(scope="module")
-def bdb() -> Path:
-    root = _bdb_dir()
-    if root is None:
-        pytest.skip("real BDB fixtures (../shared/bdb) are not available on this machine")
-    return root
+def bdb(shared_bdb: Path) -> Path:
+    return shared_bdb
 
 
 def test_real_2022_play_matches_official_labels(bdb):

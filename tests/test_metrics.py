@@ -1,9 +1,10 @@
 import math
 
 import numpy as np
+import polars as pl
 import pytest
 
-from coverage.training import metrics as mt
+from coverage import evaluation as mt
 
 
 def test_wilson_interval_hand_computed():
@@ -63,17 +64,45 @@ def test_fit_temperature_recovers_scale():
 
 
 def test_accuracy_by_time_offsets_and_edges():
-    secs = np.array([-1.0, -1.0, -0.5, -0.5, 0.0, 0.0, 0.0])
-    y = np.array([1, 0, 1, 0, 1, 0, 0])
-    p = np.array([0.9, 0.9, 0.1, 0.1, 0.9, 0.1, 0.1])
-    t = mt.accuracy_by_time(secs, y, p)
+    # plays 1-3 at every offset; plays 4-5 only at -1 s and -0.5 s
+    scored = pl.DataFrame({
+        "gameId": [1] * 7, "playId": [4, 5, 4, 5, 1, 2, 3],
+        "secs_from_snap": [-1.0, -1.0, -0.5, -0.5, 0.0, 0.0, 0.0],
+        "y": [1, 0, 1, 0, 1, 0, 0], "p_man": [0.9, 0.9, 0.1, 0.1, 0.9, 0.1, 0.1]})
+    t = mt.accuracy_by_time(scored)
     np.testing.assert_allclose(t["secs_from_snap"], [-1.0, -0.5, 0.0])
     np.testing.assert_allclose(t["accuracy"], [0.5, 0.5, 1.0])
     np.testing.assert_array_equal(t["n_plays"], [2, 2, 3])
+    np.testing.assert_array_equal(t["n_frames"], [2, 2, 3])
     np.testing.assert_allclose(t["majority_baseline"], [0.5, 0.5, 2 / 3])
     assert t["ci_low"][2] == pytest.approx(mt.wilson_interval(3, 3)[0])
-    e = mt.accuracy_by_time(secs, y, p, bins=np.array([-2.0, -0.5, 0.0]))
-    np.testing.assert_array_equal(e["n_plays"], [4, 3])  # (-2,-0.5], (-0.5, 0]
+    # 0.5 s bins (edge - 0.5, edge]: a play counts once per bin, at its frame nearest the snap
+    e = mt.accuracy_by_time(scored, bin_secs=0.5)
+    np.testing.assert_allclose(e["secs_from_snap"], [-1.0, -0.5, 0.0])
+    e = mt.accuracy_by_time(scored, bin_secs=1.0)
+    np.testing.assert_array_equal(e["n_plays"], [2, 5])  # (-2, -1], (-1, 0]
+    np.testing.assert_array_equal(e["n_frames"], [2, 5])
+    # (-1, 0]: plays 4 and 5 count once, with their -0.5 s calls (4 wrong, 5 right)
+    assert e["accuracy"].to_list() == pytest.approx([0.5, 4 / 5])
+
+
+def test_accuracy_by_time_counts_each_play_once_per_bin():
+    scored = pl.DataFrame({"gameId": [1, 1, 1], "playId": [7, 7, 8],
+                           "secs_from_snap": [-0.4, -0.1, -0.2], "y": [1, 1, 0],
+                           "p_man": [0.1, 0.9, 0.2]})
+    t = mt.accuracy_by_time(scored, bin_secs=0.5)
+    assert t["n_plays"].to_list() == [2] and t["n_frames"].to_list() == [3]
+    assert t["accuracy"].to_list() == [1.0]  # play 7 counts at -0.1 s (right), not -0.4 s
+
+
+def test_softmax_temperature_recovers_a_scale():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4000, 5)) * 2
+    p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    y = np.array([rng.choice(5, p=row) for row in p])
+    assert mt.fit_temperature(3 * logits, y) == pytest.approx(3.0, rel=0.1)
+    y[:100] = -1  # unlabelled rows are left out
+    assert mt.fit_temperature(logits, y) == pytest.approx(1.0, rel=0.1)
 
 
 def test_summary_keys():

@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 
 from coverage.errors import CheckpointError
-from coverage.training.toy import toy_tracking
+from coverage.store import Store
+from tests.builders.toy import toy_tracking
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +29,11 @@ def toy_store(tmp_path_factory):
 
 @pytest.mark.parametrize("kind", ["transformer", "lstm"])
 def test_train_predict_evaluate(toy_store, tmp_path, kind):
-    from coverage.training.evaluate import evaluate
-    from coverage.training.predict import predict_week
-    from coverage.training.train import TrainOptions, train
+    from coverage.pipelines import evaluate, predict_week, train
+    from coverage.training.options import TrainOptions
 
     hp = {"dim": 16, "depth": 1, "heads": 2} if kind == "transformer" else {"hidden": 16}
-    out = train(TrainOptions(model=kind, data=str(toy_store), out_root=tmp_path, epochs=2,
+    out = train(TrainOptions.of(model=kind, data=str(toy_store), out_root=tmp_path, epochs=2,
                              progress=False, hparams=hp, history=3, frames_per_play=2))
     cfg = out["config"]
     assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
@@ -42,13 +42,13 @@ def test_train_predict_evaluate(toy_store, tmp_path, kind):
     d = tmp_path / kind
     assert {p.name for p in d.iterdir()} == {"model.safetensors", "config.json", "metrics.json"}
 
-    preds = predict_week(d, toy_store, 3)
+    preds = predict_week(d, Store(toy_store), 3)
     assert preds.columns == ["model", "gameId", "playId", "frameId", "secs_from_snap", "p_man"]
     assert preds.height == 40 * 8 and preds["p_man"].is_between(0, 1).all()
     stored = pl.read_parquet(toy_store / "predictions" / "week_3.parquet")
     assert stored.filter(pl.col("model") == kind).height == 40 * 8
 
-    rep = evaluate(d, toy_store)
+    rep = evaluate(d, Store(toy_store))
     assert rep["week"] == 3 and rep["at_snap"]["n"] == 40
     np.testing.assert_allclose(rep["at_snap"]["accuracy"],
                                out["metrics"]["test"]["at_snap"]["accuracy"])
@@ -58,26 +58,23 @@ def test_train_predict_evaluate(toy_store, tmp_path, kind):
 
 
 def test_feature_mismatch_is_refused(toy_store, tmp_path):
-    from coverage.training.predict import predict_week
-    from coverage.training.train import TrainOptions, train
+    from coverage.pipelines import predict_week, train
+    from coverage.training.options import TrainOptions
 
-    train(TrainOptions(model="lstm", data=str(toy_store), out_root=tmp_path, epochs=1,
+    train(TrainOptions.of(model="lstm", data=str(toy_store), out_root=tmp_path, epochs=1,
                        progress=False, hparams={"hidden": 8}, name="m"))
     cfg_path = tmp_path / "m" / "config.json"
     cfg = json.loads(cfg_path.read_text())
     cfg["features"] = cfg["features"][:-1] + ["speed_squared"]
     cfg_path.write_text(json.dumps(cfg))
     with pytest.raises(CheckpointError, match="speed_squared"):
-        predict_week(tmp_path / "m", toy_store, 3, write=False)
+        predict_week(tmp_path / "m", Store(toy_store), 3, write=False)
 
 
 def test_cli_train_and_evaluate(toy_store, tmp_path, capsys):
-    import argparse
+    from coverage.cli import build_parser
 
-    from coverage.models.cli import register
-
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command", required=True))
+    parser = build_parser()
     args = parser.parse_args(["train", "--model", "lstm", "--data", str(toy_store), "--out",
                               str(tmp_path), "--epochs", "1", "--quiet",
                               "--hparams", '{"hidden": 8}'])

@@ -20,9 +20,6 @@ from coverage.simulate.season import (
 )
 
 TINY = {"weeks": 2, "games_per_week": 2, "plays_per_game": 10}
-BDB = next((p for p in (Path("/work/shared/bdb"), Path("../shared/bdb"),
-                        Path(__file__).resolve().parents[2] / "shared" / "bdb")
-            if (p / "plays.csv").exists()), None)
 
 
 @pytest.fixture(scope="module")
@@ -81,27 +78,23 @@ def test_headers_match_code_lists(tiny: Path) -> None:
     assert header("tracking_week_1.csv") == TRACKING_COLUMNS
 
 
-@pytest.mark.skipif(BDB is None, reason="real BDB files (../shared/bdb) not available")
-def test_headers_match_real_files() -> None:
-    assert BDB is not None
-    assert pl.read_csv(BDB / "games.csv", n_rows=1).columns == GAMES_COLUMNS
-    assert pl.read_csv(BDB / "plays.csv", n_rows=1).columns == PLAYS_COLUMNS
-    assert pl.read_csv(BDB / "players.csv", n_rows=1).columns == PLAYERS_COLUMNS
-    assert pl.read_parquet(BDB / "player_play.parquet").columns == PLAYER_PLAY_COLUMNS
-    assert pl.read_csv(BDB / "tracking_2022_real_1play.csv", n_rows=1).columns == \
+def test_headers_match_real_files(shared_bdb: Path) -> None:
+    assert pl.read_csv(shared_bdb / "games.csv", n_rows=1).columns == GAMES_COLUMNS
+    assert pl.read_csv(shared_bdb / "plays.csv", n_rows=1).columns == PLAYS_COLUMNS
+    assert pl.read_csv(shared_bdb / "players.csv", n_rows=1).columns == PLAYERS_COLUMNS
+    assert pl.read_parquet(shared_bdb / "player_play.parquet").columns == PLAYER_PLAY_COLUMNS
+    assert pl.read_csv(shared_bdb / "tracking_2022_real_1play.csv", n_rows=1).columns == \
         TRACKING_COLUMNS
 
 
-@pytest.mark.skipif(BDB is None, reason="real BDB files (../shared/bdb) not available")
-def test_assignment_vocab_subset_of_real(tiny: Path) -> None:
-    assert BDB is not None
-    real = set(pl.read_parquet(BDB / "player_play.parquet")["pff_defensiveCoverageAssignment"]
-               .drop_nulls().unique().to_list())
+def test_assignment_vocab_subset_of_real(tiny: Path, shared_bdb: Path) -> None:
+    real_pp = pl.read_parquet(shared_bdb / "player_play.parquet")
+    real = set(real_pp["pff_defensiveCoverageAssignment"].drop_nulls().unique().to_list())
     pp = pl.read_csv(tiny / "player_play.csv", infer_schema_length=0)
     ours = set(pp["pff_defensiveCoverageAssignment"].drop_nulls().unique().to_list())
     assert ours and ours <= real
-    real_cov = set(pl.read_csv(BDB / "plays.csv", infer_schema_length=0)["pff_passCoverage"]
-                   .drop_nulls().to_list())
+    real_plays = pl.read_csv(shared_bdb / "plays.csv", infer_schema_length=0)
+    real_cov = set(real_plays["pff_passCoverage"].drop_nulls().to_list())
     plays = pl.read_csv(tiny / "plays.csv", infer_schema_length=0)
     assert set(plays["pff_passCoverage"].drop_nulls().to_list()) <= real_cov
 
@@ -236,6 +229,7 @@ def test_man_defender_follows_motion(medium: Path) -> None:
     assert np.median(man_s) > np.median(zone_s) + 0.3
 
 
+@pytest.mark.slow
 def test_label_mix_near_calibrated() -> None:
     """Man share of Man+Zone ~27% and Other ~5% on a large sample of situations (+-4 pts)."""
     rng = np.random.default_rng(0)
@@ -282,26 +276,22 @@ def test_season_label_mix_and_tables(medium: Path) -> None:
 
 
 def test_cli_register(tmp_path: Path) -> None:
-    import argparse
+    from coverage.cli import build_parser
 
-    from coverage.simulate.cli import register
-
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="cmd"))
-    args = parser.parse_args(["simulate", str(tmp_path), "--seed", "2", "--weeks", "1",
+    args = build_parser().parse_args(["simulate", str(tmp_path), "--seed", "2", "--weeks", "1",
                               "--games-per-week", "1", "--plays-per-game", "2"])
     assert args.func(args) == 0
     assert json.loads((tmp_path / "_source.json").read_text())["seed"] == 2
 
 
 # Share of each responsibility group among defenders with a charted assignment, measured on
-# the real 2022 player_play (weeks 1-9, 354,727 rows) with coverage.explain.vocab groups.
+# the real 2022 player_play (weeks 1-9, 354,727 rows) with coverage.family.vocab groups.
 REAL_ASSIGNMENT_MIX = {"DEEP": 0.335, "FLAT": 0.203, "HOOK": 0.223, "MAN": 0.234, "RUSH": 0.005}
 ASSIGNMENT_TOLERANCE = 0.05  # absolute, per group: a 320-play sample; man-rate noise alone ~0.03
 
 
 def _assignment_mix(pp: pl.DataFrame) -> dict[str, float]:
-    from coverage.explain.vocab import assignment_expr
+    from coverage.family.vocab import assignment_expr
 
     d = pp.filter(pl.col("pff_defensiveCoverageAssignment").is_not_null())
     g = d.with_columns(assignment_expr("pff_defensiveCoverageAssignment")).group_by(
@@ -317,10 +307,7 @@ def test_assignment_mix_matches_real(medium: Path) -> None:
         assert abs(syn.get(group, 0.0) - real) <= ASSIGNMENT_TOLERANCE, (group, syn, real)
 
 
-def test_real_assignment_mix_constants() -> None:
-    real_dir = BDB
-    if real_dir is None:
-        pytest.skip("real Big Data Bowl samples (../shared/bdb) are not present")
-    real = _assignment_mix(pl.read_parquet(real_dir / "player_play.parquet"))
+def test_real_assignment_mix_constants(shared_bdb: Path) -> None:
+    real = _assignment_mix(pl.read_parquet(shared_bdb / "player_play.parquet"))
     for group, share in REAL_ASSIGNMENT_MIX.items():
         assert abs(real[group] - share) < 0.001, group

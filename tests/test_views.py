@@ -19,7 +19,13 @@ from coverage.views import (
     probability_figure,
     rate_bar_figure,
 )
-from coverage.views.sample import LINE_SET_FRAME, MOTION_FRAME, N_FRAMES, SNAP_FRAME, sample_play
+from tests.builders.sample_play import (
+    LINE_SET_FRAME,
+    MOTION_FRAME,
+    N_FRAMES,
+    SNAP_FRAME,
+    sample_play,
+)
 from tests.conftest import REAL_PLAY
 
 OFF, DEF, BALL = 3, 4, 5  # documented trace order of field_figure
@@ -184,7 +190,7 @@ def test_accuracy_by_time_has_bands_counts_and_baseline() -> None:
         "model": ["a"] * 4 + ["b"] * 4, "secs_from_snap": secs * 2,
         "accuracy": [0.6, 0.65, 0.7, 0.8, 0.62, 0.7, 0.75, 0.85],
         "ci_low": [0.5] * 8, "ci_high": [0.9] * 8, "n_plays": [20, 60, 90, 100] * 2,
-        "baseline": [0.73] * 8,
+        "majority_baseline": [0.73] * 8,
     })
     fig = accuracy_by_time_figure(df)
     bars = [t for t in fig.data if t.type == "bar"]
@@ -230,7 +236,7 @@ def test_man_coverage_links_follow_the_animation() -> None:
     import polars as pl
 
     from coverage.views import combined_figure, field_figure
-    from coverage.views.sample import sample_play
+    from tests.builders.sample_play import sample_play
 
     s = sample_play()
     frames, play = s["frames"], s["play"]

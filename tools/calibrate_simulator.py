@@ -4,7 +4,9 @@ The simulator must not need the real files at run time, so this script is run
 by hand whenever the shared data changes; its printed dicts are pasted into
 ``coverage/simulate/params.py``. It exits quietly when the data is absent.
 
-Usage: ``.venv/bin/python tools/calibrate_simulator.py [BDB_DIR]``
+Usage: ``.venv/bin/python tools/calibrate_simulator.py [BDB_DIR]`` (default:
+``$COVERAGE_SHARED_BDB``, else ``../shared/bdb`` next to the repository; see
+``tests/builders/fixtures.py``).
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from pprint import pformat
 
 import polars as pl
 
-CANDIDATES = (Path("/work/shared/bdb"), Path("../shared/bdb"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
+
+from tests.builders.fixtures import find_shared_bdb, shared_bdb_dir  # noqa: E402
+
+CANDIDATES = (shared_bdb_dir(),)  # COVERAGE_SHARED_BDB, else ../shared/bdb next to the repo
 
 
 def _find_dir(argv: list[str]) -> Path | None:
     if len(argv) > 1:
         return Path(argv[1])
-    for cand in CANDIDATES:
-        if (cand / "plays.csv").exists():
-            return cand
-    return None
+    return find_shared_bdb()
 
 
 def _counts(df: pl.DataFrame, col: str) -> dict[str, int]:

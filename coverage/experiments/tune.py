@@ -21,9 +21,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from coverage.atomic import write_json
 from coverage.errors import CoverageError
+from coverage.evaluation import flatten_metrics
 from coverage.experiments import INSTALL_HINT
+from coverage.experiments.mlflow_runs import MlflowSettings, Tracker, log_trials, tracked
+from coverage.pipelines import train
+from coverage.store import Store
+from coverage.training import frame_models
+from coverage.training.data import resolve_split
+from coverage.training.options import ExperimentHooks, TrainOptions
 
 TUNABLE_MODELS = ("transformer", "lstm")
 # sampled keys that are TrainOptions fields; every other sampled key is a model hparam
@@ -77,11 +86,11 @@ def search_space(model: str, tune: Any) -> dict[str, Any]:
     }
 
 
-def apply_config(opts: Any, config: dict[str, Any]) -> Any:
-    """TrainOptions with a sampled config: training keys as fields, the rest as hparams."""
+def apply_config(opts: TrainOptions, config: dict[str, Any]) -> TrainOptions:
+    """TrainOptions with a sampled config: training keys as options, the rest as hparams."""
     train_keys = {k: config[k] for k in TRAIN_KEYS if k in config}
-    hparams = {**opts.hparams, **{k: v for k, v in config.items() if k not in TRAIN_KEYS}}
-    return replace(opts, hparams=hparams, **train_keys)
+    hparams = {**opts.inputs.hparams, **{k: v for k, v in config.items() if k not in TRAIN_KEYS}}
+    return opts.with_values(hparams=hparams, **train_keys)
 
 
 def _describe(domain: Any) -> Any:
@@ -94,23 +103,20 @@ def _describe(domain: Any) -> Any:
     return domain if isinstance(domain, int | float | str | bool | None) else repr(domain)
 
 
-def _trial(config: dict[str, Any], base: Any = None, source: Any = None,
+def _trial(config: dict[str, Any], base: TrainOptions | None = None, store: Any = None,
            frames: Any = None, threads: int = 1) -> None:
     """One Tune trial: the normal training path, validation metrics reported per epoch."""
-    import torch
     from ray import tune
-
-    from coverage.training.tracking import train_tracking
 
     torch.set_num_threads(max(1, threads))
 
     def report(row: dict[str, float]) -> None:
         tune.report({k: (float(v) if v is not None else math.nan) for k, v in row.items()})
 
-    opts = replace(apply_config(base, config), progress=False, score_test=False,
-                   mlflow=False, on_epoch=report)
     with tempfile.TemporaryDirectory() as tmp:  # the trial's weights are not kept
-        train_tracking(replace(opts, out_root=Path(tmp)), source, frames)
+        opts = apply_config(base, config).with_values(progress=False, out_root=Path(tmp))
+        opts = replace(opts, hooks=ExperimentHooks(on_epoch=report, score_test=False))
+        frame_models.train_tracking(opts, store, frames)
 
 
 def _init_ray(ray: Any, topts: TuneOptions) -> bool:
@@ -151,93 +157,114 @@ def _trial_rows(grid: Any, max_t: int) -> list[dict[str, Any]]:
     return rows
 
 
-def tune(opts: Any, topts: TuneOptions | None = None) -> dict[str, Any]:
-    """Search, then retrain the best config once with ``train()``; returns its output
-    (checkpoint dir, config, metrics) plus a ``tuning`` summary."""
-    from coverage.training.data import open_source, resolve_split
-    from coverage.training.tracking import load_frames
-    from coverage.training.train import train
-
-    topts = topts or TuneOptions()
+def _search(opts: TrainOptions, topts: TuneOptions, store: Store, frames: dict[str, Any],
+            space: dict[str, Any], name: str, storage: str) -> list[dict[str, Any]]:
+    """Run the trials on Ray (started here unless already up) and return their rows."""
     ray, rtune = require_ray()
-    # never overwrite the plainly trained checkpoint of the same model by default
-    opts = replace(opts, name=opts.name or f"{opts.model}-tuned")
-    if opts.model not in TUNABLE_MODELS:
-        raise CoverageError(f"--tune searches the transformer and the LSTM, not "
-                            f"'{opts.model}' (the context prior already picks its own variant)")
-    if topts.trials < 1:
-        raise CoverageError("--trials must be at least 1")
-    tracker = None
-    if opts.mlflow:
-        from coverage.experiments.tracking import Tracker
+    from ray.tune.schedulers import ASHAScheduler
 
-        tracker = Tracker(opts.tracking_uri)
-    t0 = time.perf_counter()
-    source = open_source(opts.data)
-    split = resolve_split(source.weeks, opts.train_weeks, opts.val_weeks, opts.test_weeks)
-    # the search sees train and validation weeks only
-    frames = {k: load_frames(source, split[k], opts.max_secs) for k in ("train", "val")}
-    space = dict(topts.space) if topts.space is not None else search_space(opts.model, rtune)
-    described = {k: _describe(v) for k, v in space.items()}
-    name = f"{opts.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    storage = topts.storage or Path.cwd() / "ray_results"
-    storage = storage if "://" in str(storage) else str(Path(storage).resolve())
-
-    parent = None
-    if tracker is not None:
-        parent = tracker.start_run(f"tune-{opts.name}", tags={
-            "kind": "tune", "model": opts.model}, params={
-            "model": opts.model, "trials": topts.trials, "epochs": opts.epochs,
-            "seed": opts.seed, "grace_period": topts.grace_period,
-            "address": topts.address or "local", "selection_metric": f"val {METRIC}",
-            "val_weeks": list(split["val"]), "train_weeks": list(split["train"]),
-            "search_space": described})
     started = False
     try:
         started = _init_ray(ray, topts)
-        trainable = rtune.with_parameters(
-            _trial, base=replace(opts, on_epoch=None, mlflow=False), source=source,
-            frames=frames, threads=max(1, int(topts.cpus_per_trial)))
+        base = replace(opts, hooks=ExperimentHooks())
+        trainable = rtune.with_parameters(_trial, base=base, store=store, frames=frames,
+                                          threads=max(1, int(topts.cpus_per_trial)))
         trainable = rtune.with_resources(trainable, {"cpu": topts.cpus_per_trial,
                                                      "gpu": topts.gpus_per_trial})
-        from ray.tune.schedulers import ASHAScheduler
-
+        epochs = opts.optim.epochs
         tuner = rtune.Tuner(
             trainable, param_space=space,
             tune_config=rtune.TuneConfig(
                 metric="val_loss", mode="min", num_samples=topts.trials,
-                scheduler=ASHAScheduler(max_t=max(1, opts.epochs),
-                                        grace_period=max(1, min(topts.grace_period,
-                                                                opts.epochs)))),
+                scheduler=ASHAScheduler(max_t=max(1, epochs),
+                                        grace_period=max(1, min(topts.grace_period, epochs)))),
             run_config=rtune.RunConfig(name=name, storage_path=storage,
-                                       verbose=1 if opts.progress else 0))
-        grid = tuner.fit()
-        trials = _trial_rows(grid, opts.epochs)
-        ok = [t for t in trials if not math.isnan(t["best_val_loss"])]
-        if not ok:
-            first = next((t["error"] for t in trials if t["error"]), "no trial reported")
-            raise CoverageError(f"every tuning trial failed; first error: {first}")
-        best = min(ok, key=lambda t: t["best_val_loss"])
-    except BaseException:
-        if tracker is not None and parent is not None:
-            tracker.end(parent, "FAILED")
-        raise
+                                       verbose=1 if opts.optim.progress else 0))
+        return _trial_rows(tuner.fit(), epochs)
     finally:
         if started:
             ray.shutdown()
-    if tracker is not None and parent is not None:
-        from coverage.experiments.tracking import log_trials
 
-        log_trials(tracker, parent, trials)
-    best_config = dict(best["config"])
-    search_s = time.perf_counter() - t0
 
-    # --- retrain the winner with the ordinary path: the test week is scored once, here
-    final = replace(apply_config(opts, best_config), mlflow_parent=parent)
+def _best(trials: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [t for t in trials if not math.isnan(t["best_val_loss"])]
+    if not ok:
+        first = next((t["error"] for t in trials if t["error"]), "no trial reported")
+        raise CoverageError(f"every tuning trial failed; first error: {first}")
+    return min(ok, key=lambda t: t["best_val_loss"])
+
+
+def _start_parent(tracker: Tracker, opts: TrainOptions, topts: TuneOptions,
+                  split: dict[str, tuple[int, ...]], described: dict[str, Any]) -> str:
+    run = opts.run
+    return tracker.start_run(f"tune-{run.name}", tags={"kind": "tune", "model": run.model},
+                             params={
+        "model": run.model, "trials": topts.trials, "epochs": opts.optim.epochs,
+        "seed": run.seed, "grace_period": topts.grace_period,
+        "address": topts.address or "local", "selection_metric": f"val {METRIC}",
+        "val_weeks": list(split["val"]), "train_weeks": list(split["train"]),
+        "search_space": described})
+
+
+def _finish_parent(tracker: Tracker, parent: str, out: dict[str, Any],
+                   summary: dict[str, Any]) -> None:
+    test = out["metrics"].get("test") or {}
+    tracker.log_params(parent, {f"best.{k}": v for k, v in summary["best_config"].items()})
+    tracker.log_metrics(parent, {"best_val_loss": summary["best_val_loss"],
+                                 "search_seconds": summary["search_seconds"],
+                                 **flatten_metrics({"test": test})})
+    tracker.set_tags(parent, {"checkpoint": out["dir"],
+                              "data_fingerprint": out["config"].get("fingerprint", "")})
+    tracker.log_json(parent, summary, "tuning.json")
+    tracker.end(parent)
+
+
+def tune(opts: TrainOptions, topts: TuneOptions | None = None,
+         mlflow: MlflowSettings | None = None) -> dict[str, Any]:
+    """Search, then retrain the best config once with ``train()``; returns its output
+    (checkpoint dir, config, metrics) plus a ``tuning`` summary.
+
+    With ``mlflow`` the search is a parent run with one child per trial and one for the
+    final retrain.
+    """
+    topts = topts or TuneOptions()
+    _, rtune = require_ray()
+    run = opts.run
+    # never overwrite the plainly trained checkpoint of the same model by default
+    opts = opts.with_values(name=run.name or f"{run.model}-tuned")
+    if run.model not in TUNABLE_MODELS:
+        raise CoverageError(f"--tune searches the transformer and the LSTM, not "
+                            f"'{run.model}' (the context prior already picks its own variant)")
+    if topts.trials < 1:
+        raise CoverageError("--trials must be at least 1")
+    tracker = Tracker(mlflow.tracking_uri) if mlflow is not None else None
+    t0 = time.perf_counter()
+    store = Store.open(run.data)
+    split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
+    # the search sees train and validation weeks only
+    frames = {k: frame_models.load_frames(store, split[k], opts.inputs.max_secs)
+              for k in ("train", "val")}
+    space = dict(topts.space) if topts.space is not None else search_space(run.model, rtune)
+    described = {k: _describe(v) for k, v in space.items()}
+    name = f"{opts.run.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    storage = topts.storage or Path.cwd() / "ray_results"
+    storage = storage if "://" in str(storage) else str(Path(storage).resolve())
+
+    parent = _start_parent(tracker, opts, topts, split, described) if tracker else None
     try:
+        trials = _search(opts, topts, store, frames, space, name, storage)
+        best = _best(trials)
+        if tracker is not None:
+            log_trials(tracker, parent, trials)
+        best_config = dict(best["config"])
+        search_s = time.perf_counter() - t0
+        # --- retrain the winner with the ordinary path: the test week is scored once, here
+        final = apply_config(opts, best_config)
+        if mlflow is not None:
+            final = tracked(final, replace(mlflow, parent=parent))
         out = train(final)
     except BaseException:
-        if tracker is not None and parent is not None:
+        if tracker is not None:
             tracker.end(parent, "FAILED")
         raise
     summary = {
@@ -252,18 +279,8 @@ def tune(opts: Any, topts: TuneOptions | None = None) -> dict[str, Any]:
         "trial_results": [{k: v for k, v in t.items() if k != "history"} for t in trials],
     }
     write_json(summary, Path(out["dir"]) / "tuning.json")
-    if tracker is not None and parent is not None:
-        test = out["metrics"].get("test") or {}
-        from coverage.experiments.tracking import flat_metrics
-
-        tracker.log_params(parent, {f"best.{k}": v for k, v in best_config.items()})
-        tracker.log_metrics(parent, {"best_val_loss": best["best_val_loss"],
-                                     "search_seconds": search_s,
-                                     **flat_metrics({"test": test})})
-        tracker.set_tags(parent, {"checkpoint": out["dir"],
-                                  "data_fingerprint": out["config"].get("fingerprint", "")})
-        tracker.log_json(parent, summary, "tuning.json")
-        tracker.end(parent)
+    if tracker is not None:
+        _finish_parent(tracker, parent, out, summary)
     out["tuning"] = summary
     out["seconds"] = time.perf_counter() - t0
     return out

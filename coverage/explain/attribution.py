@@ -10,6 +10,10 @@ feature set; :func:`deletion_test` checks that it ranks players usefully.
 Cost: the frame encoder runs once per (frame, removed player), i.e. 23 x T encodings of
 22 tokens for a T-frame play, and the GRU reads those pooled embeddings for every
 history window, so a 100-frame play is one batched pass, not 2,200 model calls.
+
+Per week, :func:`attribution_week` keeps each player's mean |attribution| and signed peak
+per play (``attribution/week_N.parquet``), which :func:`position_giveaway` aggregates by
+defense and position for the Teams page.
 """
 
 from __future__ import annotations
@@ -22,23 +26,14 @@ import numpy as np
 import polars as pl
 import torch
 
-from coverage.errors import CheckpointError, DataError
-from coverage.explain.data import ExplainFrames, build_explain_frames
-from coverage.features import FEATURES
-from coverage.models.checkpoint import load_checkpoint, read_config
-from coverage.schema import PLAYERS_PER_SIDE
+from coverage.errors import DataError
+from coverage.family.data import ExplainFrames, build_explain_frames
+from coverage.family.predict import load_explainer
+from coverage.schema import ATTRIBUTION_SUMMARY_SCHEMA, PLAYERS_PER_SIDE
+from coverage.store import Store
 
 ATTRIBUTION_SCHEMA = {"nflId": pl.Int64(), "frameId": pl.Int64(),
                       "secs_from_snap": pl.Float32(), "value": pl.Float32()}
-
-
-def load_explainer(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Load a ``family`` checkpoint, refusing other architectures or other features."""
-    cfg = read_config(model_dir)
-    if cfg["architecture"] != "family":
-        raise CheckpointError(f"{model_dir} is a '{cfg['architecture']}' checkpoint; "
-                              "explanations need a 'family' model (coverage train-family)")
-    return load_checkpoint(model_dir, expected={"features": list(FEATURES)})
 
 
 def play_frames_tensors(frames: pl.DataFrame, play: dict[str, Any]) -> ExplainFrames:
@@ -161,3 +156,58 @@ def deletion_test(model: torch.nn.Module, cfg: dict[str, Any],
                         "share_plays_top_beats_random": float(np.mean(tk > rk)) if tk.size
                         else float("nan")}
     return out
+
+
+# ------------------------------------------------ week summaries (Teams page)
+def attribution_week(model_dir: str | Path, store: Store, week: int, *,
+                     name: str | None = None, write: bool = True,
+                     max_plays: int | None = None) -> pl.DataFrame:
+    """Per play and player: mean |attribution| over pre-snap frames, the signed peak and when.
+
+    Written to ``attribution/week_N.parquet``; the Teams page aggregates it by position.
+    """
+    if not store.has_tracking:
+        raise DataError("attribution summaries are written into a store", file=str(store.path))
+    model, cfg = load_explainer(model_dir)
+    name = name or Path(model_dir).name
+    plays = store.plays().filter(pl.col("week") == week)
+    if max_plays is not None:
+        plays = plays.head(max_plays)
+    by_play = store.tracking(week).collect().partition_by("gameId", "playId", as_dict=True)
+    parts = []
+    for play in plays.iter_rows(named=True):
+        frames = by_play.get((play["gameId"], play["playId"]))
+        if frames is None:
+            continue
+        try:
+            a = attribute_play(model, cfg, frames, play)
+        except DataError:
+            continue
+        t = np.abs(a.values).argmax(0)
+        q = np.arange(a.nfl_ids.size)
+        parts.append(pl.DataFrame({
+            "gameId": play["gameId"], "playId": play["playId"], "nflId": a.nfl_ids,
+            "side": np.where(q < 11, "offense", "defense"),
+            "mean_abs": np.abs(a.values).mean(0), "peak": a.values[t, q],
+            "peak_secs": a.secs[t]}))
+    df = (pl.concat(parts) if parts else pl.DataFrame()).with_columns(
+        pl.lit(name).alias("model")).select(list(ATTRIBUTION_SUMMARY_SCHEMA)).cast(
+        ATTRIBUTION_SUMMARY_SCHEMA)
+    if write:
+        store.write_output("attribution", week, df, name)
+    return df
+
+
+def position_giveaway(summary: pl.DataFrame, plays: pl.DataFrame, players: pl.DataFrame,
+                      side: str = "defense") -> pl.DataFrame:
+    """Mean |attribution| by defense and position (of its own players for ``side="defense"``,
+    of the offenses it faced for ``side="offense"``)."""
+    team = plays.select("gameId", "playId", "defensiveTeam", "possessionTeam")
+    pos = players.select(pl.col("nflId").cast(pl.Int64), "position")
+    df = (summary.filter(pl.col("side") == side).join(team, on=["gameId", "playId"])
+          .join(pos, on="nflId", how="left"))
+    return (df.group_by("defensiveTeam", "position")
+            .agg(pl.col("mean_abs").mean().alias("mean_abs_attribution"),
+                 pl.col("gameId").len().alias("n"))
+            .filter(pl.col("position").is_not_null())
+            .sort("defensiveTeam", "mean_abs_attribution", descending=[False, True]))

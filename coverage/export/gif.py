@@ -20,12 +20,11 @@ import numpy as np
 import polars as pl
 from PIL import Image, ImageDraw, ImageFont
 
+from coverage import pitch
 from coverage.atomic import atomic_path
 from coverage.views._common import (
     ARROW_SECONDS,
     EVENT_LABELS,
-    FIELD_LENGTH,
-    FIELD_WIDTH,
     MAN_COLOR,
     ZONE_COLOR,
     PlayArrays,
@@ -42,8 +41,8 @@ from coverage.views.team_colors import hex_to_rgb, matchup_colors, text_color_fo
 RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
 BLACK: RGB = (0, 0, 0)
-FIELD_GREEN: RGB = (58, 125, 68)
-ENDZONE_GREEN: RGB = (46, 102, 55)
+FIELD_GREEN: RGB = hex_to_rgb(pitch.GRASS)
+ENDZONE_GREEN: RGB = hex_to_rgb(pitch.ENDZONE_GRASS)
 LINE: RGB = (225, 236, 226)
 LOS_BLUE: RGB = (30, 99, 255)
 FIRST_DOWN_YELLOW: RGB = (255, 212, 0)
@@ -54,7 +53,6 @@ MID_GRAY: RGB = (136, 136, 136)
 DARK: RGB = (34, 34, 34)
 CURSOR: RGB = (208, 0, 0)
 HALO: RGB = (255, 140, 0)
-HASH_Y = (23.58, FIELD_WIDTH - 23.58)
 TRANSPARENT_INDEX = 255
 
 
@@ -118,7 +116,12 @@ class _Layout:
 
     def field_xy(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Yards -> pixels; +y is up on the field, so it is flipped on screen."""
-        return self.field_x0 + x * self.scale, self.field_y0 + (FIELD_WIDTH - y) * self.scale
+        return self.field_x0 + x * self.scale, self.field_y0 + (pitch.WIDTH - y) * self.scale
+
+    def px(self, x: float, y: float) -> tuple[float, float]:
+        """One field point in pixels, as the plain floats pillow's coordinate tuples want."""
+        px, py = self.field_xy(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return float(px), float(py)
 
 
 def _layout(size: tuple[int, int], has_curve: bool = True) -> _Layout:
@@ -129,8 +132,8 @@ def _layout(size: tuple[int, int], has_curve: bool = True) -> _Layout:
     readout_h = max(14, int(h * 0.045))
     avail_w = left_w - 2 * pad
     avail_h = h - title_h - readout_h - 2 * pad
-    scale = min(avail_w / FIELD_LENGTH, avail_h / FIELD_WIDTH)
-    fw, fh = FIELD_LENGTH * scale, FIELD_WIDTH * scale
+    scale = min(avail_w / pitch.LENGTH, avail_h / pitch.WIDTH)
+    fw, fh = pitch.LENGTH * scale, pitch.WIDTH * scale
     x0 = pad + (avail_w - fw) / 2
     y0 = title_h + readout_h + pad + (avail_h - fh) / 2
     ch = max(10, int(h * 0.03))
@@ -153,30 +156,21 @@ def _draw_title(draw: ImageDraw.ImageDraw, lay: _Layout, play: Mapping[str, Any]
 
 
 def _draw_field(draw: ImageDraw.ImageDraw, lay: _Layout, pa: PlayArrays) -> None:
-    s = lay.scale
-
-    def px(x: float, y: float) -> tuple[float, float]:
-        return lay.field_x0 + x * s, lay.field_y0 + (FIELD_WIDTH - y) * s
-
-    draw.rectangle((*px(0, FIELD_WIDTH), *px(FIELD_LENGTH, 0)), fill=FIELD_GREEN)
-    draw.rectangle((*px(0, FIELD_WIDTH), *px(10, 0)), fill=ENDZONE_GREEN)
-    draw.rectangle((*px(110, FIELD_WIDTH), *px(FIELD_LENGTH, 0)), fill=ENDZONE_GREEN)
-    for x in range(10, 111, 5):
-        draw.line((*px(x, 0), *px(x, FIELD_WIDTH)), fill=LINE, width=1)
-    for x in range(11, 110):
-        if x % 5:
-            for hy in (*HASH_Y, 0.7, FIELD_WIDTH - 0.7):
-                draw.line((*px(x, hy - 0.4), *px(x, hy + 0.4)), fill=LINE, width=1)
-    font = _font(max(8, int(s * 2.0)))
-    for x in range(20, 101, 10):
-        label = str(min(x - 10, 110 - x))
-        for y in (12.0, FIELD_WIDTH - 12.0):
-            draw.text(px(x, y), label, font=font, fill=LINE, anchor="mm")
-    draw.rectangle((*px(0, FIELD_WIDTH), *px(FIELD_LENGTH, 0)), outline=WHITE, width=2)
-    lw = max(2, int(s * 0.4))
+    """Same markings as the plotly field (``coverage.pitch``), so a GIF matches the app."""
+    px = lay.px
+    draw.rectangle((*px(0, pitch.WIDTH), *px(pitch.LENGTH, 0)), fill=FIELD_GREEN)
+    for x0, x1 in pitch.end_zones():
+        draw.rectangle((*px(x0, pitch.WIDTH), *px(x1, 0)), fill=ENDZONE_GREEN)
+    for a, b in pitch.marking_segments():
+        draw.line((*px(*a), *px(*b)), fill=LINE, width=1)
+    font = _font(max(8, int(lay.scale * 2.0)))
+    for x, y, label in pitch.yard_numbers():
+        draw.text(px(x, y), label, font=font, fill=LINE, anchor="mm")
+    draw.rectangle((*px(0, pitch.WIDTH), *px(pitch.LENGTH, 0)), outline=WHITE, width=2)
+    lw = max(2, int(lay.scale * 0.4))
     for xv, color in ((pa.los_x, LOS_BLUE), (pa.first_down_x, FIRST_DOWN_YELLOW)):
-        if xv is not None and 0 <= xv <= FIELD_LENGTH:
-            draw.line((*px(xv, 0), *px(xv, FIELD_WIDTH)), fill=color, width=lw)
+        if xv is not None and pitch.on_field(xv):
+            draw.line((*px(xv, 0), *px(xv, pitch.WIDTH)), fill=color, width=lw)
 
 
 @dataclass

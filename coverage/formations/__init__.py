@@ -1,7 +1,7 @@
 """Formation detection (EFPI-style template assignment) for offense and defense."""
 
-from coverage.formations.cli import play_formations
 from coverage.formations.efpi import EFPI, defensive_shell, receiver_alignment
+from coverage.formations.plays import play_formations
 from coverage.formations.templates import (
     Template,
     default_templates,

@@ -175,103 +175,21 @@ class EFPI:
 
     # ----------------------------------------------------------------- private
     def _positions(self, every: Every, sides: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Ball-relative (u, d) per player and frame or segment, plus the bad frames dropped."""
         lf = self.frames.lazy()
         names = lf.collect_schema().names()
-        for col in REQUIRED_COLUMNS:
-            if col not in names:
-                raise DataError(
-                    "tracking frames lack a column the formation detector needs",
-                    column=col,
-                    expected="the normalised tracking table (coverage.schema.TRACKING_SCHEMA)",
-                )
+        _check_columns(names)
         if self.pre_snap_only:
             lf = lf.filter(pl.col("secs_from_snap") <= 1e-3)
         lf = lf.with_columns(
             pl.col("frameId").cast(pl.Int32),
             (pl.col("secs_from_snap").cast(pl.Float64) * 10.0).round().cast(pl.Int32).alias("_f"),
         )
-        base = lf
-        has_event = "event" in names
-        if every == "snap":
-            lf = lf.filter(pl.col("_f") == 0)
-        elif every in ("lineset", "play"):
-            is_set = (
-                pl.col("event").is_in(list(LINESET_EVENTS)) if has_event else pl.lit(False)
-            ).fill_null(False)
-            if every == "lineset":
-                lf = lf.filter(is_set.any().over(_FRAME_KEYS))
-            else:
-                last_set = pl.when(is_set).then(pl.col("frameId")).max().over(["gameId", "playId"])
-                lf = lf.filter(pl.col("frameId") >= last_set.fill_null(pl.col("frameId").min()))
-        elif every != "frame":
-            wf = _window_frames(every)
-            lf = lf.with_columns((pl.col("_f") / wf).ceil().cast(pl.Int32).alias("segment"))
-        if every == "play":
-            lf = lf.with_columns(pl.lit(0, pl.Int32).alias("segment"))
-
-        # The ball is already moving on the snap frame (up to a yard in the
-        # 2021 data), so from the snap on the last pre-snap ball spot anchors.
-        play = ["gameId", "playId"]
-        ball = (
-            base.filter(pl.col("side") == "ball")
-            .group_by([*_FRAME_KEYS, "_f"])
-            .agg(pl.col("x").first().alias("_bx"), pl.col("y").first().alias("_by"))
-            .sort(_FRAME_KEYS)
-            .with_columns(
-                pl.when(pl.col("_f") >= 0)
-                .then(pl.coalesce(pl.col(c).shift(1).over(play), pl.col(c)))
-                .otherwise(pl.col(c))
-                .alias(c)
-                for c in ("_bx", "_by")
-            )
-            .drop("_f")
-        )
-        seg_cols = ["segment"] if "segment" in lf.collect_schema().names() else []
-        players = (
-            lf.filter(pl.col("side").is_in(sides))
-            .select([*_FRAME_KEYS, *seg_cols, "side", "nflId", "x", "y"])
-            .join(ball, on=_FRAME_KEYS, how="left")
-            .with_columns(
-                (pl.col("y") - pl.col("_by")).cast(pl.Float64).alias("u"),
-                pl.when(pl.col("side") == "offense")
-                .then(pl.col("_bx") - pl.col("x"))
-                .otherwise(pl.col("x") - pl.col("_bx"))
-                .cast(pl.Float64)
-                .alias("d"),
-            )
-            .collect()
-        )
-        frames = lf.select(_FRAME_KEYS).unique().collect()
-        checks = (
-            frames.join(pl.DataFrame({"side": sides}), how="cross")
-            .join(
-                players.group_by([*_FRAME_KEYS, "side"]).agg(
-                    pl.len().alias("n"),
-                    pl.col("nflId").n_unique().alias("n_ids"),
-                    pl.col("_bx").is_null().any().alias("no_ball"),
-                    (pl.col("u").is_nan() | pl.col("d").is_nan() | pl.col("u").is_null()
-                     | pl.col("d").is_null()).any().alias("bad_pos"),
-                ),
-                on=[*_FRAME_KEYS, "side"],
-                how="left",
-            )
-            .with_columns(pl.col("n").fill_null(0), pl.col("n_ids").fill_null(0))
-            .with_columns(
-                pl.when(pl.col("n") != PLAYERS_PER_SIDE)
-                .then(pl.format("{} {} players (expected 11)", pl.col("n"), pl.col("side")))
-                .when(pl.col("n_ids") != PLAYERS_PER_SIDE)
-                .then(pl.format("{} distinct {} nflIds (expected 11)", pl.col("n_ids"),
-                                pl.col("side")))
-                .when(pl.col("no_ball"))
-                .then(pl.lit("no ball position in frame"))
-                .when(pl.col("bad_pos"))
-                .then(pl.format("NaN/missing {} player position", pl.col("side")))
-                .alias("reason")
-            )
-        )
-        bad = checks.filter(pl.col("reason").is_not_null()).select(
-            [*_FRAME_KEYS, "side", "reason"]
-        ).sort([*_FRAME_KEYS, "side"])
+        # the ball anchor comes from every frame, also those the cadence leaves out
+        ball = _ball_anchor(lf)
+        lf = _select_frames(lf, every, has_event="event" in names)
+        players = _player_offsets(lf, ball, sides)
+        bad = _bad_frames(lf, players, sides)
         if not bad.is_empty() and self.on_bad == "raise":
             row = bad.row(0, named=True)
             raise DataError(
@@ -282,34 +200,149 @@ class EFPI:
                 "(or EFPI(..., on_bad='skip'))",
             )
         players = players.join(bad, on=[*_FRAME_KEYS, "side"], how="anti")
+        return _per_key(players, every), bad
 
-        group = ["gameId", "playId", "segment", "side"]
-        if every in ("frame", "lineset", "snap"):
-            positions = players.select(
-                "gameId", "playId", "frameId", "side", "nflId", "u", "d",
-                pl.lit(1, pl.UInt32).alias("n_frames"),
-                pl.col("frameId").alias("start_frame"), pl.col("frameId").alias("end_frame"),
+
+def _check_columns(names: list[str]) -> None:
+    for col in REQUIRED_COLUMNS:
+        if col not in names:
+            raise DataError(
+                "tracking frames lack a column the formation detector needs",
+                column=col,
+                expected="the normalised tracking table (coverage.schema.TRACKING_SCHEMA)",
             )
+
+
+def _select_frames(lf: pl.LazyFrame, every: Every, has_event: bool) -> pl.LazyFrame:
+    """Keep the frames the cadence looks at and number the time windows (``segment``)."""
+    if every == "snap":
+        lf = lf.filter(pl.col("_f") == 0)
+    elif every in ("lineset", "play"):
+        is_set = (
+            pl.col("event").is_in(list(LINESET_EVENTS)) if has_event else pl.lit(False)
+        ).fill_null(False)
+        if every == "lineset":
+            lf = lf.filter(is_set.any().over(_FRAME_KEYS))
         else:
-            # Average per player, then keep the 11 players seen most often in the
-            # window (a pre-snap substitution leaves more than 11 ids).
-            bounds = players.group_by(group).agg(
-                pl.col("frameId").n_unique().alias("n_frames"),
-                pl.col("frameId").min().alias("start_frame"),
-                pl.col("frameId").max().alias("end_frame"),
+            last_set = pl.when(is_set).then(pl.col("frameId")).max().over(["gameId", "playId"])
+            lf = lf.filter(pl.col("frameId") >= last_set.fill_null(pl.col("frameId").min()))
+    elif every != "frame":
+        wf = _window_frames(every)
+        lf = lf.with_columns((pl.col("_f") / wf).ceil().cast(pl.Int32).alias("segment"))
+    if every == "play":
+        lf = lf.with_columns(pl.lit(0, pl.Int32).alias("segment"))
+    return lf
+
+
+def _ball_anchor(base: pl.LazyFrame) -> pl.LazyFrame:
+    """Ball spot per frame (``_bx``, ``_by``).
+
+    The ball is already moving on the snap frame (up to a yard in the 2021
+    data), so from the snap on the last pre-snap ball spot anchors.
+    """
+    play = ["gameId", "playId"]
+    return (
+        base.filter(pl.col("side") == "ball")
+        .group_by([*_FRAME_KEYS, "_f"])
+        .agg(pl.col("x").first().alias("_bx"), pl.col("y").first().alias("_by"))
+        .sort(_FRAME_KEYS)
+        .with_columns(
+            pl.when(pl.col("_f") >= 0)
+            .then(pl.coalesce(pl.col(c).shift(1).over(play), pl.col(c)))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in ("_bx", "_by")
+        )
+        .drop("_f")
+    )
+
+
+def _player_offsets(lf: pl.LazyFrame, ball: pl.LazyFrame, sides: list[str]) -> pl.DataFrame:
+    """Each player's lateral (u) and depth (d) offset from the ball, depth away from the LOS."""
+    seg_cols = ["segment"] if "segment" in lf.collect_schema().names() else []
+    return (
+        lf.filter(pl.col("side").is_in(sides))
+        .select([*_FRAME_KEYS, *seg_cols, "side", "nflId", "x", "y"])
+        .join(ball, on=_FRAME_KEYS, how="left")
+        .with_columns(
+            (pl.col("y") - pl.col("_by")).cast(pl.Float64).alias("u"),
+            pl.when(pl.col("side") == "offense")
+            .then(pl.col("_bx") - pl.col("x"))
+            .otherwise(pl.col("x") - pl.col("_bx"))
+            .cast(pl.Float64)
+            .alias("d"),
+        )
+        .collect()
+    )
+
+
+def _bad_frames(lf: pl.LazyFrame, players: pl.DataFrame, sides: list[str]) -> pl.DataFrame:
+    """(frame, side) pairs the templates cannot be matched on, with the reason why.
+
+    Every selected frame is checked for every side, so a side missing from a
+    frame altogether is reported too.
+    """
+    frames = lf.select(_FRAME_KEYS).unique().collect()
+    checks = (
+        frames.join(pl.DataFrame({"side": sides}), how="cross")
+        .join(
+            players.group_by([*_FRAME_KEYS, "side"]).agg(
+                pl.len().alias("n"),
+                pl.col("nflId").n_unique().alias("n_ids"),
+                pl.col("_bx").is_null().any().alias("no_ball"),
+                (pl.col("u").is_nan() | pl.col("d").is_nan() | pl.col("u").is_null()
+                 | pl.col("d").is_null()).any().alias("bad_pos"),
+            ),
+            on=[*_FRAME_KEYS, "side"],
+            how="left",
+        )
+        .with_columns(pl.col("n").fill_null(0), pl.col("n_ids").fill_null(0))
+        .with_columns(
+            pl.when(pl.col("n") != PLAYERS_PER_SIDE)
+            .then(pl.format("{} {} players (expected 11)", pl.col("n"), pl.col("side")))
+            .when(pl.col("n_ids") != PLAYERS_PER_SIDE)
+            .then(pl.format("{} distinct {} nflIds (expected 11)", pl.col("n_ids"),
+                            pl.col("side")))
+            .when(pl.col("no_ball"))
+            .then(pl.lit("no ball position in frame"))
+            .when(pl.col("bad_pos"))
+            .then(pl.format("NaN/missing {} player position", pl.col("side")))
+            .alias("reason")
+        )
+    )
+    return checks.filter(pl.col("reason").is_not_null()).select(
+        [*_FRAME_KEYS, "side", "reason"]
+    ).sort([*_FRAME_KEYS, "side"])
+
+
+def _per_key(players: pl.DataFrame, every: Every) -> pl.DataFrame:
+    """One row per player and frame (frame cadences) or per player and segment (windows)."""
+    group = ["gameId", "playId", "segment", "side"]
+    if every in ("frame", "lineset", "snap"):
+        positions = players.select(
+            "gameId", "playId", "frameId", "side", "nflId", "u", "d",
+            pl.lit(1, pl.UInt32).alias("n_frames"),
+            pl.col("frameId").alias("start_frame"), pl.col("frameId").alias("end_frame"),
+        )
+    else:
+        # Average per player, then keep the 11 players seen most often in the
+        # window (a pre-snap substitution leaves more than 11 ids).
+        bounds = players.group_by(group).agg(
+            pl.col("frameId").n_unique().alias("n_frames"),
+            pl.col("frameId").min().alias("start_frame"),
+            pl.col("frameId").max().alias("end_frame"),
+        )
+        positions = (
+            players.group_by([*group, "nflId"])
+            .agg(pl.col("u").mean(), pl.col("d").mean(), pl.len().alias("_n"))
+            .filter(
+                pl.col("_n").rank("ordinal", descending=True).over(group) <= PLAYERS_PER_SIDE
             )
-            positions = (
-                players.group_by([*group, "nflId"])
-                .agg(pl.col("u").mean(), pl.col("d").mean(), pl.len().alias("_n"))
-                .filter(
-                    pl.col("_n").rank("ordinal", descending=True).over(group) <= PLAYERS_PER_SIDE
-                )
-                .drop("_n")
-                .join(bounds, on=group, how="left")
-            )
-        key = "frameId" if every in ("frame", "lineset", "snap") else "segment"
-        positions = positions.sort(["side", "gameId", "playId", key, "nflId"])
-        return positions, bad
+            .drop("_n")
+            .join(bounds, on=group, how="left")
+        )
+    key = "frameId" if every in ("frame", "lineset", "snap") else "segment"
+    return positions.sort(["side", "gameId", "playId", key, "nflId"])
 
 
 def _detect_side(

@@ -21,6 +21,7 @@ from safetensors.torch import load_file, save_file
 
 from coverage.atomic import atomic_path, write_json
 from coverage.errors import CheckpointError
+from coverage.models.registry import build_model
 
 SCHEMA_VERSION = 1
 WEIGHTS = "model.safetensors"
@@ -101,8 +102,6 @@ def check_config(cfg: Mapping[str, Any], expected: Mapping[str, Any], where: str
 def load_checkpoint(directory: str | Path, expected: Mapping[str, Any] | None = None
                     ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Rebuild the model named in the config and load its weights strictly."""
-    from coverage.models import build_model  # late: registry imports every model
-
     directory = Path(directory)
     cfg = read_config(directory)
     if expected:

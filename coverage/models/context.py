@@ -14,6 +14,8 @@ import polars as pl
 import torch
 from torch import nn
 
+from coverage.errors import DataError
+
 NUMERIC_FEATURES = (
     "yardsToGo",
     "log_yards_to_go",
@@ -126,8 +128,6 @@ def available_categoricals(table: pl.DataFrame, use_team: bool = True,
     if use_formations:
         missing = [c for c in FORMATION_CATEGORICAL if c not in table.columns]
         if missing:
-            from coverage.errors import DataError
-
             raise DataError("formation features need a store with tracking (detected "
                             "formations)", column=missing[0],
                             expected="a store folder, not a raw label folder")

@@ -1,98 +1,18 @@
-"""Where training data comes from: a normalised store, or an official raw folder.
+"""Week splits and labels: what every model trains, selects and is tested on.
 
-The context prior needs only plays/games/player_play, so it also trains straight from
-a Big Data Bowl download that has no tracking (e.g. the real labels in shared/bdb);
-the tracking models need a store.
+Data itself comes from a :class:`coverage.store.Store` (``Store.open`` also opens a raw
+download of label tables only, which is all the context prior needs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
 from coverage.errors import DataError
 
 DEFAULT_SPLIT = {"train": tuple(range(1, 8)), "val": (8,), "test": (9,)}
-
-
-@dataclass
-class Source:
-    """Plays (with week and home team), optional player_play, optional store."""
-
-    path: Path
-    plays: pl.DataFrame
-    player_play: pl.DataFrame | None
-    store: object | None  # coverage.store.Store when the source is a store
-
-    @property
-    def weeks(self) -> list[int]:
-        return sorted(self.plays["week"].drop_nulls().unique().to_list())
-
-    @property
-    def source(self) -> str:
-        if self.store is not None:
-            return self.store.source
-        return "real"
-
-
-def _pick(root: Path, stem: str) -> Path | None:
-    for ext in ("parquet", "csv"):
-        if (root / f"{stem}.{ext}").exists():
-            return root / f"{stem}.{ext}"
-    return None
-
-
-def _with_formations(store) -> pl.DataFrame:
-    """The play index plus detected formation columns (det_formation, det_alignment,
-    def_shell, def_front) when detection works on this store; unchanged otherwise."""
-    plays = store.plays()
-    try:
-        f = store.formations()
-    except Exception:  # noqa: BLE001 - formations are an optional extra input
-        return plays
-    f = f.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-                 pl.col("off_formation").alias("det_formation"),
-                 pl.col("off_alignment").alias("det_alignment"), "def_shell", "def_front")
-    return plays.join(f, on=["gameId", "playId"], how="left")
-
-
-def open_source(path: str | Path | None = None) -> Source:
-    """A store folder (has meta.json), a raw BDB folder, or the embedded synthetic store."""
-    from coverage.store import Store, default_store
-
-    if path is None:
-        store = default_store()
-    elif (Path(path) / "meta.json").exists():
-        store = Store(path)
-    else:
-        store = None
-    if store is not None:
-        pp = store.player_play() if store.has("player_play") else None
-        return Source(path=store.path, plays=_with_formations(store), player_play=pp,
-                      store=store)
-
-    from coverage.raw import scan_games, scan_player_play, scan_plays
-
-    root = Path(path)
-    plays_p, games_p = _pick(root, "plays"), _pick(root, "games")
-    if plays_p is None or games_p is None:
-        raise DataError(f"{root} is neither a coverage store (meta.json) nor a raw folder",
-                        file=str(root), expected="meta.json, or plays.csv + games.csv")
-    games = scan_games(games_p).select(
-        pl.col("gameId").cast(pl.Int64), pl.col("week").cast(pl.Int32),
-        pl.col("homeTeamAbbr").cast(pl.String), pl.col("visitorTeamAbbr").cast(pl.String))
-    plays = (scan_plays(plays_p)
-             .with_columns(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
-             .join(games, on="gameId", how="left")
-             .with_columns(pl.col("pff_manZone").cast(pl.String).str.strip_chars()
-                           .replace("", None))
-             .collect())
-    pp_p = _pick(root, "player_play")
-    pp = scan_player_play(pp_p).collect() if pp_p is not None else None
-    return Source(path=root, plays=plays, player_play=pp, store=None)
 
 
 def resolve_split(weeks: Sequence[int], train: Sequence[int] | None = None,

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from coverage.errors import DataError
-from coverage.schema import FIELD_LENGTH, FIELD_WIDTH, FRAME_RATE_HZ, SNAP_EVENTS
+from coverage.schema import FRAME_RATE_HZ, SNAP_EVENTS
 
 # Events worth pointing at on a pre-snap timeline.
 KEY_EVENTS = ("line_set", "man_in_motion", "shift", *SNAP_EVENTS)
@@ -43,8 +43,6 @@ ARROW_SECONDS = 0.6  # velocity arrows show where a player would be this far ahe
 
 __all__ = [
     "ARROW_SECONDS",
-    "FIELD_LENGTH",
-    "FIELD_WIDTH",
     "KEY_EVENTS",
     "MAN_COLOR",
     "ZONE_COLOR",

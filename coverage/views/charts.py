@@ -35,12 +35,13 @@ def _rgba(hex_color: str, alpha: float) -> str:
 def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
     """Accuracy vs seconds from snap per model, CI bands, baseline, plays on a 2nd axis.
 
-    Columns: model, secs_from_snap, accuracy, ci_low, ci_high, n_plays, baseline.
+    Columns of coverage.evaluation.CURVE_SCHEMA (model, secs_from_snap, accuracy, ci_low,
+    ci_high, n_plays, majority_baseline).
     The play count matters because far-from-snap points rest on few plays (most
     plays have short pre-snap windows), so wide bands there are expected.
     """
     _require(df, ("model", "secs_from_snap", "accuracy", "ci_low", "ci_high", "n_plays",
-                  "baseline"), "accuracy by time")
+                  "majority_baseline"), "accuracy by time")
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     counts = df.group_by("secs_from_snap").agg(pl.col("n_plays").max()).sort("secs_from_snap")
     fig.add_trace(go.Bar(x=counts["secs_from_snap"].to_numpy(), y=counts["n_plays"].to_numpy(),
@@ -65,8 +66,10 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure
             hovertemplate=(m + ": %{y:.1%} [%{customdata[0]:.1%}, %{customdata[1]:.1%}]"
                            " · %{customdata[2]} plays<extra></extra>")),
             secondary_y=False)
-    base = df.group_by("secs_from_snap").agg(pl.col("baseline").mean()).sort("secs_from_snap")
-    fig.add_trace(go.Scatter(x=base["secs_from_snap"].to_numpy(), y=base["baseline"].to_numpy(),
+    base = (df.group_by("secs_from_snap").agg(pl.col("majority_baseline").mean())
+            .sort("secs_from_snap"))
+    fig.add_trace(go.Scatter(x=base["secs_from_snap"].to_numpy(),
+                             y=base["majority_baseline"].to_numpy(),
                              mode="lines", name="baseline", line={"color": "#555",
                              "dash": "dash", "width": 1.5}), secondary_y=False)
     fig.add_vline(x=0, line={"color": "#111", "width": 1.5})

@@ -9,14 +9,14 @@ play/pause button and slider drive players and the curve cursor together.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from coverage.views._anim import FRAME_MS, Parts, assemble
+from coverage.views._anim import FRAME_MS, Parts
 from coverage.views._common import (
     EVENT_LABELS,
     MAN_COLOR,
@@ -25,11 +25,10 @@ from coverage.views._common import (
     PlayArrays,
     key_events,
     model_colors,
-    play_arrays,
     preds_matrix,
     true_coverage,
 )
-from coverage.views.field import field_axes, field_parts, figure_title, frame_labels
+from coverage.views.field import FieldLayers, animate_play, field_axes, play_field
 
 EventsArg = Sequence[KeyEvent] | Sequence[tuple[float, str]] | None
 
@@ -196,32 +195,35 @@ def probability_figure(
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
-def combined_figure(
-    frames: pl.DataFrame,
-    preds: pl.DataFrame | None,
-    play: Mapping[str, Any],
-    *,
-    players: pl.DataFrame | None = None,
-    slots: pl.DataFrame | None = None,
-    team_colors: Mapping[str, tuple[str, str]] | None = None,
-    frame_stride: int = 1,
-    attribution: pl.DataFrame | None = None,
-    height: int = 560,
-    field_share: float = 0.66,
-    frame_ms: int = FRAME_MS,
-    links: pl.DataFrame | None = None,
-) -> go.Figure:
+def _combined_axes(
+    pa: PlayArrays, preds: pl.DataFrame | None, field_share: float
+) -> dict[str, dict]:
+    """Field and curve axes side by side, the field keeping square yards."""
+    # make_subplots only for its domain arithmetic; traces are added as dicts
+    grid = make_subplots(rows=1, cols=2, column_widths=[field_share, 1 - field_share],
+                         horizontal_spacing=0.07)
+    fx, fy = field_axes()
+    cx, cy = _curve_axes(*_secs_range(preds, [float(pa.secs.min()), float(pa.secs.max())]))
+    fx["domain"] = list(grid.layout.xaxis.domain)
+    cx["domain"] = list(grid.layout.xaxis2.domain)
+    fy["domain"] = [0.0, 1.0]
+    cy.update({"domain": [0.12, 0.92], "anchor": "x2"})
+    cx["anchor"] = "y2"
+    return {"xaxis": fx, "yaxis": fy, "xaxis2": cx, "yaxis2": cy}
+
+
+def combined_figure(frames: pl.DataFrame, preds: pl.DataFrame | None,
+                    play: Mapping[str, Any], *, height: int = 560, field_share: float = 0.66,
+                    frame_ms: int = FRAME_MS, **layers: Unpack[FieldLayers]) -> go.Figure:
     """Field (left) and P(man) curve (right) in one animated figure.
 
     Each animation frame moves the players, ball and arrows on the field and a
     cursor line plus per-model dots on the curve, so the app needs no callback
     to keep them in sync. Trace order: field statics (0-1), model lines, then
     dynamic traces: arrows, offense, defense, ball, read-out, [man-coverage lines when
-    ``links`` is given], cursor line, dots.
+    ``links`` is given], cursor line, dots. ``layers``: see :class:`FieldLayers`.
     """
-    pa = play_arrays(frames, play, frame_stride=frame_stride, players=players, slots=slots,
-                     attribution=attribution)
-    fparts = field_parts(pa, play, team_colors=team_colors, xaxis="x", yaxis="y", links=links)
+    pa, fparts = play_field(frames, play, **layers)
     ev = [(e.secs, e.event) for e in key_events(frames)]
     shapes, annotations = _curve_decor(play, ev, "x2", "y2")
     cdyn, cupd = _cursor_parts(pa, preds, "x2", "y2")
@@ -232,25 +234,7 @@ def combined_figure(
                             "font": {"size": 13, "color": "#888"}})
     cparts = Parts(static=lines, dynamic=cdyn, updates=cupd, shapes=shapes,
                    annotations=annotations)
-    # make_subplots only for its domain arithmetic; traces are added as dicts below
-    grid = make_subplots(rows=1, cols=2, column_widths=[field_share, 1 - field_share],
-                         horizontal_spacing=0.07)
-    fx, fy = field_axes()
-    cx, cy = _curve_axes(*_secs_range(preds, [float(pa.secs.min()), float(pa.secs.max())]))
-    fx["domain"] = list(grid.layout.xaxis.domain)
-    cx["domain"] = list(grid.layout.xaxis2.domain)
-    fy["domain"] = [0.0, 1.0]
-    cy.update({"domain": [0.12, 0.92], "anchor": "x2"})
-    cx["anchor"] = "y2"
-    layout = {
-        "title": figure_title(play),
-        "xaxis": fx, "yaxis": fy, "xaxis2": cx, "yaxis2": cy,
-        "height": height, "plot_bgcolor": "white", "paper_bgcolor": "white",
-        "margin": {"l": 10, "r": 20, "t": 70, "b": 90},
-        "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02,
-                   "yanchor": "bottom"},
-        "hovermode": "closest", "uirevision": "combined",
-    }
+    axes = _combined_axes(pa, preds, field_share)
     # curve statics are ordered after the field statics, then all dynamic traces
-    return assemble([fparts, cparts], [str(int(f)) for f in pa.frame_ids], frame_labels(pa),
-                    layout, frame_ms=frame_ms)
+    return animate_play(pa, [fparts, cparts], play, axes, height=height, frame_ms=frame_ms,
+                        uirevision="combined", margin_right=20)

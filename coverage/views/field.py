@@ -10,18 +10,17 @@ animation frames carry only coordinates, speeds and the time read-out, so a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
+from coverage import pitch
 from coverage.views._anim import FRAME_MS, Parts, assemble
 from coverage.views._common import (
     ARROW_SECONDS,
     EVENT_LABELS,
-    FIELD_LENGTH,
-    FIELD_WIDTH,
     PlayArrays,
     SideArrays,
     is_synthetic,
@@ -31,14 +30,15 @@ from coverage.views._common import (
 )
 from coverage.views.team_colors import matchup_colors, text_color_for
 
-FIELD_GREEN = "#3A7D44"
-ENDZONE_GREEN = "#2E6637"
+FIELD_GREEN = pitch.GRASS
+ENDZONE_GREEN = pitch.ENDZONE_GRASS
 LINE_COLOR = "rgba(255,255,255,0.75)"
 LOS_COLOR = "#1E63FF"
 FIRST_DOWN_COLOR = "#FFD400"
-HASH_Y = (23.58, FIELD_WIDTH - 23.58)  # NFL hashes: 70'9" from each sideline
-NUMBER_Y = (12.0, FIELD_WIDTH - 12.0)
-Y_RANGE = (-1.0, FIELD_WIDTH + 3.5)  # room above the field for the time read-out
+X_RANGE = (-0.5, pitch.LENGTH + 0.5)
+Y_RANGE = (-1.0, pitch.WIDTH + 3.5)  # room above the field for the time read-out
+CLOCK_Y = pitch.WIDTH + 1.8
+LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}
 MARKER_PX = 17
 
 
@@ -71,44 +71,41 @@ def _info_texts(pa: PlayArrays) -> list[str]:
     return out
 
 
-def _static_field(xaxis: str, yaxis: str) -> tuple[list[dict], list[dict]]:
-    """Yard lines + hash marks as one line trace, numbers as one text trace, plus shapes."""
+def _polyline(segments: list[pitch.Segment]) -> tuple[list[float | None], list[float | None]]:
+    """Segments as one None-separated polyline: one trace instead of hundreds of shapes."""
     xs: list[float | None] = []
     ys: list[float | None] = []
-    for x in range(10, 111, 5):
-        xs += [x, x, None]
-        ys += [0.0, FIELD_WIDTH, None]
-    for x in range(11, 110):
-        if x % 5 == 0:
-            continue
-        for hy in (*HASH_Y, 0.6, FIELD_WIDTH - 0.6):
-            xs += [x, x, None]
-            ys += [hy - 0.35, hy + 0.35, None]
+    for (x0, y0), (x1, y1) in segments:
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    return xs, ys
+
+
+def _rect(xaxis: str, yaxis: str, x0: float, x1: float, **style: Any) -> dict:
+    return {"type": "rect", "xref": xaxis, "yref": yaxis, "x0": x0, "x1": x1, "y0": 0,
+            "y1": pitch.WIDTH, "layer": "below", **style}
+
+
+def _static_field(xaxis: str, yaxis: str) -> tuple[list[dict], list[dict]]:
+    """Markings as one line trace and one text trace; grass and border as layout shapes."""
+    xs, ys = _polyline(pitch.marking_segments())
     lines = {
         "type": "scatter", "x": xs, "y": ys, "mode": "lines", "xaxis": xaxis, "yaxis": yaxis,
         "line": {"color": LINE_COLOR, "width": 1}, "hoverinfo": "skip", "showlegend": False,
         "name": "field",
     }
-    nx, ny, nt = [], [], []
-    for x in range(20, 101, 10):
-        for y in NUMBER_Y:
-            nx.append(x)
-            ny.append(y)
-            nt.append(str(min(x - 10, 110 - x)))
+    nx, ny, nt = zip(*pitch.yard_numbers(), strict=True)
     numbers = {
-        "type": "scatter", "x": nx, "y": ny, "text": nt, "mode": "text",
+        "type": "scatter", "x": list(nx), "y": list(ny), "text": list(nt), "mode": "text",
         "xaxis": xaxis, "yaxis": yaxis, "hoverinfo": "skip", "showlegend": False,
         "textfont": {"color": "rgba(255,255,255,0.85)", "size": 16}, "name": "yard numbers",
     }
+    no_line = {"line": {"width": 0}}
     shapes = [
-        {"type": "rect", "xref": xaxis, "yref": yaxis, "x0": 0, "x1": FIELD_LENGTH, "y0": 0,
-         "y1": FIELD_WIDTH, "fillcolor": FIELD_GREEN, "line": {"width": 0}, "layer": "below"},
-        {"type": "rect", "xref": xaxis, "yref": yaxis, "x0": 0, "x1": 10, "y0": 0,
-         "y1": FIELD_WIDTH, "fillcolor": ENDZONE_GREEN, "line": {"width": 0}, "layer": "below"},
-        {"type": "rect", "xref": xaxis, "yref": yaxis, "x0": 110, "x1": FIELD_LENGTH, "y0": 0,
-         "y1": FIELD_WIDTH, "fillcolor": ENDZONE_GREEN, "line": {"width": 0}, "layer": "below"},
-        {"type": "rect", "xref": xaxis, "yref": yaxis, "x0": 0, "x1": FIELD_LENGTH, "y0": 0,
-         "y1": FIELD_WIDTH, "line": {"width": 2, "color": "white"}, "layer": "below"},
+        _rect(xaxis, yaxis, 0, pitch.LENGTH, fillcolor=FIELD_GREEN, **no_line),
+        *(_rect(xaxis, yaxis, x0, x1, fillcolor=ENDZONE_GREEN, **no_line)
+          for x0, x1 in pitch.end_zones()),
+        _rect(xaxis, yaxis, 0, pitch.LENGTH, line={"width": 2, "color": "white"}),
     ]
     return [lines, numbers], shapes
 
@@ -116,9 +113,9 @@ def _static_field(xaxis: str, yaxis: str) -> tuple[list[dict], list[dict]]:
 def _line_shapes(pa: PlayArrays, xaxis: str, yaxis: str) -> list[dict]:
     out = []
     for x, color in ((pa.los_x, LOS_COLOR), (pa.first_down_x, FIRST_DOWN_COLOR)):
-        if x is not None and 0 <= x <= FIELD_LENGTH:
+        if x is not None and pitch.on_field(x):
             out.append({"type": "line", "xref": xaxis, "yref": yaxis, "x0": x, "x1": x,
-                        "y0": 0, "y1": FIELD_WIDTH, "line": {"color": color, "width": 3},
+                        "y0": 0, "y1": pitch.WIDTH, "line": {"color": color, "width": 3},
                         "layer": "below"})
     return out
 
@@ -235,7 +232,7 @@ def field_parts(
                     "line": {"color": "white", "width": 1}},
          "xaxis": xaxis, "yaxis": yaxis},
         {"type": "scatter", "mode": "text", "name": "clock", "x": [1.0],
-         "y": [FIELD_WIDTH + 1.8], "text": [info[0]], "textposition": "middle right",
+         "y": [CLOCK_Y], "text": [info[0]], "textposition": "middle right",
          "textfont": {"size": 13, "color": "#222"}, "hoverinfo": "skip", "showlegend": False,
          "xaxis": xaxis, "yaxis": yaxis},
     ]
@@ -262,7 +259,7 @@ def field_parts(
 
 def field_axes() -> tuple[dict[str, Any], dict[str, Any]]:
     """Axis settings that keep yards square and hide ticks (the field has its own)."""
-    xa = {"range": [-0.5, FIELD_LENGTH + 0.5], "visible": False, "fixedrange": True,
+    xa = {"range": list(X_RANGE), "visible": False, "fixedrange": True,
           "constrain": "domain"}
     ya = {"range": list(Y_RANGE), "visible": False, "fixedrange": True,
           "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"}
@@ -278,45 +275,80 @@ def figure_title(play: Mapping[str, Any]) -> dict[str, Any]:
     return {"text": text, "x": 0.01, "xanchor": "left", "font": {"size": 15}}
 
 
-def field_figure(
-    frames: pl.DataFrame,
-    play: Mapping[str, Any],
-    *,
-    players: pl.DataFrame | None = None,
-    slots: pl.DataFrame | None = None,
-    team_colors: Mapping[str, tuple[str, str]] | None = None,
-    frame_stride: int = 1,
-    attribution: pl.DataFrame | None = None,
-    height: int = 560,
-    frame_ms: int = FRAME_MS,
-    links: pl.DataFrame | None = None,
-) -> go.Figure:
-    """Animated field of one play: play/pause, slider labelled with time to snap and events.
+class FieldLayers(TypedDict, total=False):
+    """What may be drawn on the field beside the tracking itself.
 
-    Trace order (stable, tests and callers may rely on it): 0 field lines, 1 yard
-    numbers, 2 velocity arrows, 3 offense, 4 defense, 5 ball, 6 time read-out.
-    Animation frame ``k`` is named after its ``frameId``. ``slots`` may be per play
-    (nflId, slot) or per frame (nflId, frameId, slot); ``attribution`` (nflId,
-    frameId, value) scales marker outlines for the explain mode; ``links`` (frameId,
-    nflId, target_nflId) adds a last trace of dotted lines from each predicted man
-    defender to his receiver.
+    ``players`` (nflId, position, displayName) labels hovers; ``slots`` may be per play
+    (nflId, slot) or per frame (nflId, frameId, slot); ``team_colors`` overrides the club
+    colours; ``frame_stride`` keeps every n-th frame; ``attribution`` (nflId, frameId,
+    value) scales marker outlines for the explain mode; ``links`` (frameId, nflId,
+    target_nflId) draws dotted lines from each predicted man defender to his receiver.
+    """
+
+    players: pl.DataFrame | None
+    slots: pl.DataFrame | None
+    team_colors: Mapping[str, tuple[str, str]] | None
+    frame_stride: int
+    attribution: pl.DataFrame | None
+    links: pl.DataFrame | None
+
+
+def play_field(frames: pl.DataFrame, play: Mapping[str, Any], *, frame_stride: int = 1,
+               players: pl.DataFrame | None = None, slots: pl.DataFrame | None = None,
+               attribution: pl.DataFrame | None = None,
+               team_colors: Mapping[str, tuple[str, str]] | None = None,
+               links: pl.DataFrame | None = None) -> tuple[PlayArrays, Parts]:
+    """One play's arrays and field panel, prepared identically for every animated figure.
+
+    ``field_figure`` and ``curves.combined_figure`` both start here (with the same
+    :class:`FieldLayers`), so the field beside the P(man) curve can never differ from
+    the field shown on its own.
     """
     pa = play_arrays(frames, play, frame_stride=frame_stride, players=players, slots=slots,
                      attribution=attribution)
-    parts = field_parts(pa, play, team_colors=team_colors, links=links)
-    xa, ya = field_axes()
+    return pa, field_parts(pa, play, team_colors=team_colors, links=links)
+
+
+def animate_play(
+    pa: PlayArrays,
+    parts: list[Parts],
+    play: Mapping[str, Any],
+    axes: Mapping[str, Any],
+    *,
+    height: int,
+    frame_ms: int,
+    uirevision: str,
+    margin_right: int = 10,
+) -> go.Figure:
+    """Frame the panels the same way (title, legend, margins, slider) in every play figure.
+
+    ``axes`` maps layout axis names (``xaxis``, ``yaxis2``...) to their settings.
+    """
     layout = {
         "title": figure_title(play),
-        "xaxis": xa,
-        "yaxis": ya,
+        **axes,
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 70, "b": 90},
+        "margin": {"l": 10, "r": margin_right, "t": 70, "b": 90},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "legend": {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02,
-                   "yanchor": "bottom"},
+        "legend": dict(LEGEND),
         "hovermode": "closest",
-        "uirevision": "field",
+        "uirevision": uirevision,
     }
-    return assemble([parts], [str(int(f)) for f in pa.frame_ids], frame_labels(pa), layout,
+    return assemble(parts, [str(int(f)) for f in pa.frame_ids], frame_labels(pa), layout,
                     frame_ms=frame_ms)
+
+
+def field_figure(frames: pl.DataFrame, play: Mapping[str, Any], *, height: int = 560,
+                 frame_ms: int = FRAME_MS, **layers: Unpack[FieldLayers]) -> go.Figure:
+    """Animated field of one play: play/pause, slider labelled with time to snap and events.
+
+    Trace order (stable, tests and callers may rely on it): 0 field lines, 1 yard
+    numbers, 2 velocity arrows, 3 offense, 4 defense, 5 ball, 6 time read-out, and with
+    ``links`` a last trace of man-coverage lines. Animation frame ``k`` is named after
+    its ``frameId``. ``layers``: see :class:`FieldLayers`.
+    """
+    pa, parts = play_field(frames, play, **layers)
+    xa, ya = field_axes()
+    return animate_play(pa, [parts], play, {"xaxis": xa, "yaxis": ya}, height=height,
+                        frame_ms=frame_ms, uirevision="field")

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from coverage.explain.vocab import FAMILIES, family_expr
-from coverage.training import metrics
+from coverage import evaluation
+from coverage.family.vocab import FAMILIES, family_expr
 
 _SITUATION = ("down", "_dist")
 _M = 10.0  # m-estimate weight: a cell needs ~10 plays before it overrides the league mix
@@ -85,7 +85,7 @@ def family_prior_report(train_plays: pl.DataFrame, test_plays: pl.DataFrame) -> 
 
     def rate(hits: np.ndarray) -> dict[str, float]:
         k, n = int(hits.sum()), int(hits.size)
-        lo, hi = metrics.wilson_interval(k, n)
+        lo, hi = evaluation.wilson_interval(k, n)
         return {"accuracy": k / n, "ci_low": lo, "ci_high": hi, "n": n}
 
     return {"top1": rate(order[:, 0] == truth),

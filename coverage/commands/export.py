@@ -1,4 +1,4 @@
-"""`coverage export-gif`: the app's GIF download, from the command line.
+"""``coverage export-gif``: the app's GIF download, from the command line.
 
 Uses the same store reads and ``render_play_gif`` as the Play explorer page, so
 a GIF made here is the one an analyst would download in the app.
@@ -13,13 +13,13 @@ from coverage.errors import DataError
 
 
 def _cmd_export_gif(args: argparse.Namespace) -> int:
-    from coverage.explorer import play_predictions
+    from coverage.app.play_data import play_predictions
     from coverage.export.gif import render_play_gif
-    from coverage.store import open_store
+    from coverage.store import Store
 
     if args.stride < 1:
         raise DataError(f"--stride must be >= 1, got {args.stride}")
-    store = open_store(args.store)
+    store = Store.open(args.data)
     game_id, play_id = int(args.game), int(args.play)
     frames = store.play_frames(game_id, play_id)
     play = store.play_row(game_id, play_id)
@@ -33,12 +33,13 @@ def _cmd_export_gif(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("export-gif", help="animated GIF of one play with its P(man) curve")
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export-gif", help="animated GIF of one play with its P(man) curve")
     p.add_argument("game", help="gameId")
     p.add_argument("play", help="playId")
     p.add_argument("-o", "--out", type=Path, required=True, help="output .gif path")
-    p.add_argument("--store", default=None, help="store folder (default: embedded synthetic)")
+    p.add_argument("--store", "--data", dest="data", default=None,
+                   help="store folder (default: embedded synthetic)")
     p.add_argument("--stride", type=int, default=1, help="keep every N-th frame (default 1)")
     p.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
     p.add_argument("--model", action="append",

@@ -7,16 +7,23 @@ Everything slow is cached once per server process.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
 import sys
+import traceback
+from dataclasses import asdict
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from coverage.errors import CoverageError
-from coverage.store import Store, data_root, default_store
+from coverage.app.play_data import formation_slots, play_table
+from coverage.app.result_data import read_evaluation
+from coverage.config import data_arg, models_root
+from coverage.errors import CoverageError, DataError
+from coverage.explain.attribution import attribute_play
+from coverage.explain.tells import tells
+from coverage.family.predict import load_explainer
+from coverage.serving import ensure_predictions
+from coverage.store import Store
 
 SYNTHETIC_NOTE = (
     "**Synthetic data.** You are looking at the embedded synthetic season made by our simulator "
@@ -30,36 +37,20 @@ def _cli_data_arg() -> str | None:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--data", default=None)
     args, _ = ap.parse_known_args(sys.argv[1:])
-    return args.data or os.environ.get("COVERAGE_DATA")
-
-
-def resolve_store_path(data: str | None) -> Path | None:
-    """A store folder as-is; a raw download folder maps to its own store under data/real/."""
-    if not data:
-        return None
-    p = Path(data).expanduser().resolve()
-    if (p / "meta.json").exists():
-        return p
-    digest = hashlib.sha1(str(p).encode()).hexdigest()[:10]
-    return data_root() / "real" / f"{p.name}-{digest}" / "store"
+    return args.data or data_arg()
 
 
 @st.cache_resource(show_spinner="Preparing data (first run builds the synthetic season)…")
 def load_store(data: str | None) -> Store:
+    """The store behind ``data`` (a raw download is ingested once, then reused)."""
+    store = Store.open(data or None)
+    if not store.has_tracking:
+        raise DataError(f"no tracking files in {store.path}", file=str(store.path),
+                        expected="tracking_week_<N>.csv or tracking_week_<N>.parquet "
+                                 "beside plays.csv and games.csv")
     if not data:
-        from coverage.serving import ensure_predictions
-
-        store = default_store()
         ensure_predictions(store, log=None)  # no-op unless models/ changed
-        return store
-    raw = Path(data).expanduser().resolve()
-    target = resolve_store_path(data)
-    if target == raw:
-        return Store(raw)
-    from coverage.ingest import ingest
-
-    ingest(raw, target, progress=False)  # idempotent: unchanged inputs are not re-read
-    return Store(target)
+    return store
 
 
 @st.cache_data(show_spinner=False)
@@ -104,28 +95,8 @@ NO_PREDICTIONS_FIX = (
 )
 
 
-def models_root() -> Path:
-    """Checkpoint folder: ``COVERAGE_MODELS_DIR`` overrides the repo's models/ (tests use it)."""
-    from coverage.store import REPO_ROOT
-
-    return Path(os.environ.get("COVERAGE_MODELS_DIR", REPO_ROOT / "models"))
-
-
-def folder_stamp(folder: Path) -> str:
-    """Names + sizes + mtimes of a folder's files: a cache key that changes when they do.
-
-    Predictions and evaluations appear while the app runs (``coverage predict``);
-    keying the caches on this stamp shows them on the next rerun, no restart.
-    """
-    if not folder.is_dir():
-        return ""
-    parts = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-             for p in sorted(folder.iterdir()) if p.is_file()]
-    return "|".join(parts)
-
-
 def predictions_stamp(store: Store) -> str:
-    return folder_stamp(store.path / "predictions")
+    return store.output_stamp("predictions")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -142,25 +113,19 @@ def load_predictions(store_path: str, stamp: str) -> pl.DataFrame | None:
 @st.cache_resource(show_spinner=False, max_entries=16)
 def load_play_table(store_path: str, model: str | None, stamp: str) -> pl.DataFrame:
     """The filterable play list with the chosen model's call at the snap."""
-    from coverage.explorer import play_table
-
     return play_table(load_plays(store_path), load_predictions(store_path, stamp), model,
                       load_formations(store_path))
 
 
 @st.cache_data(show_spinner="Detecting formations (once per store)…")
 def load_formations(store_path: str) -> pl.DataFrame | None:
-    """Per-play detected formation and shell; None when detection is impossible."""
-    try:
-        return Store(store_path).formations()
-    except Exception:  # noqa: BLE001 - a missing formation column must not break the list
-        return None
+    """Per-play detected formation and shell; None for a store made before ingest wrote them."""
+    store = Store(store_path)
+    return store.formations() if store.has("formations") else None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def load_formation_slots(store_path: str, game_id: int, play_id: int) -> pl.DataFrame | None:
-    from coverage.explorer import formation_slots
-
     try:
         return formation_slots(load_play_frames(store_path, game_id, play_id))
     except Exception:  # noqa: BLE001 - hover labels are optional
@@ -175,9 +140,7 @@ def load_play_frames(store_path: str, game_id: int, play_id: int) -> pl.DataFram
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_evaluation(store_path: str, stamp: str) -> tuple[pl.DataFrame | None, dict[str, dict]]:
-    from coverage.explorer import read_evaluation
-
-    return read_evaluation(Path(store_path) / "evaluation")
+    return read_evaluation(Store(store_path))
 
 
 def play_row(plays: pl.DataFrame, game_id: int, play_id: int) -> dict:
@@ -212,10 +175,27 @@ def page_start(title: str, icon: str = "🏈") -> Store | None:
     return store
 
 
+def page_data(title: str, icon: str, *, fix: str) -> tuple[Store, pl.DataFrame,
+                                                          pl.DataFrame | None]:
+    """``page_start`` plus the play index and every model's predictions, or a stop.
+
+    Any failure to read them ends the page with a readable message and ``fix``,
+    never a traceback.
+    """
+    store = page_start(title, icon)
+    if store is None:
+        st.stop()
+    try:
+        sp = str(store.path)
+        return store, load_plays(sp), load_predictions(sp, predictions_stamp(store))
+    except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
+        show_error(exc, fix)
+        st.stop()
+        raise  # st.stop() raises; this keeps type checkers and readers sure of it
+
+
 def show_error(exc: BaseException, fix: str) -> None:
     """A readable error + what to do, instead of a traceback (details folded away)."""
-    import traceback
-
     st.error(f"{type(exc).__name__}: {exc}")
     st.info(f"Fix: {fix}")
     with st.expander("details"):
@@ -235,8 +215,6 @@ def explain_model_dir() -> Path | None:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def load_explainer_cached(model_dir: str, stamp: str):
     """The explain model, loaded once per checkpoint version (``stamp``)."""
-    from coverage.explain.attribution import load_explainer
-
     return load_explainer(model_dir)
 
 
@@ -248,11 +226,6 @@ def play_explanation(store_path: str, model_dir: str, stamp: str, game_id: int,
     Computed on demand for the selected play only, so the play switch stays cheap when
     explain mode is off; cached so toggling it or coming back to a play is instant.
     """
-    from dataclasses import asdict
-
-    from coverage.explain.attribution import attribute_play
-    from coverage.explain.tells import tells
-
     store = Store(store_path)
     model, cfg = load_explainer_cached(model_dir, stamp)
     frames = load_play_frames(store_path, game_id, play_id)
@@ -263,19 +236,13 @@ def play_explanation(store_path: str, model_dir: str, stamp: str, game_id: int,
 @st.cache_data(show_spinner=False, max_entries=64)
 def play_family_tables(store_path: str, stamp: str, week: int, game_id: int, play_id: int
                        ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
-    """This play's rows of predictions_family/ and responsibilities/ (row-group pushdown)."""
-    out = []
-    for folder in ("predictions_family", "responsibilities"):
-        p = Path(store_path) / folder / f"week_{week}.parquet"
-        out.append(pl.scan_parquet(p).filter((pl.col("gameId") == game_id)
-                                             & (pl.col("playId") == play_id)).collect()
-                   if p.exists() else None)
-    return out[0], out[1]
+    """This play's family probabilities and defender responsibilities (row-group pushdown)."""
+    store = Store(store_path)
+    return (store.play_output("predictions_family", week, game_id, play_id),
+            store.play_output("responsibilities", week, game_id, play_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def load_attribution_summary(store_path: str, stamp: str) -> pl.DataFrame | None:
-    """Per-play attribution summaries (``attribution/week_N.parquet``) of all weeks."""
-    from coverage.explain.predict import read_week_tables
-
-    return read_week_tables(store_path, "attribution")
+    """Per-play attribution summaries of all weeks (Teams page)."""
+    return Store(store_path).read_output("attribution")

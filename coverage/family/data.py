@@ -1,4 +1,4 @@
-"""Frame tensors for the explain model: the man/zone tensors plus who is who and labels.
+"""Frame tensors of the family model: the man/zone tensors plus who is who and labels.
 
 The man/zone models only need one label per play. Explaining the call needs to know
 *which* player sits in each of the 22 token slots (players are re-sorted by ``y`` every
@@ -10,14 +10,22 @@ onto it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from coverage.explain.vocab import ASSIGNMENTS, assignment_expr, family_index_expr
-from coverage.features import FEATURES, N_PLAYERS, FrameTensors, frame_features
+from coverage.family.vocab import ASSIGNMENTS, assignment_expr, family_index_expr
+from coverage.features import (
+    FEATURES,
+    N_PLAYERS,
+    FrameTensors,
+    concat_frames,
+    frame_features,
+)
 from coverage.schema import PLAYERS_PER_SIDE
+from coverage.store import Store
 
 OFF = slice(0, PLAYERS_PER_SIDE)
 DEF = slice(PLAYERS_PER_SIDE, N_PLAYERS)
@@ -45,7 +53,7 @@ class ExplainFrames:
         return np.flatnonzero((self.ft.game_id == game_id) & (self.ft.play_id == play_id))
 
 
-def player_labels(store) -> pl.DataFrame | None:
+def player_labels(store: Store) -> pl.DataFrame | None:
     """(gameId, playId, nflId, assign_id, target_nflId) for defenders on labelled plays.
 
     Ground truth from the simulator (``truth_players``) when the store has it, else the
@@ -124,8 +132,6 @@ def build_explain_frames(tracking: pl.LazyFrame, plays: pl.DataFrame,
 
 
 def concat_explain(parts: list[ExplainFrames]) -> ExplainFrames:
-    from coverage.features import concat_frames
-
     return ExplainFrames(concat_frames([p.ft for p in parts]),
                          np.concatenate([p.nfl for p in parts]),
                          np.concatenate([p.family for p in parts]),
@@ -133,7 +139,7 @@ def concat_explain(parts: list[ExplainFrames]) -> ExplainFrames:
                          np.concatenate([p.target for p in parts]))
 
 
-def load_explain_frames(store, weeks, max_secs: float | None = None,
+def load_explain_frames(store: Store, weeks: Sequence[int], max_secs: float | None = None,
                         plays: pl.DataFrame | None = None) -> ExplainFrames:
     """Explain frames of several weeks of a store, one week's long table at a time."""
     plays = store.plays() if plays is None else plays

@@ -1,4 +1,4 @@
-"""``coverage train | predict | evaluate``: thin argument parsing over coverage.training."""
+"""``coverage train | predict | evaluate``: the man/zone models' command line."""
 
 from __future__ import annotations
 
@@ -6,47 +6,36 @@ import argparse
 import json
 from pathlib import Path
 
-
-def _weeks(text: str | None) -> list[int] | None:
-    if not text:
-        return None
-    out: list[int] = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b) + 1)) if b else [int(a)]
-    return out
+from coverage.commands.common import add_data_argument, parse_weeks
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from coverage.training.train import TrainOptions, train
+    from coverage.pipelines import train
+    from coverage.training.options import TrainOptions
 
-    opts = TrainOptions(
+    opts = TrainOptions.of(
         model=args.model, data=args.data, name=args.name, out_root=Path(args.out),
         seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         patience=args.patience, pos_weight=args.pos_weight, device=args.device,
-        compile=args.compile, progress=not args.quiet, train_weeks=_weeks(args.train_weeks),
-        val_weeks=_weeks(args.val_weeks), test_weeks=_weeks(args.test_weeks),
+        compile=args.compile, progress=not args.quiet,
+        train_weeks=parse_weeks(args.train_weeks), val_weeks=parse_weeks(args.val_weeks),
+        test_weeks=parse_weeks(args.test_weeks),
         history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
         max_secs=args.max_secs, hparams=json.loads(args.hparams) if args.hparams else {},
         formations=args.formations,
     )
     if args.tune:
-        from coverage.experiments.tune import require_ray
+        from coverage.experiments.tune import require_ray  # optional extra
 
         require_ray()  # fail fast, before any data is read
-    opts.mlflow, opts.tracking_uri = _use_mlflow(args), args.tracking_uri
+    mlflow = _mlflow_settings(args)
     if args.tune:
-        from coverage.experiments.tune import TuneOptions, tune
-
-        out = tune(opts, TuneOptions(trials=args.trials, address=args.address,
-                                     cpus_per_trial=args.cpus_per_trial,
-                                     gpus_per_trial=args.gpus_per_trial,
-                                     storage=args.ray_storage))
-        t = out["tuning"]
-        print(f"tuned {t['trials']} trials on validation week(s) {t['selection']['weeks']} "
-              f"in {t['search_seconds']:.0f} s; best val log-loss {t['best_val_loss']:.4f} "
-              f"with {json.dumps(t['best_config'])}")
+        out = _tune(opts, args, mlflow)
     else:
+        if mlflow is not None:
+            from coverage.experiments.mlflow_runs import tracked
+
+            opts = tracked(opts, mlflow)  # training reports to MLflow through its hooks
         out = train(opts)
     if out.get("mlflow_run_id"):
         print(f"mlflow run {out['mlflow_run_id']}")
@@ -60,44 +49,64 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _use_mlflow(args: argparse.Namespace) -> bool:
-    """--mlflow / --no-mlflow; by default track whenever mlflow is installed."""
-    from coverage.experiments.tracking import mlflow_available, require_mlflow
+def _tune(opts, args: argparse.Namespace, mlflow) -> dict:
+    from coverage.experiments.tune import TuneOptions, tune  # optional extra
+
+    out = tune(opts, TuneOptions(trials=args.trials, address=args.address,
+                                 cpus_per_trial=args.cpus_per_trial,
+                                 gpus_per_trial=args.gpus_per_trial,
+                                 storage=args.ray_storage), mlflow)
+    t = out["tuning"]
+    print(f"tuned {t['trials']} trials on validation week(s) {t['selection']['weeks']} "
+          f"in {t['search_seconds']:.0f} s; best val log-loss {t['best_val_loss']:.4f} "
+          f"with {json.dumps(t['best_config'])}")
+    return out
+
+
+def _mlflow_settings(args: argparse.Namespace):
+    """--mlflow / --no-mlflow; by default track whenever mlflow is installed. None: off."""
+    from coverage.experiments.mlflow_runs import (
+        MlflowSettings,
+        mlflow_available,
+        require_mlflow,
+    )
 
     if args.mlflow is None:
-        return mlflow_available()
-    if args.mlflow:
-        require_mlflow()
-    return bool(args.mlflow)
+        on = mlflow_available()
+    else:
+        if args.mlflow:
+            require_mlflow()
+        on = bool(args.mlflow)
+    return MlflowSettings(tracking_uri=args.tracking_uri) if on else None
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from coverage.training.data import open_source
-    from coverage.training.predict import predict_week
+    from coverage.pipelines import predict_week
+    from coverage.store import Store
 
-    weeks = _weeks(args.weeks) or open_source(args.data).weeks
-    for w in weeks:
-        df = predict_week(args.model_dir, args.data, w, device=args.device,
+    store = Store.open(args.data)
+    for w in parse_weeks(args.weeks) or store.weeks:
+        df = predict_week(args.model_dir, store, w, device=args.device,
                           batch_size=args.batch_size)
         print(f"week {w}: {df.height} frame predictions")
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from coverage.training.evaluate import evaluate
+    from coverage.pipelines import evaluate
+    from coverage.store import Store
 
-    rep = evaluate(args.model_dir, args.data, args.week)
+    rep = evaluate(args.model_dir, Store.open(args.data), args.week)
     for k, m in rep["at_offsets"].items():
         print(f"{k:>5}: accuracy {m['accuracy']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}] "
               f"n={m['n']}  AUC {m['auc']:.3f}  baseline {m['majority_baseline']:.3f}")
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="train a man/zone model (train 1-7, val 8, test 9)")
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a man/zone model (train 1-7, val 8, test 9)")
     p.add_argument("--model", choices=("transformer", "lstm", "context"), default="transformer")
-    p.add_argument("--data", default=None,
-                   help="store folder, or raw BDB folder (context only); default: embedded")
+    add_data_argument(p, what="store folder, or raw BDB folder (context only)")
     p.add_argument("--name", default=None, help="checkpoint name (default: the model kind)")
     p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
     p.add_argument("--seed", type=int, default=0)
@@ -139,20 +148,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "in the current directory)")
     p.set_defaults(func=_cmd_train)
 
-    p = subparsers.add_parser("predict", help="batched P(man) for every pre-snap frame")
+
+def register(sub: argparse._SubParsersAction) -> None:
+    _train_parser(sub)
+
+    p = sub.add_parser("predict", help="batched P(man) for every pre-snap frame")
     p.add_argument("model_dir")
-    p.add_argument("--data", default=None, help="store folder (default: embedded)")
+    add_data_argument(p, what="store folder")
     p.add_argument("--weeks", help="e.g. 9 or 1-9 (default: all)")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=4096)
     p.set_defaults(func=_cmd_predict)
 
-    p = subparsers.add_parser("evaluate", help="test-week metrics and accuracy-by-time curve")
+    p = sub.add_parser("evaluate", help="test-week metrics and accuracy-by-time curve")
     p.add_argument("model_dir")
-    p.add_argument("--data", default=None, help="store folder (default: embedded)")
+    add_data_argument(p, what="store folder")
     p.add_argument("--week", type=int, default=None, help="default: the model's test week")
     p.set_defaults(func=_cmd_evaluate)
-
-    from coverage.explain.cli import register as register_explain  # family model commands
-
-    register_explain(subparsers)

@@ -1,4 +1,4 @@
-"""MLflow tracking for training and tuning runs, through one explicit ``MlflowClient``.
+"""MLflow runs of training and tuning, through one explicit ``MlflowClient``.
 
 Why a client and not ``mlflow.start_run()``: the fluent API keeps a process-global
 "active run" and tracking URI, which would leak between tests, between a tuning parent
@@ -9,6 +9,11 @@ override it), with artifacts in ``mlruns/`` next to the database, so a run never
 outside the folder the user chose. Each run records what is needed to reproduce it: all
 options and resolved hyper-parameters, the seed, the training-data fingerprint and the
 git revision of the code.
+
+Training knows nothing of MLflow: :func:`tracked` returns options whose
+:class:`~coverage.training.options.ExperimentHooks` open a run when ``train()`` starts,
+log every epoch, and log the result (or mark the run failed); the command layer and the
+tuner wire it in.
 """
 
 from __future__ import annotations
@@ -19,19 +24,21 @@ import math
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from coverage.config import REPO_ROOT
 from coverage.errors import CoverageError
+from coverage.evaluation import flatten_metrics
 from coverage.experiments import INSTALL_HINT
+from coverage.training.options import ExperimentHooks, TrainOptions
+from coverage.views.charts import accuracy_by_time_figure
 
 DEFAULT_EXPERIMENT = "coverage"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# options that describe where output goes or how it is shown, not the experiment itself
-_SKIP_OPTIONS = {"hparams", "progress", "out_root", "mlflow", "tracking_uri", "mlflow_parent",
-                 "on_epoch", "score_test"}
 _NOT_PARAMS = {"mean", "std"}  # per-feature normalisation arrays live in config.json
 
 
@@ -81,18 +88,6 @@ def git_revision(root: Path = REPO_ROOT) -> str:
 def _param_value(v: Any) -> str:
     text = json.dumps(v) if isinstance(v, list | tuple | dict) else str(v)
     return text if len(text) <= 500 else text[:497] + "..."
-
-
-def flat_metrics(obj: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
-    """Numeric leaves of a nested metrics dict as ``a.b.c`` keys (bools and text dropped)."""
-    out: dict[str, float] = {}
-    for k, v in obj.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, Mapping):
-            out.update(flat_metrics(v, key + "."))
-        elif isinstance(v, int | float) and not isinstance(v, bool):
-            out[key] = float(v)
-    return out
 
 
 class Tracker:
@@ -165,29 +160,27 @@ class Tracker:
         self.client.set_terminated(run_id, status)
 
 
-def options_params(opts: Any) -> dict[str, Any]:
-    """The experiment-defining fields of a ``TrainOptions`` (not where output goes)."""
-    return {f.name: getattr(opts, f.name) for f in fields(opts)
-            if f.name not in _SKIP_OPTIONS}
-
-
-def curve_artifacts(curve: Mapping[str, Any], name: str, folder: Path) -> None:
+def curve_artifacts(curve: pl.DataFrame, name: str, folder: Path) -> None:
     """Accuracy-by-time as parquet + JSON (the numbers) and a self-contained-ish HTML plot.
 
     No PNG: plotly needs kaleido for static images, which we do not ship; the HTML loads
     plotly.js from its CDN, so it stays a few kB.
     """
-    import polars as pl
-
-    from coverage.views.charts import accuracy_by_time_figure
-
-    df = pl.DataFrame({k: list(v) for k, v in curve.items()})
+    df = curve
     df.write_parquet(folder / "accuracy_by_time.parquet")
     (folder / "accuracy_by_time.json").write_text(json.dumps(df.to_dicts(), default=float))
-    fig = accuracy_by_time_figure(df.with_columns(pl.lit(name).alias("model"),
-                                                  pl.col("majority_baseline").alias("baseline")))
+    fig = accuracy_by_time_figure(df.with_columns(pl.lit(name).alias("model")))
     fig.update_layout(title=f"{name}: test-week accuracy by time to snap")
     fig.write_html(folder / "accuracy_by_time.html", include_plotlyjs="cdn")
+
+
+@dataclass(frozen=True)
+class MlflowSettings:
+    """Where runs go: the tracking store (None: the default) and, for the final retrain of
+    a tuning search, the parent run it belongs under."""
+
+    tracking_uri: str | None = None
+    parent: str | None = None
 
 
 @dataclass
@@ -199,24 +192,22 @@ class TrainingRun:
     step: int = 0
 
     @classmethod
-    def start(cls, opts: Any, kind: str = "train") -> TrainingRun:
-        tracker = Tracker(opts.tracking_uri)
-        tags = {"kind": "final" if opts.mlflow_parent else kind, "model": opts.model}
-        run_id = tracker.start_run(opts.name or opts.model, params=options_params(opts),
-                                   tags=tags, parent=opts.mlflow_parent)
+    def start(cls, opts: TrainOptions, settings: MlflowSettings | None = None,
+              kind: str = "train") -> TrainingRun:
+        settings = settings or MlflowSettings()
+        tracker = Tracker(settings.tracking_uri)
+        model = opts.run.model
+        tags = {"kind": "final" if settings.parent else kind, "model": model}
+        run_id = tracker.start_run(opts.run.name or model, params=opts.params(),
+                                   tags=tags, parent=settings.parent)
         return cls(tracker, run_id)
 
-    def epoch_callback(self, inner: Callable[[dict[str, float]], None] | None = None
-                       ) -> Callable[[dict[str, float]], None]:
-        """Log each epoch's metrics (then call ``inner``); steps keep counting across the
-        several fits of the context model, so its variants never overwrite each other."""
-        def on_epoch(row: dict[str, float]) -> None:
-            self.tracker.log_metrics(self.run_id, {k: v for k, v in row.items()
-                                                   if k != "epoch"}, step=self.step)
-            self.step += 1
-            if inner is not None:
-                inner(row)
-        return on_epoch
+    def log_epoch(self, row: dict[str, float]) -> None:
+        """One epoch's metrics; steps keep counting across the several fits of the context
+        model, so its variants never overwrite each other."""
+        self.tracker.log_metrics(self.run_id, {k: v for k, v in row.items() if k != "epoch"},
+                                 step=self.step)
+        self.step += 1
 
     def fail(self) -> None:
         self.tracker.end(self.run_id, "FAILED")
@@ -227,7 +218,7 @@ class TrainingRun:
         self.tracker.log_params(self.run_id, {
             f"hp.{k}": v for k, v in cfg.get("hparams", {}).items() if k not in _NOT_PARAMS})
         final = {k: v for k, v in rep.items() if k in ("val", "test")}
-        values = flat_metrics(final)
+        values = flatten_metrics(final)
         values["seconds"] = float(out.get("seconds", 0.0))
         if isinstance(rep.get("best_epoch"), int):
             values["best_epoch"] = float(rep["best_epoch"])
@@ -244,6 +235,41 @@ class TrainingRun:
                 self.tracker.log_artifacts(self.run_id, tmp, "accuracy_by_time")
         self.tracker.end(self.run_id)
         return self.run_id
+
+
+def mlflow_hooks(settings: MlflowSettings, inner: ExperimentHooks | None = None
+                 ) -> ExperimentHooks:
+    """Hooks that record one ``train()`` call as an MLflow run, around ``inner``'s."""
+    inner = inner or ExperimentHooks()
+    runs: list[TrainingRun] = []
+
+    def on_start(opts: TrainOptions) -> None:
+        runs.append(TrainingRun.start(opts, settings))
+        if inner.on_start is not None:
+            inner.on_start(opts)
+
+    def on_epoch(row: dict[str, float]) -> None:
+        runs[-1].log_epoch(row)
+        if inner.on_epoch is not None:
+            inner.on_epoch(row)
+
+    def on_finish(out: dict[str, Any]) -> dict[str, Any]:
+        extra = dict(inner.on_finish(out) or {}) if inner.on_finish is not None else {}
+        return {**extra, "mlflow_run_id": runs[-1].finish(out)}
+
+    def on_fail() -> None:
+        if runs:
+            runs[-1].fail()
+        if inner.on_fail is not None:
+            inner.on_fail()
+
+    return replace(inner, on_start=on_start, on_epoch=on_epoch, on_finish=on_finish,
+                   on_fail=on_fail)
+
+
+def tracked(opts: TrainOptions, settings: MlflowSettings | None = None) -> TrainOptions:
+    """``opts`` whose ``train()`` run is logged to MLflow as it happens."""
+    return replace(opts, hooks=mlflow_hooks(settings or MlflowSettings(), opts.hooks))
 
 
 def log_trials(tracker: Tracker, parent: str, trials: Iterable[Mapping[str, Any]]) -> list[str]:

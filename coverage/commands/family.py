@@ -1,4 +1,5 @@
-"""``coverage train-family | predict-family | explain``: the explain model's command line."""
+"""``coverage train-family | predict-family | explain``: the coverage-family model's command
+line (families, defender responsibilities, tells)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,18 @@ import argparse
 import json
 from pathlib import Path
 
-
-def _weeks(text: str | None) -> list[int] | None:
-    from coverage.models.cli import _weeks as parse
-
-    return parse(text)
+from coverage.commands.common import add_data_argument, parse_weeks
 
 
 def _cmd_train_family(args: argparse.Namespace) -> int:
-    from coverage.training.explain_train import FamilyTrainOptions, train_family
+    from coverage.family.train import FamilyTrainOptions
+    from coverage.pipelines import train
 
     w = {k: tuple(v) if v else None for k, v in (
-        ("train_weeks", _weeks(args.train_weeks)), ("val_weeks", _weeks(args.val_weeks)),
-        ("test_weeks", _weeks(args.test_weeks)))}
-    out = train_family(FamilyTrainOptions(
+        ("train_weeks", parse_weeks(args.train_weeks)),
+        ("val_weeks", parse_weeks(args.val_weeks)),
+        ("test_weeks", parse_weeks(args.test_weeks)))}
+    out = train(FamilyTrainOptions.of(
         data=args.data, name=args.name, out_root=Path(args.out), seed=args.seed,
         epochs=args.epochs, frames_per_play=args.frames_per_play, device=args.device,
         progress=not args.quiet, hparams=json.loads(args.hparams) if args.hparams else {}, **w))
@@ -38,24 +37,27 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict_family(args: argparse.Namespace) -> int:
-    from coverage.explain.predict import attribution_week, predict_family_week
-    from coverage.training.data import open_source
+    from coverage.explain.attribution import attribution_week
+    from coverage.family.predict import predict_family_week
+    from coverage.store import Store
 
-    for w in _weeks(args.weeks) or open_source(args.data).weeks:
-        fam, _ = predict_family_week(args.model_dir, args.data, w)
+    store = Store.open(args.data)
+    for w in parse_weeks(args.weeks) or store.weeks:
+        fam, _ = predict_family_week(args.model_dir, store, w)
         line = f"week {w}: {fam.height} family rows"
         if args.attribution:
-            line += f", {attribution_week(args.model_dir, args.data, w).height} attribution rows"
+            line += f", {attribution_week(args.model_dir, store, w).height} attribution rows"
         print(line, flush=True)
     return 0
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from coverage.explain.attribution import attribute_play, load_explainer
+    from coverage.explain.attribution import attribute_play
     from coverage.explain.tells import tells
-    from coverage.store import open_store
+    from coverage.family.predict import load_explainer
+    from coverage.store import Store
 
-    store = open_store(args.data)
+    store = Store.open(args.data)
     model, cfg = load_explainer(args.model_dir)
     frames = store.play_frames(args.game, args.play)
     attr = attribute_play(model, cfg, frames, store.play_row(args.game, args.play))
@@ -64,10 +66,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train-family", help="train the coverage-family / responsibility "
-                              "model (train 1-7, val 8, test 9)")
-    p.add_argument("--data", default=None, help="store folder (default: embedded)")
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train-family", help="train the coverage-family / responsibility "
+                       "model (train 1-7, val 8, test 9)")
+    add_data_argument(p, what="store folder")
     p.add_argument("--name", default="family")
     p.add_argument("--out", default="models")
     p.add_argument("--seed", type=int, default=0)
@@ -81,19 +83,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_cmd_train_family)
 
-    p = subparsers.add_parser("predict-family", help="family probabilities + defender "
-                              "responsibilities (+ P(man)) for every pre-snap frame")
+    p = sub.add_parser("predict-family", help="family probabilities + defender "
+                       "responsibilities (+ P(man)) for every pre-snap frame")
     p.add_argument("model_dir")
-    p.add_argument("--data", default=None)
+    add_data_argument(p, what="store folder")
     p.add_argument("--weeks", help="e.g. 9 or 1-9 (default: all)")
     p.add_argument("--attribution", action="store_true",
                    help="also write per-play attribution summaries (Teams page)")
     p.set_defaults(func=_cmd_predict_family)
 
-    p = subparsers.add_parser("explain", help="print the tells of one play")
+    p = sub.add_parser("explain", help="print the tells of one play")
     p.add_argument("model_dir")
     p.add_argument("game", type=int)
     p.add_argument("play", type=int)
-    p.add_argument("--data", default=None)
+    add_data_argument(p, what="store folder")
     p.add_argument("-n", type=int, default=5)
     p.set_defaults(func=_cmd_explain)

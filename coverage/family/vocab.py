@@ -1,4 +1,4 @@
-"""Label vocabularies of the explain models: coverage families and defender assignments.
+"""Label vocabularies of the family model: coverage families and defender assignments.
 
 PFF's ``pff_passCoverage`` has ~20 spellings of ~8 ideas (Cover-6 Left/Right are one
 coverage seen from either side, Cover-3 Seam/Cloud are Cover-3 variants), and the

@@ -1,0 +1,289 @@
+"""The play list and one play: filters, per-play predictions, formation slots, the CSV
+export, the explain mode's per-play tables, and how finely the field animates."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from coverage.schema import PLAY_KEYS
+
+DISTANCE_BUCKETS = ("short (1-3)", "medium (4-6)", "long (7+)")
+UNLABELLED = "Unlabelled"
+OUTCOMES = ("hit", "miss")
+# Categorical filters: play-table column -> sidebar label. One place so the
+# page, the option lists and the tests cannot disagree on names.
+FILTER_COLUMNS = {
+    "week": "Week",
+    "gameId": "Game",
+    "offense": "Offense",
+    "defense": "Defense",
+    "down": "Down",
+    "distance": "Distance",
+    "family": "True coverage",
+    "coverage": "Coverage type",
+    "outcome": "Prediction at snap",
+    "passResult": "Pass result",
+    "formation": "Offensive formation",
+    "detected": "Detected formation",
+    "shell": "Defensive shell (detected)",
+}
+
+
+# --------------------------------------------------------------------------- play table
+def distance_bucket_expr(col: str = "yardsToGo") -> pl.Expr:
+    """Short / medium / long buckets: analysts filter by these, not exact yards."""
+    y = pl.col(col)
+    return (pl.when(y.is_null()).then(None)
+            .when(y <= 3).then(pl.lit(DISTANCE_BUCKETS[0]))
+            .when(y <= 6).then(pl.lit(DISTANCE_BUCKETS[1]))
+            .otherwise(pl.lit(DISTANCE_BUCKETS[2])))
+
+
+def labelled(plays: pl.DataFrame) -> pl.DataFrame:
+    """Plays with a Man or Zone label (Other / missing cannot score a binary model)."""
+    return plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+
+
+def models_in(preds: pl.DataFrame | None) -> list[str]:
+    """Model names present in a predictions table, sorted (empty when none)."""
+    if preds is None or preds.height == 0:
+        return []
+    return sorted(preds["model"].unique().to_list())
+
+
+def snap_predictions(preds: pl.DataFrame | None) -> pl.DataFrame:
+    """P(man) at the snap per (model, play): the last frame at or before the snap.
+
+    "At the snap" is the model's final pre-snap call, which is what a defense
+    has shown by the time the ball moves; later frames are not predictions.
+    """
+    schema = {"model": pl.String, "gameId": pl.Int64, "playId": pl.Int64, "p_man": pl.Float64}
+    if preds is None or preds.height == 0:
+        return pl.DataFrame(schema=schema)
+    return (preds.filter(pl.col("secs_from_snap") <= 1e-6)
+            .sort("secs_from_snap")
+            .group_by("model", "gameId", "playId", maintain_order=True)
+            .agg(pl.col("p_man").last().cast(pl.Float64))
+            .select(pl.col("model").cast(pl.String), pl.col("gameId").cast(pl.Int64),
+                    pl.col("playId").cast(pl.Int64), "p_man"))
+
+
+def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
+               model: str | None = None, formations: pl.DataFrame | None = None
+               ) -> pl.DataFrame:
+    """One row per play with the filterable columns and the model's call at the snap.
+
+    Columns: gameId, playId, week, offense, defense, quarter, down, yardsToGo,
+    down_distance, distance, family, coverage, formation, passResult, description,
+    p_man_snap, predicted, outcome, label. Without predictions the prediction
+    columns are null so the same filters and table work either way.
+    """
+    t = plays.select(
+        pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+        pl.col("week").cast(pl.Int32),
+        pl.col("possessionTeam").alias("offense"), pl.col("defensiveTeam").alias("defense"),
+        pl.col("quarter").cast(pl.Int32), pl.col("down").cast(pl.Int32),
+        pl.col("yardsToGo").cast(pl.Int32),
+        distance_bucket_expr().alias("distance"),
+        pl.col("pff_manZone").fill_null(UNLABELLED).alias("family"),
+        pl.col("pff_passCoverage").fill_null("—").alias("coverage"),
+        pl.col("offenseFormation").fill_null("—").alias("formation"),
+        pl.col("passResult").fill_null("—"),
+        pl.col("playDescription").fill_null("").alias("description"),
+    ).with_columns(
+        pl.format("{} & {}", pl.col("down"), pl.col("yardsToGo")).alias("down_distance"),
+    )
+    if formations is not None and formations.height:
+        det = formations.select(
+            pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+            pl.concat_str(pl.col("off_formation").fill_null("?"), pl.lit(" "),
+                          pl.col("off_alignment").fill_null("?")).alias("detected"),
+            pl.col("def_shell").alias("shell"))
+        t = t.join(det, on=PLAY_KEYS, how="left")
+    snap = snap_predictions(preds)
+    if model is not None:
+        snap = snap.filter(pl.col("model") == model)
+    elif snap.height:
+        snap = snap.filter(pl.col("model") == snap["model"].min())
+    t = t.join(snap.select(*PLAY_KEYS, pl.col("p_man").alias("p_man_snap")), on=PLAY_KEYS,
+               how="left")
+    predicted = (pl.when(pl.col("p_man_snap").is_null()).then(None)
+                 .when(pl.col("p_man_snap") >= 0.5).then(pl.lit("Man")).otherwise(pl.lit("Zone")))
+    t = t.with_columns(predicted.alias("predicted")).with_columns(
+        pl.when(pl.col("predicted").is_null() | ~pl.col("family").is_in(["Man", "Zone"]))
+        .then(None)
+        .when(pl.col("predicted") == pl.col("family")).then(pl.lit("hit"))
+        .otherwise(pl.lit("miss")).alias("outcome"),
+        pl.format("{}-{} · wk {} · {} vs {} · Q{} {} · {}", "gameId", "playId", "week",
+                  "offense", "defense", "quarter", "down_distance", "family").alias("label"),
+    )
+    return t.sort("week", "gameId", "playId")
+
+
+@dataclass
+class PlayFilters:
+    """Sidebar selections; an empty list means "no restriction" for that column."""
+
+    selections: dict[str, list[Any]] = field(default_factory=dict)
+    search: str = ""
+
+    def active(self) -> dict[str, list[Any]]:
+        return {k: v for k, v in self.selections.items() if v}
+
+
+def filter_options(table: pl.DataFrame) -> dict[str, list[Any]]:
+    """Distinct values per filter column, in a sensible order (buckets short→long)."""
+    out: dict[str, list[Any]] = {}
+    for col in FILTER_COLUMNS:
+        if col not in table.columns:
+            continue
+        vals = table[col].drop_nulls().unique().to_list()
+        if col == "distance":
+            vals = [b for b in DISTANCE_BUCKETS if b in vals]
+        elif col == "outcome":
+            vals = [o for o in OUTCOMES if o in vals]
+        else:
+            vals = sorted(vals)
+        out[col] = vals
+    return out
+
+
+def filter_plays(table: pl.DataFrame, filters: PlayFilters) -> pl.DataFrame:
+    """Rows of ``play_table`` matching every active filter and the text search.
+
+    The search is a case-insensitive literal match over the description, ids,
+    teams and coverage, so typing "Cover-1" or a playId finds the play.
+    """
+    expr = pl.lit(True)
+    for col, vals in filters.active().items():
+        if col not in table.columns:
+            continue
+        dtype = table.schema[col]
+        vals = [v for v in vals if v is not None]
+        if dtype.is_integer():
+            vals = [int(v) for v in vals]
+        expr = expr & pl.col(col).is_in(pl.Series(vals, dtype=dtype).implode())
+    q = filters.search.strip().lower()
+    if q:
+        hay = pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in
+                             ("label", "description", "coverage", "formation")], separator=" ")
+        expr = expr & hay.str.to_lowercase().str.contains(q, literal=True)
+    return table.filter(expr)
+
+
+def play_predictions(preds: pl.DataFrame | None, game_id: int, play_id: int,
+                     models: Sequence[str] | None = None) -> pl.DataFrame | None:
+    """One play's prediction rows (optionally only ``models``), or None when it has none."""
+    if preds is None or preds.height == 0:
+        return None
+    out = preds.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id))
+    if models:
+        out = out.filter(pl.col("model").is_in(list(models)))
+    return out if out.height else None
+
+
+def formation_slots(frames: pl.DataFrame, window: str = "1s") -> pl.DataFrame | None:
+    """Each player's detected formation slot in every frame (EFPI per ``window``).
+
+    Fed to the field's per-frame ``slots`` hook, so hovering a player shows e.g.
+    "SLOT · SHOTGUN 3x1", and the label changes when a motion or shift changes the
+    formation. One fit per 1 s window (mean positions) keeps a play switch in the tens
+    of milliseconds; after the snap the snap-time slot is kept.
+    """
+    from coverage.formations import EFPI
+
+    pre = frames.filter(pl.col("secs_from_snap") <= 0)
+    if pre.height == 0:
+        return None
+    fit = EFPI(pre, on_bad="skip").fit(every=window)
+    a = fit.assignments
+    if a.height == 0:
+        return None
+    spans = fit.formations.select(
+        "segment", "side",
+        pl.int_ranges(pl.col("start_frame"), pl.col("end_frame") + 1).alias("frameId"),
+    ).explode("frameId")
+    detail = (pl.when(pl.col("side") == "offense")
+              .then(pl.concat_str(pl.col("formation"), pl.lit(" "),
+                                  pl.col("alignment").fill_null("")))
+              .otherwise(pl.col("formation")))
+    per_frame = (a.with_columns(pl.concat_str(pl.col("slot"), pl.lit(" · "), detail)
+                                .alias("label"))
+                 .join(spans, on=["segment", "side"])
+                 .select(pl.col("nflId").cast(pl.Int64), pl.col("frameId").cast(pl.Int64),
+                         pl.col("label").alias("slot")))
+    last = per_frame.filter(pl.col("frameId") == pl.col("frameId").max()).drop("frameId")
+    post = frames.filter(pl.col("secs_from_snap") > 0).select(
+        pl.col("frameId").cast(pl.Int64)).unique()
+    return pl.concat([per_frame, post.join(last, how="cross").select(per_frame.columns)])
+
+
+def export_table(table: pl.DataFrame) -> pl.DataFrame:
+    """The play list as analysts want it in a spreadsheet (CSV export)."""
+    cols = ["gameId", "playId", "week", "offense", "defense", "quarter", "down", "yardsToGo",
+            "distance", "formation", "detected", "shell", "family", "coverage", "passResult",
+            "p_man_snap",
+            "predicted", "outcome", "description"]
+    return table.select([c for c in cols if c in table.columns])
+
+
+ANIMATION_MAX_FRAMES = 40
+
+
+def animation_stride(n_frames: int, max_frames: int = ANIMATION_MAX_FRAMES) -> int:
+    """Frame stride for the in-app animation: at most ~``max_frames`` animation frames.
+
+    Building and shipping the animated figure costs time per frame, and the
+    play switch must stay under ~300 ms; 5 Hz motion still reads well, and key
+    events are never dropped (``play_arrays`` moves them to the next kept frame).
+    """
+    return max(1, math.ceil(int(n_frames) / max_frames))
+
+
+def _jerseys(frames: pl.DataFrame) -> pl.DataFrame:
+    return (frames.filter(pl.col("nflId").is_not_null())
+            .group_by("nflId").agg(pl.col("jerseyNumber").first().cast(pl.String)))
+
+
+def responsibility_slots(resp: pl.DataFrame | None, frames: pl.DataFrame) -> pl.DataFrame | None:
+    """Per-frame hover text for each defender, e.g. ``MAN 0.83 → #11 (0.77)``.
+
+    Fed to the field's ``slots`` hook, so every animation frame's hover shows the
+    predicted responsibility with its probability at no extra trace cost.
+    """
+    if resp is None or resp.height == 0:
+        return None
+    jer = _jerseys(frames).rename({"nflId": "target_nflId", "jerseyNumber": "target_jersey"})
+    return (resp.join(jer, on="target_nflId", how="left")
+            .select("nflId", pl.col("frameId").cast(pl.Int64), pl.concat_str(
+                pl.col("assignment"), pl.lit(" "), pl.col("prob").round(2).cast(pl.String),
+                pl.when(pl.col("target_nflId").is_not_null()).then(pl.concat_str(
+                    pl.lit(" → #"), pl.col("target_jersey").fill_null("?"), pl.lit(" ("),
+                    pl.col("target_prob").round(2).cast(pl.String), pl.lit(")")))
+                .otherwise(pl.lit("")),
+            ).alias("slot")))
+
+
+def responsibility_table(resp: pl.DataFrame, frames: pl.DataFrame) -> pl.DataFrame:
+    """Each defender's predicted responsibility at the last pre-snap frame."""
+    last = resp.filter(pl.col("frameId") == pl.col("frameId").max())
+    jer = _jerseys(frames)
+    tgt = jer.rename({"nflId": "target_nflId", "jerseyNumber": "covers"})
+    return (last.join(jer, on="nflId", how="left").join(tgt, on="target_nflId", how="left")
+            .select(pl.concat_str(pl.lit("#"), pl.col("jerseyNumber").fill_null("?"))
+                    .alias("defender"), "assignment", "prob",
+                    pl.when(pl.col("covers").is_not_null())
+                    .then(pl.concat_str(pl.lit("#"), pl.col("covers"))).alias("covers"),
+                    pl.col("target_prob").alias("covers_prob"))
+            .sort("assignment", "defender"))
+
+
+def family_at_snap(fam: pl.DataFrame) -> pl.DataFrame:
+    """Family probabilities at the play's last pre-snap frame, most likely first."""
+    return (fam.filter(pl.col("frameId") == pl.col("frameId").max())
+            .select("family", "prob").sort("prob", descending=True))

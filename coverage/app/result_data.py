@@ -1,0 +1,191 @@
+"""How right the models are: accuracy by time and by group, calibration, confusion, and the
+stored evaluation reports and checkpoint metrics beside them.
+
+Evaluation files written by ``coverage evaluate`` (one held-out week, scored once) are
+preferred where they exist; the tables computed here from predictions + labels let the
+pages still show something right after ``coverage predict`` on a new store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from coverage import evaluation
+from coverage.app.play_data import labelled, snap_predictions
+from coverage.schema import PLAY_KEYS
+from coverage.store import Store
+
+
+def scored_predictions(preds: pl.DataFrame | None, plays: pl.DataFrame) -> pl.DataFrame:
+    """Pre-snap prediction rows of labelled plays with y (1 = man) and correct."""
+    if preds is None or preds.height == 0:
+        return pl.DataFrame(schema={"model": pl.String, "gameId": pl.Int64, "playId": pl.Int64,
+                                    "secs_from_snap": pl.Float64, "p_man": pl.Float64,
+                                    "y": pl.Int8, "correct": pl.Boolean})
+    lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                                 (pl.col("pff_manZone") == "Man").cast(pl.Int8).alias("y"))
+    return (preds.select(pl.col("model").cast(pl.String), pl.col("gameId").cast(pl.Int64),
+                         pl.col("playId").cast(pl.Int64),
+                         pl.col("secs_from_snap").cast(pl.Float64).round(1),
+                         pl.col("p_man").cast(pl.Float64))
+            .filter(pl.col("secs_from_snap") <= 1e-6)
+            .join(lab, on=PLAY_KEYS, how="inner")
+            .with_columns(((pl.col("p_man") >= 0.5).cast(pl.Int8) == pl.col("y"))
+                          .alias("correct")))
+
+
+def majority_class(plays: pl.DataFrame) -> str:
+    """The more common of Man / Zone: the always-guess-it baseline's answer."""
+    lab = labelled(plays)
+    if lab.height == 0:
+        return "Zone"
+    return "Man" if (lab["pff_manZone"] == "Man").mean() > 0.5 else "Zone"
+
+
+def accuracy_curve(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
+                   bin_secs: float = 0.5, max_secs: float = 8.0,
+                   min_plays: int = 1) -> pl.DataFrame:
+    """Accuracy by time to snap per model on these plays (coverage.evaluation.CURVE_SCHEMA),
+    against the more common label of these plays."""
+    maj = 1 if majority_class(plays) == "Man" else 0
+    return evaluation.accuracy_by_time(scored_predictions(preds, plays), bin_secs=bin_secs,
+                                       max_secs=max_secs, majority_class=maj,
+                                       min_plays=min_plays)
+
+
+def accuracy_by_group(preds: pl.DataFrame | None, plays: pl.DataFrame, by: str,
+                      model: str | None = None) -> pl.DataFrame:
+    """Accuracy at the snap per value of ``by`` (e.g. defensiveTeam, down, offenseFormation).
+
+    Columns: model, group, accuracy, ci_low, ci_high, n_plays.
+    """
+    snap = snap_predictions(preds)
+    if model is not None:
+        snap = snap.filter(pl.col("model") == model)
+    lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                                 pl.col(by).cast(pl.String).fill_null("—").alias("group"),
+                                 (pl.col("pff_manZone") == "Man").alias("is_man"))
+    df = snap.join(lab, on=PLAY_KEYS, how="inner").with_columns(
+        ((pl.col("p_man") >= 0.5) == pl.col("is_man")).alias("correct"))
+    return (df.group_by("model", "group")
+            .agg(pl.col("correct").sum().alias("k"), pl.len().alias("n_plays"))
+              .with_columns((pl.col("k") / pl.col("n_plays")).alias("accuracy"))
+            .pipe(evaluation.with_wilson)
+            .select("model", "group", "accuracy", "ci_low", "ci_high",
+                    pl.col("n_plays").cast(pl.Int64))
+            .sort("model", "group"))
+
+
+def calibration_bins(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
+                     n_bins: int = 10, at_snap: bool = True) -> pl.DataFrame:
+    """Reliability table: per model and P(man) decile, mean prediction vs observed man rate.
+
+    At the snap by default: one prediction per play, so ``n`` counts plays and
+    long plays do not dominate the diagram.
+    """
+    if at_snap:
+        snap = snap_predictions(preds)
+        lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64),
+                                     pl.col("playId").cast(pl.Int64),
+                                     (pl.col("pff_manZone") == "Man").cast(pl.Int8).alias("y"))
+        df = snap.join(lab, on=PLAY_KEYS, how="inner")
+    else:
+        df = scored_predictions(preds, plays)
+    if df.height == 0:
+        return pl.DataFrame(schema={"model": pl.String, "mean_pred": pl.Float64,
+                                    "frac_man": pl.Float64, "n": pl.Int64})
+    b = (pl.col("p_man") * n_bins).floor().clip(0, n_bins - 1).cast(pl.Int32)
+    return (df.with_columns(b.alias("bin"))
+            .group_by("model", "bin")
+            .agg(pl.col("p_man").mean().alias("mean_pred"),
+                 pl.col("y").cast(pl.Float64).mean().alias("frac_man"), pl.len().alias("n"))
+            .select("model", "mean_pred", "frac_man", pl.col("n").cast(pl.Int64))
+            .sort("model", "mean_pred"))
+
+
+def confusion_matrix(preds: pl.DataFrame | None, plays: pl.DataFrame,
+                     model: str | None = None) -> np.ndarray:
+    """2x2 counts at the snap, rows = truth (Man, Zone), columns = prediction (Man, Zone)."""
+    snap = snap_predictions(preds)
+    if model is not None:
+        snap = snap.filter(pl.col("model") == model)
+    lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                                 "pff_manZone")
+    df = snap.join(lab, on=PLAY_KEYS, how="inner")
+    m = np.zeros((2, 2), dtype=np.int64)
+    for i, truth in enumerate(("Man", "Zone")):
+        sub = df.filter(pl.col("pff_manZone") == truth)
+        m[i, 0] = int((sub["p_man"] >= 0.5).sum())
+        m[i, 1] = sub.height - m[i, 0]
+    return m
+
+
+def confusion_from_report(report: dict[str, Any]) -> np.ndarray | None:
+    """The at-snap confusion counts of an evaluation JSON (tp/fp/tn/fn), as a 2x2 matrix."""
+    c = (report.get("at_snap") or {}).get("confusion")
+    if not isinstance(c, dict) or not {"tp", "fp", "tn", "fn"} <= set(c):
+        return None
+    return np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]], dtype=np.int64)
+
+
+def read_evaluation(store: Store) -> tuple[pl.DataFrame | None, dict[str, dict]]:
+    """The store's accuracy-by-time curves (one table) and JSON reports by name.
+
+    Unreadable files, and tables of another layout (written by an older version, until
+    ``coverage init`` re-evaluates), are skipped: they must not take the page down.
+    """
+    schema = evaluation.CURVE_SCHEMA
+    curves = [df.select([pl.col(c).cast(t) for c, t in schema.items()])
+              for df in store.evaluation_curves() if set(schema) <= set(df.columns)]
+    return (pl.concat(curves) if curves else None), store.evaluation_reports()
+
+
+def read_checkpoints(models_root: str | Path) -> list[dict[str, Any]]:
+    """Every ``<models_root>/<name>/config.json`` (+ ``metrics.json``), sorted by name.
+
+    Each entry: name, path, config (or None), metrics (or None), error (or None),
+    has_weights. Broken JSON is reported on the entry instead of raised.
+    """
+    root = Path(models_root)
+    out: list[dict[str, Any]] = []
+    if not root.is_dir():
+        return out
+    for cfg_path in sorted(root.glob("*/config.json")):
+        d = cfg_path.parent
+        entry: dict[str, Any] = {"name": d.name, "path": str(d), "config": None,
+                                 "metrics": None, "error": None,
+                                 "has_weights": (d / "model.safetensors").exists()}
+        for key, p in (("config", cfg_path), ("metrics", d / "metrics.json")):
+            if p.exists():
+                try:
+                    entry[key] = json.loads(p.read_text())
+                except (OSError, json.JSONDecodeError) as exc:
+                    entry["error"] = f"{p.name}: {exc}"
+        out.append(entry)
+    return out
+
+
+def metrics_table(metrics: dict[str, Any], keys: Iterable[str] = (
+        "accuracy", "ci_low", "ci_high", "n", "auc", "brier", "ece", "log_loss",
+        "majority_baseline")) -> pl.DataFrame:
+    """val/test headline metrics of a metrics.json as a small split x metric table."""
+    rows = []
+    for split in ("val", "test"):
+        m = metrics.get(split)
+        if isinstance(m, dict):
+            src = m.get("at_snap", m) if isinstance(m.get("at_snap"), dict) else m
+            rows.append({"split": split, **{k: _num(src.get(k)) for k in keys}})
+    return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+
+def _num(v: Any) -> float | None:
+    try:
+        return None if v is None else float(v)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,88 @@
+"""Team tendencies: who plays man, how early each defense gives its coverage away, and
+which positions give it away."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from coverage import evaluation
+from coverage.app.play_data import labelled
+from coverage.app.result_data import scored_predictions
+from coverage.schema import PLAY_KEYS
+
+
+def man_rate_by_defense(plays: pl.DataFrame) -> tuple[pl.DataFrame, float]:
+    """Man share (of Man+Zone plays) per defense with Wilson CIs, and the league rate."""
+    lab = labelled(plays)
+    league = float((lab["pff_manZone"] == "Man").mean()) if lab.height else math.nan
+    df = (lab.group_by(pl.col("defensiveTeam").alias("team"))
+          .agg((pl.col("pff_manZone") == "Man").sum().alias("k"), pl.len().alias("n_plays"))
+          .with_columns((pl.col("k") / pl.col("n_plays")).alias("man_rate"))
+          .pipe(evaluation.with_wilson)
+          .select("team", "man_rate", "ci_low", "ci_high", pl.col("n_plays").cast(pl.Int64))
+          .sort("man_rate", descending=True))
+    return df, league
+
+
+def giveaway_times(preds: pl.DataFrame | None, plays: pl.DataFrame, model: str,
+                   man_threshold: float = 0.8, zone_threshold: float = 0.2) -> pl.DataFrame:
+    """Per labelled play: how many seconds before the snap the model "knew" the coverage.
+
+    A man play is given away at the first frame from which P(man) stays >= 0.8
+    through the snap (zone: stays <= 0.2). "Stays" rather than "first touches"
+    so a brief spike does not count as the defense showing its hand.
+    Columns: gameId, playId, defense, family, given_away (bool), secs_before_snap.
+    """
+    sub = scored_predictions(preds, plays).filter(pl.col("model") == model)
+    teams = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                         pl.col("defensiveTeam").alias("defense"))
+    if sub.height == 0:
+        return pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
+                                    "defense": pl.String, "family": pl.String,
+                                    "given_away": pl.Boolean, "secs_before_snap": pl.Float64})
+    past = (pl.when(pl.col("y") == 1).then(pl.col("p_man") >= man_threshold)
+            .otherwise(pl.col("p_man") <= zone_threshold))
+    secs = pl.col("secs_from_snap")
+    per = (sub.sort("secs_from_snap")
+           .with_columns(past.alias("past"))
+           .group_by("gameId", "playId", maintain_order=True)
+           .agg(pl.col("y").first(),
+                # first frame after the last frame that was not past the threshold
+                secs.filter(secs > secs.filter(~pl.col("past")).max().fill_null(-1e9))
+                .min().alias("t_cross"),
+                pl.col("past").last().alias("at_snap"))
+           .with_columns(pl.when(pl.col("at_snap")).then(pl.col("t_cross")).alias("t_cross"))
+           .with_columns(pl.col("at_snap").alias("given_away"),
+                         (-pl.col("t_cross")).clip(0.0, None).round(1).alias("secs_before_snap"),
+                         pl.when(pl.col("y") == 1).then(pl.lit("Man")).otherwise(pl.lit("Zone"))
+                         .alias("family")))
+    return (per.join(teams, on=PLAY_KEYS, how="left")
+            .select("gameId", "playId", "defense", "family", "given_away", "secs_before_snap"))
+
+
+def giveaway_by_defense(times: pl.DataFrame) -> pl.DataFrame:
+    """Median seconds-before-snap of the give-away per defense and family, and how often.
+
+    Columns: team, family, median_secs, share_given_away, n_given_away, n_plays.
+    """
+    return (times.group_by(pl.col("defense").alias("team"), "family")
+            .agg(pl.col("secs_before_snap").filter(pl.col("given_away")).median()
+                 .alias("median_secs"),
+                 pl.col("given_away").mean().alias("share_given_away"),
+                 pl.col("given_away").sum().cast(pl.Int64).alias("n_given_away"),
+                 pl.len().cast(pl.Int64).alias("n_plays"))
+            .sort("team", "family"))
+
+
+def position_giveaway_table(summary: pl.DataFrame | None, plays: pl.DataFrame,
+                            players: pl.DataFrame, model: str | None = None) -> pl.DataFrame:
+    """Per defense: mean |attribution| of its players by position (largest = gives it away)."""
+    from coverage.explain.attribution import position_giveaway
+
+    if summary is None or summary.height == 0:
+        return pl.DataFrame()
+    if model is not None:
+        summary = summary.filter(pl.col("model") == model)
+    return position_giveaway(summary, plays, players)

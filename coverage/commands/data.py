@@ -1,0 +1,110 @@
+"""``coverage ingest | info | init | simulate | formations``: data in, stores out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from coverage.ingest import ingest
+
+    weeks = [int(w) for w in args.weeks.split(",")] if args.weeks else None
+    report = ingest(args.raw_dir, args.out, weeks=weeks, progress=not args.quiet,
+                    force=args.force)
+    print(report.summary())
+    return 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from coverage.store import Store
+
+    store = Store.open(args.data)
+    plays = store.plays()
+    print(store)
+    print(f"plays: {plays.height}  games: {plays['gameId'].n_unique()}  weeks: {store.weeks}")
+    print(plays["pff_manZone"].value_counts(sort=True))
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from coverage.serving import ensure_predictions
+    from coverage.store import build_default_store
+
+    store = build_default_store(progress=not args.quiet, force=args.force)
+    ensure_predictions(store, log=None if args.quiet else print)
+    print(f"embedded synthetic store ready: {store.path}")
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from coverage.simulate import simulate_season
+
+    summary = simulate_season(args.out_dir, seed=args.seed, weeks=args.weeks,
+                              games_per_week=args.games_per_week,
+                              plays_per_game=args.plays_per_game)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def _cmd_formations(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from coverage.atomic import write_parquet
+    from coverage.formations import EFPI
+    from coverage.store import Store
+
+    store = Store.open(args.data)
+    if args.every == "play-table":
+        out = store.formations()
+    else:
+        out = pl.concat([EFPI(store.tracking(w), on_bad="skip").fit(
+            every=args.every, change_threshold=args.change_threshold).formations
+            for w in store.weeks])
+    if args.output:
+        write_parquet(out, Path(args.output))
+        print(f"{out.height} rows -> {args.output}")
+    else:
+        print(out)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ingest", help="convert Big Data Bowl CSV/parquet files into a store")
+    p.add_argument("raw_dir", help="folder with games/plays/players/player_play/tracking_week_N")
+    p.add_argument("--out", "-o", required=True, help="store folder to write")
+    p.add_argument("--weeks", help="comma-separated weeks to ingest (default: all found)")
+    p.add_argument("--force", action="store_true", help="re-read inputs even if unchanged")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("info", help="summarise a store (default: the embedded synthetic one)")
+    p.add_argument("data", nargs="?", default=None, metavar="store")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("init", help="generate the embedded synthetic season store and run the "
+                       "shipped models over it")
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("simulate", help="generate a synthetic season in the official schema")
+    p.add_argument("out_dir", metavar="OUT_DIR")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--weeks", type=int, default=9)
+    p.add_argument("--games-per-week", type=int, default=4)
+    p.add_argument("--plays-per-game", type=int, default=40)
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("formations", help="detect offensive formations and defensive shells "
+                       "(template matching)")
+    p.add_argument("data", metavar="store", help="normalised store folder")
+    p.add_argument("--every", default="play",
+                   help="frame | play | lineset | snap | a window such as 500ms or 1s | "
+                        "play-table (one row per play with off_formation, off_alignment, "
+                        "def_shell, def_front)")
+    p.add_argument("--change-threshold", type=float, default=0.0,
+                   help="keep the previous template unless the cost improves by this fraction")
+    p.add_argument("-o", "--output", help="write the table to this parquet file")
+    p.set_defaults(func=_cmd_formations)

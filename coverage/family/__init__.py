@@ -1,0 +1,7 @@
+"""The coverage-family model in one place: its labels, training data, training, reports,
+batched prediction and the context-prior baseline it is measured against.
+
+The network itself is :class:`coverage.models.family.CoverageFamilyModel` (every network
+lives in :mod:`coverage.models`, where the architecture registry finds it); explanations
+built on this model (occlusion attribution, tells) are :mod:`coverage.explain`.
+"""

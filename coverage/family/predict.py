@@ -1,0 +1,142 @@
+"""Batched inference of the family model, and its week tables in the store.
+
+Three long tables, one file per week (docs/CONTRACTS.md, "Explain outputs"):
+
+* ``predictions_family/week_N.parquet``: model, gameId, playId, frameId, secs_from_snap,
+  family, prob (one row per family per frame; probabilities sum to 1 per frame).
+* ``responsibilities/week_N.parquet``: model, gameId, playId, frameId, secs_from_snap,
+  nflId, assignment, prob, p_man_assignment, target_nflId, target_prob (one row per
+  defender per frame; target only when MAN is his most likely assignment).
+* ``predictions/week_N.parquet`` also gets the model's P(man) (the summed man families),
+  so every existing page (curves, accuracy, teams) shows the family model too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import torch
+from torch import nn
+
+from coverage.errors import CheckpointError, DataError
+from coverage.family.data import ExplainFrames, load_explain_frames
+from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
+from coverage.features import FEATURES
+from coverage.models.checkpoint import load_checkpoint, read_config
+from coverage.schema import FAMILY_SCHEMA, PREDICTION_SCHEMA, RESPONSIBILITY_SCHEMA
+from coverage.store import Store
+from coverage.training.loop import pick_device
+
+
+def load_explainer(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Load a ``family`` checkpoint, refusing other architectures or other features."""
+    cfg = read_config(model_dir)
+    if cfg["architecture"] != "family":
+        raise CheckpointError(f"{model_dir} is a '{cfg['architecture']}' checkpoint; "
+                              "explanations need a 'family' model (coverage train-family)")
+    return load_checkpoint(model_dir, expected={"features": list(FEATURES)})
+
+
+@dataclass
+class ExplainOutputs:
+    """Per-frame outputs of the explain model over an :class:`ExplainFrames`."""
+
+    family_logits: np.ndarray   # [N, C] (temperature applied)
+    assign: np.ndarray          # [N, 11, A] probabilities
+    pointer: np.ndarray         # [N, 11, 11] probabilities over offense slots
+
+    @property
+    def family_probs(self) -> np.ndarray:
+        z = self.family_logits - self.family_logits.max(-1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(-1, keepdims=True)
+
+    @property
+    def p_man(self) -> np.ndarray:
+        return self.family_probs[:, list(MAN_FAMILY_INDEX)].sum(-1)
+
+
+@torch.no_grad()
+def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
+                    temperature: float = 1.0, batch_size: int = 2048,
+                    device: torch.device | str = "cpu") -> ExplainOutputs:
+    """Every frame is encoded once; the GRU then reads the pooled history per frame."""
+    model.eval().to(device)
+    n = len(ef)
+    hist = ef.ft.history_index(k, stride)
+    pooled = torch.empty((n, model.temporal.hidden_size))
+    tokens = torch.empty((n, ef.ft.x.shape[1], model.temporal.hidden_size))
+    for i in range(0, n, batch_size):
+        t, p = model.encode_frames(torch.from_numpy(ef.ft.x[i:i + batch_size]).to(device))
+        tokens[i:i + t.shape[0]], pooled[i:i + t.shape[0]] = t.cpu(), p.cpu()
+    fam = np.empty((n, len(FAMILIES)), np.float32)
+    assign = np.empty((n, 11, len(ASSIGNMENTS)), np.float32)
+    pointer = np.empty((n, 11, 11), np.float32)
+    for i in range(0, n, batch_size):
+        r = np.arange(i, min(n, i + batch_size))
+        state = model.play_state(pooled[hist[r]].to(device))
+        a, p = model.player_logits(tokens[r].to(device), state)
+        fam[r] = (model.family_logits(state) / temperature).cpu().numpy()
+        assign[r] = torch.softmax(a, -1).cpu().numpy()
+        pointer[r] = torch.softmax(p, -1).cpu().numpy()
+    return ExplainOutputs(fam, assign, pointer)
+
+
+def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
+                        name: str | None = None, write: bool = True
+                        ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Family probabilities and defender responsibilities for every pre-snap frame."""
+    if not store.has_tracking:
+        raise DataError("predictions are written into a store", file=str(store.path))
+    model, cfg = load_explainer(model_dir)
+    name = name or Path(model_dir).name
+    ef = load_explain_frames(store, [week], None, store.plays())
+    out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0))
+    n, c = len(ef), len(FAMILIES)
+    keys = {"gameId": ef.ft.game_id, "playId": ef.ft.play_id, "frameId": ef.ft.frame_id,
+            "secs_from_snap": ef.ft.secs}
+    fam = pl.DataFrame({**{k: np.repeat(v, c) for k, v in keys.items()},
+                        "family": np.tile(np.array(FAMILIES), n),
+                        "prob": out.family_probs.ravel()}).with_columns(
+        pl.lit(name).alias("model")).select(list(FAMILY_SCHEMA)).cast(FAMILY_SCHEMA)
+    a_idx = out.assign.argmax(-1)                                   # [N, 11]
+    man = ASSIGNMENTS.index("MAN")
+    t_idx = out.pointer.argmax(-1)
+    tgt = np.take_along_axis(ef.nfl[:, :11], t_idx, axis=1)
+    is_man = a_idx == man
+    resp = pl.DataFrame({
+        **{k: np.repeat(v, 11) for k, v in keys.items()},
+        "nflId": ef.nfl[:, 11:].ravel(),
+        "assignment": np.array(ASSIGNMENTS)[a_idx].ravel(),
+        "prob": np.take_along_axis(out.assign, a_idx[..., None], -1).ravel(),
+        "p_man_assignment": out.assign[..., man].ravel(),
+        "target_nflId": np.where(is_man, tgt, -1).ravel(),
+        "target_prob": np.where(is_man, out.pointer.max(-1), np.nan).ravel(),
+    }).with_columns(pl.lit(name).alias("model"),
+                    pl.col("target_nflId").replace(-1, None),
+                    pl.col("target_prob").fill_nan(None)).select(
+        list(RESPONSIBILITY_SCHEMA)).cast(RESPONSIBILITY_SCHEMA)
+    if write:
+        store.write_output("predictions_family", week, fam, name)
+        store.write_output("responsibilities", week, resp, name)
+        pman = pl.DataFrame({**keys, "p_man": out.p_man}).with_columns(
+            pl.lit(name).alias("model")).select(list(PREDICTION_SCHEMA)).cast(PREDICTION_SCHEMA)
+        store.write_output("predictions", week, pman, name)
+    return fam, resp
+
+
+def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
+                          plays: pl.DataFrame, *, device: str = "auto",
+                          batch_size: int = 4096) -> pl.DataFrame:
+    """The family model's P(man) (summed man families) on every pre-snap frame of ``week``:
+    the registry's predictor, so ``predict_week`` and evaluation treat it like any model."""
+    ef = load_explain_frames(store, [week], None, store.plays())
+    out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0),
+                          device=pick_device(device))
+    return pl.DataFrame({"gameId": ef.ft.game_id, "playId": ef.ft.play_id,
+                         "frameId": ef.ft.frame_id, "secs_from_snap": ef.ft.secs,
+                         "p_man": out.p_man})

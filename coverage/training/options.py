@@ -1,0 +1,112 @@
+"""Training options, grouped by who reads them.
+
+One flat bag of ~30 fields made every trainer, the tuner and the tracker depend on all of
+them; grouped, a trainer reads the run and optimisation groups plus the inputs its model
+needs, and experiment tooling (MLflow, Ray Tune) only ever touches :class:`ExperimentHooks`.
+Callers that think in flat keyword arguments (the CLI, a tuner's sampled config) use
+:meth:`TrainOptions.of` / :meth:`TrainOptions.with_values`, which route each name to its group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Self
+
+from coverage.config import models_root
+
+EpochCallback = Callable[[dict[str, float]], None]
+
+
+@dataclass
+class RunSpec:
+    """What to train, on which data and week split, and where the checkpoint goes."""
+
+    model: str = "transformer"
+    data: str | None = None
+    name: str | None = None
+    out_root: Path = field(default_factory=models_root)
+    seed: int = 0
+    train_weeks: Sequence[int] | None = None
+    val_weeks: Sequence[int] | None = None
+    test_weeks: Sequence[int] | None = None
+
+
+@dataclass
+class Optimisation:
+    """How :func:`coverage.training.loop.fit` runs."""
+
+    epochs: int = 30
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 5
+    pos_weight: str | float = "auto"  # man/zone objective only
+    device: str = "auto"
+    compile: bool = False
+    progress: bool = True
+
+
+@dataclass
+class ModelInputs:
+    """What the model sees: frame history and sampling (tracking models), formation
+    features (context model), and hyper-parameters over the architecture's defaults."""
+
+    history: int = 5
+    stride: int = 2
+    frames_per_play: int = 8
+    max_secs: float | None = None
+    formations: bool = False
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExperimentHooks:
+    """Callbacks through which trackers and tuners follow a run; training never imports them.
+
+    ``on_start(opts)`` before any data is read; ``on_epoch(row)`` after every epoch (a
+    scheduler may raise to stop the trial); ``on_finish(out)`` with the trainer's result,
+    whatever mapping it returns is merged into it; ``on_fail()`` when training raised.
+    ``score_test=False`` (tuning trials) never loads the test week.
+    """
+
+    on_start: Callable[[Any], None] | None = None
+    on_epoch: EpochCallback | None = None
+    on_finish: Callable[[dict[str, Any]], Mapping[str, Any] | None] | None = None
+    on_fail: Callable[[], None] | None = None
+    score_test: bool = True
+
+
+@dataclass
+class TrainOptions:
+    run: RunSpec = field(default_factory=RunSpec)
+    optim: Optimisation = field(default_factory=Optimisation)
+    inputs: ModelInputs = field(default_factory=ModelInputs)
+    hooks: ExperimentHooks = field(default_factory=ExperimentHooks)
+
+    @classmethod
+    def of(cls, **values: Any) -> Self:
+        """Defaults of this class with flat ``name=value`` overrides, e.g. ``of(lr=3e-4)``."""
+        return cls().with_values(**values)
+
+    def with_values(self, **values: Any) -> Self:
+        """A copy with flat ``name=value`` overrides, each routed to the group that has it."""
+        owner = {f.name: g.name for g in fields(self) if is_dataclass(getattr(self, g.name))
+                 for f in fields(getattr(self, g.name))}
+        unknown = sorted(set(values) - set(owner))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no option(s) {unknown}")
+        groups: dict[str, dict[str, Any]] = {}
+        for name, value in values.items():
+            groups.setdefault(owner[name], {})[name] = value
+        return replace(self, **{g: replace(getattr(self, g), **kv) for g, kv in groups.items()})
+
+    def params(self) -> dict[str, Any]:
+        """The options that define the experiment, flat: not where output goes, how it is
+        shown, the hyper-parameters (logged resolved, from the checkpoint) or the hooks."""
+        skip = {"hparams", "progress", "out_root"}
+        return {f.name: getattr(group, f.name)
+                for g in fields(self) if g.name != "hooks"
+                and is_dataclass(group := getattr(self, g.name))
+                for f in fields(group) if f.name not in skip}

@@ -1,0 +1,176 @@
+"""The package's shape, checked from its source: no import cycles, no long functions,
+one place for the store layout and the environment.
+
+Built with ``ast`` rather than by importing, so an import hidden inside a function
+body counts the same as one at the top of a file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "coverage"
+APP_FILES = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py"))]
+
+# Only the simulator may hold long functions (it reads as one play's script); none at all
+# over the hard limit.
+MAX_LINES = 150
+MAX_LINES_SIMULATOR = 250
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for f in PACKAGE.rglob("*.py"):
+        parts = list(f.relative_to(REPO).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = f
+    return out
+
+
+def _resolve(name: str, modules: dict[str, Path]) -> str | None:
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the project modules it imports (anywhere in the file)."""
+    modules = _modules()
+    graph: dict[str, set[str]] = {}
+    for mod, path in modules.items():
+        is_pkg = path.name == "__init__.py"
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    pkg = mod.split(".") if is_pkg else mod.split(".")[:-1]
+                    pkg = pkg[:len(pkg) - (node.level - 1)]
+                    base = ".".join([*pkg, base] if base else pkg)
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            for n in names:
+                if n == "coverage" or n.startswith("coverage."):
+                    target = _resolve(n, modules)
+                    # the root package only holds the version: not an edge worth a cycle
+                    if target and target not in (mod, "coverage"):
+                        deps.add(target)
+        graph[mod] = deps
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one member (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The same graph folded to top-level areas (coverage.training, coverage.store, ...)."""
+    def area(m: str) -> str:
+        return ".".join(m.split(".")[:2])
+
+    out: dict[str, set[str]] = {}
+    for m, deps in graph.items():
+        out.setdefault(area(m), set()).update(area(d) for d in deps if area(d) != area(m))
+    return out
+
+
+def test_the_graph_builder_sees_a_planted_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles_between_modules() -> None:
+    graph = import_graph()
+    assert "coverage.store" in graph and graph["coverage.store"], "graph was not built"
+    assert cycles(graph) == []
+
+
+def test_no_import_cycles_between_subpackages() -> None:
+    assert cycles(package_graph(import_graph())) == []
+
+
+def test_nothing_but_the_cli_imports_the_command_layer() -> None:
+    graph = import_graph()
+    users = {m for m, deps in graph.items() if any(d.startswith("coverage.commands") for d in deps)
+             and not m.startswith("coverage.commands")}
+    assert users == {"coverage.cli"}
+
+
+def _functions(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name, node.end_lineno - node.lineno + 1
+
+
+def test_no_long_functions() -> None:
+    long = []
+    for path in [*PACKAGE.rglob("*.py"), *APP_FILES]:
+        limit = MAX_LINES_SIMULATOR if "simulate" in path.parts else MAX_LINES
+        long += [f"{path.relative_to(REPO)}:{name} ({n} lines)"
+                 for name, n in _functions(path) if n > limit]
+    assert long == []
+
+
+# Store subfolders and files: spelled by coverage/store.py only.
+_LAYOUT = re.compile(r"""["'](predictions|predictions_family|responsibilities|attribution|"""
+                     r"""evaluation|tracking|manifest\.json|meta\.json)["'/]""")
+
+
+def test_only_the_store_spells_its_layout() -> None:
+    allowed = {PACKAGE / "store.py", PACKAGE / "ingest.py"}  # ingest writes a new store
+    offenders = []
+    for path in [*PACKAGE.rglob("*.py"), *APP_FILES]:
+        if path in allowed:
+            continue
+        for i, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if _LAYOUT.search(code) and " / " in code:
+                offenders.append(f"{path.relative_to(REPO)}:{i}: {line.strip()}")
+    assert offenders == []
+
+
+def test_environment_is_read_in_one_place() -> None:
+    offenders = []
+    for path in [*PACKAGE.rglob("*.py"), *APP_FILES]:
+        text = path.read_text()
+        for m in re.finditer(r"environ(?:\.get)?\(?\[?\s*[\"'](COVERAGE_[A-Z_]+)", text):
+            if path != PACKAGE / "config.py":
+                offenders.append(f"{path.relative_to(REPO)}: {m.group(1)}")
+    assert offenders == []
