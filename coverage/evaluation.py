@@ -210,7 +210,8 @@ def time_bin_expr(bin_secs: float, col: str = "secs_from_snap") -> pl.Expr:
     Frames 0.0 s and -0.4 s both land in the 0.0 bin for 0.5 s bins; a small
     epsilon keeps float noise (-0.5000001) in the right bin.
     """
-    return ((pl.col(col) / bin_secs - 1e-6).ceil() * bin_secs).round(3) + 0.0
+    edge = ((pl.col(col) / bin_secs - 1e-6).ceil() * bin_secs).round(3)
+    return pl.when(edge == 0).then(0.0).otherwise(edge).alias(col)  # the snap bin: 0, not -0
 
 
 def accuracy_by_time(scored: pl.DataFrame, *, bin_secs: float = 0.1,

@@ -174,3 +174,22 @@ def test_environment_is_read_in_one_place() -> None:
             if path != PACKAGE / "config.py":
                 offenders.append(f"{path.relative_to(REPO)}: {m.group(1)}")
     assert offenders == []
+
+
+def test_project_imports_sit_at_the_top_of_modules() -> None:
+    """An import inside a function hides a dependency (and the loops it makes). Only the
+    command layer defers its imports, so that `coverage --help` does not pay for torch."""
+    hidden = []
+    for path in PACKAGE.rglob("*.py"):
+        if "commands" in path.relative_to(PACKAGE).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.ImportFrom) and (sub.module or "").startswith("coverage"):
+                    hidden.append(f"{path.relative_to(REPO)}:{sub.lineno} {sub.module}")
+                elif isinstance(sub, ast.Import) and any(
+                        a.name.startswith("coverage") for a in sub.names):
+                    hidden.append(f"{path.relative_to(REPO)}:{sub.lineno}")
+    assert hidden == []

@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from coverage.formations import EFPI
 from coverage.schema import PLAY_KEYS
 
 DISTANCE_BUCKETS = ("short (1-3)", "medium (4-6)", "long (7+)")
@@ -195,8 +196,6 @@ def formation_slots(frames: pl.DataFrame, window: str = "1s") -> pl.DataFrame | 
     formation. One fit per 1 s window (mean positions) keeps a play switch in the tens
     of milliseconds; after the snap the snap-time slot is kept.
     """
-    from coverage.formations import EFPI
-
     pre = frames.filter(pl.col("secs_from_snap") <= 0)
     if pre.height == 0:
         return None

@@ -77,12 +77,21 @@ def giveaway_by_defense(times: pl.DataFrame) -> pl.DataFrame:
 
 
 def position_giveaway_table(summary: pl.DataFrame | None, plays: pl.DataFrame,
-                            players: pl.DataFrame, model: str | None = None) -> pl.DataFrame:
-    """Per defense: mean |attribution| of its players by position (largest = gives it away)."""
-    from coverage.explain.attribution import position_giveaway
-
+                            players: pl.DataFrame, model: str | None = None,
+                            side: str = "defense") -> pl.DataFrame:
+    """Mean |attribution| by defense and position, largest first: which positions give the
+    coverage away (of the defense's own players for ``side="defense"``, of the offenses it
+    faced for ``side="offense"``). ``summary``: the store's attribution summaries."""
     if summary is None or summary.height == 0:
         return pl.DataFrame()
     if model is not None:
         summary = summary.filter(pl.col("model") == model)
-    return position_giveaway(summary, plays, players)
+    team = plays.select("gameId", "playId", "defensiveTeam", "possessionTeam")
+    pos = players.select(pl.col("nflId").cast(pl.Int64), "position")
+    df = (summary.filter(pl.col("side") == side).join(team, on=PLAY_KEYS)
+          .join(pos, on="nflId", how="left"))
+    return (df.group_by("defensiveTeam", "position")
+            .agg(pl.col("mean_abs").mean().alias("mean_abs_attribution"),
+                 pl.col("gameId").len().alias("n"))
+            .filter(pl.col("position").is_not_null())
+            .sort("defensiveTeam", "mean_abs_attribution", descending=[False, True]))

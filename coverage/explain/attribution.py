@@ -12,8 +12,8 @@ Cost: the frame encoder runs once per (frame, removed player), i.e. 23 x T encod
 history window, so a 100-frame play is one batched pass, not 2,200 model calls.
 
 Per week, :func:`attribution_week` keeps each player's mean |attribution| and signed peak
-per play (``attribution/week_N.parquet``), which :func:`position_giveaway` aggregates by
-defense and position for the Teams page.
+per play (the store's attribution output), which the Teams page aggregates by defense and
+position (``coverage.app.team_data.position_giveaway_table``).
 """
 
 from __future__ import annotations
@@ -196,18 +196,3 @@ def attribution_week(model_dir: str | Path, store: Store, week: int, *,
     if write:
         store.write_output("attribution", week, df, name)
     return df
-
-
-def position_giveaway(summary: pl.DataFrame, plays: pl.DataFrame, players: pl.DataFrame,
-                      side: str = "defense") -> pl.DataFrame:
-    """Mean |attribution| by defense and position (of its own players for ``side="defense"``,
-    of the offenses it faced for ``side="offense"``)."""
-    team = plays.select("gameId", "playId", "defensiveTeam", "possessionTeam")
-    pos = players.select(pl.col("nflId").cast(pl.Int64), "position")
-    df = (summary.filter(pl.col("side") == side).join(team, on=["gameId", "playId"])
-          .join(pos, on="nflId", how="left"))
-    return (df.group_by("defensiveTeam", "position")
-            .agg(pl.col("mean_abs").mean().alias("mean_abs_attribution"),
-                 pl.col("gameId").len().alias("n"))
-            .filter(pl.col("position").is_not_null())
-            .sort("defensiveTeam", "mean_abs_attribution", descending=[False, True]))
