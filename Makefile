@@ -35,14 +35,15 @@ app: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false $(if $(DATA),-- --data $(DATA),)
 
+# two workers: the tests are mostly single-threaded, and CI has two cores
 test: setup-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -ra
+	$(BIN)/python -m pytest -q -ra -n 2
 
 # the fast tier: all but the tests marked slow (Ray tuning, long simulations, servers, browsers)
 test-fast: setup-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -ra -m "not slow"
+	$(BIN)/python -m pytest -q -ra -n 2 -m "not slow"
 
 lint: setup-test
 	$(BIN)/ruff check .

@@ -24,7 +24,7 @@ from coverage.features import (
     concat_frames,
     frame_features,
 )
-from coverage.schema import PLAYERS_PER_SIDE
+from coverage.schema import PLAY_KEYS, PLAYERS_PER_SIDE
 from coverage.store import Store
 
 OFF = slice(0, PLAYERS_PER_SIDE)
@@ -70,7 +70,7 @@ def player_labels(store: Store) -> pl.DataFrame | None:
         tgt = ("pff_primaryDefensiveCoverageMatchupNflId"
                if "pff_primaryDefensiveCoverageMatchupNflId" in pp.columns else None)
         defense = store.plays().select("gameId", "playId", pl.col("defensiveTeam"))
-        raw = (pp.join(defense, on=["gameId", "playId"])
+        raw = (pp.join(defense, on=PLAY_KEYS)
                .filter(pl.col("teamAbbr") == pl.col("defensiveTeam"))
                .select("gameId", "playId", "nflId",
                        pl.col("pff_defensiveCoverageAssignment").alias("assignment"),

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from coverage.errors import DataError
+from coverage.schema import PLAY_KEYS
 
 NUMERIC_FEATURES = (
     "yardsToGo",
@@ -76,7 +77,7 @@ def motion_flags(player_play: pl.DataFrame | None, plays: pl.DataFrame) -> pl.Da
            .select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                    pl.col("teamAbbr").cast(pl.String),
                    *[pl.col(c).cast(pl.Boolean, strict=False) for c in _MOTION])
-           .join(keys.lazy(), on=["gameId", "playId"], how="inner")
+           .join(keys.lazy(), on=PLAY_KEYS, how="inner")
            .filter(pl.col("teamAbbr") == pl.col("possessionTeam")))
     return (off.group_by("gameId", "playId")
             .agg(*[pl.col(c).fill_null(False).sum().cast(pl.Float32).alias(f"n_{n}")
@@ -108,7 +109,7 @@ def context_table(plays: pl.DataFrame, player_play: pl.DataFrame | None = None
           if c in schema],
     )
     flags = motion_flags(player_play, plays)
-    out = base.join(flags, on=["gameId", "playId"], how="left")
+    out = base.join(flags, on=PLAY_KEYS, how="left")
     for n in _MOTION_NAMES:
         if f"n_{n}" not in out.columns:
             out = out.with_columns(pl.lit(None, pl.Float32).alias(f"n_{n}"))

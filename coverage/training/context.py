@@ -27,6 +27,7 @@ from coverage.models.context import (
     encode,
     fit_encoding,
 )
+from coverage.schema import PLAY_KEYS
 from coverage.store import Store
 from coverage.training.data import label_expr, resolve_split
 from coverage.training.loop import (
@@ -193,4 +194,4 @@ def predict_context_frames(model: torch.nn.Module, cfg: dict[str, Any], store: S
     p = evaluation.sigmoid((z + cfg["logit_offset"]) / cfg["temperature"])
     per_play = table.select("gameId", "playId").with_columns(
         pl.Series("p_man", p, dtype=pl.Float32))
-    return _frame_keys(store, week).join(per_play, on=["gameId", "playId"])
+    return _frame_keys(store, week).join(per_play, on=PLAY_KEYS)

@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
+from coverage.schema import PLAY_KEYS
 from coverage.training.data import label_expr
 
 OFFSETS = (-3.0, -2.0, -1.0, 0.0)
@@ -25,7 +26,7 @@ def evaluate_predictions(preds: pl.DataFrame, plays: pl.DataFrame, majority_clas
                        "pff_manZone", label_expr())
     counts = lab["pff_manZone"].fill_null("missing").value_counts()
     excluded = {str(k): int(v) for k, v in counts.iter_rows() if k not in ("Man", "Zone")}
-    df = (preds.join(lab, on=["gameId", "playId"], how="inner")
+    df = (preds.join(lab, on=PLAY_KEYS, how="inner")
           .filter(pl.col("label").is_not_null())
           .with_columns(pl.col("secs_from_snap").round(1)))
     y = df["label"].to_numpy().astype(np.float64)
