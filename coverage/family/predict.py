@@ -133,7 +133,8 @@ def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, w
                           plays: pl.DataFrame, *, device: str = "auto",
                           batch_size: int = 4096) -> pl.DataFrame:
     """The family model's P(man) (summed man families) on every pre-snap frame of ``week``:
-    the registry's predictor, so ``predict_week`` and evaluation treat it like any model."""
+    its predictor in coverage.pipelines, so ``predict_week`` and evaluation treat it like
+    any model."""
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0),
                           device=pick_device(device))

@@ -188,7 +188,8 @@ def _frame_keys(store: Store, week: int) -> pl.DataFrame:
 def predict_context_frames(model: torch.nn.Module, cfg: dict[str, Any], store: Store,
                            week: int, plays: pl.DataFrame, *, device: str = "auto",
                            batch_size: int = 4096) -> pl.DataFrame:
-    """The play's calibrated P(man) on every pre-snap frame of it (the registry's predictor)."""
+    """The play's calibrated P(man) on every pre-snap frame of it (the context pipeline's
+    predictor)."""
     table = context_table(plays, store.player_play())
     z = context_logits(model, cfg["encoding"], table, pick_device(device))
     p = evaluation.sigmoid((z + cfg["logit_offset"]) / cfg["temperature"])

@@ -318,7 +318,8 @@ def predict_frames(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
 def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
                         plays: pl.DataFrame, *, device: str = "auto",
                         batch_size: int = 4096) -> pl.DataFrame:
-    """P(man) of every pre-snap 11 v 11 frame of ``week`` (the registry's predictor)."""
+    """P(man) of every pre-snap 11 v 11 frame of ``week`` (the transformer's and the LSTM's
+    predictor in coverage.pipelines)."""
     ft = build_frames(store.tracking(week), plays)
     return pl.DataFrame({
         "gameId": ft.game_id, "playId": ft.play_id, "frameId": ft.frame_id,
