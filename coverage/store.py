@@ -339,6 +339,7 @@ class LabelStore(Store):
                 .join(games, on="gameId", how="left")
                 .with_columns(pl.col("pff_manZone").cast(pl.String).str.strip_chars()
                               .replace("", None))
+                .sort(PLAY_KEYS)
                 .collect())
 
     def _table(self, name: str) -> pl.DataFrame:

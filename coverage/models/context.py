@@ -116,7 +116,9 @@ def context_table(plays: pl.DataFrame, player_play: pl.DataFrame | None = None
         out = out.with_columns((pl.col(f"n_{n}") > 0).cast(pl.Float32).alias(f"any_{n}"))
     if "has_player_play" not in out.columns:
         out = out.with_columns(pl.lit(None, pl.Float32).alias("has_player_play"))
-    return out.with_columns(pl.col("has_player_play").fill_null(0.0))
+    # joins give no row-order guarantee; batches are drawn by row index, so the order is
+    # part of what makes a seeded run reproducible
+    return out.with_columns(pl.col("has_player_play").fill_null(0.0)).sort(PLAY_KEYS)
 
 
 def available_categoricals(table: pl.DataFrame, use_team: bool = True,

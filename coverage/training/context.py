@@ -29,15 +29,8 @@ from coverage.models.context import (
 )
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
+from coverage.training import loop
 from coverage.training.data import label_expr, resolve_split
-from coverage.training.loop import (
-    FitResult,
-    MaskedBCE,
-    fit,
-    pick_device,
-    resolve_pos_weight,
-    seed_everything,
-)
 from coverage.training.options import TrainOptions
 
 
@@ -82,7 +75,7 @@ def _fit_variants(opts: TrainOptions, table: pl.DataFrame, part: dict[str, pl.Da
     o = opts.optim
     results = []
     for use_team, cats, hp in variants:
-        rng = seed_everything(opts.run.seed)
+        rng = loop.seed_everything(opts.run.seed)
         enc = fit_encoding(part["train"], cats)
         hparams = {"n_numeric": len(enc["numeric"]),
                    "cardinalities": [len(enc["vocab"][c]) for c in cats], **hp}
@@ -98,8 +91,8 @@ def _fit_variants(opts: TrainOptions, table: pl.DataFrame, part: dict[str, pl.Da
         # Every variant trains at ``lr``. (An intended 3x rate for the logistic regression
         # never took effect: it read a loop variable left at 32. Kept, so retraining
         # reproduces the shipped checkpoint; changing it is a modelling decision.)
-        res: FitResult = fit(
-            model, _batches(num, cat, y_tr, o.batch_size), MaskedBCE(pw, val_fn), rng=rng,
+        res: loop.FitResult = loop.fit(
+            model, _batches(num, cat, y_tr, o.batch_size), loop.MaskedBCE(pw, val_fn), rng=rng,
             epochs=o.epochs, lr=o.lr, weight_decay=o.weight_decay, patience=o.patience,
             device=device, progress=o.progress,
             desc=f"context hidden={hp['hidden']} team={use_team}", on_epoch=opts.hooks.on_epoch)
@@ -118,9 +111,9 @@ def train_context(opts: TrainOptions, store: Store | None = None) -> dict[str, A
         label_expr())
     part = {k: table.filter(pl.col("week").is_in(list(w)) & pl.col("label").is_not_null())
             for k, w in split.items()}
-    device = pick_device(opts.optim.device)
+    device = loop.pick_device(opts.optim.device)
     y_tr = part["train"]["label"].to_numpy().astype(np.float32)
-    pw = resolve_pos_weight(y_tr, opts.optim.pos_weight)
+    pw = loop.resolve_pos_weight(y_tr, opts.optim.pos_weight)
     offset = -math.log(pw)
     results = _fit_variants(opts, table, part, y_tr, pw, device)
     val_loss, use_team, cats, hparams, enc, model, res = results[0]
@@ -191,7 +184,7 @@ def predict_context_frames(model: torch.nn.Module, cfg: dict[str, Any], store: S
     """The play's calibrated P(man) on every pre-snap frame of it (the context pipeline's
     predictor)."""
     table = context_table(plays, store.player_play())
-    z = context_logits(model, cfg["encoding"], table, pick_device(device))
+    z = context_logits(model, cfg["encoding"], table, loop.pick_device(device))
     p = evaluation.sigmoid((z + cfg["logit_offset"]) / cfg["temperature"])
     per_play = table.select("gameId", "playId").with_columns(
         pl.Series("p_man", p, dtype=pl.Float32))
