@@ -19,7 +19,7 @@ st.markdown(
 store = current_store()
 if store is not None:
     source_banner(store)
-    plays = load_plays(str(store.path))
+    plays = load_plays(store)
     labelled = plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
     man_rate = (labelled["pff_manZone"] == "Man").mean() if labelled.height else float("nan")
     c = st.columns(4)

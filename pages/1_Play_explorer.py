@@ -35,14 +35,13 @@ from coverage.views import combined_figure, key_events, play_title
 store = page_start("Play explorer")
 if store is None:
     st.stop()
-sp = str(store.path)
 stamp = predictions_stamp(store)
 try:
-    preds = load_predictions(sp, stamp)
+    preds = load_predictions(store, stamp)
     models = play_data.models_in(preds)
     model = model_picker(models)
-    table = load_play_table(sp, model, stamp)
-    plays = load_plays(sp)
+    table = load_play_table(store, model, stamp)
+    plays = load_plays(store)
 except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
     show_error(exc, "check the data folder in the sidebar; re-run `coverage ingest` if the "
                "store is from an older version.")
@@ -132,20 +131,20 @@ explain_on = st.toggle(
          " then `coverage predict-family models/family`.")
 attr, tell_rows, fam_play, resp_play, resp_slots = None, [], None, None, None
 try:
-    frames = load_play_frames(sp, game_id, play_id)
+    frames = load_play_frames(store, game_id, play_id)
     play = play_row(plays, game_id, play_id)
     play_preds = play_data.play_predictions(preds, game_id, play_id)
     n_frames = frames["frameId"].n_unique()
     anim_stride = play_data.animation_stride(n_frames)
     if explain_on and explain_dir is not None:
-        attr, tell_rows = play_explanation(sp, str(explain_dir), folder_stamp(explain_dir),
+        attr, tell_rows = play_explanation(store, str(explain_dir), folder_stamp(explain_dir),
                                            game_id, play_id)
         fam_play, resp_play = play_family_tables(
-            sp, store.output_stamp("responsibilities"), int(play.get("week") or 0),
+            store, store.output_stamp("responsibilities"), int(play.get("week") or 0),
             game_id, play_id)
         resp_slots = play_data.responsibility_slots(resp_play, frames)
     if resp_slots is None:
-        resp_slots = load_formation_slots(sp, game_id, play_id)
+        resp_slots = load_formation_slots(store, game_id, play_id)
     # frame_ms scales with the stride so the thinned animation still plays in real time
     fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride,
                           frame_ms=100 * anim_stride,

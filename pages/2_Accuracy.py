@@ -29,7 +29,7 @@ from coverage.views import (
 FIX = "re-run `coverage evaluate models/<name>` to rewrite the evaluation files."
 store, plays, preds = page_data("Accuracy", "🎯", fix=FIX)
 try:
-    curves, reports = load_evaluation(str(store.path), store.evaluation_stamp())
+    curves, reports = load_evaluation(store, store.evaluation_stamp())
 except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
     show_error(exc, FIX)
     st.stop()

@@ -20,7 +20,6 @@ from coverage.app.session import (
 from coverage.views import rate_bar_figure
 
 store, plays, preds = page_data("Teams", "🛡️", fix="check the data folder in the sidebar.")
-sp = str(store.path)
 
 st.subheader("Man-coverage rate by defense")
 rates, league = team_data.man_rate_by_defense(plays)
@@ -33,7 +32,7 @@ else:
                     key="team_rates")
 
 st.subheader("Which positions give it away?")
-attr_summary = load_attribution_summary(sp, store.output_stamp("attribution"))
+attr_summary = load_attribution_summary(store, store.output_stamp("attribution"))
 by_pos = team_data.position_giveaway_table(attr_summary, plays, store.players())
 if by_pos.height == 0:
     st.info("No attribution summaries yet. Fix: `coverage train-family`, then "

@@ -28,7 +28,7 @@ if not ckpts:
 
 in_store: list[str] = []
 if store is not None:
-    in_store = play_data.models_in(load_predictions(str(store.path), predictions_stamp(store)))
+    in_store = play_data.models_in(load_predictions(store, predictions_stamp(store)))
 summary = pl.DataFrame([{
     "model": c["name"],
     "architecture": (c["config"] or {}).get("architecture"),

@@ -25,6 +25,9 @@ from coverage.family.predict import load_explainer
 from coverage.serving import ensure_predictions
 from coverage.store import Store
 
+# Cached loaders take the Store itself; Streamlit keys their caches on its folder.
+BY_PATH = {Store: lambda store: str(store.path)}
+
 SYNTHETIC_NOTE = (
     "**Synthetic data.** You are looking at the embedded synthetic season made by our simulator "
     "in the official Big Data Bowl schema, not real NFL tracking. Point the app at your Kaggle "
@@ -53,9 +56,9 @@ def load_store(data: str | None) -> Store:
     return store
 
 
-@st.cache_data(show_spinner=False)
-def load_plays(store_path: str) -> pl.DataFrame:
-    return Store(store_path).plays()
+@st.cache_data(show_spinner=False, hash_funcs=BY_PATH)
+def load_plays(store: Store) -> pl.DataFrame:
+    return store.plays()
 
 
 def current_store() -> Store | None:
@@ -99,48 +102,47 @@ def predictions_stamp(store: Store) -> str:
     return store.output_stamp("predictions")
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def load_predictions(store_path: str, stamp: str) -> pl.DataFrame | None:
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=BY_PATH)
+def load_predictions(store: Store, stamp: str) -> pl.DataFrame | None:
     """All weeks' predictions (``stamp`` only keys the cache).
 
     A resource cache, not a data cache: polars frames are immutable, and
     unpickling millions of prediction rows on every rerun would cost more than
     the whole play switch.
     """
-    return Store(store_path).predictions()
+    return store.predictions()
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def load_play_table(store_path: str, model: str | None, stamp: str) -> pl.DataFrame:
+@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=BY_PATH)
+def load_play_table(store: Store, model: str | None, stamp: str) -> pl.DataFrame:
     """The filterable play list with the chosen model's call at the snap."""
-    return play_table(load_plays(store_path), load_predictions(store_path, stamp), model,
-                      load_formations(store_path))
+    return play_table(load_plays(store), load_predictions(store, stamp), model,
+                      load_formations(store))
 
 
-@st.cache_data(show_spinner="Detecting formations (once per store)…")
-def load_formations(store_path: str) -> pl.DataFrame | None:
+@st.cache_data(show_spinner="Detecting formations (once per store)…", hash_funcs=BY_PATH)
+def load_formations(store: Store) -> pl.DataFrame | None:
     """Per-play detected formation and shell; None for a store made before ingest wrote them."""
-    store = Store(store_path)
     return store.formations() if store.has("formations") else None
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def load_formation_slots(store_path: str, game_id: int, play_id: int) -> pl.DataFrame | None:
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=BY_PATH)
+def load_formation_slots(store: Store, game_id: int, play_id: int) -> pl.DataFrame | None:
     try:
-        return formation_slots(load_play_frames(store_path, game_id, play_id))
+        return formation_slots(load_play_frames(store, game_id, play_id))
     except Exception:  # noqa: BLE001 - hover labels are optional
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def load_play_frames(store_path: str, game_id: int, play_id: int) -> pl.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=BY_PATH)
+def load_play_frames(store: Store, game_id: int, play_id: int) -> pl.DataFrame:
     """One play's tracking rows; cached so going back to a play is instant."""
-    return Store(store_path).play_frames(game_id, play_id)
+    return store.play_frames(game_id, play_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def load_evaluation(store_path: str, stamp: str) -> tuple[pl.DataFrame | None, dict[str, dict]]:
-    return read_evaluation(Store(store_path))
+@st.cache_data(show_spinner=False, max_entries=4, hash_funcs=BY_PATH)
+def load_evaluation(store: Store, stamp: str) -> tuple[pl.DataFrame | None, dict[str, dict]]:
+    return read_evaluation(store)
 
 
 def play_row(plays: pl.DataFrame, game_id: int, play_id: int) -> dict:
@@ -186,8 +188,7 @@ def page_data(title: str, icon: str, *, fix: str) -> tuple[Store, pl.DataFrame,
     if store is None:
         st.stop()
     try:
-        sp = str(store.path)
-        return store, load_plays(sp), load_predictions(sp, predictions_stamp(store))
+        return store, load_plays(store), load_predictions(store, predictions_stamp(store))
     except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
         show_error(exc, fix)
         st.stop()
@@ -218,31 +219,30 @@ def load_explainer_cached(model_dir: str, stamp: str):
     return load_explainer(model_dir)
 
 
-@st.cache_data(show_spinner="Explaining the play (occlusion, < 1 s)…", max_entries=32)
-def play_explanation(store_path: str, model_dir: str, stamp: str, game_id: int,
+@st.cache_data(show_spinner="Explaining the play (occlusion, < 1 s)…", max_entries=32,
+               hash_funcs=BY_PATH)
+def play_explanation(store: Store, model_dir: str, stamp: str, game_id: int,
                      play_id: int) -> tuple[pl.DataFrame, list[dict]]:
     """Attribution table (nflId, frameId, secs_from_snap, value) and the play's tells.
 
     Computed on demand for the selected play only, so the play switch stays cheap when
     explain mode is off; cached so toggling it or coming back to a play is instant.
     """
-    store = Store(store_path)
     model, cfg = load_explainer_cached(model_dir, stamp)
-    frames = load_play_frames(store_path, game_id, play_id)
+    frames = load_play_frames(store, game_id, play_id)
     attr = attribute_play(model, cfg, frames, store.play_row(game_id, play_id))
     return attr.frame(), [asdict(t) for t in tells(attr, frames, store.players())]
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def play_family_tables(store_path: str, stamp: str, week: int, game_id: int, play_id: int
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=BY_PATH)
+def play_family_tables(store: Store, stamp: str, week: int, game_id: int, play_id: int
                        ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """This play's family probabilities and defender responsibilities (row-group pushdown)."""
-    store = Store(store_path)
     return (store.play_output("predictions_family", week, game_id, play_id),
             store.play_output("responsibilities", week, game_id, play_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def load_attribution_summary(store_path: str, stamp: str) -> pl.DataFrame | None:
+@st.cache_data(show_spinner=False, max_entries=4, hash_funcs=BY_PATH)
+def load_attribution_summary(store: Store, stamp: str) -> pl.DataFrame | None:
     """Per-play attribution summaries of all weeks (Teams page)."""
-    return Store(store_path).read_output("attribution")
+    return store.read_output("attribution")
