@@ -24,6 +24,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from coverage.app import play_data  # noqa: E402
 from coverage.store import Store  # noqa: E402
 from coverage.views import combined_figure  # noqa: E402
 
@@ -51,7 +52,7 @@ def main() -> int:
         t0 = time.perf_counter()
         plays = store.plays()
         preds = store.predictions()
-        table = plays.play_table(plays, preds, "transformer")
+        table = play_data.play_table(plays, preds, "transformer")
         print(f"{store}\nstartup (plays + all predictions + play table): "
               f"{(time.perf_counter() - t0) * 1000:.0f} ms, {table.height} plays, "
               f"{preds.height:,} prediction rows")
@@ -66,11 +67,12 @@ def main() -> int:
             t1 = time.perf_counter()
             row = plays.filter((pl.col("gameId") == g) & (pl.col("playId") == p)).row(
                 0, named=True)
-            pp = plays.play_predictions(preds, g, p)
-            slots = plays.formation_slots(frames)  # per-frame hover slots (explain off)
-            filt = plays.filter_plays(table, plays.PlayFilters({"family": ["Man", "Zone"]}))
+            pp = play_data.play_predictions(preds, g, p)
+            slots = play_data.formation_slots(frames)  # per-frame hover slots (explain off)
+            filt = play_data.filter_plays(
+                table, play_data.PlayFilters({"family": ["Man", "Zone"]}))
             t2 = time.perf_counter()
-            stride = plays.animation_stride(frames["frameId"].n_unique())
+            stride = play_data.animation_stride(frames["frameId"].n_unique())
             fig = combined_figure(frames, pp, row, frame_stride=stride, slots=slots,
                                   frame_ms=100 * stride)
             t3 = time.perf_counter()
