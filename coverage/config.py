@@ -2,7 +2,7 @@
 
 Paths default to folders inside the repository so a fresh clone works with no
 setup; the variables exist for tests (throw-away folders) and for users who keep
-data or checkpoints elsewhere. The README's "Configuration" table lists them.
+data or checkpoints elsewhere. The README's "Configuration" table documents them.
 """
 
 from __future__ import annotations
@@ -10,20 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from coverage.errors import CoverageError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-#: name -> (meaning, default shown in the README)
-VARIABLES: dict[str, tuple[str, str]] = {
-    "COVERAGE_DATA_DIR": ("where generated stores live (embedded season, ingested downloads)",
-                          "<repo>/data"),
-    "COVERAGE_MODELS_DIR": ("checkpoint folders the app and `coverage init` serve",
-                            "<repo>/models"),
-    "COVERAGE_DATA": ("data folder the app opens when no `-- --data DIR` is given "
-                      "(a store or a raw download)", "the embedded synthetic season"),
-    "COVERAGE_DEFAULT_SIZE": ("size of the embedded season as weeks,games,plays "
-                              "(small values for smoke tests)", "9,4,40"),
-}
-
 
 def data_root() -> Path:
     return Path(os.environ.get("COVERAGE_DATA_DIR", REPO_ROOT / "data"))
@@ -44,5 +33,11 @@ def default_size() -> dict[str, int]:
     views, small enough to simulate + ingest in about 40 s on 2 cores.
     """
     text = os.environ.get("COVERAGE_DEFAULT_SIZE", "9,4,40")
-    weeks, games, plays = (int(v) for v in text.split(","))
+    try:
+        weeks, games, plays = (int(v) for v in text.split(","))
+    except ValueError:
+        raise CoverageError(f"COVERAGE_DEFAULT_SIZE={text!r}: expected three whole numbers "
+                            "weeks,games,plays such as 9,4,40") from None
+    if min(weeks, games, plays) < 1:
+        raise CoverageError(f"COVERAGE_DEFAULT_SIZE={text!r}: every number must be at least 1")
     return {"weeks": weeks, "games_per_week": games, "plays_per_game": plays}

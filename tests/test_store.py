@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from coverage.store import Store
 
@@ -35,3 +36,15 @@ def test_formations_are_detected_and_cached(sim_store: Store) -> None:
     assert agree >= 0.7, agree
     assert set(f["def_shell"].drop_nulls().unique()) <= {"0-high", "1-high", "2-high"}
     assert sim_store.formations().equals(f)
+
+
+@pytest.mark.parametrize("text", ["abc", "9,4", "9,0,40", "9,4,x"])
+def test_a_bad_default_size_names_the_variable(monkeypatch, text: str) -> None:
+    from coverage.config import default_size
+    from coverage.errors import CoverageError
+
+    monkeypatch.setenv("COVERAGE_DEFAULT_SIZE", text)
+    with pytest.raises(CoverageError, match="COVERAGE_DEFAULT_SIZE"):
+        default_size()
+    monkeypatch.setenv("COVERAGE_DEFAULT_SIZE", "2,1,3")
+    assert default_size() == {"weeks": 2, "games_per_week": 1, "plays_per_game": 3}
