@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,13 +132,14 @@ def evaluate(model_dir: str | Path, store: Store, week: int | None = None,
     return report
 
 
-def write_outputs(model_dir: str | Path, store: Store, week: int, *, test_week: bool,
+def write_outputs(model_dir: str | Path, store: Store, *, test_weeks: Sequence[int] = (),
                   name: str | None = None) -> None:
-    """Everything a checkpoint puts in the store for one week: P(man) for every model, the
-    family tables too for the family model, attribution summaries on its held-out week."""
+    """Everything a checkpoint puts in the store, every week: P(man) for every model, the
+    family tables too for the family model, attribution summaries on its held-out weeks."""
     run = pipeline(read_config(model_dir)["architecture"])
-    for write in run.week_writers + (run.test_week_writers if test_week else ()):
-        write(model_dir, store, week, name=name or Path(model_dir).name)
+    for week in store.weeks:
+        for write in run.week_writers + (run.test_week_writers if week in test_weeks else ()):
+            write(model_dir, store, week, name=name or Path(model_dir).name)
 
 
 PIPELINES: dict[str, Pipeline] = {

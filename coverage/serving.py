@@ -8,13 +8,13 @@ a retrained checkpoint is re-run and an unchanged one is not.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from coverage.config import models_root
 from coverage.errors import CoverageError
 from coverage.evaluation import EVALUATION_VERSION
+from coverage.models.checkpoint import read_config
 from coverage.pipelines import evaluate, write_outputs
 from coverage.store import Store
 
@@ -42,47 +42,43 @@ def stale_models(store: Store, root: str | Path | None = None) -> list[Path]:
             if manifest.get(m.name, {}).get("checkpoint") != checkpoint_hash(m)]
 
 
-def _test_weeks(store: Store, m: Path) -> list[int]:
-    cfg = json.loads((m / "config.json").read_text())
-    return [w for w in cfg.get("split", {}).get("test", []) if w in store.weeks]
-
-
-def _evaluated(store: Store, m: Path) -> dict:
+def _report_entry(store: Store, m: Path, digest: str) -> dict:
     """The manifest entry of a checkpoint whose outputs are in the store: its test report."""
     test_weeks = _test_weeks(store, m)
     report = evaluate(m, store, test_weeks[0], name=m.name) if test_weeks else {}
-    return {"checkpoint": checkpoint_hash(m), "status": "ok", "evaluation": EVALUATION_VERSION,
+    return {"checkpoint": digest, "status": "ok", "evaluation": EVALUATION_VERSION,
             "test_week": test_weeks[0] if test_weeks else None,
             "accuracy_at_snap": report.get("at_snap", {}).get("accuracy")}
 
 
-def _run_checkpoint(store: Store, m: Path) -> dict:
-    """Every week's outputs of one checkpoint, then its test-week report."""
-    test_weeks = _test_weeks(store, m)
-    for week in store.weeks:
-        write_outputs(m, store, week, test_week=week in test_weeks, name=m.name)
-    return _evaluated(store, m)
+def _test_weeks(store: Store, m: Path) -> list[int]:
+    return [w for w in read_config(m).get("split", {}).get("test", []) if w in store.weeks]
 
 
 def ensure_predictions(store: Store, root: str | Path | None = None, *,
                        log: Callable[[str], None] | None = print) -> dict[str, dict]:
-    """Predict every week with each stale checkpoint, then evaluate on its test week.
+    """Predict every week with each stale checkpoint, then evaluate on its test week; only
+    re-evaluate one whose predictions are current but whose report an older version wrote.
 
     A checkpoint that cannot run on this store (e.g. a feature mismatch) is
     reported and skipped; it never takes the others down with it.
     """
     manifest = store.manifest()
-    stale = stale_models(store, root)
-    outdated = [m for m in shipped_models(root) if m not in stale
-                and manifest[m.name].get("status") == "ok"
-                and manifest[m.name].get("evaluation") != EVALUATION_VERSION]
-    for m in stale + outdated:
+    for m in shipped_models(root):
+        digest = checkpoint_hash(m)  # reads the weights: once per checkpoint and call
+        entry = manifest.get(m.name, {})
+        stale = entry.get("checkpoint") != digest
+        if not stale and (entry.get("status") != "ok"
+                          or entry.get("evaluation") == EVALUATION_VERSION):
+            continue
         try:
-            manifest[m.name] = _run_checkpoint(store, m) if m in stale else _evaluated(store, m)
+            if stale:
+                write_outputs(m, store, test_weeks=_test_weeks(store, m), name=m.name)
+            manifest[m.name] = _report_entry(store, m, digest)
             if log:
                 log(f"predictions ready: {m.name}")
         except CoverageError as exc:
-            manifest[m.name] = {"checkpoint": checkpoint_hash(m), "status": f"error: {exc}"}
+            manifest[m.name] = {"checkpoint": digest, "status": f"error: {exc}"}
             if log:
                 log(f"skipped {m.name}: {exc}")
         store.write_manifest(manifest)
