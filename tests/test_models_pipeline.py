@@ -83,3 +83,12 @@ def test_cli_train_and_evaluate(toy_store, tmp_path, capsys):
     args = parser.parse_args(["evaluate", str(tmp_path / "lstm"), "--data", str(toy_store)])
     assert args.func(args) == 0
     assert "snap" in capsys.readouterr().out
+
+
+def test_week_arguments_parse_or_say_what_is_expected(capsys):
+    from coverage.cli import main
+    from coverage.commands.common import parse_weeks
+
+    assert parse_weeks("1-3,8") == [1, 2, 3, 8] and parse_weeks(None) is None
+    assert main(["ingest", "nowhere", "-o", "nowhere-store", "--weeks", "x"]) == 2
+    assert "weeks 'x': expected week numbers" in capsys.readouterr().err

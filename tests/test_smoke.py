@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 TINY_SEASON = "9,1,2"  # weeks, games per week, plays per game (COVERAGE_DEFAULT_SIZE)
 TINY_PLAYS = 9 * 1 * 2
+HEALTH, STREAM = "_stcore/health", "_stcore/stream"  # Streamlit's endpoints under the app URL
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -75,7 +76,7 @@ def streamlit_server(env: dict[str, str], log_path: Path, app_args: list[str] | 
                 if proc.poll() is not None:
                     pytest.fail(f"streamlit exited ({proc.returncode}):\n{log_path.read_text()}")
                 try:
-                    if _get(f"{url}/_stcore/health")[0] == 200:
+                    if _get(f"{url}/{HEALTH}")[0] == 200:
                         break
                 except OSError:
                     pass
@@ -101,7 +102,7 @@ def run_page(url: str, page_name: str = "", timeout: float = 180.0) -> list:
     from websockets.sync.client import connect
 
     elements = []
-    ws_url = url.replace("http", "ws", 1) + "/_stcore/stream"
+    ws_url = f"{url.replace('http', 'ws', 1)}/{STREAM}"
     with connect(ws_url, subprotocols=["streamlit"], open_timeout=30, max_size=None) as ws:
         back = BackMsg()
         back.rerun_script.page_name = page_name
@@ -176,7 +177,7 @@ def test_make_app_init_then_streamlit(tmp_path: Path, monkeypatch) -> None:
     with streamlit_server(env, tmp_path / "server.log") as url:
         status, body = _get(url + "/")
         assert status == 200 and "<html" in body.lower()
-        assert _get(url + "/_stcore/health") == (200, "ok")
+        assert _get(f"{url}/{HEALTH}") == (200, "ok")
         home = run_page(url)
         assert "plotly_chart" in _kinds(home)
         assert any("Synthetic data" in e.alert.body for e in home
@@ -203,7 +204,7 @@ def test_make_app_with_a_raw_data_folder(tmp_path: Path, monkeypatch) -> None:
     env = _env(data_dir)
     with streamlit_server(env, tmp_path / "server.log", ["--data", str(raw)]) as url:
         assert _get(url + "/")[0] == 200
-        assert _get(url + "/_stcore/health") == (200, "ok")
+        assert _get(f"{url}/{HEALTH}") == (200, "ok")
         home = run_page(url)
         assert _metric(home, "Plays") == "12"
         explorer = run_page(url, "Play_explorer")

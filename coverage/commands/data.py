@@ -6,12 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
+from coverage.commands.common import parse_weeks
+
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from coverage.ingest import ingest
 
-    weeks = [int(w) for w in args.weeks.split(",")] if args.weeks else None
-    report = ingest(args.raw_dir, args.out, weeks=weeks, progress=not args.quiet,
+    report = ingest(args.raw_dir, args.out, weeks=parse_weeks(args.weeks), progress=not args.quiet,
                     force=args.force)
     print(report.summary())
     return 0
@@ -74,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ingest", help="convert Big Data Bowl CSV/parquet files into a store")
     p.add_argument("raw_dir", help="folder with games/plays/players/player_play/tracking_week_N")
     p.add_argument("--out", "-o", required=True, help="store folder to write")
-    p.add_argument("--weeks", help="comma-separated weeks to ingest (default: all found)")
+    p.add_argument("--weeks", help="weeks to ingest, e.g. 9 or 1-8 (default: all found)")
     p.add_argument("--force", action="store_true", help="re-read inputs even if unchanged")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_cmd_ingest)
