@@ -278,10 +278,13 @@ def ingest(raw_dir: str | Path, store_dir: str | Path, *, weeks: list[int] | Non
     done_weeks = sorted(wanted)
     index = _play_index(plays, games, store / "tracking", done_weeks, raw.source)
     write_parquet(index, store / "plays.parquet")
-    # detected once here, so no reader (app filters, model features) pays for it
-    forms = play_formations([pl.scan_parquet(store / "tracking" / f"week_{w}.parquet")
-                             for w in done_weeks])
-    write_parquet(forms, store / "formations.parquet")
+    # detected here, so no reader (app filters, model features) pays for it; they depend on
+    # the tracking only, so an up-to-date re-run (every app start on a download) skips them
+    tracking_same = all(w.up_to_date for w in report.weeks) and old.get("weeks") == done_weeks
+    if not (tracking_same and (store / "formations.parquet").exists()):
+        forms = play_formations([pl.scan_parquet(store / "tracking" / f"week_{w}.parquet")
+                                 for w in done_weeks])
+        write_parquet(forms, store / "formations.parquet")
     all_plays = plays.select(pl.len()).collect().item()
     skipped_listed = sum(n for w in report.weeks for r, n in w.skipped.items()
                          if r != "not_in_plays")

@@ -52,13 +52,18 @@ def test_ingest_is_idempotent_and_atomic(tmp_path: Path) -> None:
     raw = make_raw_dir(tmp_path / "raw")
     r1 = ingest(raw, tmp_path / "s", progress=False)
     first = pl.read_parquet(tmp_path / "s" / "tracking" / "week_1.parquet")
+    forms = tmp_path / "s" / "formations.parquet"
+    detected = forms.stat().st_mtime_ns
     r2 = ingest(raw, tmp_path / "s", progress=False)
     assert r1.plays_kept == r2.plays_kept == 2
     assert r2.weeks[0].up_to_date
+    assert forms.stat().st_mtime_ns == detected  # unchanged tracking: not detected again
     second = pl.read_parquet(tmp_path / "s" / "tracking" / "week_1.parquet")
     assert first.equals(second)
     r3 = ingest(raw, tmp_path / "s", progress=False, force=True)
     assert not r3.weeks[0].up_to_date
+    assert forms.stat().st_mtime_ns != detected
+    assert pl.read_parquet(forms).height == 2
     assert pl.read_parquet(tmp_path / "s" / "tracking" / "week_1.parquet").equals(first)
     leftovers = [p for p in (tmp_path / "s").rglob("*") if p.name.startswith(".")]
     assert leftovers == []

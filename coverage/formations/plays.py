@@ -13,8 +13,6 @@ import polars as pl
 from coverage.formations.efpi import EFPI
 from coverage.schema import FORMATION_COLUMNS, PLAY_KEYS
 
-PLAY_COLUMNS = FORMATION_COLUMNS
-
 
 def play_formations(frames: pl.LazyFrame | pl.DataFrame | Iterable[pl.LazyFrame],
                     every: str = "snap") -> pl.DataFrame:
@@ -29,8 +27,8 @@ def play_formations(frames: pl.LazyFrame | pl.DataFrame | Iterable[pl.LazyFrame]
     """
     parts = [_week_formations(lf.lazy(), every) for lf in _as_weeks(frames)]
     if not parts:
-        return pl.DataFrame(schema=dict.fromkeys(PLAY_COLUMNS, pl.String))
-    return pl.concat(parts).select(PLAY_COLUMNS).sort("gameId", "playId")
+        return pl.DataFrame(schema=dict.fromkeys(FORMATION_COLUMNS, pl.String))
+    return pl.concat(parts).select(FORMATION_COLUMNS).sort("gameId", "playId")
 
 
 def _as_weeks(frames) -> list[pl.LazyFrame]:
