@@ -25,7 +25,6 @@ from coverage.app.session import (
     play_explanation,
     play_family_tables,
     play_row,
-    predictions_stamp,
     show_error,
 )
 from coverage.export import render_play_gif
@@ -35,7 +34,7 @@ from coverage.views import combined_figure, key_events, play_title
 store = page_start("Play explorer")
 if store is None:
     st.stop()
-stamp = predictions_stamp(store)
+stamp = store.output_stamp("predictions")
 try:
     preds = load_predictions(store, stamp)
     models = play_data.models_in(preds)

@@ -14,7 +14,6 @@ from coverage.app.session import (
     load_predictions,
     models_root,
     page_start,
-    predictions_stamp,
 )
 
 store = page_start("Model", "🧠")
@@ -28,7 +27,7 @@ if not ckpts:
 
 in_store: list[str] = []
 if store is not None:
-    in_store = play_data.models_in(load_predictions(store, predictions_stamp(store)))
+    in_store = play_data.models_in(load_predictions(store, store.output_stamp("predictions")))
 summary = pl.DataFrame([{
     "model": c["name"],
     "architecture": (c["config"] or {}).get("architecture"),

@@ -98,10 +98,6 @@ NO_PREDICTIONS_FIX = (
 )
 
 
-def predictions_stamp(store: Store) -> str:
-    return store.output_stamp("predictions")
-
-
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=BY_PATH)
 def load_predictions(store: Store, stamp: str) -> pl.DataFrame | None:
     """All weeks' predictions (``stamp`` only keys the cache).
@@ -188,7 +184,7 @@ def page_data(title: str, icon: str, *, fix: str) -> tuple[Store, pl.DataFrame,
     if store is None:
         st.stop()
     try:
-        return store, load_plays(store), load_predictions(store, predictions_stamp(store))
+        return store, load_plays(store), load_predictions(store, store.output_stamp("predictions"))
     except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
         show_error(exc, fix)
         st.stop()
