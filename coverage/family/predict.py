@@ -27,7 +27,7 @@ from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES
 from coverage.models.checkpoint import load_checkpoint, read_config
-from coverage.schema import FAMILY_SCHEMA, PREDICTION_SCHEMA, RESPONSIBILITY_SCHEMA
+from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
 from coverage.store import Store
 from coverage.training.loop import pick_device
 
@@ -123,9 +123,8 @@ def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
     if write:
         store.write_output("predictions_family", week, fam, name)
         store.write_output("responsibilities", week, resp, name)
-        pman = pl.DataFrame({**keys, "p_man": out.p_man}).with_columns(
-            pl.lit(name).alias("model")).select(list(PREDICTION_SCHEMA)).cast(PREDICTION_SCHEMA)
-        store.write_output("predictions", week, pman, name)
+        # the summed man families, so every page and evaluation shows this model too
+        store.write_output("predictions", week, pl.DataFrame({**keys, "p_man": out.p_man}), name)
     return fam, resp
 
 
