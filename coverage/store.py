@@ -61,6 +61,7 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.root = self.path
         if not (self.path / "meta.json").exists():
             raise DataError(
                 f"not a coverage store (no meta.json): {self.path}",
@@ -113,6 +114,12 @@ class Store:
     @property
     def has_tracking(self) -> bool:
         return True
+
+    @property
+    def models_dir(self) -> Path:
+        """Checkpoints trained on this store's data (``coverage init --data``); they live
+        beside the data, never among the shipped ones in models/."""
+        return self.root / "models"
 
     # ------------------------------------------------------------------ tables
     def _table(self, name: str) -> pl.DataFrame:
@@ -309,6 +316,7 @@ class LabelStore(Store):
 
     def __init__(self, raw) -> None:  # raw: coverage.raw.RawFiles
         self.path = Path(raw.root)
+        self.root = self.path
         self._raw = raw
         if raw.plays is None or raw.games is None:
             raise DataError(f"{raw.root} is neither a coverage store (meta.json) nor a raw "
