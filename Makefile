@@ -6,6 +6,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PORT   ?= 8501
+# localhost only by default; `make app ADDRESS=0.0.0.0` exposes the app on purpose (README)
+ADDRESS ?= 127.0.0.1
 DATA   ?=
 # torch is pinned to the CPU build that pip finds locally; other versions pull CUDA wheels.
 TORCH  ?= torch==2.13.0
@@ -31,8 +33,9 @@ setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
 app: setup
-	$(BIN)/coverage init
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+	$(BIN)/coverage init $(if $(DATA),--data $(DATA),)
+	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) \
+		--server.headless true \
 		--browser.gatherUsageStats false $(if $(DATA),-- --data $(DATA),)
 
 # two workers: the tests are mostly single-threaded, and CI has two cores

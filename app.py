@@ -6,7 +6,16 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from coverage.app.session import current_store, load_plays, sidebar_data_picker, source_banner
+from coverage.app.play_data import models_in
+from coverage.app.provenance import provenance
+from coverage.app.session import (
+    current_store,
+    load_plays,
+    load_predictions,
+    real_model_note,
+    sidebar_data_picker,
+    source_banner,
+)
 
 st.set_page_config(page_title="coverage: man or zone before the snap", page_icon="🏈",
                    layout="wide")
@@ -19,6 +28,10 @@ st.markdown(
 store = current_store()
 if store is not None:
     source_banner(store)
+    if not store.is_synthetic:
+        models = models_in(load_predictions(store, store.output_stamp("predictions")))
+        prov = provenance(store, models)
+        real_model_note(prov, hidden_synthetic=bool(prov.with_source("synthetic")))
     plays = load_plays(store)
     labelled = plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
     man_rate = (labelled["pff_manZone"] == "Man").mean() if labelled.height else float("nan")

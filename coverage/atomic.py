@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
+
+
+@functools.cache
+def _umask() -> int:
+    """The process umask, read once.
+
+    ``os.umask`` can only be read by setting it, which briefly changes it for every
+    thread (the app renders on several); /proc says it without touching it, and the
+    set-and-restore fallback runs once per process, not per write.
+    """
+    try:
+        found = re.search(r"^Umask:\s*([0-7]+)$", Path("/proc/self/status").read_text(),
+                          re.MULTILINE)
+    except OSError:
+        found = None
+    if found:
+        return int(found.group(1), 8)
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def file_mode() -> int:
+    """The mode ``open()`` would give a new file; mkstemp's temp files are 0600, so a
+    store written through them would be unreadable to the analyst's colleagues."""
+    return 0o666 & ~_umask()
 
 
 @contextmanager
@@ -22,6 +50,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, file_mode())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

@@ -18,6 +18,16 @@ def data_root() -> Path:
     return Path(os.environ.get("COVERAGE_DATA_DIR", REPO_ROOT / "data"))
 
 
+def data_root_allowed() -> Path:
+    """The only folder tree the app's sidebar "Data folder" may open.
+
+    Anyone who can reach the app can type a path there, so it must not become a way to
+    read, or probe for, arbitrary server folders; the operator widens it on purpose
+    with COVERAGE_DATA_ROOT (``--data`` on the command line is trusted regardless).
+    """
+    return Path(os.environ.get("COVERAGE_DATA_ROOT") or data_root())
+
+
 def models_root() -> Path:
     return Path(os.environ.get("COVERAGE_MODELS_DIR", REPO_ROOT / "models"))
 

@@ -18,13 +18,14 @@ from pathlib import Path
 import polars as pl
 from tqdm.auto import tqdm
 
-from coverage import __version__
+from coverage import __version__, generations
 from coverage.atomic import write_json, write_parquet
 from coverage.errors import DataError
 from coverage.formations.plays import play_formations
-from coverage.normalize import normalize_tracking, play_geometry
+from coverage.normalize import charted_los, normalize_tracking, play_geometry
 from coverage.raw import (
     RawFiles,
+    duplicate_play_rows,
     find_raw_files,
     scan_games,
     scan_player_play,
@@ -53,6 +54,8 @@ class WeekReport:
     skipped_plays: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     up_to_date: bool = False
+    los_from_charting: int = 0  # tracked ball off the charted line: charted line used
+    snap_moved_to_ball: int = 0  # charted SNAP frame trailed the ball's first move
 
 
 @dataclass
@@ -62,6 +65,9 @@ class IngestReport:
     source: str
     weeks: list[WeekReport] = field(default_factory=list)
     plays_without_tracking: int = 0
+    duplicates_across_weeks: int = 0
+    notes: list[str] = field(default_factory=list)
+    duplicate_plays_csv: int = 0  # exact repeats of a plays.csv row, ingested once
 
     @property
     def plays_kept(self) -> int:
@@ -73,15 +79,26 @@ class IngestReport:
 
     def summary(self) -> str:
         lines = [f"ingested {self.plays_kept} plays from {self.raw_dir} ({self.source}) "
-                 f"into {self.store_dir}"]
+                 f"into {self.store_dir}", *(f"  note: {n}" for n in self.notes)]
         for w in self.weeks:
             status = "up to date" if w.up_to_date else f"{w.seconds:.1f}s"
             skipped = ", ".join(f"{k}={v}" for k, v in w.skipped.items() if v) or "none"
             lines.append(f"  week {w.week}: {w.plays_kept}/{w.plays_read} plays kept, "
                          f"skipped: {skipped} [{status}]")
+            fixes = [f"{n} {what}" for n, what in (
+                (w.snap_moved_to_ball, "snaps moved back to the ball's first move"),
+                (w.los_from_charting, "lines of scrimmage taken from the charting")) if n]
+            if fixes:
+                lines.append(f"           geometry: {', '.join(fixes)}")
         if self.plays_without_tracking:
-            lines.append(f"  {self.plays_without_tracking} plays in plays.csv have no tracking "
-                         "in the weeks given (not ingested)")
+            lines.append(f"  {self.plays_without_tracking} plays of plays.csv have no usable "
+                         "tracking: indexed with their labels only (context models, teams)")
+        if self.duplicates_across_weeks:
+            lines.append(f"  {self.duplicates_across_weeks} plays found in two week files: "
+                         "kept once, in the week games.csv gives")
+        if self.duplicate_plays_csv:
+            lines.append(f"  {self.duplicate_plays_csv} duplicate rows in plays.csv "
+                         "(exact repeats): each play kept once")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -99,18 +116,27 @@ def _stamp(path: Path | None) -> list[int] | None:
 
 
 def _play_teams(plays: pl.LazyFrame) -> pl.LazyFrame:
+    """What validation and geometry need of each play (first row of a duplicated play)."""
     return plays.select(
         pl.col("gameId").cast(pl.Int64),
         pl.col("playId").cast(pl.Int64),
         pl.col("possessionTeam").cast(pl.String),
         pl.col("defensiveTeam").cast(pl.String),
-    )
+        pl.col("absoluteYardlineNumber").cast(pl.Float64),
+        pl.col("yardsToGo").cast(pl.Float64),
+    ).unique(PLAY_KEYS, keep="first")
 
 
-def _stage_week(path: Path, stage: Path) -> None:
-    """One streaming pass over the raw file into typed staging parquet."""
-    lf = scan_tracking(path).select(
-        [pl.col(c).cast(t) for c, t in STAGED_TRACKING_SCHEMA.items()])
+def _stage_week(path: Path, stage: Path, game_ids: list[int] | None = None) -> None:
+    """One streaming pass over the raw file into typed staging parquet.
+
+    ``game_ids`` keeps one week's games of a file that holds several weeks (a BDB 2023
+    folder may come with one tracking file; see ``RawFiles.tracking_games``).
+    """
+    lf = scan_tracking(path)
+    if game_ids is not None:
+        lf = lf.filter(pl.col("gameId").cast(pl.Int64, strict=False).is_in(game_ids))
+    lf = lf.select([pl.col(c).cast(t) for c, t in STAGED_TRACKING_SCHEMA.items()])
     try:
         write_parquet(lf, stage)
     except pl.exceptions.PolarsError as exc:  # parse errors deep in a 775 MB CSV
@@ -118,12 +144,19 @@ def _stage_week(path: Path, stage: Path) -> None:
                         expected="the official tracking_week_N columns and types") from exc
 
 
-def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, out: Path) -> WeekReport:
+def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
+                 game_ids: list[int] | None = None) -> WeekReport:
+    """Stage, validate, normalise one week into generation ``gen``, with its play geometry."""
     t0 = time.perf_counter()
     rep = WeekReport(week=week, file=str(path))
-    stage = out.parent / f".{out.stem}.stage.parquet"
+    out = gen / "tracking" / f"week_{week}.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = gen / f".week_{week}.stage.parquet"
     try:
-        _stage_week(path, stage)
+        if game_ids is None:
+            _stage_week(path, stage)
+        else:
+            _stage_week(path, stage, game_ids=game_ids)
         staged = pl.scan_parquet(stage)
         rep.rows_read = staged.select(pl.len()).collect().item()
         status = play_status(staged, teams)
@@ -142,126 +175,237 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, out: Path) -> WeekR
             "gameId", "playId", "frameId", "nflId", nulls_last=True
         )
         write_parquet(norm, out, row_group_size=ROW_GROUP_SIZE)
+        direction = staged.group_by(PLAY_KEYS).agg(pl.col("playDirection").first())
+        charted = teams.join(direction, on=PLAY_KEYS).with_columns(
+            charted_los(pl.col("playDirection"), pl.col("absoluteYardlineNumber"))
+            .alias("los_charted"))
+        geom = play_geometry(pl.scan_parquet(out), charted).join(
+            good.lazy().select("gameId", "playId", pl.col("snap_frame").alias("_anchor")),
+            on=PLAY_KEYS, how="left")
+        geom = geom.join(status.lazy().select("gameId", "playId", "charted_snap_frame"),
+                         on=PLAY_KEYS, how="left").collect()
+        rep.los_from_charting = geom.filter(pl.col("los_source") == "charted").height
+        rep.snap_moved_to_ball = geom.filter(
+            pl.col("charted_snap_frame") != pl.col("_anchor")).height
+        write_parquet(geom.drop("_anchor", "charted_snap_frame"), _geometry_path(gen, week))
     finally:
-        if stage.exists():
-            stage.unlink()
+        stage.unlink(missing_ok=True)
     rep.seconds = round(time.perf_counter() - t0, 3)
     return rep
 
 
-def _play_index(plays: pl.LazyFrame, games: pl.LazyFrame | None, tracking_dir: Path,
-                weeks: list[int], source: str) -> pl.DataFrame:
-    geoms = []
-    for w in weeks:
-        p = tracking_dir / f"week_{w}.parquet"
-        geoms.append(play_geometry(pl.scan_parquet(p)).with_columns(pl.lit(w).alias("_week")))
-    geom = pl.concat(geoms)
-    lf = plays.join(geom, on=PLAY_KEYS, how="inner")
+def _geometry_path(gen: Path, week: int) -> Path:
+    return gen / "geometry" / f"week_{week}.parquet"
+
+
+def _week_files(gen: Path, week: int) -> list[Path]:
+    return [gen / "tracking" / f"week_{week}.parquet", _geometry_path(gen, week)]
+
+
+def _play_index(plays: pl.LazyFrame, games: pl.LazyFrame | None, gen: Path,
+                weeks: list[int], source: str) -> tuple[pl.DataFrame, int]:
+    """Every play of plays.csv, tracked or not (``has_tracking``), with its geometry.
+
+    A play found in two week files keeps the week games.csv gives it (else the first);
+    the other copies are counted, not indexed twice.
+    """
+    geom = pl.concat([pl.scan_parquet(_geometry_path(gen, w)).with_columns(
+        pl.lit(w, pl.Int32).alias("_week")) for w in weeks]) if weeks else None
     if games is not None:
         g = games.select(
             pl.col("gameId").cast(pl.Int64), pl.col("season").cast(pl.Int32),
             pl.col("week").cast(pl.Int32), pl.col("homeTeamAbbr").cast(pl.String),
             pl.col("visitorTeamAbbr").cast(pl.String),
-        )
-        lf = lf.join(g, on="gameId", how="left")
+        ).unique("gameId", keep="first")
+        lf = plays.join(g, on="gameId", how="left")
     else:
-        lf = lf.with_columns(
+        lf = plays.with_columns(
             (pl.col("gameId") // 1_000_000).cast(pl.Int32).alias("season"),
             pl.lit(None, pl.Int32).alias("week"),
             pl.lit(None, pl.String).alias("homeTeamAbbr"),
             pl.lit(None, pl.String).alias("visitorTeamAbbr"),
         )
+    duplicates = 0
+    if geom is not None:
+        ranked = (geom.join(lf.select("gameId", "playId", pl.col("week").alias("_games_week")),
+                            on=PLAY_KEYS, how="left")
+                  .sort(pl.col("_week") != pl.col("_games_week").fill_null(-1), "_week")
+                  .collect())
+        geom_df = ranked.unique(PLAY_KEYS, keep="first", maintain_order=True).drop("_games_week")
+        duplicates = ranked.height - geom_df.height
+        lf = lf.join(geom_df.lazy(), on=PLAY_KEYS, how="left")
+    else:
+        lf = lf.with_columns(pl.lit(None, pl.Int32).alias("_week"),
+                             pl.lit(None, pl.Int32).alias("snap_frame"))
     lf = lf.with_columns(
-        pl.coalesce(pl.col("week").cast(pl.Int32), pl.col("_week").cast(pl.Int32)).alias("week"),
+        pl.coalesce(pl.col("week").cast(pl.Int32), pl.col("_week")).alias("week"),
         pl.lit(source).alias("source"),
-        (pl.col("los_x") + pl.col("yardsToGo")).alias("first_down_x"),
+        pl.col("snap_frame").is_not_null().alias("has_tracking"),
         pl.col("pff_manZone").cast(pl.String).str.strip_chars().replace("", None),
     )
-    cols = [pl.col(c).cast(t) for c, t in PLAY_INDEX_SCHEMA.items()]
-    extras = [c for c in lf.collect_schema() if c not in PLAY_INDEX_SCHEMA and c != "_week"]
-    return lf.select(*cols, *extras).sort("gameId", "playId").collect()
+    cols = [pl.col(c).cast(t) if c in lf.collect_schema() else pl.lit(None, t).alias(c)
+            for c, t in PLAY_INDEX_SCHEMA.items()]
+    extras = [c for c in lf.collect_schema()
+              if c not in PLAY_INDEX_SCHEMA and c not in ("_week", "los_charted", "los_tracked")]
+    index = (lf.select(*cols, *extras)
+             .unique(PLAY_KEYS, keep="first", maintain_order=True)
+             .sort("gameId", "playId").collect())
+    return index, duplicates
+
+
+def _check_paths(raw: RawFiles, store: Path) -> None:
+    """Refuse a store that would shadow, hold or overwrite the user's raw files."""
+    src, dst = raw.root.resolve(), store.resolve()
+    if dst == src:
+        raise DataError("the store folder must not be the raw data folder: its parquet files "
+                        "would shadow the raw files", file=str(store),
+                        expected="a separate output folder, e.g. --out data/store")
+    if dst in src.parents:
+        raise DataError("the raw data folder lies inside the store folder", file=str(store),
+                        expected="a store folder that does not contain the raw files")
+    if store.exists() and not store.is_dir():
+        raise DataError("the store path is a file, not a folder", file=str(store),
+                        expected="a folder (created if missing)")
+
+
+def _old_meta(gen: Path | None) -> dict:
+    if gen is None:
+        return {}
+    try:
+        meta = json.loads((gen / "meta.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return meta if meta.get("schema_version") == SCHEMA_VERSION else {}
 
 
 def ingest(raw_dir: str | Path, store_dir: str | Path, *, weeks: list[int] | None = None,
            progress: bool = True, force: bool = False) -> IngestReport:
-    """Convert a Big Data Bowl download (or a simulated season) into a store."""
+    """Convert a Big Data Bowl download (or a simulated season) into a store.
+
+    The result is a new store generation switched in atomically (see
+    :mod:`coverage.generations`); an up-to-date re-run switches nothing. With ``weeks``,
+    the other weeks already in the store are kept as they are.
+    """
     raw: RawFiles = find_raw_files(raw_dir)
-    store = Path(store_dir)
-    (store / "tracking").mkdir(parents=True, exist_ok=True)
+    root = Path(store_dir)
+    _check_paths(raw, root)
     wanted = {w: p for w, p in raw.tracking.items() if weeks is None or w in weeks}
     if not wanted:
         raise DataError(f"none of the requested weeks {weeks} exist in {raw.root}",
                         file=str(raw.root), expected=f"weeks {sorted(raw.tracking)}")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the store folder: {exc.strerror}", file=str(root)) \
+            from exc
+    if not os.access(root, os.W_OK):
+        raise DataError("the store folder is not writable", file=str(root))
+    with generations.locked(root, log=print if progress else None):
+        return _ingest_locked(raw, root, wanted, progress=progress, force=force)
 
-    meta_path = store / "meta.json"
-    old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+
+def _ingest_locked(raw: RawFiles, root: Path, wanted: dict[int, Path], *, progress: bool,
+                   force: bool) -> IngestReport:
+    generations.clean(root)
+    prev = generations.current(root)
+    old = _old_meta(prev)
     stamps = {
         "plays": _stamp(raw.plays), "games": _stamp(raw.games),
         "players": _stamp(raw.players), "player_play": _stamp(raw.player_play),
         **{f"tracking_week_{w}": _stamp(p) for w, p in wanted.items()},
     }
-    old_stamps = old.get("inputs", {}) if old.get("schema_version") == SCHEMA_VERSION else {}
+    old_stamps = old.get("inputs", {})
     tables_same = not force and all(old_stamps.get(k) == stamps[k]
                                     for k in ("plays", "games", "players", "player_play"))
+    old_weeks = {w["week"]: w for w in old.get("report", {}).get("weeks", [])}
+
+    def fresh(week: int) -> bool:
+        return (tables_same and old_stamps.get(f"tracking_week_{week}") ==
+                stamps[f"tracking_week_{week}"] and week in old_weeks
+                and all(p.exists() for p in _week_files(prev, week)))
+
+    # weeks not asked for this time stay as they are
+    carried = sorted(w for w in old_weeks if w not in wanted and prev is not None
+                     and all(p.exists() for p in _week_files(prev, w)))
+    all_weeks = sorted({*wanted, *carried})
+    if prev is not None and old.get("weeks") == all_weeks and all(fresh(w) for w in wanted):
+        report = IngestReport(**{k: v for k, v in old["report"].items()
+                                 if k in IngestReport.__dataclass_fields__ and k != "weeks"})
+        report.weeks = [WeekReport(**{**old_weeks[w], "up_to_date": True}) for w in all_weeks]
+        report.notes = list(raw.notes)
+        return report
 
     plays = scan_plays(raw.plays).with_columns(
         pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64)
     )
     games = scan_games(raw.games) if raw.games is not None else None
     teams = _play_teams(plays)
-    report = IngestReport(raw_dir=str(raw.root), store_dir=str(store), source=raw.source)
-    old_weeks = {w["week"]: w for w in old.get("report", {}).get("weeks", [])}
+    report = IngestReport(raw_dir=str(raw.root), store_dir=str(root), source=raw.source,
+                          duplicate_plays_csv=duplicate_play_rows(raw.plays),
+                          notes=list(raw.notes))
+    gen = generations.begin(root)
+    try:
+        bar = tqdm(all_weeks, desc="ingest", unit="week", disable=not progress)
+        for week in bar:
+            if week in carried or fresh(week):
+                for src in _week_files(prev, week):
+                    generations.link_or_copy(src, gen / src.relative_to(prev))
+                rep = WeekReport(**{**old_weeks[week], "up_to_date": True})
+                if week in carried:
+                    stamps[f"tracking_week_{week}"] = old_stamps.get(f"tracking_week_{week}")
+            else:
+                bar.set_postfix_str(wanted[week].name)
+                rep = _ingest_week(week, wanted[week], teams, gen,
+                                   raw.tracking_games.get(week) if hasattr(raw, "tracking_games")
+                                   else None)
+            report.weeks.append(rep)
+        _write_tables(raw, plays, games, gen, prev, report, all_weeks,
+                      tracking_same=prev is not None and old.get("weeks") == all_weeks
+                      and all(w.up_to_date for w in report.weeks))
+        write_json(report.to_dict(), gen / "ingest_report.json")
+        write_json(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "source": raw.source,
+                "source_meta": raw.source_meta,
+                "weeks": all_weeks,
+                "inputs": stamps,
+                "raw_dir": str(Path(raw.root).resolve()),
+                "coverage_version": __version__,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "pid": os.getpid(),
+                "report": report.to_dict(),
+            },
+            gen / "meta.json",  # last: it marks the generation complete
+        )
+        generations.commit(root, gen)
+    except BaseException:
+        generations.abandon(gen)
+        raise
+    return report
 
-    bar = tqdm(wanted.items(), desc="ingest", unit="week", disable=not progress)
-    for week, path in bar:
-        bar.set_postfix_str(path.name)
-        out = store / "tracking" / f"week_{week}.parquet"
-        key = f"tracking_week_{week}"
-        if (tables_same and out.exists() and old_stamps.get(key) == stamps[key]
-                and week in old_weeks):
-            rep = WeekReport(**{**old_weeks[week], "up_to_date": True})
-        else:
-            rep = _ingest_week(week, path, teams, out)
-        report.weeks.append(rep)
 
-    done_weeks = sorted(wanted)
-    index = _play_index(plays, games, store / "tracking", done_weeks, raw.source)
-    write_parquet(index, store / "plays.parquet")
+def _write_tables(raw: RawFiles, plays: pl.LazyFrame, games: pl.LazyFrame | None, gen: Path,
+                  prev: Path | None, report: IngestReport, weeks: list[int], *,
+                  tracking_same: bool) -> None:
+    index, report.duplicates_across_weeks = _play_index(plays, games, gen, weeks, raw.source)
+    write_parquet(index, gen / "plays.parquet")
     # detected here, so no reader (app filters, model features) pays for it; they depend on
-    # the tracking only, so an up-to-date re-run (every app start on a download) skips them
-    tracking_same = all(w.up_to_date for w in report.weeks) and old.get("weeks") == done_weeks
-    if not (tracking_same and (store / "formations.parquet").exists()):
-        forms = play_formations([pl.scan_parquet(store / "tracking" / f"week_{w}.parquet")
-                                 for w in done_weeks])
-        write_parquet(forms, store / "formations.parquet")
-    all_plays = plays.select(pl.len()).collect().item()
-    skipped_listed = sum(n for w in report.weeks for r, n in w.skipped.items()
-                         if r != "not_in_plays")
-    report.plays_without_tracking = all_plays - index.height - skipped_listed
+    # the tracking only, so a run that changed only the label tables links them over
+    if tracking_same and (prev / "formations.parquet").exists():
+        generations.link_or_copy(prev / "formations.parquet", gen / "formations.parquet")
+    else:
+        forms = play_formations([pl.scan_parquet(gen / "tracking" / f"week_{w}.parquet")
+                                 for w in weeks])
+        write_parquet(forms, gen / "formations.parquet")
+    report.plays_without_tracking = index.filter(~pl.col("has_tracking")).height
     if games is not None:
-        write_parquet(games.collect(), store / "games.parquet")
+        write_parquet(games.collect(), gen / "games.parquet")
     if raw.players is not None:
-        write_parquet(scan_players(raw.players).collect(), store / "players.parquet")
+        write_parquet(scan_players(raw.players).collect(), gen / "players.parquet")
     if raw.player_play is not None:
-        write_parquet(scan_player_play(raw.player_play).collect(), store / "player_play.parquet")
+        write_parquet(scan_player_play(raw.player_play).collect(), gen / "player_play.parquet")
     for name in ("truth_players", "truth_plays"):
         src = raw.root / f"{name}.csv"
         if src.exists():
-            write_parquet(scan_table(src).collect(), store / f"{name}.parquet")
-    write_json(report.to_dict(), store / "ingest_report.json")
-    write_json(
-        {
-            "schema_version": SCHEMA_VERSION,
-            "source": raw.source,
-            "source_meta": raw.source_meta,
-            "weeks": done_weeks,
-            "inputs": stamps,
-            "raw_dir": str(Path(raw.root).resolve()),
-            "coverage_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "pid": os.getpid(),
-            "report": report.to_dict(),
-        },
-        meta_path,
-    )
-    return report
+            write_parquet(scan_table(src).collect(), gen / f"{name}.parquet")

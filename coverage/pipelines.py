@@ -23,7 +23,7 @@ from coverage.errors import CheckpointError, DataError
 from coverage.explain.attribution import attribution_week
 from coverage.family.predict import load_explainer, predict_family_frames, predict_family_week
 from coverage.family.train import train_family
-from coverage.models.checkpoint import read_config
+from coverage.models.checkpoint import checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
 from coverage.store import Store
 from coverage.training.context import load_context, predict_context_frames, train_context
@@ -52,6 +52,14 @@ class Pipeline:
     predictor: Callable[..., pl.DataFrame]
     week_writers: tuple[WeekWriter, ...] = ()
     test_week_writers: tuple[WeekWriter, ...] = ()
+    # predicts every play of plays.csv (null frame columns without tracking), not only
+    # the tracked ones
+    per_play: bool = False
+
+
+def prediction_weeks(architecture: str, store: Store) -> list[int]:
+    """The weeks a checkpoint of ``architecture`` can predict in ``store``."""
+    return store.label_weeks if pipeline(architecture).per_play else store.weeks
 
 
 def train(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
@@ -93,40 +101,72 @@ def predict_week(model_dir: str | Path, store: Store, week: int, *,
                         file=str(store.path))
     model, cfg = load_model(model_dir)
     name = name or Path(model_dir).name
-    plays = store.plays_with_formations().filter(pl.col("week") == week)
+    run = pipeline(cfg["architecture"])
+    plays = store.plays_with_formations(every_play=run.per_play).filter(pl.col("week") == week)
     if plays.height == 0:
         raise DataError(f"week {week} has no plays in the store", file=str(store.path),
-                        expected=f"one of weeks {store.weeks}")
-    out = pipeline(cfg["architecture"]).predictor(model, cfg, store, week, plays,
-                                                  device=device, batch_size=batch_size)
+                        expected=f"one of weeks {prediction_weeks(cfg['architecture'], store)}")
+    out = run.predictor(model, cfg, store, week, plays, device=device, batch_size=batch_size)
     out = out.with_columns(pl.lit(name).alias("model")).select(
         [pl.col(c).cast(t) for c, t in PREDICTION_SCHEMA.items()])
+    bad = out.filter(~pl.col("p_man").is_finite() | pl.col("p_man").is_null())
+    if bad.height:
+        g, p = bad.row(0, named=True)["gameId"], bad.row(0, named=True)["playId"]
+        raise DataError(f"model {name} gave no finite P(man) on {bad.height} rows of week "
+                        f"{week} (non-finite inputs?); nothing was written",
+                        file=str(store.path), play=(g, p))
     if write:
         store.write_output("predictions", week, out, name)
     return out
 
 
+def record_predictions(store: Store, name: str, weeks: Sequence[int], digest: str, *,
+                       replace: bool = False) -> None:
+    """Note in the store's manifest that checkpoint ``digest`` wrote ``name``'s P(man) rows
+    of ``weeks`` (``replace``: of exactly these weeks), so whoever reads them later can tell
+    them from another checkpoint's."""
+    manifest = store.manifest()
+    entry = manifest.setdefault(name, {})
+    entry["weeks"] = {**({} if replace else entry.get("weeks", {})),
+                      **{str(w): digest for w in weeks}}
+    store.write_manifest(manifest)
+
+
 def evaluate(model_dir: str | Path, store: Store, week: int | None = None,
              *, write: bool = True, name: str | None = None) -> dict[str, Any]:
-    """Score a model's stored predictions for ``week`` (default: its config's test week),
-    predicting first when the store has none of this model's."""
+    """Score this checkpoint's predictions for ``week`` (default: its config's test week).
+
+    Stored predictions are found by name but trusted by identity: unless the manifest says
+    this very checkpoint (weights hash) wrote them, another model that shared the folder
+    name did, so the week is predicted again first.
+    """
     cfg = read_config(model_dir)
+    digest = checkpoint_hash(model_dir)
     name = name or Path(model_dir).name
-    week = week if week is not None else cfg["split"]["test"][0]
+    if week is None:
+        try:
+            week = int(cfg["split"]["test"][0])
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise CheckpointError(f"checkpoint {model_dir} names no test week in its config "
+                                  "('split': {'test': [...]}); pass --week") from None
     if not store.has_tracking:
         raise DataError("evaluation reads predictions from a store", file=str(store.path))
     preds = store.predictions(week)
-    if preds is None or preds.filter(pl.col("model") == name).height == 0:
+    preds = preds.filter(pl.col("model") == name) if preds is not None else None
+    if (preds is None or preds.height == 0
+            or predicted_by(store.manifest().get(name, {}), week) != digest):
         predict_week(model_dir, store, week, name=name)
-        preds = store.predictions(week)
+        record_predictions(store, name, [week], digest)
+        preds = store.predictions(week).filter(pl.col("model") == name)
     mpath = Path(model_dir) / "metrics.json"
     majority = 0
     if mpath.exists():
         majority = int(json.loads(mpath.read_text()).get("majority_class", "Zone") == "Man")
-    report, curve = evaluate_predictions(preds.filter(pl.col("model") == name),
-                                         store.plays().filter(pl.col("week") == week), majority)
+    plays = store.all_plays() if pipeline(cfg["architecture"]).per_play else store.plays()
+    report, curve = evaluate_predictions(preds, plays.filter(pl.col("week") == week), majority)
     report.update(model=name, week=week, architecture=cfg["architecture"],
-                  source=store.source, fingerprint=cfg.get("fingerprint"))
+                  source=store.source, trained_on=cfg.get("data", {}).get("source", "unknown"),
+                  fingerprint=cfg.get("fingerprint"), checkpoint=digest)
     if write:
         store.write_evaluation(name, week, report, curve)
     return report
@@ -136,15 +176,16 @@ def write_outputs(model_dir: str | Path, store: Store, *, test_weeks: Sequence[i
                   name: str | None = None) -> None:
     """Everything a checkpoint puts in the store, every week: P(man) for every model, the
     family tables too for the family model, attribution summaries on its held-out weeks."""
-    run = pipeline(read_config(model_dir)["architecture"])
-    for week in store.weeks:
+    arch = read_config(model_dir)["architecture"]
+    run = pipeline(arch)
+    for week in prediction_weeks(arch, store):
         for write in run.week_writers + (run.test_week_writers if week in test_weeks else ()):
             write(model_dir, store, week, name=name or Path(model_dir).name)
 
 
 PIPELINES: dict[str, Pipeline] = {
     "context": Pipeline(train_context, load_context, predict_context_frames,
-                        week_writers=(predict_week,)),
+                        week_writers=(predict_week,), per_play=True),
     "transformer": Pipeline(train_tracking, load_frame_model, predict_frame_model,
                             week_writers=(predict_week,)),
     "lstm": Pipeline(train_tracking, load_frame_model, predict_frame_model,

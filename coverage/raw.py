@@ -1,7 +1,9 @@
 """Find and lazily scan the official Big Data Bowl files (CSV or parquet, 2025 or 2023 schema).
 
 Everything here is lazy: a tracking week is ~775 MB of CSV, so we only ever
-describe scans and validate their schemas; the ingest step streams them.
+describe scans and validate their schemas; the ingest step streams them. Folders
+come as Kaggle ships them: ``tracking_week_N`` (2025), ``weekN`` (2023), or one
+tracking file holding several weeks, split through games.csv.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +21,7 @@ from coverage.errors import DataError
 from coverage.schema import (
     LEGACY_PLAYS_RENAMES,
     LEGACY_TRACKING_RENAMES,
+    PLAY_KEYS,
     RAW_GAMES_REQUIRED,
     RAW_PLAYER_PLAY_REQUIRED,
     RAW_PLAYERS_REQUIRED,
@@ -25,13 +29,21 @@ from coverage.schema import (
     RAW_TRACKING_REQUIRED,
 )
 
-_TRACKING_RE = re.compile(r"^tracking_week_(\d+)\.(csv|parquet)$")
+# tracking_week_1.csv (BDB 2025), week1.csv (BDB 2023), and spellings in between
+_WEEK_FILE_RE = re.compile(r"^(?:tracking_?)?week_?(\d+)\.(csv|parquet)$", re.IGNORECASE)
+# any other tracking file: several weeks in one (tracking.csv, tracking_7plays.csv)
+_ALL_WEEKS_RE = re.compile(r"^tracking.*\.(csv|parquet)$", re.IGNORECASE)
 _NUMERIC = (pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt32, pl.UInt64)
 
 
 @dataclass(frozen=True)
 class RawFiles:
-    """Where each official table lives in a user's download folder."""
+    """Where each official table lives in a user's download folder.
+
+    ``tracking`` maps each week to its file; when one file holds several weeks, they all
+    map to it and ``tracking_games`` lists the gameIds of each week (empty when every
+    file is one week).
+    """
 
     root: Path
     games: Path | None
@@ -41,6 +53,19 @@ class RawFiles:
     tracking: dict[int, Path] = field(default_factory=dict)
     source: str = "real"
     source_meta: dict = field(default_factory=dict)
+    tracking_games: dict[int, list[int]] = field(default_factory=dict)
+    # what the user should know about the choice of files (e.g. a CSV shadowed by parquet)
+    notes: tuple[str, ...] = ()
+
+
+def _shadowed(paths) -> tuple[str, ...]:
+    """A parquet file wins over the CSV of the same name: say so, once per file."""
+    out = []
+    for p in sorted({p for p in paths if p is not None}):
+        csv = p.with_suffix(".csv")
+        if p.suffix.lower() == ".parquet" and csv.exists():
+            out.append(f"both {csv.name} and {p.name} exist: using {p.name}")
+    return tuple(out)
 
 
 def _pick(root: Path, stem: str, required: bool = True) -> Path | None:
@@ -58,56 +83,228 @@ def _pick(root: Path, stem: str, required: bool = True) -> Path | None:
     return None
 
 
+def _prefer(old: Path | None, new: Path, what: str) -> Path:
+    """Parquet wins over CSV; two files of one kind for the same thing are ambiguous."""
+    if old is None or (new.suffix.lower() == ".parquet" and old.suffix.lower() != ".parquet"):
+        return new
+    if old.suffix.lower() == new.suffix.lower():
+        raise DataError(f"two tracking files for {what}: {old.name} and {new.name}",
+                        file=str(new), expected="one tracking file per week")
+    return old
+
+
+def _tracking_files(root: Path) -> tuple[dict[int, Path], Path | None]:
+    """Per-week files by week, or the one file without a week number in its name."""
+    weekly: dict[int, Path] = {}
+    whole: dict[str, Path] = {}
+    for p in sorted(root.iterdir()):
+        if p.name.startswith(".") or not p.is_file():
+            continue
+        if m := _WEEK_FILE_RE.match(p.name):
+            week = int(m.group(1))
+            weekly[week] = _prefer(weekly.get(week), p, f"week {week}")
+        elif _ALL_WEEKS_RE.match(p.name):
+            whole[p.stem] = _prefer(whole.get(p.stem), p, p.stem)
+    expected = "either tracking_week_<N> (or week<N>) files, or one tracking file for all weeks"
+    if whole and weekly:
+        raise DataError(
+            f"tracking files with and without a week number in {root}: "
+            f"{', '.join(p.name for p in [*weekly.values(), *whole.values()])}",
+            file=str(next(iter(whole.values()))), expected=expected)
+    if len(whole) > 1:
+        raise DataError(
+            f"several tracking files without a week number in {root}: "
+            f"{', '.join(p.name for p in whole.values())}",
+            file=str(root), expected=expected)
+    return weekly, next(iter(whole.values()), None)
+
+
+def calendar_week(game_id: pl.Expr) -> pl.Expr:
+    """The NFL week of a game from its id (YYYYMMDDNN), for files without games.csv.
+
+    Week 1 starts on the Tuesday after Labor Day (the first Monday of September) and
+    weeks run Tuesday to Monday; January and February games belong to the season
+    before. Null when the id is not a date.
+    """
+    date = (game_id // 100).cast(pl.String).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    season = pl.when(date.dt.month() < 3).then(date.dt.year() - 1).otherwise(date.dt.year())
+    sept1 = pl.date(season, 9, 1)
+    labor_day = sept1 + pl.duration(days=(8 - sept1.dt.weekday()) % 7)
+    return ((date - labor_day).dt.total_days() - 1) // 7 + 1
+
+
+def _stamp(path: Path | None) -> tuple:
+    if path is None:
+        return ()
+    st = path.stat()
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _weeks_of_games(tracking: tuple, games: tuple) -> dict[int, tuple[int, ...]]:
+    """week -> gameIds of a several-weeks tracking file (cached on path, size and mtime:
+    finding the games reads the file's whole gameId column)."""
+    path = Path(tracking[0])
+    lf = scan_table(path, drop_blank_rows=False, schema_overrides={"gameId": pl.Int64})
+    require_columns(lf, path, ["gameId"])
+    try:
+        ids = lf.select(pl.col("gameId").cast(pl.Int64)).unique().drop_nulls().collect()
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(f"could not read the gameId column: {exc}", file=str(path),
+                        column="gameId", expected="integer game ids") from exc
+    if games:
+        g = (scan_games(Path(games[0]))
+             .select(pl.col("gameId").cast(pl.Int64), pl.col("week").cast(pl.Int64))
+             .unique("gameId", keep="first").collect())
+        ids = ids.join(g, on="gameId", how="left")
+    else:
+        ids = ids.with_columns(pl.lit(None, pl.Int64).alias("week"))
+    ids = ids.with_columns(pl.coalesce(pl.col("week"), calendar_week(pl.col("gameId")))
+                           .alias("week"))
+    bad = ids.filter(pl.col("week").is_null() | (pl.col("week") < 1)).sort("gameId")
+    if bad.height:
+        raise DataError(
+            f"cannot tell the week of game {bad['gameId'][0]} in {path.name}: games.csv "
+            "does not list it and its id is not a date in a season",
+            file=str(path), column="gameId",
+            expected="games.csv with gameId and week for every game in the tracking file")
+    by_week = ids.group_by("week").agg(pl.col("gameId").sort()).sort("week")
+    return {int(w): tuple(g) for w, g in by_week.iter_rows()}
+
+
+def _source_meta(root: Path) -> dict:
+    marker = root / "_source.json"
+    if not marker.exists():
+        return {}
+    try:
+        meta = json.loads(marker.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"_source.json is not valid JSON: {exc}", file=str(marker),
+                        expected='an object such as {"source": "real"}') from exc
+    if not isinstance(meta, dict):
+        raise DataError("_source.json is not a JSON object", file=str(marker),
+                        expected='an object such as {"source": "real"}')
+    return meta
+
+
 def find_raw_files(root: str | Path, *, require_tracking: bool = True) -> RawFiles:
     """Locate the official tables; parquet wins over CSV when both exist.
 
     ``require_tracking=False`` accepts a folder of label tables only (the context
-    prior trains on those).
+    prior trains on those). A tracking file without a week number in its name holds
+    several weeks: its games are mapped to weeks through games.csv (or, without it,
+    through the date in each gameId, see :func:`calendar_week`).
     """
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"data folder not found: {root}", file=str(root),
                         expected="a folder holding the Big Data Bowl CSV or parquet files")
-    tracking: dict[int, Path] = {}
-    for p in sorted(root.iterdir()):
-        m = _TRACKING_RE.match(p.name)
-        if m:
-            week = int(m.group(1))
-            if week not in tracking or p.suffix == ".parquet":
-                tracking[week] = p
+    tracking, whole = _tracking_files(root)
+    games = _pick(root, "games", required=False)
+    tracking_games: dict[int, list[int]] = {}
+    if whole is not None:
+        weeks = _weeks_of_games(_stamp(whole), _stamp(games))
+        tracking = dict.fromkeys(weeks, whole)
+        tracking_games = {w: list(ids) for w, ids in weeks.items()}
     if not tracking and require_tracking:
         raise DataError(
             f"no tracking files in {root}",
             file=str(root / "tracking_week_1.csv"),
-            expected="tracking_week_<N>.csv or tracking_week_<N>.parquet",
+            expected="tracking_week_<N>.csv or .parquet (BDB 2023: week<N>.csv), or one "
+                     "tracking*.csv for all weeks beside games.csv",
         )
-    marker = root / "_source.json"
-    meta = json.loads(marker.read_text()) if marker.exists() else {}
+    meta = _source_meta(root)
+    plays = _pick(root, "plays")
+    players = _pick(root, "players", required=False)
+    player_play = _pick(root, "player_play", required=False)
     return RawFiles(
         root=root,
-        games=_pick(root, "games", required=False),
-        plays=_pick(root, "plays"),
-        players=_pick(root, "players", required=False),
-        player_play=_pick(root, "player_play", required=False),
+        games=games,
+        plays=plays,
+        players=players,
+        player_play=player_play,
         tracking=dict(sorted(tracking.items())),
         source=meta.get("source", "real"),
         source_meta=meta,
+        tracking_games=tracking_games,
+        notes=_shadowed([games, plays, players, player_play, *tracking.values()]),
     )
 
 
-def scan_table(path: str | Path, **csv_kwargs) -> pl.LazyFrame:
-    """Scan a CSV or parquet table; CSVs use the official 'NA' and empty null markers."""
+def _require_rows(path: Path) -> None:
+    """Name an empty file, or a CSV with a header and nothing under it, before polars
+    fails on it with a generic message (or silently yields no plays)."""
+    if path.stat().st_size == 0:
+        raise DataError(f"{path.name} is empty", file=str(path),
+                        expected="the official header line and rows")
+    if path.suffix.lower() == ".parquet":
+        try:
+            n = pl.scan_parquet(path).select(pl.len()).collect().item()
+        except pl.exceptions.PolarsError as exc:
+            raise DataError(f"{path.name} is not a readable parquet file: {exc}",
+                            file=str(path)) from exc
+        if n == 0:
+            raise DataError(f"{path.name} has no rows", file=str(path),
+                            expected="at least one row")
+        return
+    with path.open("rb") as fh:
+        if not fh.readline().strip():
+            raise DataError(f"{path.name} is empty", file=str(path),
+                            expected="the official header line and rows")
+        if not any(line.strip() for line in fh):
+            raise DataError(f"{path.name} has a header but no rows", file=str(path),
+                            expected="at least one row under the header")
+
+
+def _clean_csv(lf: pl.LazyFrame, drop_blank_rows: bool) -> pl.LazyFrame:
+    """Undo what editors do to CSVs: padded or Windows-terminated header names, a
+    carriage return left on the last value, and the empty rows of blank lines."""
+    names = lf.collect_schema().names()
+    clean = {c: c.strip().lstrip("\ufeff") for c in names}
+    if len(set(clean.values())) == len(names):
+        lf = lf.rename({c: n for c, n in clean.items() if c != n})
+        names = list(clean.values())
+    if lf.collect_schema()[names[-1]] == pl.String:
+        last = pl.col(names[-1]).str.strip_chars_end("\r")
+        lf = lf.with_columns(pl.when(last == "").then(None).otherwise(last).alias(names[-1]))
+    return lf.filter(~pl.all_horizontal(pl.all().is_null())) if drop_blank_rows else lf
+
+
+def scan_table(path: str | Path, *, drop_blank_rows: bool = True,
+               **csv_kwargs) -> pl.LazyFrame:
+    """Scan a CSV or parquet table; CSVs use the official 'NA' and empty null markers.
+
+    CRLF (Windows) files load like LF ones. An empty file or a header without rows is a
+    :class:`DataError` naming the file. ``drop_blank_rows=False`` keeps the all-null rows
+    of blank lines, for scans of one column that should not read the others.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"file not found: {path}", file=str(path))
-    if path.suffix == ".parquet":
+    _require_rows(path)
+    if path.suffix.lower() == ".parquet":
         return pl.scan_parquet(path)
-    return pl.scan_csv(
+    lf = pl.scan_csv(
         path,
         null_values=["NA", ""],
         infer_schema_length=csv_kwargs.pop("infer_schema_length", 20000),
         **csv_kwargs,
     )
+    try:
+        return _clean_csv(lf, drop_blank_rows)
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(f"could not read {path.name}: {exc}", file=str(path)) from exc
+
+
+def _similar(col: str, names: list[str]) -> str | None:
+    """The column the user probably meant: same name but for case first, then the
+    closest spelling; never ``col`` itself."""
+    others = [n for n in names if n != col]
+    for n in others:
+        if n.strip().lower() == col.lower():
+            return n
+    close = difflib.get_close_matches(col, others, n=1)
+    return close[0] if close else None
 
 
 def require_columns(lf: pl.LazyFrame, path: str | Path, required) -> dict[str, pl.DataType]:
@@ -115,8 +312,8 @@ def require_columns(lf: pl.LazyFrame, path: str | Path, required) -> dict[str, p
     schema = dict(lf.collect_schema())
     for col in required:
         if col not in schema:
-            close = difflib.get_close_matches(col, list(schema), n=1)
-            hint = f" (found a similar column '{close[0]}' — renamed?)" if close else ""
+            close = _similar(col, list(schema))
+            hint = f" (found a similar column {close!r} — renamed?)" if close else ""
             raise DataError(
                 f"required column '{col}' is missing{hint}",
                 file=str(path),
@@ -126,9 +323,14 @@ def require_columns(lf: pl.LazyFrame, path: str | Path, required) -> dict[str, p
     return schema
 
 
-def require_numeric(lf: pl.LazyFrame, path: str | Path, columns) -> None:
-    """Reject text where numbers are expected, quoting an offending value."""
+def require_numeric(lf: pl.LazyFrame, path: str | Path, columns) -> list[str]:
+    """Reject text where numbers are expected, quoting an offending value.
+
+    Returns the text columns whose every value does read as a number (``Infinity``,
+    ``1e400``: polars infers those as text); callers cast them.
+    """
     schema = dict(lf.collect_schema())
+    castable = []
     for col in columns:
         dtype = schema.get(col)
         if dtype is None or dtype == pl.Null or isinstance(dtype, _NUMERIC):
@@ -140,6 +342,9 @@ def require_numeric(lf: pl.LazyFrame, path: str | Path, columns) -> None:
             .head(1)
             .collect()
         )
+        if bad.height == 0 and dtype == pl.String:
+            castable.append(col)
+            continue
         example = f" e.g. {bad.item()!r}" if bad.height else ""
         raise DataError(
             f"column '{col}' has non-numeric values{example}",
@@ -147,20 +352,33 @@ def require_numeric(lf: pl.LazyFrame, path: str | Path, columns) -> None:
             column=col,
             expected="numbers",
         )
+    return castable
+
+
+def _numeric(lf: pl.LazyFrame, path: str | Path, columns) -> pl.LazyFrame:
+    cast = require_numeric(lf, path, columns)
+    return lf.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in cast)
 
 
 def scan_tracking(path: str | Path) -> pl.LazyFrame:
-    """Scan one tracking week, mapping the 2021 (BDB 2023) schema onto the 2025 one."""
+    """Scan one tracking week, mapping the 2021 (BDB 2023) schema onto the 2025 one.
+
+    frameId is read as a float so a fractional one reaches validation whole (polars
+    would otherwise cut 1.5 to 1 or fail deep in the file); playDirection is lower-cased
+    ("LEFT" and "left" mean the same), anything else is left for validation to reject.
+    """
     lf = scan_table(path, schema_overrides={"nflId": pl.Float64, "jerseyNumber": pl.Float64,
                                             "event": pl.String, "o": pl.Float64,
-                                            "dir": pl.Float64})
+                                            "dir": pl.Float64, "frameId": pl.Float64})
     schema = lf.collect_schema()
     renames = {k: v for k, v in LEGACY_TRACKING_RENAMES.items() if k in schema and v not in schema}
     if renames:
         lf = lf.rename(renames)
     schema = require_columns(lf, path, list(RAW_TRACKING_REQUIRED))
     numeric = [c for c, t in RAW_TRACKING_REQUIRED.items() if t not in (pl.String,)]
-    require_numeric(lf, path, numeric)
+    lf = _numeric(lf, path, numeric)
+    lf = lf.with_columns(
+        pl.col("playDirection").cast(pl.String).str.strip_chars().str.to_lowercase())
     extra = []
     if "displayName" not in schema:
         extra.append(pl.lit(None, pl.String).alias("displayName"))
@@ -173,8 +391,43 @@ def scan_tracking(path: str | Path) -> pl.LazyFrame:
     return lf
 
 
+def _unique_plays(lf: pl.LazyFrame, path: str | Path) -> pl.LazyFrame:
+    """One row per play: exact repeats are dropped (count them with
+    :func:`duplicate_play_rows`); a play listed twice with different values is an error,
+    since we cannot know which row is right."""
+    keys = list(PLAY_KEYS)
+    n = lf.select(pl.len().alias("rows"), pl.struct(keys).n_unique().alias("plays")).collect()
+    if n["rows"][0] == n["plays"][0]:
+        return lf
+    distinct = lf.unique(maintain_order=True)
+    clash = (distinct.group_by(keys, maintain_order=True).len()
+             .filter(pl.col("len") > 1).head(1).collect())
+    if clash.height:
+        g, p = clash["gameId"][0], clash["playId"][0]
+        raise DataError(
+            f"{Path(path).name} lists play gameId={g} playId={p} more than once with "
+            "different values", file=str(path), play=(g, p),
+            expected="one row per (gameId, playId)")
+    return distinct
+
+
+def duplicate_play_rows(path: str | Path) -> int:
+    """How many rows of plays.csv repeat an earlier row exactly (dropped by
+    :func:`scan_plays`), for the ingest report."""
+    lf = scan_table(path)
+    keys = [c for c in PLAY_KEYS if c in lf.collect_schema()]
+    if len(keys) < len(PLAY_KEYS):
+        return 0
+    n = lf.select(pl.len().alias("rows"), pl.struct(keys).n_unique().alias("plays")).collect()
+    return int(n["rows"][0] - n["plays"][0])
+
+
 def scan_plays(path: str | Path) -> pl.LazyFrame:
-    """Scan plays.csv; the 2021 schema's pff_passCoverageType becomes pff_manZone."""
+    """Scan plays.csv; the 2021 schema's pff_passCoverageType becomes pff_manZone.
+
+    Exact duplicate rows are dropped; a play listed twice with different values is a
+    :class:`DataError`.
+    """
     lf = scan_table(path, schema_overrides={"gameClock": pl.String, "down": pl.Int64,
                                             "yardsToGo": pl.Int64, "quarter": pl.Int64})
     schema = lf.collect_schema()
@@ -182,8 +435,9 @@ def scan_plays(path: str | Path) -> pl.LazyFrame:
     if renames:
         lf = lf.rename(renames)
     schema = require_columns(lf, path, RAW_PLAYS_REQUIRED)
-    require_numeric(lf, path, ["gameId", "playId", "quarter", "down", "yardsToGo",
-                               "absoluteYardlineNumber"])
+    lf = _numeric(lf, path, ["gameId", "playId", "quarter", "down", "yardsToGo",
+                             "absoluteYardlineNumber"])
+    lf = _unique_plays(lf, path)
     for col, dtype in (("receiverAlignment", pl.String), ("passResult", pl.String),
                        ("pff_manZone", pl.String), ("preSnapHomeScore", pl.Int64),
                        ("preSnapVisitorScore", pl.Int64), ("gameClock", pl.String)):
@@ -195,8 +449,7 @@ def scan_plays(path: str | Path) -> pl.LazyFrame:
 def scan_games(path: str | Path) -> pl.LazyFrame:
     lf = scan_table(path, schema_overrides={"gameDate": pl.String, "gameTimeEastern": pl.String})
     require_columns(lf, path, RAW_GAMES_REQUIRED)
-    require_numeric(lf, path, ["gameId", "season", "week"])
-    return lf
+    return _numeric(lf, path, ["gameId", "season", "week"])
 
 
 def scan_players(path: str | Path) -> pl.LazyFrame:

@@ -14,8 +14,10 @@ Conventions of the normalised tracking table (after ``coverage.normalize``):
 * ``side`` is ``"offense"``, ``"defense"`` or ``"ball"``.
 * ``secs_from_snap`` = ``(frameId - snap_frame) / 10``: negative before the
   snap, 0 at the snap frame, positive after.
-* Play-level geometry lives in the play index: ``los_x`` (ball x at the snap
-  frame = line of scrimmage), ``ball_y`` (ball y at the snap) and
+* ``snap_frame`` is the charted snap, moved back to the ball's first move when the
+  charted frame trails it (see ``coverage.normalize.snap_frames``).
+* Play-level geometry lives in the play index: ``los_x`` (where the ball rests before
+  the snap, or the charted yard line where tracking disagrees), ``ball_y`` and
   ``first_down_x = los_x + yardsToGo``.
 """
 
@@ -76,10 +78,11 @@ LEGACY_TRACKING_RENAMES = {"team": "club"}
 LEGACY_PLAYS_RENAMES = {"pff_passCoverageType": "pff_manZone", "playDesciption": "_playDesciption"}
 
 # --- Ingest staging: the raw tracking columns, typed wide (ids and jerseys stay float
-# because the ball's rows are empty) before validation and normalisation.
+# because the ball's rows are empty; frameId is float so a 1.5 is seen by validation
+# instead of being cut to 1) before validation and normalisation.
 STAGED_TRACKING_SCHEMA: dict[str, pl.DataType] = {
     "gameId": pl.Int64(), "playId": pl.Int64(), "nflId": pl.Float64(),
-    "displayName": pl.String(), "frameId": pl.Int64(), "frameType": pl.String(),
+    "displayName": pl.String(), "frameId": pl.Float64(), "frameType": pl.String(),
     "jerseyNumber": pl.Float64(), "club": pl.String(), "playDirection": pl.String(),
     **{c: pl.Float64() for c in ("x", "y", "s", "a", "dis", "o", "dir")},
     "event": pl.String(),
@@ -109,7 +112,8 @@ TRACKING_SCHEMA: dict[str, pl.DataType] = {
     "secs_from_snap": pl.Float32(),
 }
 
-# --- Normalised store: play index (one row per play that has tracking).
+# --- Normalised store: play index (one row per play of plays.csv; has_tracking says
+# whether its tracking was ingested).
 PLAY_INDEX_SCHEMA: dict[str, pl.DataType] = {
     "gameId": pl.Int64(),
     "playId": pl.Int64(),
@@ -138,6 +142,8 @@ PLAY_INDEX_SCHEMA: dict[str, pl.DataType] = {
     "los_x": pl.Float32(),
     "ball_y": pl.Float32(),
     "first_down_x": pl.Float32(),
+    "los_source": pl.String(),  # "tracking" (the resting ball) or "charted" (yard line)
+    "has_tracking": pl.Boolean(),  # false: a label-only play (context models, teams)
     "source": pl.String(),  # "real" or "synthetic"
 }
 

@@ -7,15 +7,14 @@ a retrained checkpoint is re-run and an unchanged one is not.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from coverage.config import models_root
 from coverage.errors import CoverageError
 from coverage.evaluation import EVALUATION_VERSION
-from coverage.models.checkpoint import read_config
-from coverage.pipelines import evaluate, write_outputs
+from coverage.models.checkpoint import checkpoint_hash, read_config
+from coverage.pipelines import evaluate, prediction_weeks, record_predictions, write_outputs
 from coverage.store import Store
 
 
@@ -28,18 +27,18 @@ def shipped_models(root: str | Path | None = None) -> list[Path]:
                   if (p / "config.json").exists() and (p / "model.safetensors").exists())
 
 
-def checkpoint_hash(model_dir: Path) -> str:
-    h = hashlib.sha256()
-    for name in ("model.safetensors", "config.json"):
-        h.update((model_dir / name).read_bytes())
-    return h.hexdigest()[:16]
+def _current(entry: Mapping, digest: str) -> bool:
+    """Every stored week of this name came from this checkpoint: none was overwritten since
+    (e.g. by ``coverage predict`` or ``evaluate`` with another checkpoint of the same name)."""
+    weeks = entry.get("weeks", {})
+    return entry.get("checkpoint") == digest and all(v == digest for v in weeks.values())
 
 
 def stale_models(store: Store, root: str | Path | None = None) -> list[Path]:
     """Checkpoints whose predictions are missing from the store or out of date."""
     manifest = store.manifest()
     return [m for m in shipped_models(root)
-            if manifest.get(m.name, {}).get("checkpoint") != checkpoint_hash(m)]
+            if not _current(manifest.get(m.name, {}), checkpoint_hash(m))]
 
 
 def _report_entry(store: Store, m: Path, digest: str) -> dict:
@@ -49,6 +48,10 @@ def _report_entry(store: Store, m: Path, digest: str) -> dict:
     return {"checkpoint": digest, "status": "ok", "evaluation": EVALUATION_VERSION,
             "test_week": test_weeks[0] if test_weeks else None,
             "accuracy_at_snap": report.get("at_snap", {}).get("accuracy")}
+
+
+def _predicted_weeks(store: Store, m: Path) -> list[int]:
+    return prediction_weeks(read_config(m)["architecture"], store)
 
 
 def _test_weeks(store: Store, m: Path) -> list[int]:
@@ -63,23 +66,26 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
     A checkpoint that cannot run on this store (e.g. a feature mismatch) is
     reported and skipped; it never takes the others down with it.
     """
-    manifest = store.manifest()
     for m in shipped_models(root):
         digest = checkpoint_hash(m)  # reads the weights: once per checkpoint and call
-        entry = manifest.get(m.name, {})
-        stale = entry.get("checkpoint") != digest
+        entry = store.manifest().get(m.name, {})
+        stale = not _current(entry, digest)
         if not stale and (entry.get("status") != "ok"
                           or entry.get("evaluation") == EVALUATION_VERSION):
             continue
         try:
             if stale:
                 write_outputs(m, store, test_weeks=_test_weeks(store, m), name=m.name)
-            manifest[m.name] = _report_entry(store, m, digest)
+                record_predictions(store, m.name, _predicted_weeks(store, m), digest,
+                                   replace=True)
+            entry = {**store.manifest().get(m.name, {}), **_report_entry(store, m, digest)}
             if log:
                 log(f"predictions ready: {m.name}")
         except CoverageError as exc:
-            manifest[m.name] = {"checkpoint": digest, "status": f"error: {exc}"}
+            entry = {"checkpoint": digest, "status": f"error: {exc}"}
             if log:
                 log(f"skipped {m.name}: {exc}")
+        manifest = store.manifest()
+        manifest[m.name] = entry
         store.write_manifest(manifest)
-    return manifest
+    return store.manifest()

@@ -5,9 +5,10 @@ layout below is spelled here only, and where the data came from (a user's
 download or our simulator) is one ``source`` field away for every view.
 
 ```
-<store>/meta.json, plays.parquet, games.parquet, players.parquet, player_play.parquet,
+<store>/current, gen-<ns>/, models/       (coverage.generations: one live generation)
+<gen>/  meta.json, plays.parquet, games.parquet, players.parquet, player_play.parquet,
         formations.parquet, truth_*.parquet, ingest_report.json
-        tracking/week_N.parquet
+        tracking/week_N.parquet, geometry/week_N.parquet
         predictions/week_N.parquet (+ manifest.json), predictions_family/week_N.parquet,
         responsibilities/week_N.parquet, attribution/week_N.parquet
         evaluation/<model>_week_N.json, <model>_week_N_accuracy_by_time.parquet
@@ -27,6 +28,7 @@ from typing import Any
 
 import polars as pl
 
+from coverage import generations
 from coverage.atomic import write_json, write_parquet
 from coverage.config import data_root, default_size
 from coverage.errors import DataError
@@ -60,14 +62,17 @@ class Store:
     """A normalised store folder; open one with :meth:`Store.open`."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.root = self.path
-        if not (self.path / "meta.json").exists():
+        self.root = Path(path)
+        gen = generations.current(self.root)
+        if gen is None:
             raise DataError(
-                f"not a coverage store (no meta.json): {self.path}",
-                file=str(self.path / "meta.json"),
+                f"not a coverage store (no complete generation): {self.root}",
+                file=str(self.root),
                 expected="a folder made by `coverage ingest RAW_DIR --out STORE`",
             )
+        # one generation for this object's life: a later ingest switches the store's
+        # pointer, not the files this object reads
+        self.path = gen
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, progress: bool = False) -> Store:
@@ -81,7 +86,7 @@ class Store:
         if path is None:
             return build_default_store(progress=progress)
         p = Path(path).expanduser()
-        if (p / "meta.json").exists():
+        if generations.current(p) is not None:
             return cls(p)
         raw = find_raw_files(p, require_tracking=False)
         if not raw.tracking:
@@ -132,15 +137,33 @@ class Store:
         return (self.path / f"{name}.parquet").exists()
 
     @cached_property
+    def _all_plays(self) -> pl.DataFrame:
+        df = self._table("plays")
+        if "has_tracking" not in df.columns:  # written before label-only plays were kept
+            df = df.with_columns(pl.lit(True).alias("has_tracking"))
+        return df
+
+    @cached_property
     def _plays(self) -> pl.DataFrame:
-        return self._table("plays")
+        return self._all_plays.filter(pl.col("has_tracking"))
 
     def plays(self) -> pl.DataFrame:
-        """The play index: one row per usable play (coverage.schema.PLAY_INDEX_SCHEMA).
+        """The plays with tracking (coverage.schema.PLAY_INDEX_SCHEMA): what the tracking
+        models, the explorer and the formations use.
 
         Read once per Store: play_row, week_of and the explain code all consult it.
         """
         return self._plays
+
+    def all_plays(self) -> pl.DataFrame:
+        """Every play of plays.csv, tracked or not (``has_tracking``): what play-context
+        models and team tendencies use, so they see the whole season."""
+        return self._all_plays
+
+    @property
+    def label_weeks(self) -> list[int]:
+        """Weeks with plays in the index, tracked or not."""
+        return sorted(self.all_plays()["week"].drop_nulls().unique().to_list())
 
     def games(self) -> pl.DataFrame:
         return self._table("games")
@@ -161,16 +184,18 @@ class Store:
         """Detected formation per play (coverage.schema.FORMATION_COLUMNS), made by ingest."""
         return self._table("formations")
 
-    def plays_with_formations(self) -> pl.DataFrame:
+    def plays_with_formations(self, *, every_play: bool = False) -> pl.DataFrame:
         """The play index plus det_formation, det_alignment, def_shell, def_front when the
-        store has detected formations (model inputs); the bare index otherwise."""
+        store has detected formations (model inputs); the bare index otherwise.
+        ``every_play`` includes the label-only plays (null formations)."""
+        plays = self.all_plays() if every_play else self.plays()
         if not self.has("formations"):
-            return self.plays()
+            return plays
         f = self.formations().select(
             pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
             pl.col("off_formation").alias("det_formation"),
             pl.col("off_alignment").alias("det_alignment"), "def_shell", "def_front")
-        return self.plays().join(f, on=PLAY_KEYS, how="left")
+        return plays.join(f, on=PLAY_KEYS, how="left")
 
     # ------------------------------------------------------------------ tracking
     def tracking_path(self, week: int) -> Path:
@@ -188,7 +213,7 @@ class Store:
 
     @cached_property
     def _week_of_game(self) -> dict[int, int]:
-        df = self.plays().select("gameId", "week").unique()
+        df = self.all_plays().select("gameId", "week").drop_nulls().unique("gameId")
         return dict(zip(df["gameId"].to_list(), df["week"].to_list(), strict=True))
 
     def week_of(self, game_id: int) -> int:
@@ -325,7 +350,7 @@ class LabelStore(Store):
 
     @cached_property
     def meta(self) -> dict:
-        weeks = sorted(self._plays["week"].drop_nulls().unique().to_list())
+        weeks = sorted(self._all_plays["week"].drop_nulls().unique().to_list())
         return {"source": self._raw.source, "weeks": weeks, "raw_dir": str(self.path),
                 "label_only": True}
 
@@ -333,12 +358,16 @@ class LabelStore(Store):
     def has_tracking(self) -> bool:
         return False
 
+    def plays(self) -> pl.DataFrame:
+        """A label-only folder has no tracked plays; its plays are the labelled ones."""
+        return self._all_plays
+
     def has(self, name: str) -> bool:
         return name in ("plays", "games") or (name == "player_play"
                                               and self._raw.player_play is not None)
 
     @cached_property
-    def _plays(self) -> pl.DataFrame:
+    def _all_plays(self) -> pl.DataFrame:
         games = scan_games(self._raw.games).select(
             pl.col("gameId").cast(pl.Int64), pl.col("week").cast(pl.Int32),
             pl.col("homeTeamAbbr").cast(pl.String), pl.col("visitorTeamAbbr").cast(pl.String))
@@ -346,7 +375,7 @@ class LabelStore(Store):
                 .with_columns(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
                 .join(games, on="gameId", how="left")
                 .with_columns(pl.col("pff_manZone").cast(pl.String).str.strip_chars()
-                              .replace("", None))
+                              .replace("", None), pl.lit(False).alias("has_tracking"))
                 .sort(PLAY_KEYS)
                 .collect())
 
@@ -400,7 +429,7 @@ def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
     reader sees either nothing or a complete store.
     """
     target = default_store_dir()
-    if (target / "meta.json").exists() and not force:
+    if generations.current(target) is not None and not force:
         return Store(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp_raw = Path(tempfile.mkdtemp(prefix=".raw.", dir=target.parent))

@@ -12,7 +12,9 @@ import polars as pl
 import streamlit as st
 
 from coverage.app import play_data
+from coverage.app.provenance import provenance
 from coverage.app.session import (
+    EXPLAIN_MODEL,
     explain_model_dir,
     load_formation_slots,
     load_play_frames,
@@ -38,7 +40,8 @@ stamp = store.output_stamp("predictions")
 try:
     preds = load_predictions(store, stamp)
     models = play_data.models_in(preds)
-    model = model_picker(models)
+    choice = model_picker(models, store=store)
+    model, prov = choice.model, choice.prov
     table = load_play_table(store, model, stamp)
     plays = load_plays(store)
 except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
@@ -58,13 +61,15 @@ selections: dict[str, list] = {}
 with st.sidebar:
     st.subheader("Filters")
     for col, label in play_data.FILTER_COLUMNS.items():
-        if col == "outcome" and not models:
+        if col == "outcome" and model is None:
             continue
         opts = options.get(col, [])
         if not opts:
             continue
-        help_ = ("hit = the model's call at the snap (P(man) ≥ 0.5 → Man) matches the label"
-                 if col == "outcome" else None)
+        help_ = (f"hit = {choice.label()}'s call at the snap (P(man) ≥ 0.5 → Man) matches "
+                 "the label" if col == "outcome" else None)
+        if col == "outcome":
+            label = f"{label} · {choice.label()}"
         selections[col] = st.multiselect(label, opts, key=f"f_{col}", help=help_,
                                          format_func=fmt.get(col, str))
 filtered = play_data.filter_plays(table, play_data.PlayFilters(selections))
@@ -76,17 +81,25 @@ shown = play_data.filter_plays(filtered, play_data.PlayFilters(search=search))
 c1, c2, c3 = st.columns([2, 2, 1])
 c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
           delta_arrow="off")
-if models and shown.height:
+if model is not None and shown.height:
     scored = shown.filter(pl.col("outcome").is_not_null())
     hit = scored["outcome"].eq("hit").mean() if scored.height else None
-    c2.metric(f"{model} accuracy at snap (shown)", f"{hit:.1%}" if hit is not None else "—",
+    c2.metric(f"{choice.label()} accuracy at snap (shown, on {store.source} data)",
+              f"{hit:.1%}" if hit is not None else "—",
               f"{scored.height} labelled plays", delta_color="off", delta_arrow="off",
               help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
                    "validated (8) on flatter it: filter Week = 9 for the held-out figure "
                    "(the Accuracy page uses the held-out week only).")
-c3.download_button("CSV of the list", play_data.export_table(shown).write_csv(),
+csv = play_data.export_table(shown, model=model,
+                             trained_on=prov.of(model) if model is not None else None,
+                             applied_to=store.source).write_csv()
+c3.download_button("CSV of the list", csv,
                    file_name="plays.csv", mime="text/csv", on_click="ignore",
-                   disabled=shown.height == 0)
+                   disabled=shown.height == 0,
+                   help="Each row names the model, what it was trained on (trained_on) and "
+                        "the data it is applied to (applied_to).")
+if model is not None and shown.height:
+    choice.warn()  # next to the accuracy figure and the hit/miss filter
 if shown.height == 0:
     st.warning("No play matches these filters. Clear some filters or the search.")
     st.stop()
@@ -103,8 +116,10 @@ event = st.dataframe(
         "playId": st.column_config.NumberColumn("play", format="%d"),
         "down_distance": "down & dist",
         "family": "label",
+        "outcome": f"hit/miss · {choice.label()}",
         "p_man_snap": st.column_config.ProgressColumn(
-            "P(man) at snap", min_value=0.0, max_value=1.0, format="%.2f"),
+            f"P(man) at snap · {choice.label()}", min_value=0.0, max_value=1.0,
+            format="%.2f"),
         "description": st.column_config.TextColumn("description", width="large"),
     },
 )
@@ -132,7 +147,8 @@ attr, tell_rows, fam_play, resp_play, resp_slots = None, [], None, None, None
 try:
     frames = load_play_frames(store, game_id, play_id)
     play = play_row(plays, game_id, play_id)
-    play_preds = play_data.play_predictions(preds, game_id, play_id)
+    play_preds = play_data.play_predictions(preds, game_id, play_id, choice.visible) \
+        if choice.visible else None
     n_frames = frames["frameId"].n_unique()
     anim_stride = play_data.animation_stride(n_frames)
     if explain_on and explain_dir is not None:
@@ -145,11 +161,12 @@ try:
     if resp_slots is None:
         resp_slots = load_formation_slots(store, game_id, play_id)
     # frame_ms scales with the stride so the thinned animation still plays in real time
-    fig = combined_figure(frames, play_preds, play, frame_stride=anim_stride,
+    fig = combined_figure(frames, prov.relabel(play_preds), play, frame_stride=anim_stride,
                           frame_ms=100 * anim_stride,
                           attribution=attr, slots=resp_slots,
                           links=resp_play.select("frameId", "nflId", "target_nflId")
                           if resp_play is not None else None)
+    fig.update_layout(legend_title_text=f"applied to {store.source} data:")
 except Exception as exc:  # noqa: BLE001
     show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
     st.stop()
@@ -170,8 +187,9 @@ with info[1]:
     if row["p_man_snap"] is not None:
         verdict = "✅ hit" if row["outcome"] == "hit" else (
             "❌ miss" if row["outcome"] == "miss" else "not scored")
-        st.markdown(f"**True:** {truth}  \n**{model} at snap:** P(man) = "
+        st.markdown(f"**True:** {truth}  \n**{choice.label()} at snap:** P(man) = "
                     f"{row['p_man_snap']:.2f} → {row['predicted']} · {verdict}")
+        choice.warn()
     else:
         st.markdown(f"**True:** {truth}  \n**Model:** no prediction for this play")
     evs = key_events(frames)
@@ -179,6 +197,11 @@ with info[1]:
         st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
 st.plotly_chart(fig, key="play_figure", config={"displaylogo": False})
 if explain_on:
+    explain_prov = provenance(store, [EXPLAIN_MODEL])
+    if explain_prov.mismatched(EXPLAIN_MODEL):
+        st.warning(f"Explain mode uses **{explain_prov.label(EXPLAIN_MODEL)}** on "
+                   f"{store.source} data: read its tells and responsibilities with that in "
+                   "mind.", icon="⚠️")
     e1, e2 = st.columns([3, 2])
     with e1:
         st.markdown("**Tells** (removing the player changes P(man) by …)")
@@ -213,7 +236,8 @@ stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
 def _gif() -> bytes:
     """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
     return render_play_gif(frames, play_preds, play, frame_stride=int(stride),
-                           attribution=attr)
+                           attribution=attr, model_labels=prov.labels(),
+                           applied_to=store.source)
 
 
 g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",

@@ -12,12 +12,14 @@ import polars as pl
 import streamlit as st
 
 from coverage.app import play_data, result_data
+from coverage.app.provenance import trained_on, trained_phrase
 from coverage.app.session import (
     load_evaluation,
     model_picker,
     no_predictions_message,
     page_data,
     show_error,
+    shown_path,
 )
 from coverage.views import (
     accuracy_by_time_figure,
@@ -38,6 +40,12 @@ models = play_data.models_in(preds)
 if not models and curves is None:
     no_predictions_message(store)
     st.stop()
+curve_models = curves["model"].unique().to_list() if curves is not None else []
+choice = model_picker(sorted(set(models) | set(curve_models)), store=store)
+model, prov = choice.model, choice.prov
+if curves is not None:
+    curves = curves.filter(pl.col("model").is_in(choice.visible))
+preds = preds.filter(pl.col("model").is_in(choice.visible)) if preds is not None else None
 
 with st.sidebar:
     weeks = sorted(plays["week"].unique().to_list())
@@ -58,28 +66,36 @@ else:
                "training weeks, so read them as fit, not as test accuracy.")
     curve = result_data.accuracy_curve(preds, scope, bin_secs=float(bin_secs))
 if curve.height:
-    st.plotly_chart(accuracy_by_time_figure(curve), key="acc_time")
+    fig = accuracy_by_time_figure(prov.relabel(curve))
+    fig.update_layout(legend_title_text=f"applied to {store.source} data:")
+    st.plotly_chart(fig, key="acc_time")
+    for m in sorted(curve["model"].unique().to_list()):
+        choice.warn(m)
 else:
     st.info("No labelled (Man/Zone) plays with predictions in this selection.")
 
 if not models:
     st.info("Per-team, calibration and confusion views need the predictions themselves: run "
-            f"`coverage predict models/<name> --data {store.path}`.")
+            f"`coverage predict models/<name> --data {shown_path(store.root)}`.")
     st.stop()
+if model is None:
+    st.stop()  # every model is hidden on this data: the note above says why and what to do
 
-model = model_picker(models)
 left, right = st.columns(2)
 with left:
     st.subheader("Calibration at the snap")
     cal = result_data.calibration_bins(preds, scope)
     if cal.height:
-        st.plotly_chart(calibration_figure(cal), key="acc_cal")
+        fig = calibration_figure(prov.relabel(cal))
+        fig.update_layout(legend_title_text=f"applied to {store.source} data:")
+        st.plotly_chart(fig, key="acc_cal")
 with right:
-    st.subheader(f"Confusion at the snap · {model}")
+    st.subheader(f"Confusion at the snap · {choice.label()}")
     st.plotly_chart(confusion_figure(result_data.confusion_matrix(preds, scope, model)),
                     key="acc_conf")
+choice.warn()
 
-st.subheader(f"Accuracy at the snap by group · {model}")
+st.subheader(f"Accuracy at the snap by group · {choice.label()}")
 groups = {"Defense": "defensiveTeam", "Down": "down", "Offensive formation": "offenseFormation",
           "Offense": "possessionTeam"}
 tabs = st.tabs(list(groups))
@@ -100,5 +116,7 @@ for tab, col in zip(tabs, groups.values(), strict=True):
 if reports:
     with st.expander("Evaluation reports (JSON)"):
         for name, rep in reports.items():
-            st.markdown(f"**{name}**")
+            trained = trained_on(store, name.rsplit("_week_", 1)[0])
+            st.markdown(f"**{name}** · {trained_phrase(trained)}, applied to {store.source} "
+                        "data")
             st.json(rep, expanded=False)

@@ -11,11 +11,14 @@ import polars as pl
 import streamlit as st
 
 from coverage.app import play_data, team_data
+from coverage.app.provenance import provenance
 from coverage.app.session import (
     load_attribution_summary,
     model_picker,
     no_predictions_message,
     page_data,
+    shown_path,
+    warn_provenance,
 )
 from coverage.views import rate_bar_figure
 
@@ -36,11 +39,13 @@ attr_summary = load_attribution_summary(store, store.output_stamp("attribution")
 by_pos = team_data.position_giveaway_table(attr_summary, plays, store.players())
 if by_pos.height == 0:
     st.info("No attribution summaries yet. Fix: `coverage train-family`, then "
-            f"`coverage predict-family models/family --attribution --data {store.path}`.")
+            "`coverage predict-family models/family --attribution --data "
+            f"{shown_path(store.root)}`.")
 else:
     st.caption("Mean |change of P(man)| when one of the defense's players is removed "
                "(occlusion, family model), by position; larger = that position tells the "
                "offense more about the call.")
+    warn_provenance(store, "family")
     teams = sorted(by_pos["defensiveTeam"].unique().to_list())
     team = st.selectbox("Defense", ["all", *teams], key="pos_team")
     sub = by_pos if team == "all" else by_pos.filter(pl.col("defensiveTeam") == team)
@@ -49,6 +54,8 @@ else:
         pl.col("n").sum()).sort("mean_abs_attribution", descending=True))
     fig = rate_bar_figure(sub, category="position", value="mean_abs_attribution", n="n",
                           team_colored=False)
+    fig.update_layout(title_text=f"{provenance(store, ['family']).label('family')} · applied "
+                      f"to {store.source} data", title_font_size=13)
     fig.update_xaxes(tickformat=".3f", title_text="mean |ΔP(man)| when removed")
     fig.update_yaxes(title_text="position")
     st.plotly_chart(fig, key="pos_giveaway")
@@ -58,15 +65,20 @@ models = play_data.models_in(preds)
 if not models:
     no_predictions_message(store)
     st.stop()
-model = model_picker(models)
+choice = model_picker(models, store=store)
+model = choice.model
+if model is None:
+    st.stop()  # every model is hidden on this data: the note above says why and what to do
 times = team_data.giveaway_times(preds, plays, model)
 by_def = team_data.giveaway_by_defense(times)
 if by_def.height == 0:
     st.info("No labelled plays with predictions.")
     st.stop()
-st.caption(f"Model **{model}**. A play is *given away* once P(man) reaches 0.8 (man plays) or "
-           "0.2 (zone plays) and stays there through the snap. Bars: median seconds before "
-           "the snap over the plays that were given away; the table also gives how many were.")
+st.caption(f"Model **{choice.label()}**, applied to {store.source} data. A play is *given "
+           "away* once P(man) reaches 0.8 (man plays) or 0.2 (zone plays) and stays there "
+           "through the snap. Bars: median seconds before the snap over the plays that were "
+           "given away; the table also gives how many were.")
+choice.warn()
 tabs = st.tabs(["Man plays", "Zone plays"])
 for tab, fam in zip(tabs, ("Man", "Zone"), strict=True):
     with tab:
@@ -81,6 +93,8 @@ for tab, fam in zip(tabs, ("Man", "Zone"), strict=True):
         fig.update_xaxes(tickformat=".1f", title_text="median seconds before snap")
         fig.update_traces(hovertemplate="%{y}: %{x:.1f} s before snap · "
                                         "%{customdata} plays given away<extra></extra>")
+        fig.update_layout(title_text=f"{choice.label()} · applied to {store.source} data",
+                          title_font_size=13)
         if league_med is not None:
             fig.add_vline(x=league_med, line={"color": "#111", "dash": "dash"},
                           annotation_text=f"league median {league_med:.1f} s",

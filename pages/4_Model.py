@@ -1,26 +1,33 @@
 """Model: which checkpoints the app can use, how they were trained, how well they scored.
 
-Reads ``models/*/config.json`` + ``metrics.json`` (via ``coverage.app.result_data``);
-never loads weights, so the page is instant and works without torch on the path.
+Reads ``<folder>/*/config.json`` + ``metrics.json`` (via ``coverage.app.result_data``) of
+the store's own models (trained on its data) and the shipped ones; never loads weights,
+so the page is instant and works without torch on the path.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from coverage.app import play_data, result_data
+from coverage.app.provenance import checkpoint_dir, trained_phrase
 from coverage.app.session import (
     load_predictions,
     models_root,
     page_start,
+    shown_path,
 )
 
 store = page_start("Model", "🧠")
-root = models_root()
-ckpts = result_data.read_checkpoints(root)
+roots = ([("trained on this data", store.models_dir)] if store is not None else []) + [
+    ("shipped", models_root())]
+ckpts = [{**c, "location": where} for where, root in roots
+         for c in result_data.read_checkpoints(root)]
 if not ckpts:
-    st.info(f"No model checkpoints in `{root}`. Fix: train one with "
+    st.info(f"No model checkpoints in `{shown_path(models_root())}`. Fix: train one with "
             "`coverage train --model transformer` (or `lstm`, `context`), then "
             "`coverage predict models/<name>` to score the store.", icon="ℹ️")
     st.stop()
@@ -28,29 +35,47 @@ if not ckpts:
 in_store: list[str] = []
 if store is not None:
     in_store = play_data.models_in(load_predictions(store, store.output_stamp("predictions")))
+
+
+def _used(c: dict) -> bool:
+    """Whether this folder is the one behind the store's predictions of that name (the
+    store's own models win over shipped ones of the same name)."""
+    return store is not None and checkpoint_dir(store, c["name"]) == Path(c["path"])
+
+
 summary = pl.DataFrame([{
     "model": c["name"],
+    "location": c["location"],
     "architecture": (c["config"] or {}).get("architecture"),
-    "training data": ((c["config"] or {}).get("data") or {}).get("source"),
+    "training data": ((c["config"] or {}).get("data") or {}).get("source") or "unknown",
     "train weeks": str(((c["config"] or {}).get("split") or {}).get("train", "")),
     "test weeks": str(((c["config"] or {}).get("split") or {}).get("test", "")),
     "weights": "yes" if c["has_weights"] else "missing",
-    "predictions in this store": "yes" if c["name"] in in_store else "no",
+    "predictions in this store": "yes" if c["name"] in in_store and _used(c) else "no",
 } for c in ckpts])
-st.subheader(f"Checkpoints in `{root}`")
+st.subheader("Checkpoints")
+if store is not None:
+    st.caption(f"The store's own (`{shown_path(store.models_dir)}`) first, then the shipped "
+               f"ones (`{shown_path(models_root())}`). Applied to {store.source} data here.")
 st.dataframe(summary, hide_index=True)
 
 for c in ckpts:
     cfg, met = c["config"] or {}, c["metrics"] or {}
-    with st.expander(f"{c['name']} · {cfg.get('architecture', '?')}", expanded=len(ckpts) == 1):
+    src = (cfg.get("data") or {}).get("source")
+    title = (f"{c['name']} · {cfg.get('architecture', '?')} · "
+             f"{trained_phrase(src or 'unknown')} · {c['location']}")
+    with st.expander(title, expanded=len(ckpts) == 1):
         if c["error"]:
             st.error(f"Could not read {c['error']}. Fix: retrain or rewrite this checkpoint.")
-        src = (cfg.get("data") or {}).get("source")
         if src == "synthetic":
             st.warning("Trained on **synthetic** data: its accuracy says nothing about real "
                        "NFL plays.", icon="🧪")
         elif src:
-            st.caption(f"Trained on {src} data: {(cfg.get('data') or {}).get('path', '')}")
+            st.info(f"Trained on **{src}** data (`{shown_path(data_path)}`)."
+                    if (data_path := (cfg.get("data") or {}).get("path")) else
+                    f"Trained on **{src}** data.")
+        else:
+            st.warning("Training data unknown: its config.json has no data.source.")
         if not c["has_weights"]:
             st.warning("Weights file (model.safetensors) is missing: this checkpoint cannot "
                        "predict. Fix: retrain it.")
@@ -66,7 +91,10 @@ for c in ckpts:
         cols = st.columns(2)
         with cols[0]:
             st.markdown("**Config**")
-            st.json({k: v for k, v in cfg.items() if k not in ("encoding",)}, expanded=False)
+            shown = {k: v for k, v in cfg.items() if k not in ("encoding",)}
+            if isinstance(shown.get("data"), dict) and shown["data"].get("path"):
+                shown["data"] = {**shown["data"], "path": shown_path(shown["data"]["path"])}
+            st.json(shown, expanded=False)
         with cols[1]:
             if met:
                 st.markdown("**metrics.json**")

@@ -56,6 +56,16 @@ def real_raw_dir(shared_bdb: Path, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def labels_raw_dir(shared_bdb: Path, tmp_path_factory) -> Path:
+    """The real label tables alone, no tracking (the shared folder's one-play tracking
+    file would make it a raw folder to ingest): what the context prior trains on."""
+    d = tmp_path_factory.mktemp("labels_raw")
+    for name in ("games.csv", "plays.csv", "players.csv", "player_play.parquet"):
+        (d / name).symlink_to(shared_bdb / name)
+    return d
+
+
+@pytest.fixture(scope="session")
 def legacy_raw_dir(shared_bdb: Path, tmp_path_factory) -> Path:
     """The 7 real BDB 2023 (2021 season) plays in their older schema."""
     d = tmp_path_factory.mktemp("legacy_raw")

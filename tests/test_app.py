@@ -18,6 +18,8 @@ import polars as pl
 import pytest
 from PIL import Image
 
+from coverage.store import Store
+
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["app.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py", "pages/3_Teams.py",
          "pages/4_Model.py"]
@@ -146,7 +148,7 @@ def test_filters_change_the_play_list(point_at) -> None:
     store = point_at("preds")
     at = _run("pages/1_Play_explorer.py")
     total = _shown(at)
-    n_plays = pl.read_parquet(store / "plays.parquet").height
+    n_plays = Store(store).plays().height
     assert total == n_plays
     at.sidebar.multiselect(key="f_family").select("Man").run()
     _assert_clean(at)

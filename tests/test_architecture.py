@@ -154,7 +154,8 @@ _LAYOUT = re.compile(r"""["'](predictions|predictions_family|responsibilities|at
 
 
 def test_only_the_store_spells_its_layout() -> None:
-    allowed = {PACKAGE / "store.py", PACKAGE / "ingest.py"}  # ingest writes a new store
+    allowed = {PACKAGE / "store.py", PACKAGE / "ingest.py",  # ingest writes a new store
+               PACKAGE / "generations.py"}
     offenders = []
     for path in [*PACKAGE.rglob("*.py"), *APP_FILES]:
         if path in allowed:

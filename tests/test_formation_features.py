@@ -28,7 +28,7 @@ def test_context_model_trains_and_predicts_with_formation_features(sim_store: St
     assert res["metrics"]["test"]["n"] > 0
 
 
-def test_formation_features_need_a_store(shared_bdb: Path, tmp_path: Path) -> None:
+def test_formation_features_need_a_store(labels_raw_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="formation features need a store"):
-        train(TrainOptions.of(model="context", data=str(shared_bdb), out_root=tmp_path,
+        train(TrainOptions.of(model="context", data=str(labels_raw_dir), out_root=tmp_path,
                            formations=True, epochs=1, progress=False))

@@ -42,30 +42,33 @@ def test_legacy_2021_schema_loads(legacy_raw_dir: Path, tmp_path: Path) -> None:
     assert sorted(plays["pff_manZone"].to_list()) == ["Man"] * 2 + ["Zone"] * 5
     assert plays["season"].unique().to_list() == [2021]
     frames = store.play_frames(2021091300, 4845)
-    # charted ball_snap (frame 7) wins over autoevent_ballsnap (frame 6)
-    assert store.play_row(2021091300, 4845)["snap_frame"] == 7
+    # the charted ball_snap (frame 7, after autoevent_ballsnap at 6) trails the ball, which
+    # leaves its spot at frame 5: the snap is where the ball moved
+    assert store.play_row(2021091300, 4845)["snap_frame"] == 5
     assert set(frames["frameType"].unique()) == {"BEFORE_SNAP", "SNAP", "AFTER_SNAP"}
-    assert frames.filter(pl.col("frameType") == "SNAP")["frameId"].unique().to_list() == [7]
+    assert frames.filter(pl.col("frameType") == "SNAP")["frameId"].unique().to_list() == [5]
+    # a charted snap that does not trail the ball stays (ball_snap 6, ball still until 7)
+    assert store.play_row(2021091910, 54)["snap_frame"] == 6
 
 
 def test_ingest_is_idempotent_and_atomic(tmp_path: Path) -> None:
     raw = make_raw_dir(tmp_path / "raw")
     r1 = ingest(raw, tmp_path / "s", progress=False)
-    first = pl.read_parquet(tmp_path / "s" / "tracking" / "week_1.parquet")
-    forms = tmp_path / "s" / "formations.parquet"
-    detected = forms.stat().st_mtime_ns
+    gen1 = Store(tmp_path / "s").path
+    first = pl.read_parquet(gen1 / "tracking" / "week_1.parquet")
+    detected = (gen1 / "formations.parquet").stat().st_mtime_ns
     r2 = ingest(raw, tmp_path / "s", progress=False)
     assert r1.plays_kept == r2.plays_kept == 2
     assert r2.weeks[0].up_to_date
-    assert forms.stat().st_mtime_ns == detected  # unchanged tracking: not detected again
-    second = pl.read_parquet(tmp_path / "s" / "tracking" / "week_1.parquet")
-    assert first.equals(second)
+    assert Store(tmp_path / "s").path == gen1  # nothing changed: no new generation
+    assert (gen1 / "formations.parquet").stat().st_mtime_ns == detected
     r3 = ingest(raw, tmp_path / "s", progress=False, force=True)
-    assert not r3.weeks[0].up_to_date
-    assert forms.stat().st_mtime_ns != detected
-    assert pl.read_parquet(forms).height == 2
-    assert pl.read_parquet(tmp_path / "s" / "tracking" / "week_1.parquet").equals(first)
-    leftovers = [p for p in (tmp_path / "s").rglob("*") if p.name.startswith(".")]
+    gen3 = Store(tmp_path / "s").path
+    assert not r3.weeks[0].up_to_date and gen3 != gen1
+    assert pl.read_parquet(gen3 / "formations.parquet").height == 2
+    assert pl.read_parquet(gen3 / "tracking" / "week_1.parquet").equals(first)
+    leftovers = [p for p in (tmp_path / "s").rglob("*")
+                 if p.name.startswith(".") and p.name != ".lock"]
     assert leftovers == []
     # a touched input is re-read
     time.sleep(0.01)
@@ -139,14 +142,14 @@ def test_bad_plays_are_skipped_and_counted(tmp_path: Path) -> None:
     assert w.skipped["not_in_plays"] == 1
     listed = {(p["playId"], p["skip_reason"]) for p in w.skipped_plays}
     assert listed == {(80, "no_snap"), (99, "players_per_frame"), (120, "not_in_plays")}
-    saved = json.loads((tmp_path / "s" / "ingest_report.json").read_text())
+    saved = json.loads((Store(tmp_path / "s").path / "ingest_report.json").read_text())
     assert saved["plays_skipped"] == 3
     assert "players_per_frame=1" in report.summary()
     assert Store(tmp_path / "s").plays()["playId"].to_list() == [56]
 
 
 def test_store_errors_are_specific(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="meta.json"):
+    with pytest.raises(DataError, match="not a coverage store"):
         Store(tmp_path)
     raw = make_raw_dir(tmp_path / "raw")
     ingest(raw, tmp_path / "s", progress=False)

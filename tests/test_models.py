@@ -183,13 +183,13 @@ def test_training_is_reproducible_from_the_seed(toy_frames):
     assert not all(torch.equal(a.state_dict[k], c.state_dict[k]) for k in a.state_dict)
 
 
-def test_context_training_on_raw_labels_is_reproducible(shared_bdb, tmp_path):
+def test_context_training_on_raw_labels_is_reproducible(labels_raw_dir, tmp_path):
     """The real label tables, opened straight from a download folder: two seeded runs give
     the same weights (joins give no row order, so the table must fix its own)."""
     from coverage.pipelines import train
     from coverage.training.options import TrainOptions
 
-    outs = [train(TrainOptions.of(model="context", data=str(shared_bdb), epochs=1,
+    outs = [train(TrainOptions.of(model="context", data=str(labels_raw_dir), epochs=1,
                                   out_root=tmp_path / str(i), progress=False))
             for i in range(2)]
     a, b = ((tmp_path / str(i) / "context" / "model.safetensors").read_bytes() for i in range(2))

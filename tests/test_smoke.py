@@ -22,8 +22,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import polars as pl
 import pytest
+
+from coverage.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -167,9 +168,10 @@ def test_make_app_init_then_streamlit(tmp_path: Path, monkeypatch) -> None:
     assert init.returncode == 0, init.stdout + init.stderr
     store_dir = data_dir / "synthetic" / "store"
     assert f"store ready: {store_dir}" in init.stdout
-    plays = pl.read_parquet(store_dir / "plays.parquet")
+    store = Store(store_dir)
+    plays = store.all_plays()
     assert plays.height == TINY_PLAYS and plays["week"].n_unique() == 9
-    preds = pl.read_parquet(store_dir / "predictions" / "week_9.parquet")
+    preds = store.predictions(9)
     shipped = {p.name for p in (REPO / "models").iterdir() if (p / "config.json").exists()}
     assert set(preds["model"].unique()) == shipped
     assert preds["p_man"].is_between(0, 1).all()
@@ -213,7 +215,7 @@ def test_make_app_with_a_raw_data_folder(tmp_path: Path, monkeypatch) -> None:
         assert any("coverage predict" in e.alert.body for e in explorer
                    if e.WhichOneof("type") == "alert")  # a fresh download has no predictions
     assert "Traceback" not in (tmp_path / "server.log").read_text()
-    stores = list((data_dir / "real").glob("raw-*/store/meta.json"))
+    stores = list((data_dir / "real").glob("raw-*/store/current"))
     assert len(stores) == 1, "the raw folder should be ingested once, under COVERAGE_DATA_DIR"
     assert not (data_dir / "synthetic").exists(), "--data must not build the embedded season"
 

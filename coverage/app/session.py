@@ -7,17 +7,19 @@ Everything slow is cached once per server process.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-import traceback
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
+from coverage.app.data_guard import allowed_data_folder, display_path
 from coverage.app.play_data import formation_slots, play_table
+from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
-from coverage.config import data_arg, models_root
+from coverage.config import REPO_ROOT, data_arg, data_root_allowed, models_root
 from coverage.errors import CoverageError, DataError
 from coverage.explain.attribution import attribute_play
 from coverage.explain.tells import tells
@@ -27,12 +29,19 @@ from coverage.store import Store
 
 # Cached loaders take the Store itself; Streamlit keys their caches on its folder.
 BY_PATH = {Store: lambda store: str(store.path)}
+LOG = logging.getLogger("coverage.app")
 
 SYNTHETIC_NOTE = (
     "**Synthetic data.** You are looking at the embedded synthetic season made by our simulator "
     "in the official Big Data Bowl schema, not real NFL tracking. Point the app at your Kaggle "
     "download with `--data DIR` (see the README) for real plays."
 )
+REAL_NOTE = (
+    "**Real data.** Real NFL tracking from your Big Data Bowl download (`{name}`). Every model "
+    "is marked with the data it was trained on; synthetic-trained ones are hidden unless you "
+    "ask for them in the sidebar."
+)
+SHOW_SYNTHETIC = "show synthetic-trained models"
 
 
 def _cli_data_arg() -> str | None:
@@ -62,23 +71,42 @@ def load_plays(store: Store) -> pl.DataFrame:
 
 
 def current_store() -> Store | None:
-    """The store for this session, or None after showing a clear error."""
-    data = st.session_state.get("data_dir") or _cli_data_arg()
+    """The store for this session, or None after showing a clear error.
+
+    A folder typed in the sidebar must lie inside ``data_root_allowed()``; the
+    operator's ``--data`` (command line or COVERAGE_DATA) is trusted as given.
+    """
+    picked = str(st.session_state.get("data_dir") or "").strip()
+    root = data_root_allowed()
+    try:
+        data = str(allowed_data_folder(picked, root)) if picked else _cli_data_arg()
+    except CoverageError as exc:
+        st.error(str(exc))  # one message for every refused path, existing or not
+        return None
     try:
         return load_store(data)
     except CoverageError as exc:
-        st.error(f"Could not open the data: {exc}")
+        shown = str(exc) if not picked else str(exc).replace(
+            str(Path(root).expanduser().resolve()), "<data folder>")
+        st.error(f"Could not open the data: {shown}")
         st.info("Fix: pass a folder with the official Big Data Bowl files "
                 "(`streamlit run app.py -- --data /path/to/nfl-big-data-bowl-2025`), "
                 "or leave it empty to use the embedded synthetic season.")
         return None
 
 
+def shown_path(path: str | Path) -> str:
+    """A server path as visitors see it (repository-relative, else its last parts)."""
+    return display_path(path, REPO_ROOT)
+
+
 def source_banner(store: Store) -> None:
+    """The data's origin, as a full-width banner on every page: never a small caption."""
     if store.is_synthetic:
         st.warning(SYNTHETIC_NOTE, icon="🧪")
     else:
-        st.caption(f"Real data: {store.meta.get('raw_dir', store.path)}")
+        name = Path(str(store.meta.get("raw_dir") or store.root)).name
+        st.success(REAL_NOTE.format(name=name), icon="🏟️")
 
 
 def sidebar_data_picker() -> None:
@@ -86,7 +114,8 @@ def sidebar_data_picker() -> None:
         st.text_input(
             "Data folder (empty = embedded synthetic season)",
             key="data_dir",
-            help="A Big Data Bowl download folder (CSV or parquet) or an ingested store.",
+            help="A Big Data Bowl download folder (CSV or parquet) or an ingested store, "
+                 "inside the app's data folder (a relative path starts there).",
         )
 
 
@@ -111,9 +140,10 @@ def load_predictions(store: Store, stamp: str) -> pl.DataFrame | None:
 
 @st.cache_resource(show_spinner=False, max_entries=16, hash_funcs=BY_PATH)
 def load_play_table(store: Store, model: str | None, stamp: str) -> pl.DataFrame:
-    """The filterable play list with the chosen model's call at the snap."""
-    return play_table(load_plays(store), load_predictions(store, stamp), model,
-                      load_formations(store))
+    """The filterable play list with the chosen model's call at the snap (none without one:
+    a hidden model's calls must not stand in for it)."""
+    preds = load_predictions(store, stamp) if model is not None else None
+    return play_table(load_plays(store), preds, model, load_formations(store))
 
 
 @st.cache_data(show_spinner="Detecting formations (once per store)…", hash_funcs=BY_PATH)
@@ -148,18 +178,79 @@ def play_row(plays: pl.DataFrame, game_id: int, play_id: int) -> dict:
 
 
 def no_predictions_message(store: Store) -> None:
-    st.info(NO_PREDICTIONS_FIX.format(store=store.path), icon="ℹ️")
+    st.info(NO_PREDICTIONS_FIX.format(store=shown_path(store.root)), icon="ℹ️")
 
 
-def model_picker(models: list[str], *, key: str = "model", label: str = "Model") -> str | None:
-    """Sidebar model choice shared across pages (same key = same model everywhere)."""
-    if not models:
-        return None
-    if st.session_state.get(key) not in models:
-        st.session_state.pop(key, None)
-    preferred = next((m for m in ("transformer", "lstm", "context") if m in models), models[0])
+@dataclass(frozen=True)
+class ModelChoice:
+    """The sidebar's model pick, the models shown beside it and what each was trained on."""
+
+    model: str | None
+    visible: list[str]
+    prov: Provenance
+
+    def label(self, model: str | None = None) -> str:
+        m = model if model is not None else self.model
+        return self.prov.label(m) if m is not None else "no model"
+
+    def warn(self, model: str | None = None) -> None:
+        """The warning that must sit next to a hit/miss or accuracy figure, if any."""
+        m = model if model is not None else self.model
+        if m is not None:
+            _show_warning(self.prov, m)
+
+
+def _show_warning(prov: Provenance, model: str) -> None:
+    text = prov.warning(model)
+    if text:
+        st.warning(text, icon="⚠️")
+
+
+def warn_provenance(store: Store, model: str) -> None:
+    """The training-data warning for one model's figures on this store, if it needs one."""
+    _show_warning(provenance(store, [model]), model)
+
+
+def model_picker(models: list[str], *, store: Store, key: str = "model",
+                 label: str = "Model") -> ModelChoice:
+    """Sidebar model choice shared across pages (same key = same model everywhere).
+
+    Every option is marked with its training data. On real data a real-trained
+    model is the default, and synthetic-trained ones appear only after the
+    "show synthetic-trained models" toggle; with no real-trained model the page
+    says so and gives the command that trains them.
+    """
+    prov = provenance(store, models)
+    hidden = prov.applied_to == "real" and bool(prov.with_source("synthetic"))
     with st.sidebar:
-        return st.selectbox(label, models, index=models.index(preferred), key=key)
+        show = st.toggle(SHOW_SYNTHETIC, key="show_synthetic",
+                         help="Models trained on the synthetic season, marked as such: their "
+                              "figures on real plays are not real-data performance.") \
+            if hidden else False
+    visible = prov.visible(show_synthetic=show)
+    real_model_note(prov, hidden_synthetic=hidden and not show)
+    if not visible:
+        return ModelChoice(None, [], prov)
+    if st.session_state.get(key) not in visible:
+        st.session_state.pop(key, None)
+    preferred = prov.default(visible)
+    with st.sidebar:
+        model = st.selectbox(label, visible, index=visible.index(preferred), key=key,
+                             format_func=prov.label)
+    return ModelChoice(model, visible, prov)
+
+
+def real_model_note(prov: Provenance, *, hidden_synthetic: bool) -> None:
+    """On real data without a real-trained model: say so, and how to train one."""
+    if prov.applied_to != "real" or prov.with_source("real"):
+        return
+    extra = (f" Synthetic-trained models are hidden: turn on **{SHOW_SYNTHETIC}** in the "
+             "sidebar (explorer, Accuracy, Teams) to see them, each marked *trained on "
+             "synthetic*."
+             if hidden_synthetic else "")
+    st.info("**No model trained on real data yet** for this store. Fix: "
+            f"`{TRAIN_REAL_COMMAND}` (DIR = your Big Data Bowl download) trains them on it "
+            "and scores this store; then reload this page." + extra, icon="ℹ️")
 
 
 def page_start(title: str, icon: str = "🏈") -> Store | None:
@@ -191,12 +282,26 @@ def page_data(title: str, icon: str, *, fix: str) -> tuple[Store, pl.DataFrame,
         raise  # st.stop() raises; this keeps type checkers and readers sure of it
 
 
+ERROR_CHARS = 300
+
+
+def error_text(exc: BaseException) -> str:
+    """What a visitor may read of an error: our own messages in full (they name the file,
+    column and expected value); anything else only its type and first line, cut short,
+    so a parser's error never pastes file contents or a traceback into the page."""
+    if isinstance(exc, CoverageError):
+        return f"{type(exc).__name__}: {exc}"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    if len(first) > ERROR_CHARS:
+        first = first[:ERROR_CHARS] + "…"
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 def show_error(exc: BaseException, fix: str) -> None:
-    """A readable error + what to do, instead of a traceback (details folded away)."""
-    st.error(f"{type(exc).__name__}: {exc}")
+    """A readable error + what to do; the traceback goes to the server log only."""
+    LOG.error("page error", exc_info=exc)
+    st.error(error_text(exc))
     st.info(f"Fix: {fix}")
-    with st.expander("details"):
-        st.code("".join(traceback.format_exception(exc)), language="text")
 
 
 # --------------------------------------------------------------------------- explain mode

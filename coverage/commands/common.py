@@ -1,25 +1,101 @@
-"""Argument helpers shared by the subcommands."""
+"""Argument helpers shared by the subcommands.
+
+Arguments are checked before any data is read, so a typo or an unwritable output
+folder fails in a second with a message naming it, not after minutes of work.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
 
-from coverage.errors import CoverageError
+from coverage.errors import CoverageError, DataError
+
+WEEKS_EXPECTED = "week numbers such as 9, 1-8 or 1,3,5"
 
 
 def parse_weeks(text: str | None) -> list[int] | None:
-    """``"9"``, ``"1-7"`` or ``"1-3,8"`` -> week numbers; None when not given."""
+    """``"9"``, ``"1-8"`` or ``"1,3,5"`` (or a mix, ``"1-3,8"``) -> week numbers; None when
+    not given."""
     if not text:
         return None
     out: list[int] = []
+    for part in text.split(","):
+        a, dash, b = part.strip().partition("-")
+        try:
+            lo, hi = int(a), int(b) if dash else int(a)
+        except ValueError:
+            raise CoverageError(f"weeks {text!r}: expected {WEEKS_EXPECTED}") from None
+        if lo < 1 or hi < lo:
+            raise CoverageError(f"weeks {text!r}: {part.strip()!r} is not a week or an "
+                                f"increasing range of weeks; expected {WEEKS_EXPECTED}")
+        out += list(range(lo, hi + 1))
+    return sorted(set(out))
+
+
+def parse_id(text: str, what: str) -> int:
+    """A gameId / playId given on the command line, as the integer the store keys on."""
     try:
-        for part in text.split(","):
-            a, _, b = part.partition("-")
-            out += list(range(int(a), int(b) + 1)) if b else [int(a)]
+        return int(text)
     except ValueError:
-        raise CoverageError(f"weeks {text!r}: expected week numbers such as 9, 1-7 or "
-                            "1-3,8") from None
-    return out
+        raise CoverageError(f"{what} {text!r} is not a whole number (e.g. gameId "
+                            "2022103007, playId 1507)") from None
+
+
+def parse_hparams(text: str | None) -> dict[str, Any]:
+    """``--hparams`` JSON: an object of hyper-parameters, or nothing."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CoverageError(f"--hparams {text!r} is not valid JSON ({exc.msg}); expected an "
+                            'object such as \'{"dim": 96}\'') from None
+    if not isinstance(value, dict):
+        raise CoverageError(f"--hparams {text!r}: expected a JSON object such as "
+                            '\'{"dim": 96}\'')
+    return value
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_output_dir(path: str | Path, what: str = "output folder") -> Path:
+    """A folder we will create files in (and its missing parents): it must not be a file
+    and the nearest existing folder on the way must be writable."""
+    path = Path(path)
+    base = _nearest_existing(path.absolute())
+    if not base.is_dir():
+        raise DataError(f"{what} {path} cannot be created: {base} is a file, not a folder",
+                        file=str(path), expected="a folder path")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise DataError(f"{what} {path} is not writable: {base} is read-only",
+                        file=str(path), expected="a folder you can write to")
+    return path
+
+
+def check_output_file(path: str | Path, what: str = "output file") -> Path:
+    """A file we will write: its folder must already exist (a typo in it should not
+    silently create a tree of folders) and be writable, and the path must not be a folder."""
+    path = Path(path)
+    folder = path.absolute().parent
+    if path.is_dir():
+        raise DataError(f"{what} {path} is a folder; give a file name", file=str(path))
+    if not folder.exists():
+        raise DataError(f"{what} {path}: folder {path.parent} does not exist; create it first",
+                        file=str(path))
+    if not folder.is_dir():
+        raise DataError(f"{what} {path}: {path.parent} is a file, not a folder",
+                        file=str(path))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DataError(f"{what} {path}: folder {path.parent} is read-only", file=str(path))
+    return path
 
 
 def add_data_argument(p: argparse.ArgumentParser, *names: str,

@@ -30,12 +30,29 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        return _init_data(args)
     from coverage.serving import ensure_predictions
     from coverage.store import build_default_store
 
     store = build_default_store(progress=not args.quiet, force=args.force)
     ensure_predictions(store, log=None if args.quiet else print)
     print(f"embedded synthetic store ready: {store.path}")
+    return 0
+
+
+def _init_data(args: argparse.Namespace) -> int:
+    """``init --data DIR``: ingest, train real_* models on real data (resumable), predict."""
+    from tqdm.auto import tqdm
+
+    from coverage.bootstrap import BootstrapOptions, init_data, summary_lines
+
+    opts = BootstrapOptions(budget_minutes=args.budget_minutes, device=args.device,
+                            seed=args.seed, force=args.force, progress=not args.quiet)
+    result = init_data(args.data, opts, log=None if args.quiet else tqdm.write)
+    for line in summary_lines(result):
+        print(line)
+    print(f"store ready: {result['store']} (checkpoints: {result['models_dir']})")
     return 0
 
 
@@ -84,9 +101,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", nargs="?", default=None, metavar="store")
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("init", help="generate the embedded synthetic season store and run the "
-                       "shipped models over it")
-    p.add_argument("--force", action="store_true")
+    p = sub.add_parser("init", help="make a store ready for the app: without --data the "
+                       "embedded synthetic season with the shipped models; with --data DIR "
+                       "(a real download or store) train real_* models on it and predict")
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="a raw Big Data Bowl folder (ingested once) or a store; real data "
+                        "trains real_context/transformer/lstm/family into <store>/models "
+                        "(Ctrl-C and re-run resumes), synthetic data gets the shipped models")
+    p.add_argument("--budget-minutes", type=float, default=None,
+                   help="training time in all, split across the four models (default: 40 "
+                        "on CPU, full training with a CUDA GPU; 0 = full training)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps (with --data)")
+    p.add_argument("--seed", type=int, default=0, help="training seed (with --data)")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild the synthetic store / retrain every real_* model")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_cmd_init)
 

@@ -9,25 +9,29 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from coverage.commands.common import check_output_file, parse_id
 from coverage.errors import DataError
 
 
 def _cmd_export_gif(args: argparse.Namespace) -> int:
     from coverage.app.play_data import play_predictions
+    from coverage.app.provenance import provenance
     from coverage.export.gif import render_play_gif
     from coverage.store import Store
 
     if args.stride < 1:
         raise DataError(f"--stride must be >= 1, got {args.stride}")
+    game_id, play_id = parse_id(args.game, "gameId"), parse_id(args.play, "playId")
+    check_output_file(args.out, "GIF")  # the writer would create any missing folders
     store = Store.open(args.data)
-    game_id, play_id = int(args.game), int(args.play)
     frames = store.play_frames(game_id, play_id)
     play = store.play_row(game_id, play_id)
     preds = play_predictions(store.predictions(store.week_of(game_id)), game_id, play_id,
                              args.model or None)
-    data = render_play_gif(frames, preds, play, path=args.out, frame_stride=args.stride,
-                           fps=args.fps)
     models = sorted(preds["model"].unique().to_list()) if preds is not None else []
+    data = render_play_gif(frames, preds, play, path=args.out, frame_stride=args.stride,
+                           fps=args.fps, model_labels=provenance(store, models).labels(),
+                           applied_to=store.source)
     print(f"wrote {args.out} ({len(data) / 1024:.0f} KiB, play {game_id}/{play_id}, "
           f"models: {', '.join(models) or 'none'})")
     return 0

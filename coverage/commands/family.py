@@ -4,10 +4,14 @@ line (families, defender responsibilities, tells)."""
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from coverage.commands.common import add_data_argument, parse_weeks
+from coverage.commands.common import (
+    add_data_argument,
+    check_output_dir,
+    parse_hparams,
+    parse_weeks,
+)
 
 
 def _cmd_train_family(args: argparse.Namespace) -> int:
@@ -18,10 +22,12 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
         ("train_weeks", parse_weeks(args.train_weeks)),
         ("val_weeks", parse_weeks(args.val_weeks)),
         ("test_weeks", parse_weeks(args.test_weeks)))}
+    hparams = parse_hparams(args.hparams)
+    check_output_dir(Path(args.out) / args.name, "checkpoint folder")
     out = train(FamilyTrainOptions.of(
         data=args.data, name=args.name, out_root=Path(args.out), seed=args.seed,
         epochs=args.epochs, frames_per_play=args.frames_per_play, device=args.device,
-        progress=not args.quiet, hparams=json.loads(args.hparams) if args.hparams else {}, **w))
+        progress=not args.quiet, hparams=hparams, **w))
     t = out["metrics"]["test"]
     print(f"saved {out['dir']}")
     for k, m in t["at_offsets"].items():
@@ -39,11 +45,18 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
 def _cmd_predict_family(args: argparse.Namespace) -> int:
     from coverage.explain.attribution import attribution_week
     from coverage.family.predict import predict_family_week
+    from coverage.models.checkpoint import checkpoint_hash
+    from coverage.pipelines import record_predictions
     from coverage.store import Store
 
+    digest = checkpoint_hash(args.model_dir)  # refuses an incomplete folder before any work
+    weeks = parse_weeks(args.weeks)
     store = Store.open(args.data)
-    for w in parse_weeks(args.weeks) or store.weeks:
-        fam, _ = predict_family_week(args.model_dir, store, w)
+    check_output_dir(store.path, "store")
+    name = Path(args.model_dir).name
+    for w in weeks or store.weeks:
+        fam, _ = predict_family_week(args.model_dir, store, w, name=name)
+        record_predictions(store, name, [w], digest)  # its P(man) rows are written too
         line = f"week {w}: {fam.height} family rows"
         if args.attribution:
             line += f", {attribution_week(args.model_dir, store, w).height} attribution rows"

@@ -6,13 +6,20 @@ import argparse
 import json
 from pathlib import Path
 
-from coverage.commands.common import add_data_argument, parse_weeks
+from coverage.commands.common import (
+    add_data_argument,
+    check_output_dir,
+    parse_hparams,
+    parse_weeks,
+)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from coverage.pipelines import train
     from coverage.training.options import TrainOptions
 
+    hparams = parse_hparams(args.hparams)
+    check_output_dir(Path(args.out) / (args.name or args.model), "checkpoint folder")
     opts = TrainOptions.of(
         model=args.model, data=args.data, name=args.name, out_root=Path(args.out),
         seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -21,7 +28,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         train_weeks=parse_weeks(args.train_weeks), val_weeks=parse_weeks(args.val_weeks),
         test_weeks=parse_weeks(args.test_weeks),
         history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
-        max_secs=args.max_secs, hparams=json.loads(args.hparams) if args.hparams else {},
+        max_secs=args.max_secs, hparams=hparams,
         formations=args.formations,
     )
     if args.tune:
@@ -81,23 +88,42 @@ def _mlflow_settings(args: argparse.Namespace):
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from coverage.pipelines import predict_week
+    from coverage.models.checkpoint import checkpoint_hash, read_config
+    from coverage.pipelines import predict_week, prediction_weeks, record_predictions
     from coverage.store import Store
 
+    digest = checkpoint_hash(args.model_dir)  # refuses an incomplete folder before any work
+    weeks = parse_weeks(args.weeks)
     store = Store.open(args.data)
-    for w in parse_weeks(args.weeks) or store.weeks:
+    check_output_dir(store.path, "store")
+    name = Path(args.model_dir).name
+    arch = read_config(args.model_dir)["architecture"]
+    for w in weeks or prediction_weeks(arch, store):
         df = predict_week(args.model_dir, store, w, device=args.device,
-                          batch_size=args.batch_size)
-        print(f"week {w}: {df.height} frame predictions")
+                          batch_size=args.batch_size, name=name)
+        record_predictions(store, name, [w], digest)
+        n_plays = df.select("gameId", "playId").n_unique()
+        print(f"week {w}: {df.height} predictions for {n_plays} plays")
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from coverage.models.checkpoint import checkpoint_hash
     from coverage.pipelines import evaluate
     from coverage.store import Store
 
-    rep = evaluate(args.model_dir, Store.open(args.data), args.week)
+    checkpoint_hash(args.model_dir)  # refuses an incomplete folder before any work
+    store = Store.open(args.data)
+    check_output_dir(store.path, "store")
+    rep = evaluate(args.model_dir, store, args.week)
+    plays = rep["plays"]
+    print(f"{rep['model']} ({rep.get('trained_on', '?')}-trained) on {store.source} week "
+          f"{rep['week']}: {plays['with_predictions']} of {plays['labelled']} Man/Zone plays "
+          "predicted")
     for k, m in rep["at_offsets"].items():
+        if not m["n"]:
+            print(f"{k:>5}: no plays (no tracking this far before the snap)")
+            continue
         print(f"{k:>5}: accuracy {m['accuracy']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}] "
               f"n={m['n']}  AUC {m['auc']:.3f}  baseline {m['majority_baseline']:.3f}")
     return 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -48,12 +48,14 @@ LOS_BLUE: RGB = (30, 99, 255)
 FIRST_DOWN_YELLOW: RGB = (255, 212, 0)
 TITLE_BG: RGB = (31, 42, 54)
 SYNTH_RED: RGB = (208, 0, 0)
+REAL_GREEN: RGB = (0, 110, 60)
 GRID: RGB = (225, 225, 225)
 MID_GRAY: RGB = (136, 136, 136)
 DARK: RGB = (34, 34, 34)
 CURSOR: RGB = (208, 0, 0)
 HALO: RGB = (255, 140, 0)
 TRANSPARENT_INDEX = 255
+MAX_LEGEND_ROWS = 4
 
 
 @lru_cache(maxsize=32)
@@ -124,7 +126,8 @@ class _Layout:
         return float(px), float(py)
 
 
-def _layout(size: tuple[int, int], has_curve: bool = True) -> _Layout:
+def _layout(size: tuple[int, int], has_curve: bool = True, legend_rows: int = 1) -> _Layout:
+    """Geometry of the panels; each legend row past the first lowers the curve's top."""
     w, h = size
     title_h = max(22, int(h * 0.08))
     left_w = int(w * 0.64) if has_curve else w
@@ -137,19 +140,25 @@ def _layout(size: tuple[int, int], has_curve: bool = True) -> _Layout:
     x0 = pad + (avail_w - fw) / 2
     y0 = title_h + readout_h + pad + (avail_h - fh) / 2
     ch = max(10, int(h * 0.03))
-    curve_box = (left_w + 5 * ch // 2 + 6, title_h + 3 * ch, w - pad - 4, h - 3 * ch)
+    top = title_h + (2 + max(1, legend_rows)) * ch
+    curve_box = (left_w + 5 * ch // 2 + 6, top, w - pad - 4, h - 3 * ch)
     return _Layout(w, h, title_h, x0, y0, scale, curve_box, (int(x0), int(y0 - readout_h - 2)))
 
 
-def _draw_title(draw: ImageDraw.ImageDraw, lay: _Layout, play: Mapping[str, Any]) -> None:
+def _draw_title(draw: ImageDraw.ImageDraw, lay: _Layout, play: Mapping[str, Any],
+                applied_to: str | None = None) -> None:
+    """Title bar led by a badge saying which data the play (and every curve) is from."""
     draw.rectangle((0, 0, lay.width, lay.title_h), fill=TITLE_BG)
     fs = max(10, int(lay.title_h * 0.5))
     font = _font(fs)
     x = 10
-    if is_synthetic(play):
-        label = "SYNTHETIC"
+    source = applied_to or ("synthetic" if is_synthetic(play) else play.get("source"))
+    badge = {"synthetic": ("SYNTHETIC DATA", SYNTH_RED),
+             "real": ("REAL DATA", REAL_GREEN)}.get(str(source or "").lower())
+    if badge is not None:
+        label, color = badge
         tw = draw.textlength(label, font=font)
-        draw.rectangle((6, 4, 14 + tw, lay.title_h - 4), fill=SYNTH_RED)
+        draw.rectangle((6, 4, 14 + tw, lay.title_h - 4), fill=color)
         draw.text((10, lay.title_h / 2), label, font=font, fill=WHITE, anchor="lm")
         x = int(22 + tw)
     draw.text((x, lay.title_h / 2), play_title(play), font=font, fill=WHITE, anchor="lm")
@@ -181,9 +190,37 @@ class _Curve:
     pman: list[np.ndarray]
     lo: float
     hi: float
+    labels: dict[str, str] = field(default_factory=dict)  # legend text, e.g. with training data
+
+    def label(self, model: str) -> str:
+        return self.labels.get(model, model)
 
 
-def _curve_data(preds: pl.DataFrame | None, pa: PlayArrays) -> _Curve:
+def _panel_font_size(height: int) -> int:
+    """Curve-panel text size (ticks, legend), also used to size the legend rows."""
+    return max(8, int(height * 0.026))
+
+
+def _legend_rows(cv: _Curve, font: Any, left: int, right: int) -> list[list[tuple[str, int]]]:
+    """Legend entries flowed into rows that fit the curve panel: [(model, x), ...] per row.
+
+    Labels such as "transformer (trained on synthetic)" are long; wrapping them keeps
+    every curve's training data readable instead of running off the image.
+    """
+    rows: list[list[tuple[str, int]]] = [[]]
+    x = left
+    for m in cv.models:
+        w = int(28 + font.getlength(cv.label(m)))
+        if rows[-1] and x + w - 8 > right and len(rows) < MAX_LEGEND_ROWS:
+            rows.append([])
+            x = left
+        rows[-1].append((m, x))
+        x += w
+    return rows
+
+
+def _curve_data(preds: pl.DataFrame | None, pa: PlayArrays,
+                labels: Mapping[str, str] | None = None) -> _Curve:
     lo, hi = float(pa.secs.min()), float(pa.secs.max())
     if preds is None or preds.height == 0:
         return _Curve([], {}, [], [], lo, max(hi, lo + 0.1))
@@ -201,7 +238,7 @@ def _curve_data(preds: pl.DataFrame | None, pa: PlayArrays) -> _Curve:
         if ok.any():
             lo, hi = min(lo, float(t[ok].min())), max(hi, float(t[ok].max()))
     return _Curve(models, {m: hex_to_rgb(hexes[m]) for m in models}, secs, pman, lo,
-                  max(hi, lo + 0.1))
+                  max(hi, lo + 0.1), dict(labels or {}))
 
 
 def _curve_px(lay: _Layout, cv: _Curve, t: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -226,7 +263,7 @@ def _draw_curve_panel(
     events: list[tuple[float, str]],
 ) -> None:
     l, top, r, b = lay.curve_box
-    fs = max(8, int(lay.height * 0.026))
+    fs = _panel_font_size(lay.height)
     font = _font(fs)
     truth = play.get("pff_manZone")
     mid = (top + b) / 2
@@ -259,16 +296,18 @@ def _draw_curve_panel(
     color = hex_to_rgb(MAN_COLOR if truth == "Man" else ZONE_COLOR if truth == "Zone" else "#666")
     draw.text((l + 4, top + 4 if truth != "Zone" else b - 4 - fs), f"true: {true_coverage(play)}",
               font=_font(fs + 1), fill=color)
-    # legend above the plot area
-    ly = top - 2 * fs - 2
-    draw.text((l - 4, ly), "P(man)", font=font, fill=DARK, anchor="ra")
-    x = l
+    # legend above the plot area, one or more rows (the last one just above the plot)
+    rows = _legend_rows(cv, font, l, r)
+    row_h = max(10, int(lay.height * 0.03))
+    ly0 = top - 2 * fs - 2 - (len(rows) - 1) * row_h
+    draw.text((l - 4, ly0), "P(man)", font=font, fill=DARK, anchor="ra")
     if not cv.models:
         draw.text(((l + r) / 2, mid), "no predictions", font=font, fill=MID_GRAY, anchor="mm")
-    for m in cv.models:
-        draw.line((x, ly + fs / 2, x + 16, ly + fs / 2), fill=cv.colors[m], width=3)
-        draw.text((x + 20, ly), m, font=font, fill=DARK)
-        x += int(28 + draw.textlength(m, font=font))
+    for i, row in enumerate(rows):
+        ly = ly0 + i * row_h
+        for m, x in row:
+            draw.line((x, ly + fs / 2, x + 16, ly + fs / 2), fill=cv.colors[m], width=3)
+            draw.text((x + 20, ly), cv.label(m), font=font, fill=DARK)
 
 
 def _sprite(fill: str, outline: str, jersey: str, diameter: int) -> tuple[Image.Image, Image.Image]:
@@ -292,15 +331,18 @@ class _Renderer:
         self, pa: PlayArrays, preds: pl.DataFrame | None, play: Mapping[str, Any],
         frames: pl.DataFrame, size: tuple[int, int], *, with_curve: bool = True,
         team_colors: Mapping[str, tuple[str, str]] | None = None,
+        model_labels: Mapping[str, str] | None = None, applied_to: str | None = None,
     ) -> None:
         self.pa = pa
-        self.lay = _layout(size, with_curve)
         self.with_curve = with_curve
         self.colors = matchup_colors(play.get("possessionTeam") or pa.offense.club,
                                      play.get("defensiveTeam") or pa.defense.club, team_colors)
-        self.cv = _curve_data(preds, pa)
+        self.cv = _curve_data(preds, pa, model_labels)
+        box = _layout(size, with_curve).curve_box
+        n_rows = len(_legend_rows(self.cv, _font(_panel_font_size(size[1])), box[0], box[2]))
+        self.lay = _layout(size, with_curve, n_rows)
         named = [WHITE, BLACK, FIELD_GREEN, ENDZONE_GREEN, LINE, LOS_BLUE, FIRST_DOWN_YELLOW,
-                 TITLE_BG, SYNTH_RED, GRID, MID_GRAY, DARK, CURSOR, HALO,
+                 TITLE_BG, SYNTH_RED, REAL_GREEN, GRID, MID_GRAY, DARK, CURSOR, HALO,
                  hex_to_rgb(MAN_COLOR), hex_to_rgb(ZONE_COLOR),
                  _tint(hex_to_rgb(MAN_COLOR), 0.12), _tint(hex_to_rgb(ZONE_COLOR), 0.12)]
         for fill, outline in self.colors.values():
@@ -309,7 +351,7 @@ class _Renderer:
         self.palette = _Palette(named)
         bg = Image.new("RGB", size, WHITE)
         draw = ImageDraw.Draw(bg)
-        _draw_title(draw, self.lay, play)
+        _draw_title(draw, self.lay, play, applied_to)
         _draw_field(draw, self.lay, pa)
         if with_curve:
             events = [(e.secs, e.event) for e in key_events(frames)]
@@ -417,6 +459,8 @@ def render_play_gif(
     attribution: pl.DataFrame | None = None,
     team_colors: Mapping[str, tuple[str, str]] | None = None,
     loop: int = 0,
+    model_labels: Mapping[str, str] | None = None,
+    applied_to: str | None = None,
 ) -> bytes:
     """GIF bytes of the play: title bar, field (left), progressive P(man) curve (right).
 
@@ -424,11 +468,17 @@ def render_play_gif(
     ``fps=10`` with stride 1 is real time. ``path``, if given, is written
     atomically. ``attribution`` (nflId, frameId, value) draws rings whose width
     follows |value| on each player.
+
+    A GIF leaves the app without its banner, so it carries its own: ``model_labels``
+    (model -> legend text, e.g. "transformer (trained on synthetic)", from
+    ``coverage.app.provenance``) marks each curve, and the title badge says which data
+    the play is (``applied_to``, else the play's own ``source``).
     """
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     pa = play_arrays(frames, play, frame_stride=frame_stride, attribution=attribution)
-    rend = _Renderer(pa, preds, play, frames, size, team_colors=team_colors)
+    rend = _Renderer(pa, preds, play, frames, size, team_colors=team_colors,
+                     model_labels=model_labels, applied_to=applied_to)
     images = [rend.frame(k) for k in range(pa.n_frames)]
     buf = io.BytesIO()
     images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],

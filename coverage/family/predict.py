@@ -26,7 +26,7 @@ from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES
-from coverage.models.checkpoint import load_checkpoint, read_config
+from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
 from coverage.store import Store
 from coverage.training.loop import pick_device
@@ -38,6 +38,7 @@ def load_explainer(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, An
     if cfg["architecture"] != "family":
         raise CheckpointError(f"{model_dir} is a '{cfg['architecture']}' checkpoint; "
                               "explanations need a 'family' model (coverage train-family)")
+    check_calibration(cfg, model_dir, ("temperature",))
     return load_checkpoint(model_dir, expected={"features": list(FEATURES)})
 
 

@@ -215,7 +215,8 @@ def train_family(opts: TrainOptions, store: Store | None = None) -> dict[str, An
     res = fit(model, explain_batches(tr, k, stride, opts.inputs.frames_per_play, o.batch_size),
               objective, rng=rng, epochs=o.epochs, lr=o.lr, weight_decay=o.weight_decay,
               patience=o.patience, device=device, progress=o.progress, desc=ARCHITECTURE,
-              on_epoch=_epoch_callback(opts))
+              on_epoch=_epoch_callback(opts), time_budget_s=o.time_budget_s,
+              resume_dir=o.resume_dir)
     vo = explain_outputs(model, va, k, stride, device=device)
     temperature = evaluation.fit_temperature(vo.family_logits, va.family)
     vo = ExplainOutputs(vo.family_logits / temperature, vo.assign, vo.pointer)

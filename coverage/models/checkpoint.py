@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -65,22 +66,94 @@ def save_checkpoint(directory: str | Path, model: torch.nn.Module, config: Mappi
     return directory
 
 
+def _require_files(directory: Path, names: Sequence[str]) -> None:
+    """Say which of a checkpoint's files is missing, rather than failing on the first read."""
+    if not directory.exists():
+        raise CheckpointError(f"no checkpoint at {directory}: the folder does not exist; train "
+                              "a model first (coverage train --model ...)")
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory} is a file; expected a checkpoint folder holding "
+                              f"{CONFIG} and {WEIGHTS}")
+    missing = [n for n in names if not (directory / n).is_file()]
+    if missing:
+        raise CheckpointError(f"no checkpoint in {directory}: {' and '.join(missing)} missing; "
+                              "train a model first (coverage train --model ...)")
+
+
 def read_config(directory: str | Path) -> dict[str, Any]:
-    path = Path(directory) / CONFIG
-    if not path.exists():
-        raise CheckpointError(f"no checkpoint config at {path}; train a model first "
-                              "(coverage train --model ...)")
+    directory = Path(directory)
+    _require_files(directory, (CONFIG,))
+    path = directory / CONFIG
     try:
         cfg = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"checkpoint config {path} is not valid JSON: {exc}") from exc
+    if not isinstance(cfg, dict):
+        raise CheckpointError(f"checkpoint config {path} holds a JSON {type(cfg).__name__}; "
+                              "expected an object with keys " + ", ".join(REQUIRED_KEYS))
     missing = [k for k in REQUIRED_KEYS if k not in cfg]
     if missing:
         raise CheckpointError(f"checkpoint config {path} lacks keys {missing}")
     if cfg["schema_version"] != SCHEMA_VERSION:
         raise CheckpointError(f"checkpoint {path} has schema_version {cfg['schema_version']}, "
                               f"this code reads {SCHEMA_VERSION}; retrain the model")
+    if not isinstance(cfg["architecture"], str):
+        raise CheckpointError(f"checkpoint config {path}: 'architecture' is "
+                              f"{cfg['architecture']!r}; expected a name such as 'lstm'")
+    if not isinstance(cfg["hparams"], dict):
+        raise CheckpointError(f"checkpoint config {path}: 'hparams' is "
+                              f"{cfg['hparams']!r}; expected an object")
     return cfg
+
+
+def check_calibration(cfg: Mapping[str, Any], where: str | Path,
+                      required: Sequence[str] = ("temperature",)) -> None:
+    """Refuse calibration a loader would otherwise fill in with a silent default.
+
+    ``required`` names the keys this architecture's predictor applies (``logit_offset``
+    undoes the class weight used in training, ``temperature`` rescales the logits): a
+    missing offset shifts every probability and a temperature of 0 divides by zero, so a
+    hand-edited or truncated config must fail here, not produce plausible numbers.
+    """
+    path = Path(where) / CONFIG
+    for key in required:
+        if key not in cfg:
+            raise CheckpointError(f"checkpoint config {path} lacks '{key}', which the "
+                                  f"'{cfg.get('architecture')}' model needs; retrain it")
+    for key in ("logit_offset", "temperature"):
+        if key not in cfg:
+            continue
+        value = cfg[key]
+        ok = (isinstance(value, int | float) and not isinstance(value, bool)
+              and math.isfinite(value) and (key != "temperature" or value > 0))
+        if not ok:
+            want = "a finite number > 0" if key == "temperature" else "a finite number"
+            raise CheckpointError(f"checkpoint config {path}: '{key}' is {value!r}; "
+                                  f"expected {want}")
+
+
+def checkpoint_hash(model_dir: str | Path) -> str:
+    """Identity of a checkpoint by content (weights + config), not by its folder name: two
+    checkpoints both called ``lstm`` are told apart, a retrained one is noticed."""
+    model_dir = Path(model_dir)
+    _require_files(model_dir, (CONFIG, WEIGHTS))
+    h = hashlib.sha256()
+    for name in (WEIGHTS, CONFIG):
+        h.update((model_dir / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def predicted_by(entry: Mapping[str, Any], week: int) -> str | None:
+    """The checkpoint hash that wrote a model's stored predictions of ``week``, from its
+    store manifest entry; None when unknown (so the caller predicts again).
+
+    Entries record each week (``{"weeks": {"9": hash}}``); an older entry without them
+    stands for every week, which serving predicted in one go.
+    """
+    weeks = entry.get("weeks")
+    if isinstance(weeks, dict):
+        return weeks.get(str(week))
+    return entry.get("checkpoint") if entry.get("status") == "ok" else None
 
 
 def check_config(cfg: Mapping[str, Any], expected: Mapping[str, Any], where: str = "") -> None:
@@ -106,10 +179,9 @@ def load_checkpoint(directory: str | Path, expected: Mapping[str, Any] | None = 
     cfg = read_config(directory)
     if expected:
         check_config(cfg, expected, str(directory))
+    _require_files(directory, (WEIGHTS,))
     model = build_model(cfg["architecture"], cfg["hparams"])
     path = directory / WEIGHTS
-    if not path.exists():
-        raise CheckpointError(f"checkpoint weights missing: {path}")
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError) as exc:

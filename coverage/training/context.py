@@ -19,7 +19,7 @@ import torch
 from coverage import evaluation
 from coverage.errors import CheckpointError
 from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
-from coverage.models.checkpoint import read_config
+from coverage.models.checkpoint import check_calibration, read_config
 from coverage.models.context import (
     NUMERIC_FEATURES,
     available_categoricals,
@@ -95,7 +95,8 @@ def _fit_variants(opts: TrainOptions, table: pl.DataFrame, part: dict[str, pl.Da
             model, _batches(num, cat, y_tr, o.batch_size), loop.MaskedBCE(pw, val_fn), rng=rng,
             epochs=o.epochs, lr=o.lr, weight_decay=o.weight_decay, patience=o.patience,
             device=device, progress=o.progress,
-            desc=f"context hidden={hp['hidden']} team={use_team}", on_epoch=opts.hooks.on_epoch)
+            desc=f"context hidden={hp['hidden']} team={use_team}", on_epoch=opts.hooks.on_epoch,
+            time_budget_s=o.time_budget_s and o.time_budget_s / len(variants))
         results.append((res.best_val_loss, use_team, cats, hparams, enc, model, res))
     results.sort(key=lambda r: r[0])
     return results
@@ -106,9 +107,10 @@ def train_context(opts: TrainOptions, store: Store | None = None) -> dict[str, A
     keep whichever has the lowest validation log-loss; score the test week once."""
     run = opts.run
     store = store or Store.open(run.data)
-    split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
-    table = context_table(store.plays_with_formations(), store.player_play()).with_columns(
-        label_expr())
+    # every labelled play, tracked or not: the context needs no tracking
+    split = resolve_split(store.label_weeks, run.train_weeks, run.val_weeks, run.test_weeks)
+    table = context_table(store.plays_with_formations(every_play=True),
+                          store.player_play()).with_columns(label_expr())
     part = {k: table.filter(pl.col("week").is_in(list(w)) & pl.col("label").is_not_null())
             for k, w in split.items()}
     device = loop.pick_device(opts.optim.device)
@@ -150,7 +152,7 @@ def train_context(opts: TrainOptions, store: Store | None = None) -> dict[str, A
         "model": name,
         "val": val_metrics,
         "test": test_metrics,
-        "labels": {k: label_counts(store.plays(), w) for k, w in split.items()},
+        "labels": {k: label_counts(store.all_plays(), w) for k, w in split.items()},
         "variants": [{"hidden": r[3]["hidden"], "defensive_team": r[1], "val_loss": r[0],
                       "best_epoch": r[6].best_epoch} for r in results],
         "history": res.history,
@@ -165,6 +167,7 @@ def train_context(opts: TrainOptions, store: Store | None = None) -> dict[str, A
 def load_context(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Load a context checkpoint whose numeric features are the ones this code encodes."""
     cfg = read_config(model_dir)
+    check_calibration(cfg, model_dir, ("logit_offset", "temperature"))
     if cfg.get("encoding", {}).get("numeric") != list(NUMERIC_FEATURES):
         raise CheckpointError(f"checkpoint {model_dir}: context feature list differs from "
                               f"this code's {list(NUMERIC_FEATURES)}; retrain it")
@@ -172,6 +175,9 @@ def load_context(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, Any]
 
 
 def _frame_keys(store: Store, week: int) -> pl.DataFrame:
+    if not store.has_tracking or week not in store.weeks:
+        return pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
+                                    "frameId": pl.Int32, "secs_from_snap": pl.Float32})
     return (store.tracking(week)
             .filter(pl.col("secs_from_snap") <= 0)
             .select("gameId", "playId", "frameId", "secs_from_snap").unique()
@@ -182,10 +188,10 @@ def predict_context_frames(model: torch.nn.Module, cfg: dict[str, Any], store: S
                            week: int, plays: pl.DataFrame, *, device: str = "auto",
                            batch_size: int = 4096) -> pl.DataFrame:
     """The play's calibrated P(man) on every pre-snap frame of it (the context pipeline's
-    predictor)."""
+    predictor); one row with null frame columns for a play without tracking."""
     table = context_table(plays, store.player_play())
     z = context_logits(model, cfg["encoding"], table, loop.pick_device(device))
     p = evaluation.sigmoid((z + cfg["logit_offset"]) / cfg["temperature"])
     per_play = table.select("gameId", "playId").with_columns(
         pl.Series("p_man", p, dtype=pl.Float32))
-    return _frame_keys(store, week).join(per_play, on=PLAY_KEYS)
+    return per_play.join(_frame_keys(store, week), on=PLAY_KEYS, how="left")

@@ -28,7 +28,8 @@ def evaluate_predictions(preds: pl.DataFrame, plays: pl.DataFrame, majority_clas
     excluded = {str(k): int(v) for k, v in counts.iter_rows() if k not in ("Man", "Zone")}
     df = (preds.join(lab, on=PLAY_KEYS, how="inner")
           .filter(pl.col("label").is_not_null())
-          .with_columns(pl.col("secs_from_snap").round(1)))
+          # a per-play prediction of a play without tracking is the model's call at the snap
+          .with_columns(pl.col("secs_from_snap").fill_null(0.0).round(1)))
     y = df["label"].to_numpy().astype(np.float64)
     p = df["p_man"].to_numpy().astype(np.float64)
     secs = df["secs_from_snap"].to_numpy()

@@ -29,6 +29,7 @@ from coverage.features import (
     mirror,
 )
 from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
+from coverage.models.checkpoint import check_calibration, read_config
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import (
@@ -229,7 +230,8 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
               weight_decay=o.weight_decay, patience=o.patience, device=device,
               progress=o.progress, desc=opts.run.model, compile_model=o.compile,
-              on_epoch=opts.hooks.on_epoch)
+              on_epoch=opts.hooks.on_epoch, time_budget_s=o.time_budget_s,
+              resume_dir=o.resume_dir)
     return model, hparams, res
 
 
@@ -305,6 +307,7 @@ def train_tracking(opts: TrainOptions, store: Store | None = None,
 # ------------------------------------------------------------------ inference
 def load_frame_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Load a transformer / LSTM checkpoint trained on the features this code builds."""
+    check_calibration(read_config(model_dir), model_dir, ("logit_offset", "temperature"))
     return load_checkpoint(model_dir, expected={"features": list(FEATURES)})
 
 

@@ -5,6 +5,12 @@ What is minimised, and what "validation loss" means, is an :class:`Objective`; t
 (AdamW, cosine decay, gradient clipping, early stopping, keeping the best epoch's
 weights, the per-epoch callback) is the same for all of them.
 
+Two limits make long CPU runs practical (``coverage init --data``): a time budget, after which
+training stops (mid-epoch if need be; the best epoch so far is kept), and a resume folder,
+where every finished epoch leaves a safetensors file (weights, optimiser, scheduler, random
+states, history) so an interrupted run continues from its last finished epoch, exactly as if
+it had never stopped.
+
 For the man/zone models (:class:`MaskedBCE`) class imbalance (~27% man) is handled with
 ``pos_weight`` in the loss, which balances the gradients but shifts the optimal logit by
 ``log(pos_weight)``; we subtract that shift (``logit_offset``) before reporting
@@ -15,19 +21,25 @@ temperature fitted on the validation week then fixes the remaining over-/under-c
 from __future__ import annotations
 
 import copy
+import json
 import math
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
 from torch import nn
 from torch.nn import functional
 from tqdm.auto import tqdm
 
 from coverage import evaluation
+from coverage.atomic import atomic_path
 
 Batch = tuple[tuple[torch.Tensor, ...], torch.Tensor, torch.Tensor | None]  # inputs, y, mask
 
@@ -120,12 +132,82 @@ class MaskedBCE:
         return {"val_loss": val_loss, "val_auc": evaluation.roc_auc(yv, z)}
 
 
+@dataclass
+class _Progress:
+    """Where a fit stands between epochs: all it needs, beyond the model, optimiser and
+    scheduler, to continue after an interruption."""
+
+    best: FitResult
+    next_epoch: int = 0
+    bad: int = 0
+    elapsed: float = 0.0  # seconds trained so far, in this and earlier runs
+    batches: int | None = None  # batches per epoch, known after the first (the bar's total)
+    done: bool = False  # stopped (patience, budget or last epoch): a resume only reloads
+
+
+RESUME_FILE = "fit_state.safetensors"
+
+
+def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
+                   sched: Any, prog: _Progress, rng: np.random.Generator) -> None:
+    """One safetensors file (tensors + a JSON header), renamed into place: a crash mid-write
+    leaves the previous epoch's file."""
+    opt_sd = opt.state_dict()
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    tensors |= {f"best.{k}": v for k, v in prog.best.state_dict.items()}
+    tensors |= {f"opt.{i}.{k}": v for i, st in opt_sd["state"].items() for k, v in st.items()}
+    tensors["torch_rng"] = torch.get_rng_state()
+    header = {"param_groups": opt_sd["param_groups"], "sched": sched.state_dict(),
+              "numpy_rng": rng.bit_generator.state, "python_rng": random.getstate(),
+              "best_epoch": prog.best.best_epoch, "best_val_loss": prog.best.best_val_loss,
+              "history": prog.best.history, "next_epoch": prog.next_epoch, "bad": prog.bad,
+              "elapsed": prog.elapsed, "batches": prog.batches, "done": prog.done}
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"state": json.dumps(header, default=float)})
+
+
+def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer, sched: Any,
+                   rng: np.random.Generator) -> _Progress | None:
+    """Restore a saved fit into ``model``/``opt``/``sched``/``rng``; None (start afresh) when
+    there is none, or it belongs to a model of another shape."""
+    if not path.exists():
+        return None
+    try:
+        with safe_open(str(path), "pt") as f:
+            header = json.loads(f.metadata()["state"])
+            tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (not a dict)
+    except (SafetensorError, OSError, KeyError, json.JSONDecodeError):
+        return None
+    own = {k: v.shape for k, v in model.state_dict().items()}
+    saved = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+    if {k: v.shape for k, v in saved.items()} != own:
+        return None
+    model.load_state_dict(saved)
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for k, v in tensors.items():
+        if k.startswith("opt."):
+            _, i, name = k.split(".", 2)
+            state.setdefault(int(i), {})[name] = v
+    opt.load_state_dict({"state": state, "param_groups": header["param_groups"]})
+    sched.load_state_dict(header["sched"])
+    torch.set_rng_state(tensors["torch_rng"])
+    rng.bit_generator.state = header["numpy_rng"]
+    py = header["python_rng"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+    best = FitResult({k[5:]: v for k, v in tensors.items() if k.startswith("best.")},
+                     header["best_epoch"], header["best_val_loss"], header["history"])
+    return _Progress(best, header["next_epoch"], header["bad"], header["elapsed"],
+                     header["batches"], header["done"])
+
+
 def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any],
-                 objective: Objective, opt: torch.optim.Optimizer, device: torch.device
-                 ) -> float:
-    """One pass over the training batches; the sample-weighted mean training loss."""
+                 objective: Objective, opt: torch.optim.Optimizer, device: torch.device,
+                 deadline: float | None = None) -> tuple[float, int, bool]:
+    """One pass over the training batches, cut short at ``deadline`` (perf_counter time):
+    the sample-weighted mean training loss, the number of batches and whether it was cut."""
     model.train()
-    total, n = 0.0, 0
+    total, n, steps = 0.0, 0, 0
     for batch in batches:
         loss, size = objective.train_loss(step_model, batch, device)
         opt.zero_grad(set_to_none=True)
@@ -134,29 +216,48 @@ def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any]
         opt.step()
         total += float(loss.detach()) * size
         n += size
-    return total / max(n, 1)
+        steps += 1
+        if deadline is not None and time.perf_counter() >= deadline:
+            return total / max(n, 1), steps, True
+    return total / max(n, 1), steps, False
 
 
 def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterable[Any]],
         objective: Objective, *, rng: np.random.Generator, epochs: int, lr: float,
         weight_decay: float, patience: int, device: torch.device, progress: bool = True,
         desc: str = "train", compile_model: bool = False,
-        on_epoch: Callable[[dict[str, float]], None] | None = None) -> FitResult:
+        on_epoch: Callable[[dict[str, float]], None] | None = None,
+        time_budget_s: float | None = None, resume_dir: str | Path | None = None) -> FitResult:
     """Adam-W with cosine decay; keep the weights of the epoch with the best ``val_loss``.
 
     ``on_epoch(row)``, when given, sees every epoch's validation-only metrics (plus the
     running best) as they happen, so experiment trackers (MLflow) and schedulers (Ray
     Tune's ASHA) can follow, and stop, training without a second copy of this loop.
+
+    ``time_budget_s`` bounds the training time (earlier runs of a resumed fit included):
+    the epoch that reaches it stops after its current batch and is still validated.
+    ``resume_dir`` keeps the state after every finished epoch; a later call with the same
+    folder, model and data continues from it (the caller names the folder after what it
+    trains, so a different run never picks up another's state).
     """
     model.to(device)
     step_model = torch.compile(model) if compile_model else model
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
-    best = FitResult(copy.deepcopy(model.state_dict()), -1, math.inf)
-    bad = 0
-    bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False)
-    for epoch in bar:
-        train_loss = _train_epoch(model, step_model, train_batches(rng), objective, opt, device)
+    resume = Path(resume_dir) / RESUME_FILE if resume_dir is not None else None
+    prog = (_load_progress(resume, model, opt, sched, rng) if resume is not None else None) \
+        or _Progress(FitResult(copy.deepcopy(model.state_dict()), -1, math.inf))
+    best = prog.best
+    start = time.perf_counter() - prog.elapsed
+    deadline = None if time_budget_s is None else start + time_budget_s
+    bar = tqdm(range(prog.next_epoch, epochs), desc=desc, unit="epoch", disable=not progress,
+               leave=False, initial=prog.next_epoch, total=epochs)
+    for epoch in ([] if prog.done else bar):
+        batches = tqdm(train_batches(rng), desc=f"{desc} epoch {epoch + 1}/{epochs}",
+                       unit="batch", total=prog.batches, disable=not progress, leave=False)
+        train_loss, n_batches, cut = _train_epoch(model, step_model, batches, objective, opt,
+                                                  device, deadline)
+        batches.close()
         sched.step()
         model.eval()
         with torch.no_grad():
@@ -167,14 +268,21 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
         if val_loss < best.best_val_loss - 1e-5:
             best.state_dict = copy.deepcopy(model.state_dict())
-            best.best_epoch, best.best_val_loss, bad = epoch, val_loss, 0
+            best.best_epoch, best.best_val_loss, prog.bad = epoch, val_loss, 0
         else:
-            bad += 1
+            prog.bad += 1
+        prog.next_epoch, prog.batches = epoch + 1, prog.batches or n_batches
+        prog.elapsed = time.perf_counter() - start
+        out_of_time = cut or (deadline is not None and time.perf_counter() >= deadline)
+        prog.done = prog.bad >= patience or out_of_time or prog.next_epoch >= epochs
+        if resume is not None:
+            _save_progress(resume, model, opt, sched, prog, rng)
         if on_epoch is not None:
             on_epoch({**row, "best_val_loss": best.best_val_loss,
                       "best_epoch": float(best.best_epoch)})
-        if bad >= patience:
+        if prog.done:
             break
+    bar.close()
     model.load_state_dict(best.state_dict)
     model.eval()
     return best

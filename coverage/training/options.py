@@ -46,6 +46,9 @@ class Optimisation:
     device: str = "auto"
     compile: bool = False
     progress: bool = True
+    # Limits for long CPU runs (``coverage init --data``); fit() explains both. None: off.
+    time_budget_s: float | None = None
+    resume_dir: Path | None = None
 
 
 @dataclass
@@ -105,7 +108,7 @@ class TrainOptions:
     def params(self) -> dict[str, Any]:
         """The options that define the experiment, flat: not where output goes, how it is
         shown, the hyper-parameters (logged resolved, from the checkpoint) or the hooks."""
-        skip = {"hparams", "progress", "out_root"}
+        skip = {"hparams", "progress", "out_root", "resume_dir"}
         return {f.name: getattr(group, f.name)
                 for g in fields(self) if g.name != "hooks"
                 and is_dataclass(group := getattr(self, g.name))

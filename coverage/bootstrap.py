@@ -1,0 +1,306 @@
+"""From a real download to real-trained predictions in one call (``coverage init --data``).
+
+The shipped checkpoints are trained on the synthetic season, and their weights do not
+transfer to real tracking; an analyst with the Kaggle files should see models trained on
+them without learning four training commands first. This module runs those steps in
+order: train the context prior, the transformer, the LSTM and the family model on the
+store's real weeks, then predict every week with them and score the test week.
+
+Three things make that bearable on a laptop:
+
+* a **time budget** (CPU only, by default): fewer epochs, fewer sampled frames per play and
+  only the last seconds before the snap, with early stopping on the validation week and a
+  hard stop when a model's share of the budget is spent; with a CUDA GPU it trains in full;
+* **resumable steps**: a small JSON state file in ``store.models_dir`` records which steps
+  finished, for which data and plan, so Ctrl-C and a re-run pick up at the next step (a
+  changed store or plan starts over);
+* **resumable epochs**: inside a step, :func:`coverage.training.loop.fit` keeps its state
+  after every finished epoch, so an interrupted model continues where it stopped.
+
+Checkpoints go to ``store.models_dir/real_<model>``, beside the data and never among the
+shipped ones in models/ (predictions are keyed by model name, so the names differ too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+
+from coverage.atomic import write_json
+from coverage.config import models_root
+from coverage.errors import CoverageError, DataError
+from coverage.family.train import FamilyTrainOptions
+from coverage.models import fingerprint
+from coverage.pipelines import train
+from coverage.serving import ensure_predictions, shipped_models
+from coverage.store import Store
+from coverage.training.data import resolve_split
+from coverage.training.options import TrainOptions
+
+Log = Callable[[str], None]
+
+# Training order: the cheap prior first, so something useful exists early.
+MODELS = ("context", "transformer", "lstm", "family")
+# Each model's share of the time budget (of what is left when its turn comes).
+SHARES = {"context": 0.05, "transformer": 0.35, "lstm": 0.2, "family": 0.4}
+# What the CPU budget trims: epochs (a cap; the clock usually stops training first),
+# frames drawn per play and epoch, and training on the last 10 s before the snap only.
+CPU_LIMITS: dict[str, dict[str, Any]] = {
+    "context": {},
+    "transformer": {"epochs": 10, "patience": 3, "frames_per_play": 4, "max_secs": 10.0},
+    "lstm": {"epochs": 10, "patience": 3},
+    "family": {"epochs": 8, "patience": 3, "frames_per_play": 4, "max_secs": 10.0},
+}
+DEFAULT_BUDGET_MINUTES = 40.0
+MIN_STEP_SECONDS = 30.0  # a model whose share is used up still gets this long to train
+PREDICT_STEP = "predict"
+STATE_FILE = "bootstrap.json"
+RESUME_DIR = ".resume"
+STATE_VERSION = 1
+
+
+def real_name(model: str) -> str:
+    """Checkpoint (and prediction) name of a model trained on the user's real data."""
+    return f"real_{model}"
+
+
+@dataclass(frozen=True)
+class BootstrapOptions:
+    """``budget_minutes``: None = :data:`DEFAULT_BUDGET_MINUTES` on CPU and full training
+    with a CUDA GPU; 0 = full training everywhere; any other value applies everywhere."""
+
+    budget_minutes: float | None = None
+    device: str = "auto"
+    seed: int = 0
+    force: bool = False
+    progress: bool = True
+
+    def budget_seconds(self, cuda: bool) -> float | None:
+        """Seconds of training in all, or None for full training."""
+        if self.budget_minutes is None:
+            return None if cuda else DEFAULT_BUDGET_MINUTES * 60.0
+        if self.budget_minutes < 0:
+            raise CoverageError(f"--budget-minutes {self.budget_minutes}: expected 0 (no "
+                                "limit) or a positive number of minutes")
+        return self.budget_minutes * 60.0 or None
+
+
+def uses_cuda(device: str) -> bool:
+    """Whether training will run on a CUDA GPU (then it trains in full by default)."""
+    return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+
+
+def split_weeks(store: Store) -> dict[str, tuple[int, ...]]:
+    """Train 1-7 / validate 8 / test 9 when those weeks are there; otherwise the last week
+    tests, the one before validates and the rest train."""
+    have = sorted(store.weeks)
+    if len(have) < 3:
+        missing = [w for w in range(1, 10) if w not in have]
+        raise DataError(
+            f"training needs tracking for at least 3 weeks (train, validate, test); the "
+            f"store has {len(have)}: week(s) {have}", file=str(store.path),
+            expected=f"more tracking_week_N files in the download, e.g. weeks {missing} "
+                     "(the full 2022 set is weeks 1-9: train 1-7, validate 8, test 9)")
+    return resolve_split(have)
+
+
+def data_fingerprint(store: Store) -> str:
+    """Changes when the plays, their labels or any week's tracking change: the finished
+    steps of a changed store are stale."""
+    plays = store.plays()
+    h = hashlib.sha256()
+    for col in ("pff_manZone", "pff_passCoverage"):
+        labels = plays[col].to_list() if col in plays.columns else []
+        h.update(fingerprint(plays["gameId"].to_numpy(), plays["playId"].to_numpy(),
+                             labels or [None] * plays.height).encode())
+    sizes = {w: store.tracking_path(w).stat().st_size for w in store.weeks}
+    h.update(json.dumps(sizes, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def plan(store: Store, opts: BootstrapOptions) -> dict[str, Any]:
+    """Everything that decides what the steps produce; a different plan retrains."""
+    cuda = uses_cuda(opts.device)
+    budget = opts.budget_seconds(cuda)
+    return {"split": {k: list(v) for k, v in split_weeks(store).items()},
+            "budget_s": budget, "device": "cuda" if cuda else "cpu", "seed": opts.seed,
+            "limits": CPU_LIMITS if budget is not None else {m: {} for m in MODELS}}
+
+
+# ------------------------------------------------------------------ state file
+def _state_path(store: Store) -> Path:
+    return store.models_dir / STATE_FILE
+
+
+def load_state(store: Store, data: str, the_plan: Mapping[str, Any], *,
+               force: bool = False) -> dict[str, Any]:
+    """The finished steps for this data and plan; a fresh state (and no half-trained
+    epochs) when either changed, the file is unreadable or ``force``."""
+    fresh = {"version": STATE_VERSION, "data": data, "plan": dict(the_plan), "steps": {}}
+    path = _state_path(store)
+    try:
+        state = json.loads(path.read_text()) if path.exists() else None
+    except (OSError, json.JSONDecodeError):
+        state = None
+    if (force or state is None or state.get("version") != STATE_VERSION
+            or state.get("data") != data or state.get("plan") != fresh["plan"]):
+        shutil.rmtree(store.models_dir / RESUME_DIR, ignore_errors=True)
+        return fresh
+    return state
+
+
+def _finished(store: Store, state: Mapping[str, Any], model: str) -> bool:
+    """Recorded as finished and its checkpoint still there."""
+    ckpt = store.models_dir / real_name(model)
+    return (real_name(model) in state["steps"] and (ckpt / "config.json").exists()
+            and (ckpt / "model.safetensors").exists())
+
+
+def _record(store: Store, state: dict[str, Any], step: str, **info: Any) -> None:
+    state["steps"][step] = {"finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                            **info}
+    write_json(state, _state_path(store))
+
+
+# ------------------------------------------------------------------ steps
+def _resume_dir(store: Store, data: str, the_plan: Mapping[str, Any], model: str) -> Path:
+    """Per model, data and plan, so another run's half-trained epochs are never picked up."""
+    key = hashlib.sha256(json.dumps([data, the_plan, model], sort_keys=True,
+                                    default=str).encode()).hexdigest()[:12]
+    return store.models_dir / RESUME_DIR / f"{real_name(model)}-{key}"
+
+
+def train_options(store: Store, model: str, the_plan: Mapping[str, Any],
+                  opts: BootstrapOptions, *, time_budget_s: float | None,
+                  resume_dir: Path | None) -> TrainOptions:
+    """``coverage train`` options for one real_* model of the plan."""
+    cls = FamilyTrainOptions if model == "family" else TrainOptions
+    split = the_plan["split"]
+    return cls.of(model=model, data=str(store.path), name=real_name(model),
+                  out_root=store.models_dir, seed=opts.seed, device=opts.device,
+                  progress=opts.progress, train_weeks=tuple(split["train"]),
+                  val_weeks=tuple(split["val"]), test_weeks=tuple(split["test"]),
+                  time_budget_s=time_budget_s, resume_dir=resume_dir,
+                  **the_plan["limits"][model])
+
+
+def _step_budget(budget: float | None, spent: float, todo: list[str], model: str
+                 ) -> float | None:
+    """``model``'s share of what is left of the budget; None without a budget."""
+    if budget is None:
+        return None
+    share = SHARES[model] / sum(SHARES[m] for m in todo)
+    return max(MIN_STEP_SECONDS, (budget - spent) * share)
+
+
+def _train_step(store: Store, model: str, the_plan: Mapping[str, Any], data: str,
+                opts: BootstrapOptions, time_budget_s: float | None) -> dict[str, Any]:
+    """Train one real_* model; refuse a checkpoint not marked as trained on real data."""
+    resume = _resume_dir(store, data, the_plan, model)
+    out = train(train_options(store, model, the_plan, opts, time_budget_s=time_budget_s,
+                              resume_dir=resume), store)
+    cfg = out["config"]
+    if cfg.get("data", {}).get("source") != "real" or not cfg.get("fingerprint"):
+        raise CoverageError(f"{out['dir']}: trained without the real-data source/fingerprint "
+                            "marks; refusing to serve it as a real_* model")
+    shutil.rmtree(resume, ignore_errors=True)
+    if resume.parent.is_dir() and not any(resume.parent.iterdir()):
+        resume.parent.rmdir()
+    return out
+
+
+def _format_plan(store: Store, the_plan: Mapping[str, Any]) -> str:
+    s, budget = the_plan["split"], the_plan["budget_s"]
+    limit = (f"budget {budget / 60:.0f} min of training on CPU "
+             f"({', '.join(f'{m} {SHARES[m]:.0%}' for m in MODELS)}; `--budget-minutes 0` "
+             "trains in full)") if budget is not None else "full training"
+    return (f"training {', '.join(real_name(m) for m in MODELS)} on {store.path}: "
+            f"train weeks {s['train']}, validate {s['val']}, test {s['test']}; {limit}")
+
+
+# ------------------------------------------------------------------ entry points
+def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
+              log: Log | None = print) -> dict[str, Any]:
+    """Train the real_* models on a real store (skipping finished steps), then predict every
+    week with them and score the test week. Returns the state plus the manifest entries."""
+    opts = opts or BootstrapOptions()
+    if store.source != "real":
+        raise DataError(f"real_* models are trained on real data; this store's source is "
+                        f"{store.source!r}", file=str(store.path),
+                        expected="a Big Data Bowl download (or a store ingested from one)")
+    data, the_plan = data_fingerprint(store), plan(store, opts)
+    state = load_state(store, data, the_plan, force=opts.force)
+    todo = [m for m in MODELS if not _finished(store, state, m)]
+    if log:
+        log(_format_plan(store, the_plan))
+        for m in MODELS:
+            if m not in todo:
+                log(f"{real_name(m)}: already trained on this data, skipped")
+    spent = sum(state["steps"].get(real_name(m), {}).get("seconds", 0.0)
+                for m in MODELS if m not in todo)
+    bar = tqdm(total=len(MODELS) + 1, initial=len(MODELS) - len(todo), unit="step",
+               desc="coverage init", disable=not opts.progress)
+    for i, model in enumerate(todo):
+        step_budget = _step_budget(the_plan["budget_s"], spent, todo[i:], model)
+        bar.set_postfix_str(real_name(model) + (f" ({step_budget / 60:.1f} min)"
+                                                if step_budget else ""))
+        t0 = time.perf_counter()
+        out = _train_step(store, model, the_plan, data, opts, step_budget)
+        seconds = time.perf_counter() - t0
+        spent += seconds
+        _record(store, state, real_name(model), seconds=round(seconds, 1), dir=out["dir"])
+        if log:
+            log(f"{real_name(model)}: trained in {seconds / 60:.1f} min -> {out['dir']}")
+        bar.update()
+    bar.set_postfix_str("predict + evaluate")
+    manifest = ensure_predictions(store, root=store.models_dir, log=log)
+    ours = {real_name(m): manifest.get(real_name(m), {}) for m in MODELS}
+    _record(store, state, PREDICT_STEP, models={k: v.get("status") for k, v in ours.items()})
+    bar.update()
+    bar.close()
+    return {"store": str(store.path), "models_dir": str(store.models_dir),
+            "trained": [real_name(m) for m in todo], "state": state, "models": ours}
+
+
+def init_data(data: str | Path, opts: BootstrapOptions | None = None, *,
+              log: Log | None = print) -> dict[str, Any]:
+    """``coverage init --data DIR``: open (ingesting a raw folder once) and make the store
+    ready for the app: real-trained predictions for real data; the shipped models'
+    predictions for a synthetic season (they were trained on the synthetic simulator)."""
+    opts = opts or BootstrapOptions()
+    store = Store.open(data, progress=opts.progress)
+    if not store.has_tracking:
+        raise DataError(f"{store.path} has label tables but no tracking; the app and the "
+                        "tracking models need the tracking files", file=str(store.path),
+                        expected="tracking_week_<N>.csv or .parquet beside plays.csv")
+    if store.source == "real":
+        return bootstrap(store, opts, log=log)
+    if log:
+        log(f"{store.path} holds {store.source} data: serving the shipped checkpoints "
+            f"({', '.join(m.name for m in shipped_models())}) instead of training real_* ones")
+    manifest = ensure_predictions(store, root=models_root(), log=log)
+    return {"store": str(store.path), "models_dir": str(models_root()), "trained": [],
+            "state": None, "models": manifest}
+
+
+def summary_lines(result: Mapping[str, Any]) -> list[str]:
+    """One line per served model: its status and test-week accuracy at the snap."""
+    lines = []
+    for name, entry in result["models"].items():
+        acc = entry.get("accuracy_at_snap")
+        status = entry.get("status", "not run")
+        what = (f"accuracy at the snap {acc:.3f} on week {entry.get('test_week')}"
+                if status == "ok" and acc is not None else status)
+        lines.append(f"{name}: {what}")
+    return lines
+

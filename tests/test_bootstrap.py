@@ -1,0 +1,261 @@
+"""``coverage init --data``: real-trained checkpoints beside the store, a time budget, and
+resuming after Ctrl-C at the last finished step (and, inside a model, the last epoch)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import polars as pl
+import pytest
+import torch
+from safetensors import safe_open
+from torch import nn
+
+from coverage import bootstrap as bs
+from coverage.cli import main
+from coverage.config import models_root
+from coverage.errors import CoverageError, DataError
+from coverage.store import Store
+from coverage.training.loop import RESUME_FILE, MaskedBCE, fit, seed_everything
+
+
+# ------------------------------------------------------------------ the loop's limits
+def _toy_problem(n: int = 256, seed: int = 0):
+    """A separable 4-feature problem; batches come from the fit's own Generator."""
+    g = np.random.default_rng(seed)
+    x = g.normal(size=(n, 4)).astype(np.float32)
+    y = (x[:, 0] - x[:, 1] > 0).astype(np.float32)
+
+    def batches(rng: np.random.Generator, delay: float = 0.0):
+        order = rng.permutation(n)
+        for i in range(0, n, 32):
+            j = order[i:i + 32]
+            if delay:
+                time.sleep(delay)
+            yield (torch.from_numpy(x[j]),), torch.from_numpy(y[j]), None
+
+    def val_logits(m: nn.Module):
+        with torch.no_grad():
+            return m(torch.from_numpy(x)).squeeze(-1).numpy().astype(np.float64), y
+    return batches, val_logits
+
+
+class _Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x).squeeze(-1)
+
+
+def _fit(batches, val_logits, **kw):
+    rng = seed_everything(3)
+    model = _Net()
+    res = fit(model, batches, MaskedBCE(1.0, val_logits), rng=rng, epochs=5, lr=1e-2,
+              weight_decay=1e-4, patience=10, device=torch.device("cpu"), progress=False, **kw)
+    return model, res
+
+
+def test_an_interrupted_fit_resumes_at_its_last_epoch_exactly(tmp_path: Path) -> None:
+    """Ctrl-C after epoch 2, then the same call again: the same weights and history as a fit
+    that never stopped (optimiser, scheduler and every random state come back)."""
+    batches, val_logits = _toy_problem()
+    whole, whole_res = _fit(batches, val_logits)
+
+    def interrupt(row: dict[str, float]) -> None:
+        if row["epoch"] == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _fit(batches, val_logits, resume_dir=tmp_path, on_epoch=interrupt)
+    assert (tmp_path / RESUME_FILE).exists()
+    seen: list[int] = []
+    resumed, res = _fit(batches, val_logits, resume_dir=tmp_path,
+                        on_epoch=lambda row: seen.append(int(row["epoch"])))
+    assert seen == [2, 3, 4]  # epochs 0 and 1 were not trained again
+    assert [r["val_loss"] for r in res.history] == pytest.approx(
+        [r["val_loss"] for r in whole_res.history], rel=1e-6)
+    assert res.best_epoch == whole_res.best_epoch
+    for k, v in whole.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[k], v)
+    # a finished fit only reloads its best weights
+    again, res2 = _fit(batches, val_logits, resume_dir=tmp_path,
+                       on_epoch=lambda row: pytest.fail("trained again"))
+    assert res2.best_epoch == res.best_epoch
+
+
+def test_a_resume_file_of_another_model_shape_is_ignored(tmp_path: Path) -> None:
+    batches, val_logits = _toy_problem()
+    _fit(batches, val_logits, resume_dir=tmp_path)
+    rng = seed_everything(3)
+    other = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 1), nn.Flatten(0))
+    epochs: list[int] = []
+    fit(other, batches, MaskedBCE(1.0, val_logits), rng=rng, epochs=2, lr=1e-2,
+        weight_decay=0.0, patience=5, device=torch.device("cpu"), progress=False,
+        resume_dir=tmp_path, on_epoch=lambda row: epochs.append(int(row["epoch"])))
+    assert epochs == [0, 1]
+
+
+def test_the_time_budget_stops_training_mid_epoch(tmp_path: Path) -> None:
+    """8 batches of 0.1 s per epoch, 5 epochs (4 s) under a 0.35 s budget: training stops in
+    the first epoch, which is still validated and kept."""
+    batches, val_logits = _toy_problem()
+    t0 = time.perf_counter()
+    _, res = _fit(lambda rng: batches(rng, delay=0.1), val_logits, time_budget_s=0.35,
+                  resume_dir=tmp_path)
+    assert time.perf_counter() - t0 < 2.0
+    assert len(res.history) == 1 and res.best_epoch == 0
+    with safe_open(str(tmp_path / RESUME_FILE), "pt") as f:
+        header = json.loads(f.metadata()["state"])
+    assert header["done"] is True and header["next_epoch"] == 1
+
+
+# ------------------------------------------------------------------ plan and state
+def test_budget_defaults_to_40_minutes_on_cpu_and_full_training_on_cuda() -> None:
+    assert bs.BootstrapOptions().budget_seconds(cuda=False) == 40 * 60
+    assert bs.BootstrapOptions().budget_seconds(cuda=True) is None
+    assert bs.BootstrapOptions(budget_minutes=0).budget_seconds(cuda=False) is None
+    assert bs.BootstrapOptions(budget_minutes=5).budget_seconds(cuda=True) == 300
+    with pytest.raises(CoverageError, match="budget-minutes"):
+        bs.BootstrapOptions(budget_minutes=-1).budget_seconds(cuda=False)
+    assert not bs.uses_cuda("cpu")
+
+
+def test_each_model_gets_its_share_of_what_is_left() -> None:
+    todo = list(bs.MODELS)
+    first = bs._step_budget(1000.0, 0.0, todo, "context")
+    assert first == pytest.approx(1000 * bs.SHARES["context"])
+    # the context model used 10 s of its 50: the rest flows to the models after it
+    later = bs._step_budget(1000.0, 10.0, todo[1:], "transformer")
+    assert later == pytest.approx(990 * 0.35 / 0.95)
+    assert bs._step_budget(100.0, 500.0, ["family"], "family") == bs.MIN_STEP_SECONDS
+    assert bs._step_budget(None, 0.0, todo, "lstm") is None
+
+
+def test_a_changed_store_or_plan_starts_over(tmp_path: Path) -> None:
+    store = SimpleNamespace(models_dir=tmp_path / "models")
+    plan = {"split": {"train": [1], "val": [2], "test": [3]}, "budget_s": 60.0}
+    state = bs.load_state(store, "data-a", plan)
+    assert state["steps"] == {}
+    bs._record(store, state, "real_context", seconds=1.0)
+    half = store.models_dir / bs.RESUME_DIR / "real_lstm-abc"
+    half.mkdir(parents=True)
+    assert set(bs.load_state(store, "data-a", plan)["steps"]) == {"real_context"}
+    assert half.exists()
+    assert bs.load_state(store, "data-b", plan)["steps"] == {}
+    assert not half.exists()  # another store's half-trained epochs are dropped
+    assert bs.load_state(store, "data-a", {**plan, "budget_s": 120.0})["steps"] == {}
+    assert bs.load_state(store, "data-a", plan, force=True)["steps"] == {}
+
+
+def test_too_few_real_weeks_say_what_is_missing(real_store: Store) -> None:
+    """The real 2022 sample has tracking for week 8 only."""
+    with pytest.raises(DataError, match=r"at least 3 weeks.*week\(s\) \[8\]") as err:
+        bs.bootstrap(real_store, bs.BootstrapOptions(progress=False), log=None)
+    assert "weeks 1-9" in str(err.value) and "[1, 2, 3, 4, 5, 6, 7, 9]" in str(err.value)
+
+
+def test_synthetic_stores_never_get_real_models(sim_store: Store) -> None:
+    with pytest.raises(DataError, match="source is 'synthetic'"):
+        bs.bootstrap(sim_store, bs.BootstrapOptions(progress=False), log=None)
+
+
+def test_a_synthetic_folder_gets_the_shipped_models(sim_store: Store,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    roots: list[Path] = []
+
+    def fake_ensure(store, root=None, *, log=None):
+        roots.append(Path(root))
+        return {}
+
+    monkeypatch.setattr(bs, "ensure_predictions", fake_ensure)
+    out = bs.init_data(sim_store.path, bs.BootstrapOptions(progress=False), log=None)
+    assert roots == [models_root()] and out["trained"] == []
+
+
+def test_label_tables_without_tracking_are_refused(shared_bdb: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real 2022 label tables alone train no tracking model and feed no app."""
+    monkeypatch.setenv("COVERAGE_DATA_DIR", str(tmp_path / "data"))
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    for name in ("games.csv", "plays.csv"):
+        (labels / name).symlink_to(shared_bdb / name)
+    with pytest.raises(DataError, match="label tables but no tracking"):
+        bs.init_data(labels, bs.BootstrapOptions(progress=False), log=None)
+
+
+# ------------------------------------------------------------------ end to end
+@pytest.fixture()
+def real_season(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny simulated season marked as a real download, ingested under a tmp data dir."""
+    from coverage.simulate import simulate_season
+
+    raw = tmp_path / "raw"
+    simulate_season(raw, seed=11, weeks=3, games_per_week=2, plays_per_game=10)
+    (raw / "_source.json").write_text(json.dumps({"source": "real"}))
+    monkeypatch.setenv("COVERAGE_DATA_DIR", str(tmp_path / "data"))
+    return raw
+
+
+@pytest.mark.slow
+def test_init_data_trains_real_models_predicts_and_resumes(
+        real_season: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Ctrl-C during the LSTM, re-run: context and transformer are not trained again; the
+    four real_* checkpoints land in store.models_dir with real-data marks, every week has
+    their predictions, and a third run trains nothing."""
+    calls: list[str] = []
+    real_train = bs.train
+
+    def train_until_lstm(opts, store):
+        calls.append(opts.run.model)
+        if opts.run.model == "lstm":
+            raise KeyboardInterrupt
+        return real_train(opts, store)
+
+    monkeypatch.setattr(bs, "train", train_until_lstm)
+    argv = ["init", "--data", str(real_season), "--budget-minutes", "0.5", "--quiet"]
+    try:  # the CLI turns Ctrl-C into exit status 130
+        status = main(argv)
+    except KeyboardInterrupt:
+        status = 130
+    assert status == 130
+    assert calls == ["context", "transformer", "lstm"]
+
+    def recorded_train(opts, store):
+        calls.append(opts.run.model)
+        return real_train(opts, store)
+
+    calls.clear()
+    monkeypatch.setattr(bs, "train", recorded_train)
+    assert main(argv) == 0
+    assert calls == ["lstm", "family"]  # resumed at the first unfinished step
+
+    store = Store.open(real_season)
+    names = {bs.real_name(m) for m in bs.MODELS}
+    for name in names:
+        cfg = json.loads((store.models_dir / name / "config.json").read_text())
+        assert cfg["data"]["source"] == "real" and len(cfg["fingerprint"]) == 64
+        assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
+        assert not (models_root() / name).exists()  # never among the shipped ones
+    for week in store.weeks:
+        preds = store.predictions(week)
+        assert names <= set(preds["model"].unique().to_list()), week
+    assert {f"{n}_week_3" for n in names} <= set(store.evaluation_reports())
+    manifest = store.manifest()
+    assert all(manifest[n]["status"] == "ok" for n in names)
+    out = capsys.readouterr().out
+    assert "real_transformer: accuracy at the snap" in out
+
+    calls.clear()
+    assert main(argv) == 0
+    assert calls == []
+    state = json.loads((store.models_dir / bs.STATE_FILE).read_text())
+    assert set(state["steps"]) == names | {bs.PREDICT_STEP}
+    snap = store.predictions(3).filter(pl.col("secs_from_snap").round(1) == 0)
+    assert snap.filter(pl.col("model") == "real_lstm").height > 0
