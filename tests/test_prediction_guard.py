@@ -1,0 +1,31 @@
+"""Never NaN predictions with exit code 0: a model that cannot give a finite P(man) fails
+loudly and writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from coverage import pipelines
+from coverage.errors import DataError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_non_finite_predictions_are_refused(sim_store, monkeypatch) -> None:
+    real = pipelines.PIPELINES["context"]
+
+    def nan_predictor(*args, **kwargs):
+        out = real.predictor(*args, **kwargs)
+        return out.with_columns(pl.lit(float("nan")).alias("p_man"))
+
+    monkeypatch.setitem(pipelines.PIPELINES, "context",
+                        pipelines.Pipeline(real.trainer, real.loader, nan_predictor,
+                                           real.week_writers, per_play=True))
+    before = sim_store.predictions(1)
+    with pytest.raises(DataError, match="no finite P\\(man\\)"):
+        pipelines.predict_week(REPO / "models" / "context", sim_store, 1, name="nan_model")
+    after = sim_store.predictions(1)
+    assert (after is None and before is None) or after.equals(before)
