@@ -180,3 +180,24 @@ def test_a_parquet_beside_its_csv_is_named_in_the_report(two_inputs, tmp_path):
     report = ingest(raw, tmp_path / "s", progress=False)
     assert "both tracking_week_1.csv and tracking_week_1.parquet exist: using " \
            "tracking_week_1.parquet" in report.summary()
+
+
+def test_the_same_play_in_two_week_files_is_indexed_once(two_inputs, tmp_path):
+    a, _ = two_inputs
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for f in a.iterdir():
+        if f.name != "tracking_week_2.csv":
+            (raw / f.name).symlink_to(f)
+    week1 = pl.read_csv(a / "tracking_week_1.csv")
+    pl.concat([pl.read_csv(a / "tracking_week_2.csv"), week1]).write_csv(
+        raw / "tracking_week_2.csv")  # week 1's plays again in week 2's file
+    report = ingest(raw, tmp_path / "s", progress=False)
+    store = Store(tmp_path / "s")
+    n_week1 = week1.select(pl.struct("gameId", "playId").n_unique()).item()
+    assert report.duplicates_across_weeks == n_week1
+    every = store.all_plays()
+    assert every.select(pl.struct("gameId", "playId").is_unique().all()).item()
+    games_week1 = week1["gameId"].unique().to_list()
+    assert every.filter(pl.col("gameId").is_in(games_week1))["week"].unique().to_list() == [1]
+    assert "found in two week files" in report.summary()
