@@ -36,7 +36,7 @@ app: setup
 	$(BIN)/coverage init $(if $(DATA),--data $(DATA),)
 	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--server.headless true \
-		--browser.gatherUsageStats false $(if $(DATA),-- --data $(DATA),)
+		--browser.gatherUsageStats false --server.fileWatcherType none $(if $(DATA),-- --data $(DATA),)
 
 # two workers: the tests are mostly single-threaded, and CI has two cores
 test: setup-test

@@ -213,8 +213,10 @@ if explain_on:
             st.markdown("**Defender responsibilities at the snap** (hover the field for "
                         "every frame)")
             st.dataframe(play_data.responsibility_table(resp_play, frames), hide_index=True,
-                         column_config={"prob": st.column_config.ProgressColumn(
-                             "prob", min_value=0.0, max_value=1.0, format="%.2f")})
+                         column_config={
+                             "prob": st.column_config.ProgressColumn(
+                                 "probability", min_value=0.0, max_value=1.0, format="%.2f"),
+                             "covers_prob": st.column_config.TextColumn("P(covers)")})
     with e2:
         if fam_play is not None and fam_play.height:
             st.markdown("**Coverage family at the snap** (P(man) = Cover-0 + Cover-1 + 2-Man)")
@@ -230,7 +232,8 @@ if anim_stride > 1:
 
 g1, g2 = st.columns([1, 3])
 stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
-                         help="Keep every N-th frame: 1 = real time, larger = smaller file.")
+                         help="Keep every N-th frame (smaller file); the GIF plays in real "
+                         "time at any stride.")
 
 
 def _gif() -> bytes:

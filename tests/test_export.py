@@ -53,7 +53,20 @@ def test_stride_fps_and_size(demo) -> None:
                            size=(600, 300))
     im = Image.open(io.BytesIO(data))
     assert im.n_frames == math.ceil(N_FRAMES / 4) and im.size == (600, 300)
-    assert im.info["duration"] == 200
+    assert im.info["duration"] == 800  # 4 tracking frames a GIF frame, at 5 tracking fps
+
+
+def test_the_gif_plays_in_real_time_at_any_stride(demo) -> None:
+    for stride in (1, 2, 3):
+        data = render_play_gif(demo["frames"], demo["preds"], demo["play"],
+                               frame_stride=stride, size=(300, 150))
+        im = Image.open(io.BytesIO(data))
+        total_ms = 0
+        for k in range(im.n_frames):
+            im.seek(k)
+            total_ms += im.info["duration"]
+        # as long as the play's tracking at 10 Hz (within one GIF frame)
+        assert abs(total_ms - N_FRAMES * 100) <= stride * 100, (stride, total_ms)
 
 
 def test_title_bar_has_text_and_synthetic_badge(demo, gif_frames) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from coverage.formations import EFPI
+from coverage.players import tag_expr
 from coverage.schema import PLAY_KEYS
 
 DISTANCE_BUCKETS = ("short (1-3)", "medium (4-6)", "long (7+)")
@@ -120,8 +121,11 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
         .then(None)
         .when(pl.col("predicted") == pl.col("family")).then(pl.lit("hit"))
         .otherwise(pl.lit("miss")).alias("outcome"),
-        pl.format("{}-{} · wk {} · {} vs {} · Q{} {} · {}", "gameId", "playId", "week",
-                  "offense", "defense", "quarter", "down_distance", "family").alias("label"),
+        pl.format("{}-{} · wk {} · {} vs {} · {} {} · {}", "gameId", "playId", "week",
+                  "offense", "defense",
+                  pl.when(pl.col("quarter") <= 4)
+                  .then(pl.format("Q{}", "quarter")).otherwise(pl.lit("OT")),
+                  "down_distance", "family").alias("label"),
     )
     return t.sort("week", "gameId", "playId")
 
@@ -267,8 +271,11 @@ def animation_stride(n_frames: int, max_frames: int = ANIMATION_MAX_FRAMES) -> i
 
 
 def _jerseys(frames: pl.DataFrame) -> pl.DataFrame:
+    """nflId -> on-screen tag (``#24``, else the name: see :mod:`coverage.players`)."""
     return (frames.filter(pl.col("nflId").is_not_null())
-            .group_by("nflId").agg(pl.col("jerseyNumber").first().cast(pl.String)))
+            .group_by("nflId").agg(pl.col("jerseyNumber").first(),
+                                   pl.col("displayName").first())
+            .select("nflId", tag_expr().alias("jerseyNumber")))
 
 
 def responsibility_slots(resp: pl.DataFrame | None, frames: pl.DataFrame) -> pl.DataFrame | None:
@@ -284,7 +291,7 @@ def responsibility_slots(resp: pl.DataFrame | None, frames: pl.DataFrame) -> pl.
             .select("nflId", pl.col("frameId").cast(pl.Int64), pl.concat_str(
                 pl.col("assignment"), pl.lit(" "), pl.col("prob").round(2).cast(pl.String),
                 pl.when(pl.col("target_nflId").is_not_null()).then(pl.concat_str(
-                    pl.lit(" → #"), pl.col("target_jersey").fill_null("?"), pl.lit(" ("),
+                    pl.lit(" → "), pl.col("target_jersey").fill_null("?"), pl.lit(" ("),
                     pl.col("target_prob").round(2).cast(pl.String), pl.lit(")")))
                 .otherwise(pl.lit("")),
             ).alias("slot")))
@@ -296,11 +303,12 @@ def responsibility_table(resp: pl.DataFrame, frames: pl.DataFrame) -> pl.DataFra
     jer = _jerseys(frames)
     tgt = jer.rename({"nflId": "target_nflId", "jerseyNumber": "covers"})
     return (last.join(jer, on="nflId", how="left").join(tgt, on="target_nflId", how="left")
-            .select(pl.concat_str(pl.lit("#"), pl.col("jerseyNumber").fill_null("?"))
-                    .alias("defender"), "assignment", "prob",
-                    pl.when(pl.col("covers").is_not_null())
-                    .then(pl.concat_str(pl.lit("#"), pl.col("covers"))).alias("covers"),
-                    pl.col("target_prob").alias("covers_prob"))
+            .select(pl.col("jerseyNumber").fill_null("?").alias("defender"), "assignment",
+                    pl.col("prob").round(2),
+                    pl.col("covers").fill_null("–"),  # zone: no man target
+                    # text, so a zone defender's empty cell reads "–", not "None"
+                    pl.col("target_prob").round(2).cast(pl.String).fill_null("–")
+                    .alias("covers_prob"))
             .sort("assignment", "defender"))
 
 

@@ -45,7 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--store", "--data", dest="data", default=None,
                    help="store folder (default: embedded synthetic)")
     p.add_argument("--stride", type=int, default=1, help="keep every N-th frame (default 1)")
-    p.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
+    p.add_argument("--fps", type=float, default=10.0,
+                   help="playback in tracking frames per second (default 10 = real time at "
+                   "any --stride; 20 = double speed)")
     p.add_argument("--model", action="append",
                    help="only this model's curve (repeatable; default: all in the store)")
     p.set_defaults(func=_cmd_export_gif)

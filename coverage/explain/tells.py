@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from coverage.explain.attribution import PlayAttribution
+from coverage.players import tag_expr
 
 FOLLOW_WINDOW_S = 1.5
 MIN_RECEIVER_SHIFT = 2.0    # yards of lateral motion that make a "moving receiver"
@@ -37,7 +38,8 @@ class Tell:
 
 def _labels(frames: pl.DataFrame, players: pl.DataFrame | None) -> pl.DataFrame:
     who = (frames.filter(pl.col("side") != "ball")
-           .group_by("nflId").agg(pl.col("side").first(), pl.col("jerseyNumber").first()))
+           .group_by("nflId").agg(pl.col("side").first(), pl.col("jerseyNumber").first(),
+                                  pl.col("displayName").first()))
     if players is not None and "position" in players.columns:
         who = who.join(players.select(pl.col("nflId").cast(pl.Int64), "position"),
                        on="nflId", how="left")
@@ -45,7 +47,7 @@ def _labels(frames: pl.DataFrame, players: pl.DataFrame | None) -> pl.DataFrame:
         who = who.with_columns(pl.lit(None, pl.String).alias("position"))
     return who.with_columns(pl.concat_str(
         pl.col("position").fill_null(pl.col("side").str.slice(0, 3).str.to_uppercase()),
-        pl.lit(" #"), pl.col("jerseyNumber").cast(pl.String).fill_null("?")).alias("label"))
+        pl.lit(" "), tag_expr()).alias("label"))
 
 
 def followed_motion(frames: pl.DataFrame, defender: int, frame_id: int,

@@ -164,6 +164,24 @@ def _draw_title(draw: ImageDraw.ImageDraw, lay: _Layout, play: Mapping[str, Any]
     draw.text((x, lay.title_h / 2), play_title(play), font=font, fill=WHITE, anchor="lm")
 
 
+def _draw_team_legend(draw: ImageDraw.ImageDraw, lay: _Layout, play: Mapping[str, Any],
+                      colors: Mapping[str, tuple[str, str]], font: Any) -> None:
+    """Which colour is which team, right-aligned above the field (the readout is left)."""
+    items = [(f"{play.get('possessionTeam') or ''} offense".strip(), colors["offense"]),
+             (f"{play.get('defensiveTeam') or ''} defense".strip(), colors["defense"])]
+    x = lay.field_x0 + pitch.LENGTH * lay.scale
+    y = lay.readout_xy[1]
+    r = max(4, int(font.size * 0.45)) if hasattr(font, "size") else 5
+    for label, (fill, outline) in reversed(items):
+        x -= draw.textlength(label, font=font)
+        draw.text((x, y), label, font=font, fill=DARK, anchor="lb")
+        x -= 2 * r + 4
+        cy = y - r - 2
+        draw.ellipse((x, cy - r, x + 2 * r, cy + r), fill=hex_to_rgb(fill),
+                     outline=hex_to_rgb(outline))
+        x -= 12
+
+
 def _draw_field(draw: ImageDraw.ImageDraw, lay: _Layout, pa: PlayArrays) -> None:
     """Same markings as the plotly field (``coverage.pitch``), so a GIF matches the app."""
     px = lay.px
@@ -282,16 +300,23 @@ def _draw_curve_panel(
         draw.line((x, b, x, b + 3), fill=DARK)
         draw.text((x, b + 4), f"{sec:d}", font=font, fill=DARK, anchor="mt")
     draw.text(((l + r) / 2, b + 5 + fs), "seconds from snap", font=font, fill=DARK, anchor="mt")
+    # event labels sit one line below the "true: ..." note when that note is at the top
+    ev_y = top + 2 + (fs + 6 if truth != "Zone" else 0)
     for secs, ev in events:
         x = l + (secs - cv.lo) / (cv.hi - cv.lo) * (r - l)
         if EVENT_LABELS.get(ev) == "snap":
             continue
         _dashed_v(draw, x, top, b, MID_GRAY)
-        draw.text((x + 2, top + 2), EVENT_LABELS.get(ev, ev), font=font, fill=MID_GRAY)
+        label = EVENT_LABELS.get(ev, ev)
+        right = x + 2 + draw.textlength(label, font=font) > r  # keep it inside the panel
+        draw.text((x - 2 if right else x + 2, ev_y), label, font=font, fill=MID_GRAY,
+                  anchor="ra" if right else "la")
     if cv.lo <= 0 <= cv.hi:
         x0 = l + (0 - cv.lo) / (cv.hi - cv.lo) * (r - l)
         draw.line((x0, top, x0, b), fill=BLACK, width=2)
-        draw.text((x0 + 2, b - 2), "snap", font=font, fill=DARK, anchor="lb")
+        right = x0 + 2 + draw.textlength("snap", font=font) > r
+        draw.text((x0 - 3 if right else x0 + 2, b - 2), "snap", font=font, fill=DARK,
+                  anchor="rb" if right else "lb")
     draw.rectangle((l, top, r, b), outline=MID_GRAY)
     color = hex_to_rgb(MAN_COLOR if truth == "Man" else ZONE_COLOR if truth == "Zone" else "#666")
     draw.text((l + 4, top + 4 if truth != "Zone" else b - 4 - fs), f"true: {true_coverage(play)}",
@@ -363,6 +388,7 @@ class _Renderer:
             for name, side in (("offense", pa.offense), ("defense", pa.defense))
         }
         self.readout_font = _font(max(9, int(size[1] * 0.034)))
+        _draw_team_legend(draw, self.lay, play, self.colors, self.readout_font)
         self._curve_pts = [_curve_px(self.lay, self.cv, t, p)
                            for t, p in zip(self.cv.secs, self.cv.pman, strict=True)]
         self._last_event = self._running_events()
@@ -464,8 +490,10 @@ def render_play_gif(
 ) -> bytes:
     """GIF bytes of the play: title bar, field (left), progressive P(man) curve (right).
 
-    One GIF frame per kept tracking frame (``ceil(n_frames / frame_stride)``).
-    ``fps=10`` with stride 1 is real time. ``path``, if given, is written
+    One GIF frame per kept tracking frame (``ceil(n_frames / frame_stride)``). ``fps`` is
+    the playback rate in *tracking* frames per second: 10 is real time for 10 Hz tracking
+    at any stride (each GIF frame then stands for ``frame_stride`` tracking frames and
+    shows that long), 20 is double speed. ``path``, if given, is written
     atomically. ``attribution`` (nflId, frameId, value) draws rings whose width
     follows |value| on each player.
 
@@ -482,7 +510,8 @@ def render_play_gif(
     images = [rend.frame(k) for k in range(pa.n_frames)]
     buf = io.BytesIO()
     images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
-                   duration=max(20, int(round(1000 / fps))), loop=loop, optimize=True,
+                   duration=max(20, int(round(1000 * frame_stride / fps))), loop=loop,
+                   optimize=True,
                    transparency=TRANSPARENT_INDEX)
     data = buf.getvalue()
     if path is not None:

@@ -324,13 +324,18 @@ def true_coverage(play: Mapping[str, Any]) -> str:
     return str(mz or cov or "unlabelled")
 
 
+def quarter_label(quarter: int) -> str:
+    """Q1-Q4, then OT (the data numbers overtime as quarter 5)."""
+    return f"Q{int(quarter)}" if int(quarter) <= 4 else "OT"
+
+
 def play_title(play: Mapping[str, Any]) -> str:
     """One line: offense vs defense, quarter, down & distance, true coverage."""
     off = play.get("possessionTeam") or "OFF"
     de = play.get("defensiveTeam") or "DEF"
     parts = [f"{off} vs {de}"]
     if play.get("quarter") is not None:
-        parts.append(f"Q{play['quarter']}")
+        parts.append(quarter_label(play["quarter"]))
     if play.get("down") is not None and play.get("yardsToGo") is not None:
         parts.append(f"{_ordinal(int(play['down']))} & {play['yardsToGo']}")
     parts.append(f"true: {true_coverage(play)}")

@@ -34,6 +34,8 @@ FIELD_GREEN = pitch.GRASS
 ENDZONE_GREEN = pitch.ENDZONE_GRASS
 LINE_COLOR = "rgba(255,255,255,0.75)"
 LOS_COLOR = "#1E63FF"
+# man-coverage links: magenta, unlike the blue LOS and the yellow first-down line
+MAN_LINK_COLOR = "rgba(255,79,216,0.95)"
 FIRST_DOWN_COLOR = "#FFD400"
 X_RANGE = (-0.5, pitch.LENGTH + 0.5)
 Y_RANGE = (-1.0, pitch.WIDTH + 3.5)  # room above the field for the time read-out
@@ -250,7 +252,7 @@ def field_parts(
     if segs is not None:  # appended last so the documented trace order above is unchanged
         dynamic.append({"type": "scatter", "mode": "lines", "name": "man coverage",
                         "x": segs[0][0], "y": segs[0][1], "hoverinfo": "skip",
-                        "line": {"color": "rgba(255,214,0,0.95)", "width": 2, "dash": "dot"},
+                        "line": {"color": MAN_LINK_COLOR, "width": 2, "dash": "dot"},
                         "xaxis": xaxis, "yaxis": yaxis})
         for k, upd in enumerate(updates):
             upd.append({"x": segs[k][0], "y": segs[k][1]})

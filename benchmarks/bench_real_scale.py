@@ -1,0 +1,110 @@
+"""The one-command pipeline (`make app DATA=DIR`) at real scale, step by step.
+
+A real-size synthetic season (9 weeks of 14 games x 120 plays with real-length pre-snap
+phases: 15,120 plays, about as many tracking rows as the 2022 weeks 1-9), marked "real" so
+`coverage init --data` trains the real_* models on it. Each step runs as its own process,
+as a user would run it, and reports wall time and that process's peak memory:
+
+1. simulate the raw CSVs (not part of a user's pipeline; for scale only)
+2. `coverage ingest RAW -o STORE`
+3. `coverage init --data STORE --budget-minutes B` (train under the budget, predict every
+   week with every real_* model, score week 9)
+4. `coverage predict STORE/models/real_X --weeks 9` per model (goal < 30 s each)
+5. the Play explorer's first load on the store, server side (streamlit AppTest, cold)
+
+Goals from issue 11: prediction of a week < 30 s per model, peak memory < 8 GB.
+
+    python benchmarks/bench_real_scale.py [--out DIR] [--budget-minutes 40]
+        [--weeks 9 --games 14 --plays 120] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MODELS = ("real_context", "real_transformer", "real_lstm", "real_family")
+
+
+def _run(label: str, cmd: list[str], env: dict[str, str], rows: list[dict]) -> None:
+    """Run one step as its own process: wall time and that process's peak RSS."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)  # rusage of this child alone
+        secs = time.perf_counter() - t0
+        log.seek(0)
+        tail = "\n".join(log.read().strip().splitlines()[-6:])
+    rc = os.waitstatus_to_exitcode(status)
+    peak_gb = round(usage.ru_maxrss / 1024 / 1024, 2)  # Linux: KiB
+    rows.append({"step": label, "seconds": round(secs, 1), "peak_rss_gb": peak_gb, "rc": rc})
+    print(f"== {label}: {secs:.1f} s, peak RSS {peak_gb:.2f} GB, rc {rc}\n{tail}", flush=True)
+    if rc != 0:
+        raise SystemExit(f"step failed: {label}")
+
+
+def _first_load(store: Path, env: dict[str, str], rows: list[dict]) -> None:
+    code = (
+        "import time; t=time.perf_counter();"
+        "from streamlit.testing.v1 import AppTest;"
+        "at=AppTest.from_file('pages/1_Play_explorer.py', default_timeout=600).run();"
+        "assert not at.exception, at.exception;"
+        "print(f'first load {time.perf_counter()-t:.1f} s')"
+    )
+    _run("explorer first load (AppTest, cold caches)", [sys.executable, "-c", code],
+         {**env, "COVERAGE_DATA": str(store)}, rows)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=None, help="work folder (default: a temp one)")
+    ap.add_argument("--weeks", type=int, default=9)
+    ap.add_argument("--games", type=int, default=14)
+    ap.add_argument("--plays", type=int, default=120)
+    ap.add_argument("--budget-minutes", type=float, default=40.0)
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = ap.parse_args()
+    work = args.out or Path(tempfile.mkdtemp(prefix="bench_real_scale_"))
+    work.mkdir(parents=True, exist_ok=True)
+    raw, store = work / "raw", work / "store"
+    env = {**os.environ, "COVERAGE_DATA_DIR": str(work / "data")}
+    cli = str(BIN / "coverage")
+    rows: list[dict] = []
+    try:
+        sim = (
+            "import json, sys; from coverage.simulate import simulate_season;"
+            f"s = simulate_season({str(raw)!r}, seed=0, weeks={args.weeks}, "
+            f"games_per_week={args.games}, plays_per_game={args.plays}, "
+            "approach_secs=(3.0, 7.0), after_set_secs=(2.0, 13.0), post_snap_secs=(2.0, 3.5));"
+            f"open({str(raw / '_source.json')!r}, 'w').write(json.dumps({{'source': 'real'}}));"
+            "print(s['plays'], 'plays', s['tracking_rows'], 'rows')"
+        )
+        if not (raw / "_source.json").exists():
+            _run("simulate real-size season", [sys.executable, "-c", sim], env, rows)
+        _run("coverage ingest", [cli, "ingest", str(raw), "-o", str(store), "-q"], env, rows)
+        _run(f"coverage init --data (budget {args.budget_minutes:g} min)",
+             [cli, "init", "--data", str(store), "--budget-minutes",
+              str(args.budget_minutes), "-q"], env, rows)
+        for m in MODELS:
+            _run(f"coverage predict {m} --weeks {args.weeks}",
+                 [cli, "predict", str(store / "models" / m), "--data", str(store),
+                  "--weeks", str(args.weeks)], env, rows)
+        _first_load(store, env, rows)
+    finally:
+        print(json.dumps(rows, indent=1))
+        if not args.keep and args.out is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
