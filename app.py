@@ -6,12 +6,14 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
+from coverage.app import view_state
 from coverage.app.play_data import models_in
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     current_store,
     load_plays,
     load_predictions,
+    plot,
     real_model_note,
     sidebar_data_picker,
     source_banner,
@@ -19,6 +21,7 @@ from coverage.app.session import (
 
 st.set_page_config(page_title="coverage: man or zone before the snap", page_icon="🏈",
                    layout="wide")
+view_state.keep()  # the explorer's filters and play survive a visit here
 sidebar_data_picker()
 st.title("🏈 coverage — man or zone, before the snap")
 st.markdown(
@@ -44,4 +47,4 @@ if store is not None:
            .sort("len", descending=True).with_columns(pl.col("pff_passCoverage").fill_null("—")))
     fig = px.bar(mix, x="pff_passCoverage", y="len",
                  color="pff_manZone", title="Coverage mix", labels={"len": "plays"})
-    st.plotly_chart(fig, width="stretch")
+    plot(fig, width="stretch")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from coverage.app import play_data
+from coverage.app import play_data, view_state
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     EXPLAIN_MODEL,
@@ -27,13 +27,14 @@ from coverage.app.session import (
     play_explanation,
     play_family_tables,
     play_row,
+    plot,
     show_error,
 )
 from coverage.export import render_play_gif
 from coverage.store import folder_stamp
-from coverage.views import combined_figure, key_events, play_title
+from coverage.views import combined_figure, key_events
 
-store = page_start("Play explorer")
+store = page_start("Play explorer", compact=True)
 if store is None:
     st.stop()
 stamp = store.output_stamp("predictions")
@@ -51,8 +52,9 @@ except Exception as exc:  # noqa: BLE001 - any failure here must read as a messa
 if not models:
     no_predictions_message(store)
 
-# --- sidebar filters
+# --- sidebar filters (their values: this session's, else the link's)
 options = play_data.filter_options(table)
+view_state.from_url(options)
 games = (table.group_by("gameId").agg(pl.col("week").first(), pl.col("offense").first(),
                                       pl.col("defense").first()))
 game_names = {g: f"wk {w} · {o} vs {d} · {g}" for g, w, o, d in games.iter_rows()}
@@ -74,174 +76,219 @@ with st.sidebar:
                                          format_func=fmt.get(col, str))
 filtered = play_data.filter_plays(table, play_data.PlayFilters(selections))
 
+# --- layout: the play (picker, field + curve, what happened) on top, the list below it,
+# so the field is in view without scrolling; the list's widgets fill in the box below
+top = st.container()
+list_box = st.container()
+
 # --- play list
-search = st.text_input("Search plays", key="search",
-                       placeholder="description, team, coverage, formation or ids…")
-shown = play_data.filter_plays(filtered, play_data.PlayFilters(search=search))
-c1, c2, c3 = st.columns([2, 2, 1])
-c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
-          delta_arrow="off")
-if model is not None and shown.height:
-    scored = shown.filter(pl.col("outcome").is_not_null())
-    hit = scored["outcome"].eq("hit").mean() if scored.height else None
-    c2.metric(f"{choice.label()} accuracy at snap (shown, on {store.source} data)",
-              f"{hit:.1%}" if hit is not None else "—",
-              f"{scored.height} labelled plays", delta_color="off", delta_arrow="off",
-              help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
-                   "validated (8) on flatter it: filter Week = 9 for the held-out figure "
-                   "(the Accuracy page uses the held-out week only).")
-csv = play_data.export_table(shown, model=model,
-                             trained_on=prov.of(model) if model is not None else None,
-                             applied_to=store.source).write_csv()
-c3.download_button("CSV of the list", csv,
-                   file_name="plays.csv", mime="text/csv", on_click="ignore",
-                   disabled=shown.height == 0,
-                   help="Each row names the model, what it was trained on (trained_on) and "
-                        "the data it is applied to (applied_to).")
-if model is not None and shown.height:
-    choice.warn()  # next to the accuracy figure and the hit/miss filter
-if shown.height == 0:
-    st.warning("No play matches these filters. Clear some filters or the search.")
-    st.stop()
+with list_box:
+    st.subheader("Plays")
+    search = st.text_input("Search plays", key="search",
+                           placeholder="description, team, coverage, formation or ids…")
+    shown = play_data.filter_plays(filtered, play_data.PlayFilters(search=search))
+    c1, c2, c3 = st.columns([2, 2, 1])
+    c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
+              delta_arrow="off")
+    if model is not None and shown.height:
+        scored = shown.filter(pl.col("outcome").is_not_null())
+        hit = scored["outcome"].eq("hit").mean() if scored.height else None
+        c2.metric(f"{choice.label()} accuracy at snap (shown, on {store.source} data)",
+                  f"{hit:.1%}" if hit is not None else "—",
+                  f"{scored.height} labelled plays", delta_color="off", delta_arrow="off",
+                  help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
+                       "validated (8) on flatter it: filter Week = 9 for the held-out figure "
+                       "(the Accuracy page uses the held-out week only).")
+    csv = play_data.export_table(shown, model=model,
+                                 trained_on=prov.of(model) if model is not None else None,
+                                 applied_to=store.source).write_csv()
+    c3.download_button("CSV of the list", csv,
+                       file_name="plays.csv", mime="text/csv", on_click="ignore",
+                       disabled=shown.height == 0,
+                       help="Each row names the model, what it was trained on (trained_on) and "
+                            "the data it is applied to (applied_to).")
+    if model is not None and shown.height:
+        choice.warn()  # next to the accuracy figure and the hit/miss filter
+    if shown.height == 0:
+        st.warning("No play matches these filters. Clear some filters or the search.")
+        st.stop()
 
-view = shown.select([c for c in ("gameId", "playId", "week", "offense", "defense",
-                                  "down_distance", "family", "coverage", "formation", "detected",
-                                  "shell", "p_man_snap", "outcome", "description")
-                     if c in shown.columns])
-event = st.dataframe(
-    view, key="play_list", on_select="rerun", selection_mode="single-row", hide_index=True,
-    height=260,
-    column_config={
-        "gameId": st.column_config.NumberColumn("game", format="%d"),
-        "playId": st.column_config.NumberColumn("play", format="%d"),
-        "down_distance": "down & dist",
-        "family": "label",
-        "outcome": f"hit/miss · {choice.label()}",
-        "p_man_snap": st.column_config.ProgressColumn(
-            f"P(man) at snap · {choice.label()}", min_value=0.0, max_value=1.0,
-            format="%.2f"),
-        "description": st.column_config.TextColumn("description", width="large"),
-    },
-)
-keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
-labels = dict(zip(keys, shown["label"].to_list(), strict=True))
-rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
-if rows and rows != st.session_state.get("_last_rows") and rows[0] < len(keys):
-    st.session_state["play_pick"] = keys[rows[0]]  # a table click drives the selectbox
-st.session_state["_last_rows"] = rows
-if st.session_state.get("play_pick") not in labels:
-    st.session_state.pop("play_pick", None)
-pick = st.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k])
+    view = shown.select([c for c in ("gameId", "playId", "week", "offense", "defense",
+                                      "down_distance", "family", "coverage", "formation",
+                                      "detected", "shell", "p_man_snap", "outcome",
+                                      "description")
+                         if c in shown.columns])
+    _table_keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
+    # a new list (filters, search) or a pick made elsewhere draws a fresh table: no stale tick
+    _table_key = f"play_list_{hash(tuple(_table_keys)) & 0xFFFFFFFF:x}_" \
+        f"{st.session_state.get('_table_nonce', 0)}"
+    st.session_state["_play_list_key"] = _table_key
 
-# --- the selected play
-game_id, play_id = int(pick[0]), int(pick[1])
-explain_dir = explain_model_dir()
-explain_on = st.toggle(
-    "Explain", key="explain", disabled=explain_dir is None,
-    help="Which players give the call away (occlusion attribution of P(man): rings scale "
-         "with |change|), the tells, the coverage family and each defender's predicted "
-         "responsibility. Needs a family model: `coverage train-family`."
-         if explain_dir is not None else "Train a family model first: `coverage train-family`"
-         " then `coverage predict-family models/family`.")
-attr, tell_rows, fam_play, resp_play, resp_slots = None, [], None, None, None
-try:
-    frames = load_play_frames(store, game_id, play_id)
-    play = play_row(plays, game_id, play_id)
-    play_preds = play_data.play_predictions(preds, game_id, play_id, choice.visible) \
-        if choice.visible else None
-    n_frames = frames["frameId"].n_unique()
-    anim_stride = play_data.animation_stride(n_frames)
-    if explain_on and explain_dir is not None:
-        attr, tell_rows = play_explanation(store, str(explain_dir), folder_stamp(explain_dir),
-                                           game_id, play_id)
-        fam_play, resp_play = play_family_tables(
-            store, store.output_stamp("responsibilities"), int(play.get("week") or 0),
-            game_id, play_id)
-        resp_slots = play_data.responsibility_slots(resp_play, frames)
-    if resp_slots is None:
-        resp_slots = load_formation_slots(store, game_id, play_id)
-    # frame_ms scales with the stride so the thinned animation still plays in real time
-    fig = combined_figure(frames, prov.relabel(play_preds), play, frame_stride=anim_stride,
-                          frame_ms=100 * anim_stride,
-                          attribution=attr, slots=resp_slots,
-                          links=resp_play.select("frameId", "nflId", "target_nflId")
-                          if resp_play is not None else None)
-    fig.update_layout(legend_title_text=f"applied to {store.source} data:")
-except Exception as exc:  # noqa: BLE001
-    show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
-    st.stop()
 
-st.subheader(play_title(play))
-info = st.columns([3, 2])
-with info[0]:
-    st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
-               f"{play.get('offenseFormation') or '—'} · pass result "
-               f"{play.get('passResult') or '—'}")
-    if play.get("playDescription"):
-        st.markdown(f"> {play['playDescription']}")
-with info[1]:
-    row = shown.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id)).row(
-        0, named=True)
-    truth = row["family"] if row["family"] == "Unlabelled" else (
-        f"{row['family']} ({row['coverage']})")
-    if row["p_man_snap"] is not None:
-        verdict = "✅ hit" if row["outcome"] == "hit" else (
-            "❌ miss" if row["outcome"] == "miss" else "not scored")
-        st.markdown(f"**True:** {truth}  \n**{choice.label()} at snap:** P(man) = "
-                    f"{row['p_man_snap']:.2f} → {row['predicted']} · {verdict}")
-        choice.warn()
-    else:
-        st.markdown(f"**True:** {truth}  \n**Model:** no prediction for this play")
-    evs = key_events(frames)
-    if evs:
-        st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
-st.plotly_chart(fig, key="play_figure", config={"displaylogo": False})
-if explain_on:
-    explain_prov = provenance(store, [EXPLAIN_MODEL])
-    if explain_prov.mismatched(EXPLAIN_MODEL):
-        st.warning(f"Explain mode uses **{explain_prov.label(EXPLAIN_MODEL)}** on "
-                   f"{store.source} data: read its tells and responsibilities with that in "
-                   "mind.", icon="⚠️")
-    e1, e2 = st.columns([3, 2])
-    with e1:
-        st.markdown("**Tells** (removing the player changes P(man) by …)")
-        if tell_rows:
-            st.markdown("\n".join(f"- {t['text']}" for t in tell_rows))
+    def _on_table_select() -> None:
+        rows = st.session_state[_table_key].selection.rows
+        if rows and rows[0] < len(_table_keys):
+            st.session_state[view_state.PLAY_KEY] = _table_keys[rows[0]]
+
+
+    def _on_pick() -> None:
+        st.session_state[view_state.PLAY_KEY] = st.session_state["play_pick"]
+        st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
+
+
+    st.dataframe(
+        view, key=_table_key, on_select=_on_table_select, selection_mode="single-row",
+        hide_index=True,
+        height=260,
+        column_config={
+            "gameId": st.column_config.NumberColumn("game", format="%d"),
+            "playId": st.column_config.NumberColumn("play", format="%d"),
+            "down_distance": "down & dist",
+            "family": "label",
+            "outcome": f"hit/miss · {choice.label()}",
+            "p_man_snap": st.column_config.ProgressColumn(
+                f"P(man) at snap · {choice.label()}", min_value=0.0, max_value=1.0,
+                format="%.2f"),
+            "description": st.column_config.TextColumn("description", width="large"),
+        },
+    )
+
+
+def _step(delta: int) -> None:
+    """Previous / next play in the list (wraps around)."""
+    listed = st.session_state.get("_listed", [])
+    if not listed:
+        return
+    cur = st.session_state.get(view_state.PLAY_KEY)
+    i = listed.index(cur) if cur in listed else 0
+    st.session_state[view_state.PLAY_KEY] = listed[(i + delta) % len(listed)]
+    st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
+
+
+with top:
+    keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
+    labels = dict(zip(keys, shown["label"].to_list(), strict=True))
+    pick = view_state.current_play(keys)
+    st.session_state["_listed"] = keys
+    st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
+    prev_col, pick_col, next_col, explain_col = st.columns([1, 10, 1, 2],
+                                                           vertical_alignment="bottom")
+    prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,), help="previous play",
+                    use_container_width=True)
+    pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
+                       on_change=_on_pick)
+    next_col.button("▶", key="next_play", on_click=_step, args=(1,), help="next play",
+                    use_container_width=True)
+    explain_dir = explain_model_dir()
+    explain_on = explain_col.toggle(
+        "Explain", key="explain", disabled=explain_dir is None,
+        help="Which players give the call away (occlusion attribution of P(man): rings scale "
+             "with |change|), the tells, the coverage family and each defender's predicted "
+             "responsibility. Needs a family model: `coverage train-family`."
+             if explain_dir is not None else "Train a family model first: `coverage train-family`"
+             " then `coverage predict-family models/family`.")
+    view_state.to_url(selections, search=search, model=model, play=pick)
+
+    # --- the selected play
+    game_id, play_id = int(pick[0]), int(pick[1])
+    attr, tell_rows, fam_play, resp_play, resp_slots = None, [], None, None, None
+    try:
+        frames = load_play_frames(store, game_id, play_id)
+        play = play_row(plays, game_id, play_id)
+        play_preds = play_data.play_predictions(preds, game_id, play_id, choice.visible) \
+            if choice.visible else None
+        n_frames = frames["frameId"].n_unique()
+        anim_stride = play_data.animation_stride(n_frames)
+        if explain_on and explain_dir is not None:
+            attr, tell_rows = play_explanation(store, str(explain_dir), folder_stamp(explain_dir),
+                                               game_id, play_id)
+            fam_play, resp_play = play_family_tables(
+                store, store.output_stamp("responsibilities"), int(play.get("week") or 0),
+                game_id, play_id)
+            resp_slots = play_data.responsibility_slots(resp_play, frames)
+        if resp_slots is None:
+            resp_slots = load_formation_slots(store, game_id, play_id)
+        # frame_ms scales with the stride so the thinned animation still plays in real time
+        fig = combined_figure(frames, prov.relabel(play_preds), play, frame_stride=anim_stride,
+                              frame_ms=100 * anim_stride,
+                              attribution=attr, slots=resp_slots,
+                              links=resp_play.select("frameId", "nflId", "target_nflId")
+                              if resp_play is not None else None)
+        fig.update_layout(legend_title_text=f"applied to {store.source} data:")
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
+        st.stop()
+
+    plot(fig, key="play_figure", config={"displaylogo": False})
+    info = st.columns([3, 2])
+    with info[0]:
+        st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
+                   f"{play.get('offenseFormation') or '—'} · pass result "
+                   f"{play.get('passResult') or '—'}")
+        if play.get("playDescription"):
+            st.markdown(f"> {play['playDescription']}")
+    with info[1]:
+        row = shown.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id)).row(
+            0, named=True)
+        truth = row["family"] if row["family"] == "Unlabelled" else (
+            f"{row['family']} ({row['coverage']})")
+        if row["p_man_snap"] is not None:
+            verdict = "✅ hit" if row["outcome"] == "hit" else (
+                "❌ miss" if row["outcome"] == "miss" else "not scored")
+            st.markdown(f"**True:** {truth}  \n**{choice.label()} at snap:** P(man) = "
+                        f"{row['p_man_snap']:.2f} → {row['predicted']} · {verdict}")
+            choice.warn()
         else:
-            st.caption("No single player moves P(man) by more than 0.02 on this play.")
-        if resp_play is not None and resp_play.height:
-            st.markdown("**Defender responsibilities at the snap** (hover the field for "
-                        "every frame)")
-            st.dataframe(play_data.responsibility_table(resp_play, frames), hide_index=True,
-                         column_config={
-                             "prob": st.column_config.ProgressColumn(
-                                 "probability", min_value=0.0, max_value=1.0, format="%.2f"),
-                             "covers_prob": st.column_config.TextColumn("P(covers)")})
-    with e2:
-        if fam_play is not None and fam_play.height:
-            st.markdown("**Coverage family at the snap** (P(man) = Cover-0 + Cover-1 + 2-Man)")
-            st.dataframe(play_data.family_at_snap(fam_play), hide_index=True,
-                         column_config={"prob": st.column_config.ProgressColumn(
-                             "probability", min_value=0.0, max_value=1.0, format="%.2f")})
-        else:
-            st.caption("No family predictions for this play yet: "
-                       "`coverage predict-family models/family`.")
-if anim_stride > 1:
-    st.caption(f"The animation shows 1 in {anim_stride} of the {n_frames} frames so switching "
-               "plays stays fast; the GIF below can use every frame (stride 1).")
+            st.markdown(f"**True:** {truth}  \n**Model:** no prediction for this play")
+        evs = key_events(frames)
+        if evs:
+            st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
+    if explain_on:
+        explain_prov = provenance(store, [EXPLAIN_MODEL])
+        if explain_prov.mismatched(EXPLAIN_MODEL):
+            st.warning(f"Explain mode uses **{explain_prov.label(EXPLAIN_MODEL)}** on "
+                       f"{store.source} data: read its tells and responsibilities with that in "
+                       "mind.", icon="⚠️")
+        e1, e2 = st.columns([3, 2])
+        with e1:
+            st.markdown("**Tells** (removing the player changes P(man) by …)")
+            if tell_rows:
+                st.markdown("\n".join(f"- {t['text']}" for t in tell_rows))
+            else:
+                st.caption("No single player moves P(man) by more than 0.02 on this play.")
+            if resp_play is not None and resp_play.height:
+                st.markdown("**Defender responsibilities at the snap** (hover the field for "
+                            "every frame)")
+                st.dataframe(play_data.responsibility_table(resp_play, frames), hide_index=True,
+                             column_config={
+                                 "prob": st.column_config.ProgressColumn(
+                                     "probability", min_value=0.0, max_value=1.0, format="%.2f"),
+                                 "covers_prob": st.column_config.TextColumn("P(covers)")})
+        with e2:
+            if fam_play is not None and fam_play.height:
+                st.markdown("**Coverage family at the snap** (P(man) = Cover-0 + Cover-1 + 2-Man)")
+                st.dataframe(play_data.family_at_snap(fam_play), hide_index=True,
+                             column_config={"prob": st.column_config.ProgressColumn(
+                                 "probability", min_value=0.0, max_value=1.0, format="%.2f")})
+            else:
+                st.caption("No family predictions for this play yet: "
+                           "`coverage predict-family models/family`.")
+    if anim_stride > 1:
+        st.caption(f"The animation shows 1 in {anim_stride} of the {n_frames} frames so switching "
+                   "plays stays fast; the GIF below can use every frame (stride 1).")
 
-g1, g2 = st.columns([1, 3])
-stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
-                         help="Keep every N-th frame (smaller file); the GIF plays in real "
-                         "time at any stride.")
+    g1, g2 = st.columns([1, 3])
+    stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
+                             help="Keep every N-th frame (smaller file); the GIF plays in real "
+                             "time at any stride.")
 
 
-def _gif() -> bytes:
-    """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
-    return render_play_gif(frames, play_preds, play, frame_stride=int(stride),
-                           attribution=attr, model_labels=prov.labels(),
-                           applied_to=store.source)
+    def _gif() -> bytes:
+        """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
+        return render_play_gif(frames, play_preds, play, frame_stride=int(stride),
+                               attribution=attr, model_labels=prov.labels(),
+                               applied_to=store.source)
 
 
-g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",
-                   mime="image/gif", on_click="ignore", key="gif_button")
+    g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",
+                       mime="image/gif", on_click="ignore", key="gif_button")

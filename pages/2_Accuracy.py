@@ -1,9 +1,10 @@
 """Accuracy: how right the models are as the snap approaches, and where they miss.
 
-Prefers the models code's evaluation files (``<store>/evaluation/``: one held-out
-test week, scored once); without them it computes the same tables from the
-store's predictions and labels with ``coverage.app.result_data`` and says so, since
-those may include training weeks.
+Every chart covers the same weeks, chosen once in the sidebar: the held-out test week by
+default (what the evaluation reports name), or all / chosen weeks, in which case each
+chart says they include training weeks. Curves are computed from the predictions with
+the one ``accuracy_by_time`` the evaluation uses, so the time bin always applies; the
+stored evaluation curves are shown only when the predictions are missing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from coverage.app.session import (
     model_picker,
     no_predictions_message,
     page_data,
+    plot,
     show_error,
     shown_path,
 )
@@ -47,28 +49,37 @@ if curves is not None:
     curves = curves.filter(pl.col("model").is_in(choice.visible))
 preds = preds.filter(pl.col("model").is_in(choice.visible)) if preds is not None else None
 
+weeks = sorted(plays["week"].drop_nulls().unique().to_list())
+held_out = result_data.held_out_weeks(reports, choice.visible, weeks)
 with st.sidebar:
-    weeks = sorted(plays["week"].unique().to_list())
-    week_sel = st.multiselect("Weeks scored (computed views)", weeks, key="acc_weeks",
-                              help="Empty = all weeks with predictions.")
+    held_label = f"Test week{'s' if len(held_out) > 1 else ''} " \
+        f"{', '.join(map(str, held_out))} (held out)"
+    mode = st.radio("Weeks scored", [held_label, "All weeks (training included)",
+                                     "Choose weeks"], key="acc_scope")
+    if mode == "Choose weeks":
+        week_sel = st.multiselect("Weeks", weeks, default=held_out, key="acc_weeks") or weeks
+    else:
+        week_sel = held_out if mode == held_label else weeks
     bin_secs = st.select_slider("Time bin (s)", [0.1, 0.2, 0.5, 1.0], value=0.5, key="acc_bin")
-scope = plays.filter(pl.col("week").is_in(week_sel)) if week_sel else plays
+scope = plays.filter(pl.col("week").is_in(week_sel))
+note = result_data.scope_note(week_sel, held_out, scope.height)
 
 # --- accuracy by time to snap
 st.subheader("Accuracy by time to snap")
-if curves is not None and curves.height:
-    st.caption("From the evaluation files (held-out test week, scored once). Bands: 95% Wilson "
-               "intervals; grey bars: plays per point; dashed: always-guess-majority baseline.")
+if preds is not None and preds.height:
+    st.caption(f"{note} Bands: 95% Wilson intervals; grey bars: plays per point; dashed: "
+               "always-guess-majority baseline.")
+    curve = result_data.accuracy_curve(preds, scope, bin_secs=float(bin_secs))
+elif curves is not None and curves.height:
+    st.caption("From the evaluation files (held-out test week, scored once, 0.1 s bins: the "
+               "store has no predictions to re-bin). Bands: 95% Wilson intervals.")
     curve = curves
 else:
-    st.caption("Computed from the store's predictions and labels (no evaluation files yet: "
-               "`coverage evaluate` writes the held-out version). These weeks may include "
-               "training weeks, so read them as fit, not as test accuracy.")
-    curve = result_data.accuracy_curve(preds, scope, bin_secs=float(bin_secs))
+    curve = pl.DataFrame()
 if curve.height:
     fig = accuracy_by_time_figure(prov.relabel(curve))
     fig.update_layout(legend_title_text=f"applied to {store.source} data:")
-    st.plotly_chart(fig, key="acc_time")
+    plot(fig, key="acc_time")
     for m in sorted(curve["model"].unique().to_list()):
         choice.warn(m)
 else:
@@ -82,16 +93,17 @@ if model is None:
     st.stop()  # every model is hidden on this data: the note above says why and what to do
 
 left, right = st.columns(2)
+st.caption(f"Below: {note}")
 with left:
     st.subheader("Calibration at the snap")
     cal = result_data.calibration_bins(preds, scope)
     if cal.height:
         fig = calibration_figure(prov.relabel(cal))
         fig.update_layout(legend_title_text=f"applied to {store.source} data:")
-        st.plotly_chart(fig, key="acc_cal")
+        plot(fig, key="acc_cal")
 with right:
     st.subheader(f"Confusion at the snap · {choice.label()}")
-    st.plotly_chart(confusion_figure(result_data.confusion_matrix(preds, scope, model)),
+    plot(confusion_figure(result_data.confusion_matrix(preds, scope, model)),
                     key="acc_conf")
 choice.warn()
 
@@ -106,7 +118,7 @@ for tab, col in zip(tabs, groups.values(), strict=True):
             st.info("No labelled plays with predictions.")
             continue
         overall = float((acc["accuracy"] * acc["n_plays"]).sum() / acc["n_plays"].sum())
-        st.plotly_chart(
+        plot(
             rate_bar_figure(acc, category="group", value="accuracy", n="n_plays",
                             ci_low="ci_low", ci_high="ci_high", reference=overall,
                             reference_label="all plays", team_colored=col in (

@@ -17,6 +17,7 @@ from coverage.app.session import (
     model_picker,
     no_predictions_message,
     page_data,
+    plot,
     shown_path,
     warn_provenance,
 )
@@ -31,7 +32,7 @@ if rates.height == 0:
 else:
     st.caption(f"Share of man coverage among a defense's Man+Zone plays, with 95% Wilson "
                f"intervals; dashed line: league rate {league:.1%}.")
-    st.plotly_chart(rate_bar_figure(rates, ci_low="ci_low", ci_high="ci_high", reference=league),
+    plot(rate_bar_figure(rates, ci_low="ci_low", ci_high="ci_high", reference=league),
                     key="team_rates")
 
 st.subheader("Which positions give it away?")
@@ -58,7 +59,7 @@ else:
                       f"to {store.source} data", title_font_size=13)
     fig.update_xaxes(tickformat=".3f", title_text="mean |ΔP(man)| when removed")
     fig.update_yaxes(title_text="position")
-    st.plotly_chart(fig, key="pos_giveaway")
+    plot(fig, key="pos_giveaway")
 
 st.subheader("How early is the coverage given away?")
 models = play_data.models_in(preds)
@@ -99,7 +100,7 @@ for tab, fam in zip(tabs, ("Man", "Zone"), strict=True):
             fig.add_vline(x=league_med, line={"color": "#111", "dash": "dash"},
                           annotation_text=f"league median {league_med:.1f} s",
                           annotation_position="top")
-        st.plotly_chart(fig, key=f"giveaway_{fam}")
+        plot(fig, key=f"giveaway_{fam}")
 st.dataframe(by_def, hide_index=True, column_config={
     "median_secs": st.column_config.NumberColumn("median s before snap", format="%.1f"),
     "share_given_away": st.column_config.NumberColumn("share given away", format="percent"),

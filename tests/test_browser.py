@@ -139,3 +139,70 @@ def test_explain_toggle_in_chromium(server, browser) -> None:
         assert page.locator(".js-plotly-plot").count() >= 1
     finally:
         page.close()
+
+
+def _idle(page) -> None:
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1",
+                           timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(600)
+
+
+def _plays_shown(page) -> int:
+    text = page.locator("[data-testid='stMetric']").filter(has_text="Plays shown").first \
+        .inner_text()
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    return int(lines[1].replace(",", ""))
+
+
+def test_a_link_reload_and_page_visits_keep_the_view(server, browser) -> None:
+    """The URL carries filters and play; a reload, a shared link and a visit to another
+    page bring back the same filtered list and the same play."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        total = _plays_shown(page)
+        page.goto(f"{server}/Play_explorer?family=Man", wait_until="domcontentloaded")
+        _idle(page)
+        n_man = _plays_shown(page)
+        assert 0 < n_man < total
+        page.wait_for_function("location.search.includes('game=')", timeout=30_000)
+        assert "family=Man" in page.url
+        link = page.url
+        page.get_by_role("link", name="Accuracy").first.click()
+        _idle(page)
+        page.get_by_role("link", name="Play explorer").first.click()
+        _idle(page)
+        assert _plays_shown(page) == n_man  # the filter survived the other page
+        page.reload(wait_until="domcontentloaded")
+        _idle(page)
+        assert _plays_shown(page) == n_man  # and a reload
+        other = browser.new_page(viewport={"width": 1440, "height": 900})
+        try:
+            other.goto(link, wait_until="domcontentloaded")  # a shared link, new session
+            _idle(other)
+            assert _plays_shown(other) == n_man
+            game = link.split("game=")[1].split("&")[0]
+            other.wait_for_function(f"location.search.includes('game={game}')",
+                                    timeout=30_000)
+        finally:
+            other.close()
+    finally:
+        page.close()
+
+
+def test_the_field_is_in_view_on_a_laptop_screen(server, browser) -> None:
+    """At 1366x768 the play figure starts high enough that field and curve need no scroll
+    (the figure's plot area begins ~120 px below its top and is ~350 px tall)."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        box = page.locator(".js-plotly-plot").first.bounding_box()
+        assert box is not None and box["y"] < 330, box
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "play_explorer_1366x768.png"))
+    finally:
+        page.close()

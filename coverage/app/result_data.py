@@ -189,3 +189,22 @@ def _num(v: Any) -> float | None:
         return None if v is None else float(v)
     except (TypeError, ValueError):
         return None
+
+
+def held_out_weeks(reports: dict[str, dict], models: list[str], weeks: list[int]) -> list[int]:
+    """The test weeks the evaluation reports name for these models (scored once, never
+    trained on); the last week of the store when there is no report."""
+    named = sorted({int(r["week"]) for k, r in reports.items()
+                    if isinstance(r, dict) and "week" in r
+                    and k.rsplit("_week_", 1)[0] in models and int(r["week"]) in weeks})
+    return named or weeks[-1:]
+
+
+def scope_note(selected: list[int], held_out: list[int], n_plays: int) -> str:
+    """One line saying which weeks a chart covers and whether that is test accuracy."""
+    span = ", ".join(str(w) for w in selected)
+    label = "week" if len(selected) == 1 else "weeks"
+    if set(selected) <= set(held_out):
+        return f"{label.capitalize()} {span}: the held-out test {label} ({n_plays} plays)."
+    return (f"{label.capitalize()} {span} ({n_plays} plays) include training weeks: read "
+            "these as fit, not as test accuracy.")

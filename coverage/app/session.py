@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from coverage.app import view_state
 from coverage.app.data_guard import allowed_data_folder, display_path
 from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
@@ -26,6 +27,7 @@ from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
 from coverage.serving import ensure_predictions
 from coverage.store import Store
+from coverage.views.theme import themed
 
 # Cached loaders take the Store itself; Streamlit keys their caches on its folder.
 BY_PATH = {Store: lambda store: str(store.path)}
@@ -231,12 +233,11 @@ def model_picker(models: list[str], *, store: Store, key: str = "model",
     real_model_note(prov, hidden_synthetic=hidden and not show)
     if not visible:
         return ModelChoice(None, [], prov)
+    view_state.model_from_url(visible)
     if st.session_state.get(key) not in visible:
-        st.session_state.pop(key, None)
-    preferred = prov.default(visible)
-    with st.sidebar:
-        model = st.selectbox(label, visible, index=visible.index(preferred), key=key,
-                             format_func=prov.label)
+        st.session_state[key] = prov.default(visible)
+    with st.sidebar:  # no index=: the session value (kept across pages, or the link's) rules
+        model = st.selectbox(label, visible, key=key, format_func=prov.label)
     return ModelChoice(model, visible, prov)
 
 
@@ -253,11 +254,36 @@ def real_model_note(prov: Provenance, *, hidden_synthetic: bool) -> None:
             "and scores this store; then reload this page." + extra, icon="ℹ️")
 
 
-def page_start(title: str, icon: str = "🏈") -> Store | None:
-    """Page config, data picker, title, the store and the synthetic banner, in one call."""
+def dark_theme() -> bool:
+    """Whether the browser shows Streamlit's dark theme (unknown before its first report)."""
+    try:
+        return st.context.theme.type == "dark"
+    except AttributeError:  # older Streamlit: no theme in the context
+        return False
+
+
+def plot(fig, **kwargs) -> None:  # fig: plotly Figure
+    """st.plotly_chart with the figure re-coloured for the page's theme."""
+    st.plotly_chart(themed(fig, dark_theme()), **kwargs)
+
+
+# Streamlit's default top padding (6rem) pushes the field below the fold on a laptop screen
+_COMPACT_CSS = "<style>.block-container{padding-top:2.2rem;padding-bottom:2rem}</style>"
+
+
+def page_start(title: str, icon: str = "🏈", *, compact: bool = False) -> Store | None:
+    """Page config, data picker, title, the store and the synthetic banner, in one call.
+
+    ``compact``: a smaller title, so the explorer's field fits a 1366x768 screen.
+    """
     st.set_page_config(page_title=f"{title} · coverage", page_icon=icon, layout="wide")
+    st.markdown(_COMPACT_CSS, unsafe_allow_html=True)
+    view_state.keep()  # filters, play and model survive visits to the other pages
     sidebar_data_picker()
-    st.title(f"{icon} {title}")
+    if compact:
+        st.markdown(f"### {icon} {title}")
+    else:
+        st.title(f"{icon} {title}")
     store = current_store()
     if store is not None:
         source_banner(store)

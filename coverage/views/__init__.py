@@ -15,8 +15,10 @@ from coverage.views.charts import (
 from coverage.views.curves import combined_figure, probability_figure
 from coverage.views.field import field_figure
 from coverage.views.team_colors import TEAM_COLORS, matchup_colors, team_color
+from coverage.views.theme import themed
 
 __all__ = [
+    "themed",
     "TEAM_COLORS",
     "KeyEvent",
     "accuracy_by_time_figure",

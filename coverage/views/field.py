@@ -40,7 +40,9 @@ FIRST_DOWN_COLOR = "#FFD400"
 X_RANGE = (-0.5, pitch.LENGTH + 0.5)
 Y_RANGE = (-1.0, pitch.WIDTH + 3.5)  # room above the field for the time read-out
 CLOCK_Y = pitch.WIDTH + 1.8
-LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}
+# left-anchored just above the plot, so it wraps across the width under the title band
+LEGEND = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.01, "yanchor": "bottom",
+          "title": {"side": "left"}}
 MARKER_PX = 17
 
 
@@ -274,7 +276,9 @@ def figure_title(play: Mapping[str, Any]) -> dict[str, Any]:
     if is_synthetic(play):
         text = "<span style='color:#D00000'><b>SYNTHETIC DATA</b></span> · " + text
     text += f"<br><span style='font-size:11px;color:#555'>{play_subtitle(play)}</span>"
-    return {"text": text, "x": 0.01, "xanchor": "left", "font": {"size": 15}}
+    # pinned to the top of the figure: the legend rows sit between it and the plot
+    return {"text": text, "x": 0.01, "xanchor": "left", "font": {"size": 15},
+            "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 10}}
 
 
 class FieldLayers(TypedDict, total=False):
@@ -330,7 +334,8 @@ def animate_play(
         "title": figure_title(play),
         **axes,
         "height": height,
-        "margin": {"l": 10, "r": margin_right, "t": 70, "b": 90},
+        # the two-line title and up to two legend rows both fit above the plot
+        "margin": {"l": 10, "r": margin_right, "t": 118, "b": 90},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "legend": dict(LEGEND),

@@ -1,0 +1,93 @@
+"""What an analyst is looking at — filters, play, model — kept across reruns, pages and
+reloads, and carried by the URL so a link reopens the same view.
+
+Streamlit forgets a widget's value when a page without that widget runs, and a fresh
+browser tab starts empty. So the values live under their widget keys but are re-owned
+by the session on every page (:func:`keep`), and every page writes them into the query
+string (:func:`to_url`) and reads them back once per session (:func:`from_url`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from coverage.app.play_data import FILTER_COLUMNS
+
+FILTER_KEYS = tuple(f"f_{c}" for c in FILTER_COLUMNS)
+PLAY_KEY = "cur_play"  # (gameId, playId) on screen: the one source of truth for the play
+KEPT = (*FILTER_KEYS, "search", "model", "show_synthetic", PLAY_KEY)
+_URL_READ = "_url_read"
+_SEP = "~"
+
+
+def keep(keys: Iterable[str] = KEPT) -> None:
+    """Re-own widget values so a page that does not draw those widgets keeps them."""
+    for k in keys:
+        if k in st.session_state:
+            st.session_state[k] = st.session_state[k]
+
+
+def _match(raw: str, options: Sequence[Any]) -> list[Any]:
+    wanted = [v for v in raw.split(_SEP) if v != ""]
+    by_text = {str(o): o for o in options}
+    return [by_text[v] for v in wanted if v in by_text]
+
+
+def model_from_url(models: Sequence[str]) -> None:
+    """Once per session, before the model picker is drawn: the link's model."""
+    if st.session_state.get(_URL_READ + "_model"):
+        return
+    st.session_state[_URL_READ + "_model"] = True
+    if st.query_params.get("model") in models:
+        st.session_state["model"] = st.query_params["model"]
+
+
+def from_url(options: dict[str, Sequence[Any]]) -> None:
+    """Once per session, before the filters are drawn: filters, search and play.
+
+    Values are matched against the options on offer (a link from another store or a
+    stale value is dropped, never an error).
+    """
+    if st.session_state.get(_URL_READ):
+        return
+    st.session_state[_URL_READ] = True
+    q = st.query_params
+    for col, opts in options.items():
+        raw = q.get(col)
+        if raw is not None:
+            st.session_state[f"f_{col}"] = _match(raw, opts)
+    if q.get("q"):
+        st.session_state["search"] = q["q"]
+    with contextlib.suppress(KeyError, TypeError, ValueError):  # no or a broken play link
+        st.session_state[PLAY_KEY] = (int(q["game"]), int(q["play"]))
+
+
+def to_url(selections: dict[str, list], *, search: str = "", model: str | None = None,
+           play: tuple[int, int] | None = None) -> None:
+    """Write the view into the query string (only what differs from the defaults)."""
+    params: dict[str, str] = {}
+    for col, values in selections.items():
+        if values:
+            params[col] = _SEP.join(str(v) for v in values)
+    if search:
+        params["q"] = search
+    if model:
+        params["model"] = model
+    if play is not None:
+        params["game"], params["play"] = str(play[0]), str(play[1])
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+
+
+def current_play(keys: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """The play on screen: the session's, while it is in the list; else the first listed."""
+    cur = st.session_state.get(PLAY_KEY)
+    cur = tuple(cur) if cur is not None else None
+    if cur not in keys:
+        cur = keys[0]
+    st.session_state[PLAY_KEY] = cur
+    return cur  # type: ignore[return-value]

@@ -1,0 +1,86 @@
+"""Figures that follow the app's light or dark theme.
+
+Our figures set their colours for a white page; on Streamlit's dark theme that leaves a
+white block with the page's light text around it, or dark labels on a dark page. One
+pass over a finished figure turns it dark: backgrounds, text, axes, legend, the
+animation's slider and play/pause buttons, and annotations written in the dark ink.
+The field keeps its own colours (it is drawn, not a background).
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+DARK_BG = "#0E1117"     # Streamlit's dark background
+DARK_PANEL = "#1A1D26"
+LIGHT_TEXT = "#E6E6E6"
+DIM_TEXT = "#A0A4AD"
+GRID = "#343842"
+# inks our figures use for text on white, re-inked on dark
+_DARK_INKS = {"#222", "#222222", "#333", "#333333", "#444", "#444444", "#555", "#555555",
+              "#666", "#666666", "#888", "#888888", "black", "#000", "#000000", "#2c3e50"}
+
+
+def _luminance(hex_color: str) -> float:
+    c = hex_color.lstrip("#")
+    c = "".join(ch * 2 for ch in c) if len(c) == 3 else c
+    rgb = [int(c[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _readable(hex_color: str, bg: str = DARK_BG, ratio: float = 4.5) -> str:
+    """Mix a colour toward white until it reads on ``bg`` (WCAG contrast ``ratio``)."""
+    c = hex_color.lstrip("#")
+    c = "".join(ch * 2 for ch in c) if len(c) == 3 else c
+    rgb = [int(c[i:i + 2], 16) for i in (0, 2, 4)]
+    lb = _luminance(bg)
+    for step in range(11):
+        t = step / 10
+        mixed = "#" + "".join(f"{round(v + (255 - v) * t):02x}" for v in rgb)
+        if (_luminance(mixed) + 0.05) / (lb + 0.05) >= ratio:
+            return mixed
+    return "#ffffff"
+
+
+def _relight(color: str | None, fallback: str = LIGHT_TEXT) -> str | None:
+    """Dark inks become ``fallback``; other hex colours are lightened until readable."""
+    if color is None:
+        return None
+    if str(color).lower() in _DARK_INKS:
+        return fallback
+    return _readable(color) if str(color).startswith("#") and len(str(color)) in (4, 7) \
+        else color
+
+
+def themed(fig: go.Figure, dark: bool) -> go.Figure:
+    """``fig`` re-coloured for a dark page (in place, returned); unchanged when light."""
+    if not dark:
+        return fig
+    fig.update_layout(paper_bgcolor=DARK_BG, plot_bgcolor=DARK_PANEL,
+                      font={"color": LIGHT_TEXT}, title_font_color=LIGHT_TEXT,
+                      legend={"bgcolor": "rgba(0,0,0,0)", "font": {"color": LIGHT_TEXT}},
+                      hoverlabel={"bgcolor": DARK_PANEL, "font": {"color": LIGHT_TEXT}})
+    fig.update_xaxes(color=LIGHT_TEXT, gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID)
+    fig.update_yaxes(color=LIGHT_TEXT, gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID)
+    for trace in fig.data:
+        font = getattr(trace, "textfont", None)
+        if font is not None and font.color is not None and not isinstance(font.color, tuple):
+            font.color = _relight(font.color)
+    for ann in fig.layout.annotations or ():
+        if ann.font is not None:
+            ann.font.color = _relight(ann.font.color, DIM_TEXT) if ann.font.color else \
+                LIGHT_TEXT
+    for slider in fig.layout.sliders or ():
+        slider.font = {"color": LIGHT_TEXT}
+        slider.bgcolor = GRID
+        slider.activebgcolor = DIM_TEXT
+        slider.bordercolor = GRID
+        slider.tickcolor = DIM_TEXT
+        if slider.currentvalue is not None:
+            slider.currentvalue.font = {"color": LIGHT_TEXT}
+    for menu in fig.layout.updatemenus or ():
+        menu.font = {"color": LIGHT_TEXT}
+        menu.bgcolor = DARK_PANEL
+        menu.bordercolor = GRID
+    return fig

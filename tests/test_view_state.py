@@ -1,0 +1,106 @@
+"""The explorer's state holds: picker, table and field name the same play after filters
+and picks; a link (query string) reopens the view; filters survive the other pages."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import REPO, app_stores, point_at  # noqa: F401 - fixtures
+
+EXPLORER = str(REPO / "pages/1_Play_explorer.py")
+
+
+def _explorer(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(EXPLORER, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _on_screen(at: AppTest) -> tuple[int, int]:
+    """The play the field draws (cur_play), checked against what the picker displays."""
+    sb = at.selectbox(key="play_pick")
+    g, p = at.session_state["cur_play"]
+    assert tuple(sb.value) == (g, p)
+    assert sb.options[sb.index].startswith(f"{g}-{p} ")  # the label the user reads
+    return g, p
+
+
+def _listed(at: AppTest) -> list[tuple[int, int]]:
+    return [tuple(int(v) for v in o.split(" ")[0].split("-"))
+            for o in at.selectbox(key="play_pick").options]
+
+
+def _table_key(at: AppTest) -> str:
+    return at.session_state["_play_list_key"]
+
+
+def _url(at: AppTest) -> dict[str, str]:
+    return {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def test_picker_names_the_play_on_screen_after_filters(point_at) -> None:  # noqa: F811
+    point_at("preds")
+    at = _explorer()
+    _clean(at)
+    at.selectbox(key="play_pick").set_value(_listed(at)[5]).run()
+    assert _on_screen(at) == _listed(at)[5]
+    for family in ("Man", "Zone"):
+        at.sidebar.multiselect(key="f_family").select(family).run()
+        _clean(at)
+        assert _on_screen(at) in _listed(at)  # never a play the list no longer shows
+        at.sidebar.multiselect(key="f_family").unselect(family).run()
+
+
+def test_a_pick_moves_the_field_and_resets_the_table_tick(point_at) -> None:  # noqa: F811
+    point_at("preds")
+    at = _explorer()
+    first_key = _table_key(at)
+    target = _listed(at)[2]
+    at.selectbox(key="play_pick").set_value(target).run()
+    _clean(at)
+    assert _on_screen(at) == target
+    assert _table_key(at) != first_key  # a fresh table: the old row is no longer ticked
+    assert _url(at)["game"] == str(target[0]) and _url(at)["play"] == str(target[1])
+
+
+def test_a_link_reopens_filters_and_play(point_at) -> None:  # noqa: F811
+    point_at("preds")
+    first = _explorer()
+    first.sidebar.multiselect(key="f_family").select("Man").run()
+    g, p = _listed(first)[-1]
+    url = _url(first)
+    assert url["family"] == "Man"
+    url.update(game=str(g), play=str(p))
+    linked = _explorer(url)  # a new session: a shared link, or a reload
+    _clean(linked)
+    assert linked.sidebar.multiselect(key="f_family").value == ["Man"]
+    assert _on_screen(linked) == (g, p)
+
+
+def test_a_stale_link_is_ignored_not_an_error(point_at) -> None:  # noqa: F811
+    point_at("preds")
+    at = _explorer({"family": "Nonsense~Man", "game": "1", "play": "x", "week": "99"})
+    _clean(at)
+    assert at.sidebar.multiselect(key="f_family").value == ["Man"]
+    assert at.sidebar.multiselect(key="f_week").value == []
+    assert _on_screen(at) == _listed(at)[0]
+
+
+def test_filters_survive_a_visit_to_another_page(point_at) -> None:  # noqa: F811
+    point_at("preds")
+    at = _explorer()
+    at.sidebar.multiselect(key="f_family").select("Man").run()
+    at.selectbox(key="play_pick").set_value(_listed(at)[1]).run()
+    picked = _on_screen(at)
+    at.switch_page("2_Accuracy.py").run()
+    _clean(at)
+    at.switch_page("1_Play_explorer.py").run()
+    _clean(at)
+    assert at.sidebar.multiselect(key="f_family").value == ["Man"]
+    assert _on_screen(at) == picked
