@@ -77,7 +77,8 @@ elif curves is not None and curves.height:
 else:
     curve = pl.DataFrame()
 if curve.height:
-    fig = accuracy_by_time_figure(prov.relabel(curve))
+    bands = [prov.label(model)] if model is not None else None
+    fig = accuracy_by_time_figure(prov.relabel(curve), bands_for=bands)
     fig.update_layout(legend_title_text=f"applied to {store.source} data:")
     plot(fig, key="acc_time")
     for m in sorted(curve["model"].unique().to_list()):
@@ -111,7 +112,7 @@ st.subheader(f"Accuracy at the snap by group · {choice.label()}")
 groups = {"Defense": "defensiveTeam", "Down": "down", "Offensive formation": "offenseFormation",
           "Offense": "possessionTeam"}
 tabs = st.tabs(list(groups))
-for tab, col in zip(tabs, groups.values(), strict=True):
+for tab, (label, col) in zip(tabs, groups.items(), strict=True):
     with tab:
         acc = result_data.accuracy_by_group(preds, scope, col, model)
         if acc.height == 0:
@@ -122,7 +123,8 @@ for tab, col in zip(tabs, groups.values(), strict=True):
             rate_bar_figure(acc, category="group", value="accuracy", n="n_plays",
                             ci_low="ci_low", ci_high="ci_high", reference=overall,
                             reference_label="all plays", team_colored=col in (
-                                "defensiveTeam", "possessionTeam")),
+                                "defensiveTeam", "possessionTeam"),
+                            x_title="accuracy at the snap (95% CI)", y_title=label),
             key=f"acc_group_{col}")
 
 if reports:

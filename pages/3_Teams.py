@@ -32,7 +32,8 @@ if rates.height == 0:
 else:
     st.caption(f"Share of man coverage among a defense's Man+Zone plays, with 95% Wilson "
                f"intervals; dashed line: league rate {league:.1%}.")
-    plot(rate_bar_figure(rates, ci_low="ci_low", ci_high="ci_high", reference=league),
+    plot(rate_bar_figure(rates, ci_low="ci_low", ci_high="ci_high", reference=league,
+                         x_title="man rate (95% CI)", y_title="defense"),
                     key="team_rates")
 
 st.subheader("Which positions give it away?")

@@ -32,13 +32,23 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
+# A bin resting on fewer plays than this is drawn hollow and off the line: 0% or 100%
+# from a handful of plays must not read like a measured rate.
+SPARSE_PLAYS = 30
+
+
+def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
+                            bands_for: Sequence[str] | None = None,
+                            min_plays: int = SPARSE_PLAYS) -> go.Figure:
     """Accuracy vs seconds from snap per model, CI bands, baseline, plays on a 2nd axis.
 
     Columns of coverage.evaluation.CURVE_SCHEMA (model, secs_from_snap, accuracy, ci_low,
     ci_high, n_plays, majority_baseline).
     The play count matters because far-from-snap points rest on few plays (most
-    plays have short pre-snap windows), so wide bands there are expected.
+    plays have short pre-snap windows), so wide bands there are expected. Overlapping
+    bands of many models make a muddy area, so only ``bands_for`` get one (default: all
+    when there are at most two models, else the first); every line keeps its interval
+    in the hover.
     """
     _require(df, ("model", "secs_from_snap", "accuracy", "ci_low", "ci_high", "n_plays",
                   "majority_baseline"), "accuracy by time")
@@ -49,23 +59,41 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure
                          hovertemplate="%{y} plays at %{x:+.1f} s<extra></extra>"),
                   secondary_y=True)
     colors = model_colors(df["model"].unique().to_list())
-    for m in sorted(colors):
+    names = sorted(colors)
+    banded = set(bands_for) if bands_for is not None else set(
+        names if len(names) <= 2 else names[:1])
+    for m in names:
         sub = df.filter(pl.col("model") == m).sort("secs_from_snap")
         x = sub["secs_from_snap"].to_numpy()
+        dense = sub["n_plays"].to_numpy() >= min_plays
+        if m in banded and dense.any():
+            d = sub.filter(pl.Series(dense))
+            xd = d["secs_from_snap"].to_numpy()
+            fig.add_trace(go.Scatter(
+                x=np.concatenate([xd, xd[::-1]]),
+                y=np.concatenate([d["ci_high"].to_numpy(), d["ci_low"].to_numpy()[::-1]]),
+                fill="toself", fillcolor=_rgba(colors[m], 0.15), line={"width": 0},
+                hoverinfo="skip", showlegend=False, legendgroup=m, name=f"{m} CI"),
+                secondary_y=False)
+        custom = np.stack([sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy(),
+                           sub["n_plays"].to_numpy()], axis=1)
+        acc = sub["accuracy"].to_numpy().astype(float)
         fig.add_trace(go.Scatter(
-            x=np.concatenate([x, x[::-1]]),
-            y=np.concatenate([sub["ci_high"].to_numpy(), sub["ci_low"].to_numpy()[::-1]]),
-            fill="toself", fillcolor=_rgba(colors[m], 0.15), line={"width": 0},
-            hoverinfo="skip", showlegend=False, legendgroup=m, name=f"{m} CI"),
-            secondary_y=False)
-        fig.add_trace(go.Scatter(
-            x=x, y=sub["accuracy"].to_numpy(), mode="lines+markers", name=m, legendgroup=m,
-            line={"color": colors[m], "width": 2.5}, marker={"size": 4},
-            customdata=np.stack([sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy(),
-                                 sub["n_plays"].to_numpy()], axis=1),
+            x=x, y=np.where(dense, acc, np.nan), mode="lines+markers", name=m,
+            legendgroup=m, line={"color": colors[m], "width": 2.5}, marker={"size": 4},
+            customdata=custom,
             hovertemplate=(m + ": %{y:.1%} [%{customdata[0]:.1%}, %{customdata[1]:.1%}]"
                            " · %{customdata[2]} plays<extra></extra>")),
             secondary_y=False)
+        if (~dense).any():
+            fig.add_trace(go.Scatter(
+                x=x[~dense], y=acc[~dense], mode="markers", legendgroup=m, showlegend=False,
+                name=f"{m} (few plays)", customdata=custom[~dense],
+                marker={"size": 6, "color": "rgba(0,0,0,0)",
+                        "line": {"color": colors[m], "width": 1}},
+                hovertemplate=(m + ": %{y:.1%} from only %{customdata[2]} plays "
+                               f"(< {min_plays}: not drawn as a rate)<extra></extra>")),
+                secondary_y=False)
     base = (df.group_by("secs_from_snap").agg(pl.col("majority_baseline").mean())
             .sort("secs_from_snap"))
     fig.add_trace(go.Scatter(x=base["secs_from_snap"].to_numpy(),
@@ -75,7 +103,8 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure
     fig.add_vline(x=0, line={"color": "#111", "width": 1.5})
     fig.update_yaxes(title_text="accuracy", range=[0, 1.0], tickformat=".0%",
                      secondary_y=False)
-    fig.update_yaxes(title_text="plays", showgrid=False, secondary_y=True, rangemode="tozero")
+    fig.update_yaxes(title_text="plays", showgrid=False, secondary_y=True, rangemode="tozero",
+                     tickformat=",d")
     fig.update_xaxes(title_text="seconds from snap")
     fig.update_layout(height=height, plot_bgcolor="white", hovermode="x unified",
                       margin={"l": 50, "r": 50, "t": 30, "b": 45},
@@ -155,6 +184,8 @@ def rate_bar_figure(
     reference_label: str = "league",
     team_colored: bool = True,
     height: int | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
 ) -> go.Figure:
     """Horizontal bars of a rate per category (e.g. man rate per defense), sorted.
 
@@ -170,7 +201,9 @@ def rate_bar_figure(
     if ci_low and ci_high:
         v = sub[value].to_numpy()
         err = {"type": "data", "symmetric": False, "array": sub[ci_high].to_numpy() - v,
-               "arrayminus": v - sub[ci_low].to_numpy(), "color": "#555", "thickness": 1}
+               "arrayminus": v - sub[ci_low].to_numpy(), "thickness": 1.5, "width": 4,
+               # mid-grey reads on light and on dark club colours alike
+               "color": "#9a9a9a"}
     custom = sub[n].to_numpy() if n else None
     fig = go.Figure(go.Bar(
         x=sub[value].to_numpy(), y=cats, orientation="h", marker={"color": colors},
@@ -182,6 +215,8 @@ def rate_bar_figure(
                       annotation_text=f"{reference_label} {reference:.0%}",
                       annotation_position="top")
     fig.update_layout(height=height or max(300, 18 * len(cats) + 80), plot_bgcolor="white",
-                      xaxis={"tickformat": ".0%", "gridcolor": "#eee", "rangemode": "tozero"},
-                      margin={"l": 60, "r": 20, "t": 30, "b": 40}, showlegend=False)
+                      xaxis={"tickformat": ".0%", "gridcolor": "#eee", "rangemode": "tozero",
+                             "title": {"text": x_title or value.replace("_", " ")}},
+                      yaxis={"title": {"text": y_title or category.replace("_", " ")}},
+                      margin={"l": 60, "r": 20, "t": 30, "b": 50}, showlegend=False)
     return fig

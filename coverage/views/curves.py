@@ -87,9 +87,11 @@ def _curve_decor(
                        "layer": "below"})
     else:
         color = "#666"
+    # in the half the truth is *not* in: a right call's curve runs in the shaded half, so
+    # the label stays clear of it
     annotations.append({
-        "xref": xd, "yref": yd, "x": 0.01, "y": 0.99 if truth == "Man" else 0.01,
-        "xanchor": "left", "yanchor": "top" if truth == "Man" else "bottom",
+        "xref": xd, "yref": yd, "x": 0.01, "y": 0.01 if truth == "Man" else 0.99,
+        "xanchor": "left", "yanchor": "bottom" if truth == "Man" else "top",
         "text": f"<b>true: {true_coverage(play)}</b>", "showarrow": False,
         "font": {"color": color, "size": 12},
     })
