@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from coverage.app import play_data, view_state
+from coverage.app import keyboard, play_data, view_state
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     EXPLAIN_MODEL,
@@ -173,12 +173,13 @@ with top:
     st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
     prev_col, pick_col, next_col, explain_col = st.columns([1, 10, 1, 2],
                                                            vertical_alignment="bottom")
-    prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,), help="previous play",
-                    use_container_width=True)
+    prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
+                    help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
     pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
                        on_change=_on_pick)
-    next_col.button("▶", key="next_play", on_click=_step, args=(1,), help="next play",
-                    use_container_width=True)
+    next_col.button("▶", key="next_play", on_click=_step, args=(1,),
+                    help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
+    keyboard.install()
     explain_dir = explain_model_dir()
     explain_on = explain_col.toggle(
         "Explain", key="explain", disabled=explain_dir is None,

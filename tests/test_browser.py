@@ -206,3 +206,22 @@ def test_the_field_is_in_view_on_a_laptop_screen(server, browser) -> None:
         page.screenshot(path=str(ARTIFACTS / "play_explorer_1366x768.png"))
     finally:
         page.close()
+
+
+def test_keyboard_j_and_k_change_the_play(server, browser) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        page.wait_for_function("location.search.includes('play=')", timeout=30_000)
+        first = page.url
+        page.evaluate("document.activeElement && document.activeElement.blur()")  # no widget
+        page.keyboard.press("j")
+        page.wait_for_function(f"location.href !== {first!r}", timeout=30_000)
+        _idle(page)
+        second = page.url
+        assert second != first
+        page.keyboard.press("k")
+        page.wait_for_function(f"location.href === {first!r}", timeout=30_000)
+    finally:
+        page.close()
