@@ -90,11 +90,15 @@ for tab, fam in zip(tabs, ("Man", "Zone"), strict=True):
             continue
         league_med = times.filter((pl.col("family") == fam) & pl.col("given_away"))[
             "secs_before_snap"].median()
-        fig = rate_bar_figure(sub, category="team", value="median_secs", n="n_given_away")
+        fig = rate_bar_figure(sub, category="team", value="median_secs", n="n_given_away",
+                              y_title="defense")
         # rate_bar_figure formats rates as %; these are seconds
         fig.update_xaxes(tickformat=".1f", title_text="median seconds before snap")
+        # the value beside every bar: a defense that gives it away only at the snap
+        # (0.0 s) has no visible bar, which must not read as missing data
         fig.update_traces(hovertemplate="%{y}: %{x:.1f} s before snap · "
-                                        "%{customdata} plays given away<extra></extra>")
+                                        "%{customdata} plays given away<extra></extra>",
+                          texttemplate="%{x:.1f} s", textposition="outside", cliponaxis=False)
         fig.update_layout(title_text=f"{choice.label()} · applied to {store.source} data",
                           title_font_size=13)
         if league_med is not None:
