@@ -28,6 +28,17 @@ st.markdown(
     "Frame-by-frame probability that the defense is in **man** coverage, from player tracking "
     "before the snap. Use the pages on the left to explore plays, accuracy, teams and the model."
 )
+
+
+def _week_span(weeks: list[int]) -> str:
+    """``1-9`` for a run of weeks (a list of nine numbers is cut off in a metric)."""
+    if not weeks:
+        return "—"
+    if weeks == list(range(weeks[0], weeks[-1] + 1)):
+        return f"{weeks[0]}-{weeks[-1]}" if len(weeks) > 1 else str(weeks[0])
+    return ", ".join(map(str, weeks))
+
+
 store = current_store()
 if store is not None:
     source_banner(store)
@@ -41,10 +52,12 @@ if store is not None:
     c = st.columns(4)
     c[0].metric("Plays", f"{plays.height:,}")
     c[1].metric("Games", f"{plays['gameId'].n_unique():,}")
-    c[2].metric("Weeks", ", ".join(str(w) for w in store.weeks))
+    c[2].metric("Weeks", _week_span(store.weeks), help=", ".join(map(str, store.weeks)))
     c[3].metric("Man share (Man+Zone)", f"{man_rate:.1%}")
     mix = (plays.group_by("pff_passCoverage", "pff_manZone").len()
            .sort("len", descending=True).with_columns(pl.col("pff_passCoverage").fill_null("—")))
     fig = px.bar(mix, x="pff_passCoverage", y="len",
-                 color="pff_manZone", title="Coverage mix", labels={"len": "plays"})
+                 color="pff_manZone", title="Coverage mix",
+                 labels={"len": "plays", "pff_passCoverage": "coverage",
+                         "pff_manZone": "man / zone"})
     plot(fig, width="stretch")
