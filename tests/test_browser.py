@@ -225,3 +225,21 @@ def test_keyboard_j_and_k_change_the_play(server, browser) -> None:
         page.wait_for_function(f"location.href === {first!r}", timeout=30_000)
     finally:
         page.close()
+
+
+def test_arrow_keys_step_the_animation(server, browser) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    active = ("document.querySelector('.st-key-play_figure .js-plotly-plot')"
+              "._fullLayout.sliders[0].active")
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        start = page.evaluate(active)
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"{active} === {start + 1}", timeout=10_000)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(f"{active} === {start + 1}", timeout=10_000)
+    finally:
+        page.close()

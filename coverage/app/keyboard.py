@@ -1,9 +1,11 @@
-"""Keyboard control of the Play explorer: j / k next and previous play, space play/pause.
+"""Keyboard control of the Play explorer: j / k next and previous play, space play/pause,
+← / → one animation frame back / forward.
 
 Streamlit has no keyboard API, so a zero-height component adds one key listener to the
 app's page (the component frame shares its origin) and presses the page's own controls:
-the previous / next buttons (found by their widget keys) and the figure's Play / Pause
-buttons. Typing in a text field is left alone.
+the previous / next buttons (found by their widget keys), the figure's Play / Pause
+buttons, and the frame slider (a press on the rail at the next tick, as a click would).
+Typing in a text field is left alone.
 """
 
 from __future__ import annotations
@@ -32,6 +34,24 @@ _SCRIPT = """
     }
     return false;
   }
+  function step(delta) {
+    const gd = doc.querySelector('.st-key-play_figure .js-plotly-plot');
+    if (!gd || !gd._fullLayout || !gd._fullLayout.sliders || !gd._fullLayout.sliders.length) {
+      return false;
+    }
+    const ticks = gd.querySelectorAll('rect.slider-tick-rect');
+    const rail = gd.querySelector('rect.slider-rail-touch-rect');
+    if (!ticks.length || !rail) { return false; }
+    const active = gd._fullLayout.sliders[0].active || 0;
+    const target = Math.max(0, Math.min(ticks.length - 1, active + delta));
+    const t = ticks[target].getBoundingClientRect();
+    const r = rail.getBoundingClientRect();
+    const at = {bubbles: true, clientX: t.left + t.width / 2, clientY: r.top + r.height / 2,
+                view: window.parent};
+    rail.dispatchEvent(new MouseEvent('mousedown', at));
+    gd.dispatchEvent(new MouseEvent('mouseup', at));
+    return true;
+  }
   doc.addEventListener('keydown', function (e) {
     const t = e.target;
     const tag = (t && t.tagName || '').toLowerCase();
@@ -39,6 +59,8 @@ _SCRIPT = """
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     if (e.key === 'j') { if (press('.st-key-next_play button')) { e.preventDefault(); } }
     else if (e.key === 'k') { if (press('.st-key-prev_play button')) { e.preventDefault(); } }
+    else if (e.key === 'ArrowRight') { if (step(1)) { e.preventDefault(); } }
+    else if (e.key === 'ArrowLeft') { if (step(-1)) { e.preventDefault(); } }
     else if (e.key === ' ') {
       if (menu(playing ? 'Pause' : 'Play')) { playing = !playing; e.preventDefault(); }
     }
@@ -47,7 +69,7 @@ _SCRIPT = """
 </script>
 """
 
-KEYS_HELP = "Keys: j / k next / previous play · space play / pause"
+KEYS_HELP = "Keys: j / k next / previous play · space play / pause · ← / → one frame"
 
 
 def install() -> None:
