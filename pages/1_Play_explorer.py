@@ -32,7 +32,7 @@ from coverage.app.session import (
 )
 from coverage.export import render_play_gif
 from coverage.store import folder_stamp
-from coverage.views import combined_figure, key_events
+from coverage.views import combined_figure, key_events, zoom_to_box
 
 store = page_start("Play explorer", compact=True)
 if store is None:
@@ -61,6 +61,8 @@ game_names = {g: f"wk {w} · {o} vs {d} · {g}" for g, w, o, d in games.iter_row
 fmt = {"gameId": lambda g: game_names.get(g, str(g))}
 selections: dict[str, list] = {}
 with st.sidebar:
+    zoom_box = st.toggle("Zoom to the box", key="zoom_box",
+                         help="The field around the ball, ~2.4x larger: linemen apart.")
     st.subheader("Filters")
     for col, label in play_data.FILTER_COLUMNS.items():
         if col == "outcome" and model is None:
@@ -216,6 +218,8 @@ with top:
                               links=resp_play.select("frameId", "nflId", "target_nflId")
                               if resp_play is not None else None)
         fig.update_layout(legend_title_text=f"applied to {store.source} data:")
+        if zoom_box:
+            zoom_to_box(fig, play)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
         st.stop()

@@ -13,11 +13,12 @@ from coverage.views.charts import (
     rate_bar_figure,
 )
 from coverage.views.curves import combined_figure, probability_figure
-from coverage.views.field import field_figure
+from coverage.views.field import field_figure, zoom_to_box
 from coverage.views.team_colors import TEAM_COLORS, matchup_colors, team_color
 from coverage.views.theme import themed
 
 __all__ = [
+    "zoom_to_box",
     "themed",
     "TEAM_COLORS",
     "KeyEvent",

@@ -261,6 +261,32 @@ def field_parts(
     return Parts(static=static, dynamic=dynamic, updates=updates, shapes=shapes)
 
 
+def zoom_to_box(fig: go.Figure, play: Mapping[str, Any], *, height_yd: float = 22.0
+                ) -> go.Figure:
+    """Zoom the field panel to the box around the ball (in place, returned).
+
+    The window keeps the full field's aspect, so the panel keeps its size and every yard
+    is ~2.4x larger: linemen no longer pile up. It sits 40% behind / 60% beyond the line
+    of scrimmage (where the coverage is), and the time read-out moves into its corner.
+    """
+    los = play.get("los_x")
+    if los is None:
+        return fig
+    ball_y = play.get("ball_y")
+    ball_y = float(ball_y) if ball_y is not None else pitch.WIDTH / 2
+    aspect = (X_RANGE[1] - X_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0])
+    width = height_yd * aspect
+    x0 = float(los) - 0.4 * width
+    y0 = min(max(Y_RANGE[0], ball_y - height_yd / 2), Y_RANGE[1] - height_yd)
+    fig.update_layout(xaxis={"range": [x0, x0 + width]},
+                      yaxis={"range": [y0, y0 + height_yd]})
+    for trace in fig.data:
+        if trace.name == "clock":
+            trace.x, trace.y = [x0 + 0.6], [y0 + height_yd - 1.2]
+            trace.textfont.color = "white"
+    return fig
+
+
 def field_axes() -> tuple[dict[str, Any], dict[str, Any]]:
     """Axis settings that keep yards square and hide ticks (the field has its own)."""
     xa = {"range": list(X_RANGE), "visible": False, "fixedrange": True,
