@@ -89,6 +89,11 @@ with list_box:
     search = st.text_input("Search plays", key="search",
                            placeholder="description, team, coverage, formation or ids…")
     shown = play_data.filter_plays(filtered, play_data.PlayFilters(search=search))
+    order = st.selectbox("Sort", list(play_data.SORTS), key="sort",
+                         help="Swing: how far P(man) moves before the snap (disguises, "
+                              "motion reads). Confidence: distance of P(man) at the snap "
+                              "from 0.5. EPA: expected points added by the play.")
+    shown = play_data.sort_plays(shown, order)
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
               delta_arrow="off")
@@ -117,8 +122,8 @@ with list_box:
 
     view = shown.select([c for c in ("gameId", "playId", "week", "offense", "defense",
                                       "down_distance", "family", "coverage", "formation",
-                                      "detected", "shell", "p_man_snap", "outcome",
-                                      "description")
+                                      "detected", "shell", "p_man_snap", "p_man_swing",
+                                      "outcome", "passResult", "yards", "epa", "description")
                          if c in shown.columns])
     _table_keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
     # a new list (filters, search) or a pick made elsewhere draws a fresh table: no stale tick
@@ -151,6 +156,11 @@ with list_box:
             "p_man_snap": st.column_config.ProgressColumn(
                 f"P(man) at snap · {choice.label()}", min_value=0.0, max_value=1.0,
                 format="%.2f"),
+            "p_man_swing": st.column_config.NumberColumn("swing", format="%.2f",
+                                                         help="max - min P(man) before the snap"),
+            "passResult": "result",
+            "yards": st.column_config.NumberColumn("yards", format="%d"),
+            "epa": st.column_config.NumberColumn("EPA", format="%.2f"),
             "description": st.column_config.TextColumn("description", width="large"),
         },
     )

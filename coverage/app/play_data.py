@@ -97,6 +97,9 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
         pl.col("offenseFormation").fill_null("—").alias("formation"),
         pl.col("passResult").fill_null("—"),
         pl.col("playDescription").fill_null("").alias("description"),
+        *[(pl.col(src).cast(pl.Float64, strict=False) if src in plays.columns
+           else pl.lit(None, pl.Float64)).alias(dst)
+          for src, dst in (("yardsGained", "yards"), ("expectedPointsAdded", "epa"))],
     ).with_columns(
         pl.format("{} & {}", pl.col("down"), pl.col("yardsToGo")).alias("down_distance"),
     )
@@ -113,7 +116,7 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
     elif snap.height:
         snap = snap.filter(pl.col("model") == snap["model"].min())
     t = t.join(snap.select(*PLAY_KEYS, pl.col("p_man").alias("p_man_snap")), on=PLAY_KEYS,
-               how="left")
+               how="left").join(_swings(preds, snap), on=PLAY_KEYS, how="left")
     predicted = (pl.when(pl.col("p_man_snap").is_null()).then(None)
                  .when(pl.col("p_man_snap") >= 0.5).then(pl.lit("Man")).otherwise(pl.lit("Zone")))
     t = t.with_columns(predicted.alias("predicted")).with_columns(
@@ -128,6 +131,41 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
                   "down_distance", "family").alias("label"),
     )
     return t.sort("week", "gameId", "playId")
+
+
+def _swings(preds: pl.DataFrame | None, snap: pl.DataFrame) -> pl.DataFrame:
+    """How far the chosen model's P(man) moves before the snap (max - min): disguises and
+    motion reads show up as big swings."""
+    schema = {"gameId": pl.Int64, "playId": pl.Int64, "p_man_swing": pl.Float64}
+    if preds is None or preds.height == 0 or snap.height == 0:
+        return pl.DataFrame(schema=schema)
+    model = snap["model"][0]
+    return (preds.filter((pl.col("model") == model) & (pl.col("secs_from_snap") <= 1e-6))
+            .group_by(PLAY_KEYS)
+            .agg((pl.col("p_man").max() - pl.col("p_man").min()).cast(pl.Float64)
+                 .alias("p_man_swing"))
+            .select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                    "p_man_swing"))
+
+
+# Orders of the play list: name -> (sort keys, descending flags); nulls always last.
+SORTS: dict[str, tuple[tuple[Any, ...], tuple[bool, ...]]] = {
+    "game order": (("week", "gameId", "playId"), (False, False, False)),
+    "biggest P(man) swing": (("p_man_swing",), (True,)),
+    "most confident call": (((pl.col("p_man_snap") - 0.5).abs(),), (True,)),
+    "least confident call": (((pl.col("p_man_snap") - 0.5).abs(),), (False,)),
+    "misses first": ((pl.col("outcome") != "miss", (pl.col("p_man_snap") - 0.5).abs()),
+                     (False, True)),
+    "EPA (best for the offense)": (("epa",), (True,)),
+    "EPA (best for the defense)": (("epa",), (False,)),
+}
+
+
+def sort_plays(table: pl.DataFrame, order: str) -> pl.DataFrame:
+    """The play list in one of the :data:`SORTS` orders (ties keep game order)."""
+    keys, desc = SORTS.get(order, SORTS["game order"])
+    return table.sort([*keys, "week", "gameId", "playId"],
+                      descending=[*desc, False, False, False], nulls_last=True)
 
 
 @dataclass

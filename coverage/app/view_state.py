@@ -19,7 +19,7 @@ from coverage.app.play_data import FILTER_COLUMNS
 
 FILTER_KEYS = tuple(f"f_{c}" for c in FILTER_COLUMNS)
 PLAY_KEY = "cur_play"  # (gameId, playId) on screen: the one source of truth for the play
-KEPT = (*FILTER_KEYS, "search", "model", "show_synthetic", "zoom_box", PLAY_KEY)
+KEPT = (*FILTER_KEYS, "search", "sort", "model", "show_synthetic", "zoom_box", PLAY_KEY)
 _URL_READ = "_url_read"
 _SEP = "~"
 
