@@ -30,7 +30,7 @@ from coverage.app.session import (
     plot,
     show_error,
 )
-from coverage.export import render_play_gif
+from coverage.export import render_play_gif, render_play_png
 from coverage.store import folder_stamp
 from coverage.views import combined_figure, key_events, zoom_to_box
 
@@ -307,3 +307,16 @@ with top:
 
     g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",
                        mime="image/gif", on_click="ignore", key="gif_button")
+    moments = play_data.frame_moments(frames)
+    p1, p2 = st.columns([3, 1], vertical_alignment="bottom")
+    still = p1.select_slider("Still image at", list(moments),
+                             value=play_data.snap_moment(moments),
+                             format_func=lambda f: moments[f],
+                             key=f"png_frame_{game_id}_{play_id}")  # a play's own frames
+
+    def _png() -> bytes:
+        return render_play_png(frames, play_preds, play, int(still), attribution=attr,
+                               model_labels=prov.labels(), applied_to=store.source)
+
+    p2.download_button("Download PNG", _png, file_name=f"play_{game_id}_{play_id}_{still}.png",
+                       mime="image/png", on_click="ignore", key="png_button")

@@ -159,3 +159,17 @@ def test_decoded_frames_equal_the_rendered_frames(demo, gif_frames) -> None:
         drawn = rend.frame(k)
         assert int(np.asarray(drawn).max()) < TRANSPARENT_INDEX
         np.testing.assert_array_equal(gif_frames[k], np.asarray(drawn.convert("RGB")))
+
+
+def test_a_still_png_of_one_moment(demo) -> None:
+    from coverage.app.play_data import frame_moments, snap_moment
+    from coverage.export import render_play_png
+
+    moments = frame_moments(demo["frames"])
+    snap = snap_moment(moments)
+    assert moments[snap].startswith(("+0.0 s", "-0.0 s"))
+    png = render_play_png(demo["frames"], demo["preds"], demo["play"], snap, size=(600, 240))
+    im = Image.open(io.BytesIO(png))
+    assert im.format == "PNG" and im.size == (600, 240)
+    with pytest.raises(ValueError):
+        render_play_png(demo["frames"], demo["preds"], demo["play"], 99_999)

@@ -354,3 +354,18 @@ def family_at_snap(fam: pl.DataFrame) -> pl.DataFrame:
     """Family probabilities at the play's last pre-snap frame, most likely first."""
     return (fam.filter(pl.col("frameId") == pl.col("frameId").max())
             .select("family", "prob").sort("prob", descending=True))
+
+
+def frame_moments(frames: pl.DataFrame) -> dict[int, str]:
+    """frameId -> "-3.2 s" (time to snap, with the event there if any), in frame order."""
+    f = (frames.group_by("frameId").agg(pl.col("secs_from_snap").first(),
+                                        pl.col("event").drop_nulls().first())
+         .sort("frameId"))
+    return {int(fid): f"{secs:+.1f} s" + (f" · {ev}" if ev else "")
+            for fid, secs, ev in f.iter_rows()}
+
+
+def snap_moment(moments: dict[int, str]) -> int:
+    """The snap frame of :func:`frame_moments` (else its last frame)."""
+    snap = [f for f, label in moments.items() if label.startswith(("+0.0 s", "-0.0 s"))]
+    return snap[0] if snap else list(moments)[-1]

@@ -519,6 +519,31 @@ def render_play_gif(
     return data
 
 
+def render_play_png(
+    frames: pl.DataFrame,
+    preds: pl.DataFrame | None,
+    play: Mapping[str, Any],
+    frame_id: int,
+    *,
+    size: tuple[int, int] = (1200, 480),
+    attribution: pl.DataFrame | None = None,
+    team_colors: Mapping[str, tuple[str, str]] | None = None,
+    model_labels: Mapping[str, str] | None = None,
+    applied_to: str | None = None,
+) -> bytes:
+    """One frame of the GIF as a PNG (field + P(man) curve up to that moment): a still for
+    a report or a slide, with the same badge, legend and labels as the GIF."""
+    pa = play_arrays(frames, play, attribution=attribution)
+    hits = np.flatnonzero(pa.frame_ids == int(frame_id))
+    if not len(hits):
+        raise ValueError(f"frameId {frame_id} not in this play's frames")
+    rend = _Renderer(pa, preds, play, frames, size, team_colors=team_colors,
+                     model_labels=model_labels, applied_to=applied_to)
+    buf = io.BytesIO()
+    rend.frame(int(hits[0])).convert("RGB").save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
 def field_png(
     frames: pl.DataFrame,
     frame_id: int | None = None,
