@@ -200,7 +200,8 @@ with top:
              "responsibility. Needs a family model: `coverage train-family`."
              if explain_dir is not None else "Train a family model first: `coverage train-family`"
              " then `coverage predict-family models/family`.")
-    view_state.to_url(selections, search=search, model=model, play=pick)
+    view_state.to_url(selections, search=search, model=model, play=pick, sort=order,
+                      zoom=zoom_box)
 
     # --- the selected play
     game_id, play_id = int(pick[0]), int(pick[1])

@@ -104,3 +104,13 @@ def test_filters_survive_a_visit_to_another_page(point_at) -> None:  # noqa: F81
     _clean(at)
     assert at.sidebar.multiselect(key="f_family").value == ["Man"]
     assert _on_screen(at) == picked
+
+
+def test_sort_and_zoom_travel_in_the_link(point_at) -> None:  # noqa: F811
+    point_at("preds")
+    at = _explorer({"sort": "misses first", "zoom": "1"})
+    _clean(at)
+    assert at.selectbox(key="sort").value == "misses first"
+    assert at.sidebar.toggle(key="zoom_box").value is True
+    url = _url(at)
+    assert url["sort"] == "misses first" and url["zoom"] == "1"

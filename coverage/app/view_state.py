@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from coverage.app.play_data import FILTER_COLUMNS
+from coverage.app.play_data import FILTER_COLUMNS, SORTS
 
 FILTER_KEYS = tuple(f"f_{c}" for c in FILTER_COLUMNS)
 PLAY_KEY = "cur_play"  # (gameId, playId) on screen: the one source of truth for the play
@@ -62,12 +62,17 @@ def from_url(options: dict[str, Sequence[Any]]) -> None:
             st.session_state[f"f_{col}"] = _match(raw, opts)
     if q.get("q"):
         st.session_state["search"] = q["q"]
+    if q.get("sort") in SORTS:
+        st.session_state["sort"] = q["sort"]
+    if q.get("zoom") == "1":
+        st.session_state["zoom_box"] = True
     with contextlib.suppress(KeyError, TypeError, ValueError):  # no or a broken play link
         st.session_state[PLAY_KEY] = (int(q["game"]), int(q["play"]))
 
 
 def to_url(selections: dict[str, list], *, search: str = "", model: str | None = None,
-           play: tuple[int, int] | None = None) -> None:
+           play: tuple[int, int] | None = None, sort: str | None = None,
+           zoom: bool = False) -> None:
     """Write the view into the query string (only what differs from the defaults)."""
     params: dict[str, str] = {}
     for col, values in selections.items():
@@ -75,6 +80,10 @@ def to_url(selections: dict[str, list], *, search: str = "", model: str | None =
             params[col] = _SEP.join(str(v) for v in values)
     if search:
         params["q"] = search
+    if sort and sort != next(iter(SORTS)):
+        params["sort"] = sort
+    if zoom:
+        params["zoom"] = "1"
     if model:
         params["model"] = model
     if play is not None:
