@@ -214,6 +214,7 @@ def test_keyboard_j_and_k_change_the_play(server, browser) -> None:
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
         _idle(page)
         page.wait_for_function("location.search.includes('play=')", timeout=30_000)
+        page.wait_for_function("document.__coverageKeys === true", timeout=30_000)
         first = page.url
         page.evaluate("document.activeElement && document.activeElement.blur()")  # no widget
         page.keyboard.press("j")
@@ -234,12 +235,15 @@ def test_arrow_keys_step_the_animation(server, browser) -> None:
     try:
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
         _idle(page)
+        page.wait_for_function("document.__coverageKeys === true", timeout=30_000)
+        page.wait_for_selector(".st-key-play_figure rect.slider-tick-rect", timeout=30_000)
         page.evaluate("document.activeElement && document.activeElement.blur()")
         start = page.evaluate(active)
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"{active} === {start + 1}", timeout=10_000)
+        page.wait_for_function(f"{active} === {start + 1}", timeout=30_000)
         page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"{active} === {start + 2}", timeout=30_000)
         page.keyboard.press("ArrowLeft")
-        page.wait_for_function(f"{active} === {start + 1}", timeout=10_000)
+        page.wait_for_function(f"{active} === {start + 1}", timeout=30_000)
     finally:
         page.close()
