@@ -102,3 +102,17 @@ def add_data_argument(p: argparse.ArgumentParser, *names: str,
                       what: str = "a store, or a raw Big Data Bowl folder") -> None:
     p.add_argument(*(names or ("--data",)), default=None, dest="data",
                    help=f"{what} (default: the embedded synthetic season)")
+
+
+def prediction_target(args: argparse.Namespace) -> tuple[str, list[int] | None, Any, str]:
+    """What ``predict`` and ``predict-family`` share before any model runs: the checkpoint's
+    weights hash (refusing an incomplete folder), the weeks asked for, the writable store
+    and the model's name in it."""
+    from coverage.models.checkpoint import checkpoint_hash
+    from coverage.store import Store
+
+    digest = checkpoint_hash(args.model_dir)
+    weeks = parse_weeks(args.weeks)
+    store = Store.open(args.data)
+    check_output_dir(store.path, "store")
+    return digest, weeks, store, Path(args.model_dir).name

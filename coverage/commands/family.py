@@ -11,6 +11,7 @@ from coverage.commands.common import (
     check_output_dir,
     parse_hparams,
     parse_weeks,
+    prediction_target,
 )
 
 
@@ -45,15 +46,9 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
 def _cmd_predict_family(args: argparse.Namespace) -> int:
     from coverage.explain.attribution import attribution_week
     from coverage.family.predict import predict_family_week
-    from coverage.models.checkpoint import checkpoint_hash
     from coverage.pipelines import record_predictions
-    from coverage.store import Store
 
-    digest = checkpoint_hash(args.model_dir)  # refuses an incomplete folder before any work
-    weeks = parse_weeks(args.weeks)
-    store = Store.open(args.data)
-    check_output_dir(store.path, "store")
-    name = Path(args.model_dir).name
+    digest, weeks, store, name = prediction_target(args)
     for w in weeks or store.weeks:
         fam, _ = predict_family_week(args.model_dir, store, w, name=name)
         record_predictions(store, name, [w], digest)  # its P(man) rows are written too

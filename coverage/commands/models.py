@@ -11,6 +11,7 @@ from coverage.commands.common import (
     check_output_dir,
     parse_hparams,
     parse_weeks,
+    prediction_target,
 )
 
 
@@ -88,15 +89,10 @@ def _mlflow_settings(args: argparse.Namespace):
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from coverage.models.checkpoint import checkpoint_hash, read_config
+    from coverage.models.checkpoint import read_config
     from coverage.pipelines import predict_week, prediction_weeks, record_predictions
-    from coverage.store import Store
 
-    digest = checkpoint_hash(args.model_dir)  # refuses an incomplete folder before any work
-    weeks = parse_weeks(args.weeks)
-    store = Store.open(args.data)
-    check_output_dir(store.path, "store")
-    name = Path(args.model_dir).name
+    digest, weeks, store, name = prediction_target(args)
     arch = read_config(args.model_dir)["architecture"]
     for w in weeks or prediction_weeks(arch, store):
         df = predict_week(args.model_dir, store, w, device=args.device,
