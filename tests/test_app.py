@@ -19,6 +19,8 @@ import pytest
 from PIL import Image
 
 from coverage.store import Store
+from tests.builders.apptest import assert_clean as _assert_clean
+from tests.builders.apptest import run_page as _run
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["app.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py", "pages/3_Teams.py",
@@ -107,19 +109,6 @@ def point_at(app_stores, monkeypatch):
         monkeypatch.setenv("COVERAGE_DATA", str(app_stores[which]))
         return app_stores[which]
     return _point
-
-
-def _run(page: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(REPO / page), default_timeout=60)
-    at.run()
-    return at
-
-
-def _assert_clean(at) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _shown(at) -> int:

@@ -20,6 +20,9 @@ import polars as pl
 import pytest
 from PIL import Image
 
+from tests.builders.apptest import assert_clean as _clean
+from tests.builders.apptest import run_page as _run
+
 REPO = Path(__file__).resolve().parent.parent
 MODELS = ("lstm", "transformer")
 
@@ -89,19 +92,6 @@ def point_at(real_stores, monkeypatch):
         monkeypatch.setenv("COVERAGE_DATA", str(real_stores[which]))
         return real_stores[which]
     return _point
-
-
-def _run(page: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(REPO / page), default_timeout=60)
-    at.run()
-    return at
-
-
-def _clean(at) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _figure(at, index: int = 0) -> dict:

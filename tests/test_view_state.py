@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import REPO, app_stores, point_at  # noqa: F401 - fixtures
-
-EXPLORER = str(REPO / "pages/1_Play_explorer.py")
+from tests.builders.apptest import assert_clean as _clean
+from tests.builders.apptest import run_page
+from tests.test_app import app_stores, point_at  # noqa: F401 - fixtures
 
 
 def _explorer(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(EXPLORER, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return at.run()
+    return run_page("pages/1_Play_explorer.py", query)
 
-
-def _clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def _on_screen(at: AppTest) -> tuple[int, int]:
