@@ -153,10 +153,7 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = gen / f".week_{week}.stage.parquet"
     try:
-        if game_ids is None:
-            _stage_week(path, stage)
-        else:
-            _stage_week(path, stage, game_ids=game_ids)
+        _stage_week(path, stage, game_ids=game_ids)
         staged = pl.scan_parquet(stage)
         rep.rows_read = staged.select(pl.len()).collect().item()
         status = play_status(staged, teams)
@@ -355,9 +352,7 @@ def _ingest_locked(raw: RawFiles, root: Path, wanted: dict[int, Path], *, progre
                     stamps[f"tracking_week_{week}"] = old_stamps.get(f"tracking_week_{week}")
             else:
                 bar.set_postfix_str(wanted[week].name)
-                rep = _ingest_week(week, wanted[week], teams, gen,
-                                   raw.tracking_games.get(week) if hasattr(raw, "tracking_games")
-                                   else None)
+                rep = _ingest_week(week, wanted[week], teams, gen, raw.tracking_games.get(week))
             report.weeks.append(rep)
         _write_tables(raw, plays, games, gen, prev, report, all_weeks,
                       tracking_same=prev is not None and old.get("weeks") == all_weeks
