@@ -176,6 +176,8 @@ def test_a_link_reload_and_page_visits_keep_the_view(server, browser) -> None:
         page.get_by_role("link", name="Play explorer").first.click()
         _idle(page)
         assert _plays_shown(page) == n_man  # the filter survived the other page
+        # ... and is back in the URL (written by the run, which may land after the figure)
+        page.wait_for_function("location.search.includes('family=Man')", timeout=30_000)
         page.reload(wait_until="domcontentloaded")
         _idle(page)
         assert _plays_shown(page) == n_man  # and a reload

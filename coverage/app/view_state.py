@@ -88,8 +88,9 @@ def to_url(selections: dict[str, list], *, search: str = "", model: str | None =
         params["model"] = model
     if play is not None:
         params["game"], params["play"] = str(play[0]), str(play[1])
-    if dict(st.query_params) != params:
-        st.query_params.from_dict(params)
+    # written every run: after a page switch the browser's URL is bare while the server's
+    # copy may still hold the old values, so a "changed?" check would skip the write
+    st.query_params.from_dict(params)
 
 
 def current_play(keys: Sequence[tuple[int, int]]) -> tuple[int, int]:
