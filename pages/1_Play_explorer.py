@@ -12,9 +12,11 @@ import polars as pl
 import streamlit as st
 
 from coverage.app import keyboard, play_data, view_state
+from coverage.app.play_player import play_player, player_spec
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     EXPLAIN_MODEL,
+    dark_theme,
     explain_model_dir,
     load_formation_slots,
     load_play_frames,
@@ -27,12 +29,11 @@ from coverage.app.session import (
     play_explanation,
     play_family_tables,
     play_row,
-    plot,
     show_error,
 )
 from coverage.export import render_play_gif, render_play_png
 from coverage.store import folder_stamp
-from coverage.views import combined_figure, key_events, zoom_to_box
+from coverage.views import combined_animation, key_events, themed, zoom_to_box
 
 store = page_start("Play explorer", compact=True)
 if store is None:
@@ -133,14 +134,16 @@ with list_box:
 
 
     def _on_table_select() -> None:
+        """A click on a row opens its play; the table is drawn afresh, so no row stays
+        ticked while the picker, ◀ / ▶ or the keys move on to other plays."""
         rows = st.session_state[_table_key].selection.rows
         if rows and rows[0] < len(_table_keys):
             st.session_state[view_state.PLAY_KEY] = _table_keys[rows[0]]
+        st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
 
 
     def _on_pick() -> None:
         st.session_state[view_state.PLAY_KEY] = st.session_state["play_pick"]
-        st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
 
 
     st.dataframe(
@@ -174,10 +177,12 @@ def _step(delta: int) -> None:
     cur = st.session_state.get(view_state.PLAY_KEY)
     i = listed.index(cur) if cur in listed else 0
     st.session_state[view_state.PLAY_KEY] = listed[(i + delta) % len(listed)]
-    st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
 
 
-with top:
+@st.fragment
+def play_view() -> None:
+    """The play on screen and everything about it. A fragment: ◀ / ▶, the picker, the keys
+    and Explain rerun only this part, not the list and filters below and beside it."""
     keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
     labels = dict(zip(keys, shown["label"].to_list(), strict=True))
     pick = view_state.current_play(keys)
@@ -211,8 +216,6 @@ with top:
         play = play_row(plays, game_id, play_id)
         play_preds = play_data.play_predictions(preds, game_id, play_id, choice.visible) \
             if choice.visible else None
-        n_frames = frames["frameId"].n_unique()
-        anim_stride = play_data.animation_stride(n_frames)
         if explain_on and explain_dir is not None:
             attr, tell_rows = play_explanation(store, str(explain_dir), folder_stamp(explain_dir),
                                                game_id, play_id)
@@ -222,20 +225,23 @@ with top:
             resp_slots = play_data.responsibility_slots(resp_play, frames)
         if resp_slots is None:
             resp_slots = load_formation_slots(store, game_id, play_id)
-        # frame_ms scales with the stride so the thinned animation still plays in real time
-        fig = combined_figure(frames, prov.relabel(play_preds), play, frame_stride=anim_stride,
-                              frame_ms=100 * anim_stride,
-                              attribution=attr, slots=resp_slots,
-                              links=resp_play.select("frameId", "nflId", "target_nflId")
-                              if resp_play is not None else None)
+        # every tracking frame: the browser animates them (coverage/app/play_player.py)
+        anim = combined_animation(frames, prov.relabel(play_preds), play,
+                                  attribution=attr, slots=resp_slots,
+                                  links=resp_play.select("frameId", "nflId", "target_nflId")
+                                  if resp_play is not None else None)
+        fig = anim.figure
         fig.update_layout(legend_title_text=f"applied to {store.source} data:")
         if zoom_box:
             zoom_to_box(fig, play)
+        themed(fig, dark_theme())
+        spec = player_spec(anim, game_id, play_id)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
         st.stop()
 
-    plot(fig, key="play_figure", config={"displaylogo": False})
+    play_player(spec, height=int(fig.layout.height or 560),
+                start_frame=view_state.url_frame(pick))
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
@@ -289,10 +295,6 @@ with top:
             else:
                 st.caption("No family predictions for this play yet: "
                            "`coverage predict-family models/family`.")
-    if anim_stride > 1:
-        st.caption(f"The animation shows 1 in {anim_stride} of the {n_frames} frames so switching "
-                   "plays stays fast; the GIF below can use every frame (stride 1).")
-
     g1, g2 = st.columns([1, 3])
     stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
                              help="Keep every N-th frame (smaller file); the GIF plays in real "
@@ -321,3 +323,7 @@ with top:
 
     p2.download_button("Download PNG", _png, file_name=f"play_{game_id}_{play_id}_{still}.png",
                        mime="image/png", on_click="ignore", key="png_button")
+
+
+with top:
+    play_view()

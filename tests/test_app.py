@@ -20,6 +20,7 @@ from PIL import Image
 
 from coverage.store import Store
 from tests.builders.apptest import assert_clean as _assert_clean
+from tests.builders.apptest import player_figure
 from tests.builders.apptest import run_page as _run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,7 +122,9 @@ def test_every_page_runs_with_predictions(point_at, page) -> None:
     at = _run(page)
     _assert_clean(at)
     assert any("Synthetic data" in w.value for w in at.warning)  # the banner, every page
-    if page != "pages/4_Model.py":
+    if page == "pages/1_Play_explorer.py":
+        assert player_figure(at)["data"], "no play drawn"
+    elif page != "pages/4_Model.py":
         assert at.get("plotly_chart"), "no chart rendered"
 
 
@@ -167,13 +170,12 @@ def test_selecting_a_play_renders_the_combined_figure(point_at) -> None:
     at = _run("pages/1_Play_explorer.py")
     box = at.selectbox(key="play_pick")
     assert len(box.options) > 2
-    first_title = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+    first_title = player_figure(at)["layout"]["title"]["text"]
     box.select_index(2).run()
     _assert_clean(at)
-    charts = at.get("plotly_chart")
-    assert len(charts) == 1
-    fig = json.loads(charts[0].proto.spec)
-    assert fig["frames"], "combined figure should be animated"
+    assert not at.get("plotly_chart")  # the play player draws the play
+    fig = player_figure(at)
+    assert len(fig["frames"]) == len(fig["spec"]["secs"]) > 20, "every frame, animated"
     assert any(tr.get("xaxis") == "x2" for tr in fig["data"]), "P(man) panel missing"
     assert fig["layout"]["title"]["text"] != first_title  # the field shows the picked play
     labels = [b.label for b in at.get("download_button")]
@@ -288,7 +290,7 @@ def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain
     _assert_clean(at)
     assert any("Tells" in m.value for m in at.markdown)
     assert any("Coverage family" in m.value for m in at.markdown)
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = player_figure(at)
     defense = next(t for t in fig["data"] if str(t.get("name", "")).startswith("defense"))
     from coverage.family.vocab import ASSIGNMENTS
 

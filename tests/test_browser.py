@@ -26,8 +26,14 @@ CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync"]
 # url path -> (screenshot name, charts expected)
-PAGES = {"": ("home", 1), "Play_explorer": ("play_explorer", 1), "Accuracy": ("accuracy", 3),
+# (the explorer's play is drawn by the play player, in its own frame: see _player_ready)
+PAGES = {"": ("home", 1), "Play_explorer": ("play_explorer", 0), "Accuracy": ("accuracy", 3),
          "Teams": ("teams", 2), "Model": ("model", 0)}
+PLAYER = ".st-key-play_figure iframe"
+# the play player (coverage/app/play_player.py) has drawn a play: its render counter is set
+_PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure iframe');
+  const b = f && f.contentDocument && f.contentDocument.body;
+  return !!(b && b.dataset.renders && f.contentDocument.querySelector('.main-svg')); }"""
 
 
 def _free_port() -> int:
@@ -99,7 +105,9 @@ def test_page_renders_in_chromium(server, browser, path) -> None:
     try:
         page.goto(f"{server}/{path}", wait_until="domcontentloaded")
         page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=30_000)
-        if n_charts:
+        if path == "Play_explorer":
+            page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        elif n_charts:
             page.wait_for_function(
                 f"document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
                 timeout=60_000)
@@ -124,8 +132,8 @@ def test_explain_toggle_in_chromium(server, browser) -> None:
     page = browser.new_page(viewport={"width": 1500, "height": 2400})
     try:
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1",
-                               timeout=60_000)
+        page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        renders = _renders(page)
         page.get_by_text("Explain", exact=True).first.click()
         page.wait_for_function("document.body.innerText.includes('Tells')", timeout=60_000)
         page.wait_for_function(
@@ -136,14 +144,18 @@ def test_explain_toggle_in_chromium(server, browser) -> None:
         body = page.inner_text("body")
         assert page.locator("[data-testid='stException']").count() == 0, body[:2000]
         assert "Coverage family" in body and "Traceback" not in body
-        assert page.locator(".js-plotly-plot").count() >= 1
+        assert _renders(page) > renders  # the play was redrawn with the explanation
     finally:
         page.close()
 
 
+def _renders(page) -> int:
+    return int(page.frame_locator(PLAYER).locator("body").get_attribute("data-renders") or 0)
+
+
 def _idle(page) -> None:
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1",
-                           timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 1 || "
+                           f"({_PLAYER_DRAWN})()", timeout=60_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     page.wait_for_timeout(600)
@@ -196,14 +208,17 @@ def test_a_link_reload_and_page_visits_keep_the_view(server, browser) -> None:
 
 
 def test_the_field_is_in_view_on_a_laptop_screen(server, browser) -> None:
-    """At 1366x768 the play figure starts high enough that field and curve need no scroll
-    (the figure's plot area begins ~120 px below its top and is ~350 px tall)."""
+    """At 1366x768 the play figure starts high enough that field and curve need no scroll:
+    the field's plot area lies inside the window."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
         _idle(page)
-        box = page.locator(".js-plotly-plot").first.bounding_box()
-        assert box is not None and box["y"] < 330, box
+        frame = page.locator(PLAYER).bounding_box()
+        field = page.frame_locator(PLAYER).locator(".draglayer .xy .nsewdrag").first.bounding_box()
+        assert frame is not None and field is not None
+        assert frame["y"] < 330, frame
+        assert field["y"] + field["height"] <= 768, (frame, field)  # page coordinates
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "play_explorer_1366x768.png"))
     finally:
@@ -217,35 +232,100 @@ def test_keyboard_j_and_k_change_the_play(server, browser) -> None:
         _idle(page)
         page.wait_for_function("location.search.includes('play=')", timeout=30_000)
         page.wait_for_function("document.__coverageKeys === true", timeout=30_000)
-        first = page.url
+        play = "new URLSearchParams(location.search).get('play')"
+        first = page.evaluate(play)
         page.evaluate("document.activeElement && document.activeElement.blur()")  # no widget
         page.keyboard.press("j")
-        page.wait_for_function(f"location.href !== {first!r}", timeout=30_000)
+        page.wait_for_function(f"{play} !== {first!r}", timeout=30_000)
         _idle(page)
-        second = page.url
-        assert second != first
         page.keyboard.press("k")
-        page.wait_for_function(f"location.href === {first!r}", timeout=30_000)
+        page.wait_for_function(f"{play} === {first!r}", timeout=30_000)
     finally:
         page.close()
 
 
-def test_arrow_keys_step_the_animation(server, browser) -> None:
+def _player(page, expr: str):
+    """Evaluate ``expr`` inside the play player's frame."""
+    return page.frame_locator(PLAYER).locator("body").evaluate(f"() => {expr}")
+
+
+def test_arrow_keys_and_space_drive_the_player(server, browser) -> None:
+    """← / → step one frame, space plays and pauses, from the page (no focus in the
+    player) and from inside the player."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
-    active = ("document.querySelector('.st-key-play_figure .js-plotly-plot')"
-              "._fullLayout.sliders[0].active")
+    frame = "window.coveragePlayer.frame()"
     try:
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
         _idle(page)
         page.wait_for_function("document.__coverageKeys === true", timeout=30_000)
-        page.wait_for_selector(".st-key-play_figure rect.slider-tick-rect", timeout=30_000)
         page.evaluate("document.activeElement && document.activeElement.blur()")
-        start = page.evaluate(active)
+        start = _player(page, frame)
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"{active} === {start + 1}", timeout=30_000)
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"{active} === {start + 2}", timeout=30_000)
+        assert _player(page, frame) == start + 2
         page.keyboard.press("ArrowLeft")
-        page.wait_for_function(f"{active} === {start + 1}", timeout=30_000)
+        assert _player(page, frame) == start + 1
+        page.keyboard.press(" ")
+        page.wait_for_timeout(600)
+        assert _player(page, "window.coveragePlayer.playing()")
+        page.keyboard.press(" ")
+        assert not _player(page, "window.coveragePlayer.playing()")
+        assert _player(page, frame) > start + 1  # it moved while playing
+        # the frame joins the link, so a shared URL opens on the same moment
+        at = _player(page, "document.querySelector('#slider').value")
+        page.wait_for_function("new URLSearchParams(location.search).get('frame') !== null",
+                               timeout=10_000)
+        link = page.url
+        other = browser.new_page(viewport={"width": 1440, "height": 900})
+        try:
+            other.goto(link, wait_until="domcontentloaded")
+            _idle(other)
+            assert _player(other, "document.querySelector('#slider').value") == at
+        finally:
+            other.close()
+    finally:
+        page.close()
+
+
+def test_player_controls(server, browser) -> None:
+    """Every frame is there (10 Hz), speed changes the pace, event buttons jump, a click on a
+    player highlights him and trails draw paths."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        player = page.frame_locator(PLAYER)
+        n = int(player.locator("body").get_attribute("data-frames"))
+        assert n == int(_player(page, "window.coveragePlayer.frames()"))
+        assert int(player.locator("#slider").get_attribute("max")) == n - 1
+        snap = player.locator("#jumps button", has_text="snap")
+        snap.click()
+        label = player.locator("#label").inner_text()
+        assert "snap" in label, label
+        player.locator("#speed").select_option("4")
+        player.locator("#slider").evaluate("s => { s.value = 0; s.dispatchEvent("
+                                           "new Event('input')); }")
+        player.locator("#play").click()
+        page.wait_for_timeout(1000)
+        moved = _player(page, "window.coveragePlayer.frame()")
+        assert moved >= 20 or moved == n - 1, moved  # 4x: ~40 frames a second
+        if _player(page, "window.coveragePlayer.playing()"):
+            player.locator("#play").click()
+        player.locator("#trails").check()
+        trail = _player(page, "document.getElementById('plot').data"
+                              ".find(t => t.name === 'trails').x.length")
+        assert trail > 0
+        # a click on a player highlights him and draws his whole path
+        point = player.locator("g.trace.scatter .points path").nth(12).bounding_box()
+        assert point is not None
+        page.mouse.click(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+        page.wait_for_timeout(300)
+        assert player.locator("#focus").is_visible()
+        assert "following" in player.locator("#focus-name").inner_text()
+        path = _player(page, "document.getElementById('plot').data"
+                             ".find(t => t.name === 'path').x.length")
+        assert path == n
+        player.locator("#focus-clear").click()
+        assert not player.locator("#focus").is_visible()
     finally:
         page.close()

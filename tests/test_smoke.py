@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from coverage.store import Store
+from tests.builders.apptest import player_figure
 
 pytestmark = pytest.mark.slow
 
@@ -186,13 +187,13 @@ def test_make_app_init_then_streamlit(tmp_path: Path, monkeypatch) -> None:
                    if e.WhichOneof("type") == "alert")
         assert _metric(home, "Plays") == str(TINY_PLAYS)
         explorer = run_page(url, "Play_explorer")
-        assert "plotly_chart" in _kinds(explorer), _kinds(explorer)
+        assert "component_instance" in _kinds(explorer), _kinds(explorer)  # play player
         assert _metric(explorer, "Plays shown") == str(TINY_PLAYS)
     assert "Traceback" not in (tmp_path / "server.log").read_text()
 
     at = _apptest_explorer(monkeypatch, env, [str(REPO / "app.py")])
     assert len(at.selectbox(key="play_pick").options) == TINY_PLAYS
-    assert at.get("plotly_chart"), "no figure for the selected play"
+    assert player_figure(at)["data"], "no figure for the selected play"
 
 
 def test_make_app_with_a_raw_data_folder(tmp_path: Path, monkeypatch) -> None:
@@ -211,7 +212,7 @@ def test_make_app_with_a_raw_data_folder(tmp_path: Path, monkeypatch) -> None:
         assert _metric(home, "Plays") == "12"
         explorer = run_page(url, "Play_explorer")
         assert _metric(explorer, "Plays shown") == "12"
-        assert "plotly_chart" in _kinds(explorer), _kinds(explorer)  # the field, no curve
+        assert "component_instance" in _kinds(explorer), _kinds(explorer)  # the field
         assert any("coverage predict" in e.alert.body for e in explorer
                    if e.WhichOneof("type") == "alert")  # a fresh download has no predictions
     assert "Traceback" not in (tmp_path / "server.log").read_text()

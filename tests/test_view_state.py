@@ -6,7 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.builders.apptest import assert_clean as _clean
-from tests.builders.apptest import run_page
+from tests.builders.apptest import player_figure, run_page
 from tests.test_app import app_stores, point_at  # noqa: F401 - fixtures
 
 
@@ -21,6 +21,8 @@ def _on_screen(at: AppTest) -> tuple[int, int]:
     g, p = at.session_state["cur_play"]
     assert tuple(sb.value) == (g, p)
     assert sb.options[sb.index].startswith(f"{g}-{p} ")  # the label the user reads
+    spec = player_figure(at)["spec"]
+    assert (spec["game"], spec["play"]) == (g, p)  # ... and the play the player draws
     return g, p
 
 
@@ -50,7 +52,7 @@ def test_picker_names_the_play_on_screen_after_filters(point_at) -> None:  # noq
         at.sidebar.multiselect(key="f_family").unselect(family).run()
 
 
-def test_a_pick_moves_the_field_and_resets_the_table_tick(point_at) -> None:  # noqa: F811
+def test_a_pick_and_the_arrows_move_the_field(point_at) -> None:  # noqa: F811
     point_at("preds")
     at = _explorer()
     first_key = _table_key(at)
@@ -58,8 +60,14 @@ def test_a_pick_moves_the_field_and_resets_the_table_tick(point_at) -> None:  # 
     at.selectbox(key="play_pick").set_value(target).run()
     _clean(at)
     assert _on_screen(at) == target
-    assert _table_key(at) != first_key  # a fresh table: the old row is no longer ticked
+    # the list is not redrawn for a pick (and a row click clears its own tick)
+    assert _table_key(at) == first_key
     assert _url(at)["game"] == str(target[0]) and _url(at)["play"] == str(target[1])
+    at.button(key="next_play").click().run()
+    assert _on_screen(at) == _listed(at)[3]
+    at.button(key="prev_play").click().run()
+    at.button(key="prev_play").click().run()
+    assert _on_screen(at) == _listed(at)[1]
 
 
 def test_a_link_reopens_filters_and_play(point_at) -> None:  # noqa: F811

@@ -3,7 +3,6 @@ export, the explain mode's per-play tables, and how finely the field animates.""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -293,19 +292,6 @@ def export_table(table: pl.DataFrame, *, model: str | None = None,
     blanks = [pl.when(pl.col(c).is_in(list(MISSING_MARKS))).then(None).otherwise(pl.col(c))
               .alias(c) for c, dt in t.schema.items() if dt == pl.String and c != "applied_to"]
     return t.with_columns(blanks).select([c for c in EXPORT_COLUMNS if c in t.columns])
-
-
-ANIMATION_MAX_FRAMES = 40
-
-
-def animation_stride(n_frames: int, max_frames: int = ANIMATION_MAX_FRAMES) -> int:
-    """Frame stride for the in-app animation: at most ~``max_frames`` animation frames.
-
-    Building and shipping the animated figure costs time per frame, and the
-    play switch must stay under ~300 ms; 5 Hz motion still reads well, and key
-    events are never dropped (``play_arrays`` moves them to the next kept frame).
-    """
-    return max(1, math.ceil(int(n_frames) / max_frames))
 
 
 def _jerseys(frames: pl.DataFrame) -> pl.DataFrame:

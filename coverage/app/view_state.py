@@ -21,6 +21,7 @@ FILTER_KEYS = tuple(f"f_{c}" for c in FILTER_COLUMNS)
 PLAY_KEY = "cur_play"  # (gameId, playId) on screen: the one source of truth for the play
 KEPT = (*FILTER_KEYS, "search", "sort", "model", "show_synthetic", "zoom_box", PLAY_KEY)
 _URL_READ = "_url_read"
+_URL_FRAME = "_url_frame"  # (gameId, playId, frameId) a link opened on, until used
 _SEP = "~"
 
 
@@ -68,6 +69,20 @@ def from_url(options: dict[str, Sequence[Any]]) -> None:
         st.session_state["zoom_box"] = True
     with contextlib.suppress(KeyError, TypeError, ValueError):  # no or a broken play link
         st.session_state[PLAY_KEY] = (int(q["game"]), int(q["play"]))
+        st.session_state[_URL_FRAME] = (*st.session_state[PLAY_KEY], int(q["frame"]))
+
+
+def url_frame(play: tuple[int, int]) -> int | None:
+    """The frame a link opened ``play`` on, while that play stays on screen.
+
+    The browser player writes the frame into the link itself as it pauses or seeks
+    (a frame change never reruns the script), so the server only reads it.
+    """
+    linked = st.session_state.get(_URL_FRAME)
+    if linked is None or tuple(linked[:2]) != tuple(play):
+        st.session_state.pop(_URL_FRAME, None)
+        return None
+    return int(linked[2])
 
 
 def to_url(selections: dict[str, list], *, search: str = "", model: str | None = None,
@@ -88,6 +103,11 @@ def to_url(selections: dict[str, list], *, search: str = "", model: str | None =
         params["model"] = model
     if play is not None:
         params["game"], params["play"] = str(play[0]), str(play[1])
+        # the player keeps the frame in the link; a rerun must not drop it for this play
+        q = st.query_params
+        if q.get("game") == params["game"] and q.get("play") == params["play"] and \
+                q.get("frame", "").isdigit():
+            params["frame"] = q["frame"]
     # written every run: after a page switch the browser's URL is bare while the server's
     # copy may still hold the old values, so a "changed?" check would skip the write
     st.query_params.from_dict(params)

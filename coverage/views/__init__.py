@@ -5,6 +5,7 @@ Every builder is a pure function of normalised-store tables (see
 touches Streamlit, so pages stay thin and the figures are testable.
 """
 
+from coverage.views._anim import Animation
 from coverage.views._common import KeyEvent, key_events, model_colors, play_title
 from coverage.views.charts import (
     accuracy_by_time_figure,
@@ -12,12 +13,14 @@ from coverage.views.charts import (
     confusion_figure,
     rate_bar_figure,
 )
-from coverage.views.curves import combined_figure, probability_figure
+from coverage.views.curves import combined_animation, combined_figure, probability_figure
 from coverage.views.field import field_figure, zoom_to_box
 from coverage.views.team_colors import TEAM_COLORS, matchup_colors, team_color
 from coverage.views.theme import themed
 
 __all__ = [
+    "Animation",
+    "combined_animation",
     "zoom_to_box",
     "themed",
     "TEAM_COLORS",

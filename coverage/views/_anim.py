@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 FRAME_MS = 100  # real time: tracking is 10 Hz
@@ -98,14 +99,91 @@ def animation_controls(
     }
 
 
-def assemble(
+@dataclass
+class Animation:
+    """One play's animation before it is given a form: the first frame as a figure, and
+    what every frame changes.
+
+    The same animation becomes a plotly figure with frames and controls
+    (:meth:`to_figure`, for notebooks, tests and the PNG/GIF paths) or a compact spec the
+    explorer's browser player animates itself (:meth:`to_client`): plotly validates every
+    frame object it is given, which cost more than the whole rest of a play switch, and
+    sends each frame's attributes as separate objects.
+    """
+
+    figure: go.Figure  # first frame, no animation frames, no controls
+    traces: list[int]  # indices of the traces the frames move
+    names: list[str]  # animation frame names (frameIds)
+    labels: list[str]  # what the slider read-out shows per frame
+    # updates[k][j] = attributes of trace traces[j] at animation frame k
+    updates: list[list[dict[str, Any]]]
+    frame_ms: int = FRAME_MS
+    meta: dict[str, Any] = field(default_factory=dict)  # extra, for the client player
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.names)
+
+    def to_figure(self) -> go.Figure:
+        """A stand-alone plotly figure: frames plus Play/Pause and a slider."""
+        fig = go.Figure(self.figure)  # a shallow copy: the animation stays reusable
+        if self.n_frames > 1:
+            fig.update_layout(animation_controls(self.names, self.labels,
+                                                 frame_ms=self.frame_ms))
+            fig.frames = [go.Frame(name=n, data=u, traces=self.traces)
+                          for n, u in zip(self.names, self.updates, strict=True)]
+        return fig
+
+    def to_client(self) -> dict[str, Any]:
+        """JSON-ready spec: the first frame's figure, and per moved attribute one column
+        holding its value at every frame (the browser rebuilds the frames)."""
+        columns = []
+        for j, trace in enumerate(self.traces):
+            paths = _leaf_paths(self.updates[0][j]) if self.updates else []
+            for path in paths:
+                values = [_plain(_get(frame[j], path)) for frame in self.updates]
+                columns.append({"trace": trace, "path": ".".join(path), "values": values})
+        return {"figure": self.figure.to_plotly_json(), "traces": self.traces, "names": self.names,
+                "labels": self.labels, "frame_ms": self.frame_ms, "columns": columns,
+                **self.meta}
+
+
+def _leaf_paths(update: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for k, v in update.items():
+        if isinstance(v, dict):
+            out.extend(_leaf_paths(v, (*prefix, k)))
+        else:
+            out.append((*prefix, k))
+    return out
+
+
+def _get(update: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for k in path:
+        update = update.get(k) if isinstance(update, dict) else None
+    return update
+
+
+def _plain(value: Any) -> Any:
+    """JSON values (NaN as null: plotly's gap marker) from numpy arrays and scalars."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return [None if isinstance(v, float) and v != v else _plain(v)
+                if isinstance(v, np.generic) else v for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if isinstance(value, float) and value != value else value
+
+
+def animation(
     parts: Sequence[Parts],
     names: Sequence[str],
     labels: Sequence[str],
     layout: dict[str, Any],
     *,
     frame_ms: int = FRAME_MS,
-) -> go.Figure:
+) -> Animation:
     """Base traces = all static then all dynamic traces; frames move the dynamic ones."""
     data: list[dict[str, Any]] = []
     for p in parts:
@@ -115,18 +193,28 @@ def assemble(
         for t in p.dynamic:
             dyn_index.append(len(data))
             data.append(t)
-    n = len(names)
-    frames = []
-    for k in range(n):
+    updates = []
+    for k in range(len(names)):
         fdata: list[dict[str, Any]] = []
         for p in parts:
             fdata.extend(p.updates[k] if p.dynamic else [])
-        frames.append({"name": names[k], "data": fdata, "traces": dyn_index})
+        updates.append(fdata)
     lay = dict(layout)
     lay["shapes"] = [s for p in parts for s in p.shapes] + list(lay.get("shapes", []))
     lay["annotations"] = [a for p in parts for a in p.annotations] + list(
         lay.get("annotations", [])
     )
-    if n > 1:
-        lay.update(animation_controls(names, labels, frame_ms=frame_ms))
-    return go.Figure(data=data, layout=lay, frames=frames if n > 1 else None, _validate=False)
+    fig = go.Figure(data=data, layout=lay, _validate=False)
+    return Animation(fig, dyn_index, list(names), list(labels), updates, frame_ms)
+
+
+def assemble(
+    parts: Sequence[Parts],
+    names: Sequence[str],
+    labels: Sequence[str],
+    layout: dict[str, Any],
+    *,
+    frame_ms: int = FRAME_MS,
+) -> go.Figure:
+    """The animation as a plotly figure with frames and controls."""
+    return animation(parts, names, labels, layout, frame_ms=frame_ms).to_figure()

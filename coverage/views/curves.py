@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from coverage.views._anim import FRAME_MS, Parts
+from coverage.views._anim import FRAME_MS, Animation, Parts
 from coverage.views._common import (
     EVENT_LABELS,
     MAN_COLOR,
@@ -214,10 +214,36 @@ def _combined_axes(
     return {"xaxis": fx, "yaxis": fy, "xaxis2": cx, "yaxis2": cy}
 
 
+def client_meta(pa: PlayArrays, anim: Animation) -> dict[str, Any]:
+    """What the browser player needs beyond the frames: where the players' and the ball's
+    traces sit (trails, highlighting), each frame's seconds from the snap (a click on the
+    curve seeks there) and the key events to jump to."""
+    first_dyn = anim.traces[0]  # field dynamic order: arrows, offense, defense, ball, clock
+    events = [{"label": EVENT_LABELS.get(ev, ev), "k": k}
+              for k, ev in enumerate(pa.events) if ev]
+    snap = int(np.argmin(np.abs(pa.secs)))
+    if not any(e["k"] == snap for e in events) and abs(float(pa.secs[snap])) < 0.05:
+        events.append({"label": "snap", "k": snap})
+    return {
+        "players": [first_dyn + 1, first_dyn + 2],
+        "ball": first_dyn + 3,
+        "secs": [round(float(x), 2) for x in pa.secs],
+        "events": sorted(events, key=lambda e: e["k"]),
+    }
+
+
 def combined_figure(frames: pl.DataFrame, preds: pl.DataFrame | None,
                     play: Mapping[str, Any], *, height: int = 560, field_share: float = 0.66,
                     frame_ms: int = FRAME_MS, **layers: Unpack[FieldLayers]) -> go.Figure:
-    """Field (left) and P(man) curve (right) in one animated figure.
+    """:func:`combined_animation` as a plotly figure with frames, Play/Pause and a slider."""
+    return combined_animation(frames, preds, play, height=height, field_share=field_share,
+                              frame_ms=frame_ms, **layers).to_figure()
+
+
+def combined_animation(frames: pl.DataFrame, preds: pl.DataFrame | None,
+                       play: Mapping[str, Any], *, height: int = 560, field_share: float = 0.66,
+                       frame_ms: int = FRAME_MS, **layers: Unpack[FieldLayers]) -> Animation:
+    """Field (left) and P(man) curve (right) in one animation.
 
     Each animation frame moves the players, ball and arrows on the field and a
     cursor line plus per-model dots on the curve, so the app needs no callback
@@ -238,5 +264,7 @@ def combined_figure(frames: pl.DataFrame, preds: pl.DataFrame | None,
                    annotations=annotations)
     axes = _combined_axes(pa, preds, field_share)
     # curve statics are ordered after the field statics, then all dynamic traces
-    return animate_play(pa, [fparts, cparts], play, axes, height=height, frame_ms=frame_ms,
+    anim = animate_play(pa, [fparts, cparts], play, axes, height=height, frame_ms=frame_ms,
                         uirevision="combined", margin_right=20)
+    anim.meta.update(client_meta(pa, anim))
+    return anim

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from coverage import pitch
-from coverage.views._anim import FRAME_MS, Parts, assemble
+from coverage.views._anim import FRAME_MS, Animation, Parts, animation
 from coverage.views._common import (
     ARROW_SECONDS,
     EVENT_LABELS,
@@ -351,7 +351,7 @@ def animate_play(
     frame_ms: int,
     uirevision: str,
     margin_right: int = 10,
-) -> go.Figure:
+) -> Animation:
     """Frame the panels the same way (title, legend, margins, slider) in every play figure.
 
     ``axes`` maps layout axis names (``xaxis``, ``yaxis2``...) to their settings.
@@ -368,8 +368,8 @@ def animate_play(
         "hovermode": "closest",
         "uirevision": uirevision,
     }
-    return assemble(parts, [str(int(f)) for f in pa.frame_ids], frame_labels(pa), layout,
-                    frame_ms=frame_ms)
+    return animation(parts, [str(int(f)) for f in pa.frame_ids], frame_labels(pa), layout,
+                     frame_ms=frame_ms)
 
 
 def field_figure(frames: pl.DataFrame, play: Mapping[str, Any], *, height: int = 560,
@@ -384,4 +384,4 @@ def field_figure(frames: pl.DataFrame, play: Mapping[str, Any], *, height: int =
     pa, parts = play_field(frames, play, **layers)
     xa, ya = field_axes()
     return animate_play(pa, [parts], play, {"xaxis": xa, "yaxis": ya}, height=height,
-                        frame_ms=frame_ms, uirevision="field")
+                        frame_ms=frame_ms, uirevision="field").to_figure()

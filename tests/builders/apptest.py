@@ -3,6 +3,7 @@ shared by the page, honesty and view-state tests."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -22,3 +23,26 @@ def assert_clean(at: AppTest) -> None:
     """No exception and no error element on the page."""
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def _set(obj: dict, path: str, value) -> None:
+    *parents, leaf = path.split(".")
+    for k in parents:
+        obj = obj.setdefault(k, {})
+    obj[leaf] = value
+
+
+def player_figure(at: AppTest) -> dict:
+    """The explorer's play as a plotly figure dict with frames, rebuilt from the play
+    player's spec the way ``player_web/player.js`` rebuilds it in the browser."""
+    players = [e for e in at.get("component_instance")
+               if e.proto.component_name.endswith("play_player")]
+    assert players, "no play player on the page"
+    spec = json.loads(json.loads(players[-1].proto.json_args)["spec"])
+    frames = [{"name": name, "data": [{} for _ in spec["traces"]], "traces": spec["traces"]}
+              for name in spec["names"]]
+    slot = {t: j for j, t in enumerate(spec["traces"])}
+    for col in spec["columns"]:
+        for frame, value in zip(frames, col["values"], strict=True):
+            _set(frame["data"][slot[col["trace"]]], col["path"], value)
+    return {**spec["figure"], "frames": frames, "spec": spec}

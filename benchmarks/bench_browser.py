@@ -1,0 +1,168 @@
+"""Felt speed of the Play explorer in a real browser (headless Chromium via Playwright).
+
+What an analyst waits for, timed inside the page (``performance.now()``, no Playwright
+round trip in the figure): from the click to the new play drawn by the play player
+(its render counter ticks after ``Plotly.react`` resolves and the first frame is shown).
+
+* first load: a fresh tab on the explorer until the play is drawn (cold: the server's
+  first visit; warm: a second tab);
+* play switch: the ``▶`` next-play button, N times;
+* first Explain toggle: the toggle until the play is redrawn with the tells;
+* one full playback of a play at 1× to check the player keeps 10 Hz.
+
+Goals (issue 13): switch median < 300 ms and p95 < 600 ms, first load < 2.5 s, first
+Explain toggle < 1 s. Starts its own server on a free port:
+
+    python benchmarks/bench_browser.py [--data DIR] [--switches 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PLAYER = ".st-key-play_figure iframe"
+
+# in the page: click `selector`, resolve with the ms until the player's render counter moves
+_TIMED_CLICK = """
+async ([selector, player]) => {
+  const frame = document.querySelector(player);
+  const body = () => frame.contentDocument && frame.contentDocument.body;
+  const before = body() ? body().dataset.renders : undefined;
+  const t0 = performance.now();
+  document.querySelector(selector).click();
+  return await new Promise((resolve, reject) => {
+    const limit = t0 + 30000;
+    function poll() {
+      const f = document.querySelector(player);
+      const b = f && f.contentDocument && f.contentDocument.body;
+      if (b && b.dataset.renders && b.dataset.renders !== before) {
+        requestAnimationFrame(() => {
+          const t = performance.now();
+          const origin = performance.timeOrigin;
+          resolve([t - t0, parseFloat(b.dataset.received) - origin - t0,
+                   parseFloat(b.dataset.drawn) - parseFloat(b.dataset.received)]);
+        });
+      } else if (performance.now() > limit) { reject(new Error('no redraw in 30 s')); }
+      else { requestAnimationFrame(poll); }
+    }
+    poll();
+  });
+}
+"""
+
+_DRAWN = """player => { const f = document.querySelector(player);
+  const b = f && f.contentDocument && f.contentDocument.body;
+  return b && b.dataset.renders; }"""
+_STOPPED = """player => !document.querySelector(player).contentDocument
+  .querySelector('#play').dataset.playing"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(data: str | None) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    if data:
+        cmd += ["--", "--data", data]
+    log = open(Path(tempfile.gettempdir()) / f"bench_browser_{port}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"the app did not start; see {log.name}")
+
+
+def _first_load(browser, url: str) -> tuple[float, object]:
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    t0 = time.perf_counter()
+    page.goto(url + "/Play_explorer")
+    page.wait_for_function(_DRAWN, arg=PLAYER, timeout=120_000, polling="raf")
+    return time.perf_counter() - t0, page
+
+
+def _stats(xs: list[float]) -> str:
+    xs = sorted(xs)
+    p95 = xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+    return f"median {statistics.median(xs):6.0f} ms  p95 {p95:6.0f} ms  max {xs[-1]:6.0f} ms"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=None, help="a store or raw folder (default: embedded)")
+    ap.add_argument("--switches", type=int, default=20)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _start(args.data)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            cold, page = _first_load(browser, url)
+            page.close()
+            warm, page = _first_load(browser, url)
+            switches = []
+            for _ in range(args.switches + 2):
+                switches.append(page.evaluate(_TIMED_CLICK,
+                                              [".st-key-next_play button", PLAYER]))
+            switches = switches[2:]  # the first two pay for the server's cold caches
+            server = [s[1] for s in switches]  # click -> the play's data in the player
+            draw = [s[2] for s in switches]  # data -> drawn (plotly in the player)
+            switches = [s[0] for s in switches]
+            frames = page.frame_locator(PLAYER)
+            n = int(frames.locator("body").get_attribute("data-frames") or 0)
+            t0 = time.perf_counter()
+            frames.locator("#play").click()
+            page.wait_for_function(_STOPPED, arg=PLAYER, timeout=120_000)
+            playback = time.perf_counter() - t0
+            explain = None
+            if page.locator(".st-key-explain input").is_enabled():
+                explain = page.evaluate(_TIMED_CLICK, [".st-key-explain input", PLAYER])[0]
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    where = args.data or "embedded synthetic store"
+    print(f"Play explorer in headless Chromium, 1366x768, on {where} "
+          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
+    print(f"  first load, cold server   {cold * 1000:7.0f} ms")
+    print(f"  first load, warm server   {warm * 1000:7.0f} ms   goal < 2500 ms")
+    print(f"  play switch (n={len(switches)})     {_stats(switches)}   goal median < 300, "
+          "p95 < 600")
+    print(f"    of which click -> data   {_stats(server)}  (server rerun + Streamlit)")
+    print(f"    of which data -> drawn   {_stats(draw)}  (the player: parse + plotly)")
+    if explain is not None:
+        print(f"  first Explain toggle      {explain:7.0f} ms   goal < 1000 ms")
+    else:
+        print("  first Explain toggle      (no family model in this store)")
+    print(f"  playback of {n} frames    {playback:7.2f} s    real time {n / 10:.1f} s (10 Hz)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

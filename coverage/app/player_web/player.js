@@ -1,0 +1,307 @@
+/* The explorer's play player: receives one play as a compact spec (the first frame's
+ * plotly figure + one column of values per moved attribute) and animates every tracking
+ * frame in the browser, so a play switch sends the play once and playback, seeking,
+ * speed, trails and highlighting never wait for the server.
+ *
+ * Streamlit component protocol (v1), spoken directly: "componentReady" once, then a
+ * "render" message per script run with the Python arguments; "setFrameHeight" back.
+ */
+(function () {
+  "use strict";
+
+  const gd = document.getElementById("plot");
+  const ui = {
+    play: document.getElementById("play"),
+    speed: document.getElementById("speed"),
+    slider: document.getElementById("slider"),
+    label: document.getElementById("label"),
+    jumps: document.getElementById("jumps"),
+    trails: document.getElementById("trails"),
+    focus: document.getElementById("focus"),
+    focusName: document.getElementById("focus-name"),
+    focusClear: document.getElementById("focus-clear"),
+    hint: document.getElementById("hint"),
+  };
+  const TRAIL_FRAMES = 10; // one second of 10 Hz tracking
+  const STILL = { frame: { duration: 0, redraw: false }, transition: { duration: 0 },
+                  mode: "immediate" };
+
+  let specText = null;
+  let spec = null;
+  let frames = [];        // frames[k] = update objects aligned with spec.traces
+  let k = 0;
+  let timer = null;
+  let trailTrace = -1;    // index of the trails trace (appended to the figure)
+  let pathTrace = -1;     // index of the highlighted player's path trace
+  let focus = null;       // {trace, point}
+  let positions = null;   // {trace: {x: [[...per frame]], y: [...]}}
+
+  function send(type, data) {
+    window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data || {}), "*");
+  }
+
+  function setPath(obj, path, value) {
+    const parts = path.split(".");
+    let o = obj;
+    for (let i = 0; i < parts.length - 1; i++) {
+      o = o[parts[i]] = o[parts[i]] || {};
+    }
+    o[parts[parts.length - 1]] = value;
+  }
+
+  function buildFrames() {
+    const n = spec.names.length;
+    const slot = new Map(spec.traces.map((t, j) => [t, j]));
+    frames = [];
+    for (let f = 0; f < n; f++) frames.push(spec.traces.map(() => ({})));
+    positions = {};
+    for (const col of spec.columns) {
+      const j = slot.get(col.trace);
+      for (let f = 0; f < n; f++) setPath(frames[f][j], col.path, col.values[f]);
+      if ((spec.players || []).includes(col.trace) && (col.path === "x" || col.path === "y")) {
+        positions[col.trace] = positions[col.trace] || {};
+        positions[col.trace][col.path] = col.values;
+      }
+    }
+  }
+
+  function trailUpdate(f) {
+    const xs = [], ys = [];
+    if (ui.trails.checked) {
+      for (const t of spec.players || []) {
+        const p = positions[t];
+        if (!p || !p.x) continue;
+        const nPlayers = (p.x[f] || []).length;
+        for (let i = 0; i < nPlayers; i++) {
+          for (let g = Math.max(0, f - TRAIL_FRAMES); g <= f; g++) {
+            xs.push(p.x[g][i]);
+            ys.push(p.y[g][i]);
+          }
+          xs.push(null);
+          ys.push(null);
+        }
+      }
+    }
+    return { x: xs, y: ys };
+  }
+
+  function show(f) {
+    if (!spec || !frames.length) return;
+    k = Math.max(0, Math.min(frames.length - 1, f));
+    const data = frames[k].slice();
+    const traces = spec.traces.slice();
+    if (trailTrace >= 0) {
+      data.push(trailUpdate(k));
+      traces.push(trailTrace);
+    }
+    Plotly.animate(gd, { data: data, traces: traces }, STILL);
+    ui.slider.value = String(k);
+    ui.label.textContent = spec.labels[k] || "";
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    const speed = parseFloat(ui.speed.value) || 1;
+    timer = setTimeout(tick, (spec.frame_ms || 100) / speed);
+  }
+
+  function tick() {
+    if (k >= frames.length - 1) { pause(); return; }
+    show(k + 1);
+    schedule();
+  }
+
+  function play() {
+    if (!spec || frames.length < 2) return;
+    if (k >= frames.length - 1) show(0);
+    ui.play.textContent = "❚❚ Pause";
+    ui.play.dataset.playing = "1";
+    schedule();
+  }
+
+  function pause() {
+    clearTimeout(timer);
+    timer = null;
+    ui.play.textContent = "▶ Play";
+    delete ui.play.dataset.playing;
+    rememberFrame();
+  }
+
+  function toggle() { if (timer) pause(); else play(); }
+
+  function seek(f) { pause(); show(f); rememberFrame(); }
+
+  // the frame joins the page's link, so a shared URL opens on the same moment
+  function rememberFrame() {
+    try {
+      const loc = window.parent.location;
+      const params = new URLSearchParams(loc.search);
+      if (!spec || params.get("game") !== String(spec.game) ||
+          params.get("play") !== String(spec.play)) return;
+      params.set("frame", spec.names[k]);
+      window.parent.history.replaceState(window.parent.history.state, "",
+                                         loc.pathname + "?" + params.toString() + loc.hash);
+    } catch (e) { /* another origin: no deep link, nothing else lost */ }
+  }
+
+  function pressParent(key) {
+    try {
+      const b = window.parent.document.querySelector(".st-key-" + key + " button");
+      if (b) { b.click(); return true; }
+    } catch (e) { /* not reachable */ }
+    return false;
+  }
+
+  function handleKey(key) {
+    if (key === " ") { toggle(); return true; }
+    if (key === "ArrowRight") { seek(k + 1); return true; }
+    if (key === "ArrowLeft") { seek(k - 1); return true; }
+    if (key === "Home") { seek(0); return true; }
+    if (key === "End") { seek(frames.length - 1); return true; }
+    if (key === "j") return pressParent("next_play");
+    if (key === "k") return pressParent("prev_play");
+    return false;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const tag = (e.target && e.target.tagName || "").toLowerCase();
+    if (tag === "select" || (tag === "input" && e.target.type !== "checkbox" &&
+                             e.target.type !== "range")) return;
+    if (handleKey(e.key)) e.preventDefault();
+  });
+
+  function jumpButtons() {
+    ui.jumps.replaceChildren();
+    for (const ev of spec.events || []) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = ev.label;
+      b.title = "Jump to " + ev.label + " (" + (spec.labels[ev.k] || "") + ")";
+      b.addEventListener("click", () => seek(ev.k));
+      ui.jumps.appendChild(b);
+    }
+  }
+
+  function pointName(trace, point) {
+    const t = gd.data[trace];
+    const text = (t.hovertext && t.hovertext[point]) || (t.text && t.text[point]) || "";
+    return String(text).split("<br>")[0];
+  }
+
+  function applyFocus() {
+    const players = spec.players || [];
+    const update = { "marker.opacity": players.map((t) => {
+      const n = (gd.data[t].x || []).length;
+      return Array.from({ length: n }, (_, i) =>
+        !focus ? 1 : (t === focus.trace && i === focus.point ? 1 : 0.35));
+    }) };
+    Plotly.restyle(gd, update, players);
+    if (pathTrace >= 0) {
+      const p = focus && positions[focus.trace];
+      const xs = p ? p.x.map((row) => row[focus.point]) : [];
+      const ys = p ? p.y.map((row) => row[focus.point]) : [];
+      Plotly.restyle(gd, { x: [xs], y: [ys] }, [pathTrace]);
+    }
+    ui.focus.hidden = !focus;
+    ui.hint.hidden = !!focus;
+    ui.focusName.textContent = focus ? "following " + pointName(focus.trace, focus.point) : "";
+  }
+
+  function onClick(ev) {
+    const pt = ev && ev.points && ev.points[0];
+    if (!pt) return;
+    const trace = pt.curveNumber;
+    if ((spec.players || []).includes(trace)) {
+      const same = focus && focus.trace === trace && focus.point === pt.pointNumber;
+      focus = same ? null : { trace: trace, point: pt.pointNumber };
+      applyFocus();
+    } else if (pt.xaxis && pt.xaxis._id === "x2" && spec.secs) {
+      let best = 0;
+      for (let i = 1; i < spec.secs.length; i++) {
+        if (Math.abs(spec.secs[i] - pt.x) < Math.abs(spec.secs[best] - pt.x)) best = i;
+      }
+      seek(best);
+    }
+  }
+
+  function themeColors(theme) {
+    if (!theme) return;
+    const root = document.documentElement.style;
+    if (theme.textColor) root.setProperty("--text", theme.textColor);
+    if (theme.secondaryBackgroundColor) root.setProperty("--panel", theme.secondaryBackgroundColor);
+    if (theme.primaryColor) root.setProperty("--accent", theme.primaryColor);
+    root.setProperty("--line", theme.base === "dark" ? "#3b3f4b" : "#d5d7de");
+  }
+
+  function extraTraces(fig) {
+    const xa = "x", ya = "y";
+    fig.data.push({ type: "scatter", mode: "lines", name: "trails", x: [], y: [],
+                    line: { color: "rgba(255,255,255,0.55)", width: 1.5 },
+                    hoverinfo: "skip", showlegend: false, xaxis: xa, yaxis: ya });
+    trailTrace = fig.data.length - 1;
+    fig.data.push({ type: "scatter", mode: "lines", name: "path", x: [], y: [],
+                    line: { color: "rgba(255,230,0,0.95)", width: 2.5 },
+                    hoverinfo: "skip", showlegend: false, xaxis: xa, yaxis: ya });
+    pathTrace = fig.data.length - 1;
+  }
+
+  function load(args) {
+    const next = JSON.parse(args.spec);
+    spec = next;
+    specText = args.spec;
+    pause();
+    const fig = spec.figure;
+    extraTraces(fig);
+    buildFrames();
+    focus = null;
+    const height = args.height || (fig.layout && fig.layout.height) || 560;
+    fig.layout.height = height;
+    return Plotly.react(gd, fig.data, fig.layout,
+                        { displaylogo: false, responsive: true, scrollZoom: false })
+      .then(() => {
+        if (!gd.__coverageClick) {
+          gd.on("plotly_click", onClick);
+          gd.__coverageClick = true;
+        }
+        ui.slider.max = String(Math.max(0, spec.names.length - 1));
+        jumpButtons();
+        let start = 0;
+        if (args.start != null) {
+          const i = spec.names.indexOf(String(args.start));
+          if (i >= 0) start = i;
+        }
+        applyFocus();
+        show(start);
+        document.body.dataset.play = spec.game + "-" + spec.play;
+        document.body.dataset.frames = String(spec.names.length);
+        document.body.dataset.drawn = String(performance.timeOrigin + performance.now());
+        // a counter the browser tests and benchmarks wait on: one per play drawn
+        document.body.dataset.renders = String((parseInt(document.body.dataset.renders || "0", 10)) + 1);
+        send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
+      });
+  }
+
+  ui.play.addEventListener("click", toggle);
+  ui.slider.addEventListener("input", () => seek(parseInt(ui.slider.value, 10)));
+  ui.speed.addEventListener("change", () => { if (timer) schedule(); });
+  ui.trails.addEventListener("change", () => show(k));
+  ui.focusClear.addEventListener("click", () => { focus = null; applyFocus(); });
+  window.addEventListener("resize", () => send("streamlit:setFrameHeight", { height: document.body.scrollHeight }));
+
+  window.addEventListener("message", function (event) {
+    const msg = event.data;
+    if (!msg || msg.type !== "streamlit:render") return;
+    themeColors(msg.theme);
+    const args = msg.args || {};
+    if (args.spec === specText) return; // a rerun that left the play alone
+    // wall-clock stamps (shared with the parent page) the speed benchmark splits a switch by
+    document.body.dataset.received = String(performance.timeOrigin + performance.now());
+    load(args);
+  });
+
+  // the parent page's key listener (coverage/app/keyboard.py) calls in here
+  window.coveragePlayer = { key: handleKey, frame: () => k, playing: () => !!timer,
+                            frames: () => frames.length };
+  send("streamlit:componentReady", { apiVersion: 1 });
+})();
