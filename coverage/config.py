@@ -51,3 +51,9 @@ def default_size() -> dict[str, int]:
     if min(weeks, games, plays) < 1:
         raise CoverageError(f"COVERAGE_DEFAULT_SIZE={text!r}: every number must be at least 1")
     return {"weeks": weeks, "games_per_week": games, "plays_per_game": plays}
+
+
+def cache_root() -> Path:
+    """Where derived files that are safe to delete live (the app's browser assets)."""
+    base = os.environ.get("COVERAGE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "coverage" if base else Path.home() / ".cache" / "coverage"

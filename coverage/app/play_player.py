@@ -22,6 +22,7 @@ import plotly
 import plotly.io as pio
 import streamlit.components.v1 as components
 
+from coverage import config
 from coverage.views import Animation
 
 ASSETS = Path(__file__).with_name("player_web")
@@ -31,8 +32,7 @@ KEY = "play_figure"
 
 
 def _cache_root() -> Path:
-    base = os.environ.get("COVERAGE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) / "coverage" if base else Path.home() / ".cache" / "coverage"
+    root = config.cache_root()
     try:
         root.mkdir(parents=True, exist_ok=True)
         if os.access(root, os.W_OK):
