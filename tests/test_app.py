@@ -24,8 +24,8 @@ from tests.builders.apptest import player_figure
 from tests.builders.apptest import run_page as _run
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ["app.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py", "pages/3_Teams.py",
-         "pages/4_Model.py"]
+PAGES = ["pages/0_Overview.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
+         "pages/3_Teams.py", "pages/4_Model.py"]
 MODELS = ("context", "transformer")
 
 

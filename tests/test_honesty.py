@@ -182,7 +182,7 @@ def test_synthetic_trained_models_only_on_request_and_marked(point_at) -> None:
 
 def test_real_store_without_real_trained_model_says_how_to_train(point_at) -> None:
     point_at("bare")
-    for page in ("app.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
+    for page in ("pages/0_Overview.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
                  "pages/3_Teams.py"):
         at = _run(page)
         _clean(at)
@@ -287,7 +287,7 @@ def test_teams_and_model_pages_mark_training_data(point_at) -> None:
 
 def test_banner_is_prominent_on_every_page(point_at) -> None:
     point_at("real")
-    for page in ("app.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
+    for page in ("pages/0_Overview.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
                  "pages/3_Teams.py", "pages/4_Model.py"):
         at = _run(page)
         assert any(s.value.startswith("**Real data.**") for s in at.success), page

@@ -1,0 +1,63 @@
+"""Overview: what the data holds (plays, games, weeks, coverage mix) and where to go next."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from coverage.app import view_state
+from coverage.app.play_data import models_in
+from coverage.app.provenance import provenance
+from coverage.app.session import (
+    current_store,
+    load_plays,
+    load_predictions,
+    plot,
+    real_model_note,
+    sidebar_data_picker,
+    source_banner,
+)
+
+st.set_page_config(page_title="coverage: man or zone before the snap", page_icon="🏈",
+                   layout="wide")
+view_state.keep()  # the explorer's filters and play survive a visit here
+sidebar_data_picker()
+st.title("🏈 coverage — man or zone, before the snap")
+st.markdown(
+    "Frame-by-frame probability that the defense is in **man** coverage, from player tracking "
+    "before the snap. Use the pages on the left to explore plays, accuracy, teams and the model."
+)
+
+
+def _week_span(weeks: list[int]) -> str:
+    """``1-9`` for a run of weeks (a list of nine numbers is cut off in a metric)."""
+    if not weeks:
+        return "—"
+    if weeks == list(range(weeks[0], weeks[-1] + 1)):
+        return f"{weeks[0]}-{weeks[-1]}" if len(weeks) > 1 else str(weeks[0])
+    return ", ".join(map(str, weeks))
+
+
+store = current_store()
+if store is not None:
+    source_banner(store)
+    if not store.is_synthetic:
+        models = models_in(load_predictions(store, store.output_stamp("predictions")))
+        prov = provenance(store, models)
+        real_model_note(prov, hidden_synthetic=bool(prov.with_source("synthetic")))
+    plays = load_plays(store)
+    labelled = plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+    man_rate = (labelled["pff_manZone"] == "Man").mean() if labelled.height else float("nan")
+    c = st.columns(4)
+    c[0].metric("Plays", f"{plays.height:,}")
+    c[1].metric("Games", f"{plays['gameId'].n_unique():,}")
+    c[2].metric("Weeks", _week_span(store.weeks), help=", ".join(map(str, store.weeks)))
+    c[3].metric("Man share (Man+Zone)", f"{man_rate:.1%}")
+    mix = (plays.group_by("pff_passCoverage", "pff_manZone").len()
+           .sort("len", descending=True).with_columns(pl.col("pff_passCoverage").fill_null("—")))
+    fig = px.bar(mix, x="pff_passCoverage", y="len",
+                 color="pff_manZone", title="Coverage mix",
+                 labels={"len": "plays", "pff_passCoverage": "coverage",
+                         "pff_manZone": "man / zone"})
+    plot(fig, width="stretch")
