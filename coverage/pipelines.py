@@ -26,6 +26,7 @@ from coverage.family.train import train_family
 from coverage.models.checkpoint import checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
 from coverage.store import Store
+from coverage.tabular.pipeline import load_tabular, predict_tabular_frames, train_tabular
 from coverage.training.context import load_context, predict_context_frames, train_context
 from coverage.training.evaluate import evaluate_predictions
 from coverage.training.frame_models import load_frame_model, predict_frame_model, train_tracking
@@ -194,6 +195,9 @@ PIPELINES: dict[str, Pipeline] = {
     "family": Pipeline(train_family, load_explainer, predict_family_frames,
                        week_writers=(predict_family_week,),
                        test_week_writers=(attribution_week,)),
+    # LightGBM on play context + personnel + learned tendencies; one P(man) per play
+    "tabular": Pipeline(train_tabular, load_tabular, predict_tabular_frames,
+                        week_writers=(predict_week,), per_play=True),
 }
 
 

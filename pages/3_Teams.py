@@ -10,11 +10,12 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from coverage.app import play_data, team_data
+from coverage.app import play_data, result_data, team_data
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     load_attribution_summary,
     model_picker,
+    models_root,
     no_predictions_message,
     page_data,
     plot,
@@ -35,6 +36,29 @@ else:
     plot(rate_bar_figure(rates, ci_low="ci_low", ci_high="ci_high", reference=league,
                          x_title="man rate (95% CI)", y_title="defense"),
                     key="team_rates")
+
+st.subheader("Tendencies the real-label model learned")
+tend_dir = result_data.tendency_checkpoint([store.models_dir, models_root()])
+tendencies = result_data.read_tendencies(tend_dir) if tend_dir is not None else None
+if tendencies is None:
+    st.info("No checkpoint with learned tendencies. Fix: `coverage train --model tabular "
+            "--data <real folder>` (the shipped `context_real_gbm` carries them).")
+else:
+    weeks = tendencies["weeks"][0] if "weeks" in tendencies.columns else "?"
+    st.caption(f"From `{tend_dir.name}`: each defense's man rate and coverage-family mix in the "
+               f"real 2022 labels of weeks {weeks} (its training weeks), shrunk toward the "
+               "league by empirical Bayes so a few plays cannot make an extreme; "
+               "'offense faced' is the man rate the defense's opponents' offenses saw. "
+               "These are real-data tendencies, whatever data this page shows above.")
+    shares = [c for c in tendencies.columns
+              if c not in ("team", "plays", "man_rate_raw", "weeks")]
+    st.dataframe(tendencies.drop("weeks", strict=False), hide_index=True, column_config={
+        "team": "defense",
+        "man_rate_raw": st.column_config.NumberColumn("man rate (raw)", format="percent"),
+        **{c: st.column_config.ProgressColumn(c.replace("_", " "), min_value=0.0,
+                                              max_value=1.0, format="percent")
+           for c in shares},
+    })
 
 st.subheader("Which positions give it away?")
 attr_summary = load_attribution_summary(store, store.output_stamp("attribution"))

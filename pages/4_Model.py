@@ -18,8 +18,10 @@ from coverage.app.session import (
     load_predictions,
     models_root,
     page_start,
+    plot,
     shown_path,
 )
+from coverage.views import importance_figure
 
 store = page_start("Model", "🧠")
 roots = ([("trained on this data", store.models_dir)] if store is not None else []) + [
@@ -88,6 +90,11 @@ for c in ckpts:
             st.caption("metrics.json has no val/test sections.")
         else:
             st.caption("No metrics.json next to this checkpoint.")
+        importance = result_data.read_importance(c["path"])
+        if importance is not None:
+            st.markdown("**What it leans on** (permutation importance by feature group, "
+                        "measured on the selection week; hover a bar for its features)")
+            plot(importance_figure(importance), key=f"importance_{c['location']}_{c['name']}")
         cols = st.columns(2)
         with cols[0]:
             st.markdown("**Config**")

@@ -208,3 +208,38 @@ def scope_note(selected: list[int], held_out: list[int], n_plays: int) -> str:
         return f"{label.capitalize()} {span}: the held-out test {label} ({n_plays} plays)."
     return (f"{label.capitalize()} {span} ({n_plays} plays) include training weeks: read "
             "these as fit, not as test accuracy.")
+
+
+def read_importance(checkpoint: str | Path) -> pl.DataFrame | None:
+    """A tabular checkpoint's permutation importance per feature group (importance.json),
+    largest log-loss increase first; None where the checkpoint has none or it is broken."""
+    p = Path(checkpoint) / "importance.json"
+    try:
+        groups = json.loads(p.read_text())["groups"]
+        table = pl.DataFrame(groups)
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, pl.exceptions.PolarsError):
+        return None
+    need = {"group", "features", "log_loss_increase", "auc_drop", "accuracy_drop"}
+    if table.height == 0 or not need <= set(table.columns):
+        return None
+    return table.select(*sorted(need)).sort("log_loss_increase", descending=True)
+
+
+def tendency_checkpoint(roots: Iterable[str | Path]) -> Path | None:
+    """The first checkpoint under ``roots`` that carries learned team tendencies."""
+    for root in roots:
+        for c in read_checkpoints(root):
+            if (Path(c["path"]) / "tendencies.parquet").is_file():
+                return Path(c["path"])
+    return None
+
+
+def read_tendencies(checkpoint: str | Path) -> pl.DataFrame | None:
+    """Per-defense tendencies a tabular checkpoint learned (tendencies.parquet)."""
+    try:
+        table = pl.read_parquet(Path(checkpoint) / "tendencies.parquet")
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    if "team" not in table.columns or "man_rate" not in table.columns:
+        return None
+    return table.sort("man_rate", descending=True)

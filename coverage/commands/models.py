@@ -127,7 +127,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a man/zone model (train 1-7, val 8, test 9)")
-    p.add_argument("--model", choices=("transformer", "lstm", "context"), default="transformer")
+    p.add_argument("--model", choices=("transformer", "lstm", "context", "tabular"),
+                   default="transformer")
     add_data_argument(p, what="store folder, or raw BDB folder (context only)")
     p.add_argument("--name", default=None, help="checkpoint name (default: the model kind)")
     p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")

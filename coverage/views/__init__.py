@@ -11,6 +11,7 @@ from coverage.views.charts import (
     accuracy_by_time_figure,
     calibration_figure,
     confusion_figure,
+    importance_figure,
     rate_bar_figure,
 )
 from coverage.views.curves import combined_animation, combined_figure, probability_figure
@@ -30,6 +31,7 @@ __all__ = [
     "combined_figure",
     "confusion_figure",
     "field_figure",
+    "importance_figure",
     "key_events",
     "matchup_colors",
     "model_colors",

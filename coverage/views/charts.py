@@ -220,3 +220,25 @@ def rate_bar_figure(
                       yaxis={"title": {"text": y_title or category.replace("_", " ")}},
                       margin={"l": 60, "r": 20, "t": 30, "b": 50}, showlegend=False)
     return fig
+
+
+def importance_figure(df: pl.DataFrame, *, height: int | None = None) -> go.Figure:
+    """Permutation importance per feature group: how much worse the held-out log-loss gets
+    when a group's columns are shuffled (longer bar = the model leans on it more)."""
+    _require(df, ("group", "features", "log_loss_increase", "auc_drop"), "importance")
+    d = df.sort("log_loss_increase")
+    fig = go.Figure(go.Bar(
+        x=d["log_loss_increase"].to_list(), y=d["group"].to_list(), orientation="h",
+        marker_color="#2471A3", customdata=np.stack([d["auc_drop"].to_numpy(),
+                                                     d["features"].to_numpy()], axis=1),
+        hovertemplate="%{y}: log-loss +%{x:.4f}, AUC −%{customdata[0]:.3f}<br>"
+                      "%{customdata[1]}<extra></extra>",
+        texttemplate="%{x:.3f}", textposition="outside", cliponaxis=False), _validate=False)
+    fig.update_layout(height=height or 120 + 28 * d.height, plot_bgcolor="white",
+                      margin={"l": 10, "r": 40, "t": 30, "b": 45},
+                      title={"text": "Permutation importance on the selection week",
+                             "font": {"size": 13}})
+    fig.update_xaxes(title_text="log-loss increase when the group is shuffled",
+                     gridcolor="#eee", zeroline=True, zerolinecolor="#999")
+    fig.update_yaxes(title_text="feature group", automargin=True)
+    return fig

@@ -1,0 +1,121 @@
+"""The fitted tabular model: tendencies + a man/zone booster + a family booster, calibrated.
+
+:func:`fit_tabular` is the one recipe the trainer, the benchmark, its ablation and its
+learning curve all call, so every figure describes the model that ships: tendencies from
+the training weeks, a small grid and early stopping on the validation week, Platt scaling
+(man/zone) and a temperature (families) fitted on the validation week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import polars as pl
+from scipy import special
+
+from coverage.family.vocab import FAMILIES
+from coverage.schema import PLAY_KEYS
+from coverage.tabular import boosting
+from coverage.tabular.features import (
+    FORMATION,
+    MOTION,
+    PERSONNEL_DEF,
+    PERSONNEL_OFF,
+    SITUATION,
+    TEAM,
+)
+from coverage.tabular.tendencies import (
+    DEFENSE,
+    OFFENSE,
+    PLAYERS,
+    Tendencies,
+    fit_tendencies,
+    tendency_features,
+)
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "situation": SITUATION, "formation": FORMATION, "motion": MOTION,
+    "offense_personnel": PERSONNEL_OFF, "defense_personnel": PERSONNEL_DEF,
+    "defense_identity": TEAM, "defense_tendencies": DEFENSE,
+    "offense_faced": OFFENSE, "defender_tendencies": PLAYERS,
+}
+ALL_FEATURES: tuple[str, ...] = tuple(c for cols in GROUPS.values() for c in cols)
+
+
+@dataclass
+class TabularModel:
+    columns: tuple[str, ...]
+    vocab: dict[str, list[str]]
+    tendencies: Tendencies
+    man: lgb.Booster
+    platt: tuple[float, float]
+    family: lgb.Booster | None = None
+    family_temperature: float = 1.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def categorical(self) -> list[int]:
+        return [i for i, c in enumerate(self.columns) if c in self.vocab]
+
+
+def rows_for(table: pl.DataFrame, defenders: pl.DataFrame, t: Tendencies) -> pl.DataFrame:
+    """Feature rows (tendencies attached, out-of-game for training-week rows), in play
+    order: joins do not keep row order, and bagging draws rows by index, so a fixed order
+    is what makes a seeded fit reproducible."""
+    return tendency_features(table, defenders, t).sort(PLAY_KEYS)
+
+
+def man_probability(model: TabularModel, rows: pl.DataFrame) -> np.ndarray:
+    z = boosting.raw_scores(model.man, boosting.design_matrix(rows, model.columns, model.vocab))
+    a, b = model.platt
+    return special.expit(a * z + b)
+
+
+def family_probabilities(model: TabularModel, rows: pl.DataFrame) -> np.ndarray:
+    """``[rows, 8]`` calibrated family probabilities (order of ``FAMILIES``)."""
+    if model.family is None:
+        return np.full((rows.height, len(FAMILIES)), 1.0 / len(FAMILIES))
+    X = boosting.design_matrix(rows, model.columns, model.vocab)
+    return special.softmax(boosting.raw_scores(model.family, X) / model.family_temperature,
+                           axis=1)
+
+
+def _labelled(rows: pl.DataFrame, weeks: Sequence[int], col: str) -> pl.DataFrame:
+    return rows.filter(pl.col("week").is_in(list(weeks)) & pl.col(col).is_not_null())
+
+
+def fit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, train_weeks: Sequence[int],
+                val_weeks: Sequence[int], *, columns: Sequence[str] = ALL_FEATURES,
+                seed: int = 0, grid: Sequence[dict[str, Any]] = boosting.GRID,
+                family_grid: Sequence[dict[str, Any]] = boosting.FAMILY_GRID,
+                families: bool = True, max_rounds: int = 3000) -> TabularModel:
+    """Tendencies, boosters and calibration from ``train_weeks`` / ``val_weeks`` only."""
+    t = fit_tendencies(table, defenders, tuple(train_weeks))
+    rows = rows_for(table.filter(pl.col("week").is_in([*train_weeks, *val_weeks])),
+                    defenders, t)
+    tr, va = _labelled(rows, train_weeks, "label"), _labelled(rows, val_weeks, "label")
+    vocab = boosting.fit_vocab(tr, columns)
+    cats = [i for i, c in enumerate(columns) if c in vocab]
+    X, Xv = (boosting.design_matrix(d, columns, vocab) for d in (tr, va))
+    y, yv = tr["label"].to_numpy(), va["label"].to_numpy()
+    man, params, records = boosting.select(X, y, Xv, yv, cats, seed=seed, grid=grid,
+                                           max_rounds=max_rounds)
+    platt = boosting.fit_platt(boosting.raw_scores(man, Xv), yv)
+    model = TabularModel(tuple(columns), vocab, t, man, platt,
+                         info={"man_params": params, "man_grid": records})
+    if families:
+        ftr, fva = _labelled(rows, train_weeks, "family_id"), _labelled(rows, val_weeks,
+                                                                        "family_id")
+        F, Fv = (boosting.design_matrix(d, columns, vocab) for d in (ftr, fva))
+        fy, fyv = ftr["family_id"].to_numpy(), fva["family_id"].to_numpy()
+        fam, fparams, frec = boosting.select(F, fy, Fv, fyv, cats, n_class=len(FAMILIES),
+                                             seed=seed, grid=family_grid, max_rounds=max_rounds)
+        model.family = fam
+        model.family_temperature = boosting.fit_softmax_temperature(
+            boosting.raw_scores(fam, Fv), fyv)
+        model.info.update(family_params=fparams, family_grid=frec)
+    return model

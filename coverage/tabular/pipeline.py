@@ -1,0 +1,158 @@
+"""The ``tabular`` pipeline's trainer, loader and predictor (see :mod:`coverage.pipelines`).
+
+Same contracts as the context prior: every labelled play of the store (tracked or not)
+trains, weeks 1-7 / 8 / 9 by default, the test week is scored once after the validation
+week chose the grid point and the calibration, and the predictor gives one P(man) per
+play spread over its pre-snap frames (null frame columns for a play without tracking).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from coverage import evaluation
+from coverage.atomic import write_json, write_parquet
+from coverage.family.baselines import fit_family_prior, predict_family_prior
+from coverage.family.vocab import FAMILIES
+from coverage.models.checkpoint import fingerprint
+from coverage.schema import PLAY_KEYS
+from coverage.store import Store
+from coverage.tabular.checkpoint import ARCHITECTURE, load_tabular_checkpoint, save_tabular
+from coverage.tabular.features import play_features, players_table, store_features
+from coverage.tabular.importance import group_importance, tendency_table
+from coverage.tabular.model import (
+    TabularModel,
+    family_probabilities,
+    fit_tabular,
+    man_probability,
+    rows_for,
+)
+from coverage.tabular.tendencies import defender_rows
+from coverage.training.context import label_counts
+from coverage.training.data import resolve_split
+from coverage.training.options import TrainOptions
+
+IMPORTANCE = "importance.json"
+TENDENCIES = "tendencies.parquet"
+
+
+def topk(probs: np.ndarray, y: np.ndarray, k: int) -> float:
+    """Share of rows whose true class is among the ``k`` most probable."""
+    if len(y) == 0:
+        return float("nan")
+    top = np.argsort(-probs, axis=1)[:, :k]
+    return float(np.mean((top == y[:, None]).any(axis=1)))
+
+
+def family_summary(probs: np.ndarray, y: np.ndarray) -> dict[str, float | int]:
+    """Top-1 (with its Wilson interval), top-2 and log-loss of family probabilities."""
+    top1 = topk(probs, y, 1)
+    lo, hi = evaluation.wilson_interval(int(round(top1 * len(y))), len(y))
+    p_true = np.clip(probs[np.arange(len(y)), y.astype(int)], 1e-7, 1.0)
+    return {"top1": top1, "top1_ci_low": lo, "top1_ci_high": hi, "top2": topk(probs, y, 2),
+            "log_loss": float(-np.mean(np.log(p_true))), "n": int(len(y))}
+
+
+def split_metrics(model: TabularModel, rows: pl.DataFrame, majority: int,
+                  family_prior: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Man/zone metrics (Wilson CI) and family top-1/top-2 of one week's rows, with the
+    family context prior beside them when given."""
+    man = rows.filter(pl.col("label").is_not_null())
+    out = dict(evaluation.summary(man["label"].to_numpy(), man_probability(model, man),
+                                  majority))
+    fam = rows.filter(pl.col("family_id").is_not_null())
+    y = fam["family_id"].to_numpy()
+    out["family"] = family_summary(family_probabilities(model, fam), y)
+    if family_prior is not None:
+        out["family_prior"] = family_summary(predict_family_prior(family_prior, fam), y)
+    return out
+
+
+def _config(opts: TrainOptions, store: Store, split: dict, model: TabularModel,
+            train_rows: pl.DataFrame) -> dict[str, Any]:
+    return {
+        "hparams": {"man": model.info.get("man_params", {}),
+                    "family": model.info.get("family_params", {}), **opts.inputs.hparams},
+        "seed": opts.run.seed,
+        "split": {k: list(v) for k, v in split.items()},
+        "data": {"path": str(store.path), "source": store.source},
+        "fingerprint": fingerprint(train_rows["gameId"].to_numpy(),
+                                   train_rows["playId"].to_numpy(),
+                                   train_rows["pff_manZone"].to_list()),
+        "selected": {"man_grid": model.info.get("man_grid", []),
+                     "family_grid": model.info.get("family_grid", [])},
+    }
+
+
+def train_tabular(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
+    """Fit tendencies + LightGBM (man/zone and families) on the training weeks, choose and
+    calibrate on the validation week, score the test week once; save the checkpoint with
+    its feature importance and learned tendencies beside it."""
+    run = opts.run
+    store = store or Store.open(run.data)
+    split = resolve_split(store.label_weeks, run.train_weeks, run.val_weeks, run.test_weeks)
+    table = store_features(store)
+    defenders = defender_rows(store.player_play(), players_table(store), table)
+    hp = opts.inputs.hparams
+    model = fit_tabular(table, defenders, split["train"], split["val"], seed=run.seed,
+                        max_rounds=int(hp.get("max_rounds", 3000)),
+                        families=bool(hp.get("families", True)))
+    rows = rows_for(table, defenders, model.tendencies)
+    part = {k: rows.filter(pl.col("week").is_in(list(w))) for k, w in split.items()}
+    train_lab = part["train"].filter(pl.col("label").is_not_null())
+    majority = int(train_lab["label"].mean() >= 0.5)
+    prior = fit_family_prior(store.all_plays().filter(pl.col("week").is_in(list(split["train"]))))
+    report = {"model": run.name or ARCHITECTURE,
+              "val": split_metrics(model, part["val"], majority, prior),
+              # --- the one and only look at the test week
+              "test": split_metrics(model, part["test"], majority, prior),
+              "labels": {k: label_counts(store.all_plays(), w) for k, w in split.items()},
+              "majority_class": "Man" if majority else "Zone",
+              "families": list(FAMILIES)}
+    out = Path(run.out_root) / (run.name or ARCHITECTURE)
+    save_tabular(out, model, _config(opts, store, split, model, train_lab), report)
+    val = part["val"].filter(pl.col("label").is_not_null())
+    imp = group_importance(model, val, val["label"].to_numpy(), seed=run.seed)
+    write_json({"metric": "permutation importance per feature group, validation week "
+                          f"{list(split['val'])}", "groups": imp.to_dicts()}, out / IMPORTANCE)
+    write_parquet(tendency_table(model.tendencies), out / TENDENCIES)
+    cfg = {"architecture": ARCHITECTURE, "split": {k: list(v) for k, v in split.items()}}
+    return {"dir": str(out), "config": cfg, "metrics": report}
+
+
+def load_tabular(model_dir: str | Path) -> tuple[TabularModel, dict[str, Any]]:
+    """The pipeline's loader: a tabular checkpoint whose files all check out."""
+    return load_tabular_checkpoint(model_dir)
+
+
+def _frame_keys(store: Store, week: int) -> pl.DataFrame:
+    if not store.has_tracking or week not in store.weeks:
+        return pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
+                                    "frameId": pl.Int32, "secs_from_snap": pl.Float32})
+    return (store.tracking(week).filter(pl.col("secs_from_snap") <= 0)
+            .select("gameId", "playId", "frameId", "secs_from_snap").unique()
+            .sort("gameId", "playId", "frameId").collect())
+
+
+def predict_plays(model: TabularModel, store: Store, plays: pl.DataFrame) -> pl.DataFrame:
+    """(gameId, playId, p_man, p_<family>...) per play: the per-play prior a tracking
+    model can take as an input."""
+    table = play_features(plays, store.player_play(), players_table(store))
+    defenders = defender_rows(store.player_play(), players_table(store), table)
+    rows = rows_for(table, defenders, model.tendencies)
+    fam = family_probabilities(model, rows)
+    return rows.select(PLAY_KEYS).with_columns(
+        pl.Series("p_man", man_probability(model, rows), dtype=pl.Float32),
+        *[pl.Series(f"p_{f}", fam[:, i], dtype=pl.Float32) for i, f in enumerate(FAMILIES)])
+
+
+def predict_tabular_frames(model: TabularModel, cfg: dict[str, Any], store: Store, week: int,
+                           plays: pl.DataFrame, *, device: str = "auto",
+                           batch_size: int = 4096) -> pl.DataFrame:
+    """The pipeline's predictor: the play's calibrated P(man) on each pre-snap frame."""
+    per_play = predict_plays(model, store, plays).select(*PLAY_KEYS, "p_man")
+    return per_play.join(_frame_keys(store, week), on=PLAY_KEYS, how="left")

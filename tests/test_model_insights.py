@@ -1,0 +1,64 @@
+"""The real-label tabular model's insights reach the app: feature-group importance on the
+Model page, learned team tendencies on the Teams page (issue 14)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from coverage.app import result_data
+from coverage.views import importance_figure
+from tests.builders.apptest import assert_clean, run_page
+from tests.test_app import app_stores, point_at  # noqa: F401 - fixtures
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = REPO / "models" / "context_real_gbm"
+pytestmark = pytest.mark.skipif(not (SHIPPED / "importance.json").is_file(),
+                                reason="the shipped tabular checkpoint is not in models/")
+
+
+def test_importance_is_read_largest_first_and_drawn_with_titles() -> None:
+    table = result_data.read_importance(SHIPPED)
+    assert table is not None and table.height >= 5
+    assert table["log_loss_increase"].is_sorted(descending=True)
+    assert table["group"][0] == "situation"  # down, distance, clock carry most of it
+    fig = importance_figure(table)
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    assert list(fig.data[0].y)[-1] == "situation"  # the longest bar on top
+
+
+def test_broken_importance_reads_as_none(tmp_path) -> None:
+    (tmp_path / "importance.json").write_text("{not json")
+    assert result_data.read_importance(tmp_path) is None
+    (tmp_path / "importance.json").write_text(json.dumps({"groups": [{"group": "x"}]}))
+    assert result_data.read_importance(tmp_path) is None
+    assert result_data.read_importance(tmp_path / "missing") is None
+
+
+def test_tendencies_are_one_row_per_defense() -> None:
+    found = result_data.tendency_checkpoint([REPO / "models"])
+    assert found == SHIPPED
+    t = result_data.read_tendencies(found)
+    assert t is not None and t.height == 32 and t["team"].n_unique() == 32
+    assert t["man_rate"].is_between(0, 1).all()
+    # shrinkage pulls every raw rate toward the league, never past it
+    league = (t["man_rate_raw"] * t["plays"]).sum() / t["plays"].sum()
+    raw_gap = (t["man_rate_raw"] - league).abs()
+    shrunk_gap = (t["man_rate"] - league).abs()
+    assert (shrunk_gap <= raw_gap + 1e-9).all()
+
+
+def test_model_and_teams_pages_show_them(point_at, monkeypatch) -> None:  # noqa: F811
+    point_at("preds")  # a small synthetic test store ...
+    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(REPO / "models"))  # ... and the shipped models
+    model = run_page("pages/4_Model.py")
+    assert_clean(model)
+    assert any("What it leans on" in m.value for m in model.markdown)
+    teams = run_page("pages/3_Teams.py")
+    assert_clean(teams)
+    assert "Tendencies the real-label model learned" in [s.value for s in teams.subheader]
+    shown = [pl.DataFrame(d.value) for d in teams.dataframe]
+    assert any("team" in d.columns and d.height == 32 for d in shown)
