@@ -12,11 +12,10 @@ import polars as pl
 import streamlit as st
 
 from coverage.app import keyboard, play_data, view_state
-from coverage.app.play_player import play_player, player_spec
+from coverage.app.play_player import PLAYER_HEIGHT, play_player, player_spec
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     EXPLAIN_MODEL,
-    dark_theme,
     explain_model_dir,
     load_formation_slots,
     load_play_frames,
@@ -33,7 +32,7 @@ from coverage.app.session import (
 )
 from coverage.export import render_play_gif, render_play_png
 from coverage.store import folder_stamp
-from coverage.views import combined_animation, key_events, themed, zoom_to_box
+from coverage.views import combined_animation, key_events, zoom_to_box
 
 store = page_start("Play explorer", compact=True)
 if store is None:
@@ -188,7 +187,7 @@ def play_view() -> None:
     pick = view_state.current_play(keys)
     st.session_state["_listed"] = keys
     st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
-    prev_col, pick_col, next_col, explain_col = st.columns([1, 10, 1, 2],
+    prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
                                                            vertical_alignment="bottom")
     prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
                     help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
@@ -226,7 +225,7 @@ def play_view() -> None:
         if resp_slots is None:
             resp_slots = load_formation_slots(store, game_id, play_id)
         # every tracking frame: the browser animates them (coverage/app/play_player.py)
-        anim = combined_animation(frames, prov.relabel(play_preds), play,
+        anim = combined_animation(frames, prov.relabel(play_preds), play, height=PLAYER_HEIGHT,
                                   attribution=attr, slots=resp_slots,
                                   links=resp_play.select("frameId", "nflId", "target_nflId")
                                   if resp_play is not None else None)
@@ -234,7 +233,6 @@ def play_view() -> None:
         fig.update_layout(legend_title_text=f"applied to {store.source} data:")
         if zoom_box:
             zoom_to_box(fig, play)
-        themed(fig, dark_theme())
         spec = player_spec(anim, game_id, play_id)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")

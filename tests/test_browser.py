@@ -7,6 +7,7 @@ browser is used). Screenshots go to test-artifacts/ for a human look.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,7 +44,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def app_env(tmp_path_factory) -> dict[str, str]:
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
@@ -51,16 +52,20 @@ def server(tmp_path_factory):
     stores = build_app_stores(tmp_path_factory.getbasetemp() / "app_stores")
     explain = build_explain_models(stores["preds"],
                                    tmp_path_factory.getbasetemp() / "explain_models")
-    port = _free_port()
     # the explain store has ordinary predictions plus the family model's tables
-    env = {**os.environ, "COVERAGE_DATA": str(explain / "store"),
-           "COVERAGE_DATA_DIR": str(stores["data_dir"]),
-           "COVERAGE_MODELS_DIR": str(explain)}
-    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "w+")  # noqa: SIM115
+    return {**os.environ, "COVERAGE_DATA": str(explain / "store"),
+            "COVERAGE_DATA_DIR": str(stores["data_dir"]),
+            "COVERAGE_MODELS_DIR": str(explain)}
+
+
+@contextlib.contextmanager
+def _streamlit(env: dict[str, str], logdir: Path, extra: tuple[str, ...] = ()):
+    port = _free_port()
+    log = open(logdir / "server.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+         "--server.fileWatcherType", "none", *extra],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -79,13 +84,28 @@ def server(tmp_path_factory):
     if proc.poll() is not None:
         log.seek(0)
         pytest.fail(f"streamlit exited:\n{log.read()}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(app_env, tmp_path_factory):
+    with _streamlit(app_env, tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def dark_server(app_env, tmp_path_factory):
+    with _streamlit(app_env, tmp_path_factory.mktemp("streamlit_dark"),
+                    ("--theme.base", "dark")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -327,5 +347,111 @@ def test_player_controls(server, browser) -> None:
         assert path == n
         player.locator("#focus-clear").click()
         assert not player.locator("#focus").is_visible()
+    finally:
+        page.close()
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two CSS colours ("rgb(r, g, b)" or "#rrggbb")."""
+    def lum(c: str) -> float:
+        c = {"white": "#ffffff", "black": "#000000"}.get(c, c)
+        if c.startswith("#"):
+            vals = [int(c[i:i + 2], 16) for i in (1, 3, 5)]
+        else:
+            vals = [int(float(v)) for v in c[c.index("(") + 1:c.index(")")].split(",")[:3]]
+        lin = [v / 255 / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4
+               for v in vals]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_dark_theme_keeps_the_play_readable(dark_server, browser) -> None:
+    """On the dark theme the figure turns dark and its title, legend, axis labels and
+    controls stay readable (WCAG AA contrast 4.5 against the figure's background)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(f"{dark_server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        player = page.frame_locator(PLAYER)
+        bg = _player(page, "document.getElementById('plot')._fullLayout.paper_bgcolor")
+        assert _contrast(bg, "#ffffff") > 10, bg  # a dark figure, not a white block
+        title = _player(page, "getComputedStyle(document.querySelector('.gtitle'))"
+                              ".fill")
+        tick = _player(page, "getComputedStyle(document.querySelector('.y2tick text')).fill")
+        legend = player.locator("#legend .item").first.evaluate("e => getComputedStyle(e).color")
+        label = player.locator("#label").evaluate("e => getComputedStyle(e).color")
+        button = player.locator("#play").evaluate("e => getComputedStyle(e).color")
+        for name, color in (("title", title), ("ticks", tick), ("legend", legend),
+                            ("frame label", label), ("play button", button)):
+            assert _contrast(color, bg) >= 4.5, (name, color, bg)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "play_explorer_dark.png"))
+    finally:
+        page.close()
+
+
+def test_layout_at_1024_px_has_no_overlaps(server, browser) -> None:
+    """At 1024x768 nothing is cut or overlaps: the title and legend do not cover each
+    other, the play buttons show their labels, the page does not scroll sideways."""
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
+        for key in ("prev_play", "next_play"):
+            btn = page.locator(f".st-key-{key} button").first
+            assert btn.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), key
+        player = page.frame_locator(PLAYER)
+        field = player.locator(".draglayer .xy .nsewdrag").first.bounding_box()
+        assert field is not None and field["width"] >= 300, field  # not squeezed
+        title = player.locator(".gtitle").first.bounding_box()
+        legend = player.locator("#legend").bounding_box()
+        bar = player.locator("#bar").bounding_box()
+        assert title["y"] + title["height"] <= field["y"]  # title above the plot
+        assert legend["y"] >= field["y"] + field["height"] - 1  # legend below it
+        assert bar["y"] >= legend["y"] + legend["height"] - 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "play_explorer_1024.png"))
+    finally:
+        page.close()
+
+
+def test_picker_table_and_player_agree_after_filters_and_clicks(server, browser) -> None:
+    """A filter, a click on a row of the list, ◀ / ▶: the picker, the URL and the player
+    always name the same play."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1100})
+
+    def agree() -> str:
+        page.wait_for_function(
+            "() => { const f = document.querySelector('.st-key-play_figure iframe');"
+            " const b = f && f.contentDocument && f.contentDocument.body;"
+            " const q = new URLSearchParams(location.search);"
+            " return b && b.dataset.play === q.get('game') + '-' + q.get('play'); }",
+            timeout=30_000)
+        shown = page.locator(".st-key-play_pick input").first.input_value()
+        on_screen = page.frame_locator(PLAYER).locator("body").get_attribute("data-play")
+        assert on_screen in shown, (on_screen, shown)
+        return on_screen
+
+    try:
+        page.goto(f"{server}/Play_explorer?family=Man", wait_until="domcontentloaded")
+        _idle(page)
+        first = agree()
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        # the row-selection column of the third row (header ~35 px, rows ~35 px)
+        page.mouse.click(box["x"] + 14, box["y"] + 35 + 2 * 35 + 17)
+        page.wait_for_function(
+            f"() => {{ const q = new URLSearchParams(location.search);"
+            f" return q.get('game') + '-' + q.get('play') !== '{first}'; }}", timeout=30_000)
+        picked = agree()
+        assert picked != first
+        page.locator(".st-key-next_play button").first.click()
+        page.wait_for_function(
+            f"() => {{ const q = new URLSearchParams(location.search);"
+            f" return q.get('game') + '-' + q.get('play') !== '{picked}'; }}", timeout=30_000)
+        assert agree() != picked
     finally:
         page.close()

@@ -74,9 +74,45 @@ def _component() -> Any:
     return components.declare_component("play_player", path=str(served_dir()))
 
 
+# field and curve above the fold at 1366x768 (the page header takes ~290 px)
+PLAYER_HEIGHT = 450
+TITLE_MARGIN = 64  # the two-line title; the legend is the player's own, below the plot
+
+
+def legend_items(fig: Any) -> dict[str, Any]:
+    """The figure's legend as plain items the player draws in HTML.
+
+    Plotly's legend above the plot took two or three rows once six models were named,
+    and at 1024 px it ran over the title; an HTML legend wraps with the page instead.
+    A click on an item hides or shows its trace, as plotly's legend does.
+    """
+    items = []
+    for i, t in enumerate(fig.data):
+        if t.showlegend is False or not t.name:
+            continue
+        mode = t.mode or ""
+        line = t.line.color if "lines" in mode and t.line is not None else None
+        marker = t.marker.color if t.marker is not None else None
+        color = line if isinstance(line, str) else marker
+        if not isinstance(color, str):
+            continue
+        kind = "line" if "lines" in mode and "markers" not in mode else "marker"
+        outline = t.marker.line.color if kind == "marker" and t.marker.line is not None \
+            else None
+        items.append({"trace": i, "name": t.name, "color": color, "kind": kind,
+                      "outline": outline if isinstance(outline, str) else None,
+                      "symbol": t.marker.symbol if t.marker is not None and
+                      isinstance(t.marker.symbol, str) else None})
+    title = fig.layout.legend.title.text if fig.layout.legend.title is not None else None
+    return {"title": title or "", "items": items}
+
+
 def player_spec(anim: Animation, game_id: int, play_id: int) -> str:
     """The play as the player receives it: one JSON text (numpy arrays, NaN gaps)."""
-    spec = anim.to_client() | {"game": int(game_id), "play": int(play_id)}
+    legend = legend_items(anim.figure)
+    # no slider under the plot either: the player has its own bar
+    anim.figure.update_layout(showlegend=False, margin_t=TITLE_MARGIN, margin_b=44)
+    spec = anim.to_client() | {"game": int(game_id), "play": int(play_id), "legend": legend}
     return pio.to_json(spec, validate=False, engine="json")
 
 

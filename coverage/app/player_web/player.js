@@ -225,6 +225,37 @@
     }
   }
 
+  function drawLegend() {
+    const box = document.getElementById("legend");
+    box.replaceChildren();
+    const legend = spec.legend || { items: [] };
+    if (legend.title) {
+      const t = document.createElement("span");
+      t.className = "title";
+      t.textContent = legend.title;
+      box.appendChild(t);
+    }
+    for (const it of legend.items) {
+      const item = document.createElement("span");
+      item.className = "item";
+      item.dataset.trace = String(it.trace);
+      const swatch = document.createElement("span");
+      swatch.className = it.kind === "line" ? "line" : (it.symbol === "diamond" ? "diamond" : "dot");
+      swatch.style.background = it.color;
+      if (it.outline) swatch.style.border = "2px solid " + it.outline;
+      const label = document.createElement("span");
+      label.textContent = it.name;
+      item.append(swatch, label);
+      item.title = "Hide or show " + it.name;
+      item.addEventListener("click", () => {
+        const off = !item.classList.contains("off");
+        item.classList.toggle("off", off);
+        Plotly.restyle(gd, { visible: off ? false : true }, [it.trace]);
+      });
+      box.appendChild(item);
+    }
+  }
+
   function themeColors(theme) {
     if (!theme) return;
     const root = document.documentElement.style;
@@ -232,6 +263,66 @@
     if (theme.secondaryBackgroundColor) root.setProperty("--panel", theme.secondaryBackgroundColor);
     if (theme.primaryColor) root.setProperty("--accent", theme.primaryColor);
     root.setProperty("--line", theme.base === "dark" ? "#3b3f4b" : "#d5d7de");
+  }
+
+  // ---- the page's dark theme, applied here: the server cannot know the theme on its first
+  // run, and a switch of theme must not wait for one (mirrors coverage/views/theme.py)
+  const DARK_INKS = new Set(["#222", "#222222", "#333", "#333333", "#444", "#444444", "#555",
+    "#555555", "#666", "#666666", "#888", "#888888", "black", "#000", "#000000", "#2c3e50"]);
+  const PANEL = "#1A1D26", GRID = "#343842";
+
+  function rgbOf(hex) {
+    let c = hex.replace("#", "");
+    if (c.length === 3) c = c.split("").map((ch) => ch + ch).join("");
+    return [0, 2, 4].map((i) => parseInt(c.slice(i, i + 2), 16));
+  }
+  function luminance(rgb) {
+    const lin = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  }
+  function readable(color, bg, text) {
+    if (typeof color !== "string") return color;
+    if (DARK_INKS.has(color.toLowerCase())) return text;
+    if (!/^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(color)) return color;
+    const rgb = rgbOf(color), lb = luminance(rgbOf(bg));
+    for (let step = 0; step <= 10; step++) {
+      const t = step / 10;
+      const mixed = rgb.map((v) => Math.round(v + (255 - v) * t));
+      if ((luminance(mixed) + 0.05) / (lb + 0.05) >= 4.5) {
+        return "#" + mixed.map((v) => v.toString(16).padStart(2, "0")).join("");
+      }
+    }
+    return "#ffffff";
+  }
+
+  function darken(fig, theme) {
+    const L = fig.layout;
+    const bg = /^#[0-9a-f]{6}$/i.test(theme.backgroundColor || "") ? theme.backgroundColor : "#0E1117";
+    const text = readable(theme.textColor || "#FAFAFA", bg, "#E6E6E6");
+    L.paper_bgcolor = bg;
+    L.plot_bgcolor = PANEL;
+    L.font = Object.assign({}, L.font, { color: text });
+    if (L.title) {
+      L.title.font = Object.assign({}, L.title.font, { color: text });
+      if (typeof L.title.text === "string") {
+        L.title.text = L.title.text.replace(/color:\s*(#[0-9a-f]{3,6})/gi,
+                                            (m, c) => "color:" + readable(c, bg, text));
+      }
+    }
+    for (const k of Object.keys(L)) {
+      if (/^[xy]axis\d*$/.test(k)) {
+        Object.assign(L[k], { color: text, gridcolor: GRID, linecolor: GRID, zerolinecolor: GRID });
+      }
+    }
+    L.hoverlabel = { bgcolor: PANEL, font: { color: text } };
+    for (const a of L.annotations || []) {
+      a.font = Object.assign({}, a.font, { color: a.font && a.font.color ? readable(a.font.color, bg, text) : text });
+    }
+    for (const t of fig.data) {
+      if (t.textfont && typeof t.textfont.color === "string" && t.name === "clock") {
+        t.textfont.color = readable(t.textfont.color, bg, text);
+      }
+    }
   }
 
   function extraTraces(fig) {
@@ -246,12 +337,16 @@
     pathTrace = fig.data.length - 1;
   }
 
+  let themeBase = "light";
+  let lastTheme = null;
+
   function load(args) {
     const next = JSON.parse(args.spec);
     spec = next;
     specText = args.spec;
     pause();
     const fig = spec.figure;
+    if (themeBase === "dark") darken(fig, lastTheme || {});
     extraTraces(fig);
     buildFrames();
     focus = null;
@@ -266,6 +361,7 @@
         }
         ui.slider.max = String(Math.max(0, spec.names.length - 1));
         jumpButtons();
+        drawLegend();
         let start = 0;
         if (args.start != null) {
           const i = spec.names.indexOf(String(args.start));
@@ -294,10 +390,14 @@
     if (!msg || msg.type !== "streamlit:render") return;
     themeColors(msg.theme);
     const args = msg.args || {};
-    if (args.spec === specText) return; // a rerun that left the play alone
+    const base = (msg.theme && msg.theme.base) || "light";
+    lastTheme = msg.theme || null;
+    if (args.spec === specText && base === themeBase) return; // a rerun that left the play alone
+    const keepFrame = args.spec === specText ? k : null; // only the theme changed
+    themeBase = base;
     // wall-clock stamps (shared with the parent page) the speed benchmark splits a switch by
     document.body.dataset.received = String(performance.timeOrigin + performance.now());
-    load(args);
+    load(keepFrame === null ? args : Object.assign({}, args, { start: spec.names[keepFrame] }));
   });
 
   // the parent page's key listener (coverage/app/keyboard.py) calls in here
