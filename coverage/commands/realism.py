@@ -1,0 +1,58 @@
+"""``coverage realism``: how far the synthetic season is from real tracking.
+
+Prints (and with ``--out`` writes, atomically) a Markdown report: the domain classifier's
+AUC as the headline, geometry and movement per position group, and the label tables,
+each figure synthetic | real | difference | n real plays. Raw folders are ingested into a
+scratch folder that is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from coverage.commands.common import check_output_file
+
+
+def _cmd_realism(args: argparse.Namespace) -> int:
+    import torch
+
+    from coverage.atomic import write_bytes
+    from coverage.realism.report import render
+    from coverage.realism.run import measure_paths
+    from coverage.store import build_default_store
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    if args.out is not None:
+        check_output_file(args.out, "report")
+    # the embedded season: opened when built, simulated once (as `coverage init`) when not
+    synthetic = args.synthetic or build_default_store(progress=True).root
+    with tempfile.TemporaryDirectory(prefix="coverage-realism-") as scratch:
+        result = measure_paths(synthetic, args.real, Path(scratch),
+                               context_epochs=None if args.no_context else args.context_epochs,
+                               max_synthetic_plays=args.max_synthetic_plays, seed=args.seed)
+    text = render(result)
+    print(text)
+    if args.out is not None:
+        write_bytes(text.encode(), args.out)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("realism", help="realism report: synthetic vs real tracking and labels")
+    p.add_argument("--synthetic", default=None, metavar="STORE_OR_RAW",
+                   help="synthetic store or raw folder (default: the embedded season's store)")
+    p.add_argument("--real", required=True, metavar="DIR",
+                   help="real Big Data Bowl folder (its tracked sub-folders are included) "
+                        "or store")
+    p.add_argument("--out", "-o", type=Path, default=None, help="write the report here (.md)")
+    p.add_argument("--max-synthetic-plays", type=int, default=300,
+                   help="synthetic plays sampled for the domain classifier (default 300)")
+    p.add_argument("--context-epochs", type=int, default=30,
+                   help="epochs of each context prior (default 30)")
+    p.add_argument("--no-context", action="store_true",
+                   help="skip training the context prior on each side")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_realism)

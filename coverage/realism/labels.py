@@ -1,0 +1,157 @@
+"""Label-table realism: does coverage depend on the situation, and do defenders cover
+whom, the way they do in real football?
+
+The tracking models learn P(man | what they see); if the simulator's P(man | down,
+distance, score) or its matchups are off, a model learns a prior that real plays break.
+These tables use the whole labelled season on each side (every play of ``plays.csv``,
+tracked or not), so unlike the tracking figures they rest on thousands of real plays.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from coverage.family.vocab import assignment_expr
+from coverage.schema import PLAY_KEYS
+
+_LABELLED = pl.col("pff_manZone").is_in(["Man", "Zone"])
+OUT = ["table", "level", "value", "n"]
+
+
+def situation_columns() -> list[pl.Expr]:
+    """Distance bucket and the offense's score state, named for the report."""
+    ytg = pl.col("yardsToGo").cast(pl.Int64)
+    home = pl.col("possessionTeam") == pl.col("homeTeamAbbr")
+    diff = pl.when(home).then(pl.col("preSnapHomeScore") - pl.col("preSnapVisitorScore")) \
+        .otherwise(pl.col("preSnapVisitorScore") - pl.col("preSnapHomeScore"))
+    return [
+        pl.when(ytg <= 3).then(pl.lit("1-3")).when(ytg <= 6).then(pl.lit("4-6"))
+        .when(ytg <= 10).then(pl.lit("7-10")).otherwise(pl.lit("11+")).alias("distance"),
+        pl.when(diff < -8).then(pl.lit("trailing 9+")).when(diff < 0)
+        .then(pl.lit("trailing 1-8")).when(diff == 0).then(pl.lit("tied"))
+        .when(diff <= 8).then(pl.lit("leading 1-8")).otherwise(pl.lit("leading 9+"))
+        .alias("score state"),
+        pl.col("down").cast(pl.String).alias("down"),
+        pl.col("offenseFormation").cast(pl.String).fill_null("(none)").alias("formation"),
+    ]
+
+
+def man_rate_by_situation(plays: pl.DataFrame) -> pl.DataFrame:
+    """P(man) among Man+Zone plays, overall and by down, distance, score state and
+    formation: (table, level, value, n plays)."""
+    lab = plays.filter(_LABELLED).with_columns(*situation_columns(),
+                                               (pl.col("pff_manZone") == "Man")
+                                               .cast(pl.Float64).alias("man"))
+    parts = [lab.select(pl.lit("P(man)").alias("table"), pl.lit("all").alias("level"),
+                        pl.col("man").mean().alias("value"), pl.len().alias("n"))]
+    for col in ("down", "distance", "score state", "formation"):
+        parts.append(lab.group_by(col).agg(pl.col("man").mean().alias("value"),
+                                           pl.len().alias("n"))
+                     .select(pl.lit(f"P(man) by {col}").alias("table"),
+                             pl.col(col).cast(pl.String).alias("level"), "value", "n"))
+    return pl.concat([p.with_columns(pl.col("n").cast(pl.Int64)) for p in parts])
+
+
+def motion_rates(plays: pl.DataFrame, player_play: pl.DataFrame | None) -> pl.DataFrame:
+    """Share of plays with any player flagged in motion at the snap / shifted / motioned
+    since line set (player_play flags; thousands of real plays)."""
+    flags = ("inMotionAtBallSnap", "shiftSinceLineset", "motionSinceLineset")
+    if player_play is None or not all(f in player_play.columns for f in flags):
+        return pl.DataFrame(schema={c: t for c, t in zip(
+            OUT, (pl.String, pl.String, pl.Float64, pl.Int64), strict=True)})
+    keys = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
+    per = (player_play.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                              *[pl.col(f).cast(pl.Boolean, strict=False).fill_null(False)
+                                for f in flags])
+           .join(keys, on=PLAY_KEYS, how="inner")
+           .group_by(PLAY_KEYS).agg(*[pl.col(f).any() for f in flags]))
+    return pl.concat([per.select(pl.lit("motion flags (rate)").alias("table"),
+                                 pl.lit(f).alias("level"),
+                                 pl.col(f).cast(pl.Float64).mean().alias("value"),
+                                 pl.len().cast(pl.Int64).alias("n")) for f in flags])
+
+
+def _defenders(plays: pl.DataFrame, player_play: pl.DataFrame,
+               positions: pl.DataFrame) -> pl.DataFrame:
+    """Defenders' player_play rows on plays where coverage assignments were charted."""
+    d = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                     pl.col("defensiveTeam").cast(pl.String))
+    pp = (player_play.with_columns(pl.col("gameId").cast(pl.Int64),
+                                   pl.col("playId").cast(pl.Int64),
+                                   pl.col("nflId").cast(pl.Int64))
+          .join(d, on=PLAY_KEYS, how="inner")
+          .filter(pl.col("teamAbbr").cast(pl.String) == pl.col("defensiveTeam")))
+    charted = pp.group_by(PLAY_KEYS).agg(
+        pl.col("pff_defensiveCoverageAssignment").is_not_null().any().alias("charted"))
+    return (pp.join(charted.filter("charted"), on=PLAY_KEYS, how="semi")
+            .join(positions, on="nflId", how="left")
+            .with_columns(pl.col("group").fill_null("UNK")))
+
+
+def assignment_mix(plays: pl.DataFrame, player_play: pl.DataFrame | None,
+                   positions: pl.DataFrame) -> pl.DataFrame:
+    """Per defender group, the share of each assignment group (MAN, DEEP, FLAT, HOOK,
+    RUSH, OTHER; see coverage.family.vocab)."""
+    if player_play is None or "pff_defensiveCoverageAssignment" not in player_play.columns:
+        return pl.DataFrame(schema=dict(zip(OUT, (pl.String, pl.String, pl.Float64,
+                                                  pl.Int64), strict=True)))
+    d = _defenders(plays, player_play, positions).with_columns(
+        assignment_expr("pff_defensiveCoverageAssignment"))
+    return (d.group_by("group", "assignment_group").len()
+            .with_columns((pl.col("len") / pl.col("len").sum().over("group")).alias("value"),
+                          pl.col("len").sum().over("group").cast(pl.Int64).alias("n"))
+            .select(pl.concat_str(pl.lit("assignment mix: "), "group").alias("table"),
+                    pl.col("assignment_group").alias("level"), "value", "n"))
+
+
+def matchups(plays: pl.DataFrame, player_play: pl.DataFrame | None,
+             positions: pl.DataFrame) -> pl.DataFrame:
+    """Man matchups by position pair (CB→WR, S→TE, LB→RB, ...): share of all defenders
+    charted ``MAN`` with a ``pff_primaryDefensiveCoverageMatchupNflId`` (real charting
+    also names a primary matchup for zone defenders; those are left out)."""
+    col = "pff_primaryDefensiveCoverageMatchupNflId"
+    if player_play is None or col not in player_play.columns:
+        return pl.DataFrame(schema=dict(zip(OUT, (pl.String, pl.String, pl.Float64,
+                                                  pl.Int64), strict=True)))
+    d = _defenders(plays, player_play, positions).filter(
+        pl.col(col).cast(pl.Float64, strict=False).is_not_null()
+        & (pl.col("pff_defensiveCoverageAssignment").cast(pl.String) == "MAN"))
+    target = positions.select(pl.col("nflId").alias("target"),
+                              pl.col("group").alias("target_group"))
+    pairs = (d.with_columns(pl.col(col).cast(pl.Float64, strict=False).cast(pl.Int64)
+                            .alias("target"))
+             .join(target, on="target", how="left")
+             .with_columns(pl.col("target_group").fill_null("UNK")))
+    return (pairs.group_by("group", "target_group").len()
+            .with_columns((pl.col("len") / pl.col("len").sum()).alias("value"),
+                          pl.col("len").sum().cast(pl.Int64).alias("n"))
+            .select(pl.lit("man matchups (share of all)").alias("table"),
+                    pl.concat_str("group", pl.lit("→"), "target_group").alias("level"),
+                    "value", "n"))
+
+
+def label_tables(plays: pl.DataFrame, player_play: pl.DataFrame | None,
+                 positions: pl.DataFrame) -> pl.DataFrame:
+    """Every label-table figure of one side, long: (table, level, value, n)."""
+    return pl.concat([man_rate_by_situation(plays), motion_rates(plays, player_play),
+                      matchups(plays, player_play, positions),
+                      assignment_mix(plays, player_play, positions)])
+
+
+def side_by_side(synthetic: pl.DataFrame, real: pl.DataFrame) -> pl.DataFrame:
+    """(table, level): synthetic | real | difference | n real | n synthetic."""
+    s = synthetic.rename({"value": "synthetic", "n": "n synthetic"})
+    r = real.rename({"value": "real", "n": "n real"})
+    # a pairing or assignment one side never shows is a share of 0, not a gap
+    share = pl.col("table").str.starts_with("man matchups") \
+        | pl.col("table").str.starts_with("assignment mix")
+    return (s.join(r, on=["table", "level"], how="full", coalesce=True)
+            .with_columns(*[pl.when(share).then(pl.col(c).fill_null(0.0))
+                            .otherwise(pl.col(c)).alias(c) for c in ("synthetic", "real")],
+                          *[pl.when(share).then(pl.col(c).fill_null(pl.col(c).max()
+                                                                   .over("table")))
+                            .otherwise(pl.col(c)).alias(c) for c in ("n synthetic", "n real")])
+            .with_columns((pl.col("synthetic") - pl.col("real")).alias("difference"))
+            .sort("table", "level")
+            .select("table", "level", "synthetic", "real", "difference", "n real",
+                    "n synthetic"))
