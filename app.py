@@ -2,7 +2,10 @@
 
 ``streamlit run app.py`` starts here. Naming the pages explicitly (instead of Streamlit's
 folder discovery) gives the menu readable titles ("Overview", not the script's file name)
-and keeps each page's address stable for shared links.
+and keeps each page's address stable for shared links. The pages live in ``app_pages/``,
+not ``pages/``: Streamlit treats a ``pages/`` folder beside this script as its older
+multipage mode, in which a deep link runs the page without this script until someone opens
+the home page.
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ from __future__ import annotations
 import streamlit as st
 
 PAGES = [
-    st.Page("pages/0_Overview.py", title="Overview", icon="🏈", default=True),
-    st.Page("pages/1_Play_explorer.py", title="Play explorer", icon="🎬",
+    st.Page("app_pages/0_Overview.py", title="Overview", icon="🏈", default=True),
+    st.Page("app_pages/1_Play_explorer.py", title="Play explorer", icon="🎬",
             url_path="Play_explorer"),
-    st.Page("pages/2_Accuracy.py", title="Accuracy", icon="📈", url_path="Accuracy"),
-    st.Page("pages/3_Teams.py", title="Teams", icon="🛡️", url_path="Teams"),
-    st.Page("pages/4_Model.py", title="Model", icon="🧠", url_path="Model"),
+    st.Page("app_pages/2_Accuracy.py", title="Accuracy", icon="📈", url_path="Accuracy"),
+    st.Page("app_pages/3_Teams.py", title="Teams", icon="🛡️", url_path="Teams"),
+    st.Page("app_pages/4_Model.py", title="Model", icon="🧠", url_path="Model"),
 ]
 
 st.navigation(PAGES).run()

@@ -56,7 +56,7 @@ def _first_load(store: Path, env: dict[str, str], rows: list[dict]) -> None:
     code = (
         "import time; t=time.perf_counter();"
         "from streamlit.testing.v1 import AppTest;"
-        "at=AppTest.from_file('pages/1_Play_explorer.py', default_timeout=600).run();"
+        "at=AppTest.from_file('app_pages/1_Play_explorer.py', default_timeout=600).run();"
         "assert not at.exception, at.exception;"
         "print(f'first load {time.perf_counter()-t:.1f} s')"
     )

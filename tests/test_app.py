@@ -24,8 +24,8 @@ from tests.builders.apptest import player_figure
 from tests.builders.apptest import run_page as _run
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ["pages/0_Overview.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
-         "pages/3_Teams.py", "pages/4_Model.py"]
+PAGES = ["app_pages/0_Overview.py", "app_pages/1_Play_explorer.py", "app_pages/2_Accuracy.py",
+         "app_pages/3_Teams.py", "app_pages/4_Model.py"]
 MODELS = ("context", "transformer")
 
 
@@ -122,9 +122,9 @@ def test_every_page_runs_with_predictions(point_at, page) -> None:
     at = _run(page)
     _assert_clean(at)
     assert any("Synthetic data" in w.value for w in at.warning)  # the banner, every page
-    if page == "pages/1_Play_explorer.py":
+    if page == "app_pages/1_Play_explorer.py":
         assert player_figure(at)["data"], "no play drawn"
-    elif page != "pages/4_Model.py":
+    elif page != "app_pages/4_Model.py":
         assert at.get("plotly_chart"), "no chart rendered"
 
 
@@ -133,13 +133,13 @@ def test_every_page_handles_missing_predictions(point_at, page) -> None:
     point_at("bare")
     at = _run(page)
     _assert_clean(at)
-    if page in ("pages/1_Play_explorer.py", "pages/2_Accuracy.py", "pages/3_Teams.py"):
+    if page in ("app_pages/1_Play_explorer.py", "app_pages/2_Accuracy.py", "app_pages/3_Teams.py"):
         assert any("coverage predict" in i.value for i in at.info)
 
 
 def test_filters_change_the_play_list(point_at) -> None:
     store = point_at("preds")
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     total = _shown(at)
     n_plays = Store(store).plays().height
     assert total == n_plays
@@ -167,7 +167,7 @@ def test_filters_change_the_play_list(point_at) -> None:
 
 def test_selecting_a_play_renders_the_combined_figure(point_at) -> None:
     point_at("preds")
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     box = at.selectbox(key="play_pick")
     assert len(box.options) > 2
     first_title = player_figure(at)["layout"]["title"]["text"]
@@ -209,14 +209,14 @@ def test_gif_export_cli_reports_an_unknown_play(app_stores, tmp_path, capsys) ->
 def test_model_page_without_checkpoints(point_at, monkeypatch, tmp_path) -> None:
     point_at("preds")
     monkeypatch.setenv("COVERAGE_MODELS_DIR", str(tmp_path / "none"))
-    at = _run("pages/4_Model.py")
+    at = _run("app_pages/4_Model.py")
     _assert_clean(at)
     assert any("coverage train" in i.value for i in at.info)
 
 
 def test_model_page_lists_checkpoint_and_metrics(point_at) -> None:
     point_at("preds")
-    at = _run("pages/4_Model.py")
+    at = _run("app_pages/4_Model.py")
     _assert_clean(at)
     tables = at.dataframe
     assert tables and "transformer" in tables[0].value["model"].to_list()
@@ -229,7 +229,7 @@ def test_bad_data_folder_shows_error_with_fix(point_at, tmp_path, monkeypatch) -
     empty.mkdir()
     (empty / "meta.json").write_text("{}")  # a "store" with no tables
     monkeypatch.setenv("COVERAGE_DATA", str(empty))
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     assert not at.exception
     assert at.error and any("Fix" in i.value for i in at.info)
 
@@ -282,7 +282,7 @@ def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain
     point_at("preds")
     monkeypatch.setenv("COVERAGE_DATA", str(explain_models / "store"))
     monkeypatch.setenv("COVERAGE_MODELS_DIR", str(explain_models))
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     _assert_clean(at)
     toggle = at.toggle(key="explain")
     assert not toggle.value and not toggle.disabled
@@ -303,7 +303,7 @@ def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain
 
 def test_explain_toggle_disabled_without_family_model(point_at) -> None:
     point_at("preds")
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     _assert_clean(at)
     assert at.toggle(key="explain").disabled
 
@@ -311,7 +311,7 @@ def test_explain_toggle_disabled_without_family_model(point_at) -> None:
 def test_teams_page_shows_position_giveaway(point_at, explain_models, monkeypatch) -> None:
     point_at("preds")
     monkeypatch.setenv("COVERAGE_DATA", str(explain_models / "store"))
-    at = _run("pages/3_Teams.py")
+    at = _run("app_pages/3_Teams.py")
     _assert_clean(at)
     assert any("Which positions give it away" in s.value for s in at.subheader)
     assert any(json.loads(c.proto.spec)["layout"].get("yaxis", {}).get("title", {})

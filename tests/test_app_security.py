@@ -106,7 +106,7 @@ def app_env(monkeypatch, tmp_path: Path, stores):
 def _run_with_folder(value: str | None):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO / "pages" / "1_Play_explorer.py"), default_timeout=60)
+    at = AppTest.from_file(str(REPO / "app_pages" / "1_Play_explorer.py"), default_timeout=60)
     at.run()
     if value is not None:
         at.sidebar.text_input(key="data_dir").input(value).run()

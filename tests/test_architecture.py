@@ -13,7 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "coverage"
-APP_FILES = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py"))]
+APP_FILES = [REPO / "app.py", *sorted((REPO / "app_pages").glob("*.py"))]
 
 # Only the simulator may hold long functions (it reads as one play's script); none at all
 # over the hard limit.

@@ -148,7 +148,7 @@ def test_broken_checkpoint_config_reads_as_unknown(real_stores, tmp_path, monkey
 # --------------------------------------------------------------------------- explorer
 def test_real_store_explorer_defaults_to_real_trained_model(point_at) -> None:
     point_at("real")
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     _clean(at)
     assert any("Real data" in s.value for s in at.success), "prominent real-data banner"
     box = at.sidebar.selectbox(key="model")
@@ -162,7 +162,7 @@ def test_real_store_explorer_defaults_to_real_trained_model(point_at) -> None:
 
 def test_synthetic_trained_models_only_on_request_and_marked(point_at) -> None:
     point_at("real")
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     at.sidebar.toggle(key="show_synthetic").set_value(True).run()
     _clean(at)
     box = at.sidebar.selectbox(key="model")
@@ -182,13 +182,13 @@ def test_synthetic_trained_models_only_on_request_and_marked(point_at) -> None:
 
 def test_real_store_without_real_trained_model_says_how_to_train(point_at) -> None:
     point_at("bare")
-    for page in ("pages/0_Overview.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
-                 "pages/3_Teams.py"):
+    for page in ("app_pages/0_Overview.py", "app_pages/1_Play_explorer.py",
+                 "app_pages/2_Accuracy.py", "app_pages/3_Teams.py"):
         at = _run(page)
         _clean(at)
         notes = [i.value for i in at.info if "No model trained on real data yet" in i.value]
         assert notes and "coverage init --data DIR" in notes[0], page
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     assert at.sidebar.toggle(key="show_synthetic").value is False
     assert not at.sidebar.selectbox  # nothing real-trained to pick, nothing hidden shown
     assert not _legend_names(_figure(at))
@@ -243,7 +243,7 @@ def test_csv_download_in_the_app_has_the_columns(point_at, monkeypatch) -> None:
 
     monkeypatch.setattr(app_test, "MediaFileManager", Recording)
     point_at("real")
-    at = _run("pages/1_Play_explorer.py")
+    at = _run("app_pages/1_Play_explorer.py")
     _clean(at)
     try:
         rows = _csv_download(at, managers)
@@ -257,7 +257,7 @@ def test_csv_download_in_the_app_has_the_columns(point_at, monkeypatch) -> None:
 # --------------------------------------------------------------------------- other pages
 def test_accuracy_page_marks_every_model(point_at) -> None:
     point_at("real")
-    at = _run("pages/2_Accuracy.py")
+    at = _run("app_pages/2_Accuracy.py")
     _clean(at)
     at.sidebar.toggle(key="show_synthetic").set_value(True).run()
     _clean(at)
@@ -270,10 +270,10 @@ def test_accuracy_page_marks_every_model(point_at) -> None:
 
 def test_teams_and_model_pages_mark_training_data(point_at) -> None:
     point_at("real")
-    at = _run("pages/3_Teams.py")
+    at = _run("app_pages/3_Teams.py")
     _clean(at)
     assert any("lstm (trained on real)" in c.value for c in at.caption)
-    at = _run("pages/4_Model.py")
+    at = _run("app_pages/4_Model.py")
     _clean(at)
     table = at.dataframe[0].value
     rows = {(m, loc): src for m, loc, src in zip(table["model"], table["location"],
@@ -287,8 +287,8 @@ def test_teams_and_model_pages_mark_training_data(point_at) -> None:
 
 def test_banner_is_prominent_on_every_page(point_at) -> None:
     point_at("real")
-    for page in ("pages/0_Overview.py", "pages/1_Play_explorer.py", "pages/2_Accuracy.py",
-                 "pages/3_Teams.py", "pages/4_Model.py"):
+    for page in ("app_pages/0_Overview.py", "app_pages/1_Play_explorer.py",
+                 "app_pages/2_Accuracy.py", "app_pages/3_Teams.py", "app_pages/4_Model.py"):
         at = _run(page)
         assert any(s.value.startswith("**Real data.**") for s in at.success), page
         assert not any("Real data" in c.value for c in at.caption), page

@@ -54,10 +54,10 @@ def test_tendencies_are_one_row_per_defense() -> None:
 def test_model_and_teams_pages_show_them(point_at, monkeypatch) -> None:  # noqa: F811
     point_at("preds")  # a small synthetic test store ...
     monkeypatch.setenv("COVERAGE_MODELS_DIR", str(REPO / "models"))  # ... and the shipped models
-    model = run_page("pages/4_Model.py")
+    model = run_page("app_pages/4_Model.py")
     assert_clean(model)
     assert any("What it leans on" in m.value for m in model.markdown)
-    teams = run_page("pages/3_Teams.py")
+    teams = run_page("app_pages/3_Teams.py")
     assert_clean(teams)
     assert "Tendencies the real-label model learned" in [s.value for s in teams.subheader]
     shown = [pl.DataFrame(d.value) for d in teams.dataframe]

@@ -152,7 +152,7 @@ def _apptest_explorer(monkeypatch, env: dict[str, str], argv: list[str]):
     monkeypatch.setattr(sys, "argv", argv)
     st.cache_resource.clear()  # load_store(None) must not come from another test's data dir
     st.cache_data.clear()
-    at = AppTest.from_file(str(REPO / "pages" / "1_Play_explorer.py"), default_timeout=180)
+    at = AppTest.from_file(str(REPO / "app_pages" / "1_Play_explorer.py"), default_timeout=180)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]

@@ -11,7 +11,7 @@ from tests.test_app import app_stores, point_at  # noqa: F401 - fixtures
 
 
 def _explorer(query: dict[str, str] | None = None) -> AppTest:
-    return run_page("pages/1_Play_explorer.py", query)
+    return run_page("app_pages/1_Play_explorer.py", query)
 
 
 
