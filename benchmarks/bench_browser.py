@@ -53,7 +53,8 @@ async ([selector, player]) => {
           const t = performance.now();
           const origin = performance.timeOrigin;
           resolve([t - t0, parseFloat(b.dataset.received) - origin - t0,
-                   parseFloat(b.dataset.drawn) - parseFloat(b.dataset.received)]);
+                   parseFloat(b.dataset.drawn) - parseFloat(b.dataset.received),
+                   parseFloat(b.dataset.reactMs)]);
         });
       } else if (performance.now() > limit) { reject(new Error('no redraw in 30 s')); }
       else { requestAnimationFrame(poll); }
@@ -103,7 +104,15 @@ def _first_load(browser, url: str) -> tuple[float, object]:
     t0 = time.perf_counter()
     page.goto(url + "/Play_explorer")
     page.wait_for_function(_DRAWN, arg=PLAYER, timeout=120_000, polling="raf")
-    return time.perf_counter() - t0, page
+    elapsed = time.perf_counter() - t0
+    # where the time went, from the page's navigation start
+    marks = page.evaluate("""player => { const b = document.querySelector(player)
+        .contentDocument.body; const o = performance.timeOrigin;
+      const nav = performance.getEntriesByType('navigation')[0];
+      return {html: nav.responseEnd, player_ready: b.dataset.ready - o,
+              play_data: b.dataset.received - o, drawn: b.dataset.drawn - o}; }""", PLAYER)
+    _first_load.marks = marks  # type: ignore[attr-defined]
+    return elapsed, page
 
 
 def _stats(xs: list[float]) -> str:
@@ -126,6 +135,7 @@ def main() -> int:
             cold, page = _first_load(browser, url)
             page.close()
             warm, page = _first_load(browser, url)
+            marks = _first_load.marks  # type: ignore[attr-defined]
             switches = []
             for _ in range(args.switches + 2):
                 switches.append(page.evaluate(_TIMED_CLICK,
@@ -133,6 +143,7 @@ def main() -> int:
             switches = switches[2:]  # the first two pay for the server's cold caches
             server = [s[1] for s in switches]  # click -> the play's data in the player
             draw = [s[2] for s in switches]  # data -> drawn (plotly in the player)
+            react = [s[3] for s in switches]  # of which Plotly.react
             switches = [s[0] for s in switches]
             frames = page.frame_locator(PLAYER)
             n = int(frames.locator("body").get_attribute("data-frames") or 0)
@@ -152,10 +163,12 @@ def main() -> int:
           f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
     print(f"  first load, cold server   {cold * 1000:7.0f} ms")
     print(f"  first load, warm server   {warm * 1000:7.0f} ms   goal < 2500 ms")
+    print("    from navigation start: " + ", ".join(f"{k} {v:.0f} ms" for k, v in marks.items()))
     print(f"  play switch (n={len(switches)})     {_stats(switches)}   goal median < 300, "
           "p95 < 600")
     print(f"    of which click -> data   {_stats(server)}  (server rerun + Streamlit)")
     print(f"    of which data -> drawn   {_stats(draw)}  (the player: parse + plotly)")
+    print(f"      of which Plotly.react  {_stats(react)}")
     if explain is not None:
         print(f"  first Explain toggle      {explain:7.0f} ms   goal < 1000 ms")
     else:

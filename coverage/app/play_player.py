@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -113,7 +114,11 @@ def player_spec(anim: Animation, game_id: int, play_id: int) -> str:
     # no slider under the plot either: the player has its own bar
     anim.figure.update_layout(showlegend=False, margin_t=TITLE_MARGIN, margin_b=44)
     spec = anim.to_client() | {"game": int(game_id), "play": int(play_id), "legend": legend}
-    return pio.to_json(spec, validate=False, engine="json")
+    # plotly's encoder for the figure (numpy arrays, typed-array packing); the frame columns
+    # are plain lists already, which the standard encoder writes several times faster
+    figure = pio.to_json(spec.pop("figure"), validate=False, engine="json")
+    rest = json.dumps(spec, separators=(",", ":"), allow_nan=False)
+    return '{"figure":' + figure + "," + rest[1:]
 
 
 def play_player(spec: str, *, height: int, start_frame: int | None = None,

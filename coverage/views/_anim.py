@@ -141,7 +141,7 @@ class Animation:
         for j, trace in enumerate(self.traces):
             paths = _leaf_paths(self.updates[0][j]) if self.updates else []
             for path in paths:
-                values = [_plain(_get(frame[j], path)) for frame in self.updates]
+                values = _column([_get(frame[j], path) for frame in self.updates])
                 columns.append({"trace": trace, "path": ".".join(path), "values": values})
         return {"figure": self.figure.to_plotly_json(), "traces": self.traces, "names": self.names,
                 "labels": self.labels, "frame_ms": self.frame_ms, "columns": columns,
@@ -162,6 +162,18 @@ def _get(update: dict[str, Any], path: tuple[str, ...]) -> Any:
     for k in path:
         update = update.get(k) if isinstance(update, dict) else None
     return update
+
+
+def _column(values: list[Any]) -> list[Any]:
+    """One attribute over all frames as JSON values; equal-shaped float arrays in one numpy
+    pass (the per-element path below costs ~10x more on a 200-frame play)."""
+    if values and all(isinstance(v, np.ndarray) and v.dtype.kind == "f" for v in values) \
+            and len({v.shape for v in values}) == 1:
+        stacked = np.stack(values)
+        out = stacked.astype(object)
+        out[np.isnan(stacked)] = None
+        return out.tolist()
+    return [_plain(v) for v in values]
 
 
 def _plain(value: Any) -> Any:

@@ -25,7 +25,7 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def _set(obj: dict, path: str, value) -> None:
+def set_path(obj: dict, path: str, value) -> None:
     *parents, leaf = path.split(".")
     for k in parents:
         obj = obj.setdefault(k, {})
@@ -44,5 +44,5 @@ def player_figure(at: AppTest) -> dict:
     slot = {t: j for j, t in enumerate(spec["traces"])}
     for col in spec["columns"]:
         for frame, value in zip(frames, col["values"], strict=True):
-            _set(frame["data"][slot[col["trace"]]], col["path"], value)
+            set_path(frame["data"][slot[col["trace"]]], col["path"], value)
     return {**spec["figure"], "frames": frames, "spec": spec}

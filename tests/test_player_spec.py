@@ -1,0 +1,72 @@
+"""The play player's spec: the browser rebuilds exactly the frames the plotly figure has,
+from one JSON text with every tracking frame (coverage/app/play_player.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from coverage.app.play_player import legend_items, player_spec
+from coverage.views import combined_animation
+from tests.builders.apptest import set_path
+from tests.builders.sample_play import LINE_SET_FRAME, N_FRAMES, SNAP_FRAME, sample_play
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict:
+    return sample_play()
+
+
+def _same(a, b) -> bool:
+    """Equal as JSON would make them (arrays as lists, NaN as null)."""
+    if isinstance(a, np.ndarray):
+        a = a.tolist()
+    if isinstance(a, float) and math.isnan(a):
+        a = None
+    if isinstance(a, list | tuple):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b or (isinstance(a, float) and isinstance(b, int | float) and abs(a - b) < 1e-9)
+
+
+def test_every_frame_and_every_moved_attribute_reach_the_browser(demo) -> None:
+    anim = combined_animation(demo["frames"], demo["preds"], demo["play"])
+    spec = json.loads(player_spec(anim, 1, 2))  # strict JSON: no NaN tokens
+    assert spec["names"] == [str(i) for i in range(1, N_FRAMES + 1)]  # every frame, no stride
+    assert len(spec["secs"]) == N_FRAMES and spec["secs"][SNAP_FRAME - 1] == 0
+    rebuilt = [[{} for _ in spec["traces"]] for _ in spec["names"]]
+    slot = {t: j for j, t in enumerate(spec["traces"])}
+    for col in spec["columns"]:
+        for k, value in enumerate(col["values"]):
+            set_path(rebuilt[k][slot[col["trace"]]], col["path"], value)
+    for k in range(N_FRAMES):
+        for j in range(len(spec["traces"])):
+            assert _same(anim.updates[k][j], rebuilt[k][j]), (k, j)
+    # the same animation as a plotly figure has the same frames
+    fig = anim.to_figure()
+    assert [f.name for f in fig.frames] == spec["names"]
+
+
+def test_events_players_and_legend_for_the_player(demo) -> None:
+    anim = combined_animation(demo["frames"], demo["preds"], demo["play"])
+    spec = json.loads(player_spec(anim, 1, 2))
+    labels = {e["label"]: e["k"] for e in spec["events"]}
+    assert labels["line set"] == LINE_SET_FRAME - 1 and labels["snap"] == SNAP_FRAME - 1
+    data = spec["figure"]["data"]
+    assert [data[i]["name"].split()[0] for i in spec["players"]] == ["offense", "defense"]
+    assert data[spec["ball"]]["name"] == "ball"
+    names = [it["name"] for it in spec["legend"]["items"]]
+    models = sorted(demo["preds"]["model"].unique().to_list())
+    assert all(any(n.startswith(m) for n in names) for m in models)
+    assert spec["figure"]["layout"]["showlegend"] is False  # the player draws its own
+
+
+def test_legend_skips_unnamed_and_hidden_traces(demo) -> None:
+    anim = combined_animation(demo["frames"], None, demo["play"])
+    items = legend_items(anim.figure)["items"]
+    assert {it["name"].split()[0] for it in items} == {"offense", "defense", "ball"}
+    assert all(isinstance(it["color"], str) for it in items)
