@@ -10,7 +10,7 @@ field is left alone.
 
 from __future__ import annotations
 
-import streamlit.components.v1 as components
+import streamlit as st
 
 _SCRIPT = """
 <script>
@@ -50,4 +50,4 @@ KEYS_HELP = ("Keys: j / k next / previous play · space play / pause · ← / �
 
 def install() -> None:
     """Add the key listener to the page (once; later calls are no-ops in the browser)."""
-    components.html(_SCRIPT, height=0)
+    st.iframe(_SCRIPT, height=1)
