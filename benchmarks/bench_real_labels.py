@@ -10,13 +10,14 @@ of both boosters (5 seeds at the week-8-selected settings); a McNemar test of th
 against the bar; then, on week 8 only, the drop-one-group ablation and the learning curve
 (train on weeks 1..k). Everything runs on one thread.
 
-    python benchmarks/bench_real_labels.py [--data DIR] [--out /tmp/notes/bench_real_labels.txt]
+    python benchmarks/bench_real_labels.py [--data DIR] [--out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -145,7 +146,7 @@ def _mcnemar(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray) -> tuple[int, int,
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None, help="real BDB folder (default ../shared/bdb)")
-    ap.add_argument("--out", default="/tmp/notes/bench_real_labels.txt")
+    ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "bench_real_labels.txt"))
     args = ap.parse_args()
     torch.set_num_threads(1)
     data = args.data or find_shared_bdb()

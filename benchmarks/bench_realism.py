@@ -2,7 +2,8 @@
 
 Builds the embedded store only when it does not exist yet (``coverage init`` does the
 same), measures it against ``../shared/bdb`` (or ``--real``), prints the headline domain
-AUC with the time each part took, and writes the report to ``/tmp/notes/realism_report.md``.
+AUC with the time each part took, and writes the report to ``realism_report.md`` in the
+temp folder (``--out`` to choose).
 Run with ``python benchmarks/bench_realism.py [--real DIR] [--no-context] [--threads T]``.
 """
 
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.bui
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--real", default=None, help="real folder (default: ../shared/bdb)")
-    ap.add_argument("--out", default="/tmp/notes/realism_report.md")
+    ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "realism_report.md"))
     ap.add_argument("--no-context", action="store_true", help="skip the two context priors")
     ap.add_argument("--max-synthetic-plays", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1, help="torch/BLAS/polars threads")
