@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 import torch
 
-from coverage.explain.attribution import attribute_play, deletion_test
+from coverage.explain.attribution import attribute_play, deletion_test, p_man_removed
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
 from coverage.store import Store
@@ -73,10 +73,26 @@ def main() -> None:
         "attribution_ms_per_100_frames": float(1e5 * np.sum(t_attr) / np.sum(n_frames)),
         "tells_s_per_play_median": float(np.median(t_tells[1:])),
     }
+    # baseline in the same process: one model call per removed player instead of one batch
+    loop_t = []
+    for a in attrs[1:4]:
+        q = a.nfl_ids.size
+        remove = np.vstack([np.zeros((1, q), bool), np.eye(q, dtype=bool)])
+        t0 = time.perf_counter()
+        for i in range(remove.shape[0]):
+            p_man_removed(model, cfg, a.x, a.slots, remove[i:i + 1])
+        loop_t.append((time.perf_counter() - t0) / a.frame_ids.size)
+    if loop_t:
+        batched = float(np.sum(t_attr) / np.sum(n_frames))
+        out["per_player_loop_ms_per_100_frames"] = 1e5 * float(np.median(loop_t))
+        out["batched_speedup"] = round(float(np.median(loop_t)) / batched, 1)
     if args.deletion:
         out["deletion_at_snap"] = deletion_test(model, cfg, attrs, at_secs=0.0)
         out["deletion_at_-2s"] = deletion_test(model, cfg, attrs, at_secs=-2.0)
     print(json.dumps(out, indent=1))
+    print(f"attribution per play: median {out['attribution_s_per_play_median']:.2f} s "
+          f"({out['frames_per_play_median']:.0f} frames), "
+          f"{out.get('batched_speedup', float('nan'))}x a per-player loop (baseline)")
 
 
 if __name__ == "__main__":

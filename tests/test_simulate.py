@@ -311,3 +311,81 @@ def test_real_assignment_mix_constants(shared_bdb: Path) -> None:
     real = _assignment_mix(pl.read_parquet(shared_bdb / "player_play.parquet"))
     for group, share in REAL_ASSIGNMENT_MIX.items():
         assert abs(real[group] - share) < 0.001, group
+
+
+# --- sizes per week and the `coverage simulate` options (issue 15) -------------------------
+
+
+def test_per_week_sizes_and_phases(tmp_path: Path) -> None:
+    """Games, plays and pre-snap lengths can differ week by week, and _source.json says so."""
+    summary = simulate_season(tmp_path, seed=5, weeks=2, games_per_week=[1, 2],
+                              plays_per_game=[3, 2], after_set_secs=[(2.0, 3.0), (8.0, 9.0)],
+                              approach_secs=(0.5, 1.0), post_snap_secs=(1.0, 1.5))
+    games = pl.read_csv(tmp_path / "games.csv")
+    assert games.group_by("week").len().sort("week")["len"].to_list() == [1, 2]
+    plays = pl.read_csv(tmp_path / "plays.csv", infer_schema_length=0).join(
+        games.select(pl.col("gameId").cast(pl.String), "week"), on="gameId")
+    assert plays.group_by("week").len().sort("week")["len"].to_list() == [3, 4]
+    assert summary["games"] == 3 and summary["plays"] == 7
+    pre = [(_tracking(tmp_path, w).filter(pl.col("frameType") == "BEFORE_SNAP")
+            .group_by("gameId", "playId").agg(pl.col("frameId").n_unique()))["frameId"]
+           for w in (1, 2)]
+    assert pre[1].min() > pre[0].max()  # week 2's line set to snap is 5+ s longer
+    params_ = json.loads((tmp_path / "_source.json").read_text())["params"]
+    assert params_["games_per_week"] == [1, 2]
+    assert params_["after_set_secs"] == [[2.0, 3.0], [8.0, 9.0]]
+    assert params_["approach_secs"] == [0.5, 1.0]
+
+
+def test_streamed_week_equals_uniform_week(tmp_path: Path) -> None:
+    """A per-week list with equal values is the uniform season, byte for byte."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    simulate_season(a, seed=7, **TINY)
+    simulate_season(b, seed=7, weeks=2, games_per_week=[2, 2], plays_per_game=[10, 10])
+    for f in sorted(a.iterdir()):
+        assert (b / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_cli_simulate_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from coverage.cli import main
+
+    rc = main(["simulate", str(tmp_path), "--seed", "7", "--weeks", "2", "--games-per-week",
+               "2", "--plays-per-game", "10", "--approach-secs", "1:2.5",
+               "--after-set-secs", "1.5:6,1.5:6"])
+    assert rc == 0
+    assert json.loads(capsys.readouterr().out)["plays"] == 40
+    ref = tmp_path.parent / "ref"
+    simulate_season(ref, seed=7, **TINY)
+    for f in sorted(ref.iterdir()):
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--weeks", "2", "--games-per-week", "1,2,3"], "3 values for 2 weeks"),
+    (["--games-per-week", "17"], "1 to 16 games"),
+    (["--plays-per-game", "x"], "--plays-per-game"),
+    (["--after-set-secs", "6:2"], "after_set_secs"),
+    (["--approach-secs", "2-4"], "LO:HI"),
+])
+def test_cli_simulate_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  argv: list[str], needle: str) -> None:
+    from coverage.cli import main
+
+    out = tmp_path / "out"
+    assert main(["simulate", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and needle in err, err
+    assert not out.exists()  # refused before anything was written
+
+
+def test_cli_real_size_preset_cycles_over_weeks(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """--real-size: 13-16 games a week (pattern cycled over --weeks), real pre-snap lengths."""
+    from coverage.cli import main
+
+    assert main(["simulate", str(tmp_path), "--real-size", "--weeks", "2",
+                 "--plays-per-game", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["games"] == 16 + 14
+    params_ = json.loads((tmp_path / "_source.json").read_text())["params"]
+    assert params_["games_per_week"] == [16, 14]
+    assert params_["after_set_secs"] == [2.0, 15.0]

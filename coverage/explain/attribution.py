@@ -29,6 +29,7 @@ import torch
 from coverage.errors import DataError
 from coverage.family.data import ExplainFrames, build_explain_frames
 from coverage.family.predict import load_explainer
+from coverage.models.transformer import ENCODE_BATCH
 from coverage.schema import ATTRIBUTION_SUMMARY_SCHEMA, PLAYERS_PER_SIDE
 from coverage.store import Store
 
@@ -56,7 +57,7 @@ def _player_slots(nfl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids, match.argmax(1)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def p_man_removed(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
                   slots: np.ndarray, remove: np.ndarray) -> np.ndarray:
     """P(man) per frame with sets of players removed: ``remove`` ``[M, Q]`` -> ``[M, T]``.
@@ -72,7 +73,9 @@ def p_man_removed(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
     for t in range(t_len):
         s = slots[t, q_idx]
         xs[m_idx, t, s] = neutral[t, s]
-    _, pooled = model.encode_frames(torch.from_numpy(xs.reshape(-1, *x.shape[1:])))
+    flat = torch.from_numpy(xs.reshape(-1, *x.shape[1:]))
+    pooled = torch.cat([model.encode_frames(flat[i:i + ENCODE_BATCH])[1]  # cache-sized
+                        for i in range(0, flat.shape[0], ENCODE_BATCH)])
     pooled = pooled.reshape(remove.shape[0], t_len, -1)
     k, stride = int(cfg["history"]), int(cfg["stride"])
     back = stride * np.arange(k - 1, -1, -1)

@@ -27,9 +27,13 @@ from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
+from coverage.models.transformer import ENCODE_BATCH, frame_encoder_fn
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
 from coverage.store import Store
 from coverage.training.loop import pick_device
+
+# the frame encoder's dtype when predicting a week (see coverage.training.frame_models)
+INFERENCE_DTYPE = "float32"
 
 
 def load_explainer(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
@@ -61,29 +65,41 @@ class ExplainOutputs:
         return self.family_probs[:, list(MAN_FAMILY_INDEX)].sum(-1)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
                     temperature: float = 1.0, batch_size: int = 2048,
-                    device: torch.device | str = "cpu") -> ExplainOutputs:
-    """Every frame is encoded once; the GRU then reads the pooled history per frame."""
+                    device: torch.device | str = "cpu",
+                    dtype: str = INFERENCE_DTYPE) -> ExplainOutputs:
+    """Every frame is encoded once, in one streaming pass over the week.
+
+    Rows are ordered by play and frame and a frame's history reaches only back into its
+    own play, so when a batch is encoded every pooled embedding its GRU windows need
+    exists already. The player tokens are needed only for the batch's own (newest)
+    frames: they are used and dropped per batch, so the only per-week buffer is the
+    pooled embeddings (256 bytes a frame) instead of 22 tokens a frame (5.6 kB: 1.4 GB
+    for a real week).
+    """
     model.eval().to(device)
     n = len(ef)
     hist = ef.ft.history_index(k, stride)
+    if n and (hist.max(1) > np.arange(n)).any():
+        raise DataError("explain frames are not ordered by play and frame",
+                        expected="each frame's history rows at or before it")
+    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype)
     pooled = torch.empty((n, model.temporal.hidden_size))
-    tokens = torch.empty((n, ef.ft.x.shape[1], model.temporal.hidden_size))
-    for i in range(0, n, batch_size):
-        t, p = model.encode_frames(torch.from_numpy(ef.ft.x[i:i + batch_size]).to(device))
-        tokens[i:i + t.shape[0]], pooled[i:i + t.shape[0]] = t.cpu(), p.cpu()
     fam = np.empty((n, len(FAMILIES)), np.float32)
     assign = np.empty((n, 11, len(ASSIGNMENTS)), np.float32)
     pointer = np.empty((n, 11, 11), np.float32)
-    for i in range(0, n, batch_size):
-        r = np.arange(i, min(n, i + batch_size))
+    step = min(batch_size, ENCODE_BATCH)  # cache-sized encoder batches
+    for i in range(0, n, step):
+        r = np.arange(i, min(n, i + step))
+        tokens, p = encode(torch.from_numpy(ef.ft.x[i:i + r.size]).to(device))
+        pooled[i:i + r.size] = p.cpu()
         state = model.play_state(pooled[hist[r]].to(device))
-        a, p = model.player_logits(tokens[r].to(device), state)
+        a, ptr = model.player_logits(tokens, state)
         fam[r] = (model.family_logits(state) / temperature).cpu().numpy()
         assign[r] = torch.softmax(a, -1).cpu().numpy()
-        pointer[r] = torch.softmax(p, -1).cpu().numpy()
+        pointer[r] = torch.softmax(ptr, -1).cpu().numpy()
     return ExplainOutputs(fam, assign, pointer)
 
 
@@ -131,13 +147,13 @@ def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
 
 def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
                           plays: pl.DataFrame, *, device: str = "auto",
-                          batch_size: int = 4096) -> pl.DataFrame:
+                          batch_size: int = 4096, dtype: str = INFERENCE_DTYPE) -> pl.DataFrame:
     """The family model's P(man) (summed man families) on every pre-snap frame of ``week``:
     its predictor in coverage.pipelines, so ``predict_week`` and evaluation treat it like
     any model."""
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0),
-                          device=pick_device(device))
+                          batch_size=batch_size, device=pick_device(device), dtype=dtype)
     return pl.DataFrame({"gameId": ef.ft.game_id, "playId": ef.ft.play_id,
                          "frameId": ef.ft.frame_id, "secs_from_snap": ef.ft.secs,
                          "p_man": out.p_man})

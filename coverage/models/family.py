@@ -54,9 +54,7 @@ class CoverageFamilyModel(nn.Module):
     # -- building blocks (used directly by batched inference and occlusion)
     def encode_frames(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``[N, 22, F]`` raw features -> (tokens ``[N, 22, D]``, pooled ``[N, D]``)."""
-        enc = self.frame_encoder
-        h = enc.encoder(enc.embed(self.norm(x)))
-        return h, enc.pool(torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1))
+        return self.frame_encoder.tokens_and_pooled(self.norm(x))
 
     def play_state(self, pooled_hist: torch.Tensor) -> torch.Tensor:
         """``[B, k, D]`` pooled frame embeddings (oldest first) -> ``[B, D]``."""

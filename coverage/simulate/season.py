@@ -14,12 +14,14 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from coverage.errors import DataError
 from coverage.simulate.calls import PlayContext
 from coverage.simulate.params import TEAMS
 from coverage.simulate.play import simulate_play
@@ -44,18 +46,6 @@ __all__ = ["GAMES_COLUMNS", "PLAYERS_COLUMNS", "PLAYER_PLAY_COLUMNS", "PLAYS_COL
 
 _SEASON_START = dt.date(2022, 9, 11)
 _KICKOFFS = ("13:00:00", "13:00:00", "16:05:00", "16:25:00", "20:20:00")
-
-
-def _atomic_write_csv(df: pl.DataFrame, path: Path, **kw: object) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        df.write_csv(tmp, **kw)  # type: ignore[arg-type]
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _atomic_write_text(text: str, path: Path) -> None:
@@ -182,28 +172,121 @@ def _kickoff(day: dt.date, g: int) -> tuple[str, int]:
     return kick, int(kick_dt.replace(tzinfo=dt.UTC).timestamp() * 1000)
 
 
+Secs = tuple[float, float]
+PerWeekInt = int | Sequence[int]
+PerWeekSecs = Secs | Sequence[Secs]
+
+
+def per_week(value: object, weeks: int, name: str, *, ranges: bool = False) -> list:
+    """``value`` for every week: one value (or one (lo, hi) range) for all, or one per week.
+
+    Lets a real-size season vary its games per week (13-16 in 2022) and its pre-snap
+    lengths week by week, while a plain number keeps the old, uniform meaning.
+    """
+    is_range = ranges and isinstance(value, tuple | list) and len(value) == 2 and all(
+        isinstance(v, int | float) for v in value)
+    if isinstance(value, int | float) or is_range:
+        return [value] * weeks
+    values = list(value)  # type: ignore[call-overload]
+    if len(values) != weeks:
+        raise DataError(f"{name} has {len(values)} values for {weeks} weeks", column=name,
+                        expected=f"one value for all weeks or exactly {weeks}, one per week")
+    return values
+
+
+def _check_plan(games: list[int], plays: list[int], timings: list[_Timing]) -> None:
+    """Refuse sizes and phase ranges that cannot make a play, before any file is written."""
+    if not games:
+        raise DataError("no weeks to simulate", column="weeks", expected="at least 1 week")
+    for w, (g, n) in enumerate(zip(games, plays, strict=True), start=1):
+        if not 1 <= g <= len(TEAMS) // 2:
+            raise DataError(f"week {w}: {g} games", column="games_per_week",
+                            expected=f"1 to {len(TEAMS) // 2} games per week")
+        if n < 1:
+            raise DataError(f"week {w}: {n} plays per game", column="plays_per_game",
+                            expected="at least 1 play per game")
+    for w, t in enumerate(timings, start=1):
+        for name, (lo, hi) in (("approach_secs", t.approach_secs),
+                               ("after_set_secs", t.after_set_secs),
+                               ("post_snap_secs", t.post_snap_secs)):
+            if not 0 < lo <= hi:
+                raise DataError(f"week {w}: {name} ({lo}, {hi})", column=name,
+                                expected="0 < lo <= hi seconds")
+
+
+class _CsvStreams:
+    """One temp file per output CSV, appended chunk by chunk, renamed into place at the end.
+
+    Streaming each game's tracking (and each week's tables) straight to disk keeps the
+    simulator's memory flat in the size of a week and of the season; rows are formatted
+    one by one, so the concatenated chunks are byte-identical to one big write.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.tmp: dict[str, Path] = {}
+
+    def append(self, name: str, df: pl.DataFrame, **kw: object) -> None:
+        first = name not in self.tmp
+        if first:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.out)
+            os.close(fd)
+            self.tmp[name] = Path(tmp)
+        with open(self.tmp[name], "ab") as fh:
+            df.write_csv(fh, include_header=first, **kw)  # type: ignore[arg-type]
+
+    def commit(self, name: str) -> int:
+        """Move ``name`` into place (atomically); returns its size in bytes."""
+        tmp = self.tmp.pop(name)
+        os.chmod(tmp, 0o644)
+        path = self.out / name
+        os.replace(tmp, path)
+        return path.stat().st_size
+
+    def discard(self) -> None:
+        for tmp in self.tmp.values():
+            tmp.unlink(missing_ok=True)
+        self.tmp.clear()
+
+
+def _param(values: list) -> object:
+    """A per-week parameter as recorded in ``_source.json``: one value when uniform."""
+    uniform = all(v == values[0] for v in values)
+    as_json = [list(v) if isinstance(v, tuple | list) else v for v in values]
+    return as_json[0] if uniform else as_json
+
+
 def simulate_season(
     out_dir: str | os.PathLike[str],
     *,
     seed: int = 0,
     weeks: int = 9,
-    games_per_week: int = 4,
-    plays_per_game: int = 40,
-    post_snap_secs: tuple[float, float] = (2.0, 3.5),
-    approach_secs: tuple[float, float] = (1.0, 2.5),
-    after_set_secs: tuple[float, float] = (1.5, 6.0),
+    games_per_week: PerWeekInt = 4,
+    plays_per_game: PerWeekInt = 40,
+    post_snap_secs: PerWeekSecs = (2.0, 3.5),
+    approach_secs: PerWeekSecs = (1.0, 2.5),
+    after_set_secs: PerWeekSecs = (1.5, 6.0),
 ) -> dict[str, object]:
     """Generate a synthetic season and write it as official-schema CSVs plus ground truth.
 
     ``approach_secs`` is huddle break to line set and ``after_set_secs`` line
     set to snap; the defaults keep the embedded data small, real tracking
     looks more like ``approach_secs=(3, 7), after_set_secs=(2, 15)``.
-    Same seed and arguments give byte-identical files.
+    Sizes and phase ranges take one value for the season or one per week (a real
+    season has 13-16 games a week). Each game's tracking is written as soon as it is
+    played, so memory stays flat however large a week is. Same seed and arguments
+    give byte-identical files.
     """
     t0 = time.perf_counter()
     out = Path(out_dir)
+    games = [int(g) for g in per_week(games_per_week, weeks, "games_per_week")]
+    plays = [int(n) for n in per_week(plays_per_game, weeks, "plays_per_game")]
+    timings = [_Timing(tuple(a), tuple(b), tuple(c)) for a, b, c in zip(  # type: ignore[arg-type]
+        per_week(approach_secs, weeks, "approach_secs", ranges=True),
+        per_week(after_set_secs, weeks, "after_set_secs", ranges=True),
+        per_week(post_snap_secs, weeks, "post_snap_secs", ranges=True), strict=True)]
+    _check_plan(games, plays, timings)
     out.mkdir(parents=True, exist_ok=True)
-    games_per_week = int(min(games_per_week, 16))
     # separate streams, so e.g. more weeks do not change the rosters or earlier games
     roster_seed, sched_seed, game_seed = np.random.SeedSequence(seed).spawn(3)
     rng_r = np.random.default_rng(roster_seed)
@@ -211,50 +294,78 @@ def simulate_season(
     # per-team habit of zone defenders travelling with motion
     travel = {t: float(rng_r.uniform(0.0, 0.35)) for t in TEAMS}
     index = _player_index(rosters, TEAMS)
-    timing = _Timing(approach_secs, after_set_secs, post_snap_secs)
     rng_s = np.random.default_rng(sched_seed)
-    rows = _Rows()
-    n_rows = 0
-    game_seqs = game_seed.spawn(weeks * games_per_week)
+    game_seqs = game_seed.spawn(sum(games))
+    first_game = np.concatenate([[0], np.cumsum(games)]).tolist()
+    streams = _CsvStreams(out)
+    n_rows = n_games = n_plays = 0
     sizes: dict[str, int] = {}
-    for week in range(1, weeks + 1):
-        order = rng_s.permutation(len(TEAMS))
-        day = _SEASON_START + dt.timedelta(days=7 * (week - 1))
-        wrows: dict = {"tracking": {k: [] for k in TRACKING_PARTS}, "plays": rows.plays,
-                       "player_play": rows.player_play, "truth_players": rows.truth_players,
-                       "truth_plays": rows.truth_plays}
-        for g in range(games_per_week):
-            rng = np.random.default_rng(game_seqs[(week - 1) * games_per_week + g])
-            home, away = TEAMS[order[2 * g]], TEAMS[order[2 * g + 1]]
-            gid = int(day.strftime("%Y%m%d")) * 100 + g
-            kick, start_ms = _kickoff(day, g)
-            score, n = _simulate_game(rng, home, away, gid, start_ms, plays_per_game, timing,
-                                      rosters, travel, wrows, index.pidx)
+    try:
+        for week in range(1, weeks + 1):
+            rows = _Rows()
+            n = _simulate_week(rng_s, week, games[week - 1], plays[week - 1], timings[week - 1],
+                               game_seqs[first_game[week - 1]:first_game[week]], rosters, travel,
+                               index, rows, streams)
             n_rows += n
-            rows.games.append({
-                "gameId": gid, "season": 2022, "week": week,
-                "gameDate": f"{day.month}/{day.day}/{day.year}", "gameTimeEastern": kick,
-                "homeTeamAbbr": home, "visitorTeamAbbr": away,
-                "homeFinalScore": score[home], "visitorFinalScore": score[away]})
-        trk = week_tracking(wrows["tracking"], index.names, index.jerseys, index.ids)
-        path = out / f"tracking_week_{week}.csv"
-        _atomic_write_csv(trk, path, float_precision=2)
-        sizes[path.name] = path.stat().st_size
-    sizes.update(_write_tables(out, rows, player_rows))
-    run_params = {"weeks": weeks, "games_per_week": games_per_week,
-                  "plays_per_game": plays_per_game, "post_snap_secs": list(post_snap_secs),
-                  "approach_secs": list(approach_secs), "after_set_secs": list(after_set_secs)}
+            n_games += len(rows.games)
+            n_plays += len(rows.plays)
+            name = f"tracking_week_{week}.csv"
+            sizes[name] = streams.commit(name)
+            _append_tables(streams, rows, player_rows if week == 1 else [])
+        for name in _TABLES:
+            sizes[name] = streams.commit(name)
+    finally:
+        streams.discard()
+    run_params = {"weeks": weeks, "games_per_week": _param(games),
+                  "plays_per_game": _param(plays),
+                  "post_snap_secs": _param([t.post_snap_secs for t in timings]),
+                  "approach_secs": _param([t.approach_secs for t in timings]),
+                  "after_set_secs": _param([t.after_set_secs for t in timings])}
     source = {"source": "synthetic", "generator": "coverage.simulate", "seed": seed,
               "params": run_params}
     _atomic_write_text(json.dumps(source, indent=2, sort_keys=True) + "\n", out / "_source.json")
-    return {"out_dir": str(out), "seed": seed, "games": len(rows.games), "plays": len(rows.plays),
+    return {"out_dir": str(out), "seed": seed, "games": n_games, "plays": n_plays,
             "tracking_rows": n_rows, "bytes": sizes,
             "seconds": round(time.perf_counter() - t0, 3)}
 
 
-def _write_tables(out: Path, rows: _Rows,
-                  player_rows: list[dict[str, object]]) -> dict[str, int]:
-    """Write the non-tracking tables; returns their sizes in bytes."""
+def _simulate_week(rng_s: np.random.Generator, week: int, n_games: int, plays_per_game: int,
+                   timing: _Timing, seqs: list[np.random.SeedSequence],
+                   rosters: dict[str, dict[str, list[Player]]], travel: dict[str, float],
+                   index: _PlayerIndex, rows: _Rows, streams: _CsvStreams) -> int:
+    """Play one week's games, streaming each game's tracking out; returns its row count."""
+    order = rng_s.permutation(len(TEAMS))
+    day = _SEASON_START + dt.timedelta(days=7 * (week - 1))
+    n_rows = 0
+    for g in range(n_games):
+        rng = np.random.default_rng(seqs[g])
+        home, away = TEAMS[order[2 * g]], TEAMS[order[2 * g + 1]]
+        gid = int(day.strftime("%Y%m%d")) * 100 + g
+        kick, start_ms = _kickoff(day, g)
+        wrows: dict = {"tracking": {k: [] for k in TRACKING_PARTS}, "plays": rows.plays,
+                       "player_play": rows.player_play, "truth_players": rows.truth_players,
+                       "truth_plays": rows.truth_plays}
+        score, n = _simulate_game(rng, home, away, gid, start_ms, plays_per_game, timing,
+                                  rosters, travel, wrows, index.pidx)
+        n_rows += n
+        streams.append(f"tracking_week_{week}.csv",
+                       week_tracking(wrows["tracking"], index.names, index.jerseys, index.ids),
+                       float_precision=2)
+        rows.games.append({
+            "gameId": gid, "season": 2022, "week": week,
+            "gameDate": f"{day.month}/{day.day}/{day.year}", "gameTimeEastern": kick,
+            "homeTeamAbbr": home, "visitorTeamAbbr": away,
+            "homeFinalScore": score[home], "visitorFinalScore": score[away]})
+    return n_rows
+
+
+_TABLES = ("games.csv", "plays.csv", "players.csv", "player_play.csv", "truth_players.csv",
+           "truth_plays.csv")
+
+
+def _append_tables(streams: _CsvStreams, rows: _Rows,
+                   player_rows: list[dict[str, object]]) -> None:
+    """Append one week's rows of the season-wide tables (players: once, in week 1)."""
     tables = {
         "games.csv": str_frame(rows.games, GAMES_COLUMNS),
         "plays.csv": str_frame(rows.plays, PLAYS_COLUMNS),
@@ -263,8 +374,5 @@ def _write_tables(out: Path, rows: _Rows,
         "truth_players.csv": str_frame(rows.truth_players, TRUTH_PLAYERS_COLUMNS),
         "truth_plays.csv": str_frame(rows.truth_plays, TRUTH_PLAYS_COLUMNS),
     }
-    sizes = {}
     for name, df in tables.items():
-        _atomic_write_csv(df, out / name)
-        sizes[name] = (out / name).stat().st_size
-    return sizes
+        streams.append(name, df)

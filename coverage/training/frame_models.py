@@ -30,6 +30,7 @@ from coverage.features import (
 )
 from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
 from coverage.models.checkpoint import check_calibration, read_config
+from coverage.models.transformer import ENCODE_BATCH, frame_encoder_fn
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import (
@@ -44,6 +45,9 @@ from coverage.training.loop import (
 from coverage.training.options import TrainOptions
 
 BatchFactory = Callable[[np.random.Generator], Iterator[Batch]]
+# the frame encoder's dtype when predicting a week (benchmarks/bench_inference.py measures
+# the alternatives and their change in P(man))
+INFERENCE_DTYPE = "float32"
 
 def load_frames(store: Store, weeks: list[int] | tuple[int, ...],
                 max_secs: float | None = None) -> FrameTensors:
@@ -91,24 +95,27 @@ def transformer_batches(ft: FrameTensors, k: int, stride: int, per_play: int,
     return gen
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
                        batch_size: int = 4096, device: torch.device | str = "cpu",
-                       rows: np.ndarray | None = None) -> np.ndarray:
+                       rows: np.ndarray | None = None, dtype: str = "float32") -> np.ndarray:
     """Raw logits for every frame (or ``rows``), in large batches.
 
     Each frame is embedded once; the k-frame windows then gather those embeddings,
     which makes inference k times cheaper than encoding every window from scratch.
+    ``dtype`` is the frame encoder's (see :func:`~coverage.models.transformer.frame_encoder_fn`);
+    the embeddings ([N, dim] float32, 256 bytes a frame) are the only per-week buffer.
     """
     model.eval().to(device)
+    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype)
     hist = ft.history_index(k, stride)
     rows = np.arange(len(ft)) if rows is None else rows
     needed = np.unique(hist[rows])
     emb = torch.empty((len(ft), model.dim), dtype=torch.float32)
-    for i in range(0, needed.size, batch_size):
-        r = needed[i:i + batch_size]
-        emb[torch.from_numpy(r)] = model.embed_frames(
-            torch.from_numpy(ft.x[r]).to(device)).float().cpu()
+    step = min(batch_size, ENCODE_BATCH)
+    for i in range(0, needed.size, step):
+        r = needed[i:i + step]
+        emb[torch.from_numpy(r)] = encode(torch.from_numpy(ft.x[r]).to(device))[1].cpu()
     out = np.empty(rows.size, dtype=np.float64)
     for i in range(0, rows.size, batch_size):
         r = rows[i:i + batch_size]
@@ -147,7 +154,7 @@ def lstm_batches(ft: FrameTensors, batch_plays: int, augment: bool = True) -> Ba
     return gen
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def lstm_logits(model: nn.Module, ft: FrameTensors, batch_plays: int = 256,
                 device: torch.device | str = "cpu") -> np.ndarray:
     """One causal pass per play gives every frame's logit."""
@@ -194,17 +201,20 @@ def _lstm_parts(opts: TrainOptions, tr: FrameTensors, va: FrameTensors,
 
 _TRAINING_PARTS = {"transformer": _transformer_parts, "lstm": _lstm_parts}
 _RAW_LOGITS: dict[str, Callable[..., np.ndarray]] = {
-    "transformer": lambda model, cfg, ft, device, batch_size: transformer_logits(
-        model, ft, cfg["history"], cfg["stride"], batch_size, device),
-    "lstm": lambda model, cfg, ft, device, batch_size: lstm_logits(
+    "transformer": lambda model, cfg, ft, device, batch_size, dtype: transformer_logits(
+        model, ft, cfg["history"], cfg["stride"], batch_size, device, dtype=dtype),
+    "lstm": lambda model, cfg, ft, device, batch_size, dtype: lstm_logits(
         model, ft, max(1, batch_size // 64), device),
 }
 
 
 def model_logits(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
-                 device: torch.device | str = "cpu", batch_size: int = 4096) -> np.ndarray:
-    """Calibrated logits (offset + temperature applied) for every frame of ``ft``."""
-    z = _RAW_LOGITS[cfg["architecture"]](model, cfg, ft, device, batch_size)
+                 device: torch.device | str = "cpu", batch_size: int = 4096,
+                 dtype: str = "float32") -> np.ndarray:
+    """Calibrated logits (offset + temperature applied) for every frame of ``ft``.
+
+    ``dtype`` applies to the transformer's frame encoder (the LSTM runs in float32)."""
+    z = _RAW_LOGITS[cfg["architecture"]](model, cfg, ft, device, batch_size, dtype)
     return (z + cfg.get("logit_offset", 0.0)) / cfg.get("temperature", 1.0)
 
 
@@ -312,20 +322,21 @@ def load_frame_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
 
 
 def predict_frames(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
-                   device: str = "auto", batch_size: int = 4096) -> np.ndarray:
+                   device: str = "auto", batch_size: int = 4096,
+                   dtype: str = INFERENCE_DTYPE) -> np.ndarray:
     """Calibrated P(man) for every row of ``ft``."""
-    z = model_logits(model, cfg, ft, pick_device(device), batch_size)
+    z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
     return evaluation.sigmoid(z).astype(np.float32)
 
 
 def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
                         plays: pl.DataFrame, *, device: str = "auto",
-                        batch_size: int = 4096) -> pl.DataFrame:
+                        batch_size: int = 4096, dtype: str = INFERENCE_DTYPE) -> pl.DataFrame:
     """P(man) of every pre-snap 11 v 11 frame of ``week`` (the transformer's and the LSTM's
     predictor in coverage.pipelines)."""
     ft = build_frames(store.tracking(week), plays)
     return pl.DataFrame({
         "gameId": ft.game_id, "playId": ft.play_id, "frameId": ft.frame_id,
         "secs_from_snap": ft.secs,
-        "p_man": predict_frames(model, cfg, ft, device, batch_size),
+        "p_man": predict_frames(model, cfg, ft, device, batch_size, dtype),
     })
