@@ -10,7 +10,6 @@ template whose bound already exceeds the best solved cost cannot win.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 BOX_HALF_WIDTH = 4.5  # yards either side of the ball that are not rescaled
 DEPTH_WEIGHT = 1.5  # depth errors matter more: they separate shotgun / under center, deep / box
@@ -69,6 +68,8 @@ def solve_totals(cost: np.ndarray, allowed: np.ndarray, prune: bool = True) -> n
     NaN. Without it every allowed template is solved (needed when the
     caller compares against a template other than the best one).
     """
+    from scipy.optimize import linear_sum_assignment  # scipy takes ~1 s to import
+
     n, t = cost.shape[:2]
     totals = np.full((n, t), np.nan)
     lower = np.maximum(cost.min(axis=3).sum(axis=2), cost.min(axis=2).sum(axis=2))
@@ -94,6 +95,8 @@ def solve_totals(cost: np.ndarray, allowed: np.ndarray, prune: bool = True) -> n
 
 def assign_slots(cost: np.ndarray) -> np.ndarray:
     """Slot index for each player, one Hungarian solve per (N, 11, 11) matrix."""
+    from scipy.optimize import linear_sum_assignment  # scipy takes ~1 s to import
+
     out = np.empty(cost.shape[:2], dtype=np.intp)
     for i in range(cost.shape[0]):
         r, c = linear_sum_assignment(cost[i])

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from coverage.simulate.calls import SHELL_OF
 from coverage.simulate.kinematics import W
@@ -197,6 +196,8 @@ def _match(off: Offense, lay: _Layout, cand: list[int]) -> list[tuple[int, int]]
         return c
 
     cmat = np.array([[cost_for(i, j) for j in range(len(lay.rec))] for i in cand])
+    from scipy.optimize import linear_sum_assignment  # scipy takes ~1 s to import
+
     ri, ci = linear_sum_assignment(cmat)
     return [(cand[a], lay.rec[b]) for a, b in zip(ri, ci, strict=True)]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 DT = 0.1
 W = 53.3
@@ -28,6 +27,8 @@ def steer(target: np.ndarray, tau: float = 0.15, vmax: float = 10.0) -> np.ndarr
     """
     alpha = DT / (tau + DT)
     x0 = target[:1]
+    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+
     y = lfilter([alpha], [1.0, alpha - 1.0], target - x0, axis=0)
     y = lfilter([alpha], [1.0, alpha - 1.0], y, axis=0)
     # nobody outruns ~10 yd/s: cap the frame-to-frame step and re-integrate
@@ -71,6 +72,8 @@ def along(poly: list[tuple[float, float]], dist: np.ndarray) -> np.ndarray:
 def add_jitter(rng: np.random.Generator, xy: np.ndarray) -> np.ndarray:
     """Stance sway and tracking noise: smooth positions never look like real tracking."""
     eps = rng.normal(0, 0.025, xy.shape)
+    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+
     jitter = lfilter([1.0], [1.0, -0.85], eps, axis=0)
     xy = xy + jitter
     xy[..., 1] = np.clip(xy[..., 1], -2.0, W + 2.0)
