@@ -8,11 +8,13 @@ reads one play's tracking rows and builds one figure.
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
 from coverage.app import keyboard, play_data, view_state
-from coverage.app.play_player import PLAYER_HEIGHT, play_player, player_spec
+from coverage.app.play_player import PLAYER_HEIGHT, build_spec, play_player
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     EXPLAIN_MODEL,
@@ -30,9 +32,10 @@ from coverage.app.session import (
     play_row,
     show_error,
 )
+from coverage.app.spec_cache import SPECS, neighbours
 from coverage.export import render_play_gif, render_play_png
 from coverage.store import folder_stamp
-from coverage.views import combined_animation, key_events, zoom_to_box
+from coverage.views import key_events
 
 store = page_start("Play explorer", compact=True)
 if store is None:
@@ -178,6 +181,40 @@ def _step(delta: int) -> None:
     st.session_state[view_state.PLAY_KEY] = listed[(i + delta) % len(listed)]
 
 
+def explain_panel(frames: pl.DataFrame, tell_rows: list[dict], resp_play: pl.DataFrame | None,
+                  fam_play: pl.DataFrame | None) -> None:
+    """What Explain adds under the play: tells, defender responsibilities, family."""
+    explain_prov = provenance(store, [EXPLAIN_MODEL])
+    if explain_prov.mismatched(EXPLAIN_MODEL):
+        st.warning(f"Explain mode uses **{explain_prov.label(EXPLAIN_MODEL)}** on "
+                   f"{store.source} data: read its tells and responsibilities with that in "
+                   "mind.", icon="⚠️")
+    e1, e2 = st.columns([3, 2])
+    with e1:
+        st.markdown("**Tells** (removing the player changes P(man) by …)")
+        if tell_rows:
+            st.markdown("\n".join(f"- {t['text']}" for t in tell_rows))
+        else:
+            st.caption("No single player moves P(man) by more than 0.02 on this play.")
+        if resp_play is not None and resp_play.height:
+            st.markdown("**Defender responsibilities at the snap** (hover the field for "
+                        "every frame)")
+            st.dataframe(play_data.responsibility_table(resp_play, frames), hide_index=True,
+                         column_config={
+                             "prob": st.column_config.ProgressColumn(
+                                 "probability", min_value=0.0, max_value=1.0, format="%.2f"),
+                             "covers_prob": st.column_config.TextColumn("P(covers)")})
+    with e2:
+        if fam_play is not None and fam_play.height:
+            st.markdown("**Coverage family at the snap** (P(man) = Cover-0 + Cover-1 + 2-Man)")
+            st.dataframe(play_data.family_at_snap(fam_play), hide_index=True,
+                         column_config={"prob": st.column_config.ProgressColumn(
+                             "probability", min_value=0.0, max_value=1.0, format="%.2f")})
+        else:
+            st.caption("No family predictions for this play yet: "
+                       "`coverage predict-family models/family`.")
+
+
 @st.fragment
 def play_view() -> None:
     """The play on screen and everything about it. A fragment: ◀ / ▶, the picker, the keys
@@ -222,24 +259,35 @@ def play_view() -> None:
                 store, store.output_stamp("responsibilities"), int(play.get("week") or 0),
                 game_id, play_id)
             resp_slots = play_data.responsibility_slots(resp_play, frames)
-        if resp_slots is None:
-            resp_slots = load_formation_slots(store, game_id, play_id)
         # every tracking frame: the browser animates them (coverage/app/play_player.py)
-        anim = combined_animation(frames, prov.relabel(play_preds), play, height=PLAYER_HEIGHT,
-                                  attribution=attr, slots=resp_slots,
-                                  links=resp_play.select("frameId", "nflId", "target_nflId")
-                                  if resp_play is not None else None)
-        fig = anim.figure
-        fig.update_layout(legend_title_text=f"applied to {store.source} data:")
-        if zoom_box:
-            zoom_to_box(fig, play)
-        spec = player_spec(anim, game_id, play_id)
+        spec_args = {"source": store.source, "zoom": zoom_box}
+        if explain_on and explain_dir is not None:
+            spec = build_spec(frames, play, prov.relabel(play_preds), attribution=attr,
+                              slots=resp_slots if resp_slots is not None else
+                              load_formation_slots(store, game_id, play_id),
+                              links=resp_play.select("frameId", "nflId", "target_nflId")
+                              if resp_play is not None else None, **spec_args)
+        else:  # built once per process, and the neighbours in the list before they are asked
+            def spec_key(g: int, p: int) -> tuple:
+                return (str(store.path), stamp, g, p, tuple(choice.visible), zoom_box)
+
+            def neighbour_spec(g: int, p: int) -> str:
+                nb_frames = store.play_frames(g, p)
+                nb_preds = play_data.play_predictions(preds, g, p, choice.visible) \
+                    if choice.visible else None
+                return build_spec(nb_frames, play_row(plays, g, p), prov.relabel(nb_preds),
+                                  slots=play_data.formation_slots(nb_frames), **spec_args)
+
+            spec = SPECS.get_or_build(spec_key(game_id, play_id), lambda: build_spec(
+                frames, play, prov.relabel(play_preds),
+                slots=load_formation_slots(store, game_id, play_id), **spec_args))
+            SPECS.prefetch((spec_key(*n), functools.partial(neighbour_spec, *n))
+                           for n in neighbours(keys, pick))
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
         st.stop()
 
-    play_player(spec, height=int(fig.layout.height or 560),
-                start_frame=view_state.url_frame(pick))
+    play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick))
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
@@ -264,35 +312,7 @@ def play_view() -> None:
         if evs:
             st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
     if explain_on:
-        explain_prov = provenance(store, [EXPLAIN_MODEL])
-        if explain_prov.mismatched(EXPLAIN_MODEL):
-            st.warning(f"Explain mode uses **{explain_prov.label(EXPLAIN_MODEL)}** on "
-                       f"{store.source} data: read its tells and responsibilities with that in "
-                       "mind.", icon="⚠️")
-        e1, e2 = st.columns([3, 2])
-        with e1:
-            st.markdown("**Tells** (removing the player changes P(man) by …)")
-            if tell_rows:
-                st.markdown("\n".join(f"- {t['text']}" for t in tell_rows))
-            else:
-                st.caption("No single player moves P(man) by more than 0.02 on this play.")
-            if resp_play is not None and resp_play.height:
-                st.markdown("**Defender responsibilities at the snap** (hover the field for "
-                            "every frame)")
-                st.dataframe(play_data.responsibility_table(resp_play, frames), hide_index=True,
-                             column_config={
-                                 "prob": st.column_config.ProgressColumn(
-                                     "probability", min_value=0.0, max_value=1.0, format="%.2f"),
-                                 "covers_prob": st.column_config.TextColumn("P(covers)")})
-        with e2:
-            if fam_play is not None and fam_play.height:
-                st.markdown("**Coverage family at the snap** (P(man) = Cover-0 + Cover-1 + 2-Man)")
-                st.dataframe(play_data.family_at_snap(fam_play), hide_index=True,
-                             column_config={"prob": st.column_config.ProgressColumn(
-                                 "probability", min_value=0.0, max_value=1.0, format="%.2f")})
-            else:
-                st.caption("No family predictions for this play yet: "
-                           "`coverage predict-family models/family`.")
+        explain_panel(frames, tell_rows, resp_play, fam_play)
     g1, g2 = st.columns([1, 3])
     stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
                              help="Keep every N-th frame (smaller file); the GIF plays in real "

@@ -63,6 +63,13 @@ async ([selector, player]) => {
   });
 }
 """
+_REDRAWN = """([player, before]) => { const f = document.querySelector(player);
+  const b = f && f.contentDocument && f.contentDocument.body;
+  return b && b.dataset.renders && b.dataset.renders !== before; }"""
+
+
+def _renders(page) -> str:
+    return page.frame_locator(PLAYER).locator("body").get_attribute("data-renders") or ""
 
 _DRAWN = """player => { const f = document.querySelector(player);
   const b = f && f.contentDocument && f.contentDocument.body;
@@ -125,6 +132,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=None, help="a store or raw folder (default: embedded)")
     ap.add_argument("--switches", type=int, default=20)
+    ap.add_argument("--dwell", type=float, default=1.5,
+                    help="seconds on each play before the next click (an analyst looks at a "
+                         "play before moving on; 0 = click as fast as it draws)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -138,6 +148,7 @@ def main() -> int:
             marks = _first_load.marks  # type: ignore[attr-defined]
             switches = []
             for _ in range(args.switches + 2):
+                page.wait_for_timeout(args.dwell * 1000)
                 switches.append(page.evaluate(_TIMED_CLICK,
                                               [".st-key-next_play button", PLAYER]))
             switches = switches[2:]  # the first two pay for the server's cold caches
@@ -145,6 +156,20 @@ def main() -> int:
             draw = [s[2] for s in switches]  # data -> drawn (plotly in the player)
             react = [s[3] for s in switches]  # of which Plotly.react
             switches = [s[0] for s in switches]
+            picks = []  # a jump: a click on a row of the list (a full rerun, never prefetched)
+            grid = page.locator("[data-testid='stDataFrame']").first
+            for i in range(args.switches // 2):
+                page.wait_for_timeout(args.dwell * 1000)
+                grid.scroll_into_view_if_needed()
+                box = grid.bounding_box()
+                before = _renders(page)
+                t0 = time.perf_counter()
+                page.mouse.click(box["x"] + 14, box["y"] + 35 + (1 + i % 5) * 35 + 17)
+                page.wait_for_function(_REDRAWN, arg=[PLAYER, before], timeout=60_000,
+                                       polling="raf")
+                picks.append((time.perf_counter() - t0) * 1000)
+            page.evaluate("for (const e of document.querySelectorAll('*')) "
+                          "{ if (e.scrollTop > 0) e.scrollTop = 0; }")
             frames = page.frame_locator(PLAYER)
             n = int(frames.locator("body").get_attribute("data-frames") or 0)
             t0 = time.perf_counter()
@@ -169,6 +194,8 @@ def main() -> int:
     print(f"    of which click -> data   {_stats(server)}  (server rerun + Streamlit)")
     print(f"    of which data -> drawn   {_stats(draw)}  (the player: parse + plotly)")
     print(f"      of which Plotly.react  {_stats(react)}")
+    print(f"  jump: a click on a row of the list (n={len(picks)}, timed from Python)  "
+          f"{_stats(picks)}")
     if explain is not None:
         print(f"  first Explain toggle      {explain:7.0f} ms   goal < 1000 ms")
     else:

@@ -41,7 +41,8 @@ def test_every_frame_and_every_moved_attribute_reach_the_browser(demo) -> None:
     rebuilt = [[{} for _ in spec["traces"]] for _ in spec["names"]]
     slot = {t: j for j, t in enumerate(spec["traces"])}
     for col in spec["columns"]:
-        for k, value in enumerate(col["values"]):
+        values = col["values"] if "values" in col else [col["unique"][i] for i in col["index"]]
+        for k, value in enumerate(values):
             set_path(rebuilt[k][slot[col["trace"]]], col["path"], value)
     for k in range(N_FRAMES):
         for j in range(len(spec["traces"])):
@@ -70,3 +71,14 @@ def test_legend_skips_unnamed_and_hidden_traces(demo) -> None:
     items = legend_items(anim.figure)["items"]
     assert {it["name"].split()[0] for it in items} == {"offense", "defense", "ball"}
     assert all(isinstance(it["color"], str) for it in items)
+
+
+def test_repeated_values_travel_once() -> None:
+    from coverage.views._anim import _dedupe
+
+    hover = [["#1 A<br>slot: CB1", "#2 B"]] * 30 + [["#1 A<br>slot: CB2", "#2 B"]] * 30
+    packed = _dedupe(hover)
+    assert len(packed["unique"]) == 2 and len(packed["index"]) == 60
+    assert [packed["unique"][i] for i in packed["index"]] == hover
+    xs = [[float(i), float(i + 1)] for i in range(60)]  # all different: sent as they are
+    assert _dedupe(xs) == {"values": xs}

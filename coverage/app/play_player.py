@@ -16,15 +16,17 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import plotly
 import plotly.io as pio
+import polars as pl
 import streamlit.components.v1 as components
 
 from coverage import config
-from coverage.views import Animation
+from coverage.views import Animation, combined_animation, zoom_to_box
 
 ASSETS = Path(__file__).with_name("player_web")
 ASSET_FILES = ("index.html", "player.js", "player.css")
@@ -119,6 +121,19 @@ def player_spec(anim: Animation, game_id: int, play_id: int) -> str:
     figure = pio.to_json(spec.pop("figure"), validate=False, engine="json")
     rest = json.dumps(spec, separators=(",", ":"), allow_nan=False)
     return '{"figure":' + figure + "," + rest[1:]
+
+
+def build_spec(frames: pl.DataFrame, play: Mapping[str, Any], preds: pl.DataFrame | None, *,
+               source: str, zoom: bool = False, height: int = PLAYER_HEIGHT,
+               **layers: Any) -> str:
+    """One play's spec as the explorer shows it: every frame, the models' curves, the
+    legend naming the data it is applied to, zoomed to the box on request. ``layers``:
+    :class:`coverage.views.field.FieldLayers` (slots, attribution, links)."""
+    anim = combined_animation(frames, preds, play, height=height, **layers)
+    anim.figure.update_layout(legend_title_text=f"applied to {source} data:")
+    if zoom:
+        zoom_to_box(anim.figure, play)
+    return player_spec(anim, int(play["gameId"]), int(play["playId"]))
 
 
 def play_player(spec: str, *, height: int, start_frame: int | None = None,

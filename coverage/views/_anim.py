@@ -142,7 +142,7 @@ class Animation:
             paths = _leaf_paths(self.updates[0][j]) if self.updates else []
             for path in paths:
                 values = _column([_get(frame[j], path) for frame in self.updates])
-                columns.append({"trace": trace, "path": ".".join(path), "values": values})
+                columns.append({"trace": trace, "path": ".".join(path), **_dedupe(values)})
         return {"figure": self.figure.to_plotly_json(), "traces": self.traces, "names": self.names,
                 "labels": self.labels, "frame_ms": self.frame_ms, "columns": columns,
                 **self.meta}
@@ -162,6 +162,22 @@ def _get(update: dict[str, Any], path: tuple[str, ...]) -> Any:
     for k in path:
         update = update.get(k) if isinstance(update, dict) else None
     return update
+
+
+def _dedupe(values: list[Any]) -> dict[str, Any]:
+    """``{"values": [...]}``, or ``{"unique": [...], "index": [...]}`` when few values repeat
+    over many frames (hover texts change with the formation slot, once a second, yet were
+    half of a play's bytes)."""
+    keys = [tuple(v) if isinstance(v, list) else v for v in values]
+    try:
+        first: dict[Any, int] = {}
+        index = [first.setdefault(k, len(first)) for k in keys]
+    except TypeError:  # nested lists: not worth it
+        return {"values": values}
+    if len(first) * 2 > len(values):
+        return {"values": values}
+    unique = [values[keys.index(k)] for k in first]
+    return {"unique": unique, "index": index}
 
 
 def _column(values: list[Any]) -> list[Any]:

@@ -43,6 +43,7 @@ def player_figure(at: AppTest) -> dict:
               for name in spec["names"]]
     slot = {t: j for j, t in enumerate(spec["traces"])}
     for col in spec["columns"]:
-        for frame, value in zip(frames, col["values"], strict=True):
+        values = col["values"] if "values" in col else [col["unique"][i] for i in col["index"]]
+        for frame, value in zip(frames, values, strict=True):
             set_path(frame["data"][slot[col["trace"]]], col["path"], value)
     return {**spec["figure"], "frames": frames, "spec": spec}

@@ -57,6 +57,7 @@
     positions = {};
     for (const col of spec.columns) {
       const j = slot.get(col.trace);
+      if (!col.values) col.values = col.index.map((i) => col.unique[i]);  // deduplicated
       for (let f = 0; f < n; f++) setPath(frames[f][j], col.path, col.values[f]);
       if ((spec.players || []).includes(col.trace) && (col.path === "x" || col.path === "y")) {
         positions[col.trace] = positions[col.trace] || {};
@@ -203,6 +204,10 @@
       const ys = p ? p.y.map((row) => row[focus.point]) : [];
       Plotly.restyle(gd, { x: [xs], y: [ys] }, [pathTrace]);
     }
+    focusUI();
+  }
+
+  function focusUI() {
     ui.focus.hidden = !focus;
     ui.hint.hidden = !!focus;
     ui.focusName.textContent = focus ? "following " + pointName(focus.trace, focus.point) : "";
@@ -378,8 +383,14 @@
           const i = spec.names.indexOf(String(args.start));
           if (i >= 0) start = i;
         }
-        applyFocus();
-        show(start);
+        focusUI();  // the new traces are drawn unfocused: no restyle needed
+        if (start > 0 || ui.trails.checked) {
+          show(start);
+        } else {  // the figure already is the first frame
+          k = 0;
+          ui.slider.value = "0";
+          ui.label.textContent = spec.labels[0] || "";
+        }
         document.body.dataset.play = spec.game + "-" + spec.play;
         document.body.dataset.frames = String(spec.names.length);
         document.body.dataset.drawn = String(performance.timeOrigin + performance.now());
