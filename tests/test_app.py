@@ -170,14 +170,15 @@ def test_selecting_a_play_renders_the_combined_figure(point_at) -> None:
     at = _run("app_pages/1_Play_explorer.py")
     box = at.selectbox(key="play_pick")
     assert len(box.options) > 2
-    first_title = player_figure(at)["layout"]["title"]["text"]
+    first_title = player_figure(at)["spec"]["title"]
     box.select_index(2).run()
     _assert_clean(at)
     assert not at.get("plotly_chart")  # the play player draws the play
     fig = player_figure(at)
     assert len(fig["frames"]) == len(fig["spec"]["secs"]) > 20, "every frame, animated"
     assert any(tr.get("xaxis") == "x2" for tr in fig["data"]), "P(man) panel missing"
-    assert fig["layout"]["title"]["text"] != first_title  # the field shows the picked play
+    assert fig["spec"]["title"] != first_title  # the field shows the picked play
+    assert fig["spec"]["title"]["synthetic"] is True  # the badge on synthetic data
     labels = [b.label for b in at.get("download_button")]
     assert "Download GIF" in labels and "CSV of the list" in labels
 

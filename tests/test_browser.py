@@ -376,13 +376,13 @@ def test_dark_theme_keeps_the_play_readable(dark_server, browser) -> None:
         player = page.frame_locator(PLAYER)
         bg = _player(page, "document.getElementById('plot')._fullLayout.paper_bgcolor")
         assert _contrast(bg, "#ffffff") > 10, bg  # a dark figure, not a white block
-        title = _player(page, "getComputedStyle(document.querySelector('.gtitle'))"
-                              ".fill")
+        title = player.locator("#title-text").evaluate("e => getComputedStyle(e).color")
+        badge = player.locator("#badge").evaluate("e => getComputedStyle(e).color")
         tick = _player(page, "getComputedStyle(document.querySelector('.y2tick text')).fill")
         legend = player.locator("#legend .item").first.evaluate("e => getComputedStyle(e).color")
         label = player.locator("#label").evaluate("e => getComputedStyle(e).color")
         button = player.locator("#play").evaluate("e => getComputedStyle(e).color")
-        for name, color in (("title", title), ("ticks", tick), ("legend", legend),
+        for name, color in (("title", title), ("badge", badge), ("ticks", tick), ("legend", legend),
                             ("frame label", label), ("play button", button)):
             assert _contrast(color, bg) >= 4.5, (name, color, bg)
         ARTIFACTS.mkdir(exist_ok=True)
@@ -405,7 +405,7 @@ def test_layout_at_1024_px_has_no_overlaps(server, browser) -> None:
         player = page.frame_locator(PLAYER)
         field = player.locator(".draglayer .xy .nsewdrag").first.bounding_box()
         assert field is not None and field["width"] >= 300, field  # not squeezed
-        title = player.locator(".gtitle").first.bounding_box()
+        title = player.locator("#title").bounding_box()
         legend = player.locator("#legend").bounding_box()
         bar = player.locator("#bar").bounding_box()
         assert title["y"] + title["height"] <= field["y"]  # title above the plot

@@ -27,6 +27,7 @@ import streamlit.components.v1 as components
 
 from coverage import config
 from coverage.views import Animation, combined_animation, zoom_to_box
+from coverage.views.field import title_parts
 
 ASSETS = Path(__file__).with_name("player_web")
 ASSET_FILES = ("index.html", "player.js", "player.css")
@@ -78,8 +79,8 @@ def _component() -> Any:
 
 
 # field and curve above the fold at 1366x768 (the page header takes ~290 px)
-PLAYER_HEIGHT = 450
-TITLE_MARGIN = 64  # the two-line title; the legend is the player's own, below the plot
+PLAYER_HEIGHT = 400  # + ~40 px of HTML title above, the legend and the bar below
+TOP_MARGIN = 12  # title and legend are the player's own HTML, above and below the plot
 
 
 def legend_items(fig: Any) -> dict[str, Any]:
@@ -110,12 +111,21 @@ def legend_items(fig: Any) -> dict[str, Any]:
     return {"title": title or "", "items": items}
 
 
-def player_spec(anim: Animation, game_id: int, play_id: int) -> str:
-    """The play as the player receives it: one JSON text (numpy arrays, NaN gaps)."""
+def player_spec(anim: Animation, game_id: int, play_id: int,
+                title: dict[str, Any] | None = None) -> str:
+    """The play as the player receives it: one JSON text (numpy arrays, NaN gaps).
+
+    ``title`` (:func:`coverage.views.field.title_parts`) moves the title out of plotly into
+    the player's HTML: plotly re-lays its rich-text title out on every play, a quarter of
+    the draw of a switch.
+    """
     legend = legend_items(anim.figure)
     # no slider under the plot either: the player has its own bar
-    anim.figure.update_layout(showlegend=False, margin_t=TITLE_MARGIN, margin_b=44)
-    spec = anim.to_client() | {"game": int(game_id), "play": int(play_id), "legend": legend}
+    anim.figure.update_layout(showlegend=False, margin_b=44)
+    if title is not None:
+        anim.figure.update_layout(title_text="", margin_t=TOP_MARGIN)
+    spec = anim.to_client() | {"game": int(game_id), "play": int(play_id), "legend": legend,
+                               "title": title}
     # plotly's encoder for the figure (numpy arrays, typed-array packing); the frame columns
     # are plain lists already, which the standard encoder writes several times faster
     figure = pio.to_json(spec.pop("figure"), validate=False, engine="json")
@@ -133,7 +143,7 @@ def build_spec(frames: pl.DataFrame, play: Mapping[str, Any], preds: pl.DataFram
     anim.figure.update_layout(legend_title_text=f"applied to {source} data:")
     if zoom:
         zoom_to_box(anim.figure, play)
-    return player_spec(anim, int(play["gameId"]), int(play["playId"]))
+    return player_spec(anim, int(play["gameId"]), int(play["playId"]), title_parts(play))
 
 
 def play_player(spec: str, *, height: int, start_frame: int | None = None,

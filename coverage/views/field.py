@@ -307,6 +307,13 @@ def figure_title(play: Mapping[str, Any]) -> dict[str, Any]:
             "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 10}}
 
 
+def title_parts(play: Mapping[str, Any]) -> dict[str, Any]:
+    """The title's parts as plain text, for a page that sets them itself (the explorer's
+    player writes them as text, never as markup, since descriptions come from the data)."""
+    return {"synthetic": is_synthetic(play), "title": play_title(play),
+            "subtitle": play_subtitle(play)}
+
+
 class FieldLayers(TypedDict, total=False):
     """What may be drawn on the field beside the tracking itself.
 

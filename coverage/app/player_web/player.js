@@ -230,6 +230,16 @@
     }
   }
 
+  function drawTitle() {
+    // text only: play descriptions come from the data files
+    const t = spec.title;
+    document.getElementById("title").hidden = !t;
+    if (!t) return;
+    document.getElementById("badge").hidden = !t.synthetic;
+    document.getElementById("title-text").textContent = t.title || "";
+    document.getElementById("subtitle").textContent = t.subtitle || "";
+  }
+
   function drawLegend() {
     const box = document.getElementById("legend");
     box.replaceChildren();
@@ -268,6 +278,7 @@
     if (theme.secondaryBackgroundColor) root.setProperty("--panel", theme.secondaryBackgroundColor);
     if (theme.primaryColor) root.setProperty("--accent", theme.primaryColor);
     root.setProperty("--line", theme.base === "dark" ? "#3b3f4b" : "#d5d7de");
+    root.setProperty("--badge", theme.base === "dark" ? "#ff6b6b" : "#D00000");
   }
 
   // ---- the page's dark theme, applied here: the server cannot know the theme on its first
@@ -367,6 +378,7 @@
     focus = null;
     const height = args.height || (fig.layout && fig.layout.height) || 560;
     fig.layout.height = height;
+    drawTitle();
     const t0 = performance.now();
     return Plotly.react(gd, reuseUnchanged(fig.data), fig.layout,
                         { displaylogo: false, responsive: true, scrollZoom: false })
