@@ -201,3 +201,104 @@ def test_pipeline_trains_predicts_and_evaluates_on_real_labels(real_store, tmp_p
     assert {g["group"] for g in imp} == set(GROUPS)
     tend = pl.read_parquet(ck / "tendencies.parquet")
     assert tend.height == 32 and tend["man_rate"].is_between(0, 1).all()
+
+
+# --- the refit on weeks 1-8 (coverage.tabular.refit) -------------------------------------
+
+def _flip_week(table: pl.DataFrame, defenders: pl.DataFrame, week: int):
+    """Every label of ``week`` changed: man/zone flipped, family moved, defenders flipped."""
+    wk = pl.col("week") == week
+    flipped = table.with_columns(
+        pl.when(wk).then(1 - pl.col("label")).otherwise(pl.col("label")).alias("label"),
+        pl.when(wk).then((pl.col("family_id") + 1) % 8).otherwise(pl.col("family_id"))
+        .alias("family_id"))
+    in_week = pl.col("gameId").is_in(table.filter(wk)["gameId"].unique().implode())
+    dflip = defenders.with_columns(pl.when(in_week).then(1 - pl.col("man"))
+                                   .otherwise(pl.col("man")).alias("man"))
+    return flipped, dflip
+
+
+def _tiny_refit(table, defenders, train=(6, 7), val=(8,)):
+    from coverage.tabular.refit import refit_tabular
+
+    sel = fit_tabular(table, defenders, train, val, grid=FAST, max_rounds=25)
+    return sel, refit_tabular(table, defenders, sel, train, val)
+
+
+def test_out_of_fold_calibration_never_uses_the_rows_own_week(labels) -> None:
+    """Each out-of-fold score comes from a model (tendencies included) fitted without the
+    row's week: changing every label of week 8 leaves week 8's scores exactly as they were
+    and moves the other folds' (which did learn from week 8)."""
+    from coverage.tabular.refit import out_of_fold_logits
+
+    _, table, defenders = labels
+    heads = {"label": {"params": FAST[0], "trees": 20, "n_selection": 0, "n_class": 2},
+             "family_id": {"params": FAST[0], "trees": 5, "n_selection": 0, "n_class": 8}}
+    weeks = (6, 7, 8)
+    oof = out_of_fold_logits(table, defenders, weeks, ALL_FEATURES, heads)
+    flipped, dflip = _flip_week(table, defenders, 8)
+    oof2 = out_of_fold_logits(flipped, dflip, weeks, ALL_FEATURES, heads)
+    for col, df in oof.items():
+        assert sorted(df["fold"].unique().to_list()) == list(weeks)
+        assert (df["fold"] == df["week"]).all()
+        for row in df.select("fold", "train_weeks", "tendency_weeks").unique().iter_rows():
+            seen = [int(w) for w in row[1].split(",")]
+            assert row[0] not in seen and row[2] == row[1]
+        z = df.select(pl.col("^z\\d+$")).to_numpy()
+        z2 = oof2[col].select(pl.col("^z\\d+$")).to_numpy()
+        own = (df["fold"] == 8).to_numpy()
+        assert own.sum() > 1000 and (df["week"] == 8).to_numpy()[own].all()
+        np.testing.assert_array_equal(z[own], z2[own])
+        assert np.abs(z[~own] - z2[~own]).max() > 1e-3
+
+
+@pytest.mark.slow
+def test_refit_trains_on_train_and_val_weeks_and_never_sees_week_9(labels, tmp_path) -> None:
+    from coverage.tabular.refit import CALIBRATION
+
+    _, table, defenders = labels
+    sel, refit = _tiny_refit(table, defenders)
+    assert refit.tendencies.weeks == (6, 7, 8) and sel.tendencies.weeks == (6, 7)
+    info = refit.info["refit"]
+    assert info["weeks"] == [6, 7, 8] and info["selected_on"] == [8]
+    # trees scaled by the data-size ratio (three weeks of labels against two)
+    assert info["trees"]["man"] > info["selected_trees"]["man"]
+    assert refit.info["calibration_method"] == CALIBRATION
+    # week 9's labels change nothing: tendencies, boosters and calibration alike
+    flipped, dflip = _flip_week(table, defenders, 9)
+    _, refit9 = _tiny_refit(flipped, dflip)
+    rows = rows_for(table.filter(pl.col("week") == 9), defenders, refit.tendencies)
+    rows9 = rows_for(flipped.filter(pl.col("week") == 9), dflip, refit9.tendencies)
+    assert rows.select(ALL_FEATURES).equals(rows9.select(ALL_FEATURES))
+    np.testing.assert_array_equal(man_probability(refit, rows), man_probability(refit9, rows9))
+    assert refit.platt == refit9.platt
+    # ... while week 8 does count now (the selection model never counted it)
+    flipped8, dflip8 = _flip_week(table, defenders, 8)
+    _, refit8 = _tiny_refit(flipped8, dflip8)
+    rows8 = rows_for(flipped8.filter(pl.col("week") == 9), dflip8, refit8.tendencies)
+    assert not rows.select("def_man_rate").equals(rows8.select("def_man_rate"))
+    save_tabular(tmp_path / "ck", refit, {"hparams": {}})
+    cfg = json.loads((tmp_path / "ck" / "config.json").read_text())
+    assert cfg["calibration"]["method"] == "out-of-fold"
+    assert cfg["tendencies"]["weeks"] == [6, 7, 8]
+    loaded, _ = load_tabular_checkpoint(tmp_path / "ck")
+    np.testing.assert_allclose(man_probability(loaded, rows), man_probability(refit, rows))
+
+
+@pytest.mark.slow
+def test_refit_option_of_the_trainer(real_store, tmp_path) -> None:
+    from coverage.pipelines import load_model, train
+    from coverage.training.options import TrainOptions
+
+    out = train(TrainOptions.of(model="tabular", data=str(real_store.root), name="tabr",
+                                out_root=tmp_path, hparams={"max_rounds": 20, "refit": True}),
+                real_store)
+    assert out["config"]["split"] == {"train": list(range(1, 9)), "selected_on": [8],
+                                      "test": [9]}
+    _, cfg = load_model(Path(out["dir"]))
+    assert cfg["split"] == out["config"]["split"]
+    assert cfg["calibration"]["method"] == "out-of-fold"
+    assert cfg["tendencies"]["weeks"] == list(range(1, 9))
+    m = out["metrics"]
+    assert m["test"]["n"] == 1431 and m["out_of_fold"]["n"] > 13000
+    assert m["refit"]["trees"]["man"] >= m["refit"]["selected_trees"]["man"]

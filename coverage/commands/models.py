@@ -20,6 +20,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from coverage.training.options import TrainOptions
 
     hparams = parse_hparams(args.hparams)
+    if getattr(args, "refit", False):
+        if args.model != "tabular":
+            from coverage.errors import CoverageError
+
+            raise CoverageError(f"--refit is for --model tabular, not '{args.model}'")
+        hparams["refit"] = True  # refit on train + val weeks once val has chosen
     check_output_dir(Path(args.out) / (args.name or args.model), "checkpoint folder")
     opts = TrainOptions.of(
         model=args.model, data=args.data, name=args.name, out_root=Path(args.out),
@@ -151,6 +157,9 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
     p.add_argument("--formations", action="store_true",
                    help="context model: add detected formation / defensive shell features")
+    p.add_argument("--refit", action="store_true",
+                   help="tabular: after week-8 selection, refit on weeks 1-8 with the chosen "
+                        "settings, calibrated out-of-fold (leave-one-week-out)")
     p.add_argument("--quiet", "-q", action="store_true")
     g = p.add_argument_group("tuning and tracking (needs: pip install -e '.[tune]')")
     g.add_argument("--tune", action="store_true",

@@ -9,5 +9,7 @@
   logistic regression on those rows, with week-8 calibration.
 * :mod:`coverage.tabular.checkpoint` / :mod:`coverage.tabular.pipeline`: the pickle-free
   checkpoint and the train / load / predict functions of the ``tabular`` pipeline.
+* :mod:`coverage.tabular.refit`: the refit on training + validation weeks once the
+  validation week has chosen the settings, calibrated out-of-fold (leave-one-week-out).
 * :mod:`coverage.tabular.importance`: permutation importance per feature group.
 """

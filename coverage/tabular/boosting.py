@@ -77,6 +77,17 @@ def fit_booster(X: np.ndarray, y: np.ndarray, Xv: np.ndarray, yv: np.ndarray,
     return lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
 
 
+def fit_fixed(X: np.ndarray, y: np.ndarray, params: Mapping[str, Any],
+              categorical: Sequence[int], *, rounds: int, n_class: int = 2,
+              seed: int = 0) -> lgb.Booster:
+    """One booster of exactly ``rounds`` rounds, no early stopping: the refit, once a
+    validation week has already chosen the settings and the number of trees."""
+    p = {**BASE_PARAMS, **_objective(n_class), **params, "seed": seed}
+    ds = lgb.Dataset(X, y, categorical_feature=list(categorical), free_raw_data=False)
+    booster = lgb.train(p, ds, int(rounds))
+    return lgb.Booster(model_str=booster.model_to_string())
+
+
 def raw_scores(booster: lgb.Booster, X: np.ndarray) -> np.ndarray:
     """Logits (binary: ``[n]``; multiclass: ``[n, classes]``) before calibration."""
     return np.asarray(booster.predict(X, raw_score=True), dtype=np.float64)

@@ -94,7 +94,8 @@ def save_tabular(directory: str | Path, model: TabularModel, config: Mapping[str
     cfg = {"schema_version": SCHEMA_VERSION, "architecture": ARCHITECTURE,
            **dict(config), "features": list(model.columns), "vocab": model.vocab,
            "calibration": {"platt": list(model.platt),
-                           "family_temperature": model.family_temperature},
+                           "family_temperature": model.family_temperature,
+                           "method": model.info.get("calibration_method", "validation week")},
            "tendencies": {"weeks": list(t.weeks), "tables": specs}, "files": files}
     write_json(cfg, directory / CONFIG)
     if metrics is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import special
 
 from coverage import evaluation
 from coverage.atomic import write_json, write_parquet
@@ -31,6 +32,7 @@ from coverage.tabular.model import (
     man_probability,
     rows_for,
 )
+from coverage.tabular.refit import refit_tabular
 from coverage.tabular.tendencies import defender_rows
 from coverage.training.context import label_counts
 from coverage.training.data import resolve_split
@@ -88,39 +90,79 @@ def _config(opts: TrainOptions, store: Store, split: dict, model: TabularModel,
     }
 
 
+def _oof_summary(model: TabularModel) -> dict[str, Any]:
+    """Calibrated out-of-fold metrics on the refit weeks (what the calibration was fitted
+    on, so an in-sample check of the calibration, not a test)."""
+    oof = model.info["oof"]
+    man = oof["label"]
+    z = man["z0"].to_numpy()
+    a, b = model.platt
+    out = dict(evaluation.summary(man["y"].to_numpy(), evaluation.sigmoid(a * z + b), 0))
+    if "family_id" in oof:
+        fam = oof["family_id"]
+        zf = fam.select(pl.col("^z\\d+$")).to_numpy() / model.family_temperature
+        out["family"] = family_summary(special.softmax(zf, axis=1), fam["y"].to_numpy())
+    return out
+
+
 def train_tabular(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
     """Fit tendencies + LightGBM (man/zone and families) on the training weeks, choose and
     calibrate on the validation week, score the test week once; save the checkpoint with
-    its feature importance and learned tendencies beside it."""
+    its feature importance and learned tendencies beside it.
+
+    ``hparams["refit"]`` (``coverage train --model tabular --refit``): after the same
+    selection, refit on training + validation weeks with the selected settings and
+    calibrate out-of-fold (:mod:`coverage.tabular.refit`); the config's split then reads
+    ``train`` = both, ``selected_on`` = the validation week."""
     run = opts.run
     store = store or Store.open(run.data)
     split = resolve_split(store.label_weeks, run.train_weeks, run.val_weeks, run.test_weeks)
     table = store_features(store)
     defenders = defender_rows(store.player_play(), players_table(store), table)
     hp = opts.inputs.hparams
-    model = fit_tabular(table, defenders, split["train"], split["val"], seed=run.seed,
-                        max_rounds=int(hp.get("max_rounds", 3000)),
-                        families=bool(hp.get("families", True)))
+    selection = fit_tabular(table, defenders, split["train"], split["val"], seed=run.seed,
+                            max_rounds=int(hp.get("max_rounds", 3000)),
+                            families=bool(hp.get("families", True)))
+    model, fit_split = selection, {k: list(v) for k, v in split.items()}
+    if hp.get("refit"):
+        model = refit_tabular(table, defenders, selection, split["train"], split["val"],
+                              seed=run.seed)
+        fit_split = {"train": sorted({*split["train"], *split["val"]}),
+                     "selected_on": list(split["val"]), "test": list(split["test"])}
     rows = rows_for(table, defenders, model.tendencies)
-    part = {k: rows.filter(pl.col("week").is_in(list(w))) for k, w in split.items()}
+    part = {k: rows.filter(pl.col("week").is_in(list(w))) for k, w in fit_split.items()}
     train_lab = part["train"].filter(pl.col("label").is_not_null())
     majority = int(train_lab["label"].mean() >= 0.5)
-    prior = fit_family_prior(store.all_plays().filter(pl.col("week").is_in(list(split["train"]))))
+    prior = fit_family_prior(store.all_plays().filter(
+        pl.col("week").is_in(list(fit_split["train"]))))
+    sel_rows = rows if model is selection else rows_for(table, defenders, selection.tendencies)
+    val_rows = sel_rows.filter(pl.col("week").is_in(list(split["val"])))
     report = {"model": run.name or ARCHITECTURE,
-              "val": split_metrics(model, part["val"], majority, prior),
+              # the week that chose the settings, scored by the model it chose
+              "val": split_metrics(selection, val_rows, majority, prior),
               # --- the one and only look at the test week
               "test": split_metrics(model, part["test"], majority, prior),
-              "labels": {k: label_counts(store.all_plays(), w) for k, w in split.items()},
+              "labels": {k: label_counts(store.all_plays(), w) for k, w in fit_split.items()},
               "majority_class": "Man" if majority else "Zone",
               "families": list(FAMILIES)}
+    if hp.get("refit"):
+        report["out_of_fold"] = _oof_summary(model)
+        report["refit"] = model.info["refit"]
     out = Path(run.out_root) / (run.name or ARCHITECTURE)
-    save_tabular(out, model, _config(opts, store, split, model, train_lab), report)
-    val = part["val"].filter(pl.col("label").is_not_null())
-    imp = group_importance(model, val, val["label"].to_numpy(), seed=run.seed)
+    cfg = _config(opts, store, fit_split, model, train_lab)
+    if hp.get("refit"):
+        cfg["refit"] = model.info["refit"]
+    save_tabular(out, model, cfg, report)
+    val = val_rows.filter(pl.col("label").is_not_null())
+    # importance needs rows the model never saw: the selection model on its validation week
+    imp = group_importance(selection, val, val["label"].to_numpy(), seed=run.seed)
+    what = ("" if model is selection else
+            " (the weeks-1-7 selection model; the refit has no held-out week)")
     write_json({"metric": "permutation importance per feature group, validation week "
-                          f"{list(split['val'])}", "groups": imp.to_dicts()}, out / IMPORTANCE)
+                          f"{list(split['val'])}{what}", "groups": imp.to_dicts()},
+               out / IMPORTANCE)
     write_parquet(tendency_table(model.tendencies), out / TENDENCIES)
-    cfg = {"architecture": ARCHITECTURE, "split": {k: list(v) for k, v in split.items()}}
+    cfg = {"architecture": ARCHITECTURE, "split": fit_split}
     return {"dir": str(out), "config": cfg, "metrics": report}
 
 
