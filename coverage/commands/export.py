@@ -8,36 +8,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from coverage.commands.common import check_output_file, parse_id
 from coverage.errors import DataError
 
-if TYPE_CHECKING:  # the handler imports them when it runs
-    import polars as pl
-
-    from coverage.store import Store
-
-
-def _play_predictions(store: Store, game_id: int, play_id: int,
-                      models: list[str] | None) -> pl.DataFrame | None:
-    """One play's prediction rows (optionally only ``models``), or None when it has none.
-
-    Same rows as ``coverage.app.play_data.play_predictions``, but without importing that
-    module: it imports formation detection (and scipy) at start-up, which a GIF never uses.
-    """
-    import polars as pl
-
-    preds = store.predictions(store.week_of(game_id))
-    if preds is None or preds.height == 0:
-        return None
-    out = preds.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id))
-    if models:
-        out = out.filter(pl.col("model").is_in(list(models)))
-    return out if out.height else None
-
 
 def _cmd_export_gif(args: argparse.Namespace) -> int:
+    from coverage.app.play_data import play_predictions
     from coverage.app.provenance import provenance
     from coverage.export.gif import render_play_gif
     from coverage.store import Store
@@ -49,7 +26,8 @@ def _cmd_export_gif(args: argparse.Namespace) -> int:
     store = Store.open(args.data)
     frames = store.play_frames(game_id, play_id)
     play = store.play_row(game_id, play_id)
-    preds = _play_predictions(store, game_id, play_id, args.model or None)
+    preds = play_predictions(store.predictions(store.week_of(game_id)), game_id, play_id,
+                             args.model or None)
     models = sorted(preds["model"].unique().to_list()) if preds is not None else []
     data = render_play_gif(frames, preds, play, path=args.out, frame_stride=args.stride,
                            fps=args.fps, model_labels=provenance(store, models).labels(),

@@ -234,15 +234,3 @@ def animation(
     )
     fig = go.Figure(data=data, layout=lay, _validate=False)
     return Animation(fig, dyn_index, list(names), list(labels), updates, frame_ms)
-
-
-def assemble(
-    parts: Sequence[Parts],
-    names: Sequence[str],
-    labels: Sequence[str],
-    layout: dict[str, Any],
-    *,
-    frame_ms: int = FRAME_MS,
-) -> go.Figure:
-    """The animation as a plotly figure with frames and controls."""
-    return animation(parts, names, labels, layout, frame_ms=frame_ms).to_figure()
