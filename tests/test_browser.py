@@ -7,17 +7,12 @@ browser is used). Screenshots go to test-artifacts/ for a human look.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.builders.server import streamlit_server
 from tests.test_app import REPO, build_app_stores, build_explain_models
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,12 +32,6 @@ _PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure
   return !!(b && b.dataset.renders && f.contentDocument.querySelector('.main-svg')); }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_env(tmp_path_factory) -> dict[str, str]:
     if not CHROMIUM.exists():
@@ -58,53 +47,16 @@ def app_env(tmp_path_factory) -> dict[str, str]:
             "COVERAGE_MODELS_DIR": str(explain)}
 
 
-@contextlib.contextmanager
-def _streamlit(env: dict[str, str], logdir: Path, extra: tuple[str, ...] = ()):
-    port = _free_port()
-    log = open(logdir / "server.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", *extra],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        log.seek(0)
-        pytest.fail(f"streamlit did not start:\n{log.read()}")
-    if proc.poll() is not None:
-        log.seek(0)
-        pytest.fail(f"streamlit exited:\n{log.read()}")
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def server(app_env, tmp_path_factory):
-    with _streamlit(app_env, tmp_path_factory.mktemp("streamlit")) as url:
+    with streamlit_server(app_env, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def dark_server(app_env, tmp_path_factory):
-    with _streamlit(app_env, tmp_path_factory.mktemp("streamlit_dark"),
-                    ("--theme.base", "dark")) as url:
+    with streamlit_server(app_env, tmp_path_factory.mktemp("streamlit_dark") / "server.log",
+                          server_args=("--theme.base", "dark")) as url:
         yield url
 
 

@@ -11,28 +11,26 @@ element it sends back is checked: no exception, no error, the figure is there. A
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from coverage.store import Store
 from tests.builders.apptest import player_figure
+from tests.builders.server import HEALTH, streamlit_server
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_SEASON = "9,1,2"  # weeks, games per week, plays per game (COVERAGE_DEFAULT_SIZE)
 TINY_PLAYS = 9 * 1 * 2
-HEALTH, STREAM = "_stcore/health", "_stcore/stream"  # Streamlit's endpoints under the app URL
+STREAM = "_stcore/stream"  # Streamlit's websocket under the app URL
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -47,53 +45,9 @@ def _coverage_cli() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "coverage"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=5) as r:
         return r.status, r.read().decode("utf-8", "replace")
-
-
-@contextlib.contextmanager
-def streamlit_server(env: dict[str, str], log_path: Path, app_args: list[str] | None = None,
-                     timeout: float = 120.0) -> Iterator[str]:
-    """``streamlit run app.py`` as ``make app`` starts it; yields the base URL once
-    ``/_stcore/health`` answers, and always stops the server."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    if app_args:
-        cmd += ["--", *app_args]
-    with open(log_path, "w+") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + timeout
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"streamlit exited ({proc.returncode}):\n{log_path.read_text()}")
-                try:
-                    if _get(f"{url}/{HEALTH}")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if time.time() > deadline:
-                    pytest.fail(f"streamlit did not answer in {timeout:.0f} s:\n"
-                                f"{log_path.read_text()}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
 
 
 def run_page(url: str, page_name: str = "", timeout: float = 180.0) -> list:
