@@ -7,6 +7,7 @@ import json
 import math
 
 import numpy as np
+import polars as pl
 import pytest
 
 from coverage.app.play_player import legend_items, player_spec
@@ -82,3 +83,16 @@ def test_repeated_values_travel_once() -> None:
     assert [packed["unique"][i] for i in packed["index"]] == hover
     xs = [[float(i), float(i + 1)] for i in range(60)]  # all different: sent as they are
     assert _dedupe(xs) == {"values": xs}
+
+
+def test_one_jump_per_event_and_snap_at_the_anchor(demo) -> None:
+    """Real plays chart the snap several times (ball_snap, autoevent_ballsnap): the player
+    offers one snap button, at the frame 0.0 s from the snap."""
+    frames = demo["frames"].with_columns(
+        pl.when(pl.col("frameId") == SNAP_FRAME - 1).then(pl.lit("autoevent_ballsnap"))
+        .otherwise(pl.col("event")).alias("event"))
+    spec = json.loads(player_spec(combined_animation(frames, None, demo["play"]), 1, 2))
+    labels = [e["label"] for e in spec["events"]]
+    assert labels.count("snap") == 1 and len(labels) == len(set(labels))
+    snap = next(e["k"] for e in spec["events"] if e["label"] == "snap")
+    assert spec["secs"][snap] == 0

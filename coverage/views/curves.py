@@ -227,16 +227,21 @@ def client_meta(pa: PlayArrays, anim: Animation) -> dict[str, Any]:
     traces sit (trails, highlighting), each frame's seconds from the snap (a click on the
     curve seeks there) and the key events to jump to."""
     first_dyn = anim.traces[0]  # field dynamic order: arrows, offense, defense, ball, clock
-    events = [{"label": EVENT_LABELS.get(ev, ev), "k": k}
-              for k, ev in enumerate(pa.events) if ev]
+    # one button per label, at its first frame; real plays chart the snap several times
+    # (ball_snap, autoevent_ballsnap, snap_direct), and the button goes to the snap anchor
+    first: dict[str, int] = {}
+    for k, ev in enumerate(pa.events):
+        if ev:
+            first.setdefault(EVENT_LABELS.get(ev, ev), k)
     snap = int(np.argmin(np.abs(pa.secs)))
-    if not any(e["k"] == snap for e in events) and abs(float(pa.secs[snap])) < 0.05:
-        events.append({"label": "snap", "k": snap})
+    if abs(float(pa.secs[snap])) < 0.05:
+        first["snap"] = snap
     return {
         "players": [first_dyn + 1, first_dyn + 2],
         "ball": first_dyn + 3,
         "secs": [round(float(x), 2) for x in pa.secs],
-        "events": sorted(events, key=lambda e: e["k"]),
+        "events": [{"label": label, "k": k}
+                   for label, k in sorted(first.items(), key=lambda e: e[1])],
     }
 
 
