@@ -3,8 +3,10 @@
 The shipped checkpoints are trained on the synthetic season, and their weights do not
 transfer to real tracking; an analyst with the Kaggle files should see models trained on
 them without learning four training commands first. This module runs those steps in
-order: train the context prior, the transformer, the LSTM and the family model on the
-store's real weeks, then predict every week with them and score the test week.
+order: train the context prior and the tabular model (situation, personnel, tendencies),
+then the transformer, the LSTM and the family model, each starting from the tabular
+model's per-play P(man) (:mod:`coverage.prior`), on the store's real weeks; then predict
+every week with them and score the test week.
 
 Three things make that bearable on a laptop:
 
@@ -49,14 +51,19 @@ from coverage.training.options import TrainOptions
 
 Log = Callable[[str], None]
 
-# Training order: the cheap prior first, so something useful exists early.
-MODELS = ("context", "transformer", "lstm", "family")
+# Training order: the cheap per-play models first, so something useful exists early and
+# the tracking models can start from the tabular model's P(man).
+MODELS = ("context", "tabular", "transformer", "lstm", "family")
+TRACKING = ("transformer", "lstm", "family")
+PRIOR = "tabular"
 # Each model's share of the time budget (of what is left when its turn comes).
-SHARES = {"context": 0.05, "transformer": 0.35, "lstm": 0.2, "family": 0.4}
+SHARES = {"context": 0.05, "tabular": 0.05, "transformer": 0.3, "lstm": 0.2,
+          "family": 0.4}
 # What the CPU budget trims: epochs (a cap; the clock usually stops training first),
 # frames drawn per play and epoch, and training on the last 10 s before the snap only.
 CPU_LIMITS: dict[str, dict[str, Any]] = {
     "context": {},
+    "tabular": {},
     "transformer": {"epochs": 10, "patience": 3, "frames_per_play": 4, "max_secs": 10.0},
     "lstm": {"epochs": 10, "patience": 3},
     "family": {"epochs": 8, "patience": 3, "frames_per_play": 4, "max_secs": 10.0},
@@ -186,12 +193,15 @@ def train_options(store: Store, model: str, the_plan: Mapping[str, Any],
     """``coverage train`` options for one real_* model of the plan."""
     cls = FamilyTrainOptions if model == "family" else TrainOptions
     split = the_plan["split"]
+    prior = store.models_dir / real_name(PRIOR)
+    extra = {"prior": str(prior)} if model in TRACKING and (prior / "config.json").exists() \
+        else {}
     return cls.of(model=model, data=str(store.path), name=real_name(model),
                   out_root=store.models_dir, seed=opts.seed, device=opts.device,
                   progress=opts.progress, train_weeks=tuple(split["train"]),
                   val_weeks=tuple(split["val"]), test_weeks=tuple(split["test"]),
                   time_budget_s=time_budget_s, resume_dir=resume_dir,
-                  **the_plan["limits"][model])
+                  **the_plan["limits"][model], **extra)
 
 
 def _step_budget(budget: float | None, spent: float, todo: list[str], model: str

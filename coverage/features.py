@@ -34,6 +34,15 @@ FEATURES: tuple[str, ...] = (
     "dx_1s",      # displacement over the last second (0 on a play's first frame)
     "dy_1s",
 )
+# What a model may read of the 12 channels. ``motion`` drops what only the tracking
+# vendor's smoothing defines (acceleration ``a``, body orientation ``o``, and ``dir``, which
+# wanders at random when a player stands still): those channels tell our simulator from
+# real tracking on their own (README, realism report), while positions and velocities are
+# what a real-trained reference model reads.
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "full": FEATURES,
+    "motion": ("x_rel", "y_rel", "vx", "vy", "is_offense", "dx_1s", "dy_1s"),
+}
 N_PLAYERS = 2 * PLAYERS_PER_SIDE
 # Reflecting y -> -y negates every y-like component. With NGS angles (clockwise from +y,
 # vy = s*cos(dir)) that means cos(dir) and cos(o) flip sign while sin() keeps it.
@@ -194,7 +203,20 @@ def concat_frames(parts: list[FrameTensors]) -> FrameTensors:
     )
 
 
-def feature_stats(x: np.ndarray) -> tuple[list[float], list[float]]:
-    """Per-feature mean and std over frames and players (std floored at 1e-3)."""
+def feature_inputs(feature_set: str) -> list[int] | None:
+    """Channel indices a model of ``feature_set`` reads (None: all, as older checkpoints)."""
+    if feature_set not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {feature_set!r}; "
+                         f"expected one of {sorted(FEATURE_SETS)}")
+    names = FEATURE_SETS[feature_set]
+    return None if names == FEATURES else [FEATURES.index(n) for n in names]
+
+
+def feature_stats(x: np.ndarray, inputs: list[int] | None = None
+                  ) -> tuple[list[float], list[float]]:
+    """Per-feature mean and std over frames and players (std floored at 1e-3), of the
+    ``inputs`` channels only when given."""
     flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    if inputs:
+        flat = flat[:, inputs]
     return flat.mean(axis=0).tolist(), np.maximum(flat.std(axis=0), 1e-3).tolist()

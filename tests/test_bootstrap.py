@@ -105,10 +105,15 @@ def test_the_time_budget_stops_training_mid_epoch(tmp_path: Path) -> None:
     """8 batches of 0.1 s per epoch, 5 epochs (4 s) under a 0.35 s budget: training stops in
     the first epoch, which is still validated and kept."""
     batches, val_logits = _toy_problem()
-    t0 = time.perf_counter()
-    _, res = _fit(lambda rng: batches(rng, delay=0.1), val_logits, time_budget_s=0.35,
-                  resume_dir=tmp_path)
-    assert time.perf_counter() - t0 < 2.0
+    drawn = []
+
+    def counted(rng):
+        for b in batches(rng, delay=0.1):
+            drawn.append(1)
+            yield b
+    _, res = _fit(counted, val_logits, time_budget_s=0.35, resume_dir=tmp_path)
+    # a clock-free check (the machine may be busy): well short of one epoch's 8 batches
+    assert len(drawn) < 8
     assert len(res.history) == 1 and res.best_epoch == 0
     with safe_open(str(tmp_path / RESUME_FILE), "pt") as f:
         header = json.loads(f.metadata()["state"])
@@ -132,7 +137,7 @@ def test_each_model_gets_its_share_of_what_is_left() -> None:
     assert first == pytest.approx(1000 * bs.SHARES["context"])
     # the context model used 10 s of its 50: the rest flows to the models after it
     later = bs._step_budget(1000.0, 10.0, todo[1:], "transformer")
-    assert later == pytest.approx(990 * 0.35 / 0.95)
+    assert later == pytest.approx(990 * bs.SHARES["transformer"] / (1 - bs.SHARES["context"]))
     assert bs._step_budget(100.0, 500.0, ["family"], "family") == bs.MIN_STEP_SECONDS
     assert bs._step_budget(None, 0.0, todo, "lstm") is None
 
@@ -225,7 +230,7 @@ def test_init_data_trains_real_models_predicts_and_resumes(
     except KeyboardInterrupt:
         status = 130
     assert status == 130
-    assert calls == ["context", "transformer", "lstm"]
+    assert calls == ["context", "tabular", "transformer", "lstm"]
 
     def recorded_train(opts, store):
         calls.append(opts.run.model)
@@ -243,6 +248,8 @@ def test_init_data_trains_real_models_predicts_and_resumes(
         assert cfg["data"]["source"] == "real" and len(cfg["fingerprint"]) == 64
         assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
         assert not (models_root() / name).exists()  # never among the shipped ones
+        if name in {bs.real_name(m) for m in bs.TRACKING}:  # start from the tabular P(man)
+            assert cfg["prior"]["checkpoint"] == bs.real_name(bs.PRIOR), name
     for week in store.weeks:
         preds = store.predictions(week)
         assert names <= set(preds["model"].unique().to_list()), week

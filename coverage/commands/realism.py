@@ -40,6 +40,42 @@ def _cmd_realism(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_transfer(args: argparse.Namespace) -> int:
+    import json
+
+    import torch
+
+    from coverage.atomic import write_bytes
+    from coverage.errors import DataError
+    from coverage.realism.sources import open_side
+    from coverage.realism.transfer import render, transfer_summary
+    from coverage.serving import shipped_models
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    for out, what in ((args.out, "report"), (args.json, "summary")):
+        if out is not None:
+            check_output_file(out, what)
+    models = [Path(m) for m in args.models] if args.models else shipped_models(args.models_root)
+    missing = [str(m) for m in models if not (m / "config.json").exists()]
+    if missing or not models:
+        raise DataError(f"no checkpoint in {missing or args.models_root}",
+                        file=(missing or [str(args.models_root)])[0],
+                        expected="folders with config.json + model.safetensors")
+    with tempfile.TemporaryDirectory(prefix="coverage-transfer-") as scratch:
+        side = open_side(args.real, Path(scratch), "real")
+        summary = transfer_summary(models, side.stores)
+    summary["real"] = str(args.real)
+    text = render(summary)
+    print(text)
+    if args.out is not None:
+        write_bytes(text.encode(), args.out)
+        print(f"wrote {args.out}")
+    if args.json is not None:
+        write_bytes(json.dumps(summary, indent=1, default=str).encode(), args.json)
+        print(f"wrote {args.json}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("realism", help="realism report: synthetic vs real tracking and labels")
     p.add_argument("--synthetic", default=None, metavar="STORE_OR_RAW",
@@ -56,3 +92,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip training the context prior on each side")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=_cmd_realism)
+
+    p = sub.add_parser("transfer", help="checkpoints on real tracking plays: P(man) before "
+                       "the snap, log-loss and Brier against the real labels")
+    p.add_argument("--real", required=True, metavar="DIR",
+                   help="real Big Data Bowl folder (its tracked sub-folders are included) "
+                        "or store")
+    p.add_argument("--models", nargs="*", default=None, metavar="CHECKPOINT",
+                   help="checkpoint folders (default: every checkpoint under --models-root)")
+    p.add_argument("--models-root", type=Path, default=None,
+                   help="folder of checkpoints (default: the shipped models/)")
+    p.add_argument("--out", "-o", type=Path, default=None, help="write the report here (.md)")
+    p.add_argument("--json", type=Path, default=None,
+                   help="write the figures here (the Model page reads models/real_plays.json)")
+    p.set_defaults(func=_cmd_transfer)

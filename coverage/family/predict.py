@@ -22,6 +22,7 @@ import polars as pl
 import torch
 from torch import nn
 
+from coverage import prior
 from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
@@ -63,6 +64,17 @@ class ExplainOutputs:
     @property
     def p_man(self) -> np.ndarray:
         return self.family_probs[:, list(MAN_FAMILY_INDEX)].sum(-1)
+
+
+def with_prior(out: ExplainOutputs, cfg: dict[str, Any], store: Store, ef: ExplainFrames
+               ) -> ExplainOutputs:
+    """The outputs with the checkpoint's context prior on the man families' odds
+    (:mod:`coverage.prior`); unchanged without one."""
+    if not cfg.get("prior"):
+        return out
+    shift = prior.frame_shift(cfg, store, ef.ft.game_id, ef.ft.play_id)
+    return ExplainOutputs(prior.shift_family_logits(out.family_logits, list(MAN_FAMILY_INDEX),
+                                                    shift), out.assign, out.pointer)
 
 
 @torch.inference_mode()
@@ -113,6 +125,7 @@ def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
     name = name or Path(model_dir).name
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0))
+    out = with_prior(out, cfg, store, ef)
     n, c = len(ef), len(FAMILIES)
     keys = {"gameId": ef.ft.game_id, "playId": ef.ft.play_id, "frameId": ef.ft.frame_id,
             "secs_from_snap": ef.ft.secs}
@@ -154,6 +167,7 @@ def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, w
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0),
                           batch_size=batch_size, device=pick_device(device), dtype=dtype)
+    out = with_prior(out, cfg, store, ef)
     return pl.DataFrame({"gameId": ef.ft.game_id, "playId": ef.ft.play_id,
                          "frameId": ef.ft.frame_id, "secs_from_snap": ef.ft.secs,
                          "p_man": out.p_man})

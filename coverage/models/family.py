@@ -35,11 +35,11 @@ class CoverageFamilyModel(nn.Module):
     def __init__(self, n_features: int, dim: int = 64, depth: int = 2, heads: int = 4,
                  dropout: float = 0.1, n_families: int = 8, n_assignments: int = 6,
                  man_families: Sequence[int] = (0, 1, 6),
-                 mean: Sequence[float] | None = None, std: Sequence[float] | None = None
-                 ) -> None:
+                 mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
+                 inputs: Sequence[int] | None = None) -> None:
         super().__init__()
-        self.norm = Standardize(n_features, mean, std)
-        self.frame_encoder = PlayerSetEncoder(n_features, dim, depth, heads, dropout)
+        self.norm = Standardize(n_features, mean, std, inputs)
+        self.frame_encoder = PlayerSetEncoder(self.norm.n_out, dim, depth, heads, dropout)
         self.temporal = nn.GRU(dim, dim, batch_first=True)
         self.family_head = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, dim), nn.GELU(),
                                          nn.Dropout(dropout), nn.Linear(dim, n_families))

@@ -22,6 +22,11 @@ def _linear(tokens: int, n_in: int, n_out: int) -> int:
     return 2 * tokens * n_in * n_out
 
 
+def _n_inputs(hp: dict) -> int:
+    """Channels the model reads: its ``inputs`` subset, else all ``n_features``."""
+    return len(hp.get("inputs") or []) or int(hp["n_features"])
+
+
 def encoder_flops(n_features: int, dim: int, depth: int, heads: int = 4,
                   players: int = N_PLAYERS) -> int:
     """One frame through :class:`~coverage.models.transformer.PlayerSetEncoder` (tokens + pool).
@@ -51,7 +56,7 @@ def transformer_flops(hp: Mapping[str, Any], history: int) -> dict[str, int]:
     it belongs to, so a frame costs one encoding plus one GRU pass over ``history`` steps.
     """
     dim, n_ctx = int(hp["dim"]), int(hp.get("n_context", 0))
-    enc = encoder_flops(int(hp["n_features"]), dim, int(hp["depth"]), int(hp["heads"]))
+    enc = encoder_flops(_n_inputs(hp), dim, int(hp["depth"]), int(hp["heads"]))
     head = _linear(1, dim + n_ctx, dim) + _linear(1, dim, 1)
     temporal = gru_flops(dim, history)
     return {"encoder": enc, "temporal": temporal, "heads": head,
@@ -63,7 +68,7 @@ def family_flops(hp: Mapping[str, Any], history: int) -> dict[str, int]:
     one encoding, one GRU pass, and the three heads on the newest frame's tokens."""
     dim = int(hp["dim"])
     n_fam, n_assign = int(hp.get("n_families", 8)), int(hp.get("n_assignments", 6))
-    enc = encoder_flops(int(hp["n_features"]), dim, int(hp["depth"]), int(hp["heads"]))
+    enc = encoder_flops(_n_inputs(hp), dim, int(hp["depth"]), int(hp["heads"]))
     temporal = gru_flops(dim, history)
     family = _linear(1, dim, dim) + _linear(1, dim, n_fam)
     player = _linear(N_PLAYERS, 2 * dim, dim)

@@ -21,17 +21,17 @@ class CoverageLSTM(nn.Module):
 
     def __init__(self, n_features: int, n_players: int = 22, hidden: int = 128,
                  layers: int = 1, dropout: float = 0.1,
-                 mean: Sequence[float] | None = None, std: Sequence[float] | None = None
-                 ) -> None:
+                 mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
+                 inputs: Sequence[int] | None = None) -> None:
         super().__init__()
-        self.norm = Standardize(n_features, mean, std)
-        self.proj = nn.Sequential(nn.Linear(n_players * n_features, hidden), nn.GELU(),
+        self.norm = Standardize(n_features, mean, std, inputs)
+        self.proj = nn.Sequential(nn.Linear(n_players * self.norm.n_out, hidden), nn.GELU(),
                                   nn.Dropout(dropout))
         self.lstm = nn.LSTM(hidden, hidden, num_layers=layers, batch_first=True,
                             dropout=dropout if layers > 1 else 0.0)
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, seq: torch.Tensor) -> torch.Tensor:
-        b, t, p, f = seq.shape
-        h, _ = self.lstm(self.proj(self.norm(seq).reshape(b, t, p * f)))
+        b, t = seq.shape[:2]
+        h, _ = self.lstm(self.proj(self.norm(seq).reshape(b, t, -1)))
         return self.head(h).squeeze(-1)

@@ -24,17 +24,30 @@ ENCODE_BATCH = 512
 
 
 class Standardize(nn.Module):
-    """Per-feature ``(x - mean) / std`` with the training stats stored as weights."""
+    """Per-feature ``(x - mean) / std`` with the training stats stored as weights.
+
+    ``inputs`` picks the channels the model reads from the full feature tensor, so every
+    model is fed the same ``[..., F]`` frames whatever subset it was trained on; the index
+    is rebuilt from the config, not stored with the weights (older checkpoints load as
+    they are).
+    """
 
     def __init__(self, n_features: int, mean: Sequence[float] | None = None,
-                 std: Sequence[float] | None = None) -> None:
+                 std: Sequence[float] | None = None, inputs: Sequence[int] | None = None
+                 ) -> None:
         super().__init__()
+        n = len(inputs) if inputs else n_features
         self.register_buffer("mean", torch.as_tensor(mean if mean is not None
-                                                     else [0.0] * n_features).float())
+                                                     else [0.0] * n).float())
         self.register_buffer("std", torch.as_tensor(std if std is not None
-                                                    else [1.0] * n_features).float())
+                                                    else [1.0] * n).float())
+        self.register_buffer("inputs", torch.as_tensor(list(inputs) if inputs else [],
+                                                       dtype=torch.long), persistent=False)
+        self.n_out = n
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.inputs.numel():
+            x = x.index_select(-1, self.inputs)
         return (x - self.mean) / self.std
 
 
@@ -85,17 +98,18 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
 class CoverageTransformer(nn.Module):
     """``[B, k, 22, F]`` (last k frames, oldest first) -> man logit ``[B]``.
 
-    ``n_context`` > 0 adds a vector of play-context features to the head.
+    ``n_context`` > 0 adds a vector of play-context features to the head; ``inputs``
+    (channel indices) restricts what it reads of the F features (see Standardize).
     """
 
     def __init__(self, n_features: int, dim: int = 64, depth: int = 2, heads: int = 4,
                  dropout: float = 0.1, n_context: int = 0,
-                 mean: Sequence[float] | None = None, std: Sequence[float] | None = None
-                 ) -> None:
+                 mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
+                 inputs: Sequence[int] | None = None) -> None:
         super().__init__()
         self.dim = dim
-        self.norm = Standardize(n_features, mean, std)
-        self.frame_encoder = PlayerSetEncoder(n_features, dim, depth, heads, dropout)
+        self.norm = Standardize(n_features, mean, std, inputs)
+        self.frame_encoder = PlayerSetEncoder(self.norm.n_out, dim, depth, heads, dropout)
         self.temporal = nn.GRU(dim, dim, batch_first=True)
         self.n_context = n_context
         self.head = nn.Sequential(

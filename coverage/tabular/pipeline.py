@@ -162,8 +162,7 @@ def train_tabular(opts: TrainOptions, store: Store | None = None) -> dict[str, A
                           f"{list(split['val'])}{what}", "groups": imp.to_dicts()},
                out / IMPORTANCE)
     write_parquet(tendency_table(model.tendencies), out / TENDENCIES)
-    cfg = {"architecture": ARCHITECTURE, "split": fit_split}
-    return {"dir": str(out), "config": cfg, "metrics": report}
+    return {"dir": str(out), "config": {"architecture": ARCHITECTURE, **cfg}, "metrics": report}
 
 
 def load_tabular(model_dir: str | Path) -> tuple[TabularModel, dict[str, Any]]:

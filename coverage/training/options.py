@@ -61,6 +61,11 @@ class ModelInputs:
     frames_per_play: int = 8
     max_secs: float | None = None
     formations: bool = False
+    # tracking models: which channels of coverage.features.FEATURE_SETS they read
+    feature_set: str = "full"
+    # tracking models: a per-play checkpoint (tabular / context) whose P(man) they start
+    # from (coverage.prior); None: none
+    prior: str | None = None
     hparams: dict[str, Any] = field(default_factory=dict)
 
 

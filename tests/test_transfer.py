@@ -1,0 +1,99 @@
+"""Checkpoints on real tracking (coverage transfer) and the channel subsets models may read."""
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+import torch
+
+from coverage.features import FEATURE_SETS, FEATURES, feature_inputs
+from coverage.models.registry import build_model
+from coverage.realism.transfer import at_offsets, render, scores, transfer_summary
+from coverage.store import Store
+from tests.test_models_pipeline import toy_store  # noqa: F401  (module fixture)
+
+
+@pytest.mark.parametrize("arch,extra", [("transformer", {}), ("lstm", {}),
+                                        ("family", {"n_families": 8, "n_assignments": 6})])
+def test_motion_models_ignore_the_channels_they_do_not_read(arch, extra):
+    idx = feature_inputs("motion")
+    assert [FEATURES[i] for i in idx] == list(FEATURE_SETS["motion"])
+    torch.manual_seed(0)
+    model = build_model(arch, {"n_features": len(FEATURES), "inputs": idx, **extra}).eval()
+    x = torch.randn(2, 5, 22, len(FEATURES))
+    y = x.clone()
+    for name in ("a", "sin_o", "cos_o", "sin_dir", "cos_dir"):
+        y[..., FEATURES.index(name)] = torch.randn(2, 5, 22)
+    z = x.clone()
+    z[..., FEATURES.index("vx")] += 1.0
+    with torch.no_grad():
+        out = [model(t) for t in (x, y, z)]
+    first = (lambda o: o["family"]) if arch == "family" else (lambda o: o)
+    torch.testing.assert_close(first(out[0]), first(out[1]))
+    assert not torch.allclose(first(out[0]), first(out[2]))
+    # the index is rebuilt from the config: the weights file is the same as a full model's
+    full = build_model(arch, {"n_features": len(FEATURES), **extra})
+    assert model.state_dict().keys() == full.state_dict().keys()
+
+
+def test_unknown_feature_set_is_refused():
+    with pytest.raises(ValueError, match="motion"):
+        feature_inputs("positions-only")
+    assert feature_inputs("full") is None
+
+
+def test_train_with_motion_feature_set_round_trips(toy_store, tmp_path):  # noqa: F811
+    from coverage.pipelines import load_model, predict_week, train
+    from coverage.training.options import TrainOptions
+
+    out = train(TrainOptions.of(model="transformer", data=str(toy_store), out_root=tmp_path,
+                                epochs=1, progress=False, history=3, frames_per_play=2,
+                                feature_set="motion",
+                                hparams={"dim": 16, "depth": 1, "heads": 2}))
+    cfg = json.loads((tmp_path / "transformer" / "config.json").read_text())
+    assert cfg["feature_set"] == "motion" and cfg["hparams"]["inputs"] == feature_inputs("motion")
+    assert len(cfg["hparams"]["mean"]) == len(FEATURE_SETS["motion"])
+    model, _ = load_model(out["dir"])
+    assert model.norm.inputs.tolist() == feature_inputs("motion")
+    preds = predict_week(out["dir"], Store(toy_store), 3, write=False)
+    assert preds["p_man"].is_between(0, 1).all()
+
+
+def test_at_offsets_takes_the_last_frame_at_or_just_before_each_time():
+    frames = pl.DataFrame({"gameId": [1] * 6, "playId": [2] * 6,
+                           "secs_from_snap": [-3.1, -3.0, -2.9, -1.0, -0.1, 0.0],
+                           "p_man": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]})
+    got = {r["offset"]: r["p_man"] for r in at_offsets(frames, False).to_dicts()}
+    assert got == {-3.0: 0.2, -1.0: 0.4, 0.0: 0.6}  # no frame near -2 s: no row
+    per_play = at_offsets(frames.head(1), True)
+    assert per_play.height == 4 and per_play["p_man"].unique().to_list() == [0.1]
+
+
+def test_scores_flag_a_model_that_calls_one_class_everywhere():
+    calls = pl.DataFrame({"model": ["a"] * 4 + ["b"] * 4, "offset": [0.0] * 8,
+                          "label": [1.0, 0.0, 0.0, 0.0] * 2,
+                          "p_man": [0.9, 0.8, 0.7, 0.9, 0.8, 0.2, 0.1, 0.3]})
+    s = {r["model"]: r for r in scores(calls).to_dicts()}
+    assert s["a"]["called_man"] == 1.0 and s["a"]["accuracy"] == 0.25
+    assert s["b"]["accuracy"] == 1.0 and s["b"]["log_loss"] < s["a"]["log_loss"]
+    np.testing.assert_allclose(s["b"]["brier"], np.mean([0.04, 0.04, 0.01, 0.09]))
+
+
+def test_shipped_checkpoints_on_the_real_plays(shared_bdb, tmp_path):
+    from coverage.realism.sources import open_side
+    from coverage.serving import shipped_models
+
+    models = shipped_models()
+    side = open_side(shared_bdb, tmp_path, "real")
+    summary = transfer_summary(models, side.stores)
+    labelled = [p for p in summary["plays"] if p["label"] is not None]
+    assert len(labelled) >= 8 and {p["label"] for p in labelled} == {0.0, 1.0}
+    for name, m in summary["models"].items():
+        snap = {r["offset"]: r for r in m["real"]}[0.0]
+        assert snap["n"] == len(labelled), name
+        assert np.isfinite(snap["log_loss"]) and 0 <= snap["brier"] <= 1
+    fam = [m for m in summary["models"].values() if m["architecture"] == "family"]
+    assert all(m["responsibilities"]["n"] == 11 for m in fam)  # the charted 2022 play
+    text = render(summary)
+    assert "2022103007-1507" in text and "Cover 6-Left" in text
