@@ -61,6 +61,25 @@ if store is not None:
                f"ones (`{shown_path(models_root())}`). Applied to {store.source} data here.")
 st.dataframe(summary, hide_index=True)
 
+real = result_data.read_real_plays(models_root())
+if real is not None and real["models"]:
+    n = len(real["plays"])
+    n_man = sum(1 for p in real["plays"] if p.get("label") == 1)
+    st.subheader("On real tracking plays")
+    st.caption(
+        f"Every shipped checkpoint on the **{n} real tracking plays** the project has "
+        f"({n_man} Man, {n - n_man} Zone; `coverage transfer --real DIR`). That is very few: "
+        "read these as a check that a model trained on the synthetic season reads real "
+        "football sensibly, not as its real accuracy. A model that calls the same class on "
+        "every play has learned nothing that transfers; the real-label context priors are "
+        "the bar. \"own test week\" is the held-out week of the data it was trained on.")
+    st.dataframe(result_data.real_plays_table(real), hide_index=True,
+                 column_config={k: st.column_config.NumberColumn(format="%.3f") for k in (
+                     "own test week, acc. at snap", "log-loss at snap", "Brier at snap",
+                     "accuracy at snap", "called man", "log-loss at −1 s")})
+    with st.expander("P(man) at the snap, play by play"):
+        st.dataframe(result_data.real_play_calls(real), hide_index=True)
+
 for c in ckpts:
     cfg, met = c["config"] or {}, c["metrics"] or {}
     src = (cfg.get("data") or {}).get("source")

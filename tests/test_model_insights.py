@@ -62,3 +62,43 @@ def test_model_and_teams_pages_show_them(point_at, monkeypatch) -> None:  # noqa
     assert "Tendencies the real-label model learned" in [s.value for s in teams.subheader]
     shown = [pl.DataFrame(d.value) for d in teams.dataframe]
     assert any("team" in d.columns and d.height == 32 for d in shown)
+
+
+def test_real_play_figures_are_read_and_tabled(tmp_path) -> None:
+    assert result_data.read_real_plays(tmp_path) is None  # none written
+    (tmp_path / result_data.REAL_PLAYS).write_text("{}")
+    assert result_data.read_real_plays(tmp_path) is None  # not the transfer summary's shape
+    summary = {
+        "offsets": [-1.0, 0.0],
+        "models": {"m": {"trained_on": "synthetic", "prior": None, "feature_set": "motion",
+                         "test_accuracy_at_snap": 0.9, "responsibilities": None,
+                         "real": [{"offset": 0.0, "n": 2, "log_loss": 0.4, "brier": 0.1,
+                                   "accuracy": 1.0, "called_man": 0.5}]}},
+        "plays": [{"gameId": 1, "playId": 2, "label": 1.0, "coverage": "Cover-1"},
+                  {"gameId": 1, "playId": 3, "label": 0.0, "coverage": "Cover-3"}],
+        "calls": [{"model": "m", "gameId": 1, "playId": 2, "offset": 0.0, "p_man": 0.8},
+                  {"model": "m", "gameId": 1, "playId": 3, "offset": 0.0, "p_man": 0.3},
+                  {"model": "m", "gameId": 1, "playId": 3, "offset": -1.0, "p_man": 0.1}]}
+    (tmp_path / result_data.REAL_PLAYS).write_text(json.dumps(summary))
+    got = result_data.read_real_plays(tmp_path)
+    table = result_data.real_plays_table(got)
+    assert table.row(0, named=True)["real plays"] == 2
+    assert table.row(0, named=True)["plays at −1 s"] == 0
+    calls = result_data.real_play_calls(got)
+    assert calls["truth"].to_list() == ["Man", "Zone"] and calls["m"].to_list() == [0.8, 0.3]
+
+
+def test_model_page_shows_the_shipped_checkpoints_on_real_plays(point_at, monkeypatch  # noqa: F811
+                                                                ) -> None:
+    summary = result_data.read_real_plays(REPO / "models")
+    assert summary is not None, "models/real_plays.json (coverage transfer --json) is shipped"
+    point_at("preds")
+    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(REPO / "models"))
+    model = run_page("app_pages/4_Model.py")
+    assert_clean(model)
+    assert "On real tracking plays" in [s.value for s in model.subheader]
+    shown = [pl.DataFrame(d.value) for d in model.dataframe]
+    real = [d for d in shown if "log-loss at snap" in d.columns]
+    assert real and set(real[0]["model"]) == set(summary["models"])
+    shipped = {p.name for p in (REPO / "models").iterdir() if (p / "config.json").exists()}
+    assert shipped <= set(real[0]["model"])  # every shipped checkpoint was measured

@@ -243,3 +243,52 @@ def read_tendencies(checkpoint: str | Path) -> pl.DataFrame | None:
     if "team" not in table.columns or "man_rate" not in table.columns:
         return None
     return table.sort("man_rate", descending=True)
+
+
+REAL_PLAYS = "real_plays.json"
+
+
+def read_real_plays(models_root: str | Path) -> dict[str, Any] | None:
+    """``coverage transfer --json models/real_plays.json``: how the checkpoints call every
+    real tracking play the project has; None where it is missing or unreadable."""
+    try:
+        summary = json.loads((Path(models_root) / REAL_PLAYS).read_text())
+        summary["models"], summary["plays"], summary["calls"]  # noqa: B018 (shape check)
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        return None
+    return summary
+
+
+def real_plays_table(summary: dict[str, Any]) -> pl.DataFrame:
+    """One row per checkpoint: its own test week beside its figures on the real plays at
+    the snap and, where the plays' tracking reaches back that far, at -1 s."""
+    rows = []
+    for name, m in summary["models"].items():
+        at = {r["offset"]: r for r in m.get("real", [])}
+        snap, early = at.get(0.0, {}), at.get(-1.0, {})
+        resp = m.get("responsibilities")
+        rows.append({
+            "model": name, "trained on": m.get("trained_on"),
+            "context prior": m.get("prior") or "–",
+            "own test week, acc. at snap": m.get("test_accuracy_at_snap"),
+            "real plays": snap.get("n", 0),
+            "log-loss at snap": snap.get("log_loss"), "Brier at snap": snap.get("brier"),
+            "accuracy at snap": snap.get("accuracy"), "called man": snap.get("called_man"),
+            "log-loss at −1 s": early.get("log_loss"), "plays at −1 s": early.get("n", 0),
+            "responsibilities right": f"{resp['right']} of {resp['n']}" if resp else "–",
+        })
+    return pl.DataFrame(rows)
+
+
+def real_play_calls(summary: dict[str, Any], offset: float = 0.0) -> pl.DataFrame:
+    """Per real play: the truth and each checkpoint's P(man) at ``offset`` seconds."""
+    calls = pl.DataFrame(summary["calls"])
+    if calls.height == 0:
+        return calls
+    wide = (calls.filter(pl.col("offset") == offset)
+            .pivot(on="model", index=["gameId", "playId"], values="p_man"))
+    plays = pl.DataFrame(summary["plays"]).with_columns(
+        pl.col("label").replace_strict({1.0: "Man", 0.0: "Zone"}, default="–",
+                                       return_dtype=pl.String).alias("truth"))
+    return (plays.select("gameId", "playId", "truth", "coverage")
+            .join(wide, on=["gameId", "playId"], how="left", maintain_order="left"))
