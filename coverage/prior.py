@@ -74,9 +74,11 @@ def fit_weight(p_tracking: np.ndarray, p_prior: np.ndarray, y: np.ndarray, base_
 
 
 def resolve(entry: dict[str, Any]) -> Path:
-    """The prior checkpoint a tracking config names: under the models folder by name, else
-    where it was when the tracking model was trained."""
-    for cand in (models_root() / entry["checkpoint"], Path(entry.get("path", ""))):
+    """The prior checkpoint a tracking config names: where it was when the tracking model
+    was trained, or (a shipped prior, recorded without a path) under the models folder."""
+    where = [Path(entry["path"])] if entry.get("path") else []
+    where.append(models_root() / entry["checkpoint"])
+    for cand in where:
         if (cand / "config.json").exists():
             return cand
     raise CheckpointError(
@@ -124,7 +126,10 @@ def prior_entry(prior_dir: str | Path, base_rate: float, weight: float) -> dict[
     from coverage.models.checkpoint import checkpoint_hash
 
     p = Path(prior_dir).resolve()
-    return {"checkpoint": p.name, "path": str(p), "hash": checkpoint_hash(p),
+    # a prior among the shipped models is found by name (no machine's path in a shipped config)
+    shipped = p.parent == models_root().resolve()
+    return {"checkpoint": p.name, "path": None if shipped else str(p),
+            "hash": checkpoint_hash(p),
             "base_rate": float(base_rate), "weight": float(weight)}
 
 
