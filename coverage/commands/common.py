@@ -116,3 +116,25 @@ def prediction_target(args: argparse.Namespace) -> tuple[str, list[int] | None, 
     store = Store.open(args.data)
     check_output_dir(store.path, "store")
     return digest, weeks, store, Path(args.model_dir).name
+
+
+def add_tracking_inputs(p: argparse.ArgumentParser) -> None:
+    """What a tracking model reads and starts from, and its training clock: the same options
+    for ``train`` and ``train-family``."""
+    p.add_argument("--feature-set", default="full", choices=("full", "motion"),
+                   help="tracking models: read all 12 channels (full) or positions, "
+                        "velocities and the last second's displacement only (motion: no "
+                        "acceleration, orientation or direction, which transfer worst from "
+                        "the simulator to real tracking)")
+    p.add_argument("--prior", default=None, metavar="CHECKPOINT",
+                   help="tracking models: a per-play checkpoint (e.g. "
+                        "models/context_real_gbm) whose P(man) they start from; its weight "
+                        "is fitted on the validation week (coverage/prior.py)")
+    p.add_argument("--budget-minutes", type=float, default=None,
+                   help="stop training after this many minutes (best epoch so far kept)")
+
+
+def tracking_input_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The TrainOptions values of :func:`add_tracking_inputs`' options."""
+    return {"feature_set": args.feature_set, "prior": args.prior,
+            "time_budget_s": args.budget_minutes * 60 if args.budget_minutes else None}

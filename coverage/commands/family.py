@@ -8,10 +8,12 @@ from pathlib import Path
 
 from coverage.commands.common import (
     add_data_argument,
+    add_tracking_inputs,
     check_output_dir,
     parse_hparams,
     parse_weeks,
     prediction_target,
+    tracking_input_options,
 )
 
 
@@ -28,9 +30,7 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
     out = train(FamilyTrainOptions.of(
         data=args.data, name=args.name, out_root=Path(args.out), seed=args.seed,
         epochs=args.epochs, frames_per_play=args.frames_per_play, device=args.device,
-        progress=not args.quiet, hparams=hparams, feature_set=args.feature_set,
-        prior=args.prior,
-        time_budget_s=args.budget_minutes * 60 if args.budget_minutes else None, **w))
+        progress=not args.quiet, hparams=hparams, **tracking_input_options(args), **w))
     t = out["metrics"]["test"]
     print(f"saved {out['dir']}")
     for k, m in t["at_offsets"].items():
@@ -90,16 +90,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val-weeks")
     p.add_argument("--test-weeks")
     p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
-    p.add_argument("--feature-set", default="full", choices=("full", "motion"),
-                   help="full: all 12 channels; motion: positions, velocities and the last "
-                        "second's displacement (no acceleration / orientation / direction)")
-    p.add_argument("--prior", default=None, metavar="CHECKPOINT",
-                   help="tracking models: a per-play checkpoint (e.g. "
-                        "models/context_real_gbm) whose "
-                        "P(man) they start from; its weight is fitted on the validation week "
-                        "(coverage/prior.py)")
-    p.add_argument("--budget-minutes", type=float, default=None,
-                   help="stop training after this many minutes (best epoch so far kept)")
+    add_tracking_inputs(p)
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_cmd_train_family)
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from coverage.commands.common import (
     add_data_argument,
+    add_tracking_inputs,
     check_output_dir,
     parse_hparams,
     parse_weeks,
     prediction_target,
+    tracking_input_options,
 )
 
 
@@ -36,8 +38,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         test_weeks=parse_weeks(args.test_weeks),
         history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
         max_secs=args.max_secs, hparams=hparams,
-        formations=args.formations, feature_set=args.feature_set, prior=args.prior,
-        time_budget_s=args.budget_minutes * 60 if args.budget_minutes else None,
+        formations=args.formations, **tracking_input_options(args),
     )
     if args.tune:
         from coverage.experiments.tune import require_ray  # optional extra
@@ -156,18 +157,7 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-secs", type=float, default=None,
                    help="train on the last N seconds before the snap only")
     p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
-    p.add_argument("--feature-set", default="full", choices=("full", "motion"),
-                   help="tracking models: read all 12 channels (full) or positions, "
-                        "velocities and the last second's displacement only (motion: no "
-                        "acceleration, orientation or direction, which transfer worst from "
-                        "the simulator to real tracking)")
-    p.add_argument("--prior", default=None, metavar="CHECKPOINT",
-                   help="tracking models: a per-play checkpoint (e.g. "
-                        "models/context_real_gbm) whose "
-                        "P(man) they start from; its weight is fitted on the validation week "
-                        "(coverage/prior.py)")
-    p.add_argument("--budget-minutes", type=float, default=None,
-                   help="stop training after this many minutes (best epoch so far kept)")
+    add_tracking_inputs(p)
     p.add_argument("--formations", action="store_true",
                    help="context model: add detected formation / defensive shell features")
     p.add_argument("--refit", action="store_true",
