@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 from torch import nn
 
+from coverage import prior
 from coverage.errors import CheckpointError, DataError
 from coverage.explain.attribution import attribution_week
 from coverage.family.predict import load_explainer, predict_family_frames, predict_family_week
@@ -56,6 +57,8 @@ class Pipeline:
     # predicts every play of plays.csv (null frame columns without tracking), not only
     # the tracked ones
     per_play: bool = False
+    # a tracking model that may start from a per-play context prior (coverage.prior)
+    takes_prior: bool = False
 
 
 def prediction_weeks(architecture: str, store: Store) -> list[int]:
@@ -77,6 +80,9 @@ def train(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
         hooks.on_start(opts)
     try:
         out = run.trainer(opts, store)
+        if opts.inputs.prior and run.takes_prior:
+            out = prior.attach(out, opts.inputs.prior, store or Store.open(opts.run.data),
+                               load=run.loader, predict=run.predictor)
     except BaseException:
         if hooks.on_fail is not None:
             hooks.on_fail()
@@ -184,17 +190,25 @@ def write_outputs(model_dir: str | Path, store: Store, *, test_weeks: Sequence[i
             write(model_dir, store, week, name=name or Path(model_dir).name)
 
 
+def family_week(model_dir: str | Path, store: Store, week: int, *, name: str | None = None,
+                write: bool = True) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The family model's week writer: its tables with its context prior applied."""
+    return predict_family_week(model_dir, store, week, name=name, write=write,
+                               adjust=prior.adjust_family_logits)
+
+
 PIPELINES: dict[str, Pipeline] = {
     "context": Pipeline(train_context, load_context, predict_context_frames,
                         week_writers=(predict_week,), per_play=True),
-    "transformer": Pipeline(train_tracking, load_frame_model, predict_frame_model,
-                            week_writers=(predict_week,)),
-    "lstm": Pipeline(train_tracking, load_frame_model, predict_frame_model,
-                     week_writers=(predict_week,)),
+    "transformer": Pipeline(train_tracking, load_frame_model,
+                            prior.with_prior(predict_frame_model),
+                            week_writers=(predict_week,), takes_prior=True),
+    "lstm": Pipeline(train_tracking, load_frame_model, prior.with_prior(predict_frame_model),
+                     week_writers=(predict_week,), takes_prior=True),
     # family probabilities, responsibilities and the P(man) rows in one pass
-    "family": Pipeline(train_family, load_explainer, predict_family_frames,
-                       week_writers=(predict_family_week,),
-                       test_week_writers=(attribution_week,)),
+    "family": Pipeline(train_family, load_explainer, prior.with_prior(predict_family_frames),
+                       week_writers=(family_week,),
+                       test_week_writers=(attribution_week,), takes_prior=True),
     # LightGBM on play context + personnel + learned tendencies; one P(man) per play
     "tabular": Pipeline(train_tabular, load_tabular, predict_tabular_frames,
                         week_writers=(predict_week,), per_play=True),

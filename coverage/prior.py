@@ -16,16 +16,30 @@ tracking checkpoint, and a better prior is a swap of one folder.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from coverage import evaluation
+from coverage.atomic import write_json
 from coverage.config import models_root
 from coverage.errors import CheckpointError
+from coverage.models.checkpoint import checkpoint_hash, read_config
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
+from coverage.tabular.pipeline import load_tabular, predict_tabular_frames
+from coverage.training.context import load_context, predict_context_frames
+from coverage.training.data import label_expr
+
+# the per-play architectures a prior may be: (loader, predictor) as in coverage.pipelines
+PER_PLAY = {"tabular": (load_tabular, predict_tabular_frames),
+            "context": (load_context, predict_context_frames)}
+# (model, cfg, store, week, plays, **kw) -> per-frame P(man): a pipeline's predictor
+Predictor = Callable[..., pl.DataFrame]
 
 _EPS = 1e-6
 WEIGHT_RANGE = (0.0, 2.0)
@@ -89,20 +103,18 @@ def resolve(entry: dict[str, Any]) -> Path:
 
 def prior_per_play(prior_dir: str | Path, store: Store, plays: pl.DataFrame) -> pl.DataFrame:
     """(gameId, playId, p_prior) of ``plays`` from a per-play checkpoint (tabular/context)."""
-    from coverage.pipelines import load_model, pipeline  # the pipelines sit above this
-
-    model, cfg = load_model(prior_dir)
-    run = pipeline(cfg["architecture"])
-    if not run.per_play:
-        raise CheckpointError(f"{prior_dir} is a '{cfg['architecture']}' checkpoint; a "
-                              "prior must be per play (tabular or context)")
-    week_of = plays.select(*PLAY_KEYS, "week")
+    arch = read_config(prior_dir)["architecture"]
+    if arch not in PER_PLAY:
+        raise CheckpointError(f"{prior_dir} is a '{arch}' checkpoint; a prior must be per "
+                              f"play ({' or '.join(PER_PLAY)})")
+    load, predict = PER_PLAY[arch]
+    model, cfg = load(prior_dir)
     parts = []
-    for (week,), wp in week_of.group_by("week"):
+    for (week,), wp in plays.select(*PLAY_KEYS, "week").group_by("week"):
         every = store.plays_with_formations(every_play=True).filter(pl.col("week") == week)
         every = every.join(wp.select(PLAY_KEYS), on=PLAY_KEYS, how="semi")
         if every.height:
-            out = run.predictor(model, cfg, store, int(week), every, device="cpu")
+            out = predict(model, cfg, store, int(week), every, device="cpu")
             parts.append(out.group_by(PLAY_KEYS).agg(pl.col("p_man").first().alias("p_prior")))
     if not parts:
         return pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
@@ -123,8 +135,6 @@ def prior_for_rows(entry: dict[str, Any], store: Store, plays: pl.DataFrame,
 
 def prior_entry(prior_dir: str | Path, base_rate: float, weight: float) -> dict[str, Any]:
     """What a tracking checkpoint's config records of its prior."""
-    from coverage.models.checkpoint import checkpoint_hash
-
     p = Path(prior_dir).resolve()
     # a prior among the shipped models is found by name (no machine's path in a shipped config)
     shipped = p.parent == models_root().resolve()
@@ -146,3 +156,77 @@ def frame_shift(cfg: dict[str, Any], store: Store, game_id: np.ndarray, play_id:
         .join(keys, on=PLAY_KEYS, how="semi")
     p_prior = prior_for_rows(entry, store, plays, game_id, play_id)
     return prior_shift(p_prior, entry["base_rate"], entry["weight"])
+
+
+def with_prior(predictor: Predictor) -> Predictor:
+    """A tracking pipeline's predictor whose P(man) starts from the checkpoint's prior."""
+    def predict(model: Any, cfg: dict[str, Any], store: Store, week: int, plays: pl.DataFrame,
+                **kw: Any) -> pl.DataFrame:
+        out = predictor(model, cfg, store, week, plays, **kw)
+        if not cfg.get("prior") or out.height == 0:
+            return out
+        shift = frame_shift(cfg, store, out["gameId"].to_numpy(), out["playId"].to_numpy())
+        z = logit(out["p_man"].to_numpy()) + shift
+        return out.with_columns(pl.Series("p_man", evaluation.sigmoid(z).astype(np.float32)))
+    return predict
+
+
+def adjust_family_logits(cfg: dict[str, Any], store: Store, game_id: np.ndarray,
+                         play_id: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """The family model's logits with its prior on the man families (its week writer's
+    ``adjust``): the family table, responsibilities' P(man) and predictions agree."""
+    if not cfg.get("prior"):
+        return logits
+    man = [cfg["families"].index(f) for f in cfg["man_families"]]
+    return shift_family_logits(logits, man, frame_shift(cfg, store, game_id, play_id))
+
+
+def _frames(predict: Predictor, model: Any, cfg: dict[str, Any], store: Store,
+            weeks: list[int]) -> pl.DataFrame:
+    """The tracking model's own per-frame P(man) of ``weeks``' labelled plays, with labels."""
+    every = store.plays_with_formations().filter(pl.col("week").is_in(weeks))
+    labels = store.plays().select(*PLAY_KEYS, label_expr()).filter(pl.col("label").is_not_null())
+    parts = [predict(model, cfg, store, w, every.filter(pl.col("week") == w), device="cpu")
+             for w in weeks]
+    return pl.concat(parts).join(labels, on=PLAY_KEYS, how="inner", maintain_order="left")
+
+
+def _frame_summaries(frames: pl.DataFrame, p: np.ndarray, majority: int) -> dict[str, Any]:
+    y = frames["label"].to_numpy().astype(np.float64)
+    snap = (frames["secs_from_snap"] == 0).to_numpy()
+    return {"at_snap": evaluation.summary(y[snap], p[snap], majority),
+            "all_frames": evaluation.summary(y, p, majority)}
+
+
+def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
+           load: Callable[[str | Path], tuple[Any, dict[str, Any]]], predict: Predictor
+           ) -> dict[str, Any]:
+    """After a tracking model is trained: fit its prior's weight on the validation week's
+    calls, record the prior in its config, and score the test week with the prior
+    (``metrics["test_with_prior"]``, beside the tracking model's own ``test``)."""
+    model_dir = Path(out["dir"])
+    model, cfg = load(model_dir)
+    split = cfg["split"]
+    train = store.plays().filter(pl.col("week").is_in(list(split["train"])))
+    base = float(train.select(label_expr()).drop_nulls()["label"].mean() or 0.27)
+    entry = prior_entry(prior_dir, base, 1.0)
+    val = _frames(predict, model, cfg, store, list(split["val"]))
+    shift1 = frame_shift({"prior": entry}, store, val["gameId"].to_numpy(),
+                         val["playId"].to_numpy())
+    p_prior = evaluation.sigmoid(shift1 + logit(base))
+    entry["weight"] = fit_weight(val["p_man"].to_numpy(), p_prior,
+                                 val["label"].to_numpy(), base)
+    cfg["prior"] = entry
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    majority = int(str(metrics.get("majority_class", "Zone")) == "Man")
+    test_weeks = [w for w in split.get("test", []) if w in store.weeks]
+    if test_weeks:
+        te = _frames(predict, model, cfg, store, test_weeks)
+        p = combine(te["p_man"].to_numpy(), evaluation.sigmoid(
+            frame_shift({"prior": {**entry, "weight": 1.0}}, store, te["gameId"].to_numpy(),
+                        te["playId"].to_numpy()) + logit(base)), base, entry["weight"])
+        metrics["test_with_prior"] = _frame_summaries(te, p.astype(np.float64), majority)
+    metrics["prior"] = entry
+    write_json(cfg, model_dir / "config.json")
+    write_json(metrics, model_dir / "metrics.json")
+    return {**out, "config": cfg, "metrics": metrics}

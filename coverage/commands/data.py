@@ -59,8 +59,8 @@ def _init_data(args: argparse.Namespace) -> int:
 # a 2022-like season: 13-16 games a week, ~120 plays a game, real pre-snap lengths
 REAL_SIZE = {"games_per_week": "16,14,15,13,16,14,15,13,16", "plays_per_game": "120",
              "approach_secs": "3:7", "after_set_secs": "2:15", "post_snap_secs": "2:3.5"}
-SIM_DEFAULTS = {"games_per_week": "4", "plays_per_game": "40", "approach_secs": "1:2.5",
-                "after_set_secs": "1.5:6", "post_snap_secs": "2:3.5"}
+SIM_DEFAULTS = {"games_per_week": "4", "plays_per_game": "40", "approach_secs": "0.8:2",
+                "after_set_secs": "2.5:10", "post_snap_secs": "2:3"}
 
 
 def _ints(text: str, option: str) -> int | list[int]:
@@ -176,11 +176,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plays-per-game", default=None, metavar="N[,N...]",
                    help="plays per game (default 40)")
     p.add_argument("--approach-secs", default=None, metavar="LO:HI[,...]",
-                   help="huddle break to line set, seconds drawn in LO..HI (default 1:2.5)")
+                   help="huddle break to line set, seconds drawn in LO..HI (default 0.8:2)")
     p.add_argument("--after-set-secs", default=None, metavar="LO:HI[,...]",
-                   help="line set to snap, seconds (default 1.5:6; real tracking ~2:15)")
+                   help="line set to snap, seconds (default 2.5:10; real tracking ~2:15)")
     p.add_argument("--post-snap-secs", default=None, metavar="LO:HI[,...]",
-                   help="tracking kept after the snap, seconds (default 2:3.5)")
+                   help="tracking kept after the snap, seconds (default 2:3)")
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("formations", help="detect offensive formations and defensive shells "

@@ -47,12 +47,11 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
 
 def _cmd_predict_family(args: argparse.Namespace) -> int:
     from coverage.explain.attribution import attribution_week
-    from coverage.family.predict import predict_family_week
-    from coverage.pipelines import record_predictions
+    from coverage.pipelines import family_week, record_predictions
 
     digest, weeks, store, name = prediction_target(args)
     for w in weeks or store.weeks:
-        fam, _ = predict_family_week(args.model_dir, store, w, name=name)
+        fam, _ = family_week(args.model_dir, store, w, name=name)
         record_predictions(store, name, [w], digest)  # its P(man) rows are written too
         line = f"week {w}: {fam.height} family rows"
         if args.attribution:

@@ -13,6 +13,7 @@ Three long tables, one file per week (docs/CONTRACTS.md, "Explain outputs"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ import polars as pl
 import torch
 from torch import nn
 
-from coverage import prior
 from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
@@ -66,15 +66,17 @@ class ExplainOutputs:
         return self.family_probs[:, list(MAN_FAMILY_INDEX)].sum(-1)
 
 
-def with_prior(out: ExplainOutputs, cfg: dict[str, Any], store: Store, ef: ExplainFrames
-               ) -> ExplainOutputs:
-    """The outputs with the checkpoint's context prior on the man families' odds
-    (:mod:`coverage.prior`); unchanged without one."""
-    if not cfg.get("prior"):
+# (cfg, store, gameId per row, playId per row, family logits [N, C]) -> family logits:
+# how a layer above (the context prior, coverage.prior) moves the family call of each frame
+LogitAdjust = Callable[[dict[str, Any], Store, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _adjusted(out: ExplainOutputs, adjust: LogitAdjust | None, cfg: dict[str, Any],
+              store: Store, ef: ExplainFrames) -> ExplainOutputs:
+    if adjust is None:
         return out
-    shift = prior.frame_shift(cfg, store, ef.ft.game_id, ef.ft.play_id)
-    return ExplainOutputs(prior.shift_family_logits(out.family_logits, list(MAN_FAMILY_INDEX),
-                                                    shift), out.assign, out.pointer)
+    return ExplainOutputs(adjust(cfg, store, ef.ft.game_id, ef.ft.play_id, out.family_logits),
+                          out.assign, out.pointer)
 
 
 @torch.inference_mode()
@@ -116,16 +118,18 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
 
 
 def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
-                        name: str | None = None, write: bool = True
+                        name: str | None = None, write: bool = True,
+                        adjust: LogitAdjust | None = None
                         ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Family probabilities and defender responsibilities for every pre-snap frame."""
+    """Family probabilities and defender responsibilities for every pre-snap frame
+    (``adjust``: what the pipeline layer applies to the family logits, e.g. its prior)."""
     if not store.has_tracking:
         raise DataError("predictions are written into a store", file=str(store.path))
     model, cfg = load_explainer(model_dir)
     name = name or Path(model_dir).name
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0))
-    out = with_prior(out, cfg, store, ef)
+    out = _adjusted(out, adjust, cfg, store, ef)
     n, c = len(ef), len(FAMILIES)
     keys = {"gameId": ef.ft.game_id, "playId": ef.ft.play_id, "frameId": ef.ft.frame_id,
             "secs_from_snap": ef.ft.secs}
@@ -167,7 +171,6 @@ def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, w
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0),
                           batch_size=batch_size, device=pick_device(device), dtype=dtype)
-    out = with_prior(out, cfg, store, ef)
     return pl.DataFrame({"gameId": ef.ft.game_id, "playId": ef.ft.play_id,
                          "frameId": ef.ft.frame_id, "secs_from_snap": ef.ft.secs,
                          "p_man": out.p_man})

@@ -22,18 +22,17 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from coverage import evaluation, prior
+from coverage import evaluation
 from coverage.errors import DataError
 from coverage.family.baselines import family_prior_report
 from coverage.family.data import ExplainFrames, load_explain_frames
-from coverage.family.predict import ExplainOutputs, explain_outputs, with_prior
+from coverage.family.predict import ExplainOutputs, explain_outputs
 from coverage.family.report import family_report
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES, feature_inputs, feature_stats, mirror
 from coverage.models import build_model, fingerprint, save_checkpoint
 from coverage.store import Store
 from coverage.training.data import resolve_split
-from coverage.training.frame_models import fit_prior
 from coverage.training.loop import fit, pick_device, seed_everything
 from coverage.training.options import (
     EpochCallback,
@@ -227,17 +226,9 @@ def train_family(opts: TrainOptions, store: Store | None = None) -> dict[str, An
     fam_tr = tr.family[starts]
     majority = int(np.bincount(fam_tr[fam_tr >= 0], minlength=len(FAMILIES)).argmax())
     cfg = _config(opts, store, split, hparams, temperature)
-    if opts.inputs.prior:
-        y0 = tr.ft.y[starts]
-        base = float(np.nanmean(y0)) if np.isfinite(y0).any() else 0.27
-        cfg["prior"] = fit_prior(opts.inputs.prior, store, va.ft,
-                                 prior.logit(vo.p_man), base)
-        vo = with_prior(vo, cfg, store, va)
     # --- the one and only look at the test week
     te = load_explain_frames(store, split["test"], None, store.plays())
     to = explain_outputs(model, te, k, stride, temperature, device=device)
-    alone = family_report(te, to, majority) if cfg.get("prior") else None
-    to = with_prior(to, cfg, store, te)
     weeks = {s: store.plays().filter(pl.col("week").is_in(list(w))) for s, w in split.items()}
     name = run.name or ARCHITECTURE
     report = {"model": name, "best_epoch": res.best_epoch, "history": res.history,
@@ -245,7 +236,6 @@ def train_family(opts: TrainOptions, store: Store | None = None) -> dict[str, An
                       "context_prior": family_prior_report(weeks["train"], weeks["val"])},
               "test": {**family_report(te, to, majority),
                        "context_prior": family_prior_report(weeks["train"], weeks["test"])},
-              **({"test_tracking_alone": alone} if alone else {}),
               "frames": {"train": len(tr), "val": len(va), "test": len(te)},
               "majority_class": "Zone", "seconds": time.perf_counter() - t0}
     out_dir = Path(run.out_root) / name

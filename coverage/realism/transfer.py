@@ -25,6 +25,7 @@ from coverage import evaluation
 from coverage.family.data import player_labels
 from coverage.family.vocab import ASSIGNMENTS
 from coverage.models.checkpoint import read_config
+from coverage.pipelines import family_week, load_model, pipeline
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
 from coverage.training.data import label_expr
@@ -37,8 +38,6 @@ _BEFORE, _AFTER = 0.25, 0.05
 
 def _per_frame(model_dir: Path, store: Store, week: int, *, use_prior: bool = True
                ) -> tuple[pl.DataFrame, bool]:
-    from coverage.pipelines import load_model, pipeline
-
     model, cfg = load_model(model_dir)
     if not use_prior:
         cfg = {k: v for k, v in cfg.items() if k != "prior"}
@@ -82,12 +81,10 @@ def at_offsets(frames: pl.DataFrame, per_play: bool,
 def _responsibilities(model_dir: Path, store: Store, week: int) -> dict[str, int] | None:
     """Defenders whose responsibility group (MAN, DEEP, FLAT, HOOK, RUSH, OTHER) the family
     model names right at the snap, on the plays with real per-defender charting."""
-    from coverage.family.predict import predict_family_week
-
     truth = player_labels(store)
     if truth is None or truth.height == 0:
         return None
-    _, resp = predict_family_week(model_dir, store, week, write=False)
+    _, resp = family_week(model_dir, store, week, write=False)
     snap = (resp.filter(pl.col("secs_from_snap") == pl.col("secs_from_snap").max()
                         .over(PLAY_KEYS))
             .select(*PLAY_KEYS, "nflId", "assignment"))
@@ -159,8 +156,8 @@ def transfer_summary(model_dirs: Sequence[str | Path], stores: Sequence[Store]
         metrics = json.loads((d / "metrics.json").read_text()) \
             if (d / "metrics.json").exists() else {}
         cfg = read_config(d)
-        test = (metrics.get("test") or {}) if use_prior or not cfg.get("prior") \
-            else metrics.get("test", {}).get("tracking_alone", {})
+        test = metrics.get("test_with_prior") if use_prior and cfg.get("prior") else None
+        test = test or metrics.get("test") or {}
         snap_acc = (test.get("at_snap") or {}).get("accuracy", test.get("accuracy"))
         prior = cfg.get("prior") if use_prior else None
         models[name] = {

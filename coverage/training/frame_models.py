@@ -18,7 +18,7 @@ import polars as pl
 import torch
 from torch import nn
 
-from coverage import evaluation, prior
+from coverage import evaluation
 from coverage.errors import DataError
 from coverage.features import (
     FEATURES,
@@ -247,41 +247,18 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     return model, hparams, res
 
 
-def prior_logit_shift(cfg: dict[str, Any], store: Store, ft: FrameTensors) -> np.ndarray:
-    """What the checkpoint's context prior adds to each frame's logit (0 without one)."""
-    return prior.frame_shift(cfg, store, ft.game_id, ft.play_id)
-
-
-def fit_prior(prior_dir: str | Path, store: Store, ft: FrameTensors, z: np.ndarray,
-              base_rate: float) -> dict[str, Any]:
-    """The prior's config entry, its weight fitted on ``ft``'s (the validation week's)
-    calibrated logits ``z``."""
-    entry = prior.prior_entry(prior_dir, base_rate, 1.0)
-    lab = ~np.isnan(ft.y)
-    shift1 = prior.frame_shift({"prior": entry}, store, ft.game_id, ft.play_id)  # weight 1
-    p_prior = evaluation.sigmoid(shift1 + prior.logit(base_rate))
-    entry["weight"] = prior.fit_weight(evaluation.sigmoid(z[lab]), p_prior[lab], ft.y[lab],
-                                       base_rate)
-    return entry
-
-
 def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tuple[int, ...],
                 majority: int, device: torch.device) -> tuple[dict, pl.DataFrame, FrameTensors]:
-    """The one and only look at the test week: metrics and the accuracy-by-time curve (with
-    the context prior when the checkpoint has one; the tracking model alone beside it)."""
+    """The one and only look at the test week: metrics and the accuracy-by-time curve."""
     te = load_frames(store, weeks, None)
-    z_alone = model_logits(model, cfg, te, device)
-    zt = z_alone + prior_logit_shift(cfg, store, te)
+    zt = model_logits(model, cfg, te, device)
     lab_t = ~np.isnan(te.y)
     scored = pl.DataFrame({"gameId": te.game_id[lab_t], "playId": te.play_id[lab_t],
                            "secs_from_snap": te.secs[lab_t], "y": te.y[lab_t],
                            "p_man": evaluation.sigmoid(zt[lab_t])})
     curve = evaluation.accuracy_by_time(scored, max_secs=10.0,
                                         majority_class=majority).drop("model")
-    metrics = _frame_metrics(te, zt, majority)
-    if cfg.get("prior"):
-        metrics["tracking_alone"] = _frame_metrics(te, z_alone, majority)
-    return metrics, curve, te
+    return _frame_metrics(te, zt, majority), curve, te
 
 
 def train_tracking(opts: TrainOptions, store: Store | None = None,
@@ -319,9 +296,6 @@ def train_tracking(opts: TrainOptions, store: Store | None = None,
     zv = model_logits(model, cfg, va, device)
     cfg["temperature"] = evaluation.fit_temperature(zv[lab], va.y[lab])
     zv = zv / cfg["temperature"]
-    if opts.inputs.prior:
-        cfg["prior"] = fit_prior(opts.inputs.prior, store, va, zv, float(np.mean(y_plays)))
-        zv = zv + prior_logit_shift(cfg, store, va)
     tp = store.plays().filter(pl.col("week").is_in(list(split["train"])))
     cfg["fingerprint"] = fingerprint(tp["gameId"].to_numpy(), tp["playId"].to_numpy(),
                                      tp["pff_manZone"].to_list())
@@ -353,8 +327,7 @@ def load_frame_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
 def predict_frames(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
                    device: str = "auto", batch_size: int = 4096,
                    dtype: str = INFERENCE_DTYPE) -> np.ndarray:
-    """Calibrated P(man) for every row of ``ft`` (the tracking model alone: the context
-    prior needs the store, see :func:`predict_frame_model`)."""
+    """Calibrated P(man) for every row of ``ft``."""
     z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
     return evaluation.sigmoid(z).astype(np.float32)
 
@@ -365,10 +338,8 @@ def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, wee
     """P(man) of every pre-snap 11 v 11 frame of ``week`` (the transformer's and the LSTM's
     predictor in coverage.pipelines)."""
     ft = build_frames(store.tracking(week), plays)
-    z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
-    z = z + prior_logit_shift(cfg, store, ft)
     return pl.DataFrame({
         "gameId": ft.game_id, "playId": ft.play_id, "frameId": ft.frame_id,
         "secs_from_snap": ft.secs,
-        "p_man": evaluation.sigmoid(z).astype(np.float32),
+        "p_man": predict_frames(model, cfg, ft, device, batch_size, dtype),
     })
