@@ -350,8 +350,8 @@ def test_cli_simulate_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     from coverage.cli import main
 
     rc = main(["simulate", str(tmp_path), "--seed", "7", "--weeks", "2", "--games-per-week",
-               "2", "--plays-per-game", "10", "--approach-secs", "1:2.5",
-               "--after-set-secs", "1.5:6,1.5:6"])
+               "2", "--plays-per-game", "10", "--approach-secs", "0.8:2",
+               "--after-set-secs", "2.5:10,2.5:10", "--post-snap-secs", "2:3"])
     assert rc == 0
     assert json.loads(capsys.readouterr().out)["plays"] == 40
     ref = tmp_path.parent / "ref"

@@ -46,6 +46,66 @@ def _man_rate(df: pl.DataFrame, by: str, min_n: int = 30) -> dict[str, float]:
     return {str(k): round(float(v), 3) for k, v in zip(g[by], g["man"], strict=True)}
 
 
+SMOOTH_K = 25.0  # pseudo-plays pulling a cell's man rate toward its parent cell
+
+
+def _smoothed(lab: pl.DataFrame, keys: list[str], parent: dict[tuple, float],
+              parent_keys: list[str]) -> dict[tuple, float]:
+    """Man rate per ``keys`` cell, shrunk toward the ``parent_keys`` cell's rate."""
+    g = lab.group_by(keys).agg(pl.len().alias("n"), pl.col("man").sum().alias("m"))
+    out = {}
+    for row in g.iter_rows(named=True):
+        k = tuple(row[c] for c in keys)
+        p0 = parent[tuple(row[c] for c in parent_keys)]
+        out[k] = (row["m"] + SMOOTH_K * p0) / (row["n"] + SMOOTH_K)
+    return out
+
+
+def situation_man_rates(plays: pl.DataFrame, games: pl.DataFrame) -> dict[str, float]:
+    """P(man | down x distance x field zone x game state), smoothed toward the marginals.
+
+    Keys are ``"down|dist|field|state"`` (down 1-4; dist short <=3 / medium <=7 / long;
+    field goal <=5 / red <=20 / open yards to the goal; state: ``late_lead`` /
+    ``late_trail`` / ``late_close`` for the 4th quarter and overtime by the *defense's*
+    lead (9+ points decides), ``two_min`` for the end of the first half, else
+    ``normal``). Every cell of the grid gets a rate: unseen or thin cells fall back
+    through (down, dist, field) and (down, dist) to the season rate.
+    """
+    clock = pl.col("gameClock").str.split_exact(":", 1)
+    secs = (clock.struct.field("field_0").cast(pl.Int64) * 60
+            + clock.struct.field("field_1").cast(pl.Int64))
+    home_off = pl.col("possessionTeam") == pl.col("homeTeamAbbr")
+    lead = pl.when(home_off).then(pl.col("preSnapVisitorScore") - pl.col("preSnapHomeScore")) \
+        .otherwise(pl.col("preSnapHomeScore") - pl.col("preSnapVisitorScore"))
+    lab = (plays.join(games.select("gameId", "homeTeamAbbr"), on="gameId", how="left")
+           .filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+           .with_columns((pl.col("pff_manZone") == "Man").cast(pl.Float64).alias("man"),
+                         pl.col("down").cast(pl.String).alias("down_s"),
+                         lead.alias("def_lead"), secs.alias("secs"))
+           .with_columns(
+               pl.when((pl.col("quarter") >= 4) & (pl.col("def_lead") >= 9))
+               .then(pl.lit("late_lead"))
+               .when((pl.col("quarter") >= 4) & (pl.col("def_lead") <= -9))
+               .then(pl.lit("late_trail"))
+               .when(pl.col("quarter") >= 4).then(pl.lit("late_close"))
+               .when((pl.col("quarter") == 2) & (pl.col("secs") <= 120)).then(pl.lit("two_min"))
+               .otherwise(pl.lit("normal")).alias("state")))
+    base = float(lab["man"].mean())
+    dd = _smoothed(lab, ["down_s", "dist_b"], {(): base}, [])
+    ddf = _smoothed(lab, ["down_s", "dist_b", "field"], dd, ["down_s", "dist_b"])
+    full = _smoothed(lab, ["down_s", "dist_b", "field", "state"], ddf,
+                     ["down_s", "dist_b", "field"])
+    out = {}
+    for d in ("1", "2", "3", "4"):
+        for dist in ("short", "medium", "long"):
+            p_dd = dd.get((d, dist), base)
+            for f in ("goal", "red", "open"):
+                p_f = ddf.get((d, dist, f), p_dd)
+                for st in ("normal", "two_min", "late_close", "late_lead", "late_trail"):
+                    out[f"{d}|{dist}|{f}|{st}"] = round(full.get((d, dist, f, st), p_f), 3)
+    return out
+
+
 def calibrate(bdb: Path) -> dict[str, object]:
     """Every number the simulator bakes in, keyed like ``params.py``."""
     plays = pl.read_csv(bdb / "plays.csv", infer_schema_length=20000)
@@ -81,6 +141,9 @@ def calibrate(bdb: Path) -> dict[str, object]:
     out["MAN_RATE_BY_DD"] = _man_rate(plays, "dd")
     out["MAN_RATE_BY_FORMATION"] = _man_rate(plays, "offenseFormation")
     out["MAN_RATE_BY_TEAM"] = _man_rate(plays, "defensiveTeam")
+    out["MAN_RATE_BY_SITUATION"] = situation_man_rates(plays, pl.read_csv(bdb / "games.csv"))
+    out["SITUATION_DOWN_MIX"] = {str(k): v for k, v in _counts(
+        plays.with_columns(pl.col("down").cast(pl.String)), "down").items()}
     cov_field = {}
     for field in ("goal", "red", "open"):
         cov_field[field] = _counts(plays.filter(pl.col("field") == field), "pff_passCoverage")

@@ -16,8 +16,8 @@ from coverage.simulate.params import (
     COVERAGE_MANZONE,
     FORMATION_ALIGNMENT_COUNTS,
     MAN_RATE,
-    MAN_RATE_BY_DD,
     MAN_RATE_BY_FORMATION,
+    MAN_RATE_BY_SITUATION,
     MAN_RATE_BY_TEAM,
     NULL_COVERAGE_RATE,
 )
@@ -34,10 +34,25 @@ def _logit(p: float) -> float:
 
 
 _MAN_BASE = _logit(MAN_RATE)
-# The down/distance, team and formation adjustments below are not centred on
-# the season's situation mix; this shift brings the season Man share back to
-# the real ~27% (checked on generated seasons).
-_MAN_SHIFT = 0.15
+# The team and formation adjustments below are not centred on the season's situation
+# mix; this shift brings the season Man share back to the real ~27% (checked on
+# generated seasons).
+_MAN_SHIFT = 0.05
+
+
+def situation_key(down: int, togo: int, to_goal: int, quarter: int, secs_left: int,
+                  def_lead: int) -> str:
+    """The ``MAN_RATE_BY_SITUATION`` cell of a play (see tools/calibrate_simulator.py)."""
+    dist = "short" if togo <= 3 else "medium" if togo <= 7 else "long"
+    field_zone = "goal" if to_goal <= 5 else ("red" if to_goal <= 20 else "open")
+    if quarter >= 4:
+        state = ("late_lead" if def_lead >= 9 else "late_trail" if def_lead <= -9
+                 else "late_close")
+    elif quarter == 2 and secs_left <= 120:
+        state = "two_min"
+    else:
+        state = "normal"
+    return f"{min(max(down, 1), 4)}|{dist}|{field_zone}|{state}"
 
 
 @dataclass
@@ -50,6 +65,8 @@ class PlayContext:
     offense: str
     defense: str
     quarter: int
+    secs_left: int = 900  # on the quarter's clock
+    def_lead: int = 0  # the defense's score minus the offense's
 
 
 def weighted(rng: np.random.Generator, d: dict[str, int]) -> str:
@@ -85,11 +102,12 @@ def choose_coverage(rng: np.random.Generator, ctx: PlayContext, formation: str,
     is_man = np.array([COVERAGE_MANZONE[n] == "Man" for n in names])
     is_other = np.array([COVERAGE_MANZONE[n] == "Other" for n in names])
     base_man = w[is_man].sum() / max(w[is_man | ~is_other].sum(), 1.0)
-    dist = "short" if ctx.togo <= 3 else "medium" if ctx.togo <= 7 else "long"
-    dd = f"{min(ctx.down, 3)}_{dist}"
-    z = (_logit(base_man) + _MAN_SHIFT
-         + 0.6 * (_logit(MAN_RATE_BY_DD.get(dd, MAN_RATE)) - _MAN_BASE)
-         + 0.8 * (_logit(MAN_RATE_BY_TEAM.get(ctx.defense, MAN_RATE)) - _MAN_BASE)
+    # the real conditional man rate of the situation, then this defense's and the
+    # formation's tendencies on top (team rates differ a lot in the real season)
+    sit = MAN_RATE_BY_SITUATION.get(situation_key(
+        ctx.down, ctx.togo, ctx.to_goal, ctx.quarter, ctx.secs_left, ctx.def_lead), base_man)
+    z = (_logit(sit) + _MAN_SHIFT
+         + 1.0 * (_logit(MAN_RATE_BY_TEAM.get(ctx.defense, MAN_RATE)) - _MAN_BASE)
          + 0.5 * (_logit(MAN_RATE_BY_FORMATION.get(formation, MAN_RATE)) - _MAN_BASE))
     p_man = 1.0 / (1.0 + np.exp(-z))
     p_other = w[is_other].sum() / w.sum()

@@ -92,10 +92,14 @@ class _Layout:
 
 
 def build_defense(rng: np.random.Generator, roster: dict[str, list[Player]], off: Offense,
-                  cov: str | None, los: float, by: float) -> Defense:
-    """Personnel, assignments and shown/played alignment for the call."""
+                  cov: str | None, los: float, by: float, front34: bool = False) -> Defense:
+    """Personnel, assignments and shown/played alignment for the call.
+
+    ``front34``: this defense plays outside linebackers as its edge rushers (as about
+    half the league does), so many linebackers rush rather than cover.
+    """
     pkg = _package(rng, off, cov)
-    slots, players, kind = _personnel(roster, pkg)
+    slots, players, kind = _personnel(roster, pkg, front34)
     shell = SHELL_OF.get(cov or "Cover-3", 1)
     lay = _layout(rng, off, kind, shell, by)
     codes: list[str | None] = [None] * 11
@@ -129,14 +133,22 @@ def _package(rng: np.random.Generator, off: Offense, cov: str | None) -> str:
     return "dime" if rng.random() < 0.6 else "nickel"
 
 
-def _personnel(roster: dict[str, list[Player]],
-               pkg: str) -> tuple[list[str], list[Player], list[str]]:
-    dl = [("DE", roster["DE"][0], "DL"), ("DT", roster["DT"][0], "DL"),
-          ("DT", roster["DT"][1], "DL"), ("DE", roster["DE"][1], "DL")]
-    lbs = {"base": [("WLB", roster["OLB"][0]), ("MLB", roster["MLB"][0]),
-                    ("SLB", roster["OLB"][1])],
-           "nickel": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0])],
-           "dime": [("MLB", roster["MLB"][0])]}[pkg]
+def _personnel(roster: dict[str, list[Player]], pkg: str,
+               front34: bool = False) -> tuple[list[str], list[Player], list[str]]:
+    if front34:  # stand-up outside linebackers on the edges, two off-ball inside backers
+        dl = [("DE", roster["OLB"][0], "DL"), ("DT", roster["DT"][0], "DL"),
+              ("DT", roster["DT"][1], "DL"), ("DE", roster["OLB"][1], "DL")]
+        lbs = {"base": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0]),
+                        ("SLB", roster["ILB"][1])],
+               "nickel": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0])],
+               "dime": [("MLB", roster["MLB"][0])]}[pkg]
+    else:
+        dl = [("DE", roster["DE"][0], "DL"), ("DT", roster["DT"][0], "DL"),
+              ("DT", roster["DT"][1], "DL"), ("DE", roster["DE"][1], "DL")]
+        lbs = {"base": [("WLB", roster["OLB"][0]), ("MLB", roster["MLB"][0]),
+                        ("SLB", roster["OLB"][1])],
+               "nickel": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0])],
+               "dime": [("MLB", roster["MLB"][0])]}[pkg]
     dbs = [("CB1", roster["CB"][0], "CB"), ("CB2", roster["CB"][1], "CB")]
     if pkg in ("nickel", "dime"):
         dbs.append(("NCB", roster["CB"][2], "NCB"))
@@ -185,14 +197,14 @@ def _match(off: Offense, lay: _Layout, cand: list[int]) -> list[tuple[int, int]]
         rk, kd = off.rank[lay.rec[j]], off.kind[lay.rec[j]]
         c = abs(lay.nat[i] - ry[j]) * 0.3
         if lay.kind[i] == "CB":
-            c += 0 if rk == 0 and kd == "WR" else 8.0
+            c += 0 if rk == 0 and kd == "WR" else (2.5 if rk == 0 else 8.0)
             c += 0 if np.sign(off.side[lay.rec[j]]) == lay.cb_side[i] else 20.0
         elif lay.kind[i] == "NCB":
             c += 0 if kd == "WR" and rk >= 1 else (3.0 if kd in ("WR", "TE") else 6.0)
         elif lay.kind[i] == "S":
-            c += 0 if kd == "TE" else (2.0 if kd == "WR" and rk >= 1 else 4.0)
+            c += -1.5 if kd == "TE" else (2.0 if kd == "WR" and rk >= 1 else 3.0)
         else:  # LB
-            c += 0 if kd in ("RB", "TE") else 7.0
+            c += 2.0 if kd == "RB" else (2.5 if kd == "TE" else 7.0)
         return c
 
     cmat = np.array([[cost_for(i, j) for j in range(len(lay.rec))] for i in cand])
@@ -260,11 +272,13 @@ def _shown_alignment(rng: np.random.Generator, off: Offense, lay: _Layout,
     """Spots after the line set: corners key off their man, safeties show ``shown_shell``."""
     shown = np.zeros((11, 2))
     dl_y = by + np.array([4.2, 1.0, -1.0, -4.2]) + rng.normal(0, 0.4, 4)
-    shown[:4] = np.column_stack([los + 1.0 + rng.normal(0, 0.15, 4), dl_y])
+    # linemen crowd the ball (real: median 0.66 yd, IQR 0.57-0.95)
+    dl_x = np.clip(0.72 + rng.normal(0, 0.22, 4), 0.3, 1.8)
+    shown[:4] = np.column_stack([los + dl_x, dl_y])
     n_lb = len(lay.i_lb)
     for j, i in enumerate(lay.i_lb):
         off_y = (0.0 if n_lb == 1 else (n_lb - 1) * (1.0 - 2.0 * j / (n_lb - 1)) * 2.5)
-        shown[i] = [los + rng.uniform(4.0, 6.0), by + off_y + rng.normal(0, 0.6)]
+        shown[i] = [los + rng.uniform(3.2, 5.2), by + off_y + rng.normal(0, 0.6)]
     for i in lay.i_cb + lay.i_nb:
         shown[i] = _corner_spot(rng, off, lay, i, codes[i], int(partner[i]), los, by)
     deep = lay.deep_s if lay.deep_s >= 0 else lay.i_s[0]
@@ -286,8 +300,8 @@ class _SafetyDepths:
 
 
 # Shown shells sit a little wider and vaguer than the played ones they may disguise.
-SHOWN_SAFETY = _SafetyDepths((10.5, 14.0), (8.0, 12.0), (11.5, 16.0), 2.0, (4.5, 8.0))
-PLAYED_SAFETY = _SafetyDepths((11.0, 14.0), (8.0, 11.0), (12.0, 15.5), 1.5, (4.0, 7.0))
+SHOWN_SAFETY = _SafetyDepths((9.0, 12.5), (8.0, 12.0), (9.5, 14.0), 2.0, (4.0, 7.5))
+PLAYED_SAFETY = _SafetyDepths((9.0, 12.5), (8.0, 11.0), (10.0, 13.5), 1.5, (3.5, 6.5))
 
 
 def _safety_spot(rng: np.random.Generator, off: Offense, lay: _Layout, i: int, partner: int,
@@ -301,7 +315,7 @@ def _safety_spot(rng: np.random.Generator, off: Offense, lay: _Layout, i: int, p
         return [los + rng.uniform(*d.middle), by + rng.normal(0, d.middle_sd)]
     if shell == 1:
         ty = off.pos[partner, 1] if partner >= 0 else by + sd * 5
-        return [los + rng.uniform(5.5, 9.0), ty + rng.normal(0, 1.5)]
+        return [los + rng.uniform(3.5, 7.5), ty + rng.normal(0, 1.5)]
     ty = off.pos[partner, 1] if partner >= 0 else by + sd * 4
     return [los + rng.uniform(*d.zero_high), ty + rng.normal(0, 1.0)]
 
@@ -315,17 +329,17 @@ def _corner_spot(rng: np.random.Generator, off: Offense, lay: _Layout, i: int,
     inside = np.sign(by - ry_) if abs(by - ry_) > 0.5 else 0.0
     man_i = code == "MAN"
     if man_i:
-        press = rng.random() < (0.5 if lay.kind[i] == "CB" else 0.3)
-        depth = rng.uniform(0.8, 2.0) if press else rng.uniform(4.0, 7.5)
+        press = rng.random() < (0.65 if lay.kind[i] == "CB" else 0.35)
+        depth = rng.uniform(0.6, 1.8) if press else rng.uniform(3.5, 7.0)
         lev = inside * rng.uniform(0.3, 1.5) if rng.random() < 0.65 else \
             -inside * rng.uniform(0.0, 1.0)
     else:
-        press = rng.random() < (0.25 if code in ("FL", "FR") else 0.15)
-        depth = rng.uniform(1.0, 2.2) if press else rng.uniform(4.5, 9.0)
+        press = rng.random() < (0.3 if code in ("FL", "FR") else 0.2)
+        depth = rng.uniform(0.8, 2.2) if press else rng.uniform(4.0, 8.0)
         lev = -inside * rng.uniform(0.3, 2.0) if rng.random() < 0.6 else \
             inside * rng.uniform(0.0, 1.0)
     if lay.kind[i] == "NCB":
-        depth = rng.uniform(1.5, 5.5) if man_i else rng.uniform(3.0, 7.5)
+        depth = rng.uniform(1.0, 4.5) if man_i else rng.uniform(3.0, 7.0)
     return [los + depth, ry_ + lev]
 
 
@@ -339,7 +353,7 @@ def _played_alignment(rng: np.random.Generator, off: Offense, lay: _Layout,
         played[i] = _safety_spot(rng, off, lay, i, int(partner[i]), shell, lay.deep_s, los, by,
                                  PLAYED_SAFETY)
         if shell == 2 and cov == "Quarters":
-            played[i, 0] = los + rng.uniform(9.5, 13.0)
+            played[i, 0] = los + rng.uniform(8.0, 11.5)
     if not disguise:
         # without disguise the played spot is just a little settling of the shown one
         played[lay.i_s] = shown[lay.i_s] + rng.normal(0, 0.4, (2, 2))

@@ -30,13 +30,13 @@ def defender_follow(rng: np.random.Generator, de: Defense,
         if de.partner[i] < 0:
             continue
         if de.codes[i] == "MAN":
-            bump = rng.random() < 0.15
-            follow[i] = rng.uniform(0.15, 0.4) if bump else rng.uniform(0.8, 1.0)
+            bump = rng.random() < 0.12
+            follow[i] = rng.uniform(0.2, 0.45) if bump else rng.uniform(0.85, 1.0)
         elif de.codes[i] is not None:
             follow[i] = rng.uniform(0.5, 0.85) if rng.random() < team_travel else \
-                rng.uniform(0.0, 0.3)
-        # reaction lag on top of the ~0.3 s of the movement filter: 0.3-0.6 s in all
-        lag_f[i] = int(rng.integers(0, 4))
+                rng.uniform(0.1, 0.4)
+        # reaction lag on top of the ~0.3 s of the movement filter: 0.3-0.8 s in all
+        lag_f[i] = int(rng.integers(0, 6))
     return follow, lag_f
 
 
@@ -52,7 +52,7 @@ def defense_before_snap(rng: np.random.Generator, de: Defense, off: Offense, xy_
         total = xy_off[:, m.player, 1] - xy_off[set_f, m.player, 1]
         for i in range(11):
             if de.codes[i] not in (None, "MAN") and de.partner[i] != m.player:
-                dpos[:, i, 1] += np.where(tl.t > tl.t_set, lag(total, 5) * rng.uniform(0.05, 0.2),
+                dpos[:, i, 1] += np.where(tl.t > tl.t_set, lag(total, 5) * rng.uniform(0.08, 0.3),
                                           0)
     dpos[tl.pre.sum():] = dpos[tl.snap_idx]
     return dpos
@@ -72,14 +72,20 @@ def _walk_up(rng: np.random.Generator, de: Defense, tl: Timeline, los: float,
     for i in range(11):
         k = de.kind[i]
         if k in ("CB", "NCB"):
-            generic[i, 0] = los + rng.uniform(5.0, 8.0)
+            generic[i, 0] = los + rng.uniform(4.0, 7.5)
         elif k == "S":
-            generic[i] = [los + rng.uniform(9.0, 13.0), by + (1 if generic[i, 1] > by else -1)
+            generic[i] = [los + rng.uniform(8.0, 12.0), by + (1 if generic[i, 1] > by else -1)
                           * rng.uniform(5.0, 10.0)]
         elif k == "LB":
-            generic[i, 0] = los + rng.uniform(4.0, 6.5)
-    settle0 = max(tl.t_set - rng.uniform(0.5, 1.5), 0.0)
-    settle1 = tl.t_set + rng.uniform(0.5, 2.0)
+            generic[i, 0] = los + rng.uniform(3.0, 5.5)
+    # the neutral look is only half way from the final spots: real defenses are mostly
+    # aligned by the line set and walk there slowly (safeties ~0.7 yd/s at line set)
+    generic = de.shown + (generic - de.shown) * 0.5
+    # the defense is mostly set by the line set; a minority is still adjusting after it
+    settle0 = max(tl.t_set - rng.uniform(1.5, 3.0), 0.0)
+    late = rng.random() < 0.25
+    settle1 = tl.t_set + (rng.uniform(0.5, 2.5) if late else rng.uniform(-0.6, 0.4))
+    settle1 = max(settle1, settle0 + 0.8)
     w_set = np.clip((t - settle0) / max(settle1 - settle0, DT), 0, 1)
     for i in range(11):
         dpos[:, i] = generic[i] + (de.shown[i] - generic[i]) * w_set[:, None]

@@ -70,28 +70,69 @@ def along(poly: list[tuple[float, float]], dist: np.ndarray) -> np.ndarray:
 
 
 def add_jitter(rng: np.random.Generator, xy: np.ndarray) -> np.ndarray:
-    """Stance sway and tracking noise: smooth positions never look like real tracking."""
-    eps = rng.normal(0, 0.025, xy.shape)
+    """Stance sway and tracking noise: smooth positions never look like real tracking.
+
+    NGS positions are themselves filtered, so a set player only sways a few
+    hundredths of a yard; the level varies per play (domain randomisation of
+    the tracking system's noise), never enough to make a set player "move".
+    """
+    level = rng.uniform(0.6, 1.4)
+    # offense players stand still in their stance; defenders sway and shuffle a little
+    who = np.concatenate([rng.uniform(0.08, 0.2, 11), rng.uniform(0.7, 1.3, 11)])
+    if xy.shape[1] != 22:
+        who = np.ones(xy.shape[1])
+    eps = rng.normal(0, 0.026 * level, xy.shape) * who[None, :, None]
     from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
 
-    jitter = lfilter([1.0], [1.0, -0.85], eps, axis=0)
+    # a slow, smooth shuffle (velocity correlated over ~1 s), not frame-to-frame noise
+    sway_v = lfilter([1.0], [1.0, -0.95], eps, axis=0)
+    jitter = lfilter([DT], [1.0, -0.97], sway_v, axis=0)
     xy = xy + jitter
     xy[..., 1] = np.clip(xy[..., 1], -2.0, W + 2.0)
     return xy
 
 
+def _ema(x: np.ndarray, alpha: float) -> np.ndarray:
+    """Causal exponential smoothing along axis 0, started at the first value (no transient)."""
+    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+
+    x0 = x[:1]
+    return lfilter([alpha], [1.0, alpha - 1.0], x - x0, axis=0) + x0
+
+
+def causal_velocity(xy: np.ndarray) -> np.ndarray:
+    """(F, N, 2) velocity from the positions up to each frame only (as a live filter sees it)."""
+    v = np.empty_like(xy)
+    v[1:] = np.diff(xy, axis=0) / DT
+    v[0] = v[1] if len(xy) > 1 else 0.0
+    return _ema(v, 0.6)
+
+
 def ngs_kinematics(xy: np.ndarray, noise: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """s, a, dis, dir derived from the positions, like the NGS pipeline does."""
-    vel = np.gradient(xy, DT, axis=0)
+    """s, a, dis, dir derived from the positions, like the NGS pipeline does.
+
+    Causal, as a live tracking filter reports them: each frame's speed,
+    acceleration and direction use that frame and earlier ones only, so the
+    snap frame does not already see the burst of the frames after it, and a
+    set player reads s ~ 0, a ~ 0 with a wandering, meaningless ``dir``.
+    """
+    vel = causal_velocity(xy)
     s = np.sqrt((vel ** 2).sum(-1))
-    acc = np.gradient(vel, DT, axis=0)
+    acc = np.empty_like(vel)
+    acc[1:] = np.diff(vel, axis=0) / DT
+    acc[0] = 0.0
+    acc = _ema(acc, 0.5)
     a = np.sqrt((acc ** 2).sum(-1))
     step = np.zeros(xy.shape[:-1])
     step[1:] = np.sqrt((np.diff(xy, axis=0) ** 2).sum(-1))
     step[0] = s[0] * DT
     direction = np.degrees(np.arctan2(vel[..., 0], vel[..., 1])) % 360.0
-    s = np.abs(s + noise.normal(0, 0.02, s.shape))
-    a = np.abs(a + noise.normal(0, 0.05, a.shape))
+    # the tracking filter's dead band: a player swaying in place reads s = a = 0 (most
+    # set players do in real NGS data); its width varies a little from play to play
+    dead = noise.uniform(0.01, 0.04)
+    gate = np.clip((s - dead) / dead, 0.0, 1.0)
+    s = np.abs(s + noise.normal(0, 0.005, s.shape)) * gate
+    a = np.abs(a + noise.normal(0, 0.01, a.shape)) * gate
     return s, a, step, direction
 
 
@@ -130,7 +171,7 @@ def draw_timeline(rng: np.random.Generator, approach_secs: tuple[float, float],
                   post_snap_secs: tuple[float, float]) -> Timeline:
     """Huddle break, line set and snap times; the snap lands exactly on a frame."""
     t_app = rng.uniform(*approach_secs)
-    t_set = t_app + rng.uniform(0.2, 0.8)
+    t_set = t_app + rng.uniform(0.7, 1.4)  # the offense has stopped when the line sets
     t_snap = t_set + rng.uniform(*after_set_secs)
     t_post = rng.uniform(*post_snap_secs)
     n_pre = int(round(t_snap / DT))
@@ -139,29 +180,42 @@ def draw_timeline(rng: np.random.Generator, approach_secs: tuple[float, float],
 
 
 def orientation(rng: np.random.Generator, xy: np.ndarray, partner: np.ndarray,
-                codes: list[str | None], ball_xy: np.ndarray) -> np.ndarray:
-    """(F, 22) NGS orientation: the offense faces downfield, defenders watch ball or man.
+                codes: list[str | None], ball_xy: np.ndarray,
+                kind: list[str] | None = None) -> np.ndarray:
+    """(F, 22) NGS orientation: the offense faces downfield, defenders face the offense.
 
-    Man defenders watch their receiver more often than zone defenders do (a
-    soft tell); anyone running mostly faces where he goes.
+    Set defenders stand nearly square to the line (real: ~15-20 deg off square),
+    turned a little toward the ball or, more often for man defenders, toward
+    their receiver (a soft tell); anyone running mostly faces where he goes.
     """
     F = xy.shape[0]
     o = np.empty((F, 22))
-    vel = np.gradient(xy, DT, axis=0)
+    vel = causal_velocity(xy)
     spd = np.sqrt((vel ** 2).sum(-1))
     mdir = angle(vel[..., 0], vel[..., 1])
-    o[:, :11] = 90.0 + rng.normal(0, 12, (1, 11)) + rng.normal(0, 3, (F, 11))
+    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+
+    wobble = lfilter([0.3], [1.0, -0.7], rng.normal(0, 4, (F, 22)), axis=0)
+    kinds = kind if kind is not None else ["WR"] * 11 + ["S"] * 11
+    # how far off square each group stands (real medians: OL 13, TE 19, RB 17, WR/QB 7,
+    # DL 17, LB 14, CB 22, S 14 degrees)
+    spread = {"OL": 20.0, "QB": 11.0, "WR": 11.0, "TE": 27.0, "RB": 25.0,
+              "DL": 22.0, "LB": 18.0, "CB": 28.0, "NCB": 26.0, "S": 18.0}
+    o[:, :11] = 90.0 + rng.normal(0, 1.0, (1, 11)) * np.array(
+        [spread.get(k, 12.0) for k in kinds[:11]])[None] + wobble[:, :11]
     for j in range(11):
         i = 11 + j
         look_ball = angle(ball_xy[0] - xy[:, i, 0], ball_xy[1] - xy[:, i, 1])
         p_ = partner[j]
+        toward = 0.15
+        base = look_ball
         if p_ >= 0:
             look_rec = angle(xy[:, p_, 0] - xy[:, i, 0], xy[:, p_, 1] - xy[:, i, 1])
-            eyes_on_man = rng.random() < (0.55 if codes[j] == "MAN" else 0.2)
-            base = look_rec if eyes_on_man else look_ball
-        else:
-            base = look_ball
-        o[:, i] = base + rng.normal(0, 15) + rng.normal(0, 4, F)
+            if rng.random() < (0.55 if codes[j] == "MAN" else 0.2):
+                base, toward = look_rec, 0.3
+        turn = (base - 270.0 + 180.0) % 360.0 - 180.0
+        o[:, i] = (270.0 + toward * turn + rng.normal(0, spread.get(kinds[i], 18.0))
+                   + wobble[:, i])
     moving = spd > 2.0
     # running players mostly face where they go (backpedalers excepted)
     face_run = moving & (rng.random((1, 22)) < 0.8)

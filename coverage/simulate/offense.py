@@ -18,7 +18,7 @@ from coverage.simulate.roster import Player
 ROUTES = ("GO", "HITCH", "OUT", "IN", "SLANT", "POST", "CORNER", "FLAT", "CROSS", "SCREEN")
 _ROUTE_P_WR = np.array([0.2, 0.17, 0.12, 0.1, 0.08, 0.08, 0.06, 0.04, 0.1, 0.05])
 _ROUTE_P_TE = np.array([0.1, 0.15, 0.1, 0.08, 0.04, 0.03, 0.05, 0.2, 0.2, 0.05])
-_QB_DEPTH = {"SHOTGUN": 5.0, "EMPTY": 5.0, "PISTOL": 4.0, "WILDCAT": 5.5}
+_QB_DEPTH = {"SHOTGUN": 4.6, "EMPTY": 4.6, "PISTOL": 3.6, "WILDCAT": 5.0}
 QB = 5  # index of the quarterback among the offense's eleven
 
 
@@ -94,7 +94,8 @@ def _add_line_and_qb(rng: np.random.Generator, lineup: _Lineup, formation: str, 
     roster = lineup.roster
     ol = [roster["T"][0], roster["G"][0], roster["C"][0], roster["G"][1], roster["T"][1]]
     ol_y = np.array([2.9, 1.45, 0.0, -1.45, -2.9]) + rng.normal(0, 0.12, 5)
-    ol_x = np.array([-1.4, -1.1, -0.9, -1.1, -1.4]) + rng.normal(0, 0.1, 5)
+    # the center is over the ball; tackles stand a little off it
+    ol_x = np.array([-1.0, -0.65, -0.45, -0.65, -1.0]) + rng.normal(0, 0.22, 5)
     ol_xy = np.column_stack([los + ol_x, by + ol_y])
     for k, (p, slot) in enumerate(zip(ol, ["LT", "LG", "C", "RG", "RT"], strict=True)):
         lineup.add(p, "OL", slot, ol_xy[k:k + 1], 0, 9)
@@ -123,7 +124,7 @@ def _add_side_receivers(rng: np.random.Generator, lineup: _Lineup, formation: st
         if bunch and r < 3:
             y = bunch_y + sd * (1.2 - r * 1.1) + rng.normal(0, 0.2)
             x = los - (0.8, 2.0, 1.2)[r]
-        xy = np.array([[x + rng.normal(0, 0.1), np.clip(y, 1.0, W - 1.0)]])
+        xy = np.array([[x + rng.normal(0, 0.25), np.clip(y, 1.0, W - 1.0)]])
         lineup.add(p, kind, slot, xy, sd, r)
 
 
@@ -147,10 +148,13 @@ def _wide_spot(rng: np.random.Generator, lineup: _Lineup, formation: str, sd: in
     kind = "WR" if p.position == "WR" else "RB"
     if r == 0:
         slot = {1: "X", -1: "Z"}[sd]
-        y = sideline - sd * rng.uniform(4.0, 12.0)
+        # outside receivers split ~9-17 yd from the ball (real widest: median ~14)
+        y = by + sd * rng.uniform(9.0, 17.0)
+        if sd * (sideline - y) < 1.5:
+            y = sideline - sd * rng.uniform(1.5, 4.0)
         # tight splits near the ball on compressed formations
         if rng.random() < 0.15:
-            y = by + sd * rng.uniform(8.0, 11.0)
+            y = by + sd * rng.uniform(6.0, 9.0)
         x = los - (0.7 if rng.random() < 0.6 else 1.2)
     else:
         lineup.n_slot += 1
@@ -181,7 +185,7 @@ def _add_backs(rng: np.random.Generator, lineup: _Lineup, formation: str, backs:
         elif fb:
             xy = [los - 4.3 + rng.normal(0, 0.2), by + rng.normal(0, 0.3)]
         else:
-            xy = [los - 7.0 + rng.normal(0, 0.3), by + rng.normal(0, 0.4)]
+            xy = [los - 6.5 + rng.normal(0, 0.4), by + rng.normal(0, 0.4)]
         lineup.add(p, "RB", slot, np.array([xy]), 0, 9)
 
 

@@ -67,7 +67,7 @@ class SimPlay:
 def simulate_play(rng: np.random.Generator, ctx: PlayContext, off_roster: dict[str, list[Player]],
                   def_roster: dict[str, list[Player]], *, approach_secs: tuple[float, float],
                   after_set_secs: tuple[float, float], post_snap_secs: tuple[float, float],
-                  team_travel: float) -> SimPlay:
+                  team_travel: float, front34: bool = False) -> SimPlay:
     """Simulate one play from huddle break to a few seconds after the snap."""
     los = 10.0 + (100 - ctx.to_goal)
     by = float(np.clip(26.65 + rng.choice([-3.3, 0.0, 3.3], p=[0.4, 0.2, 0.4])
@@ -75,7 +75,7 @@ def simulate_play(rng: np.random.Generator, ctx: PlayContext, off_roster: dict[s
     formation, alignment = choose_formation(rng, ctx)
     off = build_offense(rng, off_roster, formation, alignment, los, by)
     cov = choose_coverage(rng, ctx, formation, team_travel)
-    de = build_defense(rng, def_roster, off, cov, los, by)
+    de = build_defense(rng, def_roster, off, cov, los, by, front34)
 
     # offense before the snap: huddle -> alignment, then shift / motion
     tl = draw_timeline(rng, approach_secs, after_set_secs, post_snap_secs)
@@ -88,16 +88,30 @@ def simulate_play(rng: np.random.Generator, ctx: PlayContext, off_roster: dict[s
     dropback = bool(rng.random() < DROPBACK_RATE)
     routes = offense_after_snap(rng, off, tgt, tl, los, by, dropback,
                                 m.moving_at_snap & (m.kind == "jet"))
+    # the recorded snap frame often lags the real snap a little: the linemen's get-off
+    # already shows in it (real snap-frame acceleration: OL ~0.6, DL ~0.8 yd/s^2)
+    early = bool(rng.random() < 0.6) and tl.snap_idx + 1 < tl.n_frames
+    f_ol, f_dl = rng.uniform(0.4, 1.0), rng.uniform(0.1, 0.4)
+    s_ = tl.snap_idx
+    if early:
+        ol = [i for i in range(11) if off.kind[i] == "OL"]
+        tgt[s_, ol] += (tgt[s_ + 1, ol] - tgt[s_, ol]) * f_ol
     xy_off = steer(tgt[:, :11])
 
     # defense: walk-up and reactions before the snap, coverage after it
     dpos = defense_before_snap(rng, de, off, xy_off, tl, follow, lag_f, m, los, by)
     defense_after_snap(rng, de, off, xy_off, dpos, tl, los, by)
+    if early:
+        dl = [i for i in range(11) if de.kind[i] == "DL"]
+        dpos[s_, dl] += (dpos[s_ + 1, dl] - dpos[s_, dl]) * f_dl
     xy_def = steer(dpos, tau=0.1)
 
     xy = add_jitter(rng, np.concatenate([xy_off, xy_def], axis=1))
-    ball_xy = np.array([los, by])
-    o = orientation(rng, xy, de.partner, de.codes, ball_xy)
+    # the tracked ball sits a little off the spot the players align on (the center's grip,
+    # the tracking chip): real players' depths from the ball vary by a few tenths
+    ball_xy = np.array([los + float(np.clip(rng.normal(0.0, 0.3), -0.7, 0.7)),
+                        by + float(rng.normal(0.0, 0.15))])
+    o = orientation(rng, xy, de.partner, de.codes, ball_xy, off.kind + de.kind)
     outcome = ball_and_outcome(rng, xy, off.kind, routes, events, tl.snap_idx, ball_xy, dropback)
     info = _play_info(off, de, cov, formation, alignment, m, dropback, outcome, los, by)
     return _with_truth(xy, outcome.ball, o, events, tl.snap_idx, los, by, off, de, routes, m,

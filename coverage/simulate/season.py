@@ -95,8 +95,12 @@ class _Drive:
     down: int = 1
     togo: int = 10
 
-    def advance(self, gain: int, score: dict[str, int]) -> None:
-        """Apply a play's gain: first downs, touchdowns, field goals and punts."""
+    def advance(self, gain: int, score: dict[str, int], go_for_it: float = 0.0) -> None:
+        """Apply a play's gain: first downs, touchdowns, field goals and punts.
+
+        ``go_for_it`` (a uniform draw) decides 4th downs: short ones in plus territory
+        and the odd desperate one are played, as real teams do (~2% of real snaps).
+        """
         own = self.own + gain
         down, togo = self.down, self.togo
         if own >= 100:
@@ -107,7 +111,12 @@ class _Drive:
             down, togo = 1, min(10, 100 - own)
         else:
             down, togo = down + 1, togo - gain
-            if down == 4:
+            if down == 5:  # a 4th down that was played and failed: turnover on downs
+                self.offense, self.defense = self.defense, self.offense
+                own, down, togo = 100 - own, 1, 10
+            elif down == 4 and go_for_it < _p_go_for_it(togo, own):
+                pass
+            elif down == 4:
                 if own >= 62:
                     score[self.offense] += 3
                     own = 25
@@ -120,6 +129,15 @@ class _Drive:
         if down == 1:
             togo = min(togo, 100 - own)
         self.own, self.down, self.togo = own, down, togo
+
+
+def _p_go_for_it(togo: int, own: int) -> float:
+    """How often a 4th down is played rather than kicked (by distance and field position)."""
+    if togo <= 1:
+        return 0.55 if own >= 40 else 0.2
+    if togo <= 3:
+        return 0.35 if own >= 45 else 0.08
+    return 0.12 if own >= 55 else 0.03
 
 
 @dataclass
@@ -135,7 +153,8 @@ class _Rows:
 
 def _simulate_game(rng: np.random.Generator, home: str, away: str, gid: int, start_ms: int,
                    plays_per_game: int, timing: _Timing,
-                   rosters: dict[str, dict[str, list[Player]]], travel: dict[str, float],
+                   rosters: dict[str, dict[str, list[Player]]],
+                   travel: dict[str, tuple[float, bool]],
                    week_rows: dict, pidx: dict[int, int]) -> tuple[dict[str, int], int]:
     """Play one game into ``week_rows``; returns the final score and the tracking row count."""
     score = {home: 0, away: 0}
@@ -148,12 +167,14 @@ def _simulate_game(rng: np.random.Generator, home: str, away: str, gid: int, sta
         secs_left = int(900 * (1 - q_frac) - rng.integers(0, 20))
         clock = f"{max(secs_left, 1) // 60:02d}:{max(secs_left, 1) % 60:02d}"
         ctx = PlayContext(drive.down, drive.togo, 100 - drive.own, drive.offense, drive.defense,
-                          quarter)
+                          quarter, secs_left,
+                          score[drive.defense] - score[drive.offense])
         sp = simulate_play(rng, ctx, rosters[drive.offense], rosters[drive.defense],
                            approach_secs=timing.approach_secs,
                            after_set_secs=timing.after_set_secs,
                            post_snap_secs=timing.post_snap_secs,
-                           team_travel=travel[drive.defense])
+                           team_travel=travel[drive.defense][0],
+                           front34=travel[drive.defense][1])
         gain = play_gain(rng, sp)
         direction = "right" if rng.random() < 0.5 else "left"
         play_ms = start_ms + k * 40_000 + int(rng.integers(0, 15_000)) // 100 * 100
@@ -161,7 +182,7 @@ def _simulate_game(rng: np.random.Generator, home: str, away: str, gid: int, sta
                       (score[home], score[away]), play_ms, pidx, gain)
         n_rows += sp.xy.shape[0] * 23
         pid += int(rng.integers(20, 30))
-        drive.advance(gain, score)
+        drive.advance(gain, score, float(rng.random()))
     return score, n_rows
 
 
@@ -263,15 +284,15 @@ def simulate_season(
     weeks: int = 9,
     games_per_week: PerWeekInt = 4,
     plays_per_game: PerWeekInt = 40,
-    post_snap_secs: PerWeekSecs = (2.0, 3.5),
-    approach_secs: PerWeekSecs = (1.0, 2.5),
-    after_set_secs: PerWeekSecs = (1.5, 6.0),
+    post_snap_secs: PerWeekSecs = (2.0, 3.0),
+    approach_secs: PerWeekSecs = (0.8, 2.0),
+    after_set_secs: PerWeekSecs = (2.5, 10.0),
 ) -> dict[str, object]:
     """Generate a synthetic season and write it as official-schema CSVs plus ground truth.
 
     ``approach_secs`` is huddle break to line set and ``after_set_secs`` line
-    set to snap; the defaults keep the embedded data small, real tracking
-    looks more like ``approach_secs=(3, 7), after_set_secs=(2, 15)``.
+    set to snap; the defaults keep the embedded data small (a short approach)
+    while line set to snap is real-like (real tracking: median ~8 s, 2-15 s).
     Sizes and phase ranges take one value for the season or one per week (a real
     season has 13-16 games a week). Each game's tracking is written as soon as it is
     played, so memory stays flat however large a week is. Same seed and arguments
@@ -293,6 +314,9 @@ def simulate_season(
     rosters, player_rows = build_rosters(rng_r, TEAMS)
     # per-team habit of zone defenders travelling with motion
     travel = {t: float(rng_r.uniform(0.0, 0.35)) for t in TEAMS}
+    # per-team front: 3-4 teams rush with outside linebackers on the edges
+    front34 = {t: bool(rng_r.random() < 0.55) for t in TEAMS}
+    styles = {t: (travel[t], front34[t]) for t in TEAMS}
     index = _player_index(rosters, TEAMS)
     rng_s = np.random.default_rng(sched_seed)
     game_seqs = game_seed.spawn(sum(games))
@@ -304,7 +328,7 @@ def simulate_season(
         for week in range(1, weeks + 1):
             rows = _Rows()
             n = _simulate_week(rng_s, week, games[week - 1], plays[week - 1], timings[week - 1],
-                               game_seqs[first_game[week - 1]:first_game[week]], rosters, travel,
+                               game_seqs[first_game[week - 1]:first_game[week]], rosters, styles,
                                index, rows, streams)
             n_rows += n
             n_games += len(rows.games)
@@ -331,7 +355,8 @@ def simulate_season(
 
 def _simulate_week(rng_s: np.random.Generator, week: int, n_games: int, plays_per_game: int,
                    timing: _Timing, seqs: list[np.random.SeedSequence],
-                   rosters: dict[str, dict[str, list[Player]]], travel: dict[str, float],
+                   rosters: dict[str, dict[str, list[Player]]],
+                   travel: dict[str, tuple[float, bool]],
                    index: _PlayerIndex, rows: _Rows, streams: _CsvStreams) -> int:
     """Play one week's games, streaming each game's tracking out; returns its row count."""
     order = rng_s.permutation(len(TEAMS))
