@@ -6,15 +6,17 @@
 3. Runs each model's week predictor (``transformer_logits`` / ``explain_outputs``, the
    code ``coverage predict`` runs) on the store's test week, tiled to ``--frames`` if
    asked, in each variant: the float32 reference, the frame encoder in bfloat16, dynamic
-   int8 quantisation of the linear layers, and (``--variants ...,compile``) ``torch.compile``.
-4. Prints frames/s (best of ``--repeat`` runs, median beside it), achieved GFLOP/s and
+   int8 quantisation of the linear layers, (``--variants ...,compile``) ``torch.compile``,
+   and (``--variants ...,onnx``) the float32 encoder on ONNX Runtime.
+4. Prints frames/s (best of ``--repeat`` runs, median beside it; the variants take turns,
+   one run each per round, and the speed-up is the median per-round ratio), achieved GFLOP/s and
    the fraction of the fp32 peak at ``--threads``, the projected time of a real-size week
    (255 k pre-snap frames) beside the < 10 s goal, max |ΔP(man)| against the reference
    and the accuracy change at the snap and over all labelled frames, and the process's
    peak RSS.
 
     python benchmarks/bench_inference.py [--store STORE] [--week 9] [--frames N]
-        [--threads 2] [--repeat 5] [--variants float32,bfloat16,int8,compile]
+        [--threads 2] [--repeat 5] [--variants float32,bfloat16,int8,compile,onnx]
         [--models transformer,family]
 """
 
@@ -87,10 +89,19 @@ def _variants(encoder: torch.nn.Module, chosen: list[str]
         "bfloat16": ("bfloat16 encoder", "bfloat16", None),
         "int8": ("dynamic int8", "float32", int8),
         "compile": ("torch.compile fp32", "float32", compiled),
+        # the float32 encoder on ONNX Runtime (export + session build in "first call")
+        "onnx": ("onnxruntime encoder", "onnx", None),
+        # the float32 reference on one thread (see _threads): on an oversubscribed machine
+        # a 2-thread OpenMP barrier can cost more than the second core gives
+        "1thread": ("float32, 1 thread", "float32", None),
     }
     # the reference always runs first: every other variant's ΔP is measured against it
     names = ["float32", *[c for c in chosen if c != "float32"]]
     return {every[n][0]: every[n][1:] for n in names}
+
+
+def _threads(label: str, default: int) -> int:
+    return 1 if label == "float32, 1 thread" else default
 
 
 def _accuracy(y: np.ndarray, p: np.ndarray, mask: np.ndarray) -> float:
@@ -139,42 +150,57 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
         z = model_logits(m, cfg, ft, "cpu", args.batch_size, dtype)
         return 1.0 / (1.0 + np.exp(-z))
 
-    ref_p: np.ndarray | None = None
     snap = ft.secs == 0
-    for label, (dtype, factory) in _variants(model.frame_encoder, args.variants.split(",")).items():
+    variants = _variants(model.frame_encoder, args.variants.split(","))
+    runs: dict[str, dict] = {}
+    for label, (dtype, factory) in variants.items():
         m = model
         # quantised linear layers cannot take nn.TransformerEncoderLayer's fused fast path
         torch.backends.mha.set_fastpath_enabled(label != "dynamic int8")
+        torch.set_num_threads(_threads(label, args.threads))
         t_setup = time.perf_counter()
         if factory is not None:
             m = copy.copy(model)
             m.frame_encoder = factory()
-        p = predict(m, dtype)  # warm-up (and compile)
-        t_setup = time.perf_counter() - t_setup
-        times = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            p = predict(m, dtype)
-            times.append(time.perf_counter() - t0)
+        p = predict(m, dtype)  # warm-up (and compile / export)
+        runs[label] = {"m": m, "dtype": dtype, "setup": time.perf_counter() - t_setup,
+                       "p": p, "times": []}
         torch.backends.mha.set_fastpath_enabled(True)
+        torch.set_num_threads(args.threads)
+    # the variants take turns, one timed run each per round: on a shared machine whose
+    # load drifts, every variant then sees the same spread of conditions
+    for _ in range(args.repeat):
+        for label, r in runs.items():
+            torch.backends.mha.set_fastpath_enabled(label != "dynamic int8")
+            torch.set_num_threads(_threads(label, args.threads))
+            t0 = time.perf_counter()
+            r["p"] = predict(r["m"], r["dtype"])
+            r["times"].append(time.perf_counter() - t0)
+            torch.backends.mha.set_fastpath_enabled(True)
+            torch.set_num_threads(args.threads)
+    ref = next(iter(runs.values()))
+    ref_p = ref["p"]
+    for label, r in runs.items():
+        p, times = r["p"], r["times"]
         # best of the repeats: on a shared machine the fastest run is the one least
         # disturbed by other processes (the median is printed beside it)
         secs, med = min(times), statistics.median(times)
+        # speed-up over the reference: the median of the per-round ratios
+        ratio = statistics.median(a / b for a, b in zip(ref["times"], times, strict=True))
         fps = len(ft) / secs
-        if ref_p is None:
-            ref_p = p
         dp = float(np.abs(p - ref_p).max())
         d_snap = _accuracy(ft.y, p, snap) - _accuracy(ft.y, ref_p, snap)
         d_all = _accuracy(ft.y, p, np.ones_like(snap)) - _accuracy(ft.y, ref_p,
                                                                    np.ones_like(snap))
         proj = REAL_WEEK_FRAMES / fps
         keep = "kept" if dp <= TOLERANCE_P else f"over the {TOLERANCE_P} tolerance"
-        print(f"{label:<22} {fps:9,.0f} frames/s (median {len(ft) / med:,.0f})  "
+        print(f"{label:<22} {fps:9,.0f} frames/s (median {len(ft) / med:,.0f}, "
+              f"{ratio:.2f}x the reference per round)  "
               f"{fps * flops / 1e9:6.1f} GFLOP/s = "
               f"{fps * flops / peak:5.1%} of fp32 peak  real week {proj:5.1f} s "
               f"(goal < {GOAL_S:.0f} s: {'met' if proj < GOAL_S else 'NOT met'})  "
               f"max|dP| {dp:.4f} ({keep}), acc change snap {d_snap:+.4f} "
-              f"all {d_all:+.4f}  first call {t_setup:.1f} s", flush=True)
+              f"all {d_all:+.4f}  first call {r['setup']:.1f} s", flush=True)
 
 
 def main() -> None:
@@ -190,7 +216,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=4096)
     ap.add_argument("--variants", default="float32,bfloat16,int8",
                     help="comma list of float32, bfloat16, int8, compile (torch.compile; "
-                         "~1 min to compile on 2 cores)")
+                         "~1 min to compile on 2 cores), onnx (ONNX Runtime encoder), "
+                         "1thread (the float32 reference on one thread)")
     ap.add_argument("--models", default="transformer,family")
     args = ap.parse_args()
 

@@ -14,8 +14,12 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from coverage.models.runtime import onnx_encoder
+
 # dtypes the frame encoder may run inference in (the GRU and heads stay float32)
 INFERENCE_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+# the float32 encoder on ONNX Runtime (see frame_encoder_fn); torch float32 without it
+ONNX = "onnx"
 # Frames per encoder call at inference. The encoder is a chain of small matmuls and
 # memory-bound steps (layer norm, softmax, GELU) over [B, 22, 64] activations: at 512
 # frames each is 2.9 MB and stays in cache; at 4096 (23 MB) every step goes to memory.
@@ -85,7 +89,17 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
     weights are untouched; a bfloat16 copy of the encoder is made once per call here.
     Under ``torch.inference_mode`` ``nn.TransformerEncoder`` takes PyTorch's fused
     fast path (one kernel per layer, fused attention), so there is no Python loop per layer.
+
+    ``dtype="onnx"`` runs the float32 encoder on ONNX Runtime instead
+    (:mod:`coverage.models.runtime`: exported in memory, one session per set of weights
+    per process), falling back to the torch float32 path when ``onnxruntime`` or ``onnx``
+    is not installed or the modules are not on the CPU.
     """
+    if dtype == ONNX:
+        run_ort = onnx_encoder(norm, encoder)
+        if run_ort is not None:
+            return run_ort
+        dtype = "float32"  # no onnxruntime / onnx here, or not on the CPU: torch float32
     dt = INFERENCE_DTYPES[dtype] if isinstance(dtype, str) else dtype
     enc = encoder if dt == torch.float32 else copy.deepcopy(encoder).to(dt)
 
