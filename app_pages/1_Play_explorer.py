@@ -9,16 +9,18 @@ reads one play's tracking rows and builds one figure.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from coverage.app import keyboard, play_data, view_state
-from coverage.app.play_player import PLAYER_HEIGHT, build_spec, play_player
+from coverage.app.play_player import PLAYER_HEIGHT, build_spec, play_player, spec_folder
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     EXPLAIN_MODEL,
     explain_model_dir,
+    explanation,
     load_formation_slots,
     load_play_frames,
     load_play_table,
@@ -36,6 +38,10 @@ from coverage.app.spec_cache import SPECS, neighbours
 from coverage.export import render_play_gif, render_play_png
 from coverage.store import folder_stamp
 from coverage.views import key_events
+
+# a play on screen this long gets its Explain built in the background (~0.5 s of CPU: not
+# for each play stepped through, which would slow the steps down on a small machine)
+EXPLAIN_AHEAD_S = 2.5
 
 store = page_start("Play explorer", compact=True)
 if store is None:
@@ -109,66 +115,13 @@ with list_box:
                   help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
                        "validated (8) on flatter it: filter Week = 9 for the held-out figure "
                        "(the Accuracy page uses the held-out week only).")
-    csv = play_data.export_table(shown, model=model,
-                                 trained_on=prov.of(model) if model is not None else None,
-                                 applied_to=store.source).write_csv()
-    c3.download_button("CSV of the list", csv,
-                       file_name="plays.csv", mime="text/csv", on_click="ignore",
-                       disabled=shown.height == 0,
-                       help="Each row names the model, what it was trained on (trained_on) and "
-                            "the data it is applied to (applied_to).")
-    if model is not None and shown.height:
-        choice.warn()  # next to the accuracy figure and the hit/miss filter
     if shown.height == 0:
         st.warning("No play matches these filters. Clear some filters or the search.")
         st.stop()
 
-    view = shown.select([c for c in ("gameId", "playId", "week", "offense", "defense",
-                                      "down_distance", "family", "coverage", "formation",
-                                      "detected", "shell", "p_man_snap", "p_man_swing",
-                                      "outcome", "passResult", "yards", "epa", "description")
-                         if c in shown.columns])
-    _table_keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
-    # a new list (filters, search) or a pick made elsewhere draws a fresh table: no stale tick
-    _table_key = f"play_list_{hash(tuple(_table_keys)) & 0xFFFFFFFF:x}_" \
-        f"{st.session_state.get('_table_nonce', 0)}"
-    st.session_state["_play_list_key"] = _table_key
 
-
-    def _on_table_select() -> None:
-        """A click on a row opens its play; the table is drawn afresh, so no row stays
-        ticked while the picker, ◀ / ▶ or the keys move on to other plays."""
-        rows = st.session_state[_table_key].selection.rows
-        if rows and rows[0] < len(_table_keys):
-            st.session_state[view_state.PLAY_KEY] = _table_keys[rows[0]]
-        st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
-
-
-    def _on_pick() -> None:
-        st.session_state[view_state.PLAY_KEY] = st.session_state["play_pick"]
-
-
-    st.dataframe(
-        view, key=_table_key, on_select=_on_table_select, selection_mode="single-row",
-        hide_index=True,
-        height=260,
-        column_config={
-            "gameId": st.column_config.NumberColumn("game", format="%d"),
-            "playId": st.column_config.NumberColumn("play", format="%d"),
-            "down_distance": "down & dist",
-            "family": "label",
-            "outcome": f"hit/miss · {choice.label()}",
-            "p_man_snap": st.column_config.ProgressColumn(
-                f"P(man) at snap · {choice.label()}", min_value=0.0, max_value=1.0,
-                format="%.2f"),
-            "p_man_swing": st.column_config.NumberColumn("swing", format="%.2f",
-                                                         help="max - min P(man) before the snap"),
-            "passResult": "result",
-            "yards": st.column_config.NumberColumn("yards", format="%d"),
-            "epa": st.column_config.NumberColumn("EPA", format="%.2f"),
-            "description": st.column_config.TextColumn("description", width="large"),
-        },
-    )
+def _on_pick() -> None:
+    st.session_state[view_state.PLAY_KEY] = st.session_state["play_pick"]
 
 
 def _step(delta: int) -> None:
@@ -215,6 +168,58 @@ def explain_panel(frames: pl.DataFrame, tell_rows: list[dict], resp_play: pl.Dat
                        "`coverage predict-family models/family`.")
 
 
+def _published() -> bool:
+    """Specs are published as files next to the player (fetched ahead by the browser);
+    False where that folder cannot be written (then ◀ / ▶ wait for the rerun)."""
+    try:
+        SPECS.publish_to(spec_folder())
+    except OSError:
+        return False
+    return True
+
+
+# --- the play's spec (the player's one message per play), its cache keys and builders
+def _spec_args() -> dict:
+    return {"source": store.source, "zoom": zoom_box}
+
+
+def spec_key(g: int, p: int) -> tuple:
+    return (str(store.path), stamp, g, p, tuple(choice.visible), zoom_box)
+
+
+def explain_key(g: int, p: int, e_stamp: str) -> tuple:
+    return (*spec_key(g, p), "explain", e_stamp, store.output_stamp("responsibilities"))
+
+
+def explain_spec(frames_: pl.DataFrame, play_: dict, preds_: pl.DataFrame | None,
+                 attr_: pl.DataFrame, resp_: pl.DataFrame | None) -> str:
+    slots = play_data.responsibility_slots(resp_, frames_)
+    return build_spec(frames_, play_, prov.relabel(preds_), attribution=attr_,
+                      slots=slots if slots is not None else
+                      play_data.formation_slots(frames_),
+                      links=resp_.select("frameId", "nflId", "target_nflId")
+                      if resp_ is not None else None, **_spec_args())
+
+
+def neighbour_spec(g: int, p: int) -> str:
+    nb_frames = store.play_frames(g, p)
+    nb_preds = play_data.play_predictions(preds, g, p, choice.visible) \
+        if choice.visible else None
+    return build_spec(nb_frames, play_row(plays, g, p), prov.relabel(nb_preds),
+                      slots=play_data.formation_slots(nb_frames), **_spec_args())
+
+
+def explained_spec(explain_dir: Path, g: int, p: int, e_stamp: str) -> str:
+    """Explain's spec of a play, from uncached reads (built on the background worker)."""
+    frames_ = store.play_frames(g, p)
+    play_ = play_row(plays, g, p)
+    attr_, _ = explanation(store, str(explain_dir), e_stamp, g, p, frames=frames_)
+    resp_ = store.play_output("responsibilities", int(play_.get("week") or 0), g, p)
+    preds_ = play_data.play_predictions(preds, g, p, choice.visible) \
+        if choice.visible else None
+    return explain_spec(frames_, play_, preds_, attr_, resp_)
+
+
 @st.fragment
 def play_view() -> None:
     """The play on screen and everything about it. A fragment: ◀ / ▶, the picker, the keys
@@ -246,48 +251,50 @@ def play_view() -> None:
 
     # --- the selected play
     game_id, play_id = int(pick[0]), int(pick[1])
-    attr, tell_rows, fam_play, resp_play, resp_slots = None, [], None, None, None
+    attr, tell_rows, fam_play, resp_play = None, [], None, None
+    nav = None  # the next / previous play's published spec: the player draws it on ◀ / ▶
+    explaining = explain_on and explain_dir is not None
     try:
         frames = load_play_frames(store, game_id, play_id)
         play = play_row(plays, game_id, play_id)
         play_preds = play_data.play_predictions(preds, game_id, play_id, choice.visible) \
             if choice.visible else None
-        if explain_on and explain_dir is not None:
-            attr, tell_rows = play_explanation(store, str(explain_dir), folder_stamp(explain_dir),
+        # every tracking frame: the browser animates them (coverage/app/play_player.py)
+        if explaining:
+            e_stamp = folder_stamp(explain_dir)
+            attr, tell_rows = play_explanation(store, str(explain_dir), e_stamp,
                                                game_id, play_id)
             fam_play, resp_play = play_family_tables(
                 store, store.output_stamp("responsibilities"), int(play.get("week") or 0),
                 game_id, play_id)
-            resp_slots = play_data.responsibility_slots(resp_play, frames)
-        # every tracking frame: the browser animates them (coverage/app/play_player.py)
-        spec_args = {"source": store.source, "zoom": zoom_box}
-        if explain_on and explain_dir is not None:
-            spec = build_spec(frames, play, prov.relabel(play_preds), attribution=attr,
-                              slots=resp_slots if resp_slots is not None else
-                              load_formation_slots(store, game_id, play_id),
-                              links=resp_play.select("frameId", "nflId", "target_nflId")
-                              if resp_play is not None else None, **spec_args)
+            spec = SPECS.get_or_build(explain_key(game_id, play_id, e_stamp), lambda: explain_spec(
+                frames, play, play_preds, attr, resp_play))
         else:  # built once per process, and the neighbours in the list before they are asked
-            def spec_key(g: int, p: int) -> tuple:
-                return (str(store.path), stamp, g, p, tuple(choice.visible), zoom_box)
-
-            def neighbour_spec(g: int, p: int) -> str:
-                nb_frames = store.play_frames(g, p)
-                nb_preds = play_data.play_predictions(preds, g, p, choice.visible) \
-                    if choice.visible else None
-                return build_spec(nb_frames, play_row(plays, g, p), prov.relabel(nb_preds),
-                                  slots=play_data.formation_slots(nb_frames), **spec_args)
-
             spec = SPECS.get_or_build(spec_key(game_id, play_id), lambda: build_spec(
                 frames, play, prov.relabel(play_preds),
-                slots=load_formation_slots(store, game_id, play_id), **spec_args))
+                slots=load_formation_slots(store, game_id, play_id), **_spec_args()))
             SPECS.prefetch((spec_key(*n), functools.partial(neighbour_spec, *n))
                            for n in neighbours(keys, pick))
+            if len(keys) > 1 and _published():
+                i = keys.index(pick)
+                nav = {"next": SPECS.published(spec_key(*keys[(i + 1) % len(keys)])),
+                       "prev": SPECS.published(spec_key(*keys[(i - 1) % len(keys)]))}
+            if explain_dir is not None:  # a play watched for a while: its Explain, ahead
+                watching = st.session_state.setdefault("_watching", {})
+                watching["play"] = pick
+
+                def explain_jobs(g: int = game_id, p: int = play_id) -> list:
+                    e_stamp = folder_stamp(explain_dir)
+                    return [(explain_key(g, p, e_stamp),
+                             functools.partial(explained_spec, explain_dir, g, p, e_stamp))]
+
+                SPECS.later(explain_jobs, lambda w=watching, k=pick: w.get("play") == k,
+                            EXPLAIN_AHEAD_S)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
-        st.stop()
+        return  # the list below still draws: another play is one click away
 
-    play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick))
+    play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav)
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
@@ -345,3 +352,60 @@ def play_view() -> None:
 
 with top:
     play_view()
+
+# the rest of the list after the play: the player's frame (and its plotly.js) starts loading
+# while the table is still being sent
+with list_box:
+    csv = play_data.export_table(shown, model=model,
+                                 trained_on=prov.of(model) if model is not None else None,
+                                 applied_to=store.source).write_csv()
+    c3.download_button("CSV of the list", csv,
+                       file_name="plays.csv", mime="text/csv", on_click="ignore",
+                       disabled=shown.height == 0,
+                       help="Each row names the model, what it was trained on (trained_on) and "
+                            "the data it is applied to (applied_to).")
+    if model is not None and shown.height:
+        choice.warn()  # next to the accuracy figure and the hit/miss filter
+
+    view = shown.select([c for c in ("gameId", "playId", "week", "offense", "defense",
+                                      "down_distance", "family", "coverage", "formation",
+                                      "detected", "shell", "p_man_snap", "p_man_swing",
+                                      "outcome", "passResult", "yards", "epa", "description")
+                         if c in shown.columns])
+    _table_keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
+    # a new list (filters, search) or a pick made elsewhere draws a fresh table: no stale tick
+    _table_key = f"play_list_{hash(tuple(_table_keys)) & 0xFFFFFFFF:x}_" \
+        f"{st.session_state.get('_table_nonce', 0)}"
+    st.session_state["_play_list_key"] = _table_key
+
+
+    def _on_table_select() -> None:
+        """A click on a row opens its play; the table is drawn afresh, so no row stays
+        ticked while the picker, ◀ / ▶ or the keys move on to other plays."""
+        rows = st.session_state[_table_key].selection.rows
+        if rows and rows[0] < len(_table_keys):
+            st.session_state[view_state.PLAY_KEY] = _table_keys[rows[0]]
+        st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
+
+
+    st.dataframe(
+        view, key=_table_key, on_select=_on_table_select, selection_mode="single-row",
+        hide_index=True,
+        height=260,
+        column_config={
+            "gameId": st.column_config.NumberColumn("game", format="%d"),
+            "playId": st.column_config.NumberColumn("play", format="%d"),
+            "down_distance": "down & dist",
+            "family": "label",
+            "outcome": f"hit/miss · {choice.label()}",
+            "p_man_snap": st.column_config.ProgressColumn(
+                f"P(man) at snap · {choice.label()}", min_value=0.0, max_value=1.0,
+                format="%.2f"),
+            "p_man_swing": st.column_config.NumberColumn("swing", format="%.2f",
+                                                         help="max - min P(man) before the snap"),
+            "passResult": "result",
+            "yards": st.column_config.NumberColumn("yards", format="%d"),
+            "epa": st.column_config.NumberColumn("EPA", format="%.2f"),
+            "description": st.column_config.TextColumn("description", width="large"),
+        },
+    )

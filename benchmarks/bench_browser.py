@@ -5,8 +5,11 @@ round trip in the figure): from the click to the new play drawn by the play play
 (its render counter ticks after ``Plotly.react`` resolves and the first frame is shown).
 
 * first load: a fresh tab on the explorer until the play is drawn (cold: the server's
-  first visit; warm: a second tab);
-* play switch: the ``▶`` next-play button, N times;
+  first visit; warm: a second tab), beside the floor: a fresh tab on a plain page
+  (``--plain-page``, default Model) until its script has run;
+* play switch: the ``▶`` next-play button, N times: until the new play is drawn (the player
+  draws the next play's spec it fetched ahead, ``spec_cache.py``), and until the rerun is
+  in (the picker and the link name the new play);
 * first Explain toggle: the toggle until the play is redrawn with the tells;
 * one full playback of a play at 1× to check the player keeps 10 Hz.
 
@@ -37,25 +40,33 @@ PLAYER = ".st-key-play_figure iframe"
 
 # in the page: click `selector`, resolve with the ms until the player's render counter moves
 _TIMED_CLICK = """
-async ([selector, player]) => {
+async ([selector, player, waitUrl]) => {
   const frame = document.querySelector(player);
   const body = () => frame.contentDocument && frame.contentDocument.body;
   const before = body() ? body().dataset.renders : undefined;
+  const early = body() ? body().dataset.early : undefined;
+  const where = () => { const q = new URLSearchParams(location.search);
+                        return q.get('game') + '-' + q.get('play'); };
+  const url0 = where();
   const t0 = performance.now();
   document.querySelector(selector).click();
   return await new Promise((resolve, reject) => {
     const limit = t0 + 30000;
+    let drawn = null;
     function poll() {
       const f = document.querySelector(player);
       const b = f && f.contentDocument && f.contentDocument.body;
-      if (b && b.dataset.renders && b.dataset.renders !== before) {
+      if (drawn === null && b && b.dataset.renders && b.dataset.renders !== before) {
+        const origin = performance.timeOrigin;
         requestAnimationFrame(() => {
-          const t = performance.now();
-          const origin = performance.timeOrigin;
-          resolve([t - t0, parseFloat(b.dataset.received) - origin - t0,
+          drawn = [performance.now() - t0, parseFloat(b.dataset.received) - origin - t0,
                    parseFloat(b.dataset.drawn) - parseFloat(b.dataset.received),
-                   parseFloat(b.dataset.reactMs)]);
+                   parseFloat(b.dataset.reactMs), b.dataset.early !== early ? 1 : 0];
         });
+      }
+      if (drawn !== null && (!waitUrl || where() !== url0)) {
+        // the server's rerun is in too: the link (and the picker) name the new play
+        resolve(drawn.concat([performance.now() - t0]));
       } else if (performance.now() > limit) { reject(new Error('no redraw in 30 s')); }
       else { requestAnimationFrame(poll); }
     }
@@ -116,10 +127,26 @@ def _first_load(browser, url: str) -> tuple[float, object]:
     marks = page.evaluate("""player => { const b = document.querySelector(player)
         .contentDocument.body; const o = performance.timeOrigin;
       const nav = performance.getEntriesByType('navigation')[0];
-      return {html: nav.responseEnd, player_ready: b.dataset.ready - o,
+      const w = document.querySelector(player).contentWindow;
+      return {html: nav.responseEnd, player_frame: w.performance.timeOrigin - o,
+              player_ready: b.dataset.ready - o,
               play_data: b.dataset.received - o, drawn: b.dataset.drawn - o}; }""", PLAYER)
     _first_load.marks = marks  # type: ignore[attr-defined]
     return elapsed, page
+
+
+def _plain_load(browser, url: str, path: str) -> float:
+    """The floor: a fresh tab on a plain page of the app (no player) until its script has
+    run (the page's widgets drawn, Streamlit's running indicator gone)."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    t0 = time.perf_counter()
+    page.goto(f"{url}/{path}")
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=120_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=120_000, polling="raf")
+    elapsed = time.perf_counter() - t0
+    page.close()
+    return elapsed
 
 
 def _stats(xs: list[float]) -> str:
@@ -132,6 +159,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=None, help="a store or raw folder (default: embedded)")
     ap.add_argument("--switches", type=int, default=20)
+    ap.add_argument("--plain-page", default="Model",
+                    help="the page whose first load is the floor (a warm server, a fresh tab)")
     ap.add_argument("--dwell", type=float, default=1.5,
                     help="seconds on each play before the next click (an analyst looks at a "
                          "play before moving on; 0 = click as fast as it draws)")
@@ -144,17 +173,20 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             cold, page = _first_load(browser, url)
             page.close()
+            plain = [_plain_load(browser, url, args.plain_page) for _ in range(2)][-1]
             warm, page = _first_load(browser, url)
             marks = _first_load.marks  # type: ignore[attr-defined]
             switches = []
             for _ in range(args.switches + 2):
                 page.wait_for_timeout(args.dwell * 1000)
                 switches.append(page.evaluate(_TIMED_CLICK,
-                                              [".st-key-next_play button", PLAYER]))
+                                              [".st-key-next_play button", PLAYER, True]))
             switches = switches[2:]  # the first two pay for the server's cold caches
             server = [s[1] for s in switches]  # click -> the play's data in the player
             draw = [s[2] for s in switches]  # data -> drawn (plotly in the player)
             react = [s[3] for s in switches]  # of which Plotly.react
+            early = sum(s[4] for s in switches)  # drawn from the spec fetched ahead
+            agreed = [s[5] for s in switches]  # click -> the rerun's link names the play
             switches = [s[0] for s in switches]
             picks = []  # a jump: a click on a row of the list (a full rerun, never prefetched)
             grid = page.locator("[data-testid='stDataFrame']").first
@@ -178,7 +210,8 @@ def main() -> int:
             playback = time.perf_counter() - t0
             explain = None
             if page.locator(".st-key-explain input").is_enabled():
-                explain = page.evaluate(_TIMED_CLICK, [".st-key-explain input", PLAYER])[0]
+                explain = page.evaluate(_TIMED_CLICK,
+                                        [".st-key-explain input", PLAYER, False])[0]
             browser.close()
     finally:
         proc.terminate()
@@ -188,12 +221,17 @@ def main() -> int:
           f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
     print(f"  first load, cold server   {cold * 1000:7.0f} ms")
     print(f"  first load, warm server   {warm * 1000:7.0f} ms   goal < 2500 ms")
+    print(f"  plain page ({args.plain_page}), warm    {plain * 1000:7.0f} ms   "
+          "(the floor: Streamlit itself on this machine)")
     print("    from navigation start: " + ", ".join(f"{k} {v:.0f} ms" for k, v in marks.items()))
     print(f"  play switch (n={len(switches)})     {_stats(switches)}   goal median < 300, "
           "p95 < 600")
-    print(f"    of which click -> data   {_stats(server)}  (server rerun + Streamlit)")
+    print(f"    drawn ahead of the rerun (spec fetched in advance): {early} of {len(switches)}")
+    print(f"    of which click -> data   {_stats(server)}  (the spec in the player: fetched "
+          "ahead, else the server rerun + Streamlit)")
     print(f"    of which data -> drawn   {_stats(draw)}  (the player: parse + plotly)")
     print(f"      of which Plotly.react  {_stats(react)}")
+    print(f"    click -> rerun done      {_stats(agreed)}  (picker and link name the new play)")
     print(f"  jump: a click on a row of the list (n={len(picks)}, timed from Python)  "
           f"{_stats(picks)}")
     if explain is not None:

@@ -387,7 +387,8 @@ def test_picker_table_and_player_agree_after_filters_and_clicks(server, browser)
         return on_screen
 
     try:
-        page.goto(f"{server}/Play_explorer?family=Man", wait_until="domcontentloaded")
+        # Zone: the larger family of the test store (the third row must exist)
+        page.goto(f"{server}/Play_explorer?family=Zone", wait_until="domcontentloaded")
         _idle(page)
         first = agree()
         grid = page.locator("[data-testid='stDataFrame']").first
@@ -405,5 +406,75 @@ def test_picker_table_and_player_agree_after_filters_and_clicks(server, browser)
             f"() => {{ const q = new URLSearchParams(location.search);"
             f" return q.get('game') + '-' + q.get('play') !== '{picked}'; }}", timeout=30_000)
         assert agree() != picked
+    finally:
+        page.close()
+
+
+def test_next_play_is_drawn_ahead_of_the_rerun(server, browser) -> None:
+    """The player fetches the next and previous play's spec while a play is watched and
+    draws it as soon as ▶ / ◀ (or j / k) is pressed; the rerun that follows agrees with it
+    (picker, link and player name the same play) and does not draw it a second time."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    body = page.frame_locator(PLAYER).locator("body")
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        for selector in (".st-key-next_play button", ".st-key-prev_play button"):
+            # the neighbours' specs are published by the server and fetched by the player
+            page.wait_for_timeout(1500)
+            early = int(body.get_attribute("data-early") or 0)
+            renders = _renders(page)
+            page.locator(selector).first.click()
+            page.wait_for_function(
+                "() => { const q = new URLSearchParams(location.search);"
+                " const f = document.querySelector('.st-key-play_figure iframe');"
+                " const b = f && f.contentDocument && f.contentDocument.body;"
+                " return b && b.dataset.play === q.get('game') + '-' + q.get('play'); }",
+                timeout=30_000)
+            _idle(page)
+            assert int(body.get_attribute("data-early") or 0) == early + 1, selector
+            assert _renders(page) == renders + 1  # drawn once: the rerun left it alone
+            on_screen = body.get_attribute("data-play")
+            assert on_screen in page.locator(".st-key-play_pick input").first.input_value()
+    finally:
+        page.close()
+
+
+def test_follow_the_ball_keeps_the_ball_in_a_fixed_window(server, browser) -> None:
+    """"follow ball" (or f) zooms the field to a fixed window centred on the ball and moves
+    it with the ball frame by frame; off, the view the server sent comes back."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    player = page.frame_locator(PLAYER)
+    ranges = ("(() => { const L = document.getElementById('plot')._fullLayout;"
+              " return [L.xaxis.range.slice(), L.yaxis.range.slice()]; })()")
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        _idle(page)
+        full_x, full_y = _player(page, ranges)
+        player.locator("#follow").check()
+        n = int(player.locator("body").get_attribute("data-frames"))
+        seen = []
+        for f in (0, n // 2, n - 1):
+            player.locator("#slider").evaluate(f"s => {{ s.value = {f}; s.dispatchEvent("
+                                               "new Event('input')); }")
+            page.wait_for_timeout(150)
+            (x0, x1), (y0, y1) = _player(page, ranges)
+            bx, by = _player(page, "window.coveragePlayer.ball()")
+            assert abs((y1 - y0) - 22) < 0.5, (y0, y1)  # a fixed window: 22 yards high
+            assert abs((x1 - x0) - 22 * 121 / 57.8) < 1, (x0, x1)
+            assert x0 <= bx <= x1 and y0 <= by <= y1, ((x0, x1), (y0, y1), (bx, by))
+            seen.append(round(x0, 1))
+        assert len(set(seen)) > 1, seen  # the window moved with the ball
+        player.locator("#follow").uncheck()
+        page.wait_for_timeout(150)
+        (x0, x1), (y0, y1) = _player(page, ranges)
+        assert (round(x0, 1), round(x1, 1)) == (round(full_x[0], 1), round(full_x[1], 1))
+        # the key toggles it too (from the page, focus outside the player)
+        page.wait_for_function("document.__coverageKeys === true", timeout=30_000)
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.keyboard.press("f")
+        assert player.locator("#follow").is_checked()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "play_explorer_follow_ball.png"))
     finally:
         page.close()

@@ -96,3 +96,28 @@ def test_one_jump_per_event_and_snap_at_the_anchor(demo) -> None:
     assert labels.count("snap") == 1 and len(labels) == len(set(labels))
     snap = next(e["k"] for e in spec["events"] if e["label"] == "snap")
     assert spec["secs"][snap] == 0
+
+
+def test_the_player_ships_a_light_plotly_bundle_of_the_same_major_version(
+        demo, tmp_path, monkeypatch) -> None:
+    """The player loads plotly.js's basic bundle (scatter only is drawn: a fifth of the full
+    bundle to evaluate on first load), of the plotly.js that plotly.py writes figures for."""
+    import re
+
+    from coverage.app import play_player
+
+    def version(path) -> tuple[int, ...]:
+        head = path.read_text(encoding="utf-8")[:300]
+        return tuple(int(v) for v in re.search(r" v(\d+)\.(\d+)\.(\d+)", head).groups())
+
+    bundle = play_player.ASSETS / play_player.PLOTLY_BUNDLE
+    assert bundle.stat().st_size < 2_000_000
+    assert version(bundle)[0] == version(play_player.PLOTLY_JS)[0]
+    assert f'src="{play_player.PLOTLY_BUNDLE}"' in (play_player.ASSETS / "index.html").read_text()
+    monkeypatch.setenv("COVERAGE_CACHE_DIR", str(tmp_path))
+    served = play_player.served_dir()
+    assert {p.name for p in served.iterdir()} >= set(play_player.ASSET_FILES)
+    assert not (served / "plotly.min.js").exists()  # the full bundle is not served
+    # every trace the player draws is of a kind the basic bundle has
+    anim = combined_animation(demo["frames"], demo["preds"], demo["play"])
+    assert {t.type for t in anim.figure.data} <= {"scatter", "bar", "pie"}

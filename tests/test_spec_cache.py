@@ -56,3 +56,34 @@ def test_a_failing_prefetch_is_dropped() -> None:
         time.sleep(0.01)
     assert cache.get("k") is None
     assert cache.get_or_build("k", lambda: "rebuilt") == "rebuilt"
+
+
+def test_published_specs_are_files_the_player_can_fetch(tmp_path) -> None:
+    """Every cached spec is also a file (the browser fetches the next / previous one ahead);
+    an evicted spec's file goes with it; names are stable per key and never a path."""
+    cache = SpecCache(max_items=2)
+    cache.put("a", '{"a":1}')  # before publishing: written when publishing starts
+    files = cache.publish_to(tmp_path / "specs")
+    assert cache.publish_to(tmp_path / "specs") is files
+    name_a = cache.published("a")
+    assert name_a == files.name("a") and name_a.endswith(".json") and "/" not in name_a
+    assert (tmp_path / "specs" / name_a).read_text() == '{"a":1}'
+    cache.put("b", '{"b":2}')
+    cache.put("c", '{"c":3}')  # evicts a
+    assert not (tmp_path / "specs" / name_a).exists()
+    assert (tmp_path / "specs" / cache.published("c")).read_text() == '{"c":3}'
+    assert cache.published("zz") != name_a  # a name before the spec is built
+    assert not list((tmp_path / "specs").glob(".*.tmp"))  # written whole, then renamed
+
+
+def test_later_builds_only_a_play_still_watched() -> None:
+    cache = SpecCache()
+    watching = {"play": 1}
+    cache.later(lambda: [("slow-1", lambda: "S1")], lambda: watching["play"] == 1, 0.05)
+    cache.later(lambda: [("slow-2", lambda: "S2")], lambda: watching["play"] == 2, 0.05)
+    deadline = time.time() + 5
+    while cache.get("slow-1") is None and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    assert cache.get("slow-1") == "S1"
+    assert cache.get("slow-2") is None  # the analyst had moved on

@@ -1,5 +1,5 @@
 """Keyboard control of the Play explorer: j / k next and previous play, space play/pause,
-← / → one animation frame back / forward.
+← / → one animation frame back / forward, f follow the ball.
 
 Streamlit has no keyboard API, so a zero-height component adds one key listener to the
 app's page (the component frame shares its origin): j / k press the page's previous /
@@ -36,7 +36,7 @@ _SCRIPT = """
     if (e.altKey || e.ctrlKey || e.metaKey) { return; }
     if (e.key === 'j') { if (press('.st-key-next_play button')) { e.preventDefault(); } }
     else if (e.key === 'k') { if (press('.st-key-prev_play button')) { e.preventDefault(); } }
-    else if (['ArrowRight', 'ArrowLeft', ' ', 'Home', 'End'].includes(e.key)) {
+    else if (['ArrowRight', 'ArrowLeft', ' ', 'Home', 'End', 'f'].includes(e.key)) {
       if (player(e.key)) { e.preventDefault(); }
     }
   }, true);
@@ -45,7 +45,7 @@ _SCRIPT = """
 """
 
 KEYS_HELP = ("Keys: j / k next / previous play · space play / pause · ← / → one frame · "
-             "Home / End first / last frame")
+             "Home / End first / last frame · f follow the ball")
 
 
 def install() -> None:

@@ -7,8 +7,11 @@ Everything slow is cached once per server process.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -340,10 +343,46 @@ def explain_model_dir() -> Path | None:
     return d if (d / "config.json").exists() and (d / "model.safetensors").exists() else None
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def load_explainer_cached(model_dir: str, stamp: str):
-    """The explain model, loaded once per checkpoint version (``stamp``)."""
+@functools.lru_cache(maxsize=2)
+def _explainer(model_dir: str, stamp: str):
     return load_explainer(model_dir)
+
+
+_MODEL_LOCK = threading.Lock()
+
+
+def load_explainer_cached(model_dir: str, stamp: str):
+    """The explain model, loaded once per checkpoint version (``stamp``); usable from the
+    explorer's background worker too (no Streamlit cache: no script run needed)."""
+    with _MODEL_LOCK:
+        return _explainer(model_dir, stamp)
+
+
+_EXPLAINED: OrderedDict[tuple, tuple[pl.DataFrame, list[dict]]] = OrderedDict()
+_EXPLAINED_LOCK = threading.Lock()
+MAX_EXPLAINED = 16
+
+
+def explanation(store: Store, model_dir: str, stamp: str, game_id: int, play_id: int,
+                frames: pl.DataFrame | None = None) -> tuple[pl.DataFrame, list[dict]]:
+    """Attribution table and tells of one play, kept per process (a small LRU): what the
+    explorer computes ahead, in the background, for the play an analyst is watching."""
+    key = (str(store.path), model_dir, stamp, int(game_id), int(play_id))
+    with _EXPLAINED_LOCK:
+        hit = _EXPLAINED.get(key)
+        if hit is not None:
+            _EXPLAINED.move_to_end(key)
+            return hit
+    model, cfg = load_explainer_cached(model_dir, stamp)
+    if frames is None:
+        frames = store.play_frames(game_id, play_id)
+    attr = attribute_play(model, cfg, frames, store.play_row(game_id, play_id))
+    out = attr.frame(), [asdict(t) for t in tells(attr, frames, store.players())]
+    with _EXPLAINED_LOCK:
+        _EXPLAINED[key] = out
+        while len(_EXPLAINED) > MAX_EXPLAINED:
+            _EXPLAINED.popitem(last=False)
+    return out
 
 
 @st.cache_data(show_spinner="Explaining the play (occlusion, < 1 s)…", max_entries=32,
@@ -352,13 +391,12 @@ def play_explanation(store: Store, model_dir: str, stamp: str, game_id: int,
                      play_id: int) -> tuple[pl.DataFrame, list[dict]]:
     """Attribution table (nflId, frameId, secs_from_snap, value) and the play's tells.
 
-    Computed on demand for the selected play only, so the play switch stays cheap when
-    explain mode is off; cached so toggling it or coming back to a play is instant.
+    Computed on demand for the selected play only (or ahead, in the background, while it
+    is watched: :func:`explanation`), so the play switch stays cheap when explain mode is
+    off; cached so toggling it or coming back to a play is instant.
     """
-    model, cfg = load_explainer_cached(model_dir, stamp)
-    frames = load_play_frames(store, game_id, play_id)
-    attr = attribute_play(model, cfg, frames, store.play_row(game_id, play_id))
-    return attr.frame(), [asdict(t) for t in tells(attr, frames, store.players())]
+    return explanation(store, model_dir, stamp, game_id, play_id,
+                       frames=load_play_frames(store, game_id, play_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=BY_PATH)

@@ -17,6 +17,7 @@
     label: document.getElementById("label"),
     jumps: document.getElementById("jumps"),
     trails: document.getElementById("trails"),
+    follow: document.getElementById("follow"),
     focus: document.getElementById("focus"),
     focusName: document.getElementById("focus-name"),
     focusClear: document.getElementById("focus-clear"),
@@ -35,6 +36,12 @@
   let pathTrace = -1;     // index of the highlighted player's path trace
   let focus = null;       // {trace, point}
   let positions = null;   // {trace: {x: [[...per frame]], y: [...]}}
+  let ball = null;        // {trace, x: [[x] per frame], y: [...]}: the ball, for "follow ball"
+  let clock = null;       // {trace, slot, x, y, color}: the time read-out, moved with the view
+  let baseRanges = null;  // the field's axis ranges as the server sent them
+  // the field's full extent (coverage/views/field.py X_RANGE / Y_RANGE) and the followed
+  // window's height in yards (as the server's zoom to the box: ~2.4x larger)
+  const FIELD_X = [-0.5, 120.5], FIELD_Y = [-1.0, 56.8], FOLLOW_YD = 22;
 
   function send(type, data) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data || {}), "*");
@@ -59,6 +66,9 @@
       const j = slot.get(col.trace);
       if (!col.values) col.values = col.index.map((i) => col.unique[i]);  // deduplicated
       for (let f = 0; f < n; f++) setPath(frames[f][j], col.path, col.values[f]);
+      if (ball && col.trace === ball.trace && (col.path === "x" || col.path === "y")) {
+        ball[col.path] = col.values;
+      }
       if ((spec.players || []).includes(col.trace) && (col.path === "x" || col.path === "y")) {
         positions[col.trace] = positions[col.trace] || {};
         positions[col.trace][col.path] = col.values;
@@ -95,9 +105,50 @@
       data.push(trailUpdate(k));
       traces.push(trailTrace);
     }
-    Plotly.animate(gd, { data: data, traces: traces }, STILL);
+    const frame = { data: data, traces: traces };
+    const win = ui.follow.checked ? followWindow(k) : null;
+    if (win) {
+      frame.layout = { xaxis: { range: win.x }, yaxis: { range: win.y } };
+      if (clock) {  // the time read-out stays in the view's corner
+        data[clock.slot] = Object.assign({}, data[clock.slot],
+                                         { x: [win.x[0] + 0.6], y: [win.y[1] - 1.2] });
+      }
+    }
+    Plotly.animate(gd, frame, STILL);
     ui.slider.value = String(k);
     ui.label.textContent = spec.labels[k] || "";
+  }
+
+  // ---- follow the ball: a fixed window (the zoom to the box's size) centred on the ball,
+  // moved with it every frame; off: back to the view the server sent
+  function ballAt(f) {
+    if (!ball || !ball.x || !ball.y) return null;
+    for (let g = Math.min(f, ball.x.length - 1); g >= 0; g--) {
+      const x = ball.x[g] && ball.x[g][0], y = ball.y[g] && ball.y[g][0];
+      if (typeof x === "number" && typeof y === "number" && isFinite(x) && isFinite(y)) return [x, y];
+    }
+    return null;
+  }
+
+  function followWindow(f) {
+    const b = ballAt(f);
+    if (!b) return null;
+    const w = FOLLOW_YD * (FIELD_X[1] - FIELD_X[0]) / (FIELD_Y[1] - FIELD_Y[0]);
+    const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+    const x0 = clamp(b[0] - w / 2, FIELD_X[0], FIELD_X[1] - w);
+    const y0 = clamp(b[1] - FOLLOW_YD / 2, FIELD_Y[0], FIELD_Y[1] - FOLLOW_YD);
+    return { x: [x0, x0 + w], y: [y0, y0 + FOLLOW_YD] };
+  }
+
+  function setFollow() {
+    if (!spec) return;
+    if (clock) Plotly.restyle(gd, { "textfont.color": ui.follow.checked ? "white" : clock.color },
+                              [clock.trace]);
+    if (ui.follow.checked) { show(k); return; }
+    if (baseRanges) {
+      Plotly.relayout(gd, { "xaxis.range": baseRanges.x.slice(), "yaxis.range": baseRanges.y.slice() });
+    }
+    if (clock) Plotly.restyle(gd, { x: [clock.x], y: [clock.y] }, [clock.trace]);
   }
 
   function schedule() {
@@ -159,6 +210,7 @@
     if (key === "ArrowLeft") { seek(k - 1); return true; }
     if (key === "Home") { seek(0); return true; }
     if (key === "End") { seek(frames.length - 1); return true; }
+    if (key === "f") { ui.follow.checked = !ui.follow.checked; setFollow(); return true; }
     if (key === "j") return pressParent("next_play");
     if (key === "k") return pressParent("prev_play");
     return false;
@@ -366,14 +418,23 @@
     return out;
   }
 
-  function load(args) {
-    const next = JSON.parse(args.spec);
+  function load(args, parsed) {
+    const next = parsed || JSON.parse(args.spec);
     spec = next;
     specText = args.spec;
     pause();
     const fig = spec.figure;
     if (themeBase === "dark") darken(fig, lastTheme || {});
     extraTraces(fig);
+    const named = (name) => fig.data.findIndex((t) => t.name === name);
+    const ballTrace = named("ball"), clockTrace = named("clock");
+    ball = ballTrace >= 0 ? { trace: ballTrace } : null;
+    const ct = clockTrace >= 0 ? fig.data[clockTrace] : null;
+    clock = ct && spec.traces.includes(clockTrace) ? {
+      trace: clockTrace, slot: spec.traces.indexOf(clockTrace), x: ct.x, y: ct.y,
+      color: (ct.textfont && ct.textfont.color) || null } : null;
+    const xa = fig.layout.xaxis || {}, ya = fig.layout.yaxis || {};
+    baseRanges = xa.range && ya.range ? { x: xa.range.slice(), y: ya.range.slice() } : null;
     buildFrames();
     focus = null;
     const height = args.height || (fig.layout && fig.layout.height) || 560;
@@ -396,7 +457,10 @@
           if (i >= 0) start = i;
         }
         focusUI();  // the new traces are drawn unfocused: no restyle needed
-        if (start > 0 || ui.trails.checked) {
+        if (ui.follow.checked && clock) {
+          Plotly.restyle(gd, { "textfont.color": "white" }, [clock.trace]);
+        }
+        if (start > 0 || ui.trails.checked || ui.follow.checked) {
           show(start);
         } else {  // the figure already is the first frame
           k = 0;
@@ -413,12 +477,88 @@
       });
   }
 
+
+  // ---- the next / previous play, fetched ahead (published by the server: spec_cache.py) and
+  // drawn the moment the page's ▶ / ◀ is pressed; the rerun that the button also starts
+  // brings the same spec, which is then left alone (and the picker and the link catch up)
+  let nav = {};           // "next" / "prev" -> {url, text, parsed}
+  let lastHeight = null;
+  const NAV_RETRY_MS = 300, NAV_TRIES = 100;
+
+  function setNav(urls) {
+    urls = urls || {};
+    const fresh = {};
+    for (const dir of ["next", "prev"]) {
+      const url = urls[dir];
+      if (!url) continue;
+      fresh[dir] = nav[dir] && nav[dir].url === url ? nav[dir] : { url: url, text: null };
+    }
+    nav = fresh;
+    for (const dir of Object.keys(nav)) {
+      const entry = nav[dir];
+      if (entry.text != null || entry.fetching) continue;
+      entry.fetching = true;
+      fetchAhead(dir, entry, 0);
+    }
+  }
+
+  function fetchAhead(dir, entry, tries) {
+    // the server builds it after this rerun: the first tries may find nothing yet
+    setTimeout(function () {
+      if (nav[dir] !== entry) return;
+      fetch(entry.url).then((r) => (r.ok ? r.text() : null)).catch(() => null).then((text) => {
+        if (nav[dir] !== entry) return;
+        if (text == null) {
+          if (tries + 1 < NAV_TRIES) fetchAhead(dir, entry, tries + 1);
+          return;
+        }
+        try {
+          entry.parsed = JSON.parse(text);
+          entry.text = text;
+        } catch (e) { /* a broken file: the button's rerun draws the play */ }
+      });
+    }, tries === 0 ? 50 : NAV_RETRY_MS);
+  }
+
+  function drawAhead(dir) {
+    const entry = nav[dir];
+    if (!entry || entry.text == null || entry.text === specText) return false;
+    nav = {};  // the rerun names the new neighbours
+    document.body.dataset.received = String(performance.timeOrigin + performance.now());
+    document.body.dataset.early = String((parseInt(document.body.dataset.early || "0", 10)) + 1);
+    load({ spec: entry.text, height: lastHeight, start: null }, entry.parsed);
+    return true;
+  }
+
+  function watchButtons() {
+    // the page's ◀ / ▶ (and j / k, which press them): a capture listener on the page, so it
+    // runs before Streamlit's own; the draw waits a tick so the rerun request goes out first
+    try {
+      const doc = window.parent.document;
+      if (doc.__coveragePlayerNav) doc.removeEventListener("click", doc.__coveragePlayerNav, true);
+      const handler = function (e) {
+        try {
+          const el = e.target && e.target.closest &&
+            e.target.closest(".st-key-next_play, .st-key-prev_play");
+          if (!el || !document.body.isConnected) return;
+          const dir = el.classList.contains("st-key-next_play") ? "next" : "prev";
+          setTimeout(() => drawAhead(dir), 0);
+        } catch (err) { /* a frame that is gone: the rerun draws the play */ }
+      };
+      doc.addEventListener("click", handler, true);
+      doc.__coveragePlayerNav = handler;
+    } catch (e) { /* another origin: the buttons rerun as before */ }
+  }
+
   ui.play.addEventListener("click", toggle);
   ui.slider.addEventListener("input", () => seek(parseInt(ui.slider.value, 10)));
   ui.speed.addEventListener("change", () => { if (timer) schedule(); });
   ui.trails.addEventListener("change", () => show(k));
+  ui.follow.addEventListener("change", setFollow);
   ui.focusClear.addEventListener("click", () => { focus = null; applyFocus(); });
   window.addEventListener("resize", () => send("streamlit:setFrameHeight", { height: document.body.scrollHeight }));
+
+  let lastSeq = null;     // the server run the last arguments came from
 
   window.addEventListener("message", function (event) {
     const msg = event.data;
@@ -427,17 +567,34 @@
     const args = msg.args || {};
     const base = (msg.theme && msg.theme.base) || "light";
     lastTheme = msg.theme || null;
-    if (args.spec === specText && base === themeBase) return; // a rerun that left the play alone
+    lastHeight = args.height || lastHeight;
+    // Streamlit also re-sends the arguments of the last run (a rerun starting, a resize):
+    // those must not undo a play drawn ahead of its rerun, only a theme change counts then
+    const fresh = args.seq == null || args.seq !== lastSeq;
+    lastSeq = args.seq;
+    if (!fresh) {
+      if (base !== themeBase && specText !== null) {
+        themeBase = base;
+        load({ spec: specText, height: lastHeight, start: spec.names[k] });
+      }
+      return;
+    }
+    if (args.spec === specText && base === themeBase) { // a rerun that left the play alone
+      setNav(args.nav);
+      return;
+    }
     const keepFrame = args.spec === specText ? k : null; // only the theme changed
     themeBase = base;
     // wall-clock stamps (shared with the parent page) the speed benchmark splits a switch by
     document.body.dataset.received = String(performance.timeOrigin + performance.now());
     load(keepFrame === null ? args : Object.assign({}, args, { start: spec.names[keepFrame] }));
+    setNav(args.nav);
   });
 
   // the parent page's key listener (coverage/app/keyboard.py) calls in here
   window.coveragePlayer = { key: handleKey, frame: () => k, playing: () => !!timer,
-                            frames: () => frames.length };
+                            frames: () => frames.length, ball: () => ballAt(k) };
+  watchButtons();
   document.body.dataset.ready = String(performance.timeOrigin + performance.now());
   send("streamlit:componentReady", { apiVersion: 1 });
 })();
