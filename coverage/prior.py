@@ -206,6 +206,7 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
     (``metrics["test_with_prior"]``, beside the tracking model's own ``test``)."""
     model_dir = Path(out["dir"])
     model, cfg = load(model_dir)
+    cfg.pop("prior", None)  # fitted afresh: the calls it is fitted on are the model's own
     split = cfg["split"]
     train = store.plays().filter(pl.col("week").is_in(list(split["train"])))
     base = float(train.select(label_expr()).drop_nulls()["label"].mean() or 0.27)
