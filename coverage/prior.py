@@ -217,17 +217,16 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
     p_prior = evaluation.sigmoid(shift1 + logit(base))
     entry["weight"] = fit_weight(val["p_man"].to_numpy(), p_prior,
                                  val["label"].to_numpy(), base)
-    cfg["prior"] = entry
     metrics = json.loads((model_dir / "metrics.json").read_text())
     majority = int(str(metrics.get("majority_class", "Zone")) == "Man")
     test_weeks = [w for w in split.get("test", []) if w in store.weeks]
-    if test_weeks:
+    if test_weeks:  # the model's own calls (cfg has no prior yet), then combined here
         te = _frames(predict, model, cfg, store, test_weeks)
         p = combine(te["p_man"].to_numpy(), evaluation.sigmoid(
             frame_shift({"prior": {**entry, "weight": 1.0}}, store, te["gameId"].to_numpy(),
                         te["playId"].to_numpy()) + logit(base)), base, entry["weight"])
         metrics["test_with_prior"] = _frame_summaries(te, p.astype(np.float64), majority)
-    metrics["prior"] = entry
+    cfg["prior"] = metrics["prior"] = entry
     write_json(cfg, model_dir / "config.json")
     write_json(metrics, model_dir / "metrics.json")
     return {**out, "config": cfg, "metrics": metrics}

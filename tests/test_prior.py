@@ -81,6 +81,13 @@ def test_tracking_model_trained_with_a_prior_serves_it(sim_store, tmp_path):
     expect = prior.combine(a["p_man"].to_numpy(), b["p_prior"].to_numpy(),
                            entry["base_rate"], entry["weight"])
     np.testing.assert_allclose(b["p_man"].to_numpy(), expect, atol=2e-4)
+    # the combined test figures are those of the served calls (the prior counted once)
+    labels = sim_store.plays().select("gameId", "playId", pl.col("pff_manZone"))
+    snap = b.filter(pl.col("secs_from_snap") == 0).join(labels, on=["gameId", "playId"]) \
+        .filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+    y = (snap["pff_manZone"] == "Man").to_numpy().astype(float)
+    np.testing.assert_allclose(with_prior["metrics"]["test_with_prior"]["at_snap"]["brier"],
+                               np.mean((snap["p_man"].to_numpy() - y) ** 2), atol=1e-5)
 
 
 def test_family_model_with_a_prior_keeps_families_and_p_man_consistent(sim_store, tmp_path):
