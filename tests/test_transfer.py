@@ -93,7 +93,32 @@ def test_shipped_checkpoints_on_the_real_plays(shared_bdb, tmp_path):
         snap = {r["offset"]: r for r in m["real"]}[0.0]
         assert snap["n"] == len(labelled), name
         assert np.isfinite(snap["log_loss"]) and 0 <= snap["brier"] <= 1
-    fam = [m for m in summary["models"].values() if m["architecture"] == "family"]
+    fam = [m for name, m in summary["models"].items()
+           if m["architecture"] == "family" and not name.endswith("(no prior)")]
+    assert fam
     assert all(m["responsibilities"]["n"] == 11 for m in fam)  # the charted 2022 play
     text = render(summary)
     assert "2022103007-1507" in text and "Cover 6-Left" in text
+
+
+def test_shipped_tracking_models_read_real_plays_no_worse_than_the_real_prior(shared_bdb,
+                                                                             tmp_path):
+    """Issue 16's bar on the real plays we have: every served tracking checkpoint's
+    log-loss at the snap is no worse than the real-label context prior's, and none calls
+    the same class on every play."""
+    from coverage.realism.sources import open_side
+    from coverage.serving import shipped_models
+
+    models = shipped_models()
+    side = open_side(shared_bdb, tmp_path, "real")
+    summary = transfer_summary(models, side.stores)
+    snap = {name: {r["offset"]: r for r in m["real"]}[0.0]
+            for name, m in summary["models"].items()}
+    bar = min(snap[n]["log_loss"] for n in ("context_real", "context_real_gbm") if n in snap)
+    tracking = [n for n, m in summary["models"].items()
+                if m["architecture"] in ("transformer", "lstm", "family")
+                and not n.endswith("(no prior)")]
+    assert len(tracking) == 3
+    for n in tracking:
+        assert snap[n]["log_loss"] <= bar, (n, snap[n]["log_loss"], bar)
+        assert 0.0 < snap[n]["called_man"] < 1.0, n
