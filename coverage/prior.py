@@ -59,7 +59,7 @@ def combine(p_tracking: np.ndarray, p_prior: np.ndarray, base_rate: float, weigh
             ) -> np.ndarray:
     """P(man) of the tracking model moved by the prior's odds (see the module docstring)."""
     z = logit(p_tracking) + prior_shift(p_prior, base_rate, weight)
-    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    return evaluation.sigmoid(z).astype(np.float32)
 
 
 def shift_family_logits(logits: np.ndarray, man_index: list[int], shift: np.ndarray
@@ -122,13 +122,15 @@ def prior_per_play(prior_dir: str | Path, store: Store, plays: pl.DataFrame) -> 
     return pl.concat(parts).with_columns(pl.col(c).cast(pl.Int64) for c in PLAY_KEYS)
 
 
-def prior_for_rows(entry: dict[str, Any], store: Store, plays: pl.DataFrame,
-                   game_id: np.ndarray, play_id: np.ndarray) -> np.ndarray:
-    """The prior's P(man) for each row (a frame) of a tracking model's output; the base
-    rate where the prior has no row (its shift is then 0)."""
-    per_play = prior_per_play(resolve(entry), store, plays)
+def prior_for_frames(entry: dict[str, Any], store: Store, game_id: np.ndarray,
+                     play_id: np.ndarray) -> np.ndarray:
+    """The prior's P(man) for each frame (given by its play's keys) of a tracking model's
+    output; the base rate where the prior has no row (its shift is then 0)."""
     rows = pl.DataFrame({"gameId": np.asarray(game_id, np.int64),
                          "playId": np.asarray(play_id, np.int64)})
+    plays = store.plays().with_columns(pl.col(c).cast(pl.Int64) for c in PLAY_KEYS) \
+        .join(rows.unique(), on=PLAY_KEYS, how="semi")
+    per_play = prior_per_play(resolve(entry), store, plays)
     got = rows.join(per_play, on=PLAY_KEYS, how="left", maintain_order="left")
     return got["p_prior"].fill_null(entry["base_rate"]).to_numpy().astype(np.float64)
 
@@ -150,11 +152,7 @@ def frame_shift(cfg: dict[str, Any], store: Store, game_id: np.ndarray, play_id:
     entry = cfg.get("prior")
     if not entry or len(game_id) == 0:
         return np.zeros(len(game_id))
-    keys = pl.DataFrame({"gameId": np.asarray(game_id, np.int64),
-                         "playId": np.asarray(play_id, np.int64)}).unique()
-    plays = store.plays().with_columns(pl.col(c).cast(pl.Int64) for c in PLAY_KEYS) \
-        .join(keys, on=PLAY_KEYS, how="semi")
-    p_prior = prior_for_rows(entry, store, plays, game_id, play_id)
+    p_prior = prior_for_frames(entry, store, game_id, play_id)
     return prior_shift(p_prior, entry["base_rate"], entry["weight"])
 
 
@@ -163,11 +161,13 @@ def with_prior(predictor: Predictor) -> Predictor:
     def predict(model: Any, cfg: dict[str, Any], store: Store, week: int, plays: pl.DataFrame,
                 **kw: Any) -> pl.DataFrame:
         out = predictor(model, cfg, store, week, plays, **kw)
-        if not cfg.get("prior") or out.height == 0:
+        entry = cfg.get("prior")
+        if not entry or out.height == 0:
             return out
-        shift = frame_shift(cfg, store, out["gameId"].to_numpy(), out["playId"].to_numpy())
-        z = logit(out["p_man"].to_numpy()) + shift
-        return out.with_columns(pl.Series("p_man", evaluation.sigmoid(z).astype(np.float32)))
+        p_prior = prior_for_frames(entry, store, out["gameId"].to_numpy(),
+                                   out["playId"].to_numpy())
+        return out.with_columns(pl.Series("p_man", combine(
+            out["p_man"].to_numpy(), p_prior, entry["base_rate"], entry["weight"])))
     return predict
 
 
@@ -212,9 +212,7 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
     base = float(train.select(label_expr()).drop_nulls()["label"].mean() or 0.27)
     entry = prior_entry(prior_dir, base, 1.0)
     val = _frames(predict, model, cfg, store, list(split["val"]))
-    shift1 = frame_shift({"prior": entry}, store, val["gameId"].to_numpy(),
-                         val["playId"].to_numpy())
-    p_prior = evaluation.sigmoid(shift1 + logit(base))
+    p_prior = prior_for_frames(entry, store, val["gameId"].to_numpy(), val["playId"].to_numpy())
     entry["weight"] = fit_weight(val["p_man"].to_numpy(), p_prior,
                                  val["label"].to_numpy(), base)
     metrics = json.loads((model_dir / "metrics.json").read_text())
@@ -222,9 +220,9 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
     test_weeks = [w for w in split.get("test", []) if w in store.weeks]
     if test_weeks:  # the model's own calls (cfg has no prior yet), then combined here
         te = _frames(predict, model, cfg, store, test_weeks)
-        p = combine(te["p_man"].to_numpy(), evaluation.sigmoid(
-            frame_shift({"prior": {**entry, "weight": 1.0}}, store, te["gameId"].to_numpy(),
-                        te["playId"].to_numpy()) + logit(base)), base, entry["weight"])
+        p = combine(te["p_man"].to_numpy(), prior_for_frames(
+            entry, store, te["gameId"].to_numpy(), te["playId"].to_numpy()),
+            base, entry["weight"])
         metrics["test_with_prior"] = _frame_summaries(te, p.astype(np.float64), majority)
     cfg["prior"] = metrics["prior"] = entry
     write_json(cfg, model_dir / "config.json")

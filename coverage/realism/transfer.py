@@ -24,7 +24,6 @@ import polars as pl
 from coverage import evaluation
 from coverage.family.data import player_labels
 from coverage.family.vocab import ASSIGNMENTS
-from coverage.models.checkpoint import read_config
 from coverage.pipelines import family_week, load_model, pipeline
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
@@ -36,11 +35,8 @@ OFFSETS: tuple[float, ...] = (-3.0, -2.0, -1.0, 0.0)
 _BEFORE, _AFTER = 0.25, 0.05
 
 
-def _per_frame(model_dir: Path, store: Store, week: int, *, use_prior: bool = True
+def _per_frame(model: Any, cfg: dict[str, Any], store: Store, week: int
                ) -> tuple[pl.DataFrame, bool]:
-    model, cfg = load_model(model_dir)
-    if not use_prior:
-        cfg = {k: v for k, v in cfg.items() if k != "prior"}
     run = pipeline(cfg["architecture"])
     plays = store.plays_with_formations(every_play=run.per_play).filter(pl.col("week") == week)
     tracked = store.plays().filter(pl.col("week") == week).select(PLAY_KEYS)
@@ -51,14 +47,18 @@ def _per_frame(model_dir: Path, store: Store, week: int, *, use_prior: bool = Tr
     return out.join(tracked, on=PLAY_KEYS, how="semi"), run.per_play
 
 
-def variants(model_dirs: Sequence[str | Path]) -> list[tuple[str, Path, bool]]:
-    """(name, checkpoint, with its prior): a checkpoint with a context prior is shown with
-    it (as served) and without it, so the tracking model's own reading is visible too."""
+def variants(model_dirs: Sequence[str | Path]
+             ) -> list[tuple[str, Path, Any, dict[str, Any]]]:
+    """(name, checkpoint, model, config), each checkpoint loaded once: a checkpoint with a
+    context prior is shown as served and without its prior (its config less the prior), so
+    the tracking model's own reading is visible too."""
     out = []
     for d in map(Path, model_dirs):
-        out.append((d.name, d, True))
-        if read_config(d).get("prior"):
-            out.append((f"{d.name} (no prior)", d, False))
+        model, cfg = load_model(d)
+        out.append((d.name, d, model, cfg))
+        if cfg.get("prior"):
+            out.append((f"{d.name} (no prior)", d, model,
+                         {k: v for k, v in cfg.items() if k != "prior"}))
     return out
 
 
@@ -98,10 +98,11 @@ def _responsibilities(model_dir: Path, store: Store, week: int) -> dict[str, int
             "n": joined.height, "plays": joined.select(PLAY_KEYS).unique().height}
 
 
-def real_play_calls(model_dirs: Sequence[str | Path], stores: Sequence[Store]
+def real_play_calls(checkpoints: Sequence[tuple[str, Path, Any, dict[str, Any]]],
+                    stores: Sequence[Store]
                     ) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
-    """Every model's P(man) at :data:`OFFSETS` on every labelled real tracking play, and
-    the family models' responsibility counts."""
+    """Every checkpoint's (:func:`variants`) P(man) at :data:`OFFSETS` on every labelled
+    real tracking play, and the family models' responsibility counts."""
     rows, resp = [], {}
     for s_i, store in enumerate(stores):
         labels = store.plays().select(*PLAY_KEYS, "week", label_expr(),
@@ -109,14 +110,14 @@ def real_play_calls(model_dirs: Sequence[str | Path], stores: Sequence[Store]
                                       if "pff_passCoverage" in store.plays().columns
                                       else pl.lit(None, pl.String).alias("coverage"))
         for week in store.weeks:
-            for name, d, use_prior in variants(model_dirs):
-                frames, per_play = _per_frame(d, store, week, use_prior=use_prior)
+            for name, d, model, cfg in checkpoints:
+                frames, per_play = _per_frame(model, cfg, store, week)
                 if frames.height == 0:
                     continue
                 calls = at_offsets(frames, per_play).join(labels, on=PLAY_KEYS)
                 rows.append(calls.with_columns(pl.lit(name).alias("model"),
                                                pl.lit(s_i).alias("source")))
-                if use_prior and read_config(d)["architecture"] == "family":
+                if name == d.name and cfg["architecture"] == "family":
                     got = _responsibilities(d, store, week)
                     if got is not None:
                         tot = resp.setdefault(d.name, {"right": 0, "n": 0, "plays": 0})
@@ -149,17 +150,16 @@ def transfer_summary(model_dirs: Sequence[str | Path], stores: Sequence[Store]
                      ) -> dict[str, Any]:
     """What the Model page and README read: per model, scores at each offset and the
     synthetic test figure it was shipped with, plus the per-play calls."""
-    calls, resp = real_play_calls(model_dirs, stores)
+    checkpoints = variants(model_dirs)
+    calls, resp = real_play_calls(checkpoints, stores)
     table = scores(calls) if calls.height else pl.DataFrame()
     models: dict[str, Any] = {}
-    for name, d, use_prior in variants(model_dirs):
+    for name, d, _, cfg in checkpoints:  # a "(no prior)" variant's config has no prior
         metrics = json.loads((d / "metrics.json").read_text()) \
             if (d / "metrics.json").exists() else {}
-        cfg = read_config(d)
-        test = metrics.get("test_with_prior") if use_prior and cfg.get("prior") else None
-        test = test or metrics.get("test") or {}
+        prior = cfg.get("prior")
+        test = (metrics.get("test_with_prior") if prior else None) or metrics.get("test") or {}
         snap_acc = (test.get("at_snap") or {}).get("accuracy", test.get("accuracy"))
-        prior = cfg.get("prior") if use_prior else None
         models[name] = {
             "architecture": cfg["architecture"],
             "prior": f"{prior['checkpoint']} (weight {prior['weight']:.2f})" if prior else None,
