@@ -13,6 +13,7 @@ current frame, and ``secs_from_snap`` is kept for evaluation, never fed to a mod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -220,3 +221,11 @@ def feature_stats(x: np.ndarray, inputs: list[int] | None = None
     if inputs:
         flat = flat[:, inputs]
     return flat.mean(axis=0).tolist(), np.maximum(flat.std(axis=0), 1e-3).tolist()
+
+
+def input_hparams(x: np.ndarray, feature_set: str) -> dict[str, Any]:
+    """A tracking model's input hyper-parameters: the channels of ``feature_set`` it reads
+    (``inputs``, absent for all of them) and their normalisation over the sample ``x``."""
+    inputs = feature_inputs(feature_set)
+    mean, std = feature_stats(x, inputs)
+    return {"mean": mean, "std": std, **({"inputs": inputs} if inputs else {})}

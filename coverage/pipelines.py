@@ -20,7 +20,7 @@ import polars as pl
 from torch import nn
 
 from coverage import prior
-from coverage.errors import CheckpointError, DataError
+from coverage.errors import CheckpointError, CoverageError, DataError
 from coverage.explain.attribution import attribution_week
 from coverage.family.predict import load_explainer, predict_family_frames, predict_family_week
 from coverage.family.train import train_family
@@ -74,6 +74,11 @@ def train(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
     imports it.
     """
     run = pipeline(opts.run.model, error=ValueError)
+    if opts.inputs.prior:  # refuse a wrong prior now, not after the training it follows
+        if not run.takes_prior:
+            raise CoverageError(f"--prior applies to the tracking models (transformer, lstm, "
+                                f"family), not to '{opts.run.model}'")
+        prior.per_play_pipeline(opts.inputs.prior)
     t0 = time.perf_counter()
     hooks = opts.hooks
     if hooks.on_start is not None:

@@ -101,13 +101,19 @@ def resolve(entry: dict[str, Any]) -> Path:
         "checkpoint back or retrain without --prior")
 
 
-def prior_per_play(prior_dir: str | Path, store: Store, plays: pl.DataFrame) -> pl.DataFrame:
-    """(gameId, playId, p_prior) of ``plays`` from a per-play checkpoint (tabular/context)."""
+def per_play_pipeline(prior_dir: str | Path) -> tuple[Callable, Predictor]:
+    """(loader, predictor) of a checkpoint that can serve as a prior; a clear error for any
+    other (checked before a tracking model trains, not after)."""
     arch = read_config(prior_dir)["architecture"]
     if arch not in PER_PLAY:
         raise CheckpointError(f"{prior_dir} is a '{arch}' checkpoint; a prior must be per "
                               f"play ({' or '.join(PER_PLAY)})")
-    load, predict = PER_PLAY[arch]
+    return PER_PLAY[arch]
+
+
+def prior_per_play(prior_dir: str | Path, store: Store, plays: pl.DataFrame) -> pl.DataFrame:
+    """(gameId, playId, p_prior) of ``plays`` from a per-play checkpoint (tabular/context)."""
+    load, predict = per_play_pipeline(prior_dir)
     model, cfg = load(prior_dir)
     parts = []
     for (week,), wp in plays.select(*PLAY_KEYS, "week").group_by("week"):

@@ -112,3 +112,20 @@ def test_family_model_with_a_prior_keeps_families_and_p_man_consistent(sim_store
         man, on=["gameId", "playId", "frameId"])
     np.testing.assert_allclose(preds["p_man"].to_numpy(), preds["fam_man"].to_numpy(),
                                atol=1e-4)
+
+
+def test_a_wrong_prior_is_refused_before_any_training(tmp_path):
+    """The data folder does not exist: training would fail on it, so the prior's error
+    proves it was checked first."""
+    from coverage.config import models_root
+    from coverage.errors import CoverageError
+    from coverage.pipelines import train
+    from coverage.training.options import TrainOptions
+
+    missing = str(tmp_path / "no_store")
+    with pytest.raises(CoverageError, match="applies to the tracking models"):
+        train(TrainOptions.of(model="context", data=missing, out_root=tmp_path,
+                              prior=str(models_root() / "context_real_gbm")))
+    with pytest.raises(CheckpointError, match="a prior must be per play"):
+        train(TrainOptions.of(model="transformer", data=missing, out_root=tmp_path,
+                              prior=str(models_root() / "lstm")))

@@ -29,7 +29,7 @@ from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.predict import ExplainOutputs, explain_outputs
 from coverage.family.report import family_report
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
-from coverage.features import FEATURES, feature_inputs, feature_stats, mirror
+from coverage.features import FEATURES, input_hparams, mirror
 from coverage.models import build_model, fingerprint, save_checkpoint
 from coverage.store import Store
 from coverage.training.data import resolve_split
@@ -167,12 +167,10 @@ def _epoch_callback(opts: TrainOptions) -> EpochCallback | None:
 
 # ------------------------------------------------------------------ training
 def _hparams(opts: TrainOptions, tr: ExplainFrames) -> dict[str, Any]:
-    inputs = feature_inputs(opts.inputs.feature_set)
-    mean, std = feature_stats(tr.ft.x[::7], inputs)
     return {"n_features": len(FEATURES), "dim": 64, "depth": 2, "heads": 4, "dropout": 0.1,
             "n_families": len(FAMILIES), "n_assignments": len(ASSIGNMENTS),
             "man_families": list(MAN_FAMILY_INDEX), **opts.inputs.hparams,
-            "mean": mean, "std": std, **({"inputs": inputs} if inputs else {})}
+            **input_hparams(tr.ft.x[::7], opts.inputs.feature_set)}
 
 
 def _config(opts: TrainOptions, store: Store, split: dict[str, tuple[int, ...]],

@@ -25,8 +25,7 @@ from coverage.features import (
     FrameTensors,
     build_frames,
     concat_frames,
-    feature_inputs,
-    feature_stats,
+    input_hparams,
     mirror,
 )
 from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
@@ -231,12 +230,10 @@ def _frame_metrics(ft: FrameTensors, z: np.ndarray, majority: int) -> dict[str, 
 def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
          device: torch.device) -> tuple[nn.Module, dict[str, Any], FitResult]:
     """Seed, build the model with the training weeks' normalisation, fit on val loss."""
-    inputs = feature_inputs(opts.inputs.feature_set)
-    mean, std = feature_stats(tr.x[np.flatnonzero(~np.isnan(tr.y))[::7]], inputs)
+    norm = input_hparams(tr.x[np.flatnonzero(~np.isnan(tr.y))[::7]], opts.inputs.feature_set)
     rng = seed_everything(opts.run.seed)
     defaults, batches, val_logits = _TRAINING_PARTS[opts.run.model](opts, tr, va, device)
-    hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams,
-               "mean": mean, "std": std, **({"inputs": inputs} if inputs else {})}
+    hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
     o = opts.optim
     res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
