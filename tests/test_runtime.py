@@ -127,7 +127,7 @@ def test_shipped_predictors_on_onnx() -> None:
     fam, fcfg = load_explainer(MODELS / "family")
     ef = build_explain_frames(tracking, plays)
     k, stride, temp = fcfg["history"], fcfg["stride"], fcfg.get("temperature", 1.0)
-    a = explain_outputs(fam, ef, k, stride, temp, batch_size=13)
+    a = explain_outputs(fam, ef, k, stride, temp, batch_size=13, dtype="float32")
     b = explain_outputs(fam, ef, k, stride, temp, batch_size=13, dtype="onnx")
     np.testing.assert_allclose(b.p_man, a.p_man, atol=TOL, rtol=0)
     np.testing.assert_allclose(b.assign, a.assign, atol=TOL, rtol=0)

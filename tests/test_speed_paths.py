@@ -20,9 +20,11 @@ from torch.utils.flop_counter import FlopCounterMode
 from coverage.family.data import build_explain_frames
 from coverage.family.predict import explain_outputs, load_explainer
 from coverage.features import build_frames
+from coverage.models import fast_encoder, transformer
 from coverage.models.family import CoverageFamilyModel
+from coverage.models.fast_encoder import FastEncoder
 from coverage.models.flops import family_flops, transformer_flops
-from coverage.models.transformer import CoverageTransformer
+from coverage.models.transformer import CoverageTransformer, PlayerSetEncoder, frame_encoder_fn
 from coverage.training.frame_models import load_frame_model, transformer_logits
 from tests.builders.toy import toy_tracking
 
@@ -65,7 +67,7 @@ def test_family_streaming_matches_forward(toy) -> None:
     k, stride, temp = cfg["history"], cfg["stride"], cfg.get("temperature", 1.0)
     with torch.no_grad():
         ref = model.eval()(_windows(ef.ft.x, ef.ft.history_index(k, stride)))
-    out = explain_outputs(model, ef, k, stride, temp, batch_size=13)
+    out = explain_outputs(model, ef, k, stride, temp, batch_size=13, dtype="float32")
     np.testing.assert_allclose(out.family_logits, ref["family"].numpy() / temp,
                                atol=FP32_TOL, rtol=0)
     np.testing.assert_allclose(out.assign, torch.softmax(ref["assign"], -1).numpy(),
@@ -74,6 +76,8 @@ def test_family_streaming_matches_forward(toy) -> None:
                                atol=FP32_TOL, rtol=0)
     half = explain_outputs(model, ef, k, stride, temp, batch_size=13, dtype="bfloat16")
     assert np.abs(half.p_man - out.p_man).max() < BF16_TOL
+    # the bfloat16 player heads name (nearly) the same responsibility for each defender
+    assert (half.assign.argmax(-1) == out.assign.argmax(-1)).mean() > 0.95
     assert next(model.parameters()).dtype == torch.float32
 
 
@@ -89,3 +93,62 @@ def test_analytic_flops_match_torch_counter(cls, count) -> None:
     f = count(hp, k)
     assert counter.get_total_flops() == batch * (k * f["encoder"] + f["temporal"] + f["heads"])
     assert f["total"] == f["encoder"] + f["temporal"] + f["heads"]
+
+
+def _encoder(seed: int = 0, norm_first: bool = True) -> PlayerSetEncoder:
+    torch.manual_seed(seed)
+    enc = PlayerSetEncoder(7, dim=32, depth=2, heads=4)
+    if not norm_first:
+        for layer in enc.encoder.layers:
+            layer.norm_first = False
+    with torch.no_grad():  # away from the init, so every weight and bias matters
+        for p in enc.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    return enc.eval()
+
+
+def test_fast_encoder_is_the_module_forward() -> None:
+    """Same layers, same weights: float32 to rounding, bfloat16 to bf16 rounding."""
+    enc = _encoder()
+    x = 3 * torch.randn(37, 22, 7)
+    with torch.inference_mode():
+        tokens, pooled = enc.tokens_and_pooled(x)
+        t32, p32 = FastEncoder(enc, torch.float32)(x)
+        t16, p16 = FastEncoder(enc, torch.bfloat16)(x)
+    torch.testing.assert_close(t32, tokens, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(p32, pooled, atol=1e-5, rtol=1e-5)
+    assert t16.dtype == p16.dtype == torch.float32
+    assert (p16 - pooled).abs().max() < 0.1 * pooled.abs().max()
+    # permutation of the players: the pooled frame does not change
+    perm = torch.randperm(22)
+    with torch.inference_mode():
+        p_perm = FastEncoder(enc, torch.float32)(x[:, perm])[1]
+    torch.testing.assert_close(p_perm, p32, atol=1e-5, rtol=1e-5)
+
+
+def test_auto_dtype_follows_the_cpu(monkeypatch) -> None:
+    enc, norm = _encoder(), transformer.Standardize(7)
+    monkeypatch.setattr(transformer, "native_bf16", lambda: False)
+    assert transformer.resolve_dtype("auto", enc) == "float32"
+    monkeypatch.setattr(transformer, "native_bf16", lambda: True)
+    assert transformer.resolve_dtype("auto", enc) == "bfloat16"
+    assert transformer.resolve_dtype("float32", enc) == "float32"
+    x = torch.randn(5, 22, 7)
+    with torch.inference_mode():
+        ref = enc.tokens_and_pooled(norm(x))[1]
+        assert (frame_encoder_fn(norm, enc, "auto")(x)[1] - ref).abs().max() < 0.1
+    assert isinstance(fast_encoder.native_bf16(), bool)
+
+
+def test_layouts_the_fast_encoder_does_not_cover_use_the_module() -> None:
+    """A post-norm encoder is not what FastEncoder computes: bfloat16 casts the module."""
+    enc, norm = _encoder(norm_first=False), transformer.Standardize(7)
+    assert not fast_encoder.supported(enc)
+    with pytest.raises(ValueError):
+        FastEncoder(enc)
+    x = torch.randn(9, 22, 7)
+    with torch.inference_mode():
+        ref = enc.tokens_and_pooled(x)[1]
+        half = frame_encoder_fn(norm, enc, "bfloat16")(x)[1]
+    assert half.dtype == torch.float32
+    assert (half - ref).abs().max() < 0.1 * ref.abs().max()

@@ -13,6 +13,7 @@ Three long tables, one file per week (docs/CONTRACTS.md, "Explain outputs"):
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +29,16 @@ from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
-from coverage.models.transformer import ENCODE_BATCH, frame_encoder_fn
+from coverage.models.transformer import (
+    ENCODE_BATCH,
+    INFERENCE_DTYPE,
+    INFERENCE_DTYPES,
+    frame_encoder_fn,
+    resolve_dtype,
+)
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
 from coverage.store import Store
 from coverage.training.loop import pick_device
-
-# the frame encoder's dtype when predicting a week (see coverage.training.frame_models)
-INFERENCE_DTYPE = "float32"
 
 
 def load_explainer(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:
@@ -79,6 +83,27 @@ def _adjusted(out: ExplainOutputs, adjust: LogitAdjust | None, cfg: dict[str, An
                           out.assign, out.pointer)
 
 
+PlayerHead = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+def _player_head(model: nn.Module, dtype: str | torch.dtype) -> PlayerHead:
+    """The model's per-defender heads in ``dtype`` (float32 logits out).
+
+    In bfloat16 they run on a bf16 copy of the model: its layer norm over 22 tokens x 128
+    and the concatenation are half the bytes. The GRU and the family head stay float32:
+    P(man) comes from them, the heads only name each defender's responsibility.
+    """
+    dt = INFERENCE_DTYPES.get(dtype, torch.float32) if isinstance(dtype, str) else dtype
+    if dt == torch.float32:
+        return model.player_logits
+    low = copy.deepcopy(model).to(dt)
+
+    def run(tokens: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        assign, pointer = low.player_logits(tokens.to(dt), state.to(dt))
+        return assign.float(), pointer.float()
+    return run
+
+
 @torch.inference_mode()
 def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
                     temperature: float = 1.0, batch_size: int = 2048,
@@ -99,7 +124,9 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
     if n and (hist.max(1) > np.arange(n)).any():
         raise DataError("explain frames are not ordered by play and frame",
                         expected="each frame's history rows at or before it")
+    dtype = resolve_dtype(dtype, model)
     encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype)
+    players = _player_head(model, dtype)
     pooled = torch.empty((n, model.temporal.hidden_size))
     fam = np.empty((n, len(FAMILIES)), np.float32)
     assign = np.empty((n, 11, len(ASSIGNMENTS)), np.float32)
@@ -110,7 +137,7 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
         tokens, p = encode(torch.from_numpy(ef.ft.x[i:i + r.size]).to(device))
         pooled[i:i + r.size] = p.cpu()
         state = model.play_state(pooled[hist[r]].to(device))
-        a, ptr = model.player_logits(tokens, state)
+        a, ptr = players(tokens, state)
         fam[r] = (model.family_logits(state) / temperature).cpu().numpy()
         assign[r] = torch.softmax(a, -1).cpu().numpy()
         pointer[r] = torch.softmax(ptr, -1).cpu().numpy()

@@ -70,7 +70,9 @@ class CoverageFamilyModel(nn.Module):
         pointer ``[B, 11 def, 11 off]``)."""
         g = state[:, None, :].expand(-1, tokens.shape[1], -1)
         z = self.player(torch.cat([tokens, g], dim=-1))
-        off, de = z[:, :N_SIDE], z[:, N_SIDE:]
+        # contiguous halves: a linear layer on a strided [B, 11, D] slice takes a
+        # broadcast-matmul path in bfloat16 that copies its weight per frame
+        off, de = z[:, :N_SIDE].contiguous(), z[:, N_SIDE:].contiguous()
         pointer = torch.einsum("bid,bjd->bij", self.query(de), self.key(off)) * self.scale
         return self.assign_head(de), pointer
 

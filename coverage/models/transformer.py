@@ -14,10 +14,17 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from coverage.models.fast_encoder import FastEncoder, native_bf16, supported
 from coverage.models.runtime import onnx_encoder
 
 # dtypes the frame encoder may run inference in (the GRU and heads stay float32)
 INFERENCE_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+# bfloat16 where the CPU multiplies it in hardware, float32 elsewhere (see frame_encoder_fn)
+AUTO = "auto"
+# the frame encoder's dtype when a week is predicted (`coverage predict`, `predict-family`,
+# `coverage init`): benchmarks/bench_inference.py measures it against float32, with the
+# change in P(man) and in accuracy
+INFERENCE_DTYPE = AUTO
 # the float32 encoder on ONNX Runtime (see frame_encoder_fn); torch float32 without it
 ONNX = "onnx"
 # Frames per encoder call at inference. The encoder is a chain of small matmuls and
@@ -79,29 +86,46 @@ class PlayerSetEncoder(nn.Module):
 FrameEncoderFn = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
+def resolve_dtype(dtype: str | torch.dtype, module: nn.Module) -> str | torch.dtype:
+    """``"auto"`` -> ``"bfloat16"`` on a CPU that multiplies bf16 in hardware (and a module
+    on the CPU), else ``"float32"``; any other value as it is."""
+    if dtype != AUTO:
+        return dtype
+    on_cpu = all(t.device.type == "cpu" for t in module.parameters())
+    return "bfloat16" if on_cpu and native_bf16() else "float32"
+
+
 def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
                      dtype: str | torch.dtype = "float32") -> FrameEncoderFn:
     """Inference-only ``raw [B, 22, F] -> (tokens, pooled)`` in float32 out, ``dtype`` inside.
 
     The features are standardised in float32 first (positions of tens of yards would lose
-    their decimals in bfloat16), then the set encoder runs in ``dtype``: bfloat16 uses the
-    CPU's bf16 matrix units where it has them (AMX / AVX512-BF16). The checkpoint's
-    weights are untouched; a bfloat16 copy of the encoder is made once per call here.
-    Under ``torch.inference_mode`` ``nn.TransformerEncoder`` takes PyTorch's fused
-    fast path (one kernel per layer, fused attention), so there is no Python loop per layer.
+    their decimals in bfloat16), then the set encoder runs in ``dtype``. float32 is the
+    module itself: under ``torch.inference_mode`` ``nn.TransformerEncoder`` takes
+    PyTorch's fused fast path. bfloat16 is :class:`~coverage.models.fast_encoder.
+    FastEncoder` (a bf16 copy of the weights made once per call here; the checkpoint is
+    untouched), which uses the CPU's bf16 matrix units (AMX / AVX512-BF16) and spends
+    less outside the matmuls. ``dtype="auto"`` is bfloat16 on a CPU with those units and
+    float32 elsewhere (emulated bf16 is slower than float32).
 
     ``dtype="onnx"`` runs the float32 encoder on ONNX Runtime instead
     (:mod:`coverage.models.runtime`: exported in memory, one session per set of weights
     per process), falling back to the torch float32 path when ``onnxruntime`` or ``onnx``
     is not installed or the modules are not on the CPU.
     """
+    dtype = resolve_dtype(dtype, encoder)
     if dtype == ONNX:
         run_ort = onnx_encoder(norm, encoder)
         if run_ort is not None:
             return run_ort
         dtype = "float32"  # no onnxruntime / onnx here, or not on the CPU: torch float32
     dt = INFERENCE_DTYPES[dtype] if isinstance(dtype, str) else dtype
-    enc = encoder if dt == torch.float32 else copy.deepcopy(encoder).to(dt)
+    if dt == torch.float32:
+        return lambda x: encoder.tokens_and_pooled(norm(x))
+    if supported(encoder):
+        fast = FastEncoder(encoder, dt)
+        return lambda x: fast(norm(x))
+    enc = copy.deepcopy(encoder).to(dt)
 
     def run(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         tokens, pooled = enc.tokens_and_pooled(norm(x).to(dt))

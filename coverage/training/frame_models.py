@@ -30,7 +30,7 @@ from coverage.features import (
 )
 from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
 from coverage.models.checkpoint import check_calibration, read_config
-from coverage.models.transformer import ENCODE_BATCH, frame_encoder_fn
+from coverage.models.transformer import ENCODE_BATCH, INFERENCE_DTYPE, frame_encoder_fn
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import (
@@ -45,9 +45,6 @@ from coverage.training.loop import (
 from coverage.training.options import TrainOptions
 
 BatchFactory = Callable[[np.random.Generator], Iterator[Batch]]
-# the frame encoder's dtype when predicting a week (benchmarks/bench_inference.py measures
-# the alternatives and their change in P(man))
-INFERENCE_DTYPE = "float32"
 
 def load_frames(store: Store, weeks: list[int] | tuple[int, ...],
                 max_secs: float | None = None) -> FrameTensors:
