@@ -96,6 +96,10 @@ def _variants(encoder: torch.nn.Module, chosen: list[str]
         # the float32 reference on one thread (see _threads): on an oversubscribed machine
         # a 2-thread OpenMP barrier can cost more than the second core gives
         "1thread": ("float32, 1 thread", "float32", None),
+        # one thread runs the week, each operator split across the cores (see _per_core):
+        # float32 this way is `coverage predict` before the bf16 encoder and the workers
+        "split": ("float32, ops split", "float32", None),
+        "split16": ("bfloat16, ops split", "bfloat16", None),
     }
     # the reference always runs first: every other variant's ΔP is measured against it
     names = ["float32", *[c for c in chosen if c != "float32"]]
@@ -104,6 +108,12 @@ def _variants(encoder: torch.nn.Module, chosen: list[str]
 
 def _threads(label: str, default: int) -> int:
     return 1 if label == "float32, 1 thread" else default
+
+
+def _per_core(label: str) -> bool:
+    """Whether the variant runs one worker per core over its own plays
+    (coverage.models.workers) or one thread whose operators are split across the cores."""
+    return "ops split" not in label
 
 
 def _accuracy(y: np.ndarray, p: np.ndarray, mask: np.ndarray) -> float:
@@ -120,6 +130,7 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
     from coverage.family.data import load_explain_frames
     from coverage.family.predict import explain_outputs, load_explainer
     from coverage.features import FrameTensors
+    from coverage.models import workers
     from coverage.models.flops import family_flops, transformer_flops
     from coverage.training.frame_models import load_frame_model, load_frames, model_logits
 
@@ -163,6 +174,7 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
         # quantised linear layers cannot take nn.TransformerEncoderLayer's fused fast path
         torch.backends.mha.set_fastpath_enabled(label != "dynamic int8")
         torch.set_num_threads(_threads(label, args.threads))
+        workers.PER_CORE = _per_core(label)
         t_setup = time.perf_counter()
         if factory is not None:
             m = copy.copy(model)
@@ -172,17 +184,20 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
                        "p": p, "times": []}
         torch.backends.mha.set_fastpath_enabled(True)
         torch.set_num_threads(args.threads)
+        workers.PER_CORE = True
     # the variants take turns, one timed run each per round: on a shared machine whose
     # load drifts, every variant then sees the same spread of conditions
     for _ in range(args.repeat):
         for label, r in runs.items():
             torch.backends.mha.set_fastpath_enabled(label != "dynamic int8")
             torch.set_num_threads(_threads(label, args.threads))
+            workers.PER_CORE = _per_core(label)
             t0 = time.perf_counter()
             r["p"] = predict(r["m"], r["dtype"])
             r["times"].append(time.perf_counter() - t0)
             torch.backends.mha.set_fastpath_enabled(True)
             torch.set_num_threads(args.threads)
+            workers.PER_CORE = True
     ref = next(iter(runs.values()))
     ref_p = ref["p"]
     achieved: dict[str, float] = {}
@@ -225,7 +240,9 @@ def main() -> None:
     ap.add_argument("--variants", default="float32,bfloat16,int8",
                     help="comma list of float32, bfloat16, int8, compile (torch.compile; "
                          "~1 min to compile on 2 cores), onnx (ONNX Runtime encoder), "
-                         "1thread (the float32 reference on one thread)")
+                         "1thread (the float32 reference on one thread), split / split16 "
+                         "(float32 / bfloat16 with each operator split across the cores "
+                         "instead of one worker per core)")
     ap.add_argument("--models", default="transformer,family")
     args = ap.parse_args()
 

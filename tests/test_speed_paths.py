@@ -152,3 +152,40 @@ def test_layouts_the_fast_encoder_does_not_cover_use_the_module() -> None:
         half = frame_encoder_fn(norm, enc, "bfloat16")(x)[1]
     assert half.dtype == torch.float32
     assert (half - ref).abs().max() < 0.1 * ref.abs().max()
+
+
+def test_play_ranges_cut_only_between_plays() -> None:
+    from coverage.models.workers import play_ranges
+
+    # plays of 5, 3, 7, 1 and 4 rows
+    start = np.repeat([0, 5, 8, 15, 16], [5, 3, 7, 1, 4])
+    for parts in (1, 2, 3, 8):
+        ranges = play_ranges(start, parts)
+        assert ranges[0][0] == 0 and ranges[-1][1] == len(start)
+        assert all(b == c for (_, b), (c, _) in zip(ranges[:-1], ranges[1:], strict=True))
+        assert all(start[a] == a for a, _ in ranges)  # every range opens a play
+        assert len(ranges) <= parts
+    assert play_ranges(start[:0], 2) == []
+
+
+def test_per_core_workers_give_the_single_thread_answer(toy) -> None:
+    """Two workers over their own plays = one thread over the week, row for row."""
+    from coverage.models import workers
+
+    model, cfg = load_frame_model(MODELS / "transformer")
+    ft = build_frames(*toy)
+    k, stride = cfg["history"], cfg["stride"]
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        two = transformer_logits(model, ft, k, stride, batch_size=17)
+        rows = np.arange(0, len(ft), 3)
+        two_rows = transformer_logits(model, ft, k, stride, batch_size=17, rows=rows)
+        workers.PER_CORE = False
+        one = transformer_logits(model, ft, k, stride, batch_size=17)
+    finally:
+        workers.PER_CORE = True
+        torch.set_num_threads(threads)
+    np.testing.assert_allclose(two, one, atol=FP32_TOL, rtol=0)
+    np.testing.assert_allclose(two_rows, one[rows], atol=FP32_TOL, rtol=0)
+    assert torch.get_num_threads() == threads

@@ -36,6 +36,7 @@ from coverage.models.transformer import (
     frame_encoder_fn,
     resolve_dtype,
 )
+from coverage.models.workers import run_over_plays
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
 from coverage.store import Store
 from coverage.training.loop import pick_device
@@ -116,7 +117,8 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
     exists already. The player tokens are needed only for the batch's own (newest)
     frames: they are used and dropped per batch, so the only per-week buffer is the
     pooled embeddings (256 bytes a frame) instead of 22 tokens a frame (5.6 kB: 1.4 GB
-    for a real week).
+    for a real week). Each core works through its own run of plays
+    (:mod:`coverage.models.workers`).
     """
     model.eval().to(device)
     n = len(ef)
@@ -132,15 +134,19 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
     assign = np.empty((n, 11, len(ASSIGNMENTS)), np.float32)
     pointer = np.empty((n, 11, 11), np.float32)
     step = min(batch_size, ENCODE_BATCH)  # cache-sized encoder batches
-    for i in range(0, n, step):
-        r = np.arange(i, min(n, i + step))
-        tokens, p = encode(torch.from_numpy(ef.ft.x[i:i + r.size]).to(device))
-        pooled[i:i + r.size] = p.cpu()
-        state = model.play_state(pooled[hist[r]].to(device))
-        a, ptr = players(tokens, state)
-        fam[r] = (model.family_logits(state) / temperature).cpu().numpy()
-        assign[r] = torch.softmax(a, -1).cpu().numpy()
-        pointer[r] = torch.softmax(ptr, -1).cpu().numpy()
+
+    def plays(a: int, b: int) -> None:  # rows [a, b): whole plays, histories inside
+        for i in range(a, b, step):
+            r = np.arange(i, min(b, i + step))
+            tokens, p = encode(torch.from_numpy(ef.ft.x[i:i + r.size]).to(device))
+            pooled[i:i + r.size] = p.cpu()
+            state = model.play_state(pooled[hist[r]].to(device))
+            a_, ptr = players(tokens, state)
+            fam[r] = (model.family_logits(state) / temperature).cpu().numpy()
+            assign[r] = torch.softmax(a_, -1).cpu().numpy()
+            pointer[r] = torch.softmax(ptr, -1).cpu().numpy()
+
+    run_over_plays(ef.ft.play_start, plays, device)
     return ExplainOutputs(fam, assign, pointer)
 
 

@@ -31,6 +31,7 @@ from coverage.features import (
 from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
 from coverage.models.checkpoint import check_calibration, read_config
 from coverage.models.transformer import ENCODE_BATCH, INFERENCE_DTYPE, frame_encoder_fn
+from coverage.models.workers import run_over_plays
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import (
@@ -102,6 +103,7 @@ def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
     which makes inference k times cheaper than encoding every window from scratch.
     ``dtype`` is the frame encoder's (see :func:`~coverage.models.transformer.frame_encoder_fn`);
     the embeddings ([N, dim] float32, 256 bytes a frame) are the only per-week buffer.
+    Each core works through its own run of plays (:mod:`coverage.models.workers`).
     """
     model.eval().to(device)
     encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype)
@@ -109,15 +111,21 @@ def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
     rows = np.arange(len(ft)) if rows is None else rows
     needed = np.unique(hist[rows])
     emb = torch.empty((len(ft), model.dim), dtype=torch.float32)
-    step = min(batch_size, ENCODE_BATCH)
-    for i in range(0, needed.size, step):
-        r = needed[i:i + step]
-        emb[torch.from_numpy(r)] = encode(torch.from_numpy(ft.x[r]).to(device))[1].cpu()
     out = np.empty(rows.size, dtype=np.float64)
-    for i in range(0, rows.size, batch_size):
-        r = rows[i:i + batch_size]
-        e = emb[torch.from_numpy(hist[r])].to(device)
-        out[i:i + r.size] = model.from_embeddings(e).float().cpu().numpy()
+    step = min(batch_size, ENCODE_BATCH)
+
+    def plays(a: int, b: int) -> None:  # rows [a, b): whole plays, so their windows too
+        todo = needed[(needed >= a) & (needed < b)]
+        for i in range(0, todo.size, step):
+            r = todo[i:i + step]
+            emb[torch.from_numpy(r)] = encode(torch.from_numpy(ft.x[r]).to(device))[1].cpu()
+        pos = np.flatnonzero((rows >= a) & (rows < b))
+        for i in range(0, pos.size, batch_size):
+            p = pos[i:i + batch_size]
+            e = emb[torch.from_numpy(hist[rows[p]])].to(device)
+            out[p] = model.from_embeddings(e).float().cpu().numpy()
+
+    run_over_plays(ft.play_start, plays, device)
     return out
 
 

@@ -1,0 +1,77 @@
+"""Week inference on one single-threaded worker per core, over whole plays.
+
+The frame models' operators work on tensors of a few hundred kB to a few MB: split
+across cores, each pays a fork/join barrier and leaves both cores' caches half used.
+Running each core on its own run of plays, one thread per operator, scaled 2.0x from
+one core against 1.6x for the same work split per operator on the 2-core machine
+(``benchmarks/bench_inference.py``). Ranges end at play boundaries, so a frame's
+history (which never leaves its play) is always in its own worker's range, and the
+workers write disjoint rows of shared output buffers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+_lock = threading.Lock()
+# False: one thread runs the week and each operator is split across the cores (what the
+# benchmark compares against)
+PER_CORE = True
+
+
+def play_ranges(play_start: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """``[start, end)`` row ranges of about equal size, each a run of whole plays."""
+    n = len(play_start)
+    if n == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, play_start[1:] != play_start[:-1]])
+    # each cut moves up to the next play's first row (past the last play: no cut)
+    at = np.searchsorted(starts, np.linspace(0, n, parts + 1)[1:-1])
+    cuts = np.unique(starts[at[at < starts.size]])
+    edges = [0, *[int(c) for c in cuts if 0 < c < n], n]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+@contextmanager
+def one_thread_per_worker() -> Iterator[int]:
+    """Yields the number of workers (the torch threads set now); operators run
+    single-threaded inside, and the previous setting is restored after."""
+    with _lock:  # two week predictions at once must not restore each other's setting
+        workers = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield workers
+        finally:
+            torch.set_num_threads(workers)
+
+
+def run_over_plays(play_start: np.ndarray, fn: Callable[[int, int], None],
+                   device: torch.device | str = "cpu") -> None:
+    """``fn(start, end)`` on each worker's range of plays, in inference mode.
+
+    On a GPU (or with one thread) it is one call over every row: the device parallelises.
+    """
+    if not PER_CORE or torch.device(device).type != "cpu" or torch.get_num_threads() < 2:
+        with torch.inference_mode():
+            fn(0, len(play_start))
+        return
+
+    def work(r: tuple[int, int]) -> None:
+        with torch.inference_mode():
+            fn(*r)
+
+    with one_thread_per_worker() as workers:
+        ranges = play_ranges(play_start, workers)
+        if len(ranges) <= 1:
+            for r in ranges:
+                work(r)
+            return
+        with ThreadPoolExecutor(len(ranges), thread_name_prefix="coverage-infer") as pool:
+            for f in [pool.submit(work, r) for r in ranges]:
+                f.result()  # re-raises a worker's error here
