@@ -10,7 +10,11 @@ the home page.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+
+from coverage.app.play_player import publish_static
 
 PAGES = [
     st.Page("app_pages/0_Overview.py", title="Overview", icon="🏈", default=True),
@@ -21,4 +25,12 @@ PAGES = [
     st.Page("app_pages/4_Model.py", title="Model", icon="🧠", url_path="Model"),
 ]
 
+
+@st.cache_resource(show_spinner=False)
+def _static_published() -> bool:
+    """Once per server: plotly.js where the browser can cache it (see publish_static)."""
+    return publish_static(Path(__file__).parent)
+
+
+_static_published()
 st.navigation(PAGES).run()

@@ -113,7 +113,17 @@ def test_the_player_ships_a_light_plotly_bundle_of_the_same_major_version(
     bundle = play_player.ASSETS / play_player.PLOTLY_BUNDLE
     assert bundle.stat().st_size < 2_000_000
     assert version(bundle)[0] == version(play_player.PLOTLY_JS)[0]
-    assert f'src="{play_player.PLOTLY_BUNDLE}"' in (play_player.ASSETS / "index.html").read_text()
+    html = (play_player.ASSETS / "index.html").read_text()
+    # from the app's static route (browser-cacheable), else the player's own copy
+    assert f'src="../../app/static/{play_player.PLOTLY_BUNDLE}"' in html
+    assert f'src="{play_player.PLOTLY_BUNDLE}"' in html and "window.Plotly ||" in html
+    app_dir = tmp_path / "app"
+    assert play_player.publish_static(app_dir)
+    published = app_dir / play_player.STATIC_DIR / play_player.PLOTLY_BUNDLE
+    assert published.read_bytes() == bundle.read_bytes()
+    assert play_player.publish_static(app_dir)  # again: nothing to do
+    (app_dir / "blocked").write_text("a file where a folder should be")
+    assert not play_player.publish_static(app_dir / "blocked")  # the player's copy serves
     monkeypatch.setenv("COVERAGE_CACHE_DIR", str(tmp_path))
     served = play_player.served_dir()
     assert {p.name for p in served.iterdir()} >= set(play_player.ASSET_FILES)

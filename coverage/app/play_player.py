@@ -27,6 +27,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from coverage import config
+from coverage.atomic import write_bytes
 from coverage.views import Animation, combined_animation, zoom_to_box
 from coverage.views.field import title_parts
 
@@ -76,6 +77,30 @@ def served_dir() -> Path:
     except OSError:  # another process put it there first
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+STATIC_DIR = "static"  # the app's own static route (``server.enableStaticServing``)
+
+
+def publish_static(app_dir: str | Path) -> bool:
+    """Put the plotly.js bundle in the app's static folder, served at ``app/static/``.
+
+    Streamlit serves a component's files with ``Cache-Control: public`` and no validator,
+    so the browser downloads and compiles the 1.2 MB bundle again for every tab. The
+    app's static route sends an ETag and Last-Modified: a returning analyst's browser
+    reuses it (and V8 its compiled code). The player loads it from there and falls back
+    to its own copy when the route is off or the folder could not be written (False).
+    """
+    src = ASSETS / PLOTLY_BUNDLE
+    dest = Path(app_dir) / STATIC_DIR / PLOTLY_BUNDLE
+    try:
+        if dest.is_file() and dest.read_bytes() == src.read_bytes():
+            return True
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(src.read_bytes(), dest)
+    except OSError:
+        return False
+    return True
 
 
 @functools.cache
