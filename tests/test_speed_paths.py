@@ -189,3 +189,12 @@ def test_per_core_workers_give_the_single_thread_answer(toy) -> None:
     np.testing.assert_allclose(two, one, atol=FP32_TOL, rtol=0)
     np.testing.assert_allclose(two_rows, one[rows], atol=FP32_TOL, rtol=0)
     assert torch.get_num_threads() == threads
+
+
+def test_keep_freed_memory_is_set_once_and_harmless() -> None:
+    from coverage.models.workers import keep_freed_memory
+
+    first = keep_freed_memory()
+    assert isinstance(first, bool)
+    assert keep_freed_memory() is first  # cached: one mallopt per process
+    assert torch.ones(1 << 20).sum().item() == float(1 << 20)  # allocation still works

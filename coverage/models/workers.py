@@ -11,6 +11,9 @@ workers write disjoint rows of shared output buffers.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +26,34 @@ _lock = threading.Lock()
 # False: one thread runs the week and each operator is split across the cores (what the
 # benchmark compares against)
 PER_CORE = True
+
+
+# glibc mallopt parameters
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+
+@functools.cache
+def keep_freed_memory() -> bool:
+    """Let glibc keep freed blocks of up to 32 MB for reuse instead of unmapping them.
+
+    Each operator allocates its output afresh (1-4 MB per batch here); glibc maps such
+    blocks on allocation and unmaps them on free, or trims the heap they came from, so
+    operators first-touch page-fault their outputs. Kept, the next batch reuses the same
+    pages: the bf16 encoder on one core went from 52-64 ms to 38 ms a batch, a week's
+    prediction on two workers ~7% faster in CPU time. Set once per process (glibc only;
+    False elsewhere); the peak memory is unchanged, freed blocks are just not handed back
+    to the system between batches.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+        ok &= libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+        ok &= libc.mallopt(_M_TOP_PAD, 64 << 20)
+    except (OSError, AttributeError):
+        return False
+    return bool(ok)
 
 
 def play_ranges(play_start: np.ndarray, parts: int) -> list[tuple[int, int]]:
@@ -57,6 +88,7 @@ def run_over_plays(play_start: np.ndarray, fn: Callable[[int, int], None],
 
     On a GPU (or with one thread) it is one call over every row: the device parallelises.
     """
+    keep_freed_memory()
     if not PER_CORE or torch.device(device).type != "cpu" or torch.get_num_threads() < 2:
         with torch.inference_mode():
             fn(0, len(play_start))
