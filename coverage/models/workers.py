@@ -34,7 +34,7 @@ _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 
 @functools.cache
 def keep_freed_memory() -> bool:
-    """Let glibc keep freed blocks of up to 32 MB for reuse instead of unmapping them.
+    """Let glibc keep freed blocks of up to 32 MB (and 128 MB of free heap) for reuse.
 
     Each operator allocates its output afresh (1-4 MB per batch here); glibc maps such
     blocks on allocation and unmaps them on free, or trims the heap they came from, so
@@ -49,8 +49,8 @@ def keep_freed_memory() -> bool:
     try:
         libc = ctypes.CDLL("libc.so.6")
         ok = libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
-        ok &= libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
-        ok &= libc.mallopt(_M_TOP_PAD, 64 << 20)
+        ok &= libc.mallopt(_M_TRIM_THRESHOLD, 128 << 20)
+        ok &= libc.mallopt(_M_TOP_PAD, 16 << 20)
     except (OSError, AttributeError):
         return False
     return bool(ok)
