@@ -53,8 +53,11 @@ def supported(encoder: nn.Module) -> bool:
     layers = getattr(getattr(encoder, "encoder", None), "layers", None)
     if layers is None or getattr(encoder.encoder, "norm", None) is not None:
         return False
-    return all(layer.norm_first and layer.activation_relu_or_gelu == 2
-               and layer.self_attn.batch_first and layer.self_attn._qkv_same_embed_dim
+    # PyTorch's own flags for its fused path (2 = GELU); absent in another version: no
+    return all(getattr(layer, "norm_first", False)
+               and getattr(layer, "activation_relu_or_gelu", None) == 2
+               and getattr(layer.self_attn, "batch_first", False)
+               and getattr(layer.self_attn, "_qkv_same_embed_dim", False)
                for layer in layers)
 
 
