@@ -135,20 +135,15 @@ def _package(rng: np.random.Generator, off: Offense, cov: str | None) -> str:
 
 def _personnel(roster: dict[str, list[Player]], pkg: str,
                front34: bool = False) -> tuple[list[str], list[Player], list[str]]:
-    if front34:  # stand-up outside linebackers on the edges, two off-ball inside backers
-        dl = [("DE", roster["OLB"][0], "DL"), ("DT", roster["DT"][0], "DL"),
-              ("DT", roster["DT"][1], "DL"), ("DE", roster["OLB"][1], "DL")]
-        lbs = {"base": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0]),
-                        ("SLB", roster["ILB"][1])],
-               "nickel": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0])],
-               "dime": [("MLB", roster["MLB"][0])]}[pkg]
-    else:
-        dl = [("DE", roster["DE"][0], "DL"), ("DT", roster["DT"][0], "DL"),
-              ("DT", roster["DT"][1], "DL"), ("DE", roster["DE"][1], "DL")]
-        lbs = {"base": [("WLB", roster["OLB"][0]), ("MLB", roster["MLB"][0]),
-                        ("SLB", roster["OLB"][1])],
-               "nickel": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0])],
-               "dime": [("MLB", roster["MLB"][0])]}[pkg]
+    # a 3-4 front puts its stand-up outside linebackers on the edges and keeps two
+    # off-ball inside backers; a 4-3 has ends on the edges and outside backers beside the MLB
+    edge, side_lb = ("OLB", "ILB") if front34 else ("DE", "OLB")
+    dl = [("DE", roster[edge][0], "DL"), ("DT", roster["DT"][0], "DL"),
+          ("DT", roster["DT"][1], "DL"), ("DE", roster[edge][1], "DL")]
+    lbs = {"base": [("WLB", roster[side_lb][0]), ("MLB", roster["MLB"][0]),
+                    ("SLB", roster[side_lb][1])],
+           "nickel": [("WLB", roster["ILB"][0]), ("MLB", roster["MLB"][0])],
+           "dime": [("MLB", roster["MLB"][0])]}[pkg]
     dbs = [("CB1", roster["CB"][0], "CB"), ("CB2", roster["CB"][1], "CB")]
     if pkg in ("nickel", "dime"):
         dbs.append(("NCB", roster["CB"][2], "NCB"))
