@@ -70,14 +70,14 @@ def play_ranges(play_start: np.ndarray, parts: int) -> list[tuple[int, int]]:
 
 
 @contextmanager
-def one_thread_per_worker() -> Iterator[int]:
-    """Yields the number of workers (the torch threads set now); operators run
-    single-threaded inside, and the previous setting is restored after."""
+def one_thread_per_worker() -> Iterator[None]:
+    """Operators run single-threaded inside (the workers take the cores); the previous
+    setting is restored after."""
     with _lock:  # two week predictions at once must not restore each other's setting
         workers = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            yield workers
+            yield
         finally:
             torch.set_num_threads(workers)
 
@@ -86,10 +86,13 @@ def run_over_plays(play_start: np.ndarray, fn: Callable[[int, int], None],
                    device: torch.device | str = "cpu") -> None:
     """``fn(start, end)`` on each worker's range of plays, in inference mode.
 
-    On a GPU (or with one thread) it is one call over every row: the device parallelises.
+    On a GPU, with one thread or over one play it is one call over every row, and the
+    operators keep every thread.
     """
     keep_freed_memory()
-    if not PER_CORE or torch.device(device).type != "cpu" or torch.get_num_threads() < 2:
+    ranges = play_ranges(play_start, torch.get_num_threads())
+    if not PER_CORE or torch.device(device).type != "cpu" or len(ranges) < 2:
+        # a GPU, one thread, or one play: one call, the operators keep every thread
         with torch.inference_mode():
             fn(0, len(play_start))
         return
@@ -98,12 +101,7 @@ def run_over_plays(play_start: np.ndarray, fn: Callable[[int, int], None],
         with torch.inference_mode():
             fn(*r)
 
-    with one_thread_per_worker() as workers:
-        ranges = play_ranges(play_start, workers)
-        if len(ranges) <= 1:
-            for r in ranges:
-                work(r)
-            return
-        with ThreadPoolExecutor(len(ranges), thread_name_prefix="coverage-infer") as pool:
-            for f in [pool.submit(work, r) for r in ranges]:
-                f.result()  # re-raises a worker's error here
+    with one_thread_per_worker(), ThreadPoolExecutor(
+            len(ranges), thread_name_prefix="coverage-infer") as pool:
+        for f in [pool.submit(work, r) for r in ranges]:
+            f.result()  # re-raises a worker's error here
