@@ -5,10 +5,10 @@ The encoder is tiny (22 tokens, 64 wide, 4 heads of 16), so PyTorch's fused
 qkv reshuffle kernel, a softmax over rows of 22 and copies (``benchmarks/
 bench_inference.py``). This forward runs the same layers from the same weights with
 
-* the linear layers in ``dtype`` (bfloat16 uses AMX / AVX512-BF16: ~2.5x fp32's rate);
+* the linear layers in ``dtype`` (bfloat16 uses AMX / AVX512-BF16, well above fp32's rate);
 * attention as two batched matmuls over (frame, head) with the 1/sqrt(d) scale folded
   into the query weights;
-* the softmax in float32 (PyTorch's bfloat16 softmax over rows of 22 is ~3x slower).
+* the softmax in float32 (PyTorch's bfloat16 softmax over rows of 22 is slower here).
 
 The residual stream is kept in ``dtype`` and the pooled head in float32. Calls match
 the module's within bfloat16 rounding (the benchmark prints max |ΔP(man)| and the
@@ -106,7 +106,7 @@ class FastEncoder:
         qkv = F.linear(y, *layer.qkv).view(b, p, 3, heads, dim // heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).contiguous()
         s = torch.matmul(q, k.transpose(-1, -2))                            # [B, H, P, P]
-        e = torch.softmax(s.float(), -1).to(self.dtype)  # bf16 softmax: 3x slower here
+        e = torch.softmax(s.float(), -1).to(self.dtype)  # the bf16 softmax is slower here
         o = torch.matmul(e, v)                                                # [B, H, P, d]
         return F.linear(o.transpose(1, 2).reshape(b, p, dim), *layer.out)
 

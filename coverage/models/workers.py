@@ -2,9 +2,9 @@
 
 The frame models' operators work on tensors of a few hundred kB to a few MB: split
 across cores, each pays a fork/join barrier and leaves both cores' caches half used.
-Running each core on its own run of plays, one thread per operator, scaled 2.0x from
-one core against 1.6x for the same work split per operator on the 2-core machine
-(``benchmarks/bench_inference.py``). Ranges end at play boundaries, so a frame's
+Running each core on its own run of plays, one thread per operator, scales better on
+the 2-core machine (``benchmarks/bench_inference.py``: the ``split`` / ``split16``
+variants against the default). Ranges end at play boundaries, so a frame's
 history (which never leaves its play) is always in its own worker's range, and the
 workers write disjoint rows of shared output buffers.
 """
@@ -39,10 +39,10 @@ def keep_freed_memory() -> bool:
     Each operator allocates its output afresh (1-4 MB per batch here); glibc maps such
     blocks on allocation and unmaps them on free, or trims the heap they came from, so
     operators first-touch page-fault their outputs. Kept, the next batch reuses the same
-    pages: the bf16 encoder on one core went from 52-64 ms to 38 ms a batch, a week's
-    prediction on two workers ~7% faster in CPU time. Set once per process (glibc only;
-    False elsewhere); the peak memory is unchanged, freed blocks are just not handed back
-    to the system between batches.
+    pages, which made the bf16 encoder markedly faster on one core in a one-off profile
+    (the benchmark runs with it set). Set once per process (glibc only; False
+    elsewhere); freed blocks are not handed back to the system between batches, and the
+    benchmark's peak RSS for a real-size week stays under 2 GB.
     """
     if not sys.platform.startswith("linux"):
         return False
