@@ -22,7 +22,12 @@ from torch import nn
 from coverage import prior
 from coverage.errors import CheckpointError, CoverageError, DataError
 from coverage.explain.attribution import attribution_week
-from coverage.family.predict import load_explainer, predict_family_frames, predict_family_week
+from coverage.family.predict import (
+    compile_explainer,
+    load_explainer,
+    predict_family_frames,
+    predict_family_week,
+)
 from coverage.family.train import train_family
 from coverage.models.checkpoint import checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
@@ -30,7 +35,12 @@ from coverage.store import Store
 from coverage.tabular.pipeline import load_tabular, predict_tabular_frames, train_tabular
 from coverage.training.context import load_context, predict_context_frames, train_context
 from coverage.training.evaluate import evaluate_predictions
-from coverage.training.frame_models import load_frame_model, predict_frame_model, train_tracking
+from coverage.training.frame_models import (
+    compile_frame_model,
+    load_frame_model,
+    predict_frame_model,
+    train_tracking,
+)
 from coverage.training.options import TrainOptions
 
 # (model_dir, store, week, *, name) -> writes this checkpoint's rows of one week
@@ -59,6 +69,9 @@ class Pipeline:
     per_play: bool = False
     # a tracking model that may start from a per-play context prior (coverage.prior)
     takes_prior: bool = False
+    # (model, config) -> package paths: its inference graphs compiled for this machine
+    # (coverage.models.aot), which `predict` runs once they are built
+    compiler: Callable[[nn.Module, dict[str, Any]], list[Path]] | None = None
 
 
 def prediction_weeks(architecture: str, store: Store) -> list[int]:
@@ -129,6 +142,34 @@ def predict_week(model_dir: str | Path, store: Store, week: int, *,
                         file=str(store.path), play=(g, p))
     if write:
         store.write_output("predictions", week, out, name)
+    return out
+
+
+def compile_model(model_dir: str | Path) -> list[Path]:
+    """Compile a checkpoint's inference graphs for this machine into the package cache
+    (``coverage compile``); ``CoverageError`` when its architecture has none or the
+    machine cannot compile (no C++ compiler)."""
+    model, cfg = load_model(model_dir)
+    run = pipeline(cfg["architecture"])
+    if run.compiler is None:
+        raise CoverageError(f"{model_dir}: a '{cfg['architecture']}' model has nothing to "
+                            "compile (only the transformer and the family model)")
+    try:
+        return run.compiler(model, cfg)
+    except RuntimeError as e:
+        raise CoverageError(f"{model_dir}: cannot compile here: {e}") from e
+
+
+def compilable_models(root: str | Path) -> list[Path]:
+    """Checkpoint folders under ``root`` whose architecture has graphs to compile."""
+    out = []
+    for d in sorted(Path(root).iterdir()):
+        try:
+            arch = read_config(d)["architecture"]
+        except (CoverageError, OSError):
+            continue
+        if arch in PIPELINES and PIPELINES[arch].compiler is not None:
+            out.append(d)
     return out
 
 
@@ -207,13 +248,15 @@ PIPELINES: dict[str, Pipeline] = {
                         week_writers=(predict_week,), per_play=True),
     "transformer": Pipeline(train_tracking, load_frame_model,
                             prior.with_prior(predict_frame_model),
-                            week_writers=(predict_week,), takes_prior=True),
+                            week_writers=(predict_week,), takes_prior=True,
+                            compiler=compile_frame_model),
     "lstm": Pipeline(train_tracking, load_frame_model, prior.with_prior(predict_frame_model),
                      week_writers=(predict_week,), takes_prior=True),
     # family probabilities, responsibilities and the P(man) rows in one pass
     "family": Pipeline(train_family, load_explainer, prior.with_prior(predict_family_frames),
                        week_writers=(family_week,),
-                       test_week_writers=(attribution_week,), takes_prior=True),
+                       test_week_writers=(attribution_week,), takes_prior=True,
+                       compiler=compile_explainer),
     # LightGBM on play context + personnel + learned tendencies; one P(man) per play
     "tabular": Pipeline(train_tabular, load_tabular, predict_tabular_frames,
                         week_writers=(predict_week,), per_play=True),

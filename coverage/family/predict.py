@@ -28,6 +28,7 @@ from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES
+from coverage.models import aot
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
 from coverage.models.transformer import (
     ENCODE_BATCH,
@@ -35,6 +36,7 @@ from coverage.models.transformer import (
     INFERENCE_DTYPES,
     frame_encoder_fn,
     resolve_dtype,
+    runs_own_threads,
 )
 from coverage.models.workers import run_over_plays
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
@@ -105,6 +107,45 @@ def _player_head(model: nn.Module, dtype: str | torch.dtype) -> PlayerHead:
     return run
 
 
+class _Heads(nn.Module):
+    """``(newest frame's tokens [B, 22, D], pooled history [B, k, D]) -> (family logits,
+    assignment probabilities, pointer probabilities)``: the graph compiled for this
+    machine (:mod:`coverage.models.aot`), the same steps as the eager loop below."""
+
+    def __init__(self, model: nn.Module, dtype: str | torch.dtype) -> None:
+        super().__init__()
+        self.model = model
+        self.players = _player_head(model, dtype)
+
+    def forward(self, tokens: torch.Tensor, hist: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        state = self.model.play_state(hist)
+        assign, pointer = self.players(tokens, state)
+        return (self.model.family_logits(state), torch.softmax(assign, -1),
+                torch.softmax(pointer, -1))
+
+
+HEADS = "family-heads"
+
+
+def _heads_weights(model: nn.Module) -> list[nn.Module]:
+    return [model.temporal, model.family_head, model.player, model.assign_head,
+            model.query, model.key]
+
+
+def compile_explainer(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
+    """Build the family model's frame encoder and heads compiled for this machine
+    (``coverage compile``; :func:`explain_outputs` then runs them over a week)."""
+    dtype = resolve_dtype(INFERENCE_DTYPE, model)
+    dt = INFERENCE_DTYPES.get(dtype, torch.float32)
+    dim = model.temporal.hidden_size
+    examples = (torch.zeros(aot.EXAMPLE_BATCH, 22, dim),
+                torch.zeros(aot.EXAMPLE_BATCH, cfg["history"], dim))
+    return [aot.build_encoder(model.norm, model.frame_encoder, dt),
+            aot.build_graph(HEADS, _Heads(model.eval(), dtype), examples,
+                            _heads_weights(model), dt)]
+
+
 @torch.inference_mode()
 def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
                     temperature: float = 1.0, batch_size: int = 2048,
@@ -127,7 +168,11 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
         raise DataError("explain frames are not ordered by play and frame",
                         expected="each frame's history rows at or before it")
     dtype = resolve_dtype(dtype, model)
-    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype)
+    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype, frames=n)
+    heads = None
+    if runs_own_threads(encode) and torch.device(device).type == "cpu":
+        heads = aot.load_graph(HEADS, _heads_weights(model),
+                               INFERENCE_DTYPES.get(dtype, torch.float32))
     players = _player_head(model, dtype)
     pooled = torch.empty((n, model.temporal.hidden_size))
     fam = np.empty((n, len(FAMILIES)), np.float32)
@@ -140,13 +185,18 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
             r = np.arange(i, min(b, i + step))
             tokens, p = encode(torch.from_numpy(ef.ft.x[i:i + r.size]).to(device))
             pooled[i:i + r.size] = p.cpu()
+            if heads is not None:  # compiled: the same steps fused, float32 out
+                f, a_, ptr = heads(tokens, pooled[hist[r]])
+                fam[r] = (f / temperature).numpy()
+                assign[r], pointer[r] = a_.numpy(), ptr.numpy()
+                continue
             state = model.play_state(pooled[hist[r]].to(device))
             a_, ptr = players(tokens, state)
             fam[r] = (model.family_logits(state) / temperature).cpu().numpy()
             assign[r] = torch.softmax(a_, -1).cpu().numpy()
             pointer[r] = torch.softmax(ptr, -1).cpu().numpy()
 
-    run_over_plays(ef.ft.play_start, plays, device)
+    run_over_plays(ef.ft.play_start, plays, device, per_core=not runs_own_threads(encode))
     return ExplainOutputs(fam, assign, pointer)
 
 

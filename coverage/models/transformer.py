@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from coverage.models.aot import Compiled, load_encoder
 from coverage.models.fast_encoder import FastEncoder, native_bf16, supported
 from coverage.models.runtime import onnx_encoder
 
@@ -96,7 +97,7 @@ def resolve_dtype(dtype: str | torch.dtype, module: nn.Module) -> str | torch.dt
 
 
 def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
-                     dtype: str | torch.dtype = "float32") -> FrameEncoderFn:
+                     dtype: str | torch.dtype = "float32", frames: int = 0) -> FrameEncoderFn:
     """Inference-only ``raw [B, 22, F] -> (tokens, pooled)`` in float32 out, ``dtype`` inside.
 
     The features are standardised in float32 first (positions of tens of yards would lose
@@ -112,8 +113,17 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
     (:mod:`coverage.models.runtime`: exported in memory, one session per set of weights
     per process), falling back to the torch float32 path when ``onnxruntime`` or ``onnx``
     is not installed or the modules are not on the CPU.
+
+    For ``frames`` >= :data:`coverage.models.aot.MIN_FRAMES` (a week, not a play) the
+    encoder compiled for this machine (``coverage compile``) runs instead when its package
+    is in the cache: a :class:`~coverage.models.aot.Compiled`, whose kernels use
+    every thread, so the caller runs it from one (see :func:`runs_own_threads`).
     """
     dtype = resolve_dtype(dtype, encoder)
+    if dtype in INFERENCE_DTYPES:
+        compiled = load_encoder(norm, encoder, INFERENCE_DTYPES[dtype], frames)
+        if compiled is not None:
+            return compiled
     if dtype == ONNX:
         run_ort = onnx_encoder(norm, encoder)
         if run_ort is not None:
@@ -131,6 +141,12 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
         tokens, pooled = enc.tokens_and_pooled(norm(x).to(dt))
         return tokens.float(), pooled.float()
     return run
+
+
+def runs_own_threads(encode: FrameEncoderFn) -> bool:
+    """Whether ``encode`` parallelises inside (a compiled encoder): then the week runs on
+    one worker, not one per core (:func:`coverage.models.workers.run_over_plays`)."""
+    return isinstance(encode, Compiled)
 
 
 class CoverageTransformer(nn.Module):

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from coverage import evaluation
-from coverage.errors import DataError
+from coverage.errors import CoverageError, DataError
 from coverage.features import (
     FEATURES,
     FrameTensors,
@@ -28,9 +28,16 @@ from coverage.features import (
     input_hparams,
     mirror,
 )
-from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
+from coverage.models import aot, build_model, fingerprint, load_checkpoint, save_checkpoint
 from coverage.models.checkpoint import check_calibration, read_config
-from coverage.models.transformer import ENCODE_BATCH, INFERENCE_DTYPE, frame_encoder_fn
+from coverage.models.transformer import (
+    ENCODE_BATCH,
+    INFERENCE_DTYPE,
+    INFERENCE_DTYPES,
+    frame_encoder_fn,
+    resolve_dtype,
+    runs_own_threads,
+)
 from coverage.models.workers import run_over_plays
 from coverage.store import Store
 from coverage.training.data import resolve_split
@@ -106,10 +113,10 @@ def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
     Each core works through its own run of plays (:mod:`coverage.models.workers`).
     """
     model.eval().to(device)
-    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype)
     hist = ft.history_index(k, stride)
     rows = np.arange(len(ft)) if rows is None else rows
     needed = np.unique(hist[rows])
+    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype, frames=needed.size)
     emb = torch.empty((len(ft), model.dim), dtype=torch.float32)
     out = np.empty(rows.size, dtype=np.float64)
     step = min(batch_size, ENCODE_BATCH)
@@ -125,7 +132,7 @@ def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
             e = emb[torch.from_numpy(hist[rows[p]])].to(device)
             out[p] = model.from_embeddings(e).float().cpu().numpy()
 
-    run_over_plays(ft.play_start, plays, device)
+    run_over_plays(ft.play_start, plays, device, per_core=not runs_own_threads(encode))
     return out
 
 
@@ -324,6 +331,16 @@ def load_frame_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Load a transformer / LSTM checkpoint trained on the features this code builds."""
     check_calibration(read_config(model_dir), model_dir, ("logit_offset", "temperature"))
     return load_checkpoint(model_dir, expected={"features": list(FEATURES)})
+
+
+def compile_frame_model(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
+    """Build the transformer's frame encoder compiled for this machine (the week's
+    ``predict`` then runs it; :mod:`coverage.models.aot`). The LSTM has nothing to build."""
+    encoder = getattr(model, "frame_encoder", None)
+    if encoder is None:
+        raise CoverageError(f"a '{cfg['architecture']}' model has no frame encoder to compile")
+    dtype = resolve_dtype(INFERENCE_DTYPE, model)
+    return [aot.build_encoder(model.norm, encoder, INFERENCE_DTYPES.get(dtype, torch.float32))]
 
 
 def predict_frames(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
