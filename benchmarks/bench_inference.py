@@ -258,6 +258,9 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
               f"(goal < {GOAL_S:.0f} s: {'met' if proj < GOAL_S else 'NOT met'})  "
               f"max|dP| {dp:.4f} ({keep}), acc change snap {d_snap:+.4f} "
               f"all {d_all:+.4f}  first call {r['setup']:.1f} s", flush=True)
+    # `coverage predict` runs one model per process: this figure (the process's peak so
+    # far) is that model's own only for the first model benchmarked
+    print(f"peak RSS of the process after {name}: {_rss_gb():.2f} GB", flush=True)
     return achieved
 
 
