@@ -12,6 +12,7 @@ current frame, and ``secs_from_snap`` is kept for evaluation, never fed to a mod
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ import polars as pl
 import torch
 
 from coverage.schema import FRAME_RATE_HZ, PLAY_KEYS, PLAYERS_PER_SIDE
+from coverage.spill import Spill
 
 FEATURES: tuple[str, ...] = (
     "x_rel",      # x - los_x: depth; negative = offensive backfield
@@ -188,20 +190,31 @@ def mirror(x: torch.Tensor | np.ndarray, features: tuple[str, ...] = FEATURES
     return x[..., order, :] * sign
 
 
-def concat_frames(parts: list[FrameTensors]) -> FrameTensors:
-    """Stack several weeks' tensors, shifting each part's ``play_start`` rows."""
-    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
-    return FrameTensors(
-        x=np.concatenate([p.x for p in parts]),
-        game_id=np.concatenate([p.game_id for p in parts]),
-        play_id=np.concatenate([p.play_id for p in parts]),
-        frame_id=np.concatenate([p.frame_id for p in parts]),
-        secs=np.concatenate([p.secs for p in parts]),
-        y=np.concatenate([p.y for p in parts]),
-        play_start=np.concatenate([p.play_start + o for p, o in zip(parts, offsets, strict=True)]),
-        features=parts[0].features,
-        dropped_frames=sum(p.dropped_frames for p in parts),
-    )
+def concat_frames(parts: Iterable[FrameTensors], spill: Spill | None = None) -> FrameTensors:
+    """Stack several weeks' tensors, shifting each part's ``play_start`` rows.
+
+    ``parts`` may be a generator that builds one week at a time: with ``spill`` the frame
+    tensor of each week goes to disk as soon as it is built (:mod:`coverage.spill`), so
+    only one week's frames are ever in the process's memory.
+    """
+    small: dict[str, list[np.ndarray]] = {k: [] for k in
+                                          ("game_id", "play_id", "frame_id", "secs", "y",
+                                           "play_start")}
+    xs: list[np.ndarray] = []
+    features, dropped, offset = FEATURES, 0, 0
+    for p in parts:
+        for k in small:
+            small[k].append(getattr(p, k) + offset if k == "play_start" else getattr(p, k))
+        if spill is not None:
+            spill.append(x=p.x)
+        else:
+            xs.append(p.x)
+        features, dropped, offset = p.features, dropped + p.dropped_frames, offset + len(p)
+    if not small["y"]:
+        raise ValueError("no weeks to stack")
+    x = spill.arrays()["x"] if spill is not None else np.concatenate(xs)
+    return FrameTensors(x=x, **{k: np.concatenate(v) for k, v in small.items()},
+                        features=features, dropped_frames=dropped)
 
 
 def feature_inputs(feature_set: str) -> list[int] | None:

@@ -10,7 +10,7 @@ onto it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ from coverage.features import (
     frame_features,
 )
 from coverage.schema import PLAY_KEYS, PLAYERS_PER_SIDE
+from coverage.spill import Spill
 from coverage.store import Store
 
 OFF = slice(0, PLAYERS_PER_SIDE)
@@ -131,12 +132,28 @@ def build_explain_frames(tracking: pl.LazyFrame, plays: pl.DataFrame,
                          target=target)
 
 
-def concat_explain(parts: list[ExplainFrames]) -> ExplainFrames:
-    return ExplainFrames(concat_frames([p.ft for p in parts]),
-                         np.concatenate([p.nfl for p in parts]),
-                         np.concatenate([p.family for p in parts]),
-                         np.concatenate([p.assign for p in parts]),
-                         np.concatenate([p.target for p in parts]))
+def concat_explain(parts: Iterable[ExplainFrames], spill: bool = False) -> ExplainFrames:
+    """Stack weeks; with ``spill`` the per-frame tensors go to disk week by week as they
+    are built (:mod:`coverage.spill`), so one week's are in memory at a time."""
+    big = Spill() if spill else None
+    labels: dict[str, list[np.ndarray]] = {"nfl": [], "family": [], "assign": [], "target": []}
+
+    def frames() -> Iterator[FrameTensors]:
+        for p in parts:
+            if big is not None:
+                big.append(nfl=p.nfl, assign=p.assign, target=p.target)
+                labels["family"].append(p.family)
+            else:
+                for k in labels:
+                    labels[k].append(getattr(p, k))
+            yield p.ft
+
+    ft = concat_frames(frames(), Spill() if spill else None)
+    stacked = {k: np.concatenate(v) for k, v in labels.items() if v}
+    if big is not None:
+        stacked |= big.arrays()
+    return ExplainFrames(ft, stacked["nfl"], stacked["family"], stacked["assign"],
+                         stacked["target"])
 
 
 def load_explain_frames(store: Store, weeks: Sequence[int], max_secs: float | None = None,
@@ -144,6 +161,6 @@ def load_explain_frames(store: Store, weeks: Sequence[int], max_secs: float | No
     """Explain frames of several weeks of a store, one week's long table at a time."""
     plays = store.plays() if plays is None else plays
     labels = player_labels(store)
-    return concat_explain([
+    return concat_explain((
         build_explain_frames(store.tracking(w), plays.filter(pl.col("week") == w), labels,
-                             max_secs) for w in weeks])
+                             max_secs) for w in weeks), spill=len(weeks) > 1)

@@ -39,6 +39,7 @@ from coverage.models.transformer import (
     runs_own_threads,
 )
 from coverage.models.workers import run_over_plays
+from coverage.spill import Spill
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import (
@@ -56,14 +57,18 @@ BatchFactory = Callable[[np.random.Generator], Iterator[Batch]]
 
 def load_frames(store: Store, weeks: list[int] | tuple[int, ...],
                 max_secs: float | None = None) -> FrameTensors:
-    """Build frame tensors week by week (one week in memory as a long table at a time)."""
+    """Build frame tensors week by week (one week in memory as a long table at a time).
+
+    Several weeks (training) are stacked on disk as they are built (:mod:`coverage.spill`):
+    the process holds one week's frame tensor, not the season's.
+    """
     if not store.has_tracking:
         raise DataError("tracking models need a store with tracking; run "
                         "`coverage ingest RAW_DIR --out STORE` first", file=str(store.path))
     plays = store.plays()
-    parts = [build_frames(store.tracking(w), plays.filter(pl.col("week") == w), max_secs)
-             for w in weeks]
-    return concat_frames(parts)
+    parts = (build_frames(store.tracking(w), plays.filter(pl.col("week") == w), max_secs)
+             for w in weeks)
+    return concat_frames(parts, Spill() if len(weeks) > 1 else None)
 
 
 def sample_frames(ft: FrameTensors, rng: np.random.Generator, per_play: int) -> np.ndarray:
