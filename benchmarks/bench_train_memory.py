@@ -30,7 +30,7 @@ def _status_kb(field: str) -> int:
     return 0
 
 
-def _child(store_path: str | None, n_weeks: int, spill: bool, family: bool) -> None:
+def _child(store_path: str | None, n_weeks: int, mode: str, family: bool) -> None:
     import numpy as np
     import polars as pl
 
@@ -43,7 +43,12 @@ def _child(store_path: str | None, n_weeks: int, spill: bool, family: bool) -> N
     weeks = list(store.weeks[:n_weeks])
     plays = store.plays()
     base = _status_kb("RssAnon")
-    if family:
+    spill = mode == "disk"
+    if mode == "drop":  # each week built and thrown away: what the allocators keep
+        arrays, n = [], 0
+        for w in weeks:
+            n += len(build_frames(store.tracking(w), plays.filter(pl.col("week") == w)))
+    elif family:
         labels = player_labels(store)
         parts = (build_explain_frames(store.tracking(w), plays.filter(pl.col("week") == w),
                                       labels) for w in weeks)
@@ -70,32 +75,35 @@ def main() -> None:
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        n, spill, family = args.child
-        _child(args.store, int(n), spill == "1", family == "1")
+        n, mode, family = args.child
+        _child(args.store, int(n), mode, family == "1")
         return
+    labels = {"memory": "in memory (baseline)", "disk": "on disk (training)",
+              "drop": "built and dropped"}
     for family in (False, True):
         what = "family (load_explain_frames)" if family else "transformer/LSTM (load_frames)"
         print(f"\n== {what}: memory the load adds to the process (anonymous), by weeks read")
         rows = {}
-        for spill in (False, True):
+        for mode in ("memory", "disk", *(() if family else ("drop",))):
             for n in [int(w) for w in args.weeks.split(",")]:
-                cmd = [sys.executable, __file__, "--child", str(n), str(int(spill)),
+                cmd = [sys.executable, __file__, "--child", str(n), mode,
                        str(int(family))] + (["--store", args.store] if args.store else [])
                 out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)
                 r = json.loads(out.stdout.strip().splitlines()[-1])
-                rows.setdefault(spill, []).append(r)
-                label = "on disk (training)" if spill else "in memory (baseline)"
-                print(f"{label:<22} {n} weeks, {r['frames']:>9,} frames: arrays held "
+                rows.setdefault(mode, []).append(r)
+                print(f"{labels[mode]:<22} {n} weeks, {r['frames']:>9,} frames: arrays held "
                       f"{r['held_mb']:7.1f} MB; the load added {r['anon_mb']:7.1f} MB own "
                       f"memory (incl. what the allocators keep), peak RSS "
                       f"{r['peak_mb']:7.1f} MB", flush=True)
-        for spill, rs in rows.items():
+        print("(built and dropped: each week's frames built and thrown away, nothing kept: "
+              "the own memory the allocators keep from the building alone)" if not family
+              else "", end="" if family else "\n")
+        for mode, rs in rows.items():
             if len(rs) > 1 and rs[-1]["frames"] > rs[0]["frames"]:
                 per = 1e5 / (rs[-1]["frames"] - rs[0]["frames"])
                 held = (rs[-1]["held_mb"] - rs[0]["held_mb"]) * per
                 anon = (rs[-1]["anon_mb"] - rs[0]["anon_mb"]) * per
-                label = "on disk" if spill else "in memory"
-                print(f"{label}: arrays held +{held:.1f} MB, own memory +{anon:.1f} MB "
+                print(f"{labels[mode]}: arrays held +{held:.1f} MB, own memory +{anon:.1f} MB "
                       "per 100 k frames read")
 
 
