@@ -36,7 +36,7 @@ ASSETS = Path(__file__).with_name("player_web")
 # the plotly.js version plotly.py bundles: 1.2 MB, evaluated ~5x faster than the full
 # 4.8 MB plotly.min.js, which was most of the explorer's first load after the page itself
 PLOTLY_BUNDLE = "plotly-basic.min.js"
-ASSET_FILES = ("index.html", "player.js", "player.css", PLOTLY_BUNDLE)
+ASSET_FILES = ("index.html", "player.js", "preview.js", "player.css", PLOTLY_BUNDLE)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # the full one
 KEY = "play_figure"
 _SEQ = "_player_seq"

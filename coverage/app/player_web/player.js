@@ -282,9 +282,8 @@
     }
   }
 
-  function drawTitle() {
+  function drawTitle(t) {
     // text only: play descriptions come from the data files
-    const t = spec.title;
     document.getElementById("title").hidden = !t;
     if (!t) return;
     document.getElementById("badge").hidden = !t.synthetic;
@@ -439,8 +438,10 @@
     focus = null;
     const height = args.height || (fig.layout && fig.layout.height) || 560;
     fig.layout.height = height;
-    drawTitle();
+    drawTitle(spec.title);
     const t0 = performance.now();
+    const sketch = document.getElementById("preview");
+    if (sketch) sketch.remove();  // in the same task as the draw below: no blank frame
     return Plotly.react(gd, reuseUnchanged(fig.data), fig.layout,
                         { displaylogo: false, responsive: true, scrollZoom: false })
       .then(() => {
@@ -470,6 +471,7 @@
         document.body.dataset.play = spec.game + "-" + spec.play;
         document.body.dataset.frames = String(spec.names.length);
         document.body.dataset.drawn = String(performance.timeOrigin + performance.now());
+        if (!document.body.dataset.painted) document.body.dataset.painted = document.body.dataset.drawn;
         document.body.dataset.reactMs = String(Math.round(performance.now() - t0));
         // a counter the browser tests and benchmarks wait on: one per play drawn
         document.body.dataset.renders = String((parseInt(document.body.dataset.renders || "0", 10)) + 1);
@@ -560,9 +562,74 @@
 
   let lastSeq = null;     // the server run the last arguments came from
 
+  // ---- plotly.js is loaded only after the play's first frame is on screen: its 1.2 MB are
+  // compiled on the page's one main thread, which would hold the first draw back by about a
+  // second. Until then the frame is a canvas drawn from the same figure (preview.js).
+  let plotlyState = "none";  // none -> loading -> ready
+  let waiting = null;        // the newest render message that came before plotly
+
+  function addScript(src, fallback) {
+    const el = document.createElement("script");
+    el.src = src;
+    el.async = true;
+    el.onload = () => (window.Plotly ? plotlyLoaded() : fallback && addScript(fallback, null));
+    el.onerror = () => { if (fallback) addScript(fallback, null); };
+    document.head.appendChild(el);
+  }
+
+  function startPlotly() {
+    if (plotlyState !== "none") return;
+    plotlyState = "loading";
+    // the app's static route first (the browser may keep it: play_player.publish_static),
+    // else the component's own copy; after the next paint, so the sketch shows first
+    requestAnimationFrame(() => setTimeout(() => addScript("../../app/static/plotly-basic.min.js",
+                                                           "plotly-basic.min.js"), 0));
+  }
+
+  function plotlyLoaded() {
+    plotlyState = "ready";
+    document.body.dataset.plotly = String(performance.timeOrigin + performance.now());
+    if (waiting) {
+      const msg = waiting;
+      waiting = null;
+      onRender(msg);
+    }
+  }
+
+  function sketch(msg) {
+    const args = msg.args || {};
+    if (!args.spec || !window.coveragePreview) return;
+    try {
+      const next = JSON.parse(args.spec);
+      const fig = next.figure;
+      if (((msg.theme && msg.theme.base) || "light") === "dark") darken(fig, msg.theme || {});
+      fig.layout.height = args.height || fig.layout.height || 560;
+      const canvas = window.coveragePreview.draw(fig, gd.clientWidth || document.body.clientWidth);
+      canvas.id = "preview";
+      canvas.setAttribute("aria-hidden", "true");
+      gd.replaceChildren(canvas);
+      drawTitle(next.title);
+      send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
+      if (!document.body.dataset.painted) {
+        document.body.dataset.painted = String(performance.timeOrigin + performance.now());
+      }
+    } catch (e) { /* the interactive figure follows */ }
+  }
+
   window.addEventListener("message", function (event) {
     const msg = event.data;
     if (!msg || msg.type !== "streamlit:render") return;
+    if (plotlyState !== "ready") {
+      themeColors(msg.theme);
+      waiting = msg;
+      sketch(msg);
+      startPlotly();
+      return;
+    }
+    onRender(msg);
+  });
+
+  function onRender(msg) {
     themeColors(msg.theme);
     const args = msg.args || {};
     const base = (msg.theme && msg.theme.base) || "light";
@@ -589,7 +656,7 @@
     document.body.dataset.received = String(performance.timeOrigin + performance.now());
     load(keepFrame === null ? args : Object.assign({}, args, { start: spec.names[keepFrame] }));
     setNav(args.nav);
-  });
+  }
 
   // the parent page's key listener (coverage/app/keyboard.py) calls in here
   window.coveragePlayer = { key: handleKey, frame: () => k, playing: () => !!timer,
@@ -597,4 +664,5 @@
   watchButtons();
   document.body.dataset.ready = String(performance.timeOrigin + performance.now());
   send("streamlit:componentReady", { apiVersion: 1 });
+  setTimeout(startPlotly, 1500);  // no play sent yet: load it anyway
 })();
