@@ -478,3 +478,43 @@ def test_follow_the_ball_keeps_the_ball_in_a_fixed_window(server, browser) -> No
         page.screenshot(path=str(ARTIFACTS / "play_explorer_follow_ball.png"))
     finally:
         page.close()
+
+
+def test_the_play_is_painted_before_plotly_and_without_it(server, browser) -> None:
+    """The first frame is drawn from the server's figure before plotly.js is loaded (it is
+    the slow part of a first load), and stays on screen if plotly.js never comes."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.route("**/plotly-basic.min.js", lambda route: route.abort())
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function("""() => { const f = document.querySelector(
+            '.st-key-play_figure iframe'); const b = f && f.contentDocument &&
+            f.contentDocument.body; return !!(b && b.dataset.painted); }""", timeout=60_000)
+        page.wait_for_timeout(1500)
+        box = page.frame_locator(PLAYER).locator("#preview").bounding_box()
+        assert box is not None and box["width"] > 600 and box["height"] > 300
+        # the canvas has the field's grass and the players drawn on it, not a blank sheet
+        colours = _player(page, """(() => { const c = document.getElementById('preview');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const seen = new Set(); for (let i = 0; i < d.length; i += 4 * 97)
+              seen.add(d[i] >> 4 << 8 | d[i + 1] >> 4 << 4 | d[i + 2] >> 4);
+            return seen.size; })()""")
+        assert colours > 12
+        assert _player(page, "document.getElementById('title-text').textContent").strip()
+        assert _player(page, "!!window.Plotly") is False
+        assert _renders(page) == 0  # the interactive draw never happened
+    finally:
+        page.close()
+    assert errors == []
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        painted, ready = _player(page, "[+document.body.dataset.painted, "
+                                       "+document.body.dataset.plotly]")
+        assert painted <= ready
+        assert page.frame_locator(PLAYER).locator("#preview").count() == 0  # swapped out
+    finally:
+        page.close()

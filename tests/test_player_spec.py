@@ -113,10 +113,11 @@ def test_the_player_ships_a_light_plotly_bundle_of_the_same_major_version(
     bundle = play_player.ASSETS / play_player.PLOTLY_BUNDLE
     assert bundle.stat().st_size < 2_000_000
     assert version(bundle)[0] == version(play_player.PLOTLY_JS)[0]
-    html = (play_player.ASSETS / "index.html").read_text()
+    js = (play_player.ASSETS / "player.js").read_text()
     # from the app's static route (browser-cacheable), else the player's own copy
-    assert f'src="../../app/static/{play_player.PLOTLY_BUNDLE}"' in html
-    assert f'src="{play_player.PLOTLY_BUNDLE}"' in html and "window.Plotly ||" in html
+    assert (f'addScript("../../app/static/{play_player.PLOTLY_BUNDLE}",\n'
+            f'{" " * 59}"{play_player.PLOTLY_BUNDLE}")') in js
+    assert "preview.js" in (play_player.ASSETS / "index.html").read_text()
     app_dir = tmp_path / "app"
     assert play_player.publish_static(app_dir)
     published = app_dir / play_player.STATIC_DIR / play_player.PLOTLY_BUNDLE

@@ -664,5 +664,4 @@
   watchButtons();
   document.body.dataset.ready = String(performance.timeOrigin + performance.now());
   send("streamlit:componentReady", { apiVersion: 1 });
-  setTimeout(startPlotly, 1500);  // no play sent yet: load it anyway
 })();
