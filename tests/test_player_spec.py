@@ -129,6 +129,11 @@ def test_the_player_ships_a_light_plotly_bundle_of_the_same_major_version(
     served = play_player.served_dir()
     assert {p.name for p in served.iterdir()} >= set(play_player.ASSET_FILES)
     assert not (served / "plotly.min.js").exists()  # the full bundle is not served
+    # the served page carries its stylesheet and scripts: one request on a first load
+    page = (served / "index.html").read_text()
+    assert 'src="player.js"' not in page and 'href="player.css"' not in page
+    assert (play_player.ASSETS / "player.js").read_text() in page
+    assert page.index("coveragePreview = {") < page.index('addScript("../../app/static/')
     # every trace the player draws is of a kind the basic bundle has
     anim = combined_animation(demo["frames"], demo["preds"], demo["play"])
     assert {t.type for t in anim.figure.data} <= {"scatter", "bar", "pie"}

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -62,7 +63,7 @@ def served_dir() -> Path:
     Named by a digest of the contents, so an upgrade gets a fresh folder, and built in a
     temp folder renamed into place, so a concurrent start never serves half a copy.
     """
-    h = hashlib.sha256(plotly.__version__.encode())
+    h = hashlib.sha256(f"{plotly.__version__} inlined".encode())  # + how index.html is built
     for name in ASSET_FILES:
         h.update((ASSETS / name).read_bytes())
     root = _cache_root()
@@ -72,11 +73,37 @@ def served_dir() -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".player-", dir=root))
     for name in ASSET_FILES:
         shutil.copyfile(ASSETS / name, tmp / name)
+    (tmp / "index.html").write_text(inline_assets((ASSETS / "index.html").read_text()),
+                                    encoding="utf-8")
     try:
         os.replace(tmp, target)
     except OSError:  # another process put it there first
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def inline_assets(html: str) -> str:
+    """The player's page with its stylesheet and scripts written into it.
+
+    On a first load the frame's requests queue behind Streamlit's own on the browser's
+    busy main thread; one document instead of four lets the play be painted sooner. The
+    files stay beside it (served as before; a file that could close the tag early is
+    left linked).
+    """
+    def body(name: str) -> str | None:
+        text = (ASSETS / name).read_text(encoding="utf-8")
+        return None if re.search(r"</(script|style)", text, re.IGNORECASE) else text
+
+    for name in ("player.css",):
+        text = body(name)
+        if text is not None:
+            html = html.replace(f'<link rel="stylesheet" href="{name}">',
+                                f"<style>\n{text}</style>")
+    for name in ("preview.js", "player.js"):
+        text = body(name)
+        if text is not None:
+            html = html.replace(f'<script src="{name}"></script>', f"<script>\n{text}</script>")
+    return html
 
 
 STATIC_DIR = "static"  # the app's own static route (``server.enableStaticServing``)
