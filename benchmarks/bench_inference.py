@@ -116,15 +116,15 @@ def _variants(encoder: torch.nn.Module, chosen: list[str]
 COMPILED = "compiled bf16 (AOT)"
 
 
-def _compiled(model: torch.nn.Module, name: str) -> bool:
+def _compiled(model: torch.nn.Module, name: str, k: int) -> bool:
     """Whether the model's compiled packages are in the cache already."""
-    from coverage.family.predict import HEADS, _heads_weights
+    from coverage.family.predict import compiled_heads
     from coverage.models import aot
 
     dt = torch.bfloat16 if resolve_dtype_default() == "bfloat16" else torch.float32
     ok = aot.load_encoder(model.norm, model.frame_encoder, dt) is not None
     if name == "family":
-        ok &= aot.load_graph(HEADS, _heads_weights(model), dt) is not None
+        ok &= compiled_heads(model, k, dt) is not None
     return ok
 
 
@@ -206,7 +206,7 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
         workers.PER_CORE = _per_core(label)
         aot.USE_COMPILED = label == COMPILED
         t_setup = time.perf_counter()
-        if label == COMPILED and not _compiled(model, name):
+        if label == COMPILED and not _compiled(model, name, k):
             compile_model(mdir)  # what `coverage compile` does, once per machine
         if factory is not None:
             m = copy.copy(model)

@@ -125,12 +125,16 @@ class _Heads(nn.Module):
                 torch.softmax(pointer, -1))
 
 
-HEADS = "family-heads"
+def _heads_package(model: nn.Module, k: int) -> tuple[str, list[nn.Module]]:
+    """The heads' package name (the history length is fixed in the graph) and weights."""
+    return f"family-heads-k{k}", [model.temporal, model.family_head, model.player,
+                                  model.assign_head, model.query, model.key]
 
 
-def _heads_weights(model: nn.Module) -> list[nn.Module]:
-    return [model.temporal, model.family_head, model.player, model.assign_head,
-            model.query, model.key]
+def compiled_heads(model: nn.Module, k: int, dtype: str | torch.dtype) -> aot.Compiled | None:
+    """The family model's heads compiled for this machine, or ``None`` (not built)."""
+    dt = INFERENCE_DTYPES.get(dtype, torch.float32) if isinstance(dtype, str) else dtype
+    return aot.load_graph(*_heads_package(model, k), dt)
 
 
 def compile_explainer(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
@@ -141,9 +145,9 @@ def compile_explainer(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
     dim = model.temporal.hidden_size
     examples = (torch.zeros(aot.EXAMPLE_BATCH, 22, dim),
                 torch.zeros(aot.EXAMPLE_BATCH, cfg["history"], dim))
+    name, weights = _heads_package(model, cfg["history"])
     return [aot.build_encoder(model.norm, model.frame_encoder, dt),
-            aot.build_graph(HEADS, _Heads(model.eval(), dtype), examples,
-                            _heads_weights(model), dt)]
+            aot.build_graph(name, _Heads(model.eval(), dtype), examples, weights, dt)]
 
 
 @torch.inference_mode()
@@ -171,8 +175,7 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
     encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype, frames=n)
     heads = None
     if runs_own_threads(encode) and torch.device(device).type == "cpu":
-        heads = aot.load_graph(HEADS, _heads_weights(model),
-                               INFERENCE_DTYPES.get(dtype, torch.float32))
+        heads = compiled_heads(model, k, dtype)
     players = _player_head(model, dtype)
     pooled = torch.empty((n, model.temporal.hidden_size))
     fam = np.empty((n, len(FAMILIES)), np.float32)
