@@ -22,6 +22,7 @@ def test_spilled_arrays_are_the_stacked_rows(tmp_path) -> None:
     s = Spill(tmp_path)
     a = np.random.default_rng(0).random((40, 22, 3)).astype(np.float32)
     s.append(x=a, ids=np.arange(40))
+    s.append(x=a[:0], ids=np.arange(0))  # a week with no usable frames
     s.append(x=a[:7] * 2, ids=np.arange(7) + 100)
     out = s.arrays()
     assert isinstance(out["x"], np.memmap)
@@ -31,6 +32,9 @@ def test_spilled_arrays_are_the_stacked_rows(tmp_path) -> None:
     assert torch.from_numpy(out["x"][3:5]).shape == (2, 22, 3)
     out["x"][0, 0, 0] = -1.0  # copy-on-write: private to this process
     assert out["x"][0, 0, 0] == -1.0
+    empty = Spill(tmp_path)
+    empty.append(x=a[:0])
+    assert empty.arrays()["x"].shape == (0, 22, 3)
     with pytest.raises(ValueError, match="appended"):
         t = Spill(tmp_path)
         t.append(x=a)
