@@ -120,18 +120,13 @@ def _compiled(model: torch.nn.Module, name: str, k: int) -> bool:
     """Whether the model's compiled packages are in the cache already."""
     from coverage.family.predict import compiled_heads
     from coverage.models import aot
+    from coverage.models.transformer import INFERENCE_DTYPE, torch_dtype
 
-    dt = torch.bfloat16 if resolve_dtype_default() == "bfloat16" else torch.float32
+    dt = torch_dtype(INFERENCE_DTYPE, model)
     ok = aot.load_encoder(model.norm, model.frame_encoder, dt) is not None
     if name == "family":
         ok &= compiled_heads(model, k, dt) is not None
     return ok
-
-
-def resolve_dtype_default() -> str:
-    from coverage.models.transformer import INFERENCE_DTYPE, resolve_dtype
-
-    return str(resolve_dtype(INFERENCE_DTYPE, torch.nn.Linear(1, 1)))
 
 
 def _threads(label: str, default: int) -> int:

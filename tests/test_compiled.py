@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pytest
 import torch
 
+from coverage.config import compiled_cache
 from coverage.errors import CoverageError
 from coverage.family.data import build_explain_frames
 from coverage.family.predict import explain_outputs, load_explainer
@@ -22,7 +22,7 @@ from coverage.models import aot
 from coverage.models.transformer import frame_encoder_fn, runs_own_threads
 from coverage.pipelines import compilable_models, compile_model
 from coverage.training.frame_models import load_frame_model, transformer_logits
-from tests.builders.toy import toy_tracking
+from tests.builders.toy import toy_family_tracking
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 BF16_TOL = 0.05  # max |ΔP(man)| against float32, as for the eager bfloat16 encoder
@@ -37,17 +37,14 @@ def cache(tmp_path_factory):
     mp.setenv("COVERAGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     mp.setattr(aot, "MIN_FRAMES", 0)  # the toy week is small
     aot.clear_loaded()
-    yield aot.cache_dir()
+    yield compiled_cache()
     aot.clear_loaded()
     mp.undo()
 
 
 @pytest.fixture(scope="module")
 def toy():
-    tracking, plays = toy_tracking(n_plays=6, n_frames=23, seed=3)
-    coverage = pl.when(pl.col("pff_manZone") == "Man").then(pl.lit("Cover-1")).otherwise(
-        pl.lit("Cover-3"))
-    return tracking, plays.with_columns(coverage.alias("pff_passCoverage"))
+    return toy_family_tracking()
 
 
 def _p(z: np.ndarray) -> np.ndarray:

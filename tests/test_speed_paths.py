@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -26,7 +25,7 @@ from coverage.models.fast_encoder import FastEncoder
 from coverage.models.flops import family_flops, transformer_flops
 from coverage.models.transformer import CoverageTransformer, PlayerSetEncoder, frame_encoder_fn
 from coverage.training.frame_models import load_frame_model, transformer_logits
-from tests.builders.toy import toy_tracking
+from tests.builders.toy import toy_family_tracking
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 FP32_TOL = 1e-4    # same float32 math, other batching: rounding only
@@ -36,10 +35,7 @@ BF16_TOL = 0.05    # max |ΔP(man)| of the bfloat16 encoder on these plays
 @pytest.fixture(scope="module")
 def toy():
     """A few plays of varying length (history windows cross no play boundary)."""
-    tracking, plays = toy_tracking(n_plays=6, n_frames=23, seed=3)
-    coverage = pl.when(pl.col("pff_manZone") == "Man").then(pl.lit("Cover-1")).otherwise(
-        pl.lit("Cover-3"))
-    return tracking, plays.with_columns(coverage.alias("pff_passCoverage"))
+    return toy_family_tracking()
 
 
 def _windows(x: np.ndarray, hist: np.ndarray) -> torch.Tensor:

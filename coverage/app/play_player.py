@@ -94,11 +94,9 @@ def inline_assets(html: str) -> str:
         text = (ASSETS / name).read_text(encoding="utf-8")
         return None if re.search(r"</(script|style)", text, re.IGNORECASE) else text
 
-    for name in ("player.css",):
-        text = body(name)
-        if text is not None:
-            html = html.replace(f'<link rel="stylesheet" href="{name}">',
-                                f"<style>\n{text}</style>")
+    css = body("player.css")
+    if css is not None:
+        html = html.replace('<link rel="stylesheet" href="player.css">', f"<style>\n{css}</style>")
     for name in ("preview.js", "player.js"):
         text = body(name)
         if text is not None:

@@ -114,8 +114,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_compile(args: argparse.Namespace) -> int:
     import time
 
-    from coverage.config import models_root
-    from coverage.models import aot
+    from coverage.config import compiled_cache, models_root
     from coverage.pipelines import compilable_models, compile_model
 
     dirs = [Path(d) for d in args.model_dirs] or compilable_models(models_root())
@@ -123,7 +122,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         paths = compile_model(d)
         print(f"{d.name}: {len(paths)} graph(s) compiled in {time.perf_counter() - t0:.0f} s")
-    print(f"packages in {aot.cache_dir()}")
+    print(f"packages in {compiled_cache()}")
     return 0
 
 

@@ -33,10 +33,10 @@ from coverage.models.checkpoint import check_calibration, load_checkpoint, read_
 from coverage.models.transformer import (
     ENCODE_BATCH,
     INFERENCE_DTYPE,
-    INFERENCE_DTYPES,
     frame_encoder_fn,
     resolve_dtype,
     runs_own_threads,
+    torch_dtype,
 )
 from coverage.models.workers import run_over_plays
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
@@ -96,7 +96,7 @@ def _player_head(model: nn.Module, dtype: str | torch.dtype) -> PlayerHead:
     and the concatenation are half the bytes. The GRU and the family head stay float32:
     P(man) comes from them, the heads only name each defender's responsibility.
     """
-    dt = INFERENCE_DTYPES.get(dtype, torch.float32) if isinstance(dtype, str) else dtype
+    dt = torch_dtype(dtype, model)
     if dt == torch.float32:
         return model.player_logits
     low = copy.deepcopy(model).to(dt)
@@ -133,21 +133,19 @@ def _heads_package(model: nn.Module, k: int) -> tuple[str, list[nn.Module]]:
 
 def compiled_heads(model: nn.Module, k: int, dtype: str | torch.dtype) -> aot.Compiled | None:
     """The family model's heads compiled for this machine, or ``None`` (not built)."""
-    dt = INFERENCE_DTYPES.get(dtype, torch.float32) if isinstance(dtype, str) else dtype
-    return aot.load_graph(*_heads_package(model, k), dt)
+    return aot.load_graph(*_heads_package(model, k), torch_dtype(dtype, model))
 
 
 def compile_explainer(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
     """Build the family model's frame encoder and heads compiled for this machine
     (``coverage compile``; :func:`explain_outputs` then runs them over a week)."""
-    dtype = resolve_dtype(INFERENCE_DTYPE, model)
-    dt = INFERENCE_DTYPES.get(dtype, torch.float32)
+    dt = torch_dtype(INFERENCE_DTYPE, model)
     dim = model.temporal.hidden_size
     examples = (torch.zeros(aot.EXAMPLE_BATCH, 22, dim),
                 torch.zeros(aot.EXAMPLE_BATCH, cfg["history"], dim))
     name, weights = _heads_package(model, cfg["history"])
     return [aot.build_encoder(model.norm, model.frame_encoder, dt),
-            aot.build_graph(name, _Heads(model.eval(), dtype), examples, weights, dt)]
+            aot.build_graph(name, _Heads(model.eval(), dt), examples, weights, dt)]
 
 
 @torch.inference_mode()
@@ -176,7 +174,8 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
     heads = None
     if runs_own_threads(encode) and torch.device(device).type == "cpu":
         heads = compiled_heads(model, k, dtype)
-    players = _player_head(model, dtype)
+    # the eager heads (a bf16 copy of the model) only where no compiled ones run
+    players = _player_head(model, dtype) if heads is None else None
     pooled = torch.empty((n, model.temporal.hidden_size))
     fam = np.empty((n, len(FAMILIES)), np.float32)
     assign = np.empty((n, 11, len(ASSIGNMENTS)), np.float32)

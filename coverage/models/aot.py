@@ -36,7 +36,7 @@ from torch import nn
 from coverage.atomic import atomic_path
 from coverage.config import compiled_cache
 from coverage.models.fast_encoder import FastEncoder, supported
-from coverage.models.runtime import _n_raw_features, weights_key
+from coverage.models.runtime import n_raw_features, weights_digest
 
 # bump when the compiled graph changes meaning: older packages are then never loaded
 FORMAT = 1
@@ -45,12 +45,9 @@ FORMAT = 1
 MIN_FRAMES = 2048
 # False: never load a package (the benchmark's eager variants)
 USE_COMPILED = True
+EXAMPLE_BATCH = 512  # the example batch traced (the batch axis stays dynamic)
 _loaded: dict[str, Any] = {}
 _lock = threading.Lock()
-
-
-def cache_dir() -> Path:
-    return compiled_cache()
 
 
 def compiler_available() -> bool:
@@ -73,9 +70,8 @@ def _package_path(name: str, modules: list[nn.Module], dtype: torch.dtype,
     h = hashlib.sha256()
     for part in (FORMAT, name, torch.__version__, _machine(), str(dtype), threads):
         h.update(f"{part}\n".encode())
-    for i, m in enumerate(modules):
-        h.update(f"{i}:{weights_key(m, nn.Identity(), threads)[0]}\n".encode())
-    return cache_dir() / f"{name}-{h.hexdigest()[:24]}.pt2"
+    h.update(weights_digest({str(i): m for i, m in enumerate(modules)}).encode())
+    return compiled_cache() / f"{name}-{h.hexdigest()[:24]}.pt2"
 
 
 def compilable(*modules: nn.Module) -> bool:
@@ -164,7 +160,7 @@ def build_encoder(norm: nn.Module, encoder: nn.Module, dtype: torch.dtype = torc
     if not (supported(encoder) and compilable(norm, encoder)):
         raise RuntimeError("only the pre-norm GELU frame encoder on the CPU can be compiled")
     threads = threads or torch.get_num_threads()
-    example = torch.zeros(EXAMPLE_BATCH, 22, _n_raw_features(norm))
+    example = torch.zeros(EXAMPLE_BATCH, 22, n_raw_features(norm))
     return _build(_EncoderGraph(norm, encoder, dtype), (example,),
                   _encoder_path(norm, encoder, dtype, threads), threads)
 
@@ -201,8 +197,6 @@ def load_graph(name: str, weights: list[nn.Module], dtype: torch.dtype) -> Compi
     runner = _load(path)
     return None if runner is None else Compiled(runner, path)
 
-
-EXAMPLE_BATCH = 512  # the example batch traced (the batch axis stays dynamic)
 
 
 def clear_loaded() -> None:

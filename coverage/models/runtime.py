@@ -58,15 +58,21 @@ class _NormEncoder(nn.Module):
         return self.encoder.tokens_and_pooled(self.norm(x))
 
 
-def weights_key(norm: nn.Module, encoder: nn.Module, threads: int) -> tuple:
-    """Cache key: a hash of every tensor (buffers incl. the non-persistent ``inputs``)."""
+def weights_digest(modules: dict[str, nn.Module]) -> str:
+    """A hash of every tensor of the named modules (buffers incl. the non-persistent
+    ``inputs``): what a cache of anything built from their weights is keyed on."""
     h = hashlib.sha1()
-    for prefix, mod in (("norm", norm), ("enc", encoder)):
+    for prefix, mod in modules.items():
         for name, t in [*mod.named_parameters(), *mod.named_buffers()]:
             t = t.detach().cpu().contiguous()
             h.update(f"{prefix}.{name}{tuple(t.shape)}{t.dtype}".encode())
             h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    return h.hexdigest(), threads
+    return h.hexdigest()
+
+
+def weights_key(norm: nn.Module, encoder: nn.Module, threads: int) -> tuple:
+    """Session cache key: the weights and the thread count."""
+    return weights_digest({"norm": norm, "enc": encoder}), threads
 
 
 def export_bytes(norm: nn.Module, encoder: nn.Module, n_features: int) -> bytes:
@@ -111,7 +117,7 @@ def make_session(model_bytes: bytes, threads: int) -> Any:
     return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
 
-def _n_raw_features(norm: nn.Module) -> int:
+def n_raw_features(norm: nn.Module) -> int:
     """Width of the raw frames ``norm`` takes (its ``inputs`` may pick a subset)."""
     inputs = getattr(norm, "inputs", None)
     if inputs is not None and inputs.numel():
@@ -132,7 +138,7 @@ def onnx_encoder(norm: nn.Module, encoder: nn.Module) -> EncoderFn | None:
         return None
     threads = torch.get_num_threads()
     key = weights_key(norm, encoder, threads)
-    n_feat = _n_raw_features(norm)
+    n_feat = n_raw_features(norm)
     with _lock:
         sess = _cache.get(key)
         if sess is None:

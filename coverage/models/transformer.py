@@ -96,6 +96,13 @@ def resolve_dtype(dtype: str | torch.dtype, module: nn.Module) -> str | torch.dt
     return "bfloat16" if on_cpu and native_bf16() else "float32"
 
 
+def torch_dtype(dtype: str | torch.dtype, module: nn.Module) -> torch.dtype:
+    """The torch dtype ``dtype`` (``"auto"``, a name or a torch dtype) runs ``module`` in:
+    bfloat16 or float32 (``"onnx"`` builds from the float32 weights)."""
+    dtype = resolve_dtype(dtype, module)
+    return dtype if isinstance(dtype, torch.dtype) else INFERENCE_DTYPES.get(dtype, torch.float32)
+
+
 def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
                      dtype: str | torch.dtype = "float32", frames: int = 0) -> FrameEncoderFn:
     """Inference-only ``raw [B, 22, F] -> (tokens, pooled)`` in float32 out, ``dtype`` inside.

@@ -33,10 +33,9 @@ from coverage.models.checkpoint import check_calibration, read_config
 from coverage.models.transformer import (
     ENCODE_BATCH,
     INFERENCE_DTYPE,
-    INFERENCE_DTYPES,
     frame_encoder_fn,
-    resolve_dtype,
     runs_own_threads,
+    torch_dtype,
 )
 from coverage.models.workers import run_over_plays
 from coverage.spill import Spill
@@ -344,8 +343,7 @@ def compile_frame_model(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
     encoder = getattr(model, "frame_encoder", None)
     if encoder is None:
         raise CoverageError(f"a '{cfg['architecture']}' model has no frame encoder to compile")
-    dtype = resolve_dtype(INFERENCE_DTYPE, model)
-    return [aot.build_encoder(model.norm, encoder, INFERENCE_DTYPES.get(dtype, torch.float32))]
+    return [aot.build_encoder(model.norm, encoder, torch_dtype(INFERENCE_DTYPE, model))]
 
 
 def predict_frames(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,

@@ -66,3 +66,13 @@ def toy_tracking(n_plays: int = 64, n_frames: int = 30, seed: int = 0,
         "pff_manZone": np.where(man, "Man", "Zone"),
     })
     return tracking.lazy(), plays
+
+
+def toy_family_tracking(n_plays: int = 6, n_frames: int = 23, seed: int = 3
+                        ) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """:func:`toy_tracking` with a coverage family per play (Cover-1 for man, Cover-3 for
+    zone), as the family model's data needs it."""
+    tracking, plays = toy_tracking(n_plays=n_plays, n_frames=n_frames, seed=seed)
+    family = pl.when(pl.col("pff_manZone") == "Man").then(pl.lit("Cover-1")).otherwise(
+        pl.lit("Cover-3"))
+    return tracking, plays.with_columns(family.alias("pff_passCoverage"))
