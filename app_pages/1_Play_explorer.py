@@ -15,7 +15,13 @@ import polars as pl
 import streamlit as st
 
 from coverage.app import keyboard, play_data, view_state
-from coverage.app.play_player import PLAYER_HEIGHT, build_spec, play_player, spec_folder
+from coverage.app.play_player import (
+    PLAYER_HEIGHT,
+    build_spec,
+    first_play_pending,
+    play_player,
+    spec_folder,
+)
 from coverage.app.provenance import provenance
 from coverage.app.session import (
     EXPLAIN_MODEL,
@@ -61,63 +67,26 @@ except Exception as exc:  # noqa: BLE001 - any failure here must read as a messa
 if not models:
     no_predictions_message(store)
 
-# --- sidebar filters (their values: this session's, else the link's)
+# --- what the filters, search, sort and zoom hold (this session's, else the link's), read
+# before their widgets are drawn: the play goes to the browser first, so its player starts
+# loading while the sidebar and the list are still being sent and drawn
 options = play_data.filter_options(table)
 view_state.from_url(options)
-games = (table.group_by("gameId").agg(pl.col("week").first(), pl.col("offense").first(),
-                                      pl.col("defense").first()))
-game_names = {g: f"wk {w} · {o} vs {d} · {g}" for g, w, o, d in games.iter_rows()}
-fmt = {"gameId": lambda g: game_names.get(g, str(g))}
-selections: dict[str, list] = {}
-with st.sidebar:
-    zoom_box = st.toggle("Zoom to the box", key="zoom_box",
-                         help="The field around the ball, ~2.4x larger: linemen apart.")
-    st.subheader("Filters")
-    for col, label in play_data.FILTER_COLUMNS.items():
-        if col == "outcome" and model is None:
-            continue
-        opts = options.get(col, [])
-        if not opts:
-            continue
-        help_ = (f"hit = {choice.label()}'s call at the snap (P(man) ≥ 0.5 → Man) matches "
-                 "the label" if col == "outcome" else None)
-        if col == "outcome":
-            label = f"{label} · {choice.label()}"
-        selections[col] = st.multiselect(label, opts, key=f"f_{col}", help=help_,
-                                         format_func=fmt.get(col, str))
+filter_cols = [c for c in play_data.FILTER_COLUMNS if options.get(c)
+               and not (c == "outcome" and model is None)]
+selections: dict[str, list] = {c: list(st.session_state.get(f"f_{c}") or [])
+                               for c in filter_cols}
+zoom_box = bool(st.session_state.get("zoom_box", False))
+search = st.session_state.get("search") or ""
+order = st.session_state.get("sort") or next(iter(play_data.SORTS))
 filtered = play_data.filter_plays(table, play_data.PlayFilters(selections))
+shown = play_data.sort_plays(
+    play_data.filter_plays(filtered, play_data.PlayFilters(search=search)), order)
 
 # --- layout: the play (picker, field + curve, what happened) on top, the list below it,
-# so the field is in view without scrolling; the list's widgets fill in the box below
+# so the field is in view without scrolling
 top = st.container()
 list_box = st.container()
-
-# --- play list
-with list_box:
-    st.subheader("Plays")
-    search = st.text_input("Search plays", key="search",
-                           placeholder="description, team, coverage, formation or ids…")
-    shown = play_data.filter_plays(filtered, play_data.PlayFilters(search=search))
-    order = st.selectbox("Sort", list(play_data.SORTS), key="sort",
-                         help="Swing: how far P(man) moves before the snap (disguises, "
-                              "motion reads). Confidence: distance of P(man) at the snap "
-                              "from 0.5. EPA: expected points added by the play.")
-    shown = play_data.sort_plays(shown, order)
-    c1, c2, c3 = st.columns([2, 2, 1])
-    c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
-              delta_arrow="off")
-    if model is not None and shown.height:
-        scored = shown.filter(pl.col("outcome").is_not_null())
-        hit = scored["outcome"].eq("hit").mean() if scored.height else None
-        c2.metric(f"{choice.label()} accuracy at snap (shown, on {store.source} data)",
-                  f"{hit:.1%}" if hit is not None else "—",
-                  f"{scored.height} labelled plays", delta_color="off", delta_arrow="off",
-                  help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
-                       "validated (8) on flatter it: filter Week = 9 for the held-out figure "
-                       "(the Accuracy page uses the held-out week only).")
-    if shown.height == 0:
-        st.warning("No play matches these filters. Clear some filters or the search.")
-        st.stop()
 
 
 def _on_pick() -> None:
@@ -229,23 +198,30 @@ def play_view() -> None:
     pick = view_state.current_play(keys)
     st.session_state["_listed"] = keys
     st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
-    prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
-                                                           vertical_alignment="bottom")
-    prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
-                    help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
-    pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
-                       on_change=_on_pick)
-    next_col.button("▶", key="next_play", on_click=_step, args=(1,),
-                    help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
-    keyboard.install()
+    bar = st.container()  # the picker row: filled after the player is sent, so it goes first
     explain_dir = explain_model_dir()
-    explain_on = explain_col.toggle(
-        "Explain", key="explain", disabled=explain_dir is None,
-        help="Which players give the call away (occlusion attribution of P(man): rings scale "
-             "with |change|), the tells, the coverage family and each defender's predicted "
-             "responsibility. Needs a family model: `coverage train-family`."
-             if explain_dir is not None else "Train a family model first: `coverage train-family`"
-             " then `coverage predict-family models/family`.")
+    explain_on = bool(st.session_state.get("explain", False))
+
+    def picker_row() -> None:
+        """◀ / picker / ▶ / Explain above the field, filled in once the player is sent."""
+        with bar:
+            prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
+                                                                   vertical_alignment="bottom")
+            prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
+                            help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
+            pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
+                               on_change=_on_pick)
+            next_col.button("▶", key="next_play", on_click=_step, args=(1,),
+                            help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
+            keyboard.install()
+            explain_col.toggle(
+                "Explain", key="explain", disabled=explain_dir is None,
+                help="Which players give the call away (occlusion attribution of P(man): rings "
+                     "scale with |change|), the tells, the coverage family and each defender's "
+                     "predicted responsibility. Needs a family model: `coverage train-family`."
+                     if explain_dir is not None else "Train a family model first: "
+                     "`coverage train-family` then `coverage predict-family models/family`.")
+
     view_state.to_url(selections, search=search, model=model, play=pick, sort=order,
                       zoom=zoom_box)
 
@@ -292,9 +268,12 @@ def play_view() -> None:
                             EXPLAIN_AHEAD_S)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
+        picker_row()
         return  # the list below still draws: another play is one click away
 
     play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav)
+    sent["player"] = True
+    picker_row()
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
@@ -350,12 +329,59 @@ def play_view() -> None:
                        mime="image/png", on_click="ignore", key="png_button")
 
 
-with top:
-    play_view()
+sent: dict[str, bool] = {}
+if shown.height:
+    with top:
+        play_view()
 
-# the rest of the list after the play: the player's frame (and its plotly.js) starts loading
-# while the table is still being sent
+# a browser's first load: the filters and the list follow once the player has drawn the
+# play (their widgets and the list's grid took the browser ~0.8 s before the player's turn)
+if sent.get("player") and first_play_pending():
+    st.sidebar.caption("Filters follow once the play is drawn…")
+    list_box.caption("The play list follows once the play is drawn…")
+    st.stop()
+
+# --- the widgets behind the values read above: the same keys, so they show (and own) them
+games = (table.group_by("gameId").agg(pl.col("week").first(), pl.col("offense").first(),
+                                      pl.col("defense").first()))
+game_names = {g: f"wk {w} · {o} vs {d} · {g}" for g, w, o, d in games.iter_rows()}
+fmt = {"gameId": lambda g: game_names.get(g, str(g))}
+with st.sidebar:
+    st.toggle("Zoom to the box", key="zoom_box",
+              help="The field around the ball, ~2.4x larger: linemen apart.")
+    st.subheader("Filters")
+    for col in filter_cols:
+        label = play_data.FILTER_COLUMNS[col]
+        help_ = (f"hit = {choice.label()}'s call at the snap (P(man) ≥ 0.5 → Man) matches "
+                 "the label" if col == "outcome" else None)
+        if col == "outcome":
+            label = f"{label} · {choice.label()}"
+        st.multiselect(label, options[col], key=f"f_{col}", help=help_,
+                       format_func=fmt.get(col, str))
+
 with list_box:
+    st.subheader("Plays")
+    st.text_input("Search plays", key="search",
+                  placeholder="description, team, coverage, formation or ids…")
+    st.selectbox("Sort", list(play_data.SORTS), key="sort",
+                 help="Swing: how far P(man) moves before the snap (disguises, motion reads). "
+                      "Confidence: distance of P(man) at the snap from 0.5. EPA: expected "
+                      "points added by the play.")
+    c1, c2, c3 = st.columns([2, 2, 1])
+    c1.metric("Plays shown", f"{shown.height:,}", f"of {table.height:,}", delta_color="off",
+              delta_arrow="off")
+    if model is not None and shown.height:
+        scored = shown.filter(pl.col("outcome").is_not_null())
+        hit = scored["outcome"].eq("hit").mean() if scored.height else None
+        c2.metric(f"{choice.label()} accuracy at snap (shown, on {store.source} data)",
+                  f"{hit:.1%}" if hit is not None else "—",
+                  f"{scored.height} labelled plays", delta_color="off", delta_arrow="off",
+                  help="Over the plays shown. Plays from the weeks a model was trained (1-7) or "
+                       "validated (8) on flatter it: filter Week = 9 for the held-out figure "
+                       "(the Accuracy page uses the held-out week only).")
+    if shown.height == 0:
+        st.warning("No play matches these filters. Clear some filters or the search.")
+        st.stop()
     csv = play_data.export_table(shown, model=model,
                                  trained_on=prov.of(model) if model is not None else None,
                                  applied_to=store.source).write_csv()

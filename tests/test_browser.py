@@ -505,6 +505,8 @@ def test_the_play_is_painted_before_plotly_and_without_it(server, browser) -> No
         assert _player(page, "document.getElementById('title-text').textContent").strip()
         assert _player(page, "!!window.Plotly") is False
         assert _renders(page) == 0  # the interactive draw never happened
+        # the player still says its play is up: the list it held back comes
+        page.locator("[data-testid='stDataFrame']").wait_for(timeout=60_000)
     finally:
         page.close()
     assert errors == []
@@ -516,5 +518,33 @@ def test_the_play_is_painted_before_plotly_and_without_it(server, browser) -> No
                                        "+document.body.dataset.plotly]")
         assert painted <= ready
         assert page.frame_locator(PLAYER).locator("#preview").count() == 0  # swapped out
+    finally:
+        page.close()
+
+
+# when the list's grid first shows, on the clock the player's stamps use
+_GRID_SEEN = """new MutationObserver((_, obs) => {
+  if (document.querySelector("[data-testid='stDataFrame']")) {
+    window.__gridSeen = performance.timeOrigin + performance.now(); obs.disconnect(); }
+}).observe(document, {childList: true, subtree: true});"""
+
+
+def test_the_list_follows_the_play_on_a_first_load(server, browser) -> None:
+    """A first load sends the play list (a data grid: the costliest element to draw) only
+    once the player has drawn the play; then the list, the filters and the view's link are
+    all there, and the drawn play is left alone."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.add_init_script(_GRID_SEEN)
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        page.locator("[data-testid='stDataFrame']").wait_for(timeout=60_000)
+        _idle(page)
+        drawn = _player(page, "+document.body.dataset.drawn")
+        assert page.evaluate("window.__gridSeen") > drawn
+        assert _plays_shown(page) > 0
+        assert page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").count()
+        assert "game=" in page.url and "play=" in page.url
+        assert _renders(page) == 1  # the page's rerun left the drawn play alone
     finally:
         page.close()

@@ -41,6 +41,7 @@ ASSET_FILES = ("index.html", "player.js", "preview.js", "player.css", PLOTLY_BUN
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # the full one
 KEY = "play_figure"
 _SEQ = "_player_seq"
+_SHOWN = "_player_shown"  # the session's player has drawn a play (first_play_pending)
 
 
 def _cache_root() -> Path:
@@ -222,10 +223,28 @@ def play_player(spec: str, *, height: int, start_frame: int | None = None,
     ``nav``: the published spec files (:meth:`coverage.app.spec_cache.SpecCache.published`)
     of the ``"next"`` and ``"prev"`` play: the player fetches them ahead and draws one as
     soon as the page's ▶ / ◀ button is pressed, before the rerun that follows arrives.
+
+    The player answers once, when its first play is drawn: that (a rerun of its fragment)
+    reruns the whole page, which then sends what :func:`first_play_pending` held back.
     """
+    if st.session_state.get(key) and not st.session_state.get(_SHOWN):
+        st.session_state[_SHOWN] = True
+        st.rerun()  # the whole page: the rest of it may come now
     urls = {d: f"{SPECS_DIR}/{n}" for d, n in (nav or {}).items() if n}
     # numbers this run's arguments: the browser tells them from a re-send of older ones
     seq = st.session_state.get(_SEQ, 0) + 1
     st.session_state[_SEQ] = seq
     _component()(spec=spec, start=start_frame, nav=urls, seq=seq, height=height, key=key,
                  default=None)
+
+
+def first_play_pending() -> bool:
+    """True on a browser's first run of a page with the player, until it has drawn a play.
+
+    Streamlit's page draws every element of a run in one go on the browser's one thread:
+    the explorer's play list alone (a data grid) held the player's frame back by ~0.5 s on
+    a first load. So a page sends its heavy parts only once the player says its play is
+    up. Without a browser (``AppTest``, no request headers) nothing would ever answer, so
+    nothing waits.
+    """
+    return bool(st.context.headers) and not st.session_state.get(_SHOWN)

@@ -476,7 +476,9 @@
         // a counter the browser tests and benchmarks wait on: one per play drawn
         document.body.dataset.renders = String((parseInt(document.body.dataset.renders || "0", 10)) + 1);
         send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
-      });
+        announce();
+      })
+      .catch((err) => { announce(); throw err; });
   }
 
 
@@ -568,12 +570,23 @@
   let plotlyState = "none";  // none -> loading -> ready
   let waiting = null;        // the newest render message that came before plotly
 
+  // once, when the first play is up (drawn, or sketched and plotly.js failed to come):
+  // the explorer sends the rest of its page (the play list) only then, so on a first load
+  // the browser draws the play before the list's grid (play_player.py)
+  let announced = false;
+  function announce() {
+    if (announced) return;
+    announced = true;
+    send("streamlit:setComponentValue", { value: true, dataType: "json" });
+  }
+
   function addScript(src, fallback) {
     const el = document.createElement("script");
     el.src = src;
     el.async = true;
-    el.onload = () => (window.Plotly ? plotlyLoaded() : fallback && addScript(fallback, null));
-    el.onerror = () => { if (fallback) addScript(fallback, null); };
+    const failed = () => (fallback ? addScript(fallback, null) : announce());
+    el.onload = () => (window.Plotly ? plotlyLoaded() : failed());
+    el.onerror = failed;
     document.head.appendChild(el);
   }
 
