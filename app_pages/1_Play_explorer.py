@@ -3,7 +3,9 @@
 Thin page: the play list and filters come from ``coverage.app.play_data``, the
 figure from ``coverage.views.combined_figure``, the GIF from
 ``coverage.export.render_play_gif``. Loads are cached so switching plays only
-reads one play's tracking rows and builds one figure.
+reads one play's tracking rows and builds one figure. On a browser's first load the play
+is sent alone; the filters and the list follow once the player has drawn it
+(``coverage.app.play_player.first_play_pending``).
 """
 
 from __future__ import annotations
@@ -68,8 +70,7 @@ if not models:
     no_predictions_message(store)
 
 # --- what the filters, search, sort and zoom hold (this session's, else the link's), read
-# before their widgets are drawn: the play goes to the browser first, so its player starts
-# loading while the sidebar and the list are still being sent and drawn
+# before their widgets are drawn: on a first load the play is sent without them
 options = play_data.filter_options(table)
 view_state.from_url(options)
 filter_cols = [c for c in play_data.FILTER_COLUMNS if options.get(c)
@@ -198,30 +199,23 @@ def play_view() -> None:
     pick = view_state.current_play(keys)
     st.session_state["_listed"] = keys
     st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
-    bar = st.container()  # the picker row: filled after the player is sent, so it goes first
+    prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
+                                                           vertical_alignment="bottom")
+    prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
+                    help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
+    pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
+                       on_change=_on_pick)
+    next_col.button("▶", key="next_play", on_click=_step, args=(1,),
+                    help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
+    keyboard.install()
     explain_dir = explain_model_dir()
-    explain_on = bool(st.session_state.get("explain", False))
-
-    def picker_row() -> None:
-        """◀ / picker / ▶ / Explain above the field, filled in once the player is sent."""
-        with bar:
-            prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
-                                                                   vertical_alignment="bottom")
-            prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
-                            help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
-            pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
-                               on_change=_on_pick)
-            next_col.button("▶", key="next_play", on_click=_step, args=(1,),
-                            help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
-            keyboard.install()
-            explain_col.toggle(
-                "Explain", key="explain", disabled=explain_dir is None,
-                help="Which players give the call away (occlusion attribution of P(man): rings "
-                     "scale with |change|), the tells, the coverage family and each defender's "
-                     "predicted responsibility. Needs a family model: `coverage train-family`."
-                     if explain_dir is not None else "Train a family model first: "
-                     "`coverage train-family` then `coverage predict-family models/family`.")
-
+    explain_on = explain_col.toggle(
+        "Explain", key="explain", disabled=explain_dir is None,
+        help="Which players give the call away (occlusion attribution of P(man): rings scale "
+             "with |change|), the tells, the coverage family and each defender's predicted "
+             "responsibility. Needs a family model: `coverage train-family`."
+             if explain_dir is not None else "Train a family model first: `coverage train-family`"
+             " then `coverage predict-family models/family`.")
     view_state.to_url(selections, search=search, model=model, play=pick, sort=order,
                       zoom=zoom_box)
 
@@ -268,12 +262,10 @@ def play_view() -> None:
                             EXPLAIN_AHEAD_S)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
-        picker_row()
         return  # the list below still draws: another play is one click away
 
     play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav)
     sent["player"] = True
-    picker_row()
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
