@@ -574,6 +574,7 @@
   // the explorer sends the rest of its page (the play list) only then, so on a first load
   // the browser draws the play before the list's grid (play_player.py)
   let announced = false;
+  const ANNOUNCE_LATEST_MS = 6000;
   function announce() {
     if (announced) return;
     announced = true;
@@ -632,6 +633,7 @@
   window.addEventListener("message", function (event) {
     const msg = event.data;
     if (!msg || msg.type !== "streamlit:render") return;
+    if (!announced) setTimeout(announce, ANNOUNCE_LATEST_MS);  // whatever happens to the draw
     if (plotlyState !== "ready") {
       themeColors(msg.theme);
       waiting = msg;
