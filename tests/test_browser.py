@@ -362,6 +362,10 @@ def test_layout_at_1024_px_has_no_overlaps(server, browser) -> None:
         bar = player.locator("#bar").bounding_box()
         assert title["y"] + title["height"] <= field["y"]  # title above the plot
         assert legend["y"] >= field["y"] + field["height"] - 1  # legend below it
+        # the curve's "P(man)" title and tick labels stay off the field
+        for label in (".g-y2title", ".yaxislayer-above .y2tick"):
+            box = player.locator(label).first.bounding_box()
+            assert box is not None and box["x"] >= field["x"] + field["width"], (label, box)
         assert bar["y"] >= legend["y"] + legend["height"] - 1
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "play_explorer_1024.png"))

@@ -238,6 +238,7 @@ def field_parts(
         {"type": "scatter", "mode": "text", "name": "clock", "x": [1.0],
          "y": [CLOCK_Y], "text": [info[0]], "textposition": "middle right",
          "textfont": {"size": 13, "color": "#222"}, "hoverinfo": "skip", "showlegend": False,
+         "cliponaxis": False,  # above the field: a narrow field must not cut it
          "xaxis": xaxis, "yaxis": yaxis},
     ]
     updates = []

@@ -417,12 +417,45 @@
     return out;
   }
 
+  // Between the field and the curve sit the curve's tick labels and its "P(man)" title; the
+  // figure's gap is a fraction of the width, which at 1024 px left them running over the end
+  // zone. So on a narrow screen the field and the curve each give up half of what is missing.
+  const AXIS_GAP_PX = 58;
+  let columnsBase = null;  // the field's and the curve's x domains as the server sent them
+
+  function columnDomains(layout, width) {
+    if (!columnsBase) return null;
+    const [field, curve] = columnsBase;
+    const m = layout.margin || {};
+    const plot = width - (m.l || 0) - (m.r || 0);
+    if (!(plot > 0)) return null;
+    const short = Math.max(0, AXIS_GAP_PX / plot - (curve[0] - field[1])) / 2;
+    return [[field[0], field[1] - short], [curve[0] + short, curve[1]]];
+  }
+
+  function fitColumns(layout, width) {
+    const xa = layout.xaxis, xb = layout.xaxis2;
+    columnsBase = xa && xb && xa.domain && xb.domain ? [xa.domain.slice(), xb.domain.slice()] : null;
+    const d = columnDomains(layout, width);
+    if (d) [xa.domain, xb.domain] = d;
+  }
+
+  window.addEventListener("resize", () => {
+    if (!window.Plotly || !gd.layout || !gd.layout.xaxis) return;
+    const d = columnDomains(gd.layout, gd.clientWidth);
+    const now = gd.layout.xaxis.domain || [];
+    if (d && (Math.abs(d[0][1] - now[1]) > 1e-4)) {
+      Plotly.relayout(gd, { "xaxis.domain": d[0], "xaxis2.domain": d[1] });
+    }
+  });
+
   function load(args, parsed) {
     const next = parsed || JSON.parse(args.spec);
     spec = next;
     specText = args.spec;
     pause();
     const fig = spec.figure;
+    fitColumns(fig.layout, gd.clientWidth || document.body.clientWidth);
     if (themeBase === "dark") darken(fig, lastTheme || {});
     extraTraces(fig);
     const named = (name) => fig.data.findIndex((t) => t.name === name);
@@ -618,7 +651,9 @@
       const fig = next.figure;
       if (((msg.theme && msg.theme.base) || "light") === "dark") darken(fig, msg.theme || {});
       fig.layout.height = args.height || fig.layout.height || 560;
-      const canvas = window.coveragePreview.draw(fig, gd.clientWidth || document.body.clientWidth);
+      const width = gd.clientWidth || document.body.clientWidth;
+      fitColumns(fig.layout, width);
+      const canvas = window.coveragePreview.draw(fig, width);
       canvas.id = "preview";
       canvas.setAttribute("aria-hidden", "true");
       gd.replaceChildren(canvas);
