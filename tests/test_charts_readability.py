@@ -35,6 +35,17 @@ def test_one_band_when_many_models_and_whole_play_counts() -> None:
     fig = accuracy_by_time_figure(_curve(), bands_for=["b"])
     assert [t.name for t in fig.data if t.name and t.name.endswith(" CI")] == ["b CI"]
     assert fig.layout.yaxis2.tickformat == ",d"
+    # the plays axis steps in round numbers on the accuracy axis's five 20% steps
+    assert fig.layout.yaxis2.dtick == 40 and tuple(fig.layout.yaxis2.range) == (0, 200)
+
+
+def test_nice_steps() -> None:
+    from coverage.views.charts import nice_step
+
+    assert [nice_step(x) for x in (0.3, 1, 7, 12, 32.2, 41, 199)] == \
+        [0.4, 1, 10, 20, 40, 50, 200]
+    assert [nice_step(x, whole=True) for x in (0.2, 1.4, 2.4, 24)] == [1, 2, 4, 25]
+    assert nice_step(0) == 1
 
 
 def test_rate_bars_name_their_axes() -> None:

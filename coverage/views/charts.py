@@ -32,6 +32,16 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def nice_step(x: float, *, whole: bool = False) -> float:
+    """The smallest 1, 2, 2.5, 4 or 5 x 10^k at or above ``x``: axis steps a reader can add
+    up (``whole``: whole numbers only, for counts)."""
+    if not x > 0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(x))
+    steps = (m * k for m in (1, 2, 2.5, 4, 5, 10))
+    return float(next(v for v in steps if v >= x - 1e-9 * k and not (whole and v % 1)))
+
+
 # A bin resting on fewer plays than this is drawn hollow and off the line: 0% or 100%
 # from a handful of plays must not read like a measured rate.
 SPARSE_PLAYS = 30
@@ -103,8 +113,10 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
     fig.add_vline(x=0, line={"color": "#111", "width": 1.5})
     fig.update_yaxes(title_text="accuracy", range=[0, 1.0], tickformat=".0%",
                      secondary_y=False)
-    fig.update_yaxes(title_text="plays", showgrid=False, secondary_y=True, rangemode="tozero",
-                     tickformat=",d")
+    # five steps, like the accuracy axis's 20% ones, so both axes' ticks sit on its grid
+    step = max(1.0, nice_step(float(counts["n_plays"].max() or 1) / 5, whole=True))
+    fig.update_yaxes(title_text="plays", showgrid=False, secondary_y=True, range=[0, 5 * step],
+                     dtick=step, tick0=0, tickformat=",d")
     fig.update_xaxes(title_text="seconds from snap")
     fig.update_layout(height=height, plot_bgcolor="white", hovermode="x unified",
                       margin={"l": 50, "r": 50, "t": 30, "b": 45},
