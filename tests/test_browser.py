@@ -180,8 +180,8 @@ def test_a_link_reload_and_page_visits_keep_the_view(server, browser) -> None:
 
 
 def test_the_field_is_in_view_on_a_laptop_screen(server, browser) -> None:
-    """At 1366x768 the play figure starts high enough that field and curve need no scroll:
-    the field's plot area lies inside the window."""
+    """At 1366x768 the play figure starts high enough that field, curve and the Play button
+    need no scroll: the plot is only as tall as the field needs."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
@@ -191,6 +191,8 @@ def test_the_field_is_in_view_on_a_laptop_screen(server, browser) -> None:
         assert frame is not None and field is not None
         assert frame["y"] < 330, frame
         assert field["y"] + field["height"] <= 768, (frame, field)  # page coordinates
+        play = page.frame_locator(PLAYER).locator("#play").bounding_box()
+        assert play is not None and play["y"] + play["height"] <= 768, play  # and Play too
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "play_explorer_1366x768.png"))
     finally:
@@ -343,13 +345,18 @@ def test_dark_theme_keeps_the_play_readable(dark_server, browser) -> None:
         page.close()
 
 
-def test_layout_at_1024_px_has_no_overlaps(server, browser) -> None:
+@pytest.mark.parametrize("opened_at", [1024, 1440])
+def test_layout_at_1024_px_has_no_overlaps(server, browser, opened_at) -> None:
     """At 1024x768 nothing is cut or overlaps: the title and legend do not cover each
-    other, the play buttons show their labels, the page does not scroll sideways."""
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    other, the play buttons show their labels, the page does not scroll sideways, the
+    curve's axis labels stay off the field; also after a window narrowed to 1024 px."""
+    page = browser.new_page(viewport={"width": opened_at, "height": 768})
     try:
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
         _idle(page)
+        if opened_at != 1024:
+            page.set_viewport_size({"width": 1024, "height": 768})
+            page.wait_for_timeout(1500)
         assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
         for key in ("prev_play", "next_play"):
             btn = page.locator(f".st-key-{key} button").first
@@ -362,13 +369,13 @@ def test_layout_at_1024_px_has_no_overlaps(server, browser) -> None:
         bar = player.locator("#bar").bounding_box()
         assert title["y"] + title["height"] <= field["y"]  # title above the plot
         assert legend["y"] >= field["y"] + field["height"] - 1  # legend below it
+        assert bar["y"] >= legend["y"] + legend["height"] - 1
         # the curve's "P(man)" title and tick labels stay off the field
         for label in (".g-y2title", ".yaxislayer-above .y2tick"):
             box = player.locator(label).first.bounding_box()
             assert box is not None and box["x"] >= field["x"] + field["width"], (label, box)
-        assert bar["y"] >= legend["y"] + legend["height"] - 1
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "play_explorer_1024.png"))
+        page.screenshot(path=str(ARTIFACTS / f"play_explorer_1024_from_{opened_at}.png"))
     finally:
         page.close()
 

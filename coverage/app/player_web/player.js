@@ -440,12 +440,40 @@
     if (d) [xa.domain, xb.domain] = d;
   }
 
+  // The field keeps square yards, so on a laptop screen its column is wider than tall and
+  // the plot held ~70 px of empty margin above and below it, which pushed the play controls
+  // under the fold at 1366x768. The plot is as tall as the field needs, between MIN_PLOT_PX
+  // (the curve stays readable) and the height the server asked for.
+  const MIN_PLOT_PX = 330;
+  let mostHeight = null;  // the server's height for the plot
+
+  function fitHeight(layout, width, most) {
+    mostHeight = most;
+    const xa = layout.xaxis, ya = layout.yaxis, m = layout.margin || {};
+    if (!xa || !ya || !xa.range || !ya.range || !xa.domain || ya.scaleanchor !== "x") return most;
+    const fieldPx = (xa.domain[1] - xa.domain[0]) * (width - (m.l || 0) - (m.r || 0));
+    const yd = ya.domain || [0, 1];
+    const need = fieldPx * Math.abs(ya.range[1] - ya.range[0]) / Math.abs(xa.range[1] - xa.range[0])
+      / (yd[1] - yd[0]) + (m.t || 0) + (m.b || 0);
+    if (!(need > 0)) return most;
+    return Math.round(Math.max(Math.min(MIN_PLOT_PX, most), Math.min(most, need)));
+  }
+
   window.addEventListener("resize", () => {
     if (!window.Plotly || !gd.layout || !gd.layout.xaxis) return;
     const d = columnDomains(gd.layout, gd.clientWidth);
-    const now = gd.layout.xaxis.domain || [];
-    if (d && (Math.abs(d[0][1] - now[1]) > 1e-4)) {
-      Plotly.relayout(gd, { "xaxis.domain": d[0], "xaxis2.domain": d[1] });
+    const update = {};
+    if (d && Math.abs(d[0][1] - (gd.layout.xaxis.domain || [])[1]) > 1e-4) {
+      update["xaxis.domain"] = d[0];
+      update["xaxis2.domain"] = d[1];
+    }
+    const fitted = { xaxis: Object.assign({}, gd.layout.xaxis, d ? { domain: d[0] } : {}),
+                     yaxis: gd.layout.yaxis, margin: gd.layout.margin };
+    const height = mostHeight ? fitHeight(fitted, gd.clientWidth, mostHeight) : null;
+    if (height && height !== gd.layout.height) update.height = height;
+    if (Object.keys(update).length) {
+      Plotly.relayout(gd, update).then(() =>
+        send("streamlit:setFrameHeight", { height: document.body.scrollHeight }));
     }
   });
 
@@ -469,7 +497,8 @@
     baseRanges = xa.range && ya.range ? { x: xa.range.slice(), y: ya.range.slice() } : null;
     buildFrames();
     focus = null;
-    const height = args.height || (fig.layout && fig.layout.height) || 560;
+    const height = fitHeight(fig.layout, gd.clientWidth || document.body.clientWidth,
+                             args.height || (fig.layout && fig.layout.height) || 560);
     fig.layout.height = height;
     drawTitle(spec.title);
     const t0 = performance.now();
@@ -650,9 +679,9 @@
       const next = JSON.parse(args.spec);
       const fig = next.figure;
       if (((msg.theme && msg.theme.base) || "light") === "dark") darken(fig, msg.theme || {});
-      fig.layout.height = args.height || fig.layout.height || 560;
       const width = gd.clientWidth || document.body.clientWidth;
       fitColumns(fig.layout, width);
+      fig.layout.height = fitHeight(fig.layout, width, args.height || fig.layout.height || 560);
       const canvas = window.coveragePreview.draw(fig, width);
       canvas.id = "preview";
       canvas.setAttribute("aria-hidden", "true");
