@@ -244,7 +244,7 @@ def first_play_pending() -> bool:
     Streamlit's page draws every element of a run in one go on the browser's one thread:
     on a first load the explorer's play list (a data grid, ~0.4 s) and filters (~0.3 s)
     held the player's frame back. So a page sends its heavy parts only once the player
-    says its play is up. Without a browser (``AppTest``, no request headers) nothing would ever answer, so
-    nothing waits.
+    says its play is up. Without a browser (``AppTest``, no request headers) nothing
+    would ever answer, so nothing waits.
     """
     return bool(st.context.headers) and not st.session_state.get(_SHOWN)
