@@ -148,21 +148,15 @@ class _EncoderGraph(nn.Module):
         return self.fast(self.norm(x))
 
 
-def _encoder_path(norm: nn.Module, encoder: nn.Module, dtype: torch.dtype,
-                  threads: int | None = None) -> Path:
-    return _package_path("encoder", [norm, encoder], dtype, threads or torch.get_num_threads())
-
-
 def build_encoder(norm: nn.Module, encoder: nn.Module, dtype: torch.dtype = torch.bfloat16,
                   threads: int | None = None) -> Path:
     """Compile the frame encoder for this machine into the cache (raises ``RuntimeError``
     with the reason when it cannot be compiled here)."""
     if not (supported(encoder) and compilable(norm, encoder)):
         raise RuntimeError("only the pre-norm GELU frame encoder on the CPU can be compiled")
-    threads = threads or torch.get_num_threads()
     example = torch.zeros(EXAMPLE_BATCH, 22, n_raw_features(norm))
-    return _build(_EncoderGraph(norm, encoder, dtype), (example,),
-                  _encoder_path(norm, encoder, dtype, threads), threads)
+    return build_graph("encoder", _EncoderGraph(norm, encoder, dtype), (example,),
+                       [norm, encoder], dtype, threads)
 
 
 def load_encoder(norm: nn.Module, encoder: nn.Module, dtype: torch.dtype = torch.bfloat16,
@@ -170,19 +164,16 @@ def load_encoder(norm: nn.Module, encoder: nn.Module, dtype: torch.dtype = torch
     """The compiled frame encoder for these weights on this machine, or ``None`` (no
     package built, one that does not load, or fewer than :data:`MIN_FRAMES` ``frames``
     to encode)."""
-    if frames is not None and frames < MIN_FRAMES:
+    if (frames is not None and frames < MIN_FRAMES) or not supported(encoder):
         return None
-    if not (USE_COMPILED and supported(encoder) and compilable(norm, encoder)):
-        return None
-    path = _encoder_path(norm, encoder, dtype)
-    runner = _load(path)
-    return None if runner is None else Compiled(runner, path)
+    return load_graph("encoder", [norm, encoder], dtype)
 
 
 def build_graph(name: str, graph: nn.Module, examples: tuple[torch.Tensor, ...],
                 weights: list[nn.Module], dtype: torch.dtype,
                 threads: int | None = None) -> Path:
-    """Compile any inference ``graph`` (a model's heads) keyed on ``weights``."""
+    """Compile any inference ``graph`` (the frame encoder, a model's heads) keyed on
+    ``weights``."""
     if not compilable(*weights):
         raise RuntimeError(f"{name}: only modules on the CPU can be compiled")
     threads = threads or torch.get_num_threads()
@@ -196,7 +187,6 @@ def load_graph(name: str, weights: list[nn.Module], dtype: torch.dtype) -> Compi
     path = _package_path(name, weights, dtype, torch.get_num_threads())
     runner = _load(path)
     return None if runner is None else Compiled(runner, path)
-
 
 
 def clear_loaded() -> None:
