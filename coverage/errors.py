@@ -7,6 +7,17 @@ so the fix is obvious without reading a traceback.
 
 from __future__ import annotations
 
+BRIEF_CHARS = 300
+
+
+def brief(exc: BaseException) -> str:
+    """An unexpected error in one line: its type and first line, cut short, so a parser's
+    or a toolchain's error never pastes file contents or a traceback into a message."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    if len(first) > BRIEF_CHARS:
+        first = first[:BRIEF_CHARS] + "…"
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
 
 class CoverageError(Exception):
     """Base class for every error this package raises on purpose."""

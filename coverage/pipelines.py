@@ -20,7 +20,7 @@ import polars as pl
 from torch import nn
 
 from coverage import prior
-from coverage.errors import CheckpointError, CoverageError, DataError
+from coverage.errors import CheckpointError, CoverageError, DataError, brief
 from coverage.explain.attribution import attribution_week
 from coverage.family.predict import (
     compile_explainer,
@@ -157,10 +157,8 @@ def compile_model(model_dir: str | Path) -> list[Path]:
     try:
         return run.compiler(model, cfg)
     except Exception as e:  # noqa: BLE001 - export / C++ toolchain failures of any kind
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
-        raise CoverageError(f"{model_dir}: cannot compile on this machine "
-                            f"({type(e).__name__}: {first}); predict runs the eager "
-                            "path instead") from e
+        raise CoverageError(f"{model_dir}: cannot compile on this machine ({brief(e)}); "
+                            "predict runs the eager path instead") from e
 
 
 def compilable_models(root: str | Path) -> list[Path]:

@@ -24,7 +24,7 @@ from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
 from coverage.config import REPO_ROOT, data_arg, data_root_allowed, models_root
-from coverage.errors import CoverageError, DataError
+from coverage.errors import BRIEF_CHARS, CoverageError, DataError, brief
 from coverage.explain.attribution import attribute_play
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
@@ -311,19 +311,15 @@ def page_data(title: str, icon: str, *, fix: str) -> tuple[Store, pl.DataFrame,
         raise  # st.stop() raises; this keeps type checkers and readers sure of it
 
 
-ERROR_CHARS = 300
+ERROR_CHARS = BRIEF_CHARS
 
 
 def error_text(exc: BaseException) -> str:
     """What a visitor may read of an error: our own messages in full (they name the file,
-    column and expected value); anything else only its type and first line, cut short,
-    so a parser's error never pastes file contents or a traceback into the page."""
+    column and expected value); anything else only in brief (:func:`coverage.errors.brief`)."""
     if isinstance(exc, CoverageError):
         return f"{type(exc).__name__}: {exc}"
-    first = (str(exc).strip().splitlines() or [""])[0]
-    if len(first) > ERROR_CHARS:
-        first = first[:ERROR_CHARS] + "…"
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return brief(exc)
 
 
 def show_error(exc: BaseException, fix: str) -> None:
