@@ -459,6 +459,12 @@
     return Math.round(Math.max(Math.min(MIN_PLOT_PX, most), Math.min(most, need)));
   }
 
+  // the server's figure fitted to the frame's width: columns, then height
+  function fitPlot(layout, width, most) {
+    fitColumns(layout, width);
+    layout.height = fitHeight(layout, width, most);
+  }
+
   window.addEventListener("resize", () => {
     if (!window.Plotly || !gd.layout || !gd.layout.xaxis) return;
     const d = columnDomains(gd.layout, gd.clientWidth);
@@ -483,7 +489,8 @@
     specText = args.spec;
     pause();
     const fig = spec.figure;
-    fitColumns(fig.layout, gd.clientWidth || document.body.clientWidth);
+    fitPlot(fig.layout, gd.clientWidth || document.body.clientWidth,
+            args.height || fig.layout.height || 560);
     if (themeBase === "dark") darken(fig, lastTheme || {});
     extraTraces(fig);
     const named = (name) => fig.data.findIndex((t) => t.name === name);
@@ -497,9 +504,6 @@
     baseRanges = xa.range && ya.range ? { x: xa.range.slice(), y: ya.range.slice() } : null;
     buildFrames();
     focus = null;
-    const height = fitHeight(fig.layout, gd.clientWidth || document.body.clientWidth,
-                             args.height || (fig.layout && fig.layout.height) || 560);
-    fig.layout.height = height;
     drawTitle(spec.title);
     const t0 = performance.now();
     const sketch = document.getElementById("preview");
@@ -680,8 +684,7 @@
       const fig = next.figure;
       if (((msg.theme && msg.theme.base) || "light") === "dark") darken(fig, msg.theme || {});
       const width = gd.clientWidth || document.body.clientWidth;
-      fitColumns(fig.layout, width);
-      fig.layout.height = fitHeight(fig.layout, width, args.height || fig.layout.height || 560);
+      fitPlot(fig.layout, width, args.height || fig.layout.height || 560);
       const canvas = window.coveragePreview.draw(fig, width);
       canvas.id = "preview";
       canvas.setAttribute("aria-hidden", "true");
