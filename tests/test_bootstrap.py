@@ -4,7 +4,6 @@ resuming after Ctrl-C at the last finished step (and, inside a model, the last e
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -30,12 +29,10 @@ def _toy_problem(n: int = 256, seed: int = 0):
     x = g.normal(size=(n, 4)).astype(np.float32)
     y = (x[:, 0] - x[:, 1] > 0).astype(np.float32)
 
-    def batches(rng: np.random.Generator, delay: float = 0.0):
+    def batches(rng: np.random.Generator):
         order = rng.permutation(n)
         for i in range(0, n, 32):
             j = order[i:i + 32]
-            if delay:
-                time.sleep(delay)
             yield (torch.from_numpy(x[j]),), torch.from_numpy(y[j]), None
 
     def val_logits(m: nn.Module):
@@ -101,23 +98,30 @@ def test_a_resume_file_of_another_model_shape_is_ignored(tmp_path: Path) -> None
     assert epochs == [0, 1]
 
 
-def test_the_time_budget_stops_training_mid_epoch(tmp_path: Path) -> None:
-    """8 batches of 0.1 s per epoch, 5 epochs (4 s) under a 0.35 s budget: training stops in
-    the first epoch, which is still validated and kept."""
+def test_the_time_budget_stops_training_mid_epoch(tmp_path: Path, monkeypatch) -> None:
+    """8 batches of 0.1 s per epoch, 5 epochs (4 s) under a 0.35 s budget: training stops
+    after the batch that crosses it (the 4th), and that first epoch is still validated and
+    kept. The loop's clock is a fake one that each drawn batch moves on by 0.1 s, so the
+    check holds however busy the machine is."""
+    import coverage.training.loop as loop
+
+    clock = {"now": 100.0}
+    monkeypatch.setattr(loop, "time", SimpleNamespace(perf_counter=lambda: clock["now"]))
     batches, val_logits = _toy_problem()
     drawn = []
 
     def counted(rng):
-        for b in batches(rng, delay=0.1):
+        for b in batches(rng):
             drawn.append(1)
+            clock["now"] += 0.1
             yield b
     _, res = _fit(counted, val_logits, time_budget_s=0.35, resume_dir=tmp_path)
-    # a clock-free check (the machine may be busy): well short of one epoch's 8 batches
-    assert len(drawn) < 8
+    assert len(drawn) == 4  # 0.1, 0.2, 0.3 are inside the budget; 0.4 is past it
     assert len(res.history) == 1 and res.best_epoch == 0
     with safe_open(str(tmp_path / RESUME_FILE), "pt") as f:
         header = json.loads(f.metadata()["state"])
     assert header["done"] is True and header["next_epoch"] == 1
+    assert header["elapsed"] == pytest.approx(0.4)
 
 
 # ------------------------------------------------------------------ plan and state
