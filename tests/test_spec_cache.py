@@ -4,7 +4,8 @@ instead of building twice and never breaks the page."""
 from __future__ import annotations
 
 import threading
-import time
+
+import pytest
 
 from coverage.app.spec_cache import SpecCache, neighbours
 
@@ -27,33 +28,47 @@ def test_lru_keeps_the_recent_ones() -> None:
 
 
 def test_a_prefetched_spec_is_built_once() -> None:
+    """The page asks for a spec while its prefetch is still building: it waits for that
+    build (the prefetch is held until the page is waiting on it) and never builds again."""
     cache = SpecCache()
-    calls = []
-    started = threading.Event()
+    started, release = threading.Event(), threading.Event()
 
-    def slow() -> str:
-        calls.append(1)
+    def prefetched() -> str:
         started.set()
-        time.sleep(0.2)
-        return "spec"
+        assert release.wait(10), "the page never waited on the running prefetch"
+        return "prefetched"
 
-    cache.prefetch([("k", slow)])
-    started.wait(5)
-    assert cache.get_or_build("k", slow) == "spec"  # waits for the prefetch
-    assert len(calls) == 1
+    def second_build() -> str:
+        raise AssertionError("built twice")
+
+    cache.prefetch([("k", prefetched)])
+    assert started.wait(10)
+    running = cache._pending["k"]  # held by `release`, so still pending
+    wait_for_it = running.result
+
+    def result(timeout: float | None = None) -> None:
+        release.set()  # the page is now waiting on the prefetch: let it finish
+        return wait_for_it(timeout)
+
+    running.result = result
+    assert cache.get_or_build("k", second_build) == "prefetched"
+    assert release.is_set()
 
 
 def test_a_failing_prefetch_is_dropped() -> None:
     cache = SpecCache()
 
+    go = threading.Event()
+
     def broken() -> str:
+        go.wait(10)
         raise ValueError("bad play")
 
     cache.prefetch([("k", broken)])
-    for _ in range(50):
-        if not cache._pending:
-            break
-        time.sleep(0.01)
+    running = cache._pending["k"]  # held by `go`, so still pending
+    go.set()
+    assert running.result(timeout=10) is None  # the error is swallowed, not raised
+    assert not cache._pending
     assert cache.get("k") is None
     assert cache.get_or_build("k", lambda: "rebuilt") == "rebuilt"
 
@@ -79,11 +94,20 @@ def test_published_specs_are_files_the_player_can_fetch(tmp_path) -> None:
 def test_later_builds_only_a_play_still_watched() -> None:
     cache = SpecCache()
     watching = {"play": 1}
-    cache.later(lambda: [("slow-1", lambda: "S1")], lambda: watching["play"] == 1, 0.05)
-    cache.later(lambda: [("slow-2", lambda: "S2")], lambda: watching["play"] == 2, 0.05)
-    deadline = time.time() + 5
-    while cache.get("slow-1") is None and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    assert cache.get("slow-1") == "S1"
-    assert cache.get("slow-2") is None  # the analyst had moved on
+    asked: list[int] = []
+
+    def still(play: int):
+        return lambda: asked.append(play) or watching["play"] == play
+
+    def never() -> str:
+        raise AssertionError("not prefetched")
+
+    t1 = cache.later(lambda: [("slow-1", lambda: "S1")], still(1), 0.05)
+    t2 = cache.later(lambda: [("slow-2", lambda: "S2")], still(2), 0.05)
+    t1.join(10)
+    t2.join(10)
+    assert sorted(asked) == [1, 2]  # both timers fired and asked
+    assert cache.get_or_build("slow-1", never) == "S1"  # waits for the running prefetch
+    assert "slow-2" not in cache._pending and cache.get("slow-2") is None  # moved on
+    with pytest.raises(AssertionError, match="not prefetched"):
+        cache.get_or_build("slow-2", never)
