@@ -68,9 +68,9 @@ def run_page(url: str, page_name: str = "", timeout: float = 180.0,
         back = BackMsg()
         back.rerun_script.page_name = page_name
         ws.send(back.SerializeToString())
-        deadline = time.time() + timeout
+        deadline = time.monotonic() + timeout
         while True:
-            remaining = deadline - time.time()
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
                 pytest.fail(f"page {page_name or 'home'} did not finish in {timeout:.0f} s")
             msg = ForwardMsg()

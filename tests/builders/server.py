@@ -40,7 +40,7 @@ def streamlit_server(env: dict[str, str], log_path: Path, app_args: list[str] | 
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.time() + timeout
+            deadline = time.monotonic() + timeout
             while True:
                 if proc.poll() is not None:
                     pytest.fail(f"streamlit exited ({proc.returncode}):\n{log_path.read_text()}")
@@ -50,7 +50,7 @@ def streamlit_server(env: dict[str, str], log_path: Path, app_args: list[str] | 
                             break
                 except OSError:
                     pass
-                if time.time() > deadline:
+                if time.monotonic() > deadline:
                     pytest.fail(f"streamlit did not answer in {timeout:.0f} s:\n"
                                 f"{log_path.read_text()}")
                 time.sleep(0.5)
