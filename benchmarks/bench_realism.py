@@ -23,7 +23,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--real", default=None, help="real folder (default: ../shared/bdb)")
     ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "realism_report.md"))
-    ap.add_argument("--no-context", action="store_true", help="skip the two context priors")
+    ap.add_argument("--no-context", action="store_true", help="skip the two context models")
     ap.add_argument("--max-synthetic-plays", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1, help="torch/BLAS/polars threads")
     args = ap.parse_args()
@@ -33,10 +33,10 @@ def main() -> int:
     import torch
 
     from coverage.atomic import write_bytes
-    from coverage.realism.report import headline, render
-    from coverage.realism.run import measure
-    from coverage.realism.sources import open_side
     from coverage.store import build_default_store
+    from devtools.realism.report import headline, render
+    from devtools.realism.run import measure
+    from devtools.realism.sources import open_side
     from tests.builders.fixtures import find_shared_bdb, shared_bdb_dir
 
     torch.set_num_threads(args.threads)
@@ -51,7 +51,7 @@ def main() -> int:
         syn = open_side(store.root, scratch, "synthetic")
         rea = open_side(real, scratch, "real")
         t1 = time.perf_counter()
-        result = measure(syn, rea, scratch, context_epochs=None if args.no_context else 30,
+        result = measure(syn, rea, scratch, context=not args.no_context,
                          max_synthetic_plays=args.max_synthetic_plays)
         t2 = time.perf_counter()
     text = render(result)
@@ -68,7 +68,7 @@ def main() -> int:
               f"{top.n_real_plays} real plays; lower is better)")
     if result.context:
         for side, c in result.context.items():
-            print(f"context prior on {side} labels: test AUC {c['test_auc']:.3f} "
+            print(f"context model on {side} labels: test AUC {c['test_auc']:.3f} "
                   f"(week {c['test_weeks']}, {c['n_test_plays']} plays)")
     print(f"wrote {args.out}")
     return 0

@@ -4,7 +4,7 @@ The simulator must not need the real files at run time, so this script is run
 by hand whenever the shared data changes; its printed dicts are pasted into
 ``coverage/simulate/params.py``. It exits quietly when the data is absent.
 
-Usage: ``.venv/bin/python tools/calibrate_simulator.py [BDB_DIR]`` (default:
+Usage: ``.venv/bin/python devtools/calibrate_simulator.py [BDB_DIR]`` (default:
 ``$COVERAGE_SHARED_BDB``, else ``../shared/bdb`` next to the repository; see
 ``tests/builders/fixtures.py``).
 """

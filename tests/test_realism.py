@@ -8,17 +8,17 @@ import numpy as np
 import polars as pl
 import pytest
 
-from coverage.realism.alignment import cushions, depths, spacing, speeds
-from coverage.realism.classifiers import (
+from devtools.realism.alignment import cushions, depths, spacing, speeds
+from devtools.realism.classifiers import (
     BoostedStumps,
     Logistic,
     balanced_weights,
     check_grouped,
     grouped_folds,
 )
-from coverage.realism.compare import side_by_side
-from coverage.realism.domain import FrameSample, cross_validate
-from coverage.realism.motion import defender_response, play_motion
+from devtools.realism.compare import side_by_side
+from devtools.realism.domain import FrameSample, cross_validate
+from devtools.realism.motion import defender_response, play_motion
 from tests.conftest import SHARED_BDB, require_real
 
 
@@ -83,7 +83,7 @@ def test_set_players_are_those_who_stood_still() -> None:
 
 
 def test_facing_measures_the_turn_away_from_the_other_side() -> None:
-    from coverage.realism.alignment import facing
+    from devtools.realism.alignment import facing
 
     snap = _snap(_row(1, "defense", "S", 12, 0, o=250.0), _row(2, "defense", "CB", 6, 9, o=10.0),
                  _row(3, "offense", "WR", -1, 9, o=350.0))
@@ -187,10 +187,10 @@ def test_classifiers_separate_a_threshold_cue() -> None:
 def test_command_on_the_real_samples(tmp_path, sim_store, capsys) -> None:
     if SHARED_BDB is None:
         require_real()
-    from coverage.cli import main
+    from devtools.realism.__main__ import main
 
     out = tmp_path / "report.md"
-    rc = main(["realism", "--synthetic", str(sim_store.root), "--real", str(SHARED_BDB),
+    rc = main(["--synthetic", str(sim_store.root), "--real", str(SHARED_BDB),
                "--no-context", "--max-synthetic-plays", "40", "--out", str(out)])
     assert rc == 0
     text = out.read_text()
@@ -210,7 +210,7 @@ def _plays() -> pl.DataFrame:
 
 
 def test_man_rate_by_situation_counts_man_and_zone_only() -> None:
-    from coverage.realism.labels import man_rate_by_situation
+    from devtools.realism.labels import man_rate_by_situation
 
     t = man_rate_by_situation(_plays())
     get = {(a, b): (v, n) for a, b, v, n in t.iter_rows()}
@@ -221,7 +221,7 @@ def test_man_rate_by_situation_counts_man_and_zone_only() -> None:
 
 
 def test_man_matchups_count_man_defenders_only_and_missing_pairs_read_zero() -> None:
-    from coverage.realism import labels
+    from devtools.realism import labels
 
     pp = pl.DataFrame({
         "gameId": [1, 1, 1], "playId": [1, 1, 1], "nflId": [10, 11, 12],
@@ -239,7 +239,7 @@ def test_man_matchups_count_man_defenders_only_and_missing_pairs_read_zero() -> 
 
 def test_a_missing_or_trackless_real_folder_is_a_clear_error(tmp_path) -> None:
     from coverage.errors import DataError
-    from coverage.realism.sources import open_side
+    from devtools.realism.sources import open_side
 
     with pytest.raises(DataError, match="not found"):
         open_side(tmp_path / "nope", tmp_path / "scratch", "real")

@@ -9,8 +9,8 @@ import torch
 
 from coverage.features import FEATURE_SETS, FEATURES, feature_inputs
 from coverage.models.registry import build_model
-from coverage.realism.transfer import at_offsets, render, scores, transfer_summary
 from coverage.store import Store
+from devtools.realism.transfer import at_offsets, render, scores, transfer_summary
 from tests.test_models_pipeline import toy_store  # noqa: F401  (module fixture)
 
 
@@ -81,8 +81,8 @@ def test_scores_flag_a_model_that_calls_one_class_everywhere():
 
 
 def test_shipped_checkpoints_on_the_real_plays(shared_bdb, tmp_path):
-    from coverage.realism.sources import open_side
     from coverage.serving import shipped_models
+    from devtools.realism.sources import open_side
 
     models = shipped_models()
     side = open_side(shared_bdb, tmp_path, "real")
@@ -106,8 +106,8 @@ def test_shipped_tracking_models_read_real_plays_no_worse_than_the_real_prior(sh
     """Issue 16's bar on the real plays we have: every served tracking checkpoint's
     log-loss at the snap is no worse than the real-label context prior's, and none calls
     the same class on every play."""
-    from coverage.realism.sources import open_side
     from coverage.serving import shipped_models
+    from devtools.realism.sources import open_side
 
     models = shipped_models()
     side = open_side(shared_bdb, tmp_path, "real")

@@ -10,5 +10,4 @@ COMMAND_MODULES = (
     "coverage.commands.models",
     "coverage.commands.family",
     "coverage.commands.export",
-    "coverage.commands.realism",
 )

@@ -42,7 +42,7 @@ _MAN_SHIFT = 0.05
 
 def situation_key(down: int, togo: int, to_goal: int, quarter: int, secs_left: int,
                   def_lead: int) -> str:
-    """The ``MAN_RATE_BY_SITUATION`` cell of a play (see tools/calibrate_simulator.py)."""
+    """The ``MAN_RATE_BY_SITUATION`` cell of a play (see devtools/calibrate_simulator.py)."""
     dist = "short" if togo <= 3 else "medium" if togo <= 7 else "long"
     field_zone = "goal" if to_goal <= 5 else ("red" if to_goal <= 20 else "open")
     if quarter >= 4:

@@ -1,6 +1,6 @@
 """Alignment at one moment (line set or the snap): depths, cushions, splits, spacing.
 
-Each function takes the player rows of :func:`coverage.realism.frames.moments` and
+Each function takes the player rows of :func:`devtools.realism.frames.moments` and
 returns long rows ``(gameId, playId, moment, coverage, family, metric, value)``, one per
 player (or per play for play-level figures), so every figure can be summarised the same
 way and broken down by coverage.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from coverage.realism.frames import KEYS
-from coverage.realism.positions import RECEIVER_GROUPS
+from devtools.realism.frames import KEYS
+from devtools.realism.positions import RECEIVER_GROUPS
 
 LABELS = ["coverage", "family"]
 OUT = [*KEYS, *LABELS, "metric", "value"]

@@ -17,15 +17,15 @@ import polars as pl
 
 from coverage.evaluation import roc_auc
 from coverage.features import FEATURES, N_PLAYERS, build_frames
-from coverage.realism.classifiers import (
+from coverage.schema import PLAYERS_PER_SIDE
+from coverage.store import Store
+from devtools.realism.classifiers import (
     MODELS,
     Logistic,
     balanced_weights,
     check_grouped,
     grouped_folds,
 )
-from coverage.schema import PLAYERS_PER_SIDE
-from coverage.store import Store
 
 # The models' full input, and the part a real-trained reference model reads (positions
 # and velocities): speed jitter, acceleration and orientation noise dominate the first, so

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from coverage.family.vocab import family_expr
 from coverage.schema import FRAME_RATE_HZ, LINESET_EVENTS, PLAY_KEYS
+from coverage.vocab import family_expr
 
 KEYS = ["gameId", "playId", "moment"]
 COLUMNS = ("gameId", "playId", "frameId", "secs_from_snap", "nflId", "side", "group",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from coverage.family.vocab import assignment_expr
 from coverage.schema import PLAY_KEYS
+from coverage.vocab import assignment_expr
 
 _LABELLED = pl.col("pff_manZone").is_in(["Man", "Zone"])
 OUT = ["table", "level", "value", "n"]
@@ -91,7 +91,7 @@ def _defenders(plays: pl.DataFrame, player_play: pl.DataFrame,
 def assignment_mix(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                    positions: pl.DataFrame) -> pl.DataFrame:
     """Per defender group, the share of each assignment group (MAN, DEEP, FLAT, HOOK,
-    RUSH, OTHER; see coverage.family.vocab)."""
+    RUSH, OTHER; see coverage.vocab)."""
     if player_play is None or "pff_defensiveCoverageAssignment" not in player_play.columns:
         return pl.DataFrame(schema=dict(zip(OUT, (pl.String, pl.String, pl.Float64,
                                                   pl.Int64), strict=True)))

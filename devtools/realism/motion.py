@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from coverage.realism.alignment import LABELS
-from coverage.realism.positions import RECEIVER_GROUPS
+from devtools.realism.alignment import LABELS
+from devtools.realism.positions import RECEIVER_GROUPS
 
 MOVING = 1.5   # yd/s: a receiver going this fast after line set is in motion
 SHIFTED = 2.0  # yd: a receiver who stopped again after moving this far has shifted

@@ -6,8 +6,8 @@ import math
 
 import polars as pl
 
-from coverage.realism.domain import DomainResult
-from coverage.realism.run import Realism
+from devtools.realism.domain import DomainResult
+from devtools.realism.run import Realism
 
 
 def _cell(v: object, digits: int) -> str:
@@ -112,8 +112,8 @@ def render(result: Realism) -> str:
         ctx = pl.DataFrame([{"side": k, **{c: (", ".join(map(str, v)) if isinstance(v, list)
                                                else v) for c, v in d.items()}}
                             for k, d in result.context.items()])
-        out += ["", "## Context prior trained on each side's labels", "",
-                "Same trainer and week split (`coverage.training.context`); AUC on each "
+        out += ["", "## Context model trained on each side's labels", "",
+                "Same trainer and week split (`coverage.tabular.pipeline`); AUC on each "
                 "side's held-out test week.", "", md_table(ctx, 3)]
     out += ["", "## Label tables (whole labelled season on each side)", "",
             "P(man) among Man+Zone plays; motion flags from player_play; man matchups as "

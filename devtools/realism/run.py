@@ -7,10 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
-from coverage.realism import alignment, compare, domain, labels, motion
-from coverage.realism.context import context_auc
-from coverage.realism.frames import moments, player_frames
-from coverage.realism.sources import Side, open_side
+from devtools.realism import alignment, compare, domain, labels, motion
+from devtools.realism.context import context_auc
+from devtools.realism.frames import moments, player_frames
+from devtools.realism.sources import Side, open_side
 
 
 @dataclass
@@ -45,10 +45,10 @@ def geometry_long(side: Side) -> pl.DataFrame:
     return pl.concat(parts)
 
 
-def measure(synthetic: Side, real: Side, scratch: Path, *, context_epochs: int | None = 30,
+def measure(synthetic: Side, real: Side, scratch: Path, *, context: bool = True,
             max_synthetic_plays: int = 300, seed: int = 0) -> Realism:
-    """Geometry, domain classifier and label tables; the context prior when
-    ``context_epochs`` is set (it trains two models: ~30 s on two cores)."""
+    """Geometry, domain classifier and label tables; with ``context``, the LightGBM
+    context model trained on each side's labels (two fits)."""
     syn, rea = geometry_long(synthetic), geometry_long(real)
     geometry = compare.side_by_side(syn, rea)
     at_snap = pl.col("moment") == "snap"
@@ -62,9 +62,8 @@ def measure(synthetic: Side, real: Side, scratch: Path, *, context_epochs: int |
 
     lab = labels.side_by_side(tables(synthetic), tables(real))
     ctx = None
-    if context_epochs:
-        ctx = {s.name: context_auc(s.labels, scratch / f"context_{s.name}",
-                                   epochs=context_epochs, seed=seed)
+    if context:
+        ctx = {s.name: context_auc(s.labels, scratch / f"context_{s.name}", seed=seed)
                for s in (synthetic, real)}
     return Realism(str(synthetic.labels.root), str(real.labels.root),
                    synthetic.n_tracked_plays, real.n_tracked_plays, geometry, by_family, dom,

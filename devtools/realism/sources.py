@@ -20,8 +20,8 @@ from coverage import generations
 from coverage.errors import DataError
 from coverage.ingest import ingest
 from coverage.raw import find_raw_files
-from coverage.realism.positions import position_table
 from coverage.store import LabelStore, Store
+from devtools.realism.positions import position_table
 
 _TRACKING = re.compile(r"^(?:tracking.*|week_?\d+)\.(csv|parquet)$", re.IGNORECASE)
 _TABLES = ("plays", "games", "players", "player_play")

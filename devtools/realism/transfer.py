@@ -23,11 +23,11 @@ import polars as pl
 
 from coverage import evaluation
 from coverage.family.data import player_labels
-from coverage.family.vocab import ASSIGNMENTS
 from coverage.pipelines import family_week, load_model, pipeline
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
 from coverage.training.data import label_expr
+from coverage.vocab import ASSIGNMENTS
 
 OFFSETS: tuple[float, ...] = (-3.0, -2.0, -1.0, 0.0)
 # a frame stands for offset t when it lies in (t - 0.25 s, t + 0.05 s]: 10 Hz tracking,
