@@ -28,9 +28,9 @@ from coverage.store import Store
 def _model(path: str | None):
     if path and (Path(path) / "config.json").exists():
         return load_explainer(path), True
-    from coverage.family.vocab import ASSIGNMENTS, FAMILIES
     from coverage.features import FEATURES
     from coverage.models import build_model
+    from coverage.vocab import ASSIGNMENTS, FAMILIES
 
     hp = {"n_features": len(FEATURES), "n_families": len(FAMILIES),
           "n_assignments": len(ASSIGNMENTS)}

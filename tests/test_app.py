@@ -247,10 +247,10 @@ def build_explain_models(preds_store: Path, root: Path) -> Path:
 
     from coverage.explain.attribution import attribution_week
     from coverage.family.predict import predict_family_week
-    from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
     from coverage.features import FEATURES
     from coverage.models import build_model, save_checkpoint
     from coverage.store import Store
+    from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 
     if (root / "done").exists():
         return root
@@ -293,7 +293,7 @@ def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain
     assert any("Coverage family" in m.value for m in at.markdown)
     fig = player_figure(at)
     defense = next(t for t in fig["data"] if str(t.get("name", "")).startswith("defense"))
-    from coverage.family.vocab import ASSIGNMENTS
+    from coverage.vocab import ASSIGNMENTS
 
     assert any(any(a in h for a in ASSIGNMENTS) for h in defense["hovertext"]), \
         "responsibility hover missing"

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 import torch
 
-from coverage.family.vocab import (
+from coverage.vocab import (
     ASSIGNMENTS,
     FAMILIES,
     MAN_FAMILY_INDEX,
@@ -20,7 +20,7 @@ from coverage.family.vocab import (
 )
 
 # Real family counts of the 2022 season (BDB 2025 plays.csv, 16,124 plays, 192 without a
-# pff_passCoverage), computed with coverage.family.vocab.family_mix on
+# pff_passCoverage), computed with coverage.vocab.family_mix on
 # shared/bdb/plays.csv. Baked in so the mix test runs without the shared folder.
 REAL_FAMILY_COUNTS = {"Cover-0": 605, "Cover-1": 3354, "Cover-2": 1852, "Cover-3": 5662,
                       "Quarters": 2073, "Cover-6": 1382, "2-Man": 186, "Other": 818}

@@ -285,13 +285,13 @@ def test_cli_register(tmp_path: Path) -> None:
 
 
 # Share of each responsibility group among defenders with a charted assignment, measured on
-# the real 2022 player_play (weeks 1-9, 354,727 rows) with coverage.family.vocab groups.
+# the real 2022 player_play (weeks 1-9, 354,727 rows) with coverage.vocab groups.
 REAL_ASSIGNMENT_MIX = {"DEEP": 0.335, "FLAT": 0.203, "HOOK": 0.223, "MAN": 0.234, "RUSH": 0.005}
 ASSIGNMENT_TOLERANCE = 0.05  # absolute, per group: a 320-play sample; man-rate noise alone ~0.03
 
 
 def _assignment_mix(pp: pl.DataFrame) -> dict[str, float]:
-    from coverage.family.vocab import assignment_expr
+    from coverage.vocab import assignment_expr
 
     d = pp.filter(pl.col("pff_defensiveCoverageAssignment").is_not_null())
     g = d.with_columns(assignment_expr("pff_defensiveCoverageAssignment")).group_by(

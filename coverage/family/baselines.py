@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
-from coverage.family.vocab import FAMILIES, family_expr
+from coverage.vocab import FAMILIES, family_expr
 
 _SITUATION = ("down", "_dist")
 _M = 10.0  # m-estimate weight: a cell needs ~10 plays before it overrides the league mix

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from coverage.family.vocab import ASSIGNMENTS, assignment_expr, family_index_expr
 from coverage.features import (
     FEATURES,
     N_PLAYERS,
@@ -27,6 +26,7 @@ from coverage.features import (
 from coverage.schema import PLAY_KEYS, PLAYERS_PER_SIDE
 from coverage.spill import Spill
 from coverage.store import Store
+from coverage.vocab import ASSIGNMENTS, assignment_expr, family_index_expr
 
 OFF = slice(0, PLAYERS_PER_SIDE)
 DEF = slice(PLAYERS_PER_SIDE, N_PLAYERS)

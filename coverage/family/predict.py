@@ -26,7 +26,6 @@ from torch import nn
 
 from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
-from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES
 from coverage.models import aot
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
@@ -42,6 +41,7 @@ from coverage.models.workers import run_over_plays
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
 from coverage.store import Store
 from coverage.training.loop import pick_device
+from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 
 
 def load_explainer(model_dir: str | Path) -> tuple[torch.nn.Module, dict[str, Any]]:

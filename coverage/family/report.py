@@ -16,7 +16,7 @@ import numpy as np
 from coverage import evaluation
 from coverage.family.data import ExplainFrames
 from coverage.family.predict import ExplainOutputs
-from coverage.family.vocab import ASSIGNMENTS, FAMILIES
+from coverage.vocab import ASSIGNMENTS, FAMILIES
 
 TIME_OFFSETS = (-3.0, -2.0, -1.0, 0.0)
 

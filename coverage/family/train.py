@@ -28,7 +28,6 @@ from coverage.family.baselines import family_prior_report
 from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.predict import ExplainOutputs, explain_outputs
 from coverage.family.report import family_report
-from coverage.family.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 from coverage.features import FEATURES, input_hparams, mirror
 from coverage.models import build_model, fingerprint, save_checkpoint
 from coverage.store import Store
@@ -42,6 +41,7 @@ from coverage.training.options import (
     RunSpec,
     TrainOptions,
 )
+from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 
 ARCHITECTURE = "family"
 

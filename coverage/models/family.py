@@ -4,7 +4,7 @@ Same backbone idea as :mod:`coverage.models.transformer` (a permutation-invarian
 encoder over the 22 players of each frame, a GRU over the last k frames), with three
 heads that share it:
 
-* **family**: softmax over :data:`coverage.family.vocab.FAMILIES`. P(man) is *defined*
+* **family**: softmax over :data:`coverage.vocab.FAMILIES`. P(man) is *defined*
   as the summed probability of the man families, so the man/zone call and the family
   call can never disagree (see :meth:`CoverageFamilyModel.p_man`).
 * **assignment**: each defender token of the newest frame (concatenated with the play

@@ -16,12 +16,12 @@ from collections.abc import Mapping
 import polars as pl
 
 from coverage.errors import DataError
-from coverage.family.vocab import family_index_expr
 from coverage.models.context import context_table
 from coverage.raw import find_raw_files, scan_players
 from coverage.schema import PLAY_KEYS
 from coverage.store import LabelStore, Store
 from coverage.training.data import label_expr
+from coverage.vocab import family_index_expr
 
 # roster position -> on-field group; anything else (K, P, LS, QB, OL) is not counted
 DEF_GROUP = {"CB": "CB", "SS": "S", "FS": "S", "DB": "S", "ILB": "LB", "MLB": "LB",

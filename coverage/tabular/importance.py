@@ -15,9 +15,9 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
-from coverage.family.vocab import FAMILIES
 from coverage.tabular.model import GROUPS, TabularModel, man_probability
 from coverage.tabular.tendencies import FAMILY_COLS, Tendencies
+from coverage.vocab import FAMILIES
 
 
 def group_importance(model: TabularModel, rows: pl.DataFrame, y: np.ndarray,

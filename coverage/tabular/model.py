@@ -17,7 +17,6 @@ import numpy as np
 import polars as pl
 from scipy import special
 
-from coverage.family.vocab import FAMILIES
 from coverage.schema import PLAY_KEYS
 from coverage.tabular import boosting
 from coverage.tabular.features import (
@@ -36,6 +35,7 @@ from coverage.tabular.tendencies import (
     fit_tendencies,
     tendency_features,
 )
+from coverage.vocab import FAMILIES
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "situation": SITUATION, "formation": FORMATION, "motion": MOTION,

@@ -18,7 +18,6 @@ from scipy import special
 from coverage import evaluation
 from coverage.atomic import write_json, write_parquet
 from coverage.family.baselines import fit_family_prior, predict_family_prior
-from coverage.family.vocab import FAMILIES
 from coverage.models.checkpoint import fingerprint
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
@@ -37,6 +36,7 @@ from coverage.tabular.tendencies import defender_rows
 from coverage.training.context import label_counts
 from coverage.training.data import resolve_split
 from coverage.training.options import TrainOptions
+from coverage.vocab import FAMILIES
 
 IMPORTANCE = "importance.json"
 TENDENCIES = "tendencies.parquet"

@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from coverage.family.vocab import FAMILIES
 from coverage.schema import PLAY_KEYS
 from coverage.tabular import boosting
 from coverage.tabular.model import TabularModel, rows_for
 from coverage.tabular.tendencies import fit_tendencies
+from coverage.vocab import FAMILIES
 
 CALIBRATION = "out-of-fold"
 

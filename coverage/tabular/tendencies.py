@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from coverage.family.vocab import FAMILIES
 from coverage.schema import PLAY_KEYS
+from coverage.vocab import FAMILIES
 
 FAMILY_COLS = tuple(f"fam_{i}" for i in range(len(FAMILIES)))
 DEFENSE = ("def_man_rate", "def_man_rate_late", *(f"def_{c}" for c in FAMILY_COLS))
