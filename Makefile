@@ -41,12 +41,12 @@ app: setup
 # two workers: the tests are mostly single-threaded, and CI has two cores
 test: setup-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -ra -n 2
+	$(BIN)/python -m pytest -q -ra -n 2 --durations=15
 
 # the fast tier: all but the tests marked slow (Ray tuning, long simulations, servers, browsers)
 test-fast: setup-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -ra -n 2 -m "not slow"
+	$(BIN)/python -m pytest -q -ra -n 2 -m "not slow" --durations=15
 
 lint: setup-test
 	$(BIN)/ruff check .
