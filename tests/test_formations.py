@@ -254,12 +254,12 @@ def test_real_2021_plays_formation_agreement(bdb):
 def test_simulated_season_agreement(tmp_path):
     """Agreement at the snap with the simulator's truth (measured: formation 0.81,
     alignment 0.66, shell vs shell_shown 0.95 on seed 3; thresholds leave margin)."""
-    sim = pytest.importorskip("coverage.simulate")
-    ingest_mod = pytest.importorskip("coverage.ingest")
+    from coverage.ingest import ingest
+    from coverage.simulate import simulate_season
     from coverage.store import Store
 
-    sim.simulate_season(tmp_path / "raw", seed=3, weeks=1, games_per_week=2, plays_per_game=40)
-    ingest_mod.ingest(tmp_path / "raw", tmp_path / "store", progress=False)
+    simulate_season(tmp_path / "raw", seed=3, weeks=1, games_per_week=2, plays_per_game=40)
+    ingest(tmp_path / "raw", tmp_path / "store", progress=False)
     store = Store(tmp_path / "store")
     truth = pl.read_csv(tmp_path / "raw" / "truth_plays.csv")
     forms = EFPI(store.tracking(store.weeks[0]), on_bad="skip").fit(every="snap").formations
