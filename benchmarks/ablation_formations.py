@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import docpage
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coverage.pipelines import train
@@ -23,6 +25,7 @@ from coverage.training.options import TrainOptions  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None, help="store folder (default: embedded synthetic)")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     out = Path(tempfile.mkdtemp(prefix="ablation_"))
     rows = []
@@ -38,7 +41,13 @@ def main() -> None:
         name = "context + formations/shell" if formations else "context only"
         print(f"{name:<28}{v['accuracy']:>9.3f}{v['auc']:>9.3f}{t['accuracy']:>10.3f}"
               f"{t['auc']:>10.3f}{t['brier']:>11.3f}{t['majority_baseline']:>10.3f}")
+    docpage.add_section("Context model without and with formations", docpage.table([
+        {"features": "context + formations/shell" if f else "context only",
+         "val acc": v["accuracy"], "val AUC": v["auc"], "test acc": t["accuracy"],
+         "test AUC": t["auc"], "test Brier": t["brier"],
+         "baseline": t["majority_baseline"]} for f, v, t in rows]))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "ablation_formations", "Ablation: detected formations in "
+                         "the context prior", output=False))

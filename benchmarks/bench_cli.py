@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import docpage
+
 REPO = Path(__file__).resolve().parent.parent
 EVERYTHING = ("import coverage.pipelines, coverage.serving, coverage.family.train, "
               "coverage.explain.tells, coverage.export.gif, coverage.app.play_data, "
@@ -62,6 +64,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--store", default=None,
                     help="store for `info` and the GIF (default: the embedded synthetic one)")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     cli = [sys.executable, "-m", "coverage"]
     store = ["--store", args.store] if args.store else []
@@ -86,4 +89,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "cli", "Command start-up and the GIF export, end to end"))

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
+import docpage
 import numpy as np
 import polars as pl
 import torch
@@ -44,6 +46,7 @@ def main() -> None:
     ap.add_argument("--week", type=int, default=9)
     ap.add_argument("--plays", type=int, default=40)
     ap.add_argument("--deletion", action="store_true")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     store = Store.open(args.store)
     (model, cfg), trained = _model(args.model)
@@ -90,10 +93,14 @@ def main() -> None:
         out["deletion_at_snap"] = deletion_test(model, cfg, attrs, at_secs=0.0)
         out["deletion_at_-2s"] = deletion_test(model, cfg, attrs, at_secs=-2.0)
     print(json.dumps(out, indent=1))
+    docpage.add_section("Figures", docpage.table(
+        [{"figure": k, "value": v if not isinstance(v, dict | list) else json.dumps(v)}
+         for k, v in out.items()]))
     print(f"attribution per play: median {out['attribution_s_per_play_median']:.2f} s "
           f"({out['frames_per_play_median']:.0f} frames), "
           f"{out.get('batched_speedup', float('nan'))}x a per-player loop (baseline)")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "explain", "Explain mode: attribution cost per play and "
+                         "faithfulness"))

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import docpage
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
 
 
@@ -24,6 +26,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="BLAS/polars threads (2 = laptop)")
     ap.add_argument("--store", default=None, help="time a week of this store instead")
     ap.add_argument("--week", type=int, default=None, help="with --store (default: last)")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     for var in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -60,4 +63,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "formations", "Formation detection throughput"))

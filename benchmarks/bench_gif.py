@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import docpage
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--size", default="1200x480")
     ap.add_argument("--store", default=None, help="render a play of this store")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     frames, preds, play = store_play(args.store) if args.store else hundred_frame_play()
@@ -81,4 +83,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "gif", "GIF rendering of a 100-frame play, in process"))

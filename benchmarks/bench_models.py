@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import docpage
 import numpy as np
 import polars as pl
 import torch
@@ -53,6 +54,7 @@ def main() -> None:
     ap.add_argument("--plays", type=int, default=200, help="toy plays when no --store")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--per-frame-samples", type=int, default=200)
+    docpage.add_flag(ap)
     args = ap.parse_args()
     device = pick_device(args.device)
     ft, build_s = _frames(args)
@@ -107,7 +109,12 @@ def main() -> None:
     if device.type == "cuda":
         res["peak_cuda_mb"] = round(torch.cuda.max_memory_allocated() / 2**20)
     print(json.dumps(res, indent=2))
+    docpage.add_section("Per model", docpage.table(
+        [{"model": k, **v} for k, v in res.items() if isinstance(v, dict)]))
+    docpage.add_section("Run", docpage.table(
+        [{"figure": k, "value": v} for k, v in res.items() if not isinstance(v, dict)]))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "models", "Model throughput: training, batched and per-frame "
+                         "inference, peak memory", output=False))

@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import docpage
 import numpy as np
 import polars as pl
 import torch
@@ -156,6 +157,7 @@ def main() -> int:
     ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "bench_real_labels.txt"))
     ap.add_argument("--quick", action="store_true",
                     help="the table only: no seed spread, ablation or learning curve")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     torch.set_num_threads(1)
     data = args.data or find_shared_bdb()
@@ -270,8 +272,10 @@ def _finish(lines: list[str], path: str, t0: float) -> int:
     print(lines[-1])
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text("\n".join(lines) + "\n")
+    docpage.add_section("", "\n".join(lines).replace("## ", "### ", 1))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(docpage.run(main, "real_labels", "Real-label pre-snap models on one "
+                                 "split", output=False))

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import docpage
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MODELS = ("real_context", "real_transformer", "real_lstm", "real_family")
@@ -72,6 +74,7 @@ def main() -> int:
     ap.add_argument("--plays", type=int, default=120)
     ap.add_argument("--budget-minutes", type=float, default=40.0)
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     work = args.out or Path(tempfile.mkdtemp(prefix="bench_real_scale_"))
     work.mkdir(parents=True, exist_ok=True)
@@ -99,6 +102,8 @@ def main() -> int:
                  [cli, "predict", str(store / "models" / m), "--data", str(store),
                   "--weeks", str(args.weeks)], env, rows)
         _first_load(store, env, rows)
+        docpage.add_section("Steps (wall time and each process's peak RSS)",
+                            docpage.table(rows))
     finally:
         print(json.dumps(rows, indent=1))
         if not args.keep and args.out is None:
@@ -107,4 +112,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(docpage.run(main, "real_scale", "The one-command pipeline at real "
+                                 "scale, step by step"))

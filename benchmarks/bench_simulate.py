@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import docpage
+
 BIN = Path(sys.executable).parent
 PEAK_GOAL_GB = 4.0
 
@@ -50,6 +52,7 @@ def main() -> None:
     ap.add_argument("--skip-default", action="store_true", help="only the real-size week")
     ap.add_argument("--games", type=int, default=16, help="games in the real-size week")
     ap.add_argument("--plays", type=int, default=120, help="plays per game")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     if not args.skip_default:
         _run("default season (9 wk x 4 games x 40 plays)", ["--seed", "0"])
@@ -62,4 +65,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "simulate", "The synthetic season generator: time and peak memory"))

@@ -17,10 +17,12 @@ import argparse
 import resource
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+import docpage
 import numpy as np
 import polars as pl
 
@@ -93,6 +95,7 @@ def main() -> None:
     ap.add_argument("--week", type=int, default=None, help="with --store (default: last)")
     ap.add_argument("--raw", type=Path, default=None, help="ingest this raw folder")
     ap.add_argument("--keep", type=Path, default=None, help="work folder to keep")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     if args.store is not None:
         store = Store.open(args.store)
@@ -110,4 +113,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "store", "Ingest throughput and single-play load latency"))

@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docpage
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -73,6 +75,7 @@ def main() -> None:
     ap.add_argument("--store", default=None, help="store (default: the embedded synthetic one)")
     ap.add_argument("--weeks", default="1,2,4,8")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    docpage.add_flag(ap)
     args = ap.parse_args()
     if args.child:
         n, mode, family = args.child
@@ -86,8 +89,8 @@ def main() -> None:
         rows = {}
         for mode in ("memory", "disk", *(() if family else ("drop",))):
             for n in [int(w) for w in args.weeks.split(",")]:
-                cmd = [sys.executable, __file__, "--child", str(n), mode,
-                       str(int(family))] + (["--store", args.store] if args.store else [])
+                cmd = [sys.executable, __file__, "--child", str(n), mode, str(int(family)),
+                       "--no-doc"] + (["--store", args.store] if args.store else [])
                 out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=REPO)
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 rows.setdefault(mode, []).append(r)
@@ -108,4 +111,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "train_memory", "Training data memory against the "
+                         "weeks read"))

@@ -20,7 +20,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO / "docs" / "benchmarks"
 
 Sections = Sequence[tuple[str, str]] | str
+_ADDED: list[tuple[str, str]] = []  # sections a running benchmark adds before its output
 
 
 def add_flag(ap: argparse.ArgumentParser) -> None:
@@ -202,3 +203,25 @@ def publish(args: argparse.Namespace, name: str, title: str, sections: Sections)
     path = write_page(name, title, sections, command=command_line())
     shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
     print(f"wrote {shown}", file=sys.stderr)
+
+
+def add_section(heading: str, body: str) -> None:
+    """Put ``body`` (a table, say) on the page of the benchmark ``run`` is running."""
+    _ADDED.append((heading, body))
+
+
+def run(main: Callable[[], int | None], name: str, title: str, *, output: bool = True) -> int:
+    """Run a benchmark's ``main`` and write its page from what it printed and added.
+
+    The page is written only when ``main`` succeeds and ``--no-doc`` is absent (the
+    script's parser declares the flag with ``add_flag``, so its ``--help`` lists it).
+    ``output=False`` leaves the printed text off the page, for a benchmark whose added
+    sections already hold all of it."""
+    _ADDED.clear()
+    with captured() as buf:
+        rc = main()
+    if rc:
+        return rc
+    sections = [*_ADDED, *([("Output", code(buf.getvalue()))] if output else [])]
+    publish(argparse.Namespace(no_doc="--no-doc" in sys.argv[1:]), name, title, sections)
+    return 0
