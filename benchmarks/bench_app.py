@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import docpage
 import numpy as np
 import polars as pl
 
@@ -36,6 +37,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store", default=None)
     ap.add_argument("--plays", type=int, default=30)
+    docpage.add_flag(ap)
     args = ap.parse_args()
     store = Store.open(args.store)
     if store.predictions() is None:
@@ -87,4 +89,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(docpage.run(main, "app", "Play switch on the server: data prep and the "
+                         "player's spec"))

@@ -37,6 +37,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import docpage
+
 VIEWPORT = {"width": 1366, "height": 768}
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -190,6 +192,7 @@ def main() -> int:
     ap.add_argument("--dwell", type=float, default=1.5,
                     help="seconds on each play before the next click (an analyst looks at a "
                          "play before moving on; 0 = click as fast as it draws)")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -299,4 +302,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(docpage.run(main, "browser", "Felt speed of the Play explorer in "
+                                 "headless Chromium"))

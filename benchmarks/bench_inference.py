@@ -29,11 +29,13 @@ import argparse
 import copy
 import resource
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import docpage
 import numpy as np
 import torch
 
@@ -278,6 +280,7 @@ def main() -> None:
                          "(float32 / bfloat16 with each operator split across the cores "
                          "instead of one worker per core)")
     ap.add_argument("--models", default="transformer,family")
+    docpage.add_flag(ap)
     args = ap.parse_args()
 
     from coverage.store import Store
@@ -310,4 +313,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(docpage.run(main, "inference", "Inference of the transformer and family "
+                         "models against the machine's matmul limit"))

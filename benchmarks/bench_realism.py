@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import docpage
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
 
 
@@ -26,6 +28,7 @@ def main() -> int:
     ap.add_argument("--no-context", action="store_true", help="skip the two context models")
     ap.add_argument("--max-synthetic-plays", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1, help="torch/BLAS/polars threads")
+    docpage.add_flag(ap)
     args = ap.parse_args()
     for var in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -56,6 +59,7 @@ def main() -> int:
         t2 = time.perf_counter()
     text = render(result)
     write_bytes(text.encode(), args.out)
+    docpage.add_section("Report", text)
     top = headline(result.domain)
     print(f"open both sides {t1 - t0:6.1f} s   measure {t2 - t1:6.1f} s   "
           f"({args.threads} thread(s); shared machine: timings under load)")
@@ -75,4 +79,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(docpage.run(main, "realism", "Realism of the embedded synthetic season "
+                         "against real tracking"))
