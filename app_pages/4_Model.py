@@ -68,7 +68,8 @@ if real is not None and real["models"]:
     st.subheader("On real tracking plays")
     st.caption(
         f"Every shipped checkpoint on the **{n} real tracking plays** the project has "
-        f"({n_man} Man, {n - n_man} Zone; `coverage transfer --real DIR`). That is very few: "
+        f"({n_man} Man, {n - n_man} Zone; `python -m devtools.realism transfer --real DIR`). "
+        "That is very few: "
         "read these as a check that a model trained on the synthetic season reads real "
         "football sensibly, not as its real accuracy. A model that calls the same class on "
         "every play has learned nothing that transfers; the real-label context priors are "

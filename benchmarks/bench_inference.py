@@ -9,8 +9,7 @@
    graphs compiled ahead of time for this machine (``compiled``: what ``coverage predict``
    runs after ``coverage compile``; built into the package cache first when missing, which
    its "first call" includes), dynamic int8 quantisation of the linear layers,
-   (``--variants ...,compile``) ``torch.compile``,
-   and (``--variants ...,onnx``) the float32 encoder on ONNX Runtime.
+   and (``--variants ...,compile``) ``torch.compile``.
 4. Prints frames/s (best of ``--repeat`` runs, median beside it; the variants take turns,
    one run each per round, and the speed-up is the median per-round ratio), achieved GFLOP/s and
    the fraction of the fp32 peak at ``--threads``, the projected time of a real-size week
@@ -19,7 +18,7 @@
    peak RSS.
 
     python benchmarks/bench_inference.py [--store STORE] [--week 9] [--frames N]
-        [--threads 2] [--repeat 5] [--variants float32,bfloat16,compiled,int8,compile,onnx]
+        [--threads 2] [--repeat 5] [--variants float32,bfloat16,compiled,int8,compile]
         [--models transformer,family]
 """
 
@@ -96,8 +95,6 @@ def _variants(encoder: torch.nn.Module, chosen: list[str]
         "bfloat16": ("bfloat16 encoder", "bfloat16", None),
         "int8": ("dynamic int8", "float32", int8),
         "compile": ("torch.compile fp32", "float32", compiled),
-        # the float32 encoder on ONNX Runtime (export + session build in "first call")
-        "onnx": ("onnxruntime encoder", "onnx", None),
         # the float32 reference on one thread (see _threads): on an oversubscribed machine
         # a 2-thread OpenMP barrier can cost more than the second core gives
         "1thread": ("float32, 1 thread", "float32", None),
@@ -275,7 +272,6 @@ def main() -> None:
     ap.add_argument("--variants", default="float32,bfloat16,compiled,int8",
                     help="comma list of float32, bfloat16, compiled (AOT, this machine), "
                          "int8, compile (torch.compile; ~1 min to compile on 2 cores), "
-                         "onnx (ONNX Runtime encoder), "
                          "1thread (the float32 reference on one thread), split / split16 "
                          "(float32 / bfloat16 with each operator split across the cores "
                          "instead of one worker per core)")

@@ -249,8 +249,9 @@ REAL_PLAYS = "real_plays.json"
 
 
 def read_real_plays(models_root: str | Path) -> dict[str, Any] | None:
-    """``coverage transfer --json models/real_plays.json``: how the checkpoints call every
-    real tracking play the project has; None where it is missing or unreadable."""
+    """``python -m devtools.realism transfer --json models/real_plays.json``: how the
+    checkpoints call every real tracking play the project has; None where it is missing or
+    unreadable."""
     try:
         summary = json.loads((Path(models_root) / REAL_PLAYS).read_text())
         summary["models"], summary["plays"], summary["calls"]  # noqa: B018 (shape check)

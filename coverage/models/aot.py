@@ -36,7 +36,6 @@ from torch import nn
 from coverage.atomic import atomic_path
 from coverage.config import compiled_cache
 from coverage.models.fast_encoder import FastEncoder, supported
-from coverage.models.runtime import n_raw_features, weights_digest
 
 # bump when the compiled graph changes meaning: older packages are then never loaded
 FORMAT = 1
@@ -54,6 +53,26 @@ def compiler_available() -> bool:
     """Whether Inductor will find a C++ compiler (``$CXX`` or the usual names)."""
     return any(shutil.which(c) for c in (os.environ.get("CXX") or "", "g++", "c++", "clang++")
                if c)
+
+
+def weights_digest(modules: dict[str, nn.Module]) -> str:
+    """A hash of every tensor of the named modules (buffers incl. the non-persistent
+    ``inputs``): what a cache of anything built from their weights is keyed on."""
+    h = hashlib.sha1()
+    for prefix, mod in modules.items():
+        for name, t in [*mod.named_parameters(), *mod.named_buffers()]:
+            t = t.detach().cpu().contiguous()
+            h.update(f"{prefix}.{name}{tuple(t.shape)}{t.dtype}".encode())
+            h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return h.hexdigest()
+
+
+def n_raw_features(norm: nn.Module) -> int:
+    """Width of the raw frames ``norm`` takes (its ``inputs`` may pick a subset)."""
+    inputs = getattr(norm, "inputs", None)
+    if inputs is not None and inputs.numel():
+        return int(inputs.max()) + 1
+    return int(norm.mean.numel())
 
 
 def _machine() -> str:

@@ -8,7 +8,6 @@ last k frames: every frame is encoded independently, then a GRU reads the k embe
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 
 import torch
@@ -16,7 +15,6 @@ from torch import nn
 
 from coverage.models.aot import Compiled, load_encoder
 from coverage.models.fast_encoder import FastEncoder, native_bf16, supported
-from coverage.models.runtime import onnx_encoder
 
 # dtypes the frame encoder may run inference in (the GRU and heads stay float32)
 INFERENCE_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
@@ -26,8 +24,6 @@ AUTO = "auto"
 # `coverage init`): benchmarks/bench_inference.py measures it against float32, with the
 # change in P(man) and in accuracy
 INFERENCE_DTYPE = AUTO
-# the float32 encoder on ONNX Runtime (see frame_encoder_fn); torch float32 without it
-ONNX = "onnx"
 # Frames per encoder call at inference. The encoder is a chain of small matmuls and
 # memory-bound steps (layer norm, softmax, GELU) over [B, 22, 64] activations: at 512
 # frames each is 2.9 MB and stays in cache; at 4096 (23 MB) every step goes to memory.
@@ -98,7 +94,7 @@ def resolve_dtype(dtype: str | torch.dtype, module: nn.Module) -> str | torch.dt
 
 def torch_dtype(dtype: str | torch.dtype, module: nn.Module) -> torch.dtype:
     """The torch dtype ``dtype`` (``"auto"``, a name or a torch dtype) runs ``module`` in:
-    bfloat16 or float32 (``"onnx"`` builds from the float32 weights)."""
+    bfloat16 or float32."""
     dtype = resolve_dtype(dtype, module)
     return dtype if isinstance(dtype, torch.dtype) else INFERENCE_DTYPES.get(dtype, torch.float32)
 
@@ -114,12 +110,8 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
     FastEncoder` (a bf16 copy of the weights made once per call here; the checkpoint is
     untouched), which uses the CPU's bf16 matrix units (AMX / AVX512-BF16) and spends
     less outside the matmuls. ``dtype="auto"`` is bfloat16 on a CPU with those units and
-    float32 elsewhere (emulated bf16 is slower than float32).
-
-    ``dtype="onnx"`` runs the float32 encoder on ONNX Runtime instead
-    (:mod:`coverage.models.runtime`: exported in memory, one session per set of weights
-    per process), falling back to the torch float32 path when ``onnxruntime`` or ``onnx``
-    is not installed or the modules are not on the CPU.
+    float32 elsewhere (emulated bf16 is slower than float32); an encoder whose layers
+    FastEncoder does not reproduce runs in float32.
 
     For ``frames`` >= :data:`coverage.models.aot.MIN_FRAMES` (a week, not a play) the
     encoder compiled for this machine (``coverage compile``) runs instead when its package
@@ -131,23 +123,11 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
         compiled = load_encoder(norm, encoder, INFERENCE_DTYPES[dtype], frames)
         if compiled is not None:
             return compiled
-    if dtype == ONNX:
-        run_ort = onnx_encoder(norm, encoder)
-        if run_ort is not None:
-            return run_ort
-        dtype = "float32"  # no onnxruntime / onnx here, or not on the CPU: torch float32
     dt = INFERENCE_DTYPES[dtype] if isinstance(dtype, str) else dtype
-    if dt == torch.float32:
+    if dt == torch.float32 or not supported(encoder):
         return lambda x: encoder.tokens_and_pooled(norm(x))
-    if supported(encoder):
-        fast = FastEncoder(encoder, dt)
-        return lambda x: fast(norm(x))
-    enc = copy.deepcopy(encoder).to(dt)
-
-    def run(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        tokens, pooled = enc.tokens_and_pooled(norm(x).to(dt))
-        return tokens.float(), pooled.float()
-    return run
+    fast = FastEncoder(encoder, dt)
+    return lambda x: fast(norm(x))
 
 
 def runs_own_threads(encode: FrameEncoderFn) -> bool:
