@@ -45,6 +45,7 @@ from coverage.family.train import FamilyTrainOptions
 from coverage.models import fingerprint
 from coverage.pipelines import train
 from coverage.serving import ensure_predictions, shipped_models
+from coverage.opener import open_store
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.options import TrainOptions
@@ -288,7 +289,7 @@ def init_data(data: str | Path, opts: BootstrapOptions | None = None, *,
     ready for the app: real-trained predictions for real data; the shipped models'
     predictions for a synthetic season (they were trained on the synthetic simulator)."""
     opts = opts or BootstrapOptions()
-    store = Store.open(data, progress=opts.progress)
+    store = open_store(data, progress=opts.progress)
     if not store.has_tracking:
         raise DataError(f"{store.path} has label tables but no tracking; the app and the "
                         "tracking models need the tracking files", file=str(store.path),
@@ -313,4 +314,3 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
                 if status == "ok" and acc is not None else status)
         lines.append(f"{name}: {what}")
     return lines
-

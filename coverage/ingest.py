@@ -4,7 +4,8 @@ One streaming pass over each week's CSV (to a staging parquet), a cheap
 validation pass over the staging file, then a normalising, sorted sink.
 Plays that cannot be used are skipped *and counted with a reason* in the
 ingest report; nothing is dropped silently. Re-running is idempotent: inputs
-whose size and mtime are unchanged are not re-read.
+whose size and mtime are unchanged are not re-read. The paths it writes come from
+:mod:`coverage.store`'s layout helpers, the one place that spells the layout.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from coverage.raw import (
     scan_tracking,
 )
 from coverage.schema import PLAY_INDEX_SCHEMA, PLAY_KEYS, STAGED_TRACKING_SCHEMA
+from coverage.store import GEOMETRY, INGEST_REPORT, META, TRACKING, table_path, week_path
 from coverage.validation import SKIP_REASONS, play_status
 
 SCHEMA_VERSION = 1
@@ -149,7 +151,7 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
     """Stage, validate, normalise one week into generation ``gen``, with its play geometry."""
     t0 = time.perf_counter()
     rep = WeekReport(week=week, file=str(path))
-    out = gen / "tracking" / f"week_{week}.parquet"
+    out = week_path(gen, TRACKING, week)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = gen / f".week_{week}.stage.parquet"
     try:
@@ -184,19 +186,15 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
         rep.los_from_charting = geom.filter(pl.col("los_source") == "charted").height
         rep.snap_moved_to_ball = geom.filter(
             pl.col("charted_snap_frame") != pl.col("_anchor")).height
-        write_parquet(geom.drop("_anchor", "charted_snap_frame"), _geometry_path(gen, week))
+        write_parquet(geom.drop("_anchor", "charted_snap_frame"), week_path(gen, GEOMETRY, week))
     finally:
         stage.unlink(missing_ok=True)
     rep.seconds = round(time.perf_counter() - t0, 3)
     return rep
 
 
-def _geometry_path(gen: Path, week: int) -> Path:
-    return gen / "geometry" / f"week_{week}.parquet"
-
-
 def _week_files(gen: Path, week: int) -> list[Path]:
-    return [gen / "tracking" / f"week_{week}.parquet", _geometry_path(gen, week)]
+    return [week_path(gen, TRACKING, week), week_path(gen, GEOMETRY, week)]
 
 
 def _play_index(plays: pl.LazyFrame, games: pl.LazyFrame | None, gen: Path,
@@ -206,7 +204,7 @@ def _play_index(plays: pl.LazyFrame, games: pl.LazyFrame | None, gen: Path,
     A play found in two week files keeps the week games.csv gives it (else the first);
     the other copies are counted, not indexed twice.
     """
-    geom = pl.concat([pl.scan_parquet(_geometry_path(gen, w)).with_columns(
+    geom = pl.concat([pl.scan_parquet(week_path(gen, GEOMETRY, w)).with_columns(
         pl.lit(w, pl.Int32).alias("_week")) for w in weeks]) if weeks else None
     if games is not None:
         g = games.select(
@@ -269,7 +267,7 @@ def _old_meta(gen: Path | None) -> dict:
     if gen is None:
         return {}
     try:
-        meta = json.loads((gen / "meta.json").read_text())
+        meta = json.loads((gen / META).read_text())
     except (OSError, json.JSONDecodeError):
         return {}
     return meta if meta.get("schema_version") == SCHEMA_VERSION else {}
@@ -357,7 +355,7 @@ def _ingest_locked(raw: RawFiles, root: Path, wanted: dict[int, Path], *, progre
         _write_tables(raw, plays, games, gen, prev, report, all_weeks,
                       tracking_same=prev is not None and old.get("weeks") == all_weeks
                       and all(w.up_to_date for w in report.weeks))
-        write_json(report.to_dict(), gen / "ingest_report.json")
+        write_json(report.to_dict(), gen / INGEST_REPORT)
         write_json(
             {
                 "schema_version": SCHEMA_VERSION,
@@ -371,7 +369,7 @@ def _ingest_locked(raw: RawFiles, root: Path, wanted: dict[int, Path], *, progre
                 "pid": os.getpid(),
                 "report": report.to_dict(),
             },
-            gen / "meta.json",  # last: it marks the generation complete
+            gen / META,  # last: it marks the generation complete
         )
         generations.commit(root, gen)
     except BaseException:
@@ -384,23 +382,23 @@ def _write_tables(raw: RawFiles, plays: pl.LazyFrame, games: pl.LazyFrame | None
                   prev: Path | None, report: IngestReport, weeks: list[int], *,
                   tracking_same: bool) -> None:
     index, report.duplicates_across_weeks = _play_index(plays, games, gen, weeks, raw.source)
-    write_parquet(index, gen / "plays.parquet")
+    write_parquet(index, table_path(gen, "plays"))
     # detected here, so no reader (app filters, model features) pays for it; they depend on
     # the tracking only, so a run that changed only the label tables links them over
-    if tracking_same and (prev / "formations.parquet").exists():
-        generations.link_or_copy(prev / "formations.parquet", gen / "formations.parquet")
+    if tracking_same and table_path(prev, "formations").exists():
+        generations.link_or_copy(table_path(prev, "formations"), table_path(gen, "formations"))
     else:
-        forms = play_formations([pl.scan_parquet(gen / "tracking" / f"week_{w}.parquet")
+        forms = play_formations([pl.scan_parquet(week_path(gen, TRACKING, w))
                                  for w in weeks])
-        write_parquet(forms, gen / "formations.parquet")
+        write_parquet(forms, table_path(gen, "formations"))
     report.plays_without_tracking = index.filter(~pl.col("has_tracking")).height
     if games is not None:
-        write_parquet(games.collect(), gen / "games.parquet")
+        write_parquet(games.collect(), table_path(gen, "games"))
     if raw.players is not None:
-        write_parquet(scan_players(raw.players).collect(), gen / "players.parquet")
+        write_parquet(scan_players(raw.players).collect(), table_path(gen, "players"))
     if raw.player_play is not None:
-        write_parquet(scan_player_play(raw.player_play).collect(), gen / "player_play.parquet")
+        write_parquet(scan_player_play(raw.player_play).collect(), table_path(gen, "player_play"))
     for name in ("truth_players", "truth_plays"):
         src = raw.root / f"{name}.csv"
         if src.exists():
-            write_parquet(scan_table(src).collect(), gen / f"{name}.parquet")
+            write_parquet(scan_table(src).collect(), table_path(gen, name))

@@ -31,7 +31,7 @@ from coverage.family.predict import (
 from coverage.family.train import train_family
 from coverage.models.checkpoint import checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
-from coverage.store import Store
+from coverage.store import PlayTables, Store
 from coverage.tabular.pipeline import load_tabular, predict_tabular_frames, train_tabular
 from coverage.training.context import load_context, predict_context_frames, train_context
 from coverage.training.evaluate import evaluate_predictions
@@ -79,7 +79,7 @@ def prediction_weeks(architecture: str, store: Store) -> list[int]:
     return store.label_weeks if pipeline(architecture).per_play else store.weeks
 
 
-def train(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
+def train(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
     """Train ``opts.run.model``; returns the checkpoint dir, config and metrics (plus
     whatever ``opts.hooks.on_finish`` adds, e.g. an MLflow run id).
 
@@ -99,7 +99,7 @@ def train(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
     try:
         out = run.trainer(opts, store)
         if opts.inputs.prior and run.takes_prior:
-            out = prior.attach(out, opts.inputs.prior, store or Store.open(opts.run.data),
+            out = prior.attach(out, opts.inputs.prior, store,
                                load=run.loader, predict=run.predictor)
     except BaseException:
         if hooks.on_fail is not None:

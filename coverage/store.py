@@ -1,8 +1,10 @@
-"""The normalised store: its folder layout, typed readers and writers, and the one way in.
+"""The normalised store: its folder layout, its typed readers and its writers.
 
-Every other module reads and writes store data through :class:`Store`, so the
-layout below is spelled here only, and where the data came from (a user's
-download or our simulator) is one ``source`` field away for every view.
+Every other module reads and writes store data through :class:`Store` and the layout
+helpers here, so the layout below is spelled in this module only (ingest writes the
+generation through them), and where the data came from (a user's download or our
+simulator) is one ``source`` field away for every view. Opening a store folder reads;
+making one from a raw folder or the simulator is :mod:`coverage.opener`'s job.
 
 ```
 <store>/current, gen-<ns>/, models/       (coverage.generations: one live generation)
@@ -17,23 +19,16 @@ download or our simulator) is one ``source`` field away for every view.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import tempfile
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
 from coverage import generations
 from coverage.atomic import write_json, write_parquet
-from coverage.config import data_root, default_size
 from coverage.errors import DataError
-from coverage.ingest import ingest
-from coverage.raw import find_raw_files, scan_games, scan_player_play, scan_plays
 from coverage.schema import (
     ATTRIBUTION_SUMMARY_SCHEMA,
     FAMILY_SCHEMA,
@@ -41,9 +36,24 @@ from coverage.schema import (
     PREDICTION_SCHEMA,
     RESPONSIBILITY_SCHEMA,
 )
-from coverage.simulate import simulate_season
 
-DEFAULT_SEED = 2022
+# ---------------------------------------------------------------------- layout
+META = generations.COMPLETE_MARK  # written last: it marks a generation complete
+INGEST_REPORT = "ingest_report.json"
+TRACKING = "tracking"  # week_N.parquet: normalised frames, sorted by play
+GEOMETRY = "geometry"  # week_N.parquet: one row per play (snap, line of scrimmage)
+MODELS = "models"  # beside the generations: checkpoints trained on the store's data
+
+
+def table_path(gen: Path, name: str) -> Path:
+    """One whole-store table of a generation (plays, games, players, formations, ...)."""
+    return gen / f"{name}.parquet"
+
+
+def week_path(gen: Path, folder: str, week: int) -> Path:
+    """One week's file of a per-week folder (tracking, geometry, an output kind)."""
+    return gen / folder / f"week_{week}.parquet"
+
 
 # Per-week model outputs: folder -> (schema, sort order). One file per week holds the rows
 # of every model; writing one model replaces only that model's rows.
@@ -58,8 +68,45 @@ EVALUATION = "evaluation"
 MANIFEST = ("predictions", "manifest.json")
 
 
+class PlayTables(Protocol):
+    """What the per-play models (context prior, tabular) read: the label tables.
+
+    Both a :class:`Store` and a label-only folder (:class:`coverage.labels_only.LabelTables`)
+    provide it, so those trainers take either; the tracking models need a :class:`Store`.
+    """
+
+    root: Path
+    path: Path
+
+    @property
+    def meta(self) -> dict: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def is_synthetic(self) -> bool: ...
+    @property
+    def weeks(self) -> list[int]: ...
+    @property
+    def label_weeks(self) -> list[int]: ...
+    @property
+    def has_tracking(self) -> bool: ...
+    @property
+    def models_dir(self) -> Path: ...
+    def has(self, name: str) -> bool: ...
+    def plays(self) -> pl.DataFrame: ...
+    def all_plays(self) -> pl.DataFrame: ...
+    def games(self) -> pl.DataFrame: ...
+    def players(self) -> pl.DataFrame: ...
+    def player_play(self) -> pl.DataFrame | None: ...
+    def plays_with_formations(self, *, every_play: bool = False) -> pl.DataFrame: ...
+
+
 class Store:
-    """A normalised store folder; open one with :meth:`Store.open`."""
+    """A normalised store folder, opened read-only: constructing one never writes.
+
+    A raw folder or the embedded season becomes a store through
+    :func:`coverage.opener.open_store`; the writers below add model outputs to it.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.root = Path(path)
@@ -74,27 +121,6 @@ class Store:
         # pointer, not the files this object reads
         self.path = gen
 
-    @classmethod
-    def open(cls, path: str | Path | None = None, *, progress: bool = False) -> Store:
-        """A store folder, a raw Big Data Bowl folder, or (None) the embedded season.
-
-        A raw folder with tracking is ingested into its own store under
-        ``data/real/`` (idempotent: unchanged inputs are not re-read); one with only
-        the label tables opens read-only as a :class:`LabelStore`, enough for the
-        context prior.
-        """
-        if path is None:
-            return build_default_store(progress=progress)
-        p = Path(path).expanduser()
-        if generations.current(p) is not None:
-            return cls(p)
-        raw = find_raw_files(p, require_tracking=False)
-        if not raw.tracking:
-            return LabelStore(raw)
-        target = derived_store_dir(p)
-        ingest(p, target, progress=progress)
-        return cls(target)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, source={self.source!r}, " \
                f"weeks={self.weeks})"
@@ -102,7 +128,7 @@ class Store:
     # ------------------------------------------------------------------ metadata
     @cached_property
     def meta(self) -> dict:
-        return json.loads((self.path / "meta.json").read_text())
+        return json.loads((self.path / META).read_text())
 
     @property
     def source(self) -> str:
@@ -124,17 +150,17 @@ class Store:
     def models_dir(self) -> Path:
         """Checkpoints trained on this store's data (``coverage init --data``); they live
         beside the data, never among the shipped ones in models/."""
-        return self.root / "models"
+        return self.root / MODELS
 
     # ------------------------------------------------------------------ tables
     def _table(self, name: str) -> pl.DataFrame:
-        p = self.path / f"{name}.parquet"
+        p = table_path(self.path, name)
         if not p.exists():
             raise DataError(f"the store has no {name} table", file=str(p))
         return pl.read_parquet(p)
 
     def has(self, name: str) -> bool:
-        return (self.path / f"{name}.parquet").exists()
+        return table_path(self.path, name).exists()
 
     @cached_property
     def _all_plays(self) -> pl.DataFrame:
@@ -199,7 +225,7 @@ class Store:
 
     # ------------------------------------------------------------------ tracking
     def tracking_path(self, week: int) -> Path:
-        p = self.path / "tracking" / f"week_{week}.parquet"
+        p = week_path(self.path, TRACKING, week)
         if not p.exists():
             raise DataError(f"no tracking for week {week} in the store", file=str(p),
                             expected=f"one of weeks {self.weeks}")
@@ -221,7 +247,7 @@ class Store:
             return self._week_of_game[int(game_id)]
         except KeyError:
             raise DataError(f"game {game_id} is not in the store",
-                            file=str(self.path / "plays.parquet")) from None
+                            file=str(table_path(self.path, "plays"))) from None
 
     def play_frames(self, game_id: int, play_id: int) -> pl.DataFrame:
         """All tracking rows of one play; reads only the row groups that hold it."""
@@ -239,7 +265,7 @@ class Store:
     def play_row(self, game_id: int, play_id: int) -> dict:
         row = self.plays().filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id))
         if row.height == 0:
-            raise DataError("play not in the play index", file=str(self.path / "plays.parquet"),
+            raise DataError("play not in the play index", file=str(table_path(self.path, "plays")),
                             play=(game_id, play_id))
         return row.row(0, named=True)
 
@@ -247,7 +273,7 @@ class Store:
     def output_path(self, kind: str, week: int) -> Path:
         if kind not in OUTPUTS:
             raise ValueError(f"unknown store output '{kind}'; known: {', '.join(OUTPUTS)}")
-        return self.path / kind / f"week_{week}.parquet"
+        return week_path(self.path, kind, week)
 
     def read_output(self, kind: str, week: int | None = None) -> pl.DataFrame | None:
         """All rows of one output kind (one week, or all weeks); None when absent."""
@@ -332,73 +358,6 @@ class Store:
         write_json(manifest, self.path.joinpath(*MANIFEST))
 
 
-class LabelStore(Store):
-    """A raw folder with the label tables but no tracking, opened read-only.
-
-    The context prior needs only plays/games/player_play, so it trains and predicts
-    per play straight from a download such as the real labels in shared/bdb.
-    """
-
-    def __init__(self, raw) -> None:  # raw: coverage.raw.RawFiles
-        self.path = Path(raw.root)
-        self.root = self.path
-        self._raw = raw
-        if raw.plays is None or raw.games is None:
-            raise DataError(f"{raw.root} is neither a coverage store (meta.json) nor a raw "
-                            "folder", file=str(raw.root),
-                            expected="meta.json, or plays.csv + games.csv")
-
-    @cached_property
-    def meta(self) -> dict:
-        weeks = sorted(self._all_plays["week"].drop_nulls().unique().to_list())
-        return {"source": self._raw.source, "weeks": weeks, "raw_dir": str(self.path),
-                "label_only": True}
-
-    @property
-    def has_tracking(self) -> bool:
-        return False
-
-    def plays(self) -> pl.DataFrame:
-        """A label-only folder has no tracked plays; its plays are the labelled ones."""
-        return self._all_plays
-
-    def has(self, name: str) -> bool:
-        return name in ("plays", "games") or (name == "player_play"
-                                              and self._raw.player_play is not None)
-
-    @cached_property
-    def _all_plays(self) -> pl.DataFrame:
-        games = scan_games(self._raw.games).select(
-            pl.col("gameId").cast(pl.Int64), pl.col("week").cast(pl.Int32),
-            pl.col("homeTeamAbbr").cast(pl.String), pl.col("visitorTeamAbbr").cast(pl.String))
-        return (scan_plays(self._raw.plays)
-                .with_columns(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
-                .join(games, on="gameId", how="left")
-                .with_columns(pl.col("pff_manZone").cast(pl.String).str.strip_chars()
-                              .replace("", None), pl.lit(False).alias("has_tracking"))
-                .sort(PLAY_KEYS)
-                .collect())
-
-    def _table(self, name: str) -> pl.DataFrame:
-        if name == "games":
-            return scan_games(self._raw.games).collect()
-        if name == "player_play" and self._raw.player_play is not None:
-            return scan_player_play(self._raw.player_play).collect()
-        raise DataError(f"{self.path} has only the label tables (no {name}); ingest a folder "
-                        "with tracking_week_N files for that", file=str(self.path))
-
-    def tracking_path(self, week: int) -> Path:
-        raise DataError(f"{self.path} has no tracking files", file=str(self.path),
-                        expected="tracking_week_N.csv files (then `coverage ingest`)")
-
-    def write_output(self, kind: str, week: int, rows: pl.DataFrame, model: str) -> Path:
-        raise DataError("model outputs are written into a store; ingest the folder first "
-                        "(`coverage ingest RAW_DIR -o STORE`)", file=str(self.path))
-
-    def read_output(self, kind: str, week: int | None = None) -> pl.DataFrame | None:
-        return None
-
-
 def folder_stamp(folder: Path) -> str:
     if not folder.is_dir():
         return ""
@@ -406,44 +365,3 @@ def folder_stamp(folder: Path) -> str:
              for p in sorted(folder.iterdir()) if p.is_file()]
     return "|".join(parts)
 
-
-def derived_store_dir(raw_dir: str | Path) -> Path:
-    """Where a raw download's own store lives: data/real/<name>-<hash of its path>/store."""
-    p = Path(raw_dir).expanduser().resolve()
-    digest = hashlib.sha1(str(p).encode()).hexdigest()[:10]
-    return data_root() / "real" / f"{p.name}-{digest}" / "store"
-
-
-def default_store_dir() -> Path:
-    return data_root() / "synthetic" / "store"
-
-
-def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
-    """Simulate the embedded season and ingest it (deterministic, well under a minute).
-
-    We generate on first use instead of shipping parquet: the simulator is
-    deterministic from its seed, so every clone gets identical data while the
-    repository stays small. The raw CSVs (~375 MB) are only a staging step and
-    are deleted; `coverage simulate DIR` writes them for anyone who wants them.
-    The finished store is moved into place with one rename, so a concurrent
-    reader sees either nothing or a complete store.
-    """
-    target = default_store_dir()
-    if generations.current(target) is not None and not force:
-        return Store(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp_raw = Path(tempfile.mkdtemp(prefix=".raw.", dir=target.parent))
-    tmp_store = Path(tempfile.mkdtemp(prefix=".store.", dir=target.parent))
-    try:
-        size = default_size()
-        if progress:
-            print(f"simulating the embedded synthetic season {size} …", flush=True)
-        simulate_season(tmp_raw, seed=DEFAULT_SEED, **size)
-        ingest(tmp_raw, tmp_store, progress=progress)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp_store, target)
-    finally:
-        shutil.rmtree(tmp_raw, ignore_errors=True)
-        shutil.rmtree(tmp_store, ignore_errors=True)
-    return Store(target)

@@ -23,11 +23,12 @@ from coverage.app.data_guard import allowed_data_folder, display_path
 from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
-from coverage.config import REPO_ROOT, data_arg, data_root_allowed, models_root
+from coverage.config import REPO_ROOT, data_arg, data_root, data_root_allowed, models_root
 from coverage.errors import BRIEF_CHARS, CoverageError, DataError, brief
 from coverage.explain.attribution import attribute_play
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
+from coverage.opener import store_folder
 from coverage.serving import ensure_predictions
 from coverage.store import Store
 from coverage.views.theme import themed
@@ -57,17 +58,41 @@ def _cli_data_arg() -> str | None:
     return args.data or data_arg()
 
 
-@st.cache_resource(show_spinner="Preparing data (first run builds the synthetic season)…")
+# (data argument, data root) -> its store folder, once per server process; the lock keeps
+# two sessions from building the embedded season (or ingesting one download) side by side
+_PREPARED: dict[tuple[str | None, str], Path] = {}
+_PREPARE_LOCK = threading.Lock()
+
+
+def prepare_store(data: str | None) -> Path:
+    """The store folder behind ``data``, made first where needed: a raw download is
+    ingested once, the embedded season built on first use (with the shipped models'
+    predictions). The app's only writing step, kept out of the read cache below."""
+    key = (data, str(data_root()))
+    with _PREPARE_LOCK:
+        if key in _PREPARED:
+            return _PREPARED[key]
+        with st.spinner("Preparing data (first run builds the synthetic season)…"):
+            folder = store_folder(data or None)
+            if folder is None:
+                raise DataError(f"no tracking files in {data}", file=str(data),
+                                expected="tracking_week_<N>.csv or tracking_week_<N>.parquet "
+                                         "beside plays.csv and games.csv")
+            if not data:
+                ensure_predictions(Store(folder), log=None)  # no-op unless models/ changed
+        _PREPARED[key] = folder
+        return folder
+
+
+@st.cache_resource(show_spinner=False)
+def read_store(folder: str) -> Store:
+    """The store of a folder, read-only: one object per folder and server process."""
+    return Store(folder)
+
+
 def load_store(data: str | None) -> Store:
-    """The store behind ``data`` (a raw download is ingested once, then reused)."""
-    store = Store.open(data or None)
-    if not store.has_tracking:
-        raise DataError(f"no tracking files in {store.path}", file=str(store.path),
-                        expected="tracking_week_<N>.csv or tracking_week_<N>.parquet "
-                                 "beside plays.csv and games.csv")
-    if not data:
-        ensure_predictions(store, log=None)  # no-op unless models/ changed
-    return store
+    """The store behind ``data``: prepared (may write), then opened from the read cache."""
+    return read_store(str(prepare_store(data or None)))
 
 
 @st.cache_data(show_spinner=False, hash_funcs=BY_PATH)

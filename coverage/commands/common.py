@@ -109,11 +109,11 @@ def prediction_target(args: argparse.Namespace) -> tuple[str, list[int] | None, 
     weights hash (refusing an incomplete folder), the weeks asked for, the writable store
     and the model's name in it."""
     from coverage.models.checkpoint import checkpoint_hash
-    from coverage.store import Store
+    from coverage.opener import open_store
 
     digest = checkpoint_hash(args.model_dir)
     weeks = parse_weeks(args.weeks)
-    store = Store.open(args.data)
+    store = open_store(args.data)
     check_output_dir(store.path, "store")
     return digest, weeks, store, Path(args.model_dir).name
 

@@ -19,9 +19,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from coverage.store import Store
+    from coverage.opener import open_store
 
-    store = Store.open(args.data)
+    store = open_store(args.data)
     plays = store.plays()
     print(store)
     print(f"plays: {plays.height}  games: {plays['gameId'].n_unique()}  weeks: {store.weeks}")
@@ -32,8 +32,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     if args.data is not None:
         return _init_data(args)
+    from coverage.opener import build_default_store
     from coverage.serving import ensure_predictions
-    from coverage.store import build_default_store
 
     store = build_default_store(progress=not args.quiet, force=args.force)
     ensure_predictions(store, log=None if args.quiet else print)
@@ -112,9 +112,9 @@ def _cmd_formations(args: argparse.Namespace) -> int:
 
     from coverage.atomic import write_parquet
     from coverage.formations import EFPI
-    from coverage.store import Store
+    from coverage.opener import open_tracking_store
 
-    store = Store.open(args.data)
+    store = open_tracking_store(args.data)
     if args.every == "play-table":
         out = store.formations()
     else:

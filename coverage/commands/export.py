@@ -17,13 +17,13 @@ def _cmd_export_gif(args: argparse.Namespace) -> int:
     from coverage.app.play_data import play_predictions
     from coverage.app.provenance import provenance
     from coverage.export.gif import render_play_gif
-    from coverage.store import Store
+    from coverage.opener import open_tracking_store
 
     if args.stride < 1:
         raise DataError(f"--stride must be >= 1, got {args.stride}")
     game_id, play_id = parse_id(args.game, "gameId"), parse_id(args.play, "playId")
     check_output_file(args.out, "GIF")  # the writer would create any missing folders
-    store = Store.open(args.data)
+    store = open_tracking_store(args.data)
     frames = store.play_frames(game_id, play_id)
     play = store.play_row(game_id, play_id)
     preds = play_predictions(store.predictions(store.week_of(game_id)), game_id, play_id,

@@ -19,6 +19,7 @@ from coverage.commands.common import (
 
 def _cmd_train_family(args: argparse.Namespace) -> int:
     from coverage.family.train import FamilyTrainOptions
+    from coverage.opener import open_store
     from coverage.pipelines import train
 
     w = {k: tuple(v) if v else None for k, v in (
@@ -30,7 +31,8 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
     out = train(FamilyTrainOptions.of(
         data=args.data, name=args.name, out_root=Path(args.out), seed=args.seed,
         epochs=args.epochs, frames_per_play=args.frames_per_play, device=args.device,
-        progress=not args.quiet, hparams=hparams, **tracking_input_options(args), **w))
+        progress=not args.quiet, hparams=hparams, **tracking_input_options(args), **w),
+        open_store(args.data, progress=not args.quiet))
     t = out["metrics"]["test"]
     print(f"saved {out['dir']}")
     for k, m in t["at_offsets"].items():
@@ -64,9 +66,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from coverage.explain.attribution import attribute_play
     from coverage.explain.tells import tells
     from coverage.family.predict import load_explainer
-    from coverage.store import Store
+    from coverage.opener import open_tracking_store
 
-    store = Store.open(args.data)
+    store = open_tracking_store(args.data)
     model, cfg = load_explainer(args.model_dir)
     frames = store.play_frames(args.game, args.play)
     attr = attribute_play(model, cfg, frames, store.play_row(args.game, args.play))

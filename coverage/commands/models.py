@@ -18,6 +18,7 @@ from coverage.commands.common import (
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from coverage.opener import open_store
     from coverage.pipelines import train
     from coverage.training.options import TrainOptions
 
@@ -45,14 +46,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
         require_ray()  # fail fast, before any data is read
     mlflow = _mlflow_settings(args)
+    store = open_store(args.data, progress=not args.quiet)
     if args.tune:
-        out = _tune(opts, args, mlflow)
+        out = _tune(opts, store, args, mlflow)
     else:
         if mlflow is not None:
             from coverage.experiments.mlflow_runs import tracked
 
             opts = tracked(opts, mlflow)  # training reports to MLflow through its hooks
-        out = train(opts)
+        out = train(opts, store)
     if out.get("mlflow_run_id"):
         print(f"mlflow run {out['mlflow_run_id']}")
     test = out["metrics"]["test"]
@@ -65,10 +67,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tune(opts, args: argparse.Namespace, mlflow) -> dict:
+def _tune(opts, store, args: argparse.Namespace, mlflow) -> dict:
     from coverage.experiments.tune import TuneOptions, tune  # optional extra
 
-    out = tune(opts, TuneOptions(trials=args.trials, address=args.address,
+    out = tune(opts, store, TuneOptions(trials=args.trials, address=args.address,
                                  cpus_per_trial=args.cpus_per_trial,
                                  gpus_per_trial=args.gpus_per_trial,
                                  storage=args.ray_storage), mlflow)
@@ -128,11 +130,11 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from coverage.models.checkpoint import checkpoint_hash
+    from coverage.opener import open_store
     from coverage.pipelines import evaluate
-    from coverage.store import Store
 
     checkpoint_hash(args.model_dir)  # refuses an incomplete folder before any work
-    store = Store.open(args.data)
+    store = open_store(args.data)
     check_output_dir(store.path, "store")
     rep = evaluate(args.model_dir, store, args.week)
     plays = rep["plays"]

@@ -219,7 +219,7 @@ def _finish_parent(tracker: Tracker, parent: str, out: dict[str, Any],
     tracker.end(parent)
 
 
-def tune(opts: TrainOptions, topts: TuneOptions | None = None,
+def tune(opts: TrainOptions, store: Store, topts: TuneOptions | None = None,
          mlflow: MlflowSettings | None = None) -> dict[str, Any]:
     """Search, then retrain the best config once with ``train()``; returns its output
     (checkpoint dir, config, metrics) plus a ``tuning`` summary.
@@ -239,7 +239,6 @@ def tune(opts: TrainOptions, topts: TuneOptions | None = None,
         raise CoverageError("--trials must be at least 1")
     tracker = Tracker(mlflow.tracking_uri) if mlflow is not None else None
     t0 = time.perf_counter()
-    store = Store.open(run.data)
     split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
     # the search sees train and validation weeks only
     frames = {k: frame_models.load_frames(store, split[k], opts.inputs.max_secs)
@@ -262,7 +261,7 @@ def tune(opts: TrainOptions, topts: TuneOptions | None = None,
         final = apply_config(opts, best_config)
         if mlflow is not None:
             final = tracked(final, replace(mlflow, parent=parent))
-        out = train(final)
+        out = train(final, store)
     except BaseException:
         if tracker is not None:
             tracker.end(parent, "FAILED")

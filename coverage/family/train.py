@@ -190,7 +190,7 @@ def _config(opts: TrainOptions, store: Store, split: dict[str, tuple[int, ...]],
     }
 
 
-def train_family(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
+def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
     """Fit on the train weeks, early-stop + temperature on val, score test once; save.
 
     ``opts`` is normally a :class:`FamilyTrainOptions`; plain :class:`TrainOptions` get
@@ -198,7 +198,6 @@ def train_family(opts: TrainOptions, store: Store | None = None) -> dict[str, An
     """
     t0 = time.perf_counter()
     run, o, k, stride = opts.run, opts.optim, opts.inputs.history, opts.inputs.stride
-    store = store or Store.open(run.data)
     if not store.has_tracking:
         raise DataError("the family model needs a store with tracking", file=str(store.path))
     split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)

@@ -17,9 +17,8 @@ import polars as pl
 
 from coverage.errors import DataError
 from coverage.models.context import context_table
-from coverage.raw import find_raw_files, scan_players
 from coverage.schema import PLAY_KEYS
-from coverage.store import LabelStore, Store
+from coverage.store import PlayTables
 from coverage.training.data import label_expr
 from coverage.vocab import family_index_expr
 
@@ -45,16 +44,9 @@ CATEGORICAL = ("offenseFormation", "receiverAlignment", "off_personnel", "def_pa
                "defensiveTeam")
 
 
-def players_table(store: Store) -> pl.DataFrame | None:
-    """players.csv of a store, or of the raw folder behind a label-only one (None: absent)."""
-    if store.has("players"):
-        return store.players()
-    if not isinstance(store, LabelStore):
-        return None
-    raw = find_raw_files(store.path, require_tracking=False)
-    if raw.players is None:
-        return None
-    return scan_players(raw.players).collect()
+def players_table(store: PlayTables) -> pl.DataFrame | None:
+    """players.csv of a store or of a label-only folder (None: absent)."""
+    return store.players() if store.has("players") else None
 
 
 def _counts(on_field: pl.LazyFrame, side: str, groups: Mapping[str, str]) -> pl.LazyFrame:
@@ -150,7 +142,6 @@ def play_features(plays: pl.DataFrame, player_play: pl.DataFrame | None,
     return base.with_columns(*labels, pl.col("week").cast(pl.Int32)).sort(PLAY_KEYS)
 
 
-def store_features(store: Store) -> pl.DataFrame:
+def store_features(store: PlayTables) -> pl.DataFrame:
     """:func:`play_features` of every play of a store (tracked or not) or label folder."""
     return play_features(store.all_plays(), store.player_play(), players_table(store))
-

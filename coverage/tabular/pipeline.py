@@ -20,7 +20,7 @@ from coverage.atomic import write_json, write_parquet
 from coverage.family.baselines import fit_family_prior, predict_family_prior
 from coverage.models.checkpoint import fingerprint
 from coverage.schema import PLAY_KEYS
-from coverage.store import Store
+from coverage.store import PlayTables, Store
 from coverage.tabular.checkpoint import ARCHITECTURE, load_tabular_checkpoint, save_tabular
 from coverage.tabular.features import play_features, players_table, store_features
 from coverage.tabular.importance import group_importance, tendency_table
@@ -74,7 +74,7 @@ def split_metrics(model: TabularModel, rows: pl.DataFrame, majority: int,
     return out
 
 
-def _config(opts: TrainOptions, store: Store, split: dict, model: TabularModel,
+def _config(opts: TrainOptions, store: PlayTables, split: dict, model: TabularModel,
             train_rows: pl.DataFrame) -> dict[str, Any]:
     return {
         "hparams": {"man": model.info.get("man_params", {}),
@@ -105,7 +105,7 @@ def _oof_summary(model: TabularModel) -> dict[str, Any]:
     return out
 
 
-def train_tabular(opts: TrainOptions, store: Store | None = None) -> dict[str, Any]:
+def train_tabular(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
     """Fit tendencies + LightGBM (man/zone and families) on the training weeks, choose and
     calibrate on the validation week, score the test week once; save the checkpoint with
     its feature importance and learned tendencies beside it.
@@ -115,7 +115,6 @@ def train_tabular(opts: TrainOptions, store: Store | None = None) -> dict[str, A
     calibrate out-of-fold (:mod:`coverage.tabular.refit`); the config's split then reads
     ``train`` = both, ``selected_on`` = the validation week."""
     run = opts.run
-    store = store or Store.open(run.data)
     split = resolve_split(store.label_weeks, run.train_weeks, run.val_weeks, run.test_weeks)
     table = store_features(store)
     defenders = defender_rows(store.player_play(), players_table(store), table)

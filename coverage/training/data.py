@@ -1,7 +1,7 @@
 """Week splits and labels: what every model trains, selects and is tested on.
 
-Data itself comes from a :class:`coverage.store.Store` (``Store.open`` also opens a raw
-download of label tables only, which is all the context prior needs).
+Data itself comes from a :class:`coverage.store.Store`, or for the per-play models from
+any :class:`coverage.store.PlayTables` (a label-only download too; see coverage.opener).
 """
 
 from __future__ import annotations

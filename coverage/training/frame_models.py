@@ -274,7 +274,7 @@ def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tupl
     return _frame_metrics(te, zt, majority), curve, te
 
 
-def train_tracking(opts: TrainOptions, store: Store | None = None,
+def train_tracking(opts: TrainOptions, store: Store,
                    frames: dict[str, FrameTensors] | None = None) -> dict[str, Any]:
     """Train the transformer or LSTM on train weeks, select on val, score test once.
 
@@ -283,7 +283,6 @@ def train_tracking(opts: TrainOptions, store: Store | None = None,
     test week.
     """
     run = opts.run
-    store = store or Store.open(run.data)
     split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
     device = pick_device(opts.optim.device)
     if frames is None:

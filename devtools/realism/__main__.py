@@ -23,7 +23,7 @@ def _cmd_realism(args: argparse.Namespace) -> int:
     import torch
 
     from coverage.atomic import write_bytes
-    from coverage.store import build_default_store
+    from coverage.opener import build_default_store
     from devtools.realism.report import render
     from devtools.realism.run import measure_paths
 

@@ -19,8 +19,9 @@ import polars as pl
 from coverage import generations
 from coverage.errors import DataError
 from coverage.ingest import ingest
+from coverage.labels_only import LabelTables
 from coverage.raw import find_raw_files
-from coverage.store import LabelStore, Store
+from coverage.store import Store
 from devtools.realism.positions import position_table
 
 _TRACKING = re.compile(r"^(?:tracking.*|week_?\d+)\.(csv|parquet)$", re.IGNORECASE)
@@ -100,7 +101,7 @@ def open_side(path: str | Path, scratch: Path, name: str) -> Side:
                                  "or one level below")
     stores = [_ingested(f, scratch / f"{name}_{i}") for i, f in enumerate(folders)]
     has_labels = (root / "plays.csv").exists() or (root / "plays.parquet").exists()
-    labels = LabelStore(find_raw_files(root, require_tracking=False)) if has_labels \
+    labels = LabelTables(find_raw_files(root, require_tracking=False)) if has_labels \
         else stores[0]
     rosters = [s.players() for s in (labels, *stores) if s.has("players")]
     return Side(name, stores, labels, position_table(rosters))
