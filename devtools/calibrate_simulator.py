@@ -1,8 +1,9 @@
 """Derive the synthetic simulator's parameters from the real BDB 2025 tables.
 
 The simulator must not need the real files at run time, so this script is run
-by hand whenever the shared data changes; its printed dicts are pasted into
-``coverage/simulate/params.py``. It exits quietly when the data is absent.
+by hand whenever the shared data changes; it prints the JSON that
+``coverage/simulate/params.json`` holds (redirect it there). It exits quietly when the
+data is absent.
 
 Usage: ``.venv/bin/python devtools/calibrate_simulator.py [BDB_DIR]`` (default:
 ``$COVERAGE_SHARED_BDB``, else ``../shared/bdb`` next to the repository; see
@@ -11,9 +12,9 @@ Usage: ``.venv/bin/python devtools/calibrate_simulator.py [BDB_DIR]`` (default:
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
-from pprint import pformat
 
 import polars as pl
 
@@ -186,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         print("calibrate_simulator: no real BDB tables found (looked in "
               f"{', '.join(str(c) for c in CANDIDATES)}); nothing to do.")
         return 0
-    print(f"# Calibrated from {bdb.resolve()} (2022 season, weeks 1-9).")
-    for key, value in calibrate(bdb).items():
-        print(f"{key} = {pformat(value, width=98, sort_dicts=False)}\n")
+    source = {"_source": f"devtools/calibrate_simulator.py on {bdb.resolve()} "
+                         "(2022 season, weeks 1-9)"}
+    print(json.dumps(source | calibrate(bdb), indent=1, ensure_ascii=False))
     return 0
 
 
