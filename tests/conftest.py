@@ -9,6 +9,12 @@ from typing import NoReturn
 import pytest
 
 from tests.builders.fixtures import find_shared_bdb, real_required, shared_bdb_dir
+from tests.builders.stores import (
+    build_app_stores,
+    build_explain_models,
+    build_real_stores,
+    build_toy_store,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_BDB = find_shared_bdb()
@@ -96,3 +102,42 @@ def sim_store(tmp_path_factory):
     out = tmp_path_factory.mktemp("sim_store")
     ingest(raw, out, progress=False)
     return Store(out)
+
+
+# ------------------------------------------------------------------ shared read-only stores
+@pytest.fixture(scope="session")
+def app_stores(tmp_path_factory) -> dict[str, Path]:
+    """The app's 2-week simulated store, a copy with predictions, and a models folder."""
+    return build_app_stores(tmp_path_factory.getbasetemp() / "app_stores")
+
+
+@pytest.fixture
+def point_at(app_stores, monkeypatch):
+    """Point the app at one of the app stores (and keep generated data out of the repo)."""
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("COVERAGE_DATA_DIR", str(app_stores["data_dir"]))
+    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(app_stores["models"]))
+
+    def _point(which: str = "preds") -> Path:
+        monkeypatch.setenv("COVERAGE_DATA", str(app_stores[which]))
+        return app_stores[which]
+    return _point
+
+
+@pytest.fixture(scope="session")
+def explain_models(app_stores, tmp_path_factory) -> Path:
+    """An untrained family checkpoint and a store copy with its predictions/attribution."""
+    return build_explain_models(app_stores["preds"],
+                                tmp_path_factory.getbasetemp() / "explain_models")
+
+
+@pytest.fixture(scope="session")
+def real_stores(tmp_path_factory) -> dict[str, Path]:
+    """Simulated seasons ingested as real, with predictions and provenance configs."""
+    return build_real_stores(tmp_path_factory.getbasetemp() / "honesty_stores")
+
+
+@pytest.fixture(scope="module")
+def toy_store(tmp_path_factory) -> Path:
+    """A toy store per module: the pipeline tests write predictions into it."""
+    return build_toy_store(tmp_path_factory.mktemp("store"))

@@ -10,11 +10,8 @@ from __future__ import annotations
 import io
 import json
 import math
-import shutil
 from pathlib import Path
 
-import numpy as np
-import polars as pl
 import pytest
 from PIL import Image
 
@@ -26,92 +23,6 @@ from tests.builders.apptest import run_page as _run
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["app_pages/0_Overview.py", "app_pages/1_Play_explorer.py", "app_pages/2_Accuracy.py",
          "app_pages/3_Teams.py", "app_pages/4_Model.py"]
-MODELS = ("context", "transformer")
-
-
-def fake_predictions(store_path: Path, seed: int = 0) -> None:
-    """Long-format P(man) for every pre-snap frame: drifts toward the label, with noise.
-
-    Noisy enough to produce misses (so hit/miss filters have both values),
-    deterministic so page assertions are stable.
-    """
-    from coverage.store import Store
-
-    store = Store(store_path)
-    rng = np.random.default_rng(seed)
-    plays = store.plays().select("gameId", "playId", "pff_manZone")
-    (store.path / "predictions").mkdir(exist_ok=True)
-    for w in store.weeks:
-        keys = (store.tracking(w).filter(pl.col("secs_from_snap") <= 0)
-                .select("gameId", "playId", "frameId", "secs_from_snap").unique()
-                .sort("gameId", "playId", "frameId").collect()
-                .join(plays, on=["gameId", "playId"], how="left"))
-        y = np.where(keys["pff_manZone"].to_numpy() == "Man", 1.0, -1.0)
-        ramp = np.clip(1 + keys["secs_from_snap"].to_numpy() / 4, 0, 1)
-        out = []
-        for i, m in enumerate(MODELS):
-            play_bias = rng.normal(0, 1.2 + i, keys.height)
-            z = 3 * y * ramp + play_bias
-            out.append(keys.select(pl.lit(m).alias("model"), "gameId", "playId",
-                                   pl.col("frameId").cast(pl.Int32),
-                                   pl.col("secs_from_snap").cast(pl.Float32),
-                                   pl.Series("p_man", 1 / (1 + np.exp(-z))).cast(pl.Float32)))
-        pl.concat(out).write_parquet(store.path / "predictions" / f"week_{w}.parquet")
-
-
-def fake_checkpoint(root: Path) -> Path:
-    d = root / "transformer"
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "config.json").write_text(json.dumps({
-        "schema_version": 1, "architecture": "transformer", "hparams": {"dim": 64},
-        "features": ["x", "y"], "split": {"train": [1], "val": [2], "test": [2]},
-        "data": {"path": "synthetic", "source": "synthetic"}}))
-    (d / "metrics.json").write_text(json.dumps({
-        "model": "transformer", "val": {"at_snap": {"accuracy": 0.8, "n": 10, "auc": 0.9}},
-        "test": {"at_snap": {"accuracy": 0.75, "n": 12}}, "majority_class": "Zone"}))
-    return root
-
-
-def build_app_stores(base: Path) -> dict[str, Path]:
-    """A 2-week simulated season store, a copy with predictions, and a models folder.
-
-    Idempotent on ``base`` so several test modules share one build per session.
-    """
-    from coverage.ingest import ingest
-    from coverage.simulate import simulate_season
-
-    bare, with_preds = base / "store_bare", base / "store_preds"
-    if not (base / "stores.built").exists():
-        simulate_season(base / "raw", seed=1, weeks=2, games_per_week=2, plays_per_game=8)
-        ingest(base / "raw", bare, progress=False)
-        shutil.copytree(bare, base / "tmp_copy")
-        fake_predictions(base / "tmp_copy")
-        (base / "tmp_copy").rename(with_preds)
-        (base / "stores.built").touch()
-    models = base / "models"
-    if not (models / "transformer" / "config.json").exists():
-        fake_checkpoint(models)
-    return {"bare": bare, "preds": with_preds, "models": models, "data_dir": base / "data"}
-
-
-@pytest.fixture(scope="session")
-def app_stores(tmp_path_factory) -> dict[str, Path]:
-    return build_app_stores(tmp_path_factory.getbasetemp() / "app_stores")
-
-
-@pytest.fixture
-def point_at(app_stores, monkeypatch):
-    """Point the app at one of the test stores (and keep generated data out of the repo)."""
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("COVERAGE_DATA_DIR", str(app_stores["data_dir"]))
-    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(app_stores["models"]))
-
-    def _point(which: str = "preds") -> Path:
-        monkeypatch.setenv("COVERAGE_DATA", str(app_stores[which]))
-        return app_stores[which]
-    return _point
-
-
 def _shown(at) -> int:
     return int(next(m for m in at.metric if m.label == "Plays shown").value.replace(",", ""))
 
@@ -236,48 +147,6 @@ def test_bad_data_folder_shows_error_with_fix(point_at, tmp_path, monkeypatch) -
 
 
 # --------------------------------------------------------------------------- explain mode
-def build_explain_models(preds_store: Path, root: Path) -> Path:
-    """An untrained tiny family checkpoint + its predictions/attribution in a store copy.
-
-    Untrained weights are enough to exercise the page: explain mode only needs a model
-    that loads and produces probabilities, not a good one. Idempotent on ``root`` so the
-    AppTests and the browser test share one build.
-    """
-    import torch
-
-    from coverage.explain.attribution import attribution_week
-    from coverage.family.predict import predict_family_week
-    from coverage.features import FEATURES
-    from coverage.models import build_model, save_checkpoint
-    from coverage.store import Store
-    from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
-
-    if (root / "done").exists():
-        return root
-    torch.manual_seed(0)  # untrained weights: seed them so the page shows the same calls
-    root.mkdir(parents=True, exist_ok=True)
-    hp = {"n_features": len(FEATURES), "dim": 16, "depth": 1, "heads": 2,
-          "n_families": len(FAMILIES), "n_assignments": len(ASSIGNMENTS),
-          "man_families": list(MAN_FAMILY_INDEX)}
-    save_checkpoint(root / "family", build_model("family", hp),
-                    {"architecture": "family", "hparams": hp, "features": list(FEATURES),
-                     "history": 3, "stride": 2, "temperature": 1.0,
-                     "split": {"train": [1], "val": [2], "test": [2]}})
-    store = root / "store"
-    shutil.copytree(preds_store, store)
-    for w in (1, 2):
-        predict_family_week(root / "family", Store(store), w)
-        attribution_week(root / "family", Store(store), w, max_plays=3)
-    (root / "done").touch()
-    return root
-
-
-@pytest.fixture(scope="session")
-def explain_models(app_stores, tmp_path_factory) -> Path:
-    return build_explain_models(app_stores["preds"],
-                                tmp_path_factory.getbasetemp() / "explain_models")
-
-
 def test_explain_toggle_renders_attribution_tells_and_families(point_at, explain_models,
                                                                monkeypatch) -> None:
     point_at("preds")

@@ -84,7 +84,7 @@ def test_errors_shown_in_the_page_never_carry_file_contents() -> None:
 # --------------------------------------------------------------------------- the app
 @pytest.fixture(scope="session")
 def stores(tmp_path_factory) -> dict[str, Path]:
-    from tests.test_honesty import build_real_stores
+    from tests.builders.stores import build_real_stores
 
     return build_real_stores(tmp_path_factory.getbasetemp() / "honesty_stores")
 

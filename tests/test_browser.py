@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders.server import streamlit_server
-from tests.test_app import REPO, build_app_stores, build_explain_models
+from tests.builders.server import REPO, streamlit_server
+from tests.builders.stores import build_app_stores, build_explain_models
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")

@@ -12,11 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pytest
 from PIL import Image
 
@@ -26,61 +24,6 @@ from tests.builders.apptest import run_page as _run
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = ("lstm", "transformer")
-
-
-def write_checkpoint_config(folder: Path, source: str) -> None:
-    """Only config.json matters here: provenance never loads weights."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.json").write_text(json.dumps({
-        "schema_version": 1, "architecture": folder.name, "hparams": {}, "features": [],
-        "split": {"train": [1], "val": [2], "test": [2]},
-        "data": {"path": f"/srv/secret/{source}", "source": source}}))
-
-
-def write_predictions(store, models=MODELS, seed: int = 0) -> None:
-    """P(man) for every pre-snap frame of every play, through the store's own writer."""
-    rng = np.random.default_rng(seed)
-    for w in store.weeks:
-        keys = (store.tracking(w).filter(pl.col("secs_from_snap") <= 0)
-                .select("gameId", "playId", "frameId", "secs_from_snap").unique()
-                .sort("gameId", "playId", "frameId").collect())
-        for m in models:
-            p = rng.uniform(0.0, 1.0, keys.height)
-            store.write_output("predictions", w, keys.with_columns(
-                pl.Series("p_man", p)), model=m)
-
-
-def build_real_stores(base: Path) -> dict[str, Path]:
-    from coverage.ingest import ingest
-    from coverage.simulate import simulate_season
-    from coverage.store import Store
-
-    out = {"real": base / "real_store", "bare": base / "real_no_real_models",
-           "shipped": base / "shipped", "data_dir": base / "data"}
-    if (base / "done").exists():  # one build per session, shared by the test modules
-        return out
-    raw = base / "raw"
-    simulate_season(raw, seed=3, weeks=2, games_per_week=1, plays_per_game=6)
-    (raw / "_source.json").write_text(json.dumps({"source": "real"}))
-    real = base / "real_store"
-    ingest(raw, real, progress=False)
-    store = Store(real)
-    assert store.source == "real"
-    write_predictions(store)
-    # the real-less copy: same predictions, but no checkpoint trained on its data
-    bare = base / "real_no_real_models"
-    shutil.copytree(real, bare)
-    write_checkpoint_config(Store(real).models_dir / "lstm", "real")
-    shipped = base / "shipped"
-    for m in MODELS:
-        write_checkpoint_config(shipped / m, "synthetic")
-    (base / "done").touch()
-    return out
-
-
-@pytest.fixture(scope="session")
-def real_stores(tmp_path_factory) -> dict[str, Path]:
-    return build_real_stores(tmp_path_factory.getbasetemp() / "honesty_stores")
 
 
 @pytest.fixture

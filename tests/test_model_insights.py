@@ -12,7 +12,6 @@ import pytest
 from coverage.app import result_data
 from coverage.views import importance_figure
 from tests.builders.apptest import assert_clean, run_page
-from tests.test_app import app_stores, point_at  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "models" / "context_real_gbm"

@@ -8,23 +8,6 @@ import pytest
 
 from coverage.errors import CheckpointError
 from coverage.store import Store
-from tests.builders.toy import toy_tracking
-
-
-@pytest.fixture(scope="module")
-def toy_store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("store")
-    (root / "tracking").mkdir()
-    plays = []
-    for week in (1, 2, 3):
-        tr, pl_ = toy_tracking(n_plays=40, n_frames=8, seed=week, week=week,
-                               game_id=2022090800 + week)
-        tr.collect().write_parquet(root / "tracking" / f"week_{week}.parquet")
-        plays.append(pl_)
-    pl.concat(plays).write_parquet(root / "plays.parquet")
-    (root / "meta.json").write_text(json.dumps({"source": "synthetic", "weeks": [1, 2, 3],
-                                                "schema_version": 1}))
-    return root
 
 
 @pytest.mark.parametrize("kind", ["transformer", "lstm"])

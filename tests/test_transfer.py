@@ -11,7 +11,6 @@ from coverage.features import FEATURE_SETS, FEATURES, feature_inputs
 from coverage.models.registry import build_model
 from coverage.store import Store
 from devtools.realism.transfer import at_offsets, render, scores, transfer_summary
-from tests.test_models_pipeline import toy_store  # noqa: F401  (module fixture)
 
 
 @pytest.mark.parametrize("arch,extra", [("transformer", {}), ("lstm", {}),
@@ -43,7 +42,7 @@ def test_unknown_feature_set_is_refused():
     assert feature_inputs("full") is None
 
 
-def test_train_with_motion_feature_set_round_trips(toy_store, tmp_path):  # noqa: F811
+def test_train_with_motion_feature_set_round_trips(toy_store, tmp_path):
     from coverage.pipelines import load_model, predict_week, train
     from coverage.training.options import TrainOptions
 

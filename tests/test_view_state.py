@@ -7,7 +7,6 @@ from streamlit.testing.v1 import AppTest
 
 from tests.builders.apptest import assert_clean as _clean
 from tests.builders.apptest import player_figure, run_page
-from tests.test_app import app_stores, point_at  # noqa: F401 - fixtures
 
 
 def _explorer(query: dict[str, str] | None = None) -> AppTest:
