@@ -16,7 +16,7 @@ import polars as pl
 
 from tests.builders.toy import toy_tracking
 
-APP_MODELS = ("context", "transformer")  # the app stores' fake predictions
+APP_MODELS = ("lstm", "transformer")  # the app stores' fake predictions
 REAL_MODELS = ("lstm", "transformer")  # the real-labelled stores' (provenance tests)
 
 
