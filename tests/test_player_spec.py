@@ -137,3 +137,25 @@ def test_the_player_ships_a_light_plotly_bundle_of_the_same_major_version(
     # every trace the player draws is of a kind the basic bundle has
     anim = combined_animation(demo["frames"], demo["preds"], demo["play"])
     assert {t.type for t in anim.figure.data} <= {"scatter", "bar", "pie"}
+
+
+def test_the_player_gets_the_field_geometry_from_the_server(demo) -> None:
+    """The followed window is the server's zoom on the server's field: player.js holds no
+    copy of the field's extent."""
+    from coverage import pitch
+    from coverage.app.play_player import ASSETS
+    from coverage.views import zoom_to_box
+
+    anim = combined_animation(demo["frames"], demo["preds"], demo["play"])
+    spec = json.loads(player_spec(anim, 1, 2))
+    field = spec["field"]
+    assert field["x"] == spec["figure"]["layout"]["xaxis"]["range"]  # the field as drawn
+    assert field["y"] == spec["figure"]["layout"]["yaxis"]["range"]
+    assert field["x"][1] - field["x"][0] == pytest.approx(pitch.LENGTH + 1.0)
+    zoomed = zoom_to_box(combined_animation(demo["frames"], None, demo["play"]).figure,
+                         demo["play"])
+    y0, y1 = zoomed.layout.yaxis.range
+    assert y1 - y0 == pytest.approx(field["zoom_yd"])
+    js = (ASSETS / "player.js").read_text()
+    assert "spec.field" in js
+    assert not any(str(v) in js for v in (*field["x"], *field["y"]))

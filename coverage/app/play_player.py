@@ -30,7 +30,7 @@ import streamlit.components.v1 as components
 from coverage import config
 from coverage.atomic import write_bytes
 from coverage.views import Animation, combined_animation, zoom_to_box
-from coverage.views.field import title_parts
+from coverage.views.field import field_extent, title_parts
 
 ASSETS = Path(__file__).with_name("player_web")
 # plotly.js's "basic" bundle (scatter, bar, pie: the player draws scatter traces only), of
@@ -195,7 +195,7 @@ def player_spec(anim: Animation, game_id: int, play_id: int,
     if title is not None:
         anim.figure.update_layout(title_text="", margin_t=TOP_MARGIN)
     spec = anim.to_client() | {"game": int(game_id), "play": int(play_id), "legend": legend,
-                               "title": title}
+                               "title": title, "field": field_extent()}
     # plotly's encoder for the figure (numpy arrays, typed-array packing); the frame columns
     # are plain lists already, which the standard encoder writes several times faster
     figure = pio.to_json(spec.pop("figure"), validate=False, engine="json")

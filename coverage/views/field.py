@@ -39,6 +39,7 @@ MAN_LINK_COLOR = "rgba(255,79,216,0.95)"
 FIRST_DOWN_COLOR = "#FFD400"
 X_RANGE = (-0.5, pitch.LENGTH + 0.5)
 Y_RANGE = (-1.0, pitch.WIDTH + 3.5)  # room above the field for the time read-out
+ZOOM_YD = 22.0  # height of the zoomed window (the box, the ball followed): ~2.4x the yards
 CLOCK_Y = pitch.WIDTH + 1.8
 # left-anchored just above the plot, so it wraps across the width under the title band
 LEGEND = {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 1.01, "yanchor": "bottom",
@@ -262,7 +263,7 @@ def field_parts(
     return Parts(static=static, dynamic=dynamic, updates=updates, shapes=shapes)
 
 
-def zoom_to_box(fig: go.Figure, play: Mapping[str, Any], *, height_yd: float = 22.0
+def zoom_to_box(fig: go.Figure, play: Mapping[str, Any], *, height_yd: float = ZOOM_YD
                 ) -> go.Figure:
     """Zoom the field panel to the box around the ball (in place, returned).
 
@@ -286,6 +287,12 @@ def zoom_to_box(fig: go.Figure, play: Mapping[str, Any], *, height_yd: float = 2
             trace.x, trace.y = [x0 + 0.6], [y0 + height_yd - 1.2]
             trace.textfont.color = "white"
     return fig
+
+
+def field_extent() -> dict[str, Any]:
+    """The field's full axis ranges and the zoomed window's height, as the browser player
+    receives them (it follows the ball in a window of the server's zoom)."""
+    return {"x": list(X_RANGE), "y": list(Y_RANGE), "zoom_yd": ZOOM_YD}
 
 
 def field_axes() -> tuple[dict[str, Any], dict[str, Any]]:

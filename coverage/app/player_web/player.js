@@ -39,9 +39,6 @@
   let ball = null;        // {trace, x: [[x] per frame], y: [...]}: the ball, for "follow ball"
   let clock = null;       // {trace, slot, x, y, color}: the time read-out, moved with the view
   let baseRanges = null;  // the field's axis ranges as the server sent them
-  // the field's full extent (coverage/views/field.py X_RANGE / Y_RANGE) and the followed
-  // window's height in yards (as the server's zoom to the box: ~2.4x larger)
-  const FIELD_X = [-0.5, 120.5], FIELD_Y = [-1.0, 56.8], FOLLOW_YD = 22;
 
   function send(type, data) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data || {}), "*");
@@ -133,11 +130,14 @@
   function followWindow(f) {
     const b = ballAt(f);
     if (!b) return null;
-    const w = FOLLOW_YD * (FIELD_X[1] - FIELD_X[0]) / (FIELD_Y[1] - FIELD_Y[0]);
+    // the field's full extent and the zoomed window's height: the server's
+    // (coverage.views.field.field_extent), so the followed window matches its zoom
+    const fx = spec.field.x, fy = spec.field.y, h = spec.field.zoom_yd;
+    const w = h * (fx[1] - fx[0]) / (fy[1] - fy[0]);
     const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
-    const x0 = clamp(b[0] - w / 2, FIELD_X[0], FIELD_X[1] - w);
-    const y0 = clamp(b[1] - FOLLOW_YD / 2, FIELD_Y[0], FIELD_Y[1] - FOLLOW_YD);
-    return { x: [x0, x0 + w], y: [y0, y0 + FOLLOW_YD] };
+    const x0 = clamp(b[0] - w / 2, fx[0], fx[1] - w);
+    const y0 = clamp(b[1] - h / 2, fy[0], fy[1] - h);
+    return { x: [x0, x0 + w], y: [y0, y0 + h] };
   }
 
   function setFollow() {
