@@ -84,3 +84,32 @@ def test_captured_output_still_reaches_the_terminal(docpage, capsys):
         print("figure 1.5 s")
     assert buf.getvalue() == "figure 1.5 s\n"
     assert capsys.readouterr().out == "figure 1.5 s\n"
+
+
+def test_run_writes_the_page_from_what_main_printed_and_added(docpage, monkeypatch):
+    def main() -> None:
+        print("ingest: 4.3 s")
+        docpage.add_section("Steps", docpage.table([{"step": "ingest", "seconds": 4.3}]))
+
+    monkeypatch.setattr(sys, "argv", ["benchmarks/bench_demo.py", "--plays", "3"])
+    assert docpage.run(main, "demo", "Demo") == 0
+    text = (docpage.OUT_DIR / "demo.md").read_text()
+    assert _header(text)["command"].endswith(" benchmarks/bench_demo.py --plays 3`")
+    assert text.index("## Steps\n\n| step | seconds |") < text.index(
+        "## Output\n\n```text\ningest: 4.3 s\n```")
+    # a failing run or --no-doc leaves the page as it was
+    assert docpage.run(lambda: 1, "demo", "Demo") == 1
+    monkeypatch.setattr(sys, "argv", ["benchmarks/bench_demo.py", "--no-doc"])
+    assert docpage.run(lambda: print("other"), "demo", "Demo") == 0
+    assert (docpage.OUT_DIR / "demo.md").read_text() == text
+
+
+def test_every_benchmark_writes_a_page_listed_in_the_index():
+    index = (BENCH.parent / "docs" / "benchmarks" / "README.md").read_text()
+    scripts = sorted(p for p in BENCH.glob("*.py") if p.name != "docpage.py")
+    assert scripts
+    for script in scripts:
+        found = re.search(r'docpage\.run\(main, "(\w+)"', script.read_text())
+        assert found, f"{script.name} does not write its page"
+        assert f"[{found.group(1)}.md]({found.group(1)}.md)" in index, script.name
+        assert f"benchmarks/{script.name}" in index, script.name
