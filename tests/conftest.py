@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
-from tests.builders.fixtures import find_shared_bdb, real_required, shared_bdb_dir
+from tests.builders.fixtures import SHARED_BDB, require_real
 from tests.builders.stores import (
     build_app_stores,
     build_explain_models,
@@ -17,17 +16,6 @@ from tests.builders.stores import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_BDB = find_shared_bdb()
-REAL_PLAY = (2022103007, 1507)
-
-
-def require_real(what: str = "real Big Data Bowl samples") -> NoReturn:
-    """The one way a test gives up for lack of the real fixtures: a skip, or a failure when
-    ``COVERAGE_REQUIRE_REAL=1`` (CI sets it where ``../shared/bdb`` exists)."""
-    msg = f"{what} not present at {shared_bdb_dir()} (set COVERAGE_SHARED_BDB)"
-    if real_required():
-        pytest.fail(f"COVERAGE_REQUIRE_REAL=1 but {msg}", pytrace=False)
-    pytest.skip(msg)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ from coverage.ingest import IngestReport, ingest
 from coverage.raw import find_raw_files, require_columns
 from coverage.store import Store
 from coverage.validation import SKIP_REASONS
-from tests.conftest import REAL_PLAY
+from tests.builders.fixtures import REAL_PLAY
 from tests.rawkit import TRACKING_COLS, make_raw_dir, play_rows
 
 GAME = 2022090800

@@ -12,8 +12,8 @@ from PIL import Image
 
 from coverage.export import field_png, render_play_gif
 from coverage.export.gif import HALO, SYNTH_RED, TITLE_BG, _layout
+from tests.builders.fixtures import REAL_PLAY
 from tests.builders.sample_play import MOTION_FRAME, N_FRAMES, SNAP_FRAME, sample_play
-from tests.conftest import REAL_PLAY
 
 SIZE = (1200, 480)
 

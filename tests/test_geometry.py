@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from coverage.normalize import snap_frames
-from tests.conftest import REAL_PLAY
+from tests.builders.fixtures import REAL_PLAY
 
 TOL = 0.3        # the bar: within 0.3 yd of the charted line
 ALIGN_TOL = 1.0  # at the snap: a lineman's centre may sit up to ~1 yd into the neutral zone

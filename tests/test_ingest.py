@@ -13,7 +13,7 @@ from coverage.errors import DataError
 from coverage.ingest import ingest
 from coverage.schema import PLAY_INDEX_SCHEMA, TRACKING_SCHEMA
 from coverage.store import Store
-from tests.conftest import REAL_PLAY
+from tests.builders.fixtures import REAL_PLAY
 from tests.rawkit import make_raw_dir, play_rows
 
 

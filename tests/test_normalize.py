@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from coverage.normalize import rotate_180, snap_frames, velocity
-from tests.conftest import REAL_PLAY
+from tests.builders.fixtures import REAL_PLAY
 
 
 def _random_frame(n: int = 500, seed: int = 0) -> pl.DataFrame:

@@ -19,7 +19,7 @@ from devtools.realism.classifiers import (
 from devtools.realism.compare import side_by_side
 from devtools.realism.domain import FrameSample, cross_validate
 from devtools.realism.motion import defender_response, play_motion
-from tests.conftest import SHARED_BDB, require_real
+from tests.builders.fixtures import SHARED_BDB, require_real
 
 
 def _row(nfl_id, side, group, depth, width, s=0.0, moved=0.0, o=None, **kw):

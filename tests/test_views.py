@@ -19,6 +19,7 @@ from coverage.views import (
     probability_figure,
     rate_bar_figure,
 )
+from tests.builders.fixtures import REAL_PLAY
 from tests.builders.sample_play import (
     LINE_SET_FRAME,
     MOTION_FRAME,
@@ -26,7 +27,6 @@ from tests.builders.sample_play import (
     SNAP_FRAME,
     sample_play,
 )
-from tests.conftest import REAL_PLAY
 
 OFF, DEF, BALL = 3, 4, 5  # documented trace order of field_figure
 
