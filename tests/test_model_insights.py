@@ -50,7 +50,7 @@ def test_tendencies_are_one_row_per_defense() -> None:
     assert (shrunk_gap <= raw_gap + 1e-9).all()
 
 
-def test_model_and_teams_pages_show_them(point_at, monkeypatch) -> None:  # noqa: F811
+def test_model_and_teams_pages_show_them(point_at, monkeypatch) -> None:
     point_at("preds")  # a small synthetic test store ...
     monkeypatch.setenv("COVERAGE_MODELS_DIR", str(REPO / "models"))  # ... and the shipped models
     model = run_page("app_pages/4_Model.py")
@@ -87,8 +87,7 @@ def test_real_play_figures_are_read_and_tabled(tmp_path) -> None:
     assert calls["truth"].to_list() == ["Man", "Zone"] and calls["m"].to_list() == [0.8, 0.3]
 
 
-def test_model_page_shows_the_shipped_checkpoints_on_real_plays(point_at, monkeypatch  # noqa: F811
-                                                                ) -> None:
+def test_model_page_shows_the_shipped_checkpoints_on_real_plays(point_at, monkeypatch) -> None:
     summary = result_data.read_real_plays(REPO / "models")
     assert summary is not None, "models/real_plays.json (coverage transfer --json) is shipped"
     point_at("preds")
