@@ -38,7 +38,7 @@ def _url(at: AppTest) -> dict[str, str]:
     return {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
 
 
-def test_picker_names_the_play_on_screen_after_filters(point_at) -> None:  # noqa: F811
+def test_picker_names_the_play_on_screen_after_filters(point_at) -> None:
     point_at("preds")
     at = _explorer()
     _clean(at)
@@ -51,7 +51,7 @@ def test_picker_names_the_play_on_screen_after_filters(point_at) -> None:  # noq
         at.sidebar.multiselect(key="f_family").unselect(family).run()
 
 
-def test_a_pick_and_the_arrows_move_the_field(point_at) -> None:  # noqa: F811
+def test_a_pick_and_the_arrows_move_the_field(point_at) -> None:
     point_at("preds")
     at = _explorer()
     first_key = _table_key(at)
@@ -69,7 +69,7 @@ def test_a_pick_and_the_arrows_move_the_field(point_at) -> None:  # noqa: F811
     assert _on_screen(at) == _listed(at)[1]
 
 
-def test_a_link_reopens_filters_and_play(point_at) -> None:  # noqa: F811
+def test_a_link_reopens_filters_and_play(point_at) -> None:
     point_at("preds")
     first = _explorer()
     first.sidebar.multiselect(key="f_family").select("Man").run()
@@ -83,7 +83,7 @@ def test_a_link_reopens_filters_and_play(point_at) -> None:  # noqa: F811
     assert _on_screen(linked) == (g, p)
 
 
-def test_a_stale_link_is_ignored_not_an_error(point_at) -> None:  # noqa: F811
+def test_a_stale_link_is_ignored_not_an_error(point_at) -> None:
     point_at("preds")
     at = _explorer({"family": "Nonsense~Man", "game": "1", "play": "x", "week": "99"})
     _clean(at)
@@ -92,7 +92,7 @@ def test_a_stale_link_is_ignored_not_an_error(point_at) -> None:  # noqa: F811
     assert _on_screen(at) == _listed(at)[0]
 
 
-def test_filters_survive_a_visit_to_another_page(point_at) -> None:  # noqa: F811
+def test_filters_survive_a_visit_to_another_page(point_at) -> None:
     point_at("preds")
     at = _explorer()
     at.sidebar.multiselect(key="f_family").select("Zone").run()  # the larger family
@@ -106,7 +106,7 @@ def test_filters_survive_a_visit_to_another_page(point_at) -> None:  # noqa: F81
     assert _on_screen(at) == picked
 
 
-def test_sort_and_zoom_travel_in_the_link(point_at) -> None:  # noqa: F811
+def test_sort_and_zoom_travel_in_the_link(point_at) -> None:
     point_at("preds")
     at = _explorer({"sort": "misses first", "zoom": "1"})
     _clean(at)
