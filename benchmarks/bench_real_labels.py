@@ -3,8 +3,7 @@
 On the real 2022 label tables (``../shared/bdb`` or ``--data``): weeks 1-7 train, week 8
 selects (grid point, early stopping, calibration), week 9 is read once at the end. Prints
 one table — majority, logistic regression, LightGBM on the issue's baseline features (the
-"gradient boosting" bar), the shipped torch context prior (``models/context_real``,
-trained on the same split), and the tabular model (all features + tendencies) — with
+"gradient boosting" bar), and the tabular model (all features + tendencies) — with
 accuracy [95% Wilson CI], AUC, Brier, log-loss and family top-1 / top-2; the seed spread
 of both boosters (5 seeds at the week-8-selected settings); a McNemar test of the new model
 against the bar; then, on week 8 only, the drop-one-group ablation and the learning curve
@@ -37,9 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coverage import evaluation  # noqa: E402
 from coverage.family.baselines import fit_family_prior, predict_family_prior  # noqa: E402
-from coverage.models.context import context_table  # noqa: E402
-from coverage.pipelines import load_model  # noqa: E402
-from coverage.store import Store  # noqa: E402
+from coverage.opener import open_store  # noqa: E402
 from coverage.tabular import boosting  # noqa: E402
 from coverage.tabular.features import BASELINE, players_table, store_features  # noqa: E402
 from coverage.tabular.linear import fit_logistic, logistic_logits  # noqa: E402
@@ -54,12 +51,10 @@ from coverage.tabular.model import (  # noqa: E402
 from coverage.tabular.pipeline import family_summary  # noqa: E402
 from coverage.tabular.refit import refit_tabular  # noqa: E402
 from coverage.tabular.tendencies import defender_rows  # noqa: E402
-from coverage.training.context import context_logits  # noqa: E402
 from tests.builders.fixtures import find_shared_bdb  # noqa: E402
 
 TRAIN, VAL, TEST = tuple(range(1, 8)), (8,), (9,)
 SEEDS = (0, 1, 2, 3, 4)
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _fmt(name: str, y: np.ndarray, p: np.ndarray | None, fam: dict | None) -> str:
@@ -78,19 +73,6 @@ def _fmt(name: str, y: np.ndarray, p: np.ndarray | None, fam: dict | None) -> st
 def _platt(z_val: np.ndarray, y_val: np.ndarray, z: np.ndarray) -> np.ndarray:
     a, b = boosting.fit_platt(z_val, y_val)
     return evaluation.sigmoid(a * z + b)
-
-
-def _context_prior(store: Store, week_rows: pl.DataFrame) -> np.ndarray:
-    """P(man) of the shipped torch context prior on the given plays."""
-    model, cfg = load_model(REPO / "models" / "context_real")
-    plays = store.plays_with_formations(every_play=True).join(
-        week_rows.select("gameId", "playId"), on=["gameId", "playId"], how="semi")
-    table = context_table(plays, store.player_play())
-    z = context_logits(model, cfg["encoding"], table)
-    p = pl.DataFrame({"gameId": table["gameId"], "playId": table["playId"],
-                      "p": evaluation.sigmoid((z + cfg["logit_offset"]) / cfg["temperature"])})
-    return week_rows.select("gameId", "playId").join(p, on=["gameId", "playId"],
-                                                     how="left")["p"].to_numpy()
 
 
 def _val_scores(model, rows: pl.DataFrame) -> dict:
@@ -171,7 +153,7 @@ def main() -> int:
         lines.append(s)
 
     t0 = time.perf_counter()
-    store = Store.open(data)
+    store = open_store(data)
     table = store_features(store)
     defenders = defender_rows(store.player_play(), players_table(store), table)
     labelled = pl.col("label").is_not_null()
@@ -208,8 +190,6 @@ def main() -> int:
              family_summary(predict_family_prior(prior, fam_test), yf)))
     for name, p in models.items():
         out(_fmt(name, y, p, None))
-    out(_fmt("context prior (torch, shipped models/context_real)", y,
-             _context_prior(store, test), None))
     out(_fmt("LightGBM, baseline features (the bar)", y, p_base,
              family_summary(family_probabilities(base, fam_rows), yf)))
     out(_fmt("tabular: LightGBM, all features + tendencies", y, p_new,

@@ -3,10 +3,10 @@
 The shipped checkpoints are trained on the synthetic season, and their weights do not
 transfer to real tracking; an analyst with the Kaggle files should see models trained on
 them without learning four training commands first. This module runs those steps in
-order: train the context prior and the tabular model (situation, personnel, tendencies),
-then the transformer, the LSTM and the family model, each starting from the tabular
-model's per-play P(man) (:mod:`coverage.prior`), on the store's real weeks; then predict
-every week with them and score the test week.
+order: train the tabular model (situation, personnel, tendencies), then the transformer,
+the LSTM and the family model, each starting from the tabular model's per-play P(man)
+(:mod:`coverage.prior`), on the store's real weeks; then predict every week with them and
+score the test week.
 
 Three things make that bearable on a laptop:
 
@@ -42,10 +42,10 @@ from coverage.atomic import write_json
 from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
 from coverage.family.train import FamilyTrainOptions
-from coverage.models import fingerprint
+from coverage.models import fingerprint, registry
+from coverage.opener import open_store
 from coverage.pipelines import train
 from coverage.serving import ensure_predictions, shipped_models
-from coverage.opener import open_store
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.options import TrainOptions
@@ -54,16 +54,14 @@ Log = Callable[[str], None]
 
 # Training order: the cheap per-play models first, so something useful exists early and
 # the tracking models can start from the tabular model's P(man).
-MODELS = ("context", "tabular", "transformer", "lstm", "family")
-TRACKING = ("transformer", "lstm", "family")
+MODELS = registry.NAMES
+TRACKING = registry.TAKES_PRIOR
 PRIOR = "tabular"
 # Each model's share of the time budget (of what is left when its turn comes).
-SHARES = {"context": 0.05, "tabular": 0.05, "transformer": 0.3, "lstm": 0.2,
-          "family": 0.4}
+SHARES = {"tabular": 0.1, "transformer": 0.3, "lstm": 0.2, "family": 0.4}
 # What the CPU budget trims: epochs (a cap; the clock usually stops training first),
 # frames drawn per play and epoch, and training on the last 10 s before the snap only.
 CPU_LIMITS: dict[str, dict[str, Any]] = {
-    "context": {},
     "tabular": {},
     "transformer": {"epochs": 10, "patience": 3, "frames_per_play": 4, "max_secs": 10.0},
     "lstm": {"epochs": 10, "patience": 3},
@@ -314,3 +312,4 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
                 if status == "ok" and acc is not None else status)
         lines.append(f"{name}: {what}")
     return lines
+

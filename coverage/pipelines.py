@@ -1,14 +1,14 @@
 """Every architecture's pipeline — train, load, predict, write its store outputs — and the
 entry points that dispatch on a checkpoint's architecture.
 
-This module sits above the code it names (``coverage.training``, ``coverage.family``,
-``coverage.explain``) and imports it directly, so adding a model is one row in
-:data:`PIPELINES` and no lower layer has to know about the layers above it. The networks
-themselves are registered by name in :mod:`coverage.models.registry`.
+Which models exist, and which functions train, load and run each, is the one table in
+:mod:`coverage.models.registry`; this module resolves a row into callables
+(:func:`pipeline`) and runs them, so adding a model is one row there.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -19,28 +19,14 @@ from typing import Any
 import polars as pl
 from torch import nn
 
-from coverage import prior
+from coverage import prior, vocab
 from coverage.errors import CheckpointError, CoverageError, DataError, brief
-from coverage.explain.attribution import attribution_week
-from coverage.family.predict import (
-    compile_explainer,
-    load_explainer,
-    predict_family_frames,
-    predict_family_week,
-)
-from coverage.family.train import train_family
+from coverage.family.predict import predict_family_week
+from coverage.models import registry
 from coverage.models.checkpoint import checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
 from coverage.store import PlayTables, Store
-from coverage.tabular.pipeline import load_tabular, predict_tabular_frames, train_tabular
-from coverage.training.context import load_context, predict_context_frames, train_context
 from coverage.training.evaluate import evaluate_predictions
-from coverage.training.frame_models import (
-    compile_frame_model,
-    load_frame_model,
-    predict_frame_model,
-    train_tracking,
-)
 from coverage.training.options import TrainOptions
 
 # (model_dir, store, week, *, name) -> writes this checkpoint's rows of one week
@@ -49,15 +35,9 @@ WeekWriter = Callable[..., Any]
 
 @dataclass(frozen=True)
 class Pipeline:
-    """What one architecture needs beyond its network.
-
-    * ``trainer(opts, store=None) -> {"dir", "config", "metrics", ...}``
-    * ``loader(model_dir) -> (model, config)``: refuses a checkpoint this code cannot feed
-    * ``predictor(model, cfg, store, week, plays, *, device, batch_size)``: per-frame P(man)
-      (gameId, playId, frameId, secs_from_snap, p_man) of one week
-    * ``week_writers`` run for every week to put the checkpoint's outputs in the store;
-      ``test_week_writers`` on its held-out week only
-    """
+    """A row of :data:`coverage.models.registry.MODELS` resolved into callables (see
+    :class:`coverage.models.registry.ModelSpec` for their signatures); a tracking model's
+    predictor starts from its checkpoint's context prior."""
 
     trainer: Callable[..., dict[str, Any]]
     loader: Callable[[str | Path], tuple[nn.Module, dict[str, Any]]]
@@ -76,7 +56,7 @@ class Pipeline:
 
 def prediction_weeks(architecture: str, store: Store) -> list[int]:
     """The weeks a checkpoint of ``architecture`` can predict in ``store``."""
-    return store.label_weeks if pipeline(architecture).per_play else store.weeks
+    return store.weeks if registry.spec(architecture).needs_tracking else store.label_weeks
 
 
 def train(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
@@ -89,8 +69,9 @@ def train(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
     run = pipeline(opts.run.model, error=ValueError)
     if opts.inputs.prior:  # refuse a wrong prior now, not after the training it follows
         if not run.takes_prior:
-            raise CoverageError(f"--prior applies to the tracking models (transformer, lstm, "
-                                f"family), not to '{opts.run.model}'")
+            raise CoverageError(f"--prior applies to the tracking models "
+                                f"({', '.join(registry.TAKES_PRIOR)}), not to "
+                                f"'{opts.run.model}'")
         prior.per_play_pipeline(opts.inputs.prior)
     t0 = time.perf_counter()
     hooks = opts.hooks
@@ -153,7 +134,7 @@ def compile_model(model_dir: str | Path) -> list[Path]:
     run = pipeline(cfg["architecture"])
     if run.compiler is None:
         raise CoverageError(f"{model_dir}: a '{cfg['architecture']}' model has nothing to "
-                            "compile (only the transformer and the family model)")
+                            f"compile (only {', '.join(registry.COMPILABLE)})")
     try:
         return run.compiler(model, cfg)
     except Exception as e:  # noqa: BLE001 - export / C++ toolchain failures of any kind
@@ -169,7 +150,7 @@ def compilable_models(root: str | Path) -> list[Path]:
             arch = read_config(d)["architecture"]
         except (CoverageError, OSError):
             continue
-        if arch in PIPELINES and PIPELINES[arch].compiler is not None:
+        if arch in registry.COMPILABLE:
             out.append(d)
     return out
 
@@ -215,7 +196,7 @@ def evaluate(model_dir: str | Path, store: Store, week: int | None = None,
     mpath = Path(model_dir) / "metrics.json"
     majority = 0
     if mpath.exists():
-        majority = int(json.loads(mpath.read_text()).get("majority_class", "Zone") == "Man")
+        majority = int(json.loads(mpath.read_text()).get("majority_class", vocab.ZONE) == vocab.MAN)
     plays = store.all_plays() if pipeline(cfg["architecture"]).per_play else store.plays()
     report, curve = evaluate_predictions(preds, plays.filter(pl.col("week") == week), majority)
     report.update(model=name, week=week, architecture=cfg["architecture"],
@@ -244,28 +225,20 @@ def family_week(model_dir: str | Path, store: Store, week: int, *, name: str | N
                                adjust=prior.adjust_family_logits)
 
 
-PIPELINES: dict[str, Pipeline] = {
-    "context": Pipeline(train_context, load_context, predict_context_frames,
-                        week_writers=(predict_week,), per_play=True),
-    "transformer": Pipeline(train_tracking, load_frame_model,
-                            prior.with_prior(predict_frame_model),
-                            week_writers=(predict_week,), takes_prior=True,
-                            compiler=compile_frame_model),
-    "lstm": Pipeline(train_tracking, load_frame_model, prior.with_prior(predict_frame_model),
-                     week_writers=(predict_week,), takes_prior=True),
-    # family probabilities, responsibilities and the P(man) rows in one pass
-    "family": Pipeline(train_family, load_explainer, prior.with_prior(predict_family_frames),
-                       week_writers=(family_week,),
-                       test_week_writers=(attribution_week,), takes_prior=True,
-                       compiler=compile_explainer),
-    # LightGBM on play context + personnel + learned tendencies; one P(man) per play
-    "tabular": Pipeline(train_tabular, load_tabular, predict_tabular_frames,
-                        week_writers=(predict_week,), per_play=True),
-}
+@functools.cache
+def _resolved(architecture: str) -> Pipeline:
+    s = registry.MODELS[architecture]
+    get = registry.resolve
+    predictor = get(s.predictor)
+    return Pipeline(get(s.trainer), get(s.loader),
+                    prior.with_prior(predictor) if s.takes_prior else predictor,
+                    week_writers=(get(s.week_writer),),
+                    test_week_writers=(get(s.test_week_writer),) if s.test_week_writer else (),
+                    per_play=not s.needs_tracking, takes_prior=s.takes_prior,
+                    compiler=get(s.compiler) if s.compiler else None)
 
 
 def pipeline(architecture: str, *, error: type[Exception] = CheckpointError) -> Pipeline:
     """The pipeline of ``architecture``; anything else cannot be trained or loaded."""
-    if architecture not in PIPELINES:
-        raise error(f"unknown architecture '{architecture}'; known: {', '.join(PIPELINES)}")
-    return PIPELINES[architecture]
+    registry.spec(architecture, error=error)
+    return _resolved(architecture)

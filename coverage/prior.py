@@ -1,5 +1,5 @@
 """The context prior a tracking model starts from: a per-play P(man) from the play's
-situation, personnel and the defense's tendencies (the ``tabular`` or ``context`` model),
+situation, personnel and the defense's tendencies (a per-play model such as ``tabular``),
 combined with what the tracking model reads in the players' positions.
 
 The combination is Bayes' rule on the odds, with one weight fitted on the validation week::
@@ -28,16 +28,12 @@ from coverage import evaluation
 from coverage.atomic import write_json
 from coverage.config import models_root
 from coverage.errors import CheckpointError
+from coverage.models import registry
 from coverage.models.checkpoint import checkpoint_hash, read_config
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
-from coverage.tabular.pipeline import load_tabular, predict_tabular_frames
-from coverage.training.context import load_context, predict_context_frames
-from coverage.training.data import label_expr
+from coverage.vocab import MAN, ZONE, label_expr
 
-# the per-play architectures a prior may be: (loader, predictor) as in coverage.pipelines
-PER_PLAY = {"tabular": (load_tabular, predict_tabular_frames),
-            "context": (load_context, predict_context_frames)}
 # (model, cfg, store, week, plays, **kw) -> per-frame P(man): a pipeline's predictor
 Predictor = Callable[..., pl.DataFrame]
 
@@ -105,14 +101,15 @@ def per_play_pipeline(prior_dir: str | Path) -> tuple[Callable, Predictor]:
     """(loader, predictor) of a checkpoint that can serve as a prior; a clear error for any
     other (checked before a tracking model trains, not after)."""
     arch = read_config(prior_dir)["architecture"]
-    if arch not in PER_PLAY:
+    if arch not in registry.PER_PLAY:
         raise CheckpointError(f"{prior_dir} is a '{arch}' checkpoint; a prior must be per "
-                              f"play ({' or '.join(PER_PLAY)})")
-    return PER_PLAY[arch]
+                              f"play ({' or '.join(registry.PER_PLAY)})")
+    spec = registry.spec(arch)
+    return registry.resolve(spec.loader), registry.resolve(spec.predictor)
 
 
 def prior_per_play(prior_dir: str | Path, store: Store, plays: pl.DataFrame) -> pl.DataFrame:
-    """(gameId, playId, p_prior) of ``plays`` from a per-play checkpoint (tabular/context)."""
+    """(gameId, playId, p_prior) of ``plays`` from a per-play checkpoint (e.g. tabular)."""
     load, predict = per_play_pipeline(prior_dir)
     model, cfg = load(prior_dir)
     parts = []
@@ -222,7 +219,7 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
     entry["weight"] = fit_weight(val["p_man"].to_numpy(), p_prior,
                                  val["label"].to_numpy(), base)
     metrics = json.loads((model_dir / "metrics.json").read_text())
-    majority = int(str(metrics.get("majority_class", "Zone")) == "Man")
+    majority = int(str(metrics.get("majority_class", ZONE)) == MAN)
     test_weeks = [w for w in split.get("test", []) if w in store.weeks]
     if test_weeks:  # the model's own calls (cfg has no prior yet), then combined here
         te = _frames(predict, model, cfg, store, test_weeks)

@@ -137,11 +137,11 @@ def test_budget_defaults_to_40_minutes_on_cpu_and_full_training_on_cuda() -> Non
 
 def test_each_model_gets_its_share_of_what_is_left() -> None:
     todo = list(bs.MODELS)
-    first = bs._step_budget(1000.0, 0.0, todo, "context")
-    assert first == pytest.approx(1000 * bs.SHARES["context"])
-    # the context model used 10 s of its 50: the rest flows to the models after it
+    first = bs._step_budget(1000.0, 0.0, todo, "tabular")
+    assert first == pytest.approx(1000 * bs.SHARES["tabular"])
+    # the tabular model used 10 s of its 100: the rest flows to the models after it
     later = bs._step_budget(1000.0, 10.0, todo[1:], "transformer")
-    assert later == pytest.approx(990 * bs.SHARES["transformer"] / (1 - bs.SHARES["context"]))
+    assert later == pytest.approx(990 * bs.SHARES["transformer"] / (1 - bs.SHARES["tabular"]))
     assert bs._step_budget(100.0, 500.0, ["family"], "family") == bs.MIN_STEP_SECONDS
     assert bs._step_budget(None, 0.0, todo, "lstm") is None
 
@@ -151,10 +151,10 @@ def test_a_changed_store_or_plan_starts_over(tmp_path: Path) -> None:
     plan = {"split": {"train": [1], "val": [2], "test": [3]}, "budget_s": 60.0}
     state = bs.load_state(store, "data-a", plan)
     assert state["steps"] == {}
-    bs._record(store, state, "real_context", seconds=1.0)
+    bs._record(store, state, "real_tabular", seconds=1.0)
     half = store.models_dir / bs.RESUME_DIR / "real_lstm-abc"
     half.mkdir(parents=True)
-    assert set(bs.load_state(store, "data-a", plan)["steps"]) == {"real_context"}
+    assert set(bs.load_state(store, "data-a", plan)["steps"]) == {"real_tabular"}
     assert half.exists()
     assert bs.load_state(store, "data-b", plan)["steps"] == {}
     assert not half.exists()  # another store's half-trained epochs are dropped
@@ -215,7 +215,7 @@ def real_season(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.slow
 def test_init_data_trains_real_models_predicts_and_resumes(
         real_season: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    """Ctrl-C during the LSTM, re-run: context and transformer are not trained again; the
+    """Ctrl-C during the LSTM, re-run: tabular and transformer are not trained again; the
     four real_* checkpoints land in store.models_dir with real-data marks, every week has
     their predictions, and a third run trains nothing."""
     calls: list[str] = []
@@ -234,7 +234,7 @@ def test_init_data_trains_real_models_predicts_and_resumes(
     except KeyboardInterrupt:
         status = 130
     assert status == 130
-    assert calls == ["context", "tabular", "transformer", "lstm"]
+    assert calls == ["tabular", "transformer", "lstm"]
 
     def recorded_train(opts, store):
         calls.append(opts.run.model)

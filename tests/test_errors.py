@@ -211,7 +211,7 @@ def test_output_paths_are_checked_before_any_work(tmp_path: Path, monkeypatch,
         check_output_dir(a_file / "lstm")
     with pytest.raises(DataError, match="is a folder"):
         check_output_file(tmp_path)
-    err = one_line_error(*run_cli(capsys, "train", "--model", "context", "--out", a_file,
+    err = one_line_error(*run_cli(capsys, "train", "--model", "tabular", "--out", a_file,
                                   "--no-mlflow", "-q"))
     assert "a_file" in err
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
@@ -229,10 +229,10 @@ def test_bad_hparams_json_names_the_flag(capsys) -> None:
 
 
 def test_a_corrupt_store_manifest_is_named(store: Store, tmp_path: Path, capsys) -> None:
-    ck = copy_checkpoint("context", tmp_path / "context")
+    ck = copy_checkpoint("lstm", tmp_path / "lstm")
     assert main(["predict", str(ck), "--data", str(store.path), "--weeks", "1"]) == 0
     manifest = next(store.path.rglob("manifest.json"))
-    manifest.write_text("{\"context\": ")
+    manifest.write_text("{\"lstm\": ")
     capsys.readouterr()
     err = one_line_error(*run_cli(capsys, "evaluate", ck, "--data", store.path, "--week", "1"))
     assert "invalid JSON in" in err and str(manifest) in err
@@ -318,7 +318,7 @@ def test_shipped_checkpoints_pass_the_strict_checks(name: str) -> None:
         assert cfg["temperature"] > 0
 
 
-@pytest.mark.parametrize("name", ["lstm", "transformer", "context", "family"])
+@pytest.mark.parametrize("name", ["lstm", "transformer", "family"])
 @pytest.mark.parametrize("temperature", [0, -1.0, math.inf, math.nan, "1.0", True])
 def test_bad_temperatures_are_refused(name: str, temperature: object,
                                       tmp_path: Path) -> None:
@@ -329,7 +329,6 @@ def test_bad_temperatures_are_refused(name: str, temperature: object,
 
 @pytest.mark.parametrize(("name", "key"), [("lstm", "logit_offset"),
                                            ("transformer", "logit_offset"),
-                                           ("context", "logit_offset"),
                                            ("lstm", "temperature"),
                                            ("family", "temperature")])
 def test_missing_calibration_is_refused_not_defaulted(name: str, key: str,

@@ -166,7 +166,7 @@ def test_tune_without_ray_names_the_install_command(sim_store, monkeypatch, caps
 
 def test_mlflow_flag_without_mlflow_names_the_install_command(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "mlflow", None)
-    rc = main(["train", "--model", "context", "--mlflow", "--quiet"])
+    rc = main(["train", "--model", "tabular", "--mlflow", "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and "pip install -e '.[tune]'" in err and "--no-mlflow" in err
 

@@ -55,15 +55,15 @@ def test_tracking_model_trained_with_a_prior_serves_it(sim_store, tmp_path):
     from coverage.pipelines import predict_week, train
     from coverage.training.options import TrainOptions
 
-    ctx = train(TrainOptions.of(model="context", data=str(sim_store.path), out_root=tmp_path,
-                                epochs=2, progress=False))
+    ctx = train(TrainOptions.of(model="tabular", data=str(sim_store.path), out_root=tmp_path,
+                                progress=False), sim_store)
     common = dict(model="transformer", data=str(sim_store.path), out_root=tmp_path, epochs=1,
                   progress=False, history=3, frames_per_play=2, feature_set="motion",
                   hparams={"dim": 16, "depth": 1, "heads": 2})
-    alone = train(TrainOptions.of(name="alone", **common))
-    with_prior = train(TrainOptions.of(name="with_prior", prior=ctx["dir"], **common))
+    alone = train(TrainOptions.of(name="alone", **common), sim_store)
+    with_prior = train(TrainOptions.of(name="with_prior", prior=ctx["dir"], **common), sim_store)
     entry = json.loads((tmp_path / "with_prior" / "config.json").read_text())["prior"]
-    assert entry["checkpoint"] == "context" and 0.0 <= entry["weight"] <= 2.0
+    assert entry["checkpoint"] == "tabular" and 0.0 <= entry["weight"] <= 2.0
     assert 0 < entry["base_rate"] < 1
     # the tracking model's own test figures stay; the served (combined) ones sit beside them
     assert with_prior["metrics"]["test"] == alone["metrics"]["test"]
@@ -95,14 +95,14 @@ def test_family_model_with_a_prior_keeps_families_and_p_man_consistent(sim_store
     from coverage.pipelines import family_week, predict_week, train
     from coverage.training.options import TrainOptions
 
-    ctx = train(TrainOptions.of(model="context", data=str(sim_store.path), out_root=tmp_path,
-                                epochs=2, progress=False))
+    ctx = train(TrainOptions.of(model="tabular", data=str(sim_store.path), out_root=tmp_path,
+                                progress=False), sim_store)
     out = train(FamilyTrainOptions.of(data=str(sim_store.path), out_root=tmp_path, epochs=1,
                                       progress=False, frames_per_play=2, prior=ctx["dir"],
                                       feature_set="motion",
-                                      hparams={"dim": 16, "depth": 1, "heads": 2}))
+                                      hparams={"dim": 16, "depth": 1, "heads": 2}), sim_store)
     cfg = json.loads((tmp_path / "family" / "config.json").read_text())
-    assert cfg["prior"]["checkpoint"] == "context"
+    assert cfg["prior"]["checkpoint"] == "tabular"
     assert "test_with_prior" in out["metrics"]
     week = cfg["split"]["test"][0]
     fam, _ = family_week(out["dir"], sim_store, week, write=False)
@@ -115,8 +115,8 @@ def test_family_model_with_a_prior_keeps_families_and_p_man_consistent(sim_store
 
 
 def test_a_wrong_prior_is_refused_before_any_training(tmp_path):
-    """The data folder does not exist: training would fail on it, so the prior's error
-    proves it was checked first."""
+    """No store at all: training would fail on it, so the prior's error proves it was
+    checked first."""
     from coverage.config import models_root
     from coverage.errors import CoverageError
     from coverage.pipelines import train
@@ -124,8 +124,8 @@ def test_a_wrong_prior_is_refused_before_any_training(tmp_path):
 
     missing = str(tmp_path / "no_store")
     with pytest.raises(CoverageError, match="applies to the tracking models"):
-        train(TrainOptions.of(model="context", data=missing, out_root=tmp_path,
-                              prior=str(models_root() / "context_real_gbm")))
+        train(TrainOptions.of(model="tabular", data=missing, out_root=tmp_path,
+                              prior=str(models_root() / "context_real_gbm")), None)
     with pytest.raises(CheckpointError, match="a prior must be per play"):
         train(TrainOptions.of(model="transformer", data=missing, out_root=tmp_path,
-                              prior=str(models_root() / "lstm")))
+                              prior=str(models_root() / "lstm")), None)

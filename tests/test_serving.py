@@ -11,7 +11,7 @@ import pytest
 
 from coverage.config import REPO_ROOT
 from coverage.evaluation import roc_auc
-from coverage.pipelines import PIPELINES
+from coverage.models.registry import NAMES
 from coverage.serving import ensure_predictions, shipped_models, stale_models
 from coverage.store import Store
 
@@ -20,11 +20,11 @@ SHIPPED = REPO_ROOT / "models"
 
 def test_shipped_checkpoints_are_complete() -> None:
     names = {m.name for m in shipped_models(SHIPPED)}
-    assert {"transformer", "lstm", "context", "family"} <= names
+    assert {"transformer", "lstm", "family", "context_real_gbm"} <= names
     for m in shipped_models(SHIPPED):
         cfg = json.loads((m / "config.json").read_text())
         metrics = json.loads((m / "metrics.json").read_text())
-        assert cfg["architecture"] in PIPELINES
+        assert cfg["architecture"] in NAMES
         assert "fingerprint" in cfg and "test" in metrics
 
 
@@ -84,13 +84,13 @@ def test_ensure_predictions_runs_each_checkpoint_once(sim_store: Store, tmp_path
     store = Store(store_dir)
     models = tmp_path / "models"
     models.mkdir()
-    for name in ("lstm", "context", "family"):
+    for name in ("lstm", "context_real_gbm", "family"):
         shutil.copytree(SHIPPED / name, models / name)
     manifest = ensure_predictions(store, models, log=None)
     assert {k: v["status"] for k, v in manifest.items()} == dict.fromkeys(
-        ("lstm", "context", "family"), "ok")
+        ("lstm", "context_real_gbm", "family"), "ok")
     preds = store.predictions()
-    assert set(preds["model"].unique()) == {"lstm", "context", "family"}
+    assert set(preds["model"].unique()) == {"lstm", "context_real_gbm", "family"}
     assert preds["p_man"].is_between(0, 1).all()
     n_frames = store.tracking().filter(pl.col("secs_from_snap") <= 0) \
         .select("gameId", "playId", "frameId").unique().collect().height

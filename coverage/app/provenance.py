@@ -17,13 +17,14 @@ from pathlib import Path
 import polars as pl
 
 from coverage.config import models_root
+from coverage.models.registry import DISPLAY_ORDER
 from coverage.store import Store
 
 SOURCES = ("synthetic", "real")
 UNKNOWN = "unknown"
 CHECKPOINT_CONFIG = "config.json"
 # Default model order when several fit: the strongest tracking model first.
-PREFERRED = ("transformer", "lstm", "context", "context_real")
+PREFERRED = DISPLAY_ORDER
 TRAIN_REAL_COMMAND = "coverage init --data DIR"
 
 

@@ -147,11 +147,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "(a real download or store) train real_* models on it and predict")
     p.add_argument("--data", default=None, metavar="DIR",
                    help="a raw Big Data Bowl folder (ingested once) or a store; real data "
-                        "trains real_context/tabular/transformer/lstm/family into "
+                        "trains real_tabular/transformer/lstm/family into "
                         "<store>/models "
                         "(Ctrl-C and re-run resumes), synthetic data gets the shipped models")
     p.add_argument("--budget-minutes", type=float, default=None,
-                   help="training time in all, split across the five models (default: 40 "
+                   help="training time in all, split across the four models (default: 40 "
                         "on CPU, full training with a CUDA GPU; 0 = full training)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps (with --data)")
     p.add_argument("--seed", type=int, default=0, help="training seed (with --data)")

@@ -15,6 +15,7 @@ from coverage.commands.common import (
     prediction_target,
     tracking_input_options,
 )
+from coverage.models.registry import NAMES, PER_PLAY
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -39,7 +40,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         test_weeks=parse_weeks(args.test_weeks),
         history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
         max_secs=args.max_secs, hparams=hparams,
-        formations=args.formations, **tracking_input_options(args),
+        **tracking_input_options(args),
     )
     if args.tune:
         from coverage.experiments.tune import require_ray  # optional extra
@@ -152,9 +153,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _train_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a man/zone model (train 1-7, val 8, test 9)")
-    p.add_argument("--model", choices=("transformer", "lstm", "context", "tabular"),
-                   default="transformer")
-    add_data_argument(p, what="store folder, or raw BDB folder (context only)")
+    p.add_argument("--model", choices=NAMES, default="transformer")
+    add_data_argument(p, what=f"store folder, or raw BDB folder ({', '.join(PER_PLAY)} only)")
     p.add_argument("--name", default=None, help="checkpoint name (default: the model kind)")
     p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
     p.add_argument("--seed", type=int, default=0)
@@ -175,8 +175,6 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
                    help="train on the last N seconds before the snap only")
     p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
     add_tracking_inputs(p)
-    p.add_argument("--formations", action="store_true",
-                   help="context model: add detected formation / defensive shell features")
     p.add_argument("--refit", action="store_true",
                    help="tabular: after week-8 selection, refit on weeks 1-8 with the chosen "
                         "settings, calibrated out-of-fold (leave-one-week-out)")

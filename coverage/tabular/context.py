@@ -1,20 +1,16 @@
-"""Context prior: P(man) from the situation alone, before any tracking is read.
+"""A play's context before any tracking is read: one row per play of the plays table.
 
 Down, distance, clock, score, field position, formation and whether the offense
-motioned already move the man rate a lot (e.g. third-and-long vs. red zone). The prior
-is the baseline the tracking models must beat, and an input they can be given.
+motioned already move the man rate a lot (e.g. third-and-long vs. red zone); the tabular
+model's features start from this table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import polars as pl
-import torch
-from torch import nn
 
-from coverage.errors import DataError
 from coverage.schema import PLAY_KEYS
 
 NUMERIC_FEATURES = (
@@ -34,9 +30,6 @@ NUMERIC_FEATURES = (
 )
 CATEGORICAL_FEATURES = ("down", "quarter", "offenseFormation", "receiverAlignment")
 OPTIONAL_CATEGORICAL = ("personnelO", "personnelD", "defensiveTeam")
-# Detected at the snap by coverage.formations (EFPI); opt-in (`--formations`) because they
-# come from tracking, so the prior stops being "context only" when they are used.
-FORMATION_CATEGORICAL = ("det_formation", "det_alignment", "def_shell", "def_front")
 _MOTION = ("inMotionAtBallSnap", "shiftSinceLineset", "motionSinceLineset")
 _MOTION_NAMES = ("in_motion_at_snap", "shift_since_lineset", "motion_since_lineset")
 
@@ -104,8 +97,7 @@ def context_table(plays: pl.DataFrame, player_play: pl.DataFrame | None = None
         pl.when(home).then(hs - vs).otherwise(vs - hs).alias("score_diff"),
         (pl.when(q <= 4).then((4 - q) * 900 + clock).otherwise(clock)).alias("game_secs_left"),
         (pl.when(q.is_in([1.0, 3.0])).then(900 + clock).otherwise(clock)).alias("half_secs_left"),
-        *[pl.col(c).cast(pl.String) for c in (*CATEGORICAL_FEATURES, *OPTIONAL_CATEGORICAL,
-                                              *FORMATION_CATEGORICAL)
+        *[pl.col(c).cast(pl.String) for c in (*CATEGORICAL_FEATURES, *OPTIONAL_CATEGORICAL)
           if c in schema],
     )
     flags = motion_flags(player_play, plays)
@@ -121,81 +113,9 @@ def context_table(plays: pl.DataFrame, player_play: pl.DataFrame | None = None
     return out.with_columns(pl.col("has_player_play").fill_null(0.0)).sort(PLAY_KEYS)
 
 
-def available_categoricals(table: pl.DataFrame, use_team: bool = True,
-                           use_formations: bool = False) -> list[str]:
-    cats = [c for c in CATEGORICAL_FEATURES if c in table.columns]
-    cats += [c for c in OPTIONAL_CATEGORICAL[:2]
-             if c in table.columns and table[c].null_count() < table.height]
-    if use_team and "defensiveTeam" in table.columns:
-        cats.append("defensiveTeam")
-    if use_formations:
-        missing = [c for c in FORMATION_CATEGORICAL if c not in table.columns]
-        if missing:
-            raise DataError("formation features need a store with tracking (detected "
-                            "formations)", column=missing[0],
-                            expected="a store folder, not a raw label folder")
-        cats += list(FORMATION_CATEGORICAL)
-    return cats
-
-
-def fit_encoding(train: pl.DataFrame, categoricals: Sequence[str]) -> dict:
-    """Standardisation stats and vocabularies, from the training weeks only."""
-    num = train.select([pl.col(c).cast(pl.Float32) for c in NUMERIC_FEATURES])
-    mean = num.mean().row(0)
-    std = num.std().row(0)
-    vocab = {c: sorted(v for v in train[c].drop_nulls().unique().to_list()) for c in categoricals}
-    return {
-        "numeric": list(NUMERIC_FEATURES),
-        "mean": [0.0 if m is None else float(m) for m in mean],
-        "std": [1.0 if (s is None or s < 1e-6) else float(s) for s in std],
-        "categorical": list(categoricals),
-        "vocab": vocab,
-    }
-
-
-def encode(table: pl.DataFrame, enc: Mapping) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric block standardised with nulls at the mean (0); categoricals as codes, 0=unknown."""
-    num = table.select([
-        ((pl.col(c).cast(pl.Float32) - m) / s).fill_null(0.0).fill_nan(0.0)
-        for c, m, s in zip(enc["numeric"], enc["mean"], enc["std"], strict=True)
-    ]).to_numpy().astype(np.float32)
-    cat_cols = []
-    for c in enc["categorical"]:
-        mapping = {v: i + 1 for i, v in enumerate(enc["vocab"][c])}
-        col = (pl.col(c).cast(pl.String).replace_strict(mapping, default=0, return_dtype=pl.Int64)
-               if c in table.columns else pl.lit(0, pl.Int64))
-        cat_cols.append(col.alias(c))
-    cats = (table.select(cat_cols).to_numpy().astype(np.int64) if cat_cols
-            else np.zeros((table.height, 0), dtype=np.int64))
-    return num, cats
-
-
-class ContextModel(nn.Module):
-    """Embeddings for categoricals + standardised numerics -> MLP (or linear) -> logit.
-
-    ``hidden=0`` is logistic regression on one-hot categoricals (1-d embeddings act as
-    per-level coefficients), so the two variants share one code path and checkpoint format.
-    """
-
-    def __init__(self, n_numeric: int, cardinalities: Sequence[int], emb_dim: int = 4,
-                 hidden: int = 32, dropout: float = 0.1) -> None:
-        super().__init__()
-        d = 1 if hidden == 0 else emb_dim
-        self.embeddings = nn.ModuleList(nn.Embedding(n + 1, d) for n in cardinalities)
-        width = n_numeric + d * len(cardinalities)
-        if hidden == 0:
-            self.head = nn.Linear(width, 1)
-        else:
-            self.head = nn.Sequential(
-                nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout),
-                nn.Linear(hidden, hidden), nn.GELU(), nn.Dropout(dropout),
-                nn.Linear(hidden, 1),
-            )
-        self.out_dim = width
-
-    def encode(self, numeric: torch.Tensor, categorical: torch.Tensor) -> torch.Tensor:
-        embs = [emb(categorical[:, i]) for i, emb in enumerate(self.embeddings)]
-        return torch.cat([numeric, *embs], dim=-1)
-
-    def forward(self, numeric: torch.Tensor, categorical: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encode(numeric, categorical)).squeeze(-1)
+def label_counts(plays: pl.DataFrame, weeks: Sequence[int]) -> dict[str, int]:
+    """Man / Zone / Other / missing counts, so excluded plays are reported, not hidden."""
+    sub = plays.filter(pl.col("week").is_in(list(weeks)))
+    col = sub["pff_manZone"].fill_null("missing")
+    counts = dict(zip(*col.value_counts().to_dict(as_series=False).values(), strict=True))
+    return {k: int(counts.get(k, 0)) for k in ("Man", "Zone", "Other", "missing")}

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 import polars as pl
 
 from coverage.errors import DataError
-from coverage.models.context import context_table
 from coverage.schema import PLAY_KEYS
 from coverage.store import PlayTables
+from coverage.tabular.context import context_table
 from coverage.training.data import label_expr
 from coverage.vocab import family_index_expr
 

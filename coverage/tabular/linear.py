@@ -41,8 +41,10 @@ def _expand(df: pl.DataFrame, columns: Sequence[str], vocab: Mapping[str, Sequen
 
 
 def fit_logistic(train: pl.DataFrame, y: np.ndarray, columns: Sequence[str],
-                 vocab: Mapping[str, Sequence[str]], l2: float = 1.0) -> Logistic:
-    """Penalised maximum likelihood; ``l2`` is the ridge weight per training row."""
+                 vocab: Mapping[str, Sequence[str]], l2: float = 1.0,
+                 weights: np.ndarray | None = None) -> Logistic:
+    """Penalised maximum likelihood; ``l2`` is the ridge weight per training row and
+    ``weights`` (mean 1) weighs each row's log-likelihood, e.g. to balance two classes."""
     X = _expand(train, columns, vocab)
     mean = np.nanmean(X, axis=0)
     mean = np.where(np.isfinite(mean), mean, 0.0)
@@ -55,8 +57,11 @@ def fit_logistic(train: pl.DataFrame, y: np.ndarray, columns: Sequence[str],
         w, b = theta[:-1], theta[-1]
         z = Z @ w + b
         p = 1.0 / (1.0 + np.exp(-z))
-        f = np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * l2 / n * w @ w
-        g = np.append(Z.T @ (p - y) / n + l2 / n * w, np.mean(p - y))
+        nll, r = np.logaddexp(0.0, z) - y * z, p - y
+        if weights is not None:
+            nll, r = weights * nll, weights * r
+        f = np.mean(nll) + 0.5 * l2 / n * w @ w
+        g = np.append(Z.T @ r / n + l2 / n * w, np.mean(r))
         return float(f), g
 
     res = optimize.minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B")

@@ -1,6 +1,6 @@
 """The ``tabular`` pipeline's trainer, loader and predictor (see :mod:`coverage.pipelines`).
 
-Same contracts as the context prior: every labelled play of the store (tracked or not)
+A per-play model (no tracking needed): every labelled play of the store (tracked or not)
 trains, weeks 1-7 / 8 / 9 by default, the test week is scored once after the validation
 week chose the grid point and the calibration, and the predictor gives one P(man) per
 play spread over its pre-snap frames (null frame columns for a play without tracking).
@@ -22,6 +22,7 @@ from coverage.models.checkpoint import fingerprint
 from coverage.schema import PLAY_KEYS
 from coverage.store import PlayTables, Store
 from coverage.tabular.checkpoint import ARCHITECTURE, load_tabular_checkpoint, save_tabular
+from coverage.tabular.context import label_counts
 from coverage.tabular.features import play_features, players_table, store_features
 from coverage.tabular.importance import group_importance, tendency_table
 from coverage.tabular.model import (
@@ -33,7 +34,6 @@ from coverage.tabular.model import (
 )
 from coverage.tabular.refit import refit_tabular
 from coverage.tabular.tendencies import defender_rows
-from coverage.training.context import label_counts
 from coverage.training.data import resolve_split
 from coverage.training.options import TrainOptions
 from coverage.vocab import FAMILIES

@@ -1,10 +1,10 @@
 """Two small binary classifiers in numpy, and play-grouped cross-validation folds.
 
 No scikit-learn: the package keeps its dependencies to what the app needs. Logistic
-regression (ridge, fitted by Newton steps) sees linear cues; boosted decision stumps see
-thresholds on single features ("any linebacker faster than 0.5 yd/s"), which is how a
-speed-jitter or depth gap shows up. The stronger of the two bounds how separable the
-worlds are.
+regression (the package's ridge fit, :mod:`coverage.tabular.linear`) sees linear cues;
+boosted decision stumps see thresholds on single features ("any linebacker faster than
+0.5 yd/s"), which is how a speed-jitter or depth gap shows up. The stronger of the two
+bounds how separable the worlds are.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
+
+from coverage.tabular import linear
 
 _EPS = 1e-6
 
@@ -52,47 +55,26 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-@dataclass
-class Standardiser:
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def fit(cls, x: np.ndarray) -> Standardiser:
-        return cls(x.mean(axis=0), np.maximum(x.std(axis=0), 1e-3))
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return (x - self.mean) / self.std
-
-
-@dataclass
 class Logistic:
-    """Ridge logistic regression on standardised inputs."""
+    """The package's ridge logistic regression (:mod:`coverage.tabular.linear`) on a
+    feature matrix, with the class-balancing row weights."""
 
-    l2: float = 1.0
-    iters: int = 25
-    coef: np.ndarray | None = None
-    scale: Standardiser | None = None
+    def __init__(self, l2: float = 1.0) -> None:
+        self.l2 = l2
+        self.model: linear.Logistic | None = None
+
+    @staticmethod
+    def _frame(x: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame(x, schema=[f"f{j}" for j in range(x.shape[1])], orient="row")
 
     def fit(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Logistic:
-        self.scale = Standardiser.fit(x)
-        z = np.c_[np.ones(len(x)), self.scale(x)]
-        beta = np.zeros(z.shape[1])
-        ridge = self.l2 * np.eye(z.shape[1])
-        ridge[0, 0] = 0.0
-        for _ in range(self.iters):
-            p = _sigmoid(z @ beta)
-            grad = z.T @ (w * (p - y)) + ridge @ beta
-            hess = (z * (w * p * (1 - p))[:, None]).T @ z + ridge
-            step = np.linalg.solve(hess + 1e-8 * np.eye(len(beta)), grad)
-            beta -= step
-            if np.max(np.abs(step)) < 1e-6:
-                break
-        self.coef = beta
+        df = self._frame(x)
+        self.model = linear.fit_logistic(df, y.astype(np.float64), df.columns, {}, self.l2,
+                                         weights=w)
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return _sigmoid(np.c_[np.ones(len(x)), self.scale(x)] @ self.coef)
+        return _sigmoid(linear.logistic_logits(self.model, self._frame(x)))
 
 
 @dataclass
