@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coverage.app import play_data  # noqa: E402
 from coverage.app.play_player import player_spec  # noqa: E402
-from coverage.store import Store  # noqa: E402
+from coverage.opener import open_store  # noqa: E402
 from coverage.views import combined_animation  # noqa: E402
 
 
@@ -39,7 +39,7 @@ def main() -> int:
     ap.add_argument("--plays", type=int, default=30)
     docpage.add_flag(ap)
     args = ap.parse_args()
-    store = Store.open(args.store)
+    store = open_store(args.store)
     if store.predictions() is None:
         raise SystemExit(f"{store} has no predictions: run `coverage predict` first")
     t0 = time.perf_counter()

@@ -43,12 +43,12 @@ def _hundred_frame_play(store_arg: str | None) -> tuple[int, int, int] | None:
     import polars as pl
 
     from coverage.errors import DataError
-    from coverage.store import Store, default_store_dir
+    from coverage.opener import default_store_dir, open_store
 
     if store_arg is None and not default_store_dir().exists():
         return None  # never build the embedded season inside a benchmark
     try:
-        store = Store.open(store_arg)
+        store = open_store(store_arg)
         week = store.weeks[-1]
         n = (store.tracking(week).group_by("gameId", "playId")
              .agg(pl.col("frameId").n_unique().alias("n"))

@@ -24,7 +24,7 @@ import torch
 from coverage.explain.attribution import attribute_play, deletion_test, p_man_removed
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
-from coverage.store import Store
+from coverage.opener import open_store
 
 
 def _model(path: str | None):
@@ -48,7 +48,7 @@ def main() -> None:
     ap.add_argument("--deletion", action="store_true")
     docpage.add_flag(ap)
     args = ap.parse_args()
-    store = Store.open(args.store)
+    store = open_store(args.store)
     (model, cfg), trained = _model(args.model)
     plays = store.plays().filter(pl.col("week") == args.week).head(args.plays)
     track = store.tracking(args.week).collect()

@@ -37,9 +37,9 @@ def main() -> None:
     from tests.builders.formation_frames import template_frames
 
     if args.store:
-        from coverage.store import Store
+        from coverage.opener import open_store
 
-        store = Store.open(args.store)
+        store = open_store(args.store)
         week = args.week or store.weeks[-1]
         tracking = store.tracking(week).filter(pl.col("secs_from_snap") <= 0).collect()
         n_frames = tracking.select(pl.struct("gameId", "playId", "frameId").n_unique()).item()

@@ -39,9 +39,9 @@ def hundred_frame_play() -> tuple[pl.DataFrame, pl.DataFrame, dict]:
 
 def store_play(store_arg: str) -> tuple[pl.DataFrame, pl.DataFrame | None, dict]:
     """The store's play nearest 100 frames (last week), its predictions and play row."""
-    from coverage.store import Store
+    from coverage.opener import open_store
 
-    store = Store.open(store_arg)
+    store = open_store(store_arg)
     week = store.weeks[-1]
     n = (store.tracking(week).group_by("gameId", "playId")
          .agg(pl.col("frameId").n_unique().alias("n"))

@@ -279,7 +279,7 @@ def main() -> None:
     docpage.add_flag(ap)
     args = ap.parse_args()
 
-    from coverage.store import Store
+    from coverage.opener import open_store
 
     peaks = {t: matmul_peak(t) for t in (1, 2)}
     print(f"matmul peak (torch.mm 2048^2): fp32 1 thread {peaks[1] / 1e9:.0f} GFLOP/s, "
@@ -292,7 +292,7 @@ def main() -> None:
     default = resolve_dtype(INFERENCE_DTYPE, torch.nn.Linear(1, 1))
     print(f"`coverage predict` runs the frame encoder in {default} on this CPU "
           f"(bf16 in hardware: {'yes' if native_bf16() else 'no'})")
-    store = Store.open(args.store)
+    store = open_store(args.store)
     week = args.week or store.weeks[-1]
     achieved = {name: _bench_model(name, args, store, week, peak)
                 for name in args.models.split(",")}

@@ -36,7 +36,7 @@ def main() -> int:
     import torch
 
     from coverage.atomic import write_bytes
-    from coverage.store import build_default_store
+    from coverage.opener import build_default_store
     from devtools.realism.report import headline, render
     from devtools.realism.run import measure
     from devtools.realism.sources import open_side

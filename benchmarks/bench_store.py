@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from coverage.ingest import ingest
+from coverage.opener import open_store
 from coverage.simulate import simulate_season
 from coverage.store import Store
 
@@ -98,7 +99,7 @@ def main() -> None:
     docpage.add_flag(ap)
     args = ap.parse_args()
     if args.store is not None:
-        store = Store.open(args.store)
+        store = open_store(args.store)
         time_play_loads(store, args.week or store.weeks[-1])
         return
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_store_"))

@@ -38,10 +38,10 @@ def _child(store_path: str | None, n_weeks: int, mode: str, family: bool) -> Non
 
     from coverage.family.data import build_explain_frames, concat_explain, player_labels
     from coverage.features import build_frames, concat_frames
+    from coverage.opener import open_store
     from coverage.spill import Spill
-    from coverage.store import Store
 
-    store = Store.open(store_path)
+    store = open_store(store_path)
     weeks = list(store.weeks[:n_weeks])
     plays = store.plays()
     base = _status_kb("RssAnon")

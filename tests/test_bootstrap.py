@@ -18,6 +18,7 @@ from coverage import bootstrap as bs
 from coverage.cli import main
 from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
+from coverage.opener import derived_store_dir
 from coverage.store import Store
 from coverage.training.loop import RESUME_FILE, MaskedBCE, fit, seed_everything
 
@@ -245,7 +246,7 @@ def test_init_data_trains_real_models_predicts_and_resumes(
     assert main(argv) == 0
     assert calls == ["lstm", "family"]  # resumed at the first unfinished step
 
-    store = Store.open(real_season)
+    store = Store(derived_store_dir(real_season))  # made by init, read here
     names = {bs.real_name(m) for m in bs.MODELS}
     for name in names:
         cfg = json.loads((store.models_dir / name / "config.json").read_text())

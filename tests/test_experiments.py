@@ -76,7 +76,7 @@ def test_tune_two_trials_selects_on_val_and_tracks(sim_store, tmp_path, ray_tmp,
     space = {**TINY, "dim": rtune.choice([8, 16])}
     opts = _opts(sim_store.path, tmp_path / "models", name="tuned")
     try:
-        out = tune(opts, TuneOptions(trials=2, num_cpus=2, storage=tmp_path / "ray",
+        out = tune(opts, sim_store, TuneOptions(trials=2, num_cpus=2, storage=tmp_path / "ray",
                                      space=space, grace_period=1), MlflowSettings(uri))
     finally:
         ray.shutdown()
@@ -123,7 +123,7 @@ def test_train_logs_params_metrics_and_artifacts(sim_store, tmp_path):
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     out = train(tracked(_opts(sim_store.path, tmp_path / "models", seed=3, patience=10),
-                        MlflowSettings(uri)))
+                        MlflowSettings(uri)), sim_store)
     (run,) = _runs(uri)
     assert run.info.run_id == out["mlflow_run_id"] and run.info.status == "FINISHED"
     p = run.data.params

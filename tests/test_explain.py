@@ -54,8 +54,8 @@ def test_synthetic_family_mix_close_to_real(tmp_path):
     """The embedded season, simulated here (its seed and size, ~15 s), must have the real
     family mix within MIX_TOLERANCE per family (measured: largest gap Cover-3 +2.4 pts,
     Other -1.8 pts)."""
+    from coverage.opener import DEFAULT_SEED
     from coverage.simulate import simulate_season
-    from coverage.store import DEFAULT_SEED
 
     simulate_season(tmp_path, seed=DEFAULT_SEED, weeks=9, games_per_week=4, plays_per_game=40)
     plays = pl.read_csv(tmp_path / "plays.csv", infer_schema_length=0)
@@ -134,7 +134,7 @@ def trained(sim_store, tmp_path_factory):
     res = train_family(FamilyTrainOptions.of(
         data=str(sim_store.path), out_root=out, epochs=2, frames_per_play=2, progress=False,
         train_weeks=(1,), val_weeks=(2,), test_weeks=(3,), device="cpu",
-        hparams={"dim": 16, "depth": 1, "heads": 2}))
+        hparams={"dim": 16, "depth": 1, "heads": 2}), sim_store)
     return res
 
 

@@ -17,7 +17,8 @@ def test_train_predict_evaluate(toy_store, tmp_path, kind):
 
     hp = {"dim": 16, "depth": 1, "heads": 2} if kind == "transformer" else {"hidden": 16}
     out = train(TrainOptions.of(model=kind, data=str(toy_store), out_root=tmp_path, epochs=2,
-                             progress=False, hparams=hp, history=3, frames_per_play=2))
+                             progress=False, hparams=hp, history=3, frames_per_play=2),
+                Store(toy_store))
     cfg = out["config"]
     assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
     assert len(cfg["fingerprint"]) == 64 and cfg["temperature"] > 0
@@ -45,7 +46,7 @@ def test_feature_mismatch_is_refused(toy_store, tmp_path):
     from coverage.training.options import TrainOptions
 
     train(TrainOptions.of(model="lstm", data=str(toy_store), out_root=tmp_path, epochs=1,
-                       progress=False, hparams={"hidden": 8}, name="m"))
+                       progress=False, hparams={"hidden": 8}, name="m"), Store(toy_store))
     cfg_path = tmp_path / "m" / "config.json"
     cfg = json.loads(cfg_path.read_text())
     cfg["features"] = cfg["features"][:-1] + ["speed_squared"]

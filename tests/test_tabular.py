@@ -13,7 +13,8 @@ import polars as pl
 import pytest
 
 from coverage.errors import CheckpointError
-from coverage.store import Store
+from coverage.labels_only import LabelTables
+from coverage.opener import open_store
 from coverage.tabular.checkpoint import load_tabular_checkpoint, save_tabular
 from coverage.tabular.features import (
     BASELINE,
@@ -49,7 +50,7 @@ POST_SNAP = ("passResult", "playAction", "dropbackType", "yardsGained", "routeRa
 
 @pytest.fixture(scope="module")
 def labels(labels_raw_dir: Path):
-    store = Store.open(labels_raw_dir)
+    store = open_store(labels_raw_dir)
     table = store_features(store)
     return store, table, defender_rows(store.player_play(), players_table(store), table)
 
@@ -62,7 +63,7 @@ def small_model(labels):
 
 def test_features_from_the_official_tables(labels) -> None:
     store, table, _ = labels
-    assert type(store).__name__ == "LabelStore"  # players.csv read from the raw folder
+    assert isinstance(store, LabelTables)  # players.csv read from the raw folder
     assert table.height == 16124 and table["week"].unique().sort().to_list() == list(range(1, 10))
     # 11 defenders per snap: the four groups count nearly all of them (no K/P on defense)
     d = table.select(pl.sum_horizontal("n_CB", "n_S", "n_LB", "n_DL").alias("n"))["n"]

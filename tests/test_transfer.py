@@ -49,7 +49,7 @@ def test_train_with_motion_feature_set_round_trips(toy_store, tmp_path):
     out = train(TrainOptions.of(model="transformer", data=str(toy_store), out_root=tmp_path,
                                 epochs=1, progress=False, history=3, frames_per_play=2,
                                 feature_set="motion",
-                                hparams={"dim": 16, "depth": 1, "heads": 2}))
+                                hparams={"dim": 16, "depth": 1, "heads": 2}), Store(toy_store))
     cfg = json.loads((tmp_path / "transformer" / "config.json").read_text())
     assert cfg["feature_set"] == "motion" and cfg["hparams"]["inputs"] == feature_inputs("motion")
     assert len(cfg["hparams"]["mean"]) == len(FEATURE_SETS["motion"])

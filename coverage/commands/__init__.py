@@ -7,6 +7,7 @@ call when they run, not at start-up: torch alone costs a command ~2.7 s and
 
 COMMAND_MODULES = (
     "coverage.commands.data",
+    "coverage.commands.simulate",
     "coverage.commands.models",
     "coverage.commands.family",
     "coverage.commands.export",
