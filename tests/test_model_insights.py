@@ -89,7 +89,7 @@ def test_real_play_figures_are_read_and_tabled(tmp_path) -> None:
 
 def test_model_page_shows_the_shipped_checkpoints_on_real_plays(point_at, monkeypatch) -> None:
     summary = result_data.read_real_plays(REPO / "models")
-    assert summary is not None, "models/real_plays.json (coverage transfer --json) is shipped"
+    assert summary is not None, "models/real_plays.json (devtools.realism transfer) is shipped"
     point_at("preds")
     monkeypatch.setenv("COVERAGE_MODELS_DIR", str(REPO / "models"))
     model = run_page("app_pages/4_Model.py")

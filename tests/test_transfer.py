@@ -1,4 +1,5 @@
-"""Checkpoints on real tracking (coverage transfer) and the channel subsets models may read."""
+"""Checkpoints on real tracking (`python -m devtools.realism transfer`) and the channel
+subsets models may read."""
 
 import json
 
