@@ -188,6 +188,7 @@ def write_page(name: str, title: str, sections: Sections, *, command: str) -> Pa
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the page from other readers
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -53,6 +53,7 @@ def test_page_header_names_date_machine_software_commit_and_command(docpage):
             "| a\\|b | 1,234 | – |") in text
     assert "```text\nx 1\ny 2\n```" in text
     assert not [p for p in docpage.OUT_DIR.iterdir() if p.name != "demo.md"]  # no temp left
+    assert path.stat().st_mode & 0o777 == 0o644
 
 
 def test_table_takes_the_columns_given_and_says_when_empty(docpage):
