@@ -43,6 +43,7 @@ from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
 from coverage.family.train import FamilyTrainOptions
 from coverage.models import fingerprint, registry
+from coverage.models.checkpoint import is_checkpoint
 from coverage.opener import open_store
 from coverage.pipelines import train
 from coverage.serving import ensure_predictions, shipped_models
@@ -168,8 +169,7 @@ def load_state(store: Store, data: str, the_plan: Mapping[str, Any], *,
 def _finished(store: Store, state: Mapping[str, Any], model: str) -> bool:
     """Recorded as finished and its checkpoint still there."""
     ckpt = store.models_dir / real_name(model)
-    return (real_name(model) in state["steps"] and (ckpt / "config.json").exists()
-            and (ckpt / "model.safetensors").exists())
+    return real_name(model) in state["steps"] and is_checkpoint(ckpt)
 
 
 def _record(store: Store, state: dict[str, Any], step: str, **info: Any) -> None:
@@ -193,8 +193,7 @@ def train_options(store: Store, model: str, the_plan: Mapping[str, Any],
     cls = FamilyTrainOptions if model == "family" else TrainOptions
     split = the_plan["split"]
     prior = store.models_dir / real_name(PRIOR)
-    extra = {"prior": str(prior)} if model in TRACKING and (prior / "config.json").exists() \
-        else {}
+    extra = {"prior": str(prior)} if model in TRACKING and is_checkpoint(prior) else {}
     return cls.of(model=model, data=str(store.path), name=real_name(model),
                   out_root=store.models_dir, seed=opts.seed, device=opts.device,
                   progress=opts.progress, train_weeks=tuple(split["train"]),

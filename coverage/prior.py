@@ -16,7 +16,6 @@ tracking checkpoint, and a better prior is a swap of one folder.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,10 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
-from coverage.atomic import write_json
 from coverage.config import models_root
 from coverage.errors import CheckpointError
 from coverage.models import registry
-from coverage.models.checkpoint import checkpoint_hash, read_config
+from coverage.models.checkpoint import Checkpoint, checkpoint_hash, is_checkpoint, read_config
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
 from coverage.vocab import MAN, ZONE, label_expr
@@ -89,7 +87,7 @@ def resolve(entry: dict[str, Any]) -> Path:
     where = [Path(entry["path"])] if entry.get("path") else []
     where.append(models_root() / entry["checkpoint"])
     for cand in where:
-        if (cand / "config.json").exists():
+        if is_checkpoint(cand):
             return cand
     raise CheckpointError(
         f"this checkpoint combines its calls with the context prior '{entry['checkpoint']}', "
@@ -218,7 +216,7 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
     p_prior = prior_for_frames(entry, store, val["gameId"].to_numpy(), val["playId"].to_numpy())
     entry["weight"] = fit_weight(val["p_man"].to_numpy(), p_prior,
                                  val["label"].to_numpy(), base)
-    metrics = json.loads((model_dir / "metrics.json").read_text())
+    metrics = Checkpoint(model_dir).metrics
     majority = int(str(metrics.get("majority_class", ZONE)) == MAN)
     test_weeks = [w for w in split.get("test", []) if w in store.weeks]
     if test_weeks:  # the model's own calls (cfg has no prior yet), then combined here
@@ -228,6 +226,5 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
             base, entry["weight"])
         metrics["test_with_prior"] = _frame_summaries(te, p.astype(np.float64), majority)
     cfg["prior"] = metrics["prior"] = entry
-    write_json(cfg, model_dir / "config.json")
-    write_json(metrics, model_dir / "metrics.json")
+    Checkpoint(model_dir).write(cfg, metrics)
     return {**out, "config": cfg, "metrics": metrics}

@@ -13,18 +13,14 @@ from pathlib import Path
 from coverage.config import models_root
 from coverage.errors import CoverageError
 from coverage.evaluation import EVALUATION_VERSION
-from coverage.models.checkpoint import checkpoint_hash, read_config
+from coverage.models.checkpoint import checkpoint_hash, checkpoints_in, read_config
 from coverage.pipelines import evaluate, prediction_weeks, record_predictions, write_outputs
 from coverage.store import Store
 
 
 def shipped_models(root: str | Path | None = None) -> list[Path]:
-    """Checkpoint folders (config.json + model.safetensors) under ``root``."""
-    root = Path(root) if root is not None else models_root()
-    if not root.exists():
-        return []
-    return sorted(p for p in root.iterdir()
-                  if (p / "config.json").exists() and (p / "model.safetensors").exists())
+    """Checkpoint folders under ``root`` (default: the shipped models)."""
+    return checkpoints_in(root if root is not None else models_root())
 
 
 def _current(entry: Mapping, digest: str) -> bool:

@@ -193,3 +193,77 @@ def test_label_only_training_is_reproducible(labels_raw_dir, tmp_path):
     assert a["files"] == b["files"] and a["fingerprint"] == b["fingerprint"]
     assert outs[0]["metrics"]["test"] == outs[1]["metrics"]["test"]
     assert outs[0]["metrics"]["test"]["n"] > 0
+
+
+# ------------------------------------------------------------------ one registry, one layout
+def test_every_model_list_derives_from_the_registry():
+    """The CLI's choices, init's training order, the app's order, the prior check and the
+    pipelines all name exactly the registry's models, and each row resolves."""
+    import argparse
+
+    from coverage import bootstrap, pipelines
+    from coverage.app.provenance import PREFERRED
+    from coverage.commands import models as model_commands
+    from coverage.models import registry
+
+    parser = argparse.ArgumentParser()
+    model_commands.register(parser.add_subparsers())
+    train = parser.parse_args(["train"])
+    choices = next(a.choices for a in parser._subparsers._group_actions[0].choices["train"]
+                   ._actions if a.dest == "model")
+    assert tuple(choices) == registry.NAMES and train.model in registry.NAMES
+    assert bootstrap.MODELS == registry.NAMES and set(bootstrap.SHARES) == set(registry.NAMES)
+    assert set(bootstrap.CPU_LIMITS) == set(registry.NAMES)
+    assert sorted(PREFERRED) == sorted(registry.NAMES) and PREFERRED[0] == "transformer"
+    assert registry.PER_PLAY == ("tabular",) and "tabular" not in registry.TAKES_PRIOR
+    for name in registry.NAMES:
+        run = pipelines.pipeline(name)
+        assert run.per_play == (not registry.MODELS[name].needs_tracking)
+        assert callable(run.trainer) and callable(run.loader) and run.week_writers
+    with pytest.raises(CheckpointError, match="unknown architecture 'context'"):
+        pipelines.pipeline("context")
+
+
+def test_checkpoint_finds_a_folder_and_names_what_is_missing(tmp_path):
+    from pathlib import Path
+
+    from coverage.models.checkpoint import Checkpoint, checkpoints_in, is_checkpoint
+
+    shipped = Path(__file__).resolve().parents[1] / "models"
+    ck = Checkpoint.find(shipped / "lstm")
+    assert ck.architecture == "lstm" and ck.weights_path.name == "model.safetensors"
+    assert "test" in ck.metrics and len(ck.hash) == 16
+    assert {p.name for p in checkpoints_in(shipped)} >= {"lstm", "transformer", "family",
+                                                          "context_real_gbm"}
+    assert checkpoints_in(tmp_path / "nowhere") == []
+    # a folder that is not a checkpoint: refused, the missing files named
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "config.json").write_text("{}")
+    assert not is_checkpoint(tmp_path / "half")
+    with pytest.raises(CheckpointError, match="model.safetensors missing"):
+        Checkpoint.find(tmp_path / "half")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        Checkpoint.find(tmp_path / "gone")
+    # a config that is not a JSON object, or lacks keys: the file is named
+    (tmp_path / "half" / "model.safetensors").write_bytes(b"")
+    (tmp_path / "half" / "config.json").write_text("[1, 2]")
+    with pytest.raises(CheckpointError, match=r"config.json holds a JSON list"):
+        Checkpoint.find(tmp_path / "half")
+    (tmp_path / "half" / "config.json").write_text("{}")
+    with pytest.raises(CheckpointError, match=r"config.json lacks keys"):
+        Checkpoint.find(tmp_path / "half")
+
+
+def test_checkpoint_write_replaces_config_and_metrics(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from coverage.models.checkpoint import Checkpoint
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "models" / "lstm", tmp_path / "m")
+    ck = Checkpoint.find(tmp_path / "m")
+    cfg = {**ck.config, "note": "rewritten"}
+    ck.write(cfg, {"test": {"n": 1}})
+    assert ck.config["note"] == "rewritten" and ck.metrics == {"test": {"n": 1}}
+    assert Checkpoint.find(tmp_path / "m").config["note"] == "rewritten"
+    assert not list((tmp_path / "m").glob("*.tmp*"))

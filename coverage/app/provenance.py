@@ -17,12 +17,12 @@ from pathlib import Path
 import polars as pl
 
 from coverage.config import models_root
+from coverage.models.checkpoint import CONFIG
 from coverage.models.registry import DISPLAY_ORDER
 from coverage.store import Store
 
 SOURCES = ("synthetic", "real")
 UNKNOWN = "unknown"
-CHECKPOINT_CONFIG = "config.json"
 # Default model order when several fit: the strongest tracking model first.
 PREFERRED = DISPLAY_ORDER
 TRAIN_REAL_COMMAND = "coverage init --data DIR"
@@ -39,7 +39,7 @@ def checkpoint_dir(store: Store, model: str) -> Path | None:
         return None  # names come from data files: never let one walk out of the roots
     for root in checkpoint_roots(store):
         d = root / model
-        if (d / CHECKPOINT_CONFIG).is_file():
+        if (d / CONFIG).is_file():  # provenance reads the config only, never weights
             return d
     return None
 
@@ -50,7 +50,7 @@ def trained_on(store: Store, model: str) -> str:
     if d is None:
         return UNKNOWN
     try:
-        cfg = json.loads((d / CHECKPOINT_CONFIG).read_text())
+        cfg = json.loads((d / CONFIG).read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return UNKNOWN
     data = cfg.get("data") if isinstance(cfg, dict) else None
@@ -115,7 +115,7 @@ class Provenance:
             return None
         if trained == UNKNOWN:
             return (f"**{model}**: its training data is unknown (no checkpoint folder named "
-                    f"{model} with a config.json in the store's models or the shipped ones), "
+                    f"{model} with a {CONFIG} in the store's models or the shipped ones), "
                     f"so read its figures on {self.applied_to} data with care.")
         if trained == "synthetic":
             return (f"**{model} was trained on synthetic data** and is applied here to real "

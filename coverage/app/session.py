@@ -28,6 +28,7 @@ from coverage.errors import BRIEF_CHARS, CoverageError, DataError, brief
 from coverage.explain.attribution import attribute_play
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
+from coverage.models.checkpoint import is_checkpoint
 from coverage.opener import store_folder
 from coverage.serving import ensure_predictions
 from coverage.store import Store
@@ -361,7 +362,7 @@ EXPLAIN_MODEL = "family"
 def explain_model_dir() -> Path | None:
     """The family (explain) checkpoint under the models folder, if one was trained."""
     d = models_root() / EXPLAIN_MODEL
-    return d if (d / "config.json").exists() and (d / "model.safetensors").exists() else None
+    return d if is_checkpoint(d) else None
 
 
 @functools.lru_cache(maxsize=2)

@@ -1,34 +1,127 @@
 """Checkpoints as ``model.safetensors`` + ``config.json`` (+ ``metrics.json``), never pickle.
 
-A checkpoint is only meaningful together with the exact feature list and normalisation
-it was trained with, so the config carries them and loading refuses (with
+The folder layout is owned here: the file names, "is this a checkpoint folder"
+(:func:`is_checkpoint`) and :class:`Checkpoint`, which finds, reads and rewrites one;
+every other module goes through them.
+
+A checkpoint is only meaningful together with the exact feature list and normalisation it
+was trained with, so the config carries them and loading refuses (with
 :class:`coverage.errors.CheckpointError`) anything that does not match, instead of
 silently producing garbage probabilities.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
 from coverage.atomic import atomic_path, write_json
 from coverage.errors import CheckpointError
 from coverage.models.registry import build_model
 
+if TYPE_CHECKING:
+    import torch
+
 SCHEMA_VERSION = 1
 WEIGHTS = "model.safetensors"
 CONFIG = "config.json"
 METRICS = "metrics.json"
+# extra files of a tabular checkpoint that the app reads
+IMPORTANCE = "importance.json"
+TENDENCIES = "tendencies.parquet"
 REQUIRED_KEYS = ("schema_version", "architecture", "hparams", "features")
+
+
+def is_checkpoint(path: str | Path) -> bool:
+    """A folder holding a checkpoint's config and weights (the test every lister uses)."""
+    path = Path(path)
+    return (path / CONFIG).is_file() and (path / WEIGHTS).is_file()
+
+
+def checkpoints_in(root: str | Path) -> list[Path]:
+    """The checkpoint folders directly under ``root``, sorted by name; [] without ``root``."""
+    root = Path(root)
+    return sorted(p for p in root.iterdir() if is_checkpoint(p)) if root.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One checkpoint folder: where its files are, its validated config, its metrics.
+
+    :meth:`find` refuses (``CheckpointError`` naming the file) a folder that is missing,
+    lacks its config or weights, or whose config is not a valid checkpoint config, so a
+    caller never reads half a checkpoint.
+    """
+
+    path: Path
+
+    @classmethod
+    def find(cls, path: str | Path) -> Checkpoint:
+        path = Path(path)
+        _require_files(path, (CONFIG, WEIGHTS))
+        ck = cls(path)
+        _ = ck.config  # validated now, not on first use
+        return ck
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG
+
+    @property
+    def weights_path(self) -> Path:
+        return self.path / WEIGHTS
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / METRICS
+
+    @functools.cached_property
+    def config(self) -> dict[str, Any]:
+        return read_config(self.path)
+
+    @property
+    def architecture(self) -> str:
+        return self.config["architecture"]
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The training report; {} for a checkpoint saved without one."""
+        if not self.metrics_path.is_file():
+            return {}
+        try:
+            out = json.loads(self.metrics_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CheckpointError(f"checkpoint metrics {self.metrics_path} is not valid "
+                                  f"JSON: {exc}") from exc
+        if not isinstance(out, dict):
+            raise CheckpointError(f"checkpoint metrics {self.metrics_path} holds a JSON "
+                                  f"{type(out).__name__}; expected an object")
+        return out
+
+    @property
+    def hash(self) -> str:
+        return checkpoint_hash(self.path)
+
+    def write(self, config: Mapping[str, Any] | None = None,
+              metrics: Mapping[str, Any] | None = None) -> None:
+        """Replace the config and/or metrics, each file atomically."""
+        if config is not None:
+            write_json(dict(config), self.config_path)
+            self.__dict__.pop("config", None)
+        if metrics is not None:
+            write_json(dict(metrics), self.metrics_path)
 
 
 def fingerprint(game_ids: Sequence[int] | np.ndarray, play_ids: Sequence[int] | np.ndarray,
@@ -52,6 +145,8 @@ def fingerprint(game_ids: Sequence[int] | np.ndarray, play_ids: Sequence[int] | 
 def save_checkpoint(directory: str | Path, model: torch.nn.Module, config: Mapping[str, Any],
                     metrics: Mapping[str, Any] | None = None) -> Path:
     """Write weights, config and optional metrics, each file atomically."""
+    from safetensors.torch import save_file  # torch only where weights are read/written
+
     directory = Path(directory)
     cfg = {"schema_version": SCHEMA_VERSION, **dict(config)}
     missing = [k for k in REQUIRED_KEYS if k not in cfg]
@@ -81,6 +176,7 @@ def _require_files(directory: Path, names: Sequence[str]) -> None:
 
 
 def read_config(directory: str | Path) -> dict[str, Any]:
+    """A checkpoint's config, refused with the file and key named when it is not one."""
     directory = Path(directory)
     _require_files(directory, (CONFIG,))
     path = directory / CONFIG
@@ -175,6 +271,9 @@ def check_config(cfg: Mapping[str, Any], expected: Mapping[str, Any], where: str
 def load_checkpoint(directory: str | Path, expected: Mapping[str, Any] | None = None
                     ) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Rebuild the model named in the config and load its weights strictly."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     directory = Path(directory)
     cfg = read_config(directory)
     if expected:
