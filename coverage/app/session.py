@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from coverage import generations
 from coverage.app import view_state
 from coverage.app.data_guard import allowed_data_folder, display_path
 from coverage.app.play_data import formation_slots, play_table
@@ -71,8 +72,8 @@ def prepare_store(data: str | None) -> Path:
     predictions). The app's only writing step, kept out of the read cache below."""
     key = (data, str(data_root()))
     with _PREPARE_LOCK:
-        if key in _PREPARED:
-            return _PREPARED[key]
+        if key in _PREPARED and generations.current(_PREPARED[key]) is not None:
+            return _PREPARED[key]  # still there: a deleted data dir is prepared again
         with st.spinner("Preparing data (first run builds the synthetic season)…"):
             folder = store_folder(data or None)
             if folder is None:
