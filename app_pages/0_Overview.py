@@ -18,6 +18,7 @@ from coverage.app.session import (
     sidebar_data_picker,
     source_banner,
 )
+from coverage.vocab import is_man, labelled
 
 st.set_page_config(page_title="coverage: man or zone before the snap", page_icon="🏈",
                    layout="wide")
@@ -47,8 +48,8 @@ if store is not None:
         prov = provenance(store, models)
         real_model_note(prov, hidden_synthetic=bool(prov.with_source("synthetic")))
     plays = load_plays(store)
-    labelled = plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
-    man_rate = (labelled["pff_manZone"] == "Man").mean() if labelled.height else float("nan")
+    lab = labelled(plays)
+    man_rate = lab.select(is_man().mean()).item() if lab.height else float("nan")
     c = st.columns(4)
     c[0].metric("Plays", f"{plays.height:,}")
     c[1].metric("Games", f"{plays['gameId'].n_unique():,}")

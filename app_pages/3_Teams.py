@@ -23,6 +23,7 @@ from coverage.app.session import (
     warn_provenance,
 )
 from coverage.views import rate_bar_figure
+from coverage.vocab import MAN_ZONE
 
 store, plays, preds = page_data("Teams", "🛡️", fix="check the data folder in the sidebar.")
 
@@ -106,7 +107,7 @@ st.caption(f"Model **{choice.label()}**, applied to {store.source} data. A play 
            "given away; the table also gives how many were.")
 choice.warn()
 tabs = st.tabs(["Man plays", "Zone plays"])
-for tab, fam in zip(tabs, ("Man", "Zone"), strict=True):
+for tab, fam in zip(tabs, MAN_ZONE, strict=True):
     with tab:
         sub = by_def.filter((pl.col("family") == fam) & pl.col("median_secs").is_not_null())
         if sub.height == 0:

@@ -22,6 +22,7 @@ import torch
 
 from coverage.schema import FRAME_RATE_HZ, PLAY_KEYS, PLAYERS_PER_SIDE
 from coverage.spill import Spill
+from coverage.vocab import label_expr
 
 FEATURES: tuple[str, ...] = (
     "x_rel",      # x - los_x: depth; negative = offensive backfield
@@ -96,12 +97,6 @@ class FrameTensors:
                             new_start.astype(np.int64), self.features, self.dropped_frames)
 
 
-def _label() -> pl.Expr:
-    return (pl.when(pl.col("pff_manZone") == "Man").then(1.0)
-            .when(pl.col("pff_manZone") == "Zone").then(0.0)
-            .otherwise(None).cast(pl.Float32).alias("label"))
-
-
 def frame_features(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
                    max_secs: float | None = None) -> pl.LazyFrame:
     """Long table: one row per player per pre-snap frame with every feature column.
@@ -112,7 +107,7 @@ def frame_features(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
     rate = int(FRAME_RATE_HZ)
     idx = plays.lazy().select(
         pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-        pl.col("los_x").cast(pl.Float32), pl.col("ball_y").cast(pl.Float32), _label())
+        pl.col("los_x").cast(pl.Float32), pl.col("ball_y").cast(pl.Float32), label_expr())
     lf = tracking.filter((pl.col("side") != "ball") & (pl.col("secs_from_snap") <= 0))
     if max_secs is not None:
         # keep 1 s more so the first kept frame still has a full displacement window

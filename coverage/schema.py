@@ -147,8 +147,6 @@ PLAY_INDEX_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),  # "real" or "synthetic"
 }
 
-MAN_ZONE_LABELS = ("Man", "Zone")
-
 # Keys every table joins on: a play, and one frame of a play.
 PLAY_KEYS = ("gameId", "playId")
 FRAME_KEYS = ("gameId", "playId", "frameId")

@@ -20,6 +20,16 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
 
+from coverage.stats import beta_shrink  # noqa: E402
+from coverage.vocab import (  # noqa: E402
+    DISTANCES,
+    FIELD_ZONES,
+    distance_expr,
+    field_zone_expr,
+    is_man,
+    is_man_or_zone,
+    labelled,
+)
 from tests.builders.fixtures import find_shared_bdb, shared_bdb_dir  # noqa: E402
 
 CANDIDATES = (shared_bdb_dir(),)  # COVERAGE_SHARED_BDB, else ../shared/bdb next to the repo
@@ -38,9 +48,9 @@ def _counts(df: pl.DataFrame, col: str) -> dict[str, int]:
 
 def _man_rate(df: pl.DataFrame, by: str, min_n: int = 30) -> dict[str, float]:
     g = (
-        df.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+        labelled(df)
         .group_by(by)
-        .agg(pl.len().alias("n"), (pl.col("pff_manZone") == "Man").mean().alias("man"))
+        .agg(pl.len().alias("n"), is_man().mean().alias("man"))
         .filter(pl.col("n") >= min_n)
         .sort(by)
     )
@@ -58,15 +68,16 @@ def _smoothed(lab: pl.DataFrame, keys: list[str], parent: dict[tuple, float],
     for row in g.iter_rows(named=True):
         k = tuple(row[c] for c in keys)
         p0 = parent[tuple(row[c] for c in parent_keys)]
-        out[k] = (row["m"] + SMOOTH_K * p0) / (row["n"] + SMOOTH_K)
+        out[k] = beta_shrink(row["m"], row["n"], p0, SMOOTH_K)
     return out
 
 
 def situation_man_rates(plays: pl.DataFrame, games: pl.DataFrame) -> dict[str, float]:
     """P(man | down x distance x field zone x game state), smoothed toward the marginals.
 
-    Keys are ``"down|dist|field|state"`` (down 1-4; dist short <=3 / medium <=7 / long;
-    field goal <=5 / red <=20 / open yards to the goal; state: ``late_lead`` /
+    Keys are ``"down|dist|field|state"`` (down 1-4; dist and field as
+    :func:`coverage.vocab.distance` and :func:`coverage.vocab.field_zone` cut them;
+    state: ``late_lead`` /
     ``late_trail`` / ``late_close`` for the 4th quarter and overtime by the *defense's*
     lead (9+ points decides), ``two_min`` for the end of the first half, else
     ``normal``). Every cell of the grid gets a rate: unseen or thin cells fall back
@@ -79,8 +90,8 @@ def situation_man_rates(plays: pl.DataFrame, games: pl.DataFrame) -> dict[str, f
     lead = pl.when(home_off).then(pl.col("preSnapVisitorScore") - pl.col("preSnapHomeScore")) \
         .otherwise(pl.col("preSnapHomeScore") - pl.col("preSnapVisitorScore"))
     lab = (plays.join(games.select("gameId", "homeTeamAbbr"), on="gameId", how="left")
-           .filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
-           .with_columns((pl.col("pff_manZone") == "Man").cast(pl.Float64).alias("man"),
+           .filter(is_man_or_zone())
+           .with_columns(is_man().cast(pl.Float64).alias("man"),
                          pl.col("down").cast(pl.String).alias("down_s"),
                          lead.alias("def_lead"), secs.alias("secs"))
            .with_columns(
@@ -98,9 +109,9 @@ def situation_man_rates(plays: pl.DataFrame, games: pl.DataFrame) -> dict[str, f
                      ["down_s", "dist_b", "field"])
     out = {}
     for d in ("1", "2", "3", "4"):
-        for dist in ("short", "medium", "long"):
+        for dist in DISTANCES:
             p_dd = dd.get((d, dist), base)
-            for f in ("goal", "red", "open"):
+            for f in FIELD_ZONES:
                 p_f = ddf.get((d, dist, f), p_dd)
                 for st in ("normal", "two_min", "late_close", "late_lead", "late_trail"):
                     out[f"{d}|{dist}|{f}|{st}"] = round(full.get((d, dist, f, st), p_f), 3)
@@ -116,18 +127,14 @@ def calibrate(bdb: Path) -> dict[str, object]:
     plays = plays.with_columns(
         pl.when(pl.col("down") >= 3).then(pl.lit("3")).otherwise(pl.col("down").cast(pl.String))
         .alias("down_b"),
-        pl.when(pl.col("yardsToGo") <= 3).then(pl.lit("short"))
-        .when(pl.col("yardsToGo") <= 7).then(pl.lit("medium"))
-        .otherwise(pl.lit("long")).alias("dist_b"),
+        distance_expr().alias("dist_b"),
         # Yards to the opponent's goal: the red-zone coverages only live there.
         pl.when(pl.col("yardlineSide") == pl.col("possessionTeam"))
         .then(100 - pl.col("yardlineNumber"))
         .otherwise(pl.col("yardlineNumber")).alias("to_goal"),
     ).with_columns(
         (pl.col("down_b") + "_" + pl.col("dist_b")).alias("dd"),
-        pl.when(pl.col("to_goal") <= 5).then(pl.lit("goal"))
-        .when(pl.col("to_goal") <= 20).then(pl.lit("red"))
-        .otherwise(pl.lit("open")).alias("field"),
+        field_zone_expr("to_goal").alias("field"),
     )
     out: dict[str, object] = {}
     out["COVERAGE_COUNTS"] = _counts(plays, "pff_passCoverage")
@@ -137,8 +144,7 @@ def calibrate(bdb: Path) -> dict[str, object]:
     )
     out["MANZONE_COUNTS"] = _counts(plays, "pff_manZone")
     out["NULL_COVERAGE_RATE"] = round(plays["pff_passCoverage"].null_count() / len(plays), 4)
-    lab = plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
-    out["MAN_RATE"] = round(float((lab["pff_manZone"] == "Man").mean()), 4)
+    out["MAN_RATE"] = round(float(labelled(plays).select(is_man().mean()).item()), 4)
     out["MAN_RATE_BY_DD"] = _man_rate(plays, "dd")
     out["MAN_RATE_BY_FORMATION"] = _man_rate(plays, "offenseFormation")
     out["MAN_RATE_BY_TEAM"] = _man_rate(plays, "defensiveTeam")

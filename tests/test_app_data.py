@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from coverage import evaluation
+from coverage import evaluation, vocab
 from coverage.app import play_data, result_data, team_data
 from coverage.store import Store
 
@@ -70,7 +70,7 @@ def test_wilson_columns_match_scalar() -> None:
 
 def test_distance_buckets() -> None:
     df = pl.DataFrame({"yardsToGo": [1, 3, 4, 6, 7, 25, None]})
-    got = df.select(play_data.distance_bucket_expr().alias("b"))["b"].to_list()
+    got = df.select(vocab.distance_expr(names=vocab.DISTANCE_BUCKETS).alias("b"))["b"].to_list()
     assert got == ["short (1-3)", "short (1-3)", "medium (4-6)", "medium (4-6)", "long (7+)",
                    "long (7+)", None]
 

@@ -15,6 +15,7 @@ import pytest
 from coverage.errors import CheckpointError
 from coverage.labels_only import LabelTables
 from coverage.opener import open_store
+from coverage.stats import eb_strength
 from coverage.tabular.checkpoint import load_tabular_checkpoint, save_tabular
 from coverage.tabular.features import (
     BASELINE,
@@ -35,7 +36,6 @@ from coverage.tabular.tendencies import (
     OFFENSE,
     PLAYERS,
     defender_rows,
-    eb_strength,
     fit_tendencies,
     tendency_features,
 )

@@ -12,8 +12,8 @@ import polars as pl
 from coverage.formations import EFPI
 from coverage.players import tag_expr
 from coverage.schema import PLAY_KEYS
+from coverage.vocab import DISTANCE_BUCKETS, distance_expr, is_man_or_zone, man_zone_expr
 
-DISTANCE_BUCKETS = ("short (1-3)", "medium (4-6)", "long (7+)")
 UNLABELLED = "Unlabelled"
 OUTCOMES = ("hit", "miss")
 # Categorical filters: play-table column -> sidebar label. One place so the
@@ -36,20 +36,6 @@ FILTER_COLUMNS = {
 
 
 # --------------------------------------------------------------------------- play table
-def distance_bucket_expr(col: str = "yardsToGo") -> pl.Expr:
-    """Short / medium / long buckets: analysts filter by these, not exact yards."""
-    y = pl.col(col)
-    return (pl.when(y.is_null()).then(None)
-            .when(y <= 3).then(pl.lit(DISTANCE_BUCKETS[0]))
-            .when(y <= 6).then(pl.lit(DISTANCE_BUCKETS[1]))
-            .otherwise(pl.lit(DISTANCE_BUCKETS[2])))
-
-
-def labelled(plays: pl.DataFrame) -> pl.DataFrame:
-    """Plays with a Man or Zone label (Other / missing cannot score a binary model)."""
-    return plays.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
-
-
 def models_in(preds: pl.DataFrame | None) -> list[str]:
     """Model names present in a predictions table, sorted (empty when none)."""
     if preds is None or preds.height == 0:
@@ -90,7 +76,7 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
         pl.col("possessionTeam").alias("offense"), pl.col("defensiveTeam").alias("defense"),
         pl.col("quarter").cast(pl.Int32), pl.col("down").cast(pl.Int32),
         pl.col("yardsToGo").cast(pl.Int32),
-        distance_bucket_expr().alias("distance"),
+        distance_expr(names=DISTANCE_BUCKETS).alias("distance"),
         pl.col("pff_manZone").fill_null(UNLABELLED).alias("family"),
         pl.col("pff_passCoverage").fill_null("—").alias("coverage"),
         pl.col("offenseFormation").fill_null("—").alias("formation"),
@@ -116,10 +102,9 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
         snap = snap.filter(pl.col("model") == snap["model"].min())
     t = t.join(snap.select(*PLAY_KEYS, pl.col("p_man").alias("p_man_snap")), on=PLAY_KEYS,
                how="left").join(_swings(preds, snap), on=PLAY_KEYS, how="left")
-    predicted = (pl.when(pl.col("p_man_snap").is_null()).then(None)
-                 .when(pl.col("p_man_snap") >= 0.5).then(pl.lit("Man")).otherwise(pl.lit("Zone")))
+    predicted = man_zone_expr(pl.col("p_man_snap") >= 0.5)
     t = t.with_columns(predicted.alias("predicted")).with_columns(
-        pl.when(pl.col("predicted").is_null() | ~pl.col("family").is_in(["Man", "Zone"]))
+        pl.when(pl.col("predicted").is_null() | ~is_man_or_zone("family"))
         .then(None)
         .when(pl.col("predicted") == pl.col("family")).then(pl.lit("hit"))
         .otherwise(pl.lit("miss")).alias("outcome"),

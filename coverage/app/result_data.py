@@ -17,10 +17,10 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
-from coverage.app.play_data import labelled, snap_predictions
-from coverage.models.checkpoint import CONFIG, IMPORTANCE, METRICS, TENDENCIES, WEIGHTS
+from coverage.app.play_data import snap_predictions
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
+from coverage.vocab import MAN, MAN_ZONE, ZONE, is_man, labelled, man_zone_name
 
 
 def scored_predictions(preds: pl.DataFrame | None, plays: pl.DataFrame) -> pl.DataFrame:
@@ -30,7 +30,7 @@ def scored_predictions(preds: pl.DataFrame | None, plays: pl.DataFrame) -> pl.Da
                                     "secs_from_snap": pl.Float64, "p_man": pl.Float64,
                                     "y": pl.Int8, "correct": pl.Boolean})
     lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-                                 (pl.col("pff_manZone") == "Man").cast(pl.Int8).alias("y"))
+                                 is_man().cast(pl.Int8).alias("y"))
     return (preds.select(pl.col("model").cast(pl.String), pl.col("gameId").cast(pl.Int64),
                          pl.col("playId").cast(pl.Int64),
                          pl.col("secs_from_snap").cast(pl.Float64).round(1),
@@ -45,8 +45,8 @@ def majority_class(plays: pl.DataFrame) -> str:
     """The more common of Man / Zone: the always-guess-it baseline's answer."""
     lab = labelled(plays)
     if lab.height == 0:
-        return "Zone"
-    return "Man" if (lab["pff_manZone"] == "Man").mean() > 0.5 else "Zone"
+        return ZONE
+    return man_zone_name(bool((lab["pff_manZone"] == MAN).mean() > 0.5))
 
 
 def accuracy_curve(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
@@ -54,7 +54,7 @@ def accuracy_curve(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
                    min_plays: int = 1) -> pl.DataFrame:
     """Accuracy by time to snap per model on these plays (coverage.evaluation.CURVE_SCHEMA),
     against the more common label of these plays."""
-    maj = 1 if majority_class(plays) == "Man" else 0
+    maj = 1 if majority_class(plays) == MAN else 0
     return evaluation.accuracy_by_time(scored_predictions(preds, plays), bin_secs=bin_secs,
                                        max_secs=max_secs, majority_class=maj,
                                        min_plays=min_plays)
@@ -71,7 +71,7 @@ def accuracy_by_group(preds: pl.DataFrame | None, plays: pl.DataFrame, by: str,
         snap = snap.filter(pl.col("model") == model)
     lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                                  pl.col(by).cast(pl.String).fill_null("—").alias("group"),
-                                 (pl.col("pff_manZone") == "Man").alias("is_man"))
+                                 is_man().alias("is_man"))
     df = snap.join(lab, on=PLAY_KEYS, how="inner").with_columns(
         ((pl.col("p_man") >= 0.5) == pl.col("is_man")).alias("correct"))
     return (df.group_by("model", "group")
@@ -94,7 +94,7 @@ def calibration_bins(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
         snap = snap_predictions(preds)
         lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64),
                                      pl.col("playId").cast(pl.Int64),
-                                     (pl.col("pff_manZone") == "Man").cast(pl.Int8).alias("y"))
+                                     is_man().cast(pl.Int8).alias("y"))
         df = snap.join(lab, on=PLAY_KEYS, how="inner")
     else:
         df = scored_predictions(preds, plays)
@@ -120,7 +120,7 @@ def confusion_matrix(preds: pl.DataFrame | None, plays: pl.DataFrame,
                                  "pff_manZone")
     df = snap.join(lab, on=PLAY_KEYS, how="inner")
     m = np.zeros((2, 2), dtype=np.int64)
-    for i, truth in enumerate(("Man", "Zone")):
+    for i, truth in enumerate(MAN_ZONE):
         sub = df.filter(pl.col("pff_manZone") == truth)
         m[i, 0] = int((sub["p_man"] >= 0.5).sum())
         m[i, 1] = sub.height - m[i, 0]
@@ -148,7 +148,7 @@ def read_evaluation(store: Store) -> tuple[pl.DataFrame | None, dict[str, dict]]
 
 
 def read_checkpoints(models_root: str | Path) -> list[dict[str, Any]]:
-    """Every ``<models_root>/<name>/`` with a config (+ metrics), sorted by name.
+    """Every ``<models_root>/<name>/config.json`` (+ ``metrics.json``), sorted by name.
 
     Each entry: name, path, config (or None), metrics (or None), error (or None),
     has_weights. Broken JSON is reported on the entry instead of raised.
@@ -157,12 +157,12 @@ def read_checkpoints(models_root: str | Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if not root.is_dir():
         return out
-    for cfg_path in sorted(root.glob(f"*/{CONFIG}")):
+    for cfg_path in sorted(root.glob("*/config.json")):
         d = cfg_path.parent
         entry: dict[str, Any] = {"name": d.name, "path": str(d), "config": None,
                                  "metrics": None, "error": None,
-                                 "has_weights": (d / WEIGHTS).exists()}
-        for key, p in (("config", cfg_path), ("metrics", d / METRICS)):
+                                 "has_weights": (d / "model.safetensors").exists()}
+        for key, p in (("config", cfg_path), ("metrics", d / "metrics.json")):
             if p.exists():
                 try:
                     entry[key] = json.loads(p.read_text())
@@ -214,7 +214,7 @@ def scope_note(selected: list[int], held_out: list[int], n_plays: int) -> str:
 def read_importance(checkpoint: str | Path) -> pl.DataFrame | None:
     """A tabular checkpoint's permutation importance per feature group (importance.json),
     largest log-loss increase first; None where the checkpoint has none or it is broken."""
-    p = Path(checkpoint) / IMPORTANCE
+    p = Path(checkpoint) / "importance.json"
     try:
         groups = json.loads(p.read_text())["groups"]
         table = pl.DataFrame(groups)
@@ -230,7 +230,7 @@ def tendency_checkpoint(roots: Iterable[str | Path]) -> Path | None:
     """The first checkpoint under ``roots`` that carries learned team tendencies."""
     for root in roots:
         for c in read_checkpoints(root):
-            if (Path(c["path"]) / TENDENCIES).is_file():
+            if (Path(c["path"]) / "tendencies.parquet").is_file():
                 return Path(c["path"])
     return None
 
@@ -238,7 +238,7 @@ def tendency_checkpoint(roots: Iterable[str | Path]) -> Path | None:
 def read_tendencies(checkpoint: str | Path) -> pl.DataFrame | None:
     """Per-defense tendencies a tabular checkpoint learned (tendencies.parquet)."""
     try:
-        table = pl.read_parquet(Path(checkpoint) / TENDENCIES)
+        table = pl.read_parquet(Path(checkpoint) / "tendencies.parquet")
     except (OSError, pl.exceptions.PolarsError):
         return None
     if "team" not in table.columns or "man_rate" not in table.columns:
@@ -290,7 +290,7 @@ def real_play_calls(summary: dict[str, Any], offset: float = 0.0) -> pl.DataFram
     wide = (calls.filter(pl.col("offset") == offset)
             .pivot(on="model", index=["gameId", "playId"], values="p_man"))
     plays = pl.DataFrame(summary["plays"]).with_columns(
-        pl.col("label").replace_strict({1.0: "Man", 0.0: "Zone"}, default="–",
+        pl.col("label").replace_strict({1.0: MAN, 0.0: ZONE}, default="–",
                                        return_dtype=pl.String).alias("truth"))
     return (plays.select("gameId", "playId", "truth", "coverage")
             .join(wide, on=["gameId", "playId"], how="left", maintain_order="left"))

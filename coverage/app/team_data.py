@@ -8,17 +8,17 @@ import math
 import polars as pl
 
 from coverage import evaluation
-from coverage.app.play_data import labelled
 from coverage.app.result_data import scored_predictions
 from coverage.schema import PLAY_KEYS
+from coverage.vocab import is_man, labelled, man_zone_expr
 
 
 def man_rate_by_defense(plays: pl.DataFrame) -> tuple[pl.DataFrame, float]:
     """Man share (of Man+Zone plays) per defense with Wilson CIs, and the league rate."""
     lab = labelled(plays)
-    league = float((lab["pff_manZone"] == "Man").mean()) if lab.height else math.nan
+    league = float(lab.select(is_man().mean()).item()) if lab.height else math.nan
     df = (lab.group_by(pl.col("defensiveTeam").alias("team"))
-          .agg((pl.col("pff_manZone") == "Man").sum().alias("k"), pl.len().alias("n_plays"))
+          .agg(is_man().sum().alias("k"), pl.len().alias("n_plays"))
           .with_columns((pl.col("k") / pl.col("n_plays")).alias("man_rate"))
           .pipe(evaluation.with_wilson)
           .select("team", "man_rate", "ci_low", "ci_high", pl.col("n_plays").cast(pl.Int64))
@@ -56,7 +56,7 @@ def giveaway_times(preds: pl.DataFrame | None, plays: pl.DataFrame, model: str,
            .with_columns(pl.when(pl.col("at_snap")).then(pl.col("t_cross")).alias("t_cross"))
            .with_columns(pl.col("at_snap").alias("given_away"),
                          (-pl.col("t_cross")).clip(0.0, None).round(1).alias("secs_before_snap"),
-                         pl.when(pl.col("y") == 1).then(pl.lit("Man")).otherwise(pl.lit("Zone"))
+                         man_zone_expr(pl.col("y") == 1)
                          .alias("family")))
     return (per.join(teams, on=PLAY_KEYS, how="left")
             .select("gameId", "playId", "defense", "family", "given_away", "secs_before_snap"))

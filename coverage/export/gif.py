@@ -37,6 +37,7 @@ from coverage.views._common import (
     true_coverage,
 )
 from coverage.views.team_colors import hex_to_rgb, matchup_colors, text_color_for
+from coverage.vocab import MAN, MAN_ZONE, ZONE
 
 RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
@@ -285,9 +286,9 @@ def _draw_curve_panel(
     font = _font(fs)
     truth = play.get("pff_manZone")
     mid = (top + b) / 2
-    if truth in ("Man", "Zone"):
-        tint = _tint(hex_to_rgb(MAN_COLOR if truth == "Man" else ZONE_COLOR), 0.12)
-        draw.rectangle((l, top if truth == "Man" else mid, r, mid if truth == "Man" else b),
+    if truth in MAN_ZONE:
+        tint = _tint(hex_to_rgb(MAN_COLOR if truth == MAN else ZONE_COLOR), 0.12)
+        draw.rectangle((l, top if truth == MAN else mid, r, mid if truth == MAN else b),
                        fill=tint)
     for p in (0.0, 0.25, 0.75, 1.0):
         y = b - p * (b - top)
@@ -301,7 +302,7 @@ def _draw_curve_panel(
         draw.text((x, b + 4), f"{sec:d}", font=font, fill=DARK, anchor="mt")
     draw.text(((l + r) / 2, b + 5 + fs), "seconds from snap", font=font, fill=DARK, anchor="mt")
     # event labels sit one line below the "true: ..." note when that note is at the top
-    ev_y = top + 2 + (fs + 6 if truth != "Zone" else 0)
+    ev_y = top + 2 + (fs + 6 if truth != ZONE else 0)
     for secs, ev in events:
         x = l + (secs - cv.lo) / (cv.hi - cv.lo) * (r - l)
         if EVENT_LABELS.get(ev) == "snap":
@@ -318,8 +319,8 @@ def _draw_curve_panel(
         draw.text((x0 - 3 if right else x0 + 2, b - 2), "snap", font=font, fill=DARK,
                   anchor="rb" if right else "lb")
     draw.rectangle((l, top, r, b), outline=MID_GRAY)
-    color = hex_to_rgb(MAN_COLOR if truth == "Man" else ZONE_COLOR if truth == "Zone" else "#666")
-    draw.text((l + 4, top + 4 if truth != "Zone" else b - 4 - fs), f"true: {true_coverage(play)}",
+    color = hex_to_rgb(MAN_COLOR if truth == MAN else ZONE_COLOR if truth == ZONE else "#666")
+    draw.text((l + 4, top + 4 if truth != ZONE else b - 4 - fs), f"true: {true_coverage(play)}",
               font=_font(fs + 1), fill=color)
     # legend above the plot area, one or more rows (the last one just above the plot)
     rows = _legend_rows(cv, font, l, r)

@@ -15,18 +15,17 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
-from coverage.vocab import FAMILIES, family_expr
+from coverage.stats import beta_shrink
+from coverage.vocab import FAMILIES, distance_expr, family_expr
 
 _SITUATION = ("down", "_dist")
-_M = 10.0  # m-estimate weight: a cell needs ~10 plays before it overrides the league mix
+_M = 10.0  # beta-prior strength: a cell needs ~10 plays before it overrides the league mix
 
 
 def _prep(plays: pl.DataFrame) -> pl.DataFrame:
-    togo = pl.col("yardsToGo").cast(pl.Float64)
     return plays.select(
         pl.col("down").cast(pl.Int64),
-        pl.when(togo <= 3).then(pl.lit("short")).when(togo <= 6).then(pl.lit("medium"))
-        .otherwise(pl.lit("long")).alias("_dist"),
+        distance_expr().alias("_dist"),
         pl.col("defensiveTeam").cast(pl.String),
         family_expr(),
     )
@@ -42,7 +41,7 @@ def _cond(train: pl.DataFrame, keys: list[str], prior: dict[str, float]) -> pl.D
                           pl.col("family").replace_strict(prior, return_dtype=pl.Float64)
                           .alias("p0"))
             .select(*keys, "family",
-                    ((pl.col("n_f") + _M * pl.col("p0")) / (pl.col("n") + _M)).alias("p")))
+                    beta_shrink(pl.col("n_f"), pl.col("n"), pl.col("p0"), _M).alias("p")))
 
 
 def fit_family_prior(train_plays: pl.DataFrame) -> dict[str, Any]:
@@ -50,7 +49,9 @@ def fit_family_prior(train_plays: pl.DataFrame) -> dict[str, Any]:
     t = _prep(train_plays).drop_nulls("family")
     counts = t.group_by("family").len()
     total = counts["len"].sum()
-    prior = {f: (counts.filter(pl.col("family") == f)["len"].sum() + 1) / (total + len(FAMILIES))
+    # add-one (Laplace) smoothing: a beta prior of one pseudo-play per family
+    prior = {f: beta_shrink(counts.filter(pl.col("family") == f)["len"].sum(), total,
+                            1 / len(FAMILIES), len(FAMILIES))
              for f in FAMILIES}
     return {"prior": prior, "situation": _cond(t, list(_SITUATION), prior),
             "team": _cond(t, ["defensiveTeam"], prior)}

@@ -41,7 +41,7 @@ from coverage.training.options import (
     RunSpec,
     TrainOptions,
 )
-from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
+from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX, ZONE
 
 ARCHITECTURE = "family"
 
@@ -234,7 +234,7 @@ def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
               "test": {**family_report(te, to, majority),
                        "context_prior": family_prior_report(weeks["train"], weeks["test"])},
               "frames": {"train": len(tr), "val": len(va), "test": len(te)},
-              "majority_class": "Zone", "seconds": time.perf_counter() - t0}
+              "majority_class": ZONE, "seconds": time.perf_counter() - t0}
     out_dir = Path(run.out_root) / name
     save_checkpoint(out_dir, model.cpu(), cfg, report)
     return {"dir": str(out_dir), "config": cfg, "metrics": report}

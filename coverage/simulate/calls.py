@@ -21,6 +21,7 @@ from coverage.simulate.params import (
     MAN_RATE_BY_TEAM,
     NULL_COVERAGE_RATE,
 )
+from coverage.vocab import MAN, OTHER, distance, field_zone
 
 SHELL_OF = {"Cover-0": 0, "Cover-1": 1, "Cover-1 Double": 1, "Cover-3": 1, "Cover-3 Seam": 1,
             "Cover-3 Cloud Right": 1, "Cover-3 Cloud Left": 1, "Cover-3 Double Cloud": 1,
@@ -43,8 +44,6 @@ _MAN_SHIFT = 0.05
 def situation_key(down: int, togo: int, to_goal: int, quarter: int, secs_left: int,
                   def_lead: int) -> str:
     """The ``MAN_RATE_BY_SITUATION`` cell of a play (see devtools/calibrate_simulator.py)."""
-    dist = "short" if togo <= 3 else "medium" if togo <= 7 else "long"
-    field_zone = "goal" if to_goal <= 5 else ("red" if to_goal <= 20 else "open")
     if quarter >= 4:
         state = ("late_lead" if def_lead >= 9 else "late_trail" if def_lead <= -9
                  else "late_close")
@@ -52,7 +51,7 @@ def situation_key(down: int, togo: int, to_goal: int, quarter: int, secs_left: i
         state = "two_min"
     else:
         state = "normal"
-    return f"{min(max(down, 1), 4)}|{dist}|{field_zone}|{state}"
+    return f"{min(max(down, 1), 4)}|{distance(togo)}|{field_zone(to_goal)}|{state}"
 
 
 @dataclass
@@ -95,12 +94,11 @@ def choose_coverage(rng: np.random.Generator, ctx: PlayContext, formation: str,
     del team_travel
     if rng.random() < NULL_COVERAGE_RATE:
         return None
-    field_zone = "goal" if ctx.to_goal <= 5 else ("red" if ctx.to_goal <= 20 else "open")
-    counts = COVERAGE_COUNTS_BY_FIELD[field_zone]
+    counts = COVERAGE_COUNTS_BY_FIELD[field_zone(ctx.to_goal)]
     names = list(counts)
     w = np.array([counts[n] for n in names], dtype=float)
-    is_man = np.array([COVERAGE_MANZONE[n] == "Man" for n in names])
-    is_other = np.array([COVERAGE_MANZONE[n] == "Other" for n in names])
+    is_man = np.array([COVERAGE_MANZONE[n] == MAN for n in names])
+    is_other = np.array([COVERAGE_MANZONE[n] == OTHER for n in names])
     base_man = w[is_man].sum() / max(w[is_man | ~is_other].sum(), 1.0)
     # the real conditional man rate of the situation, then this defense's and the
     # formation's tendencies on top (team rates differ a lot in the real season)

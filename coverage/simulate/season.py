@@ -40,6 +40,7 @@ from coverage.simulate.tables import (
     str_frame,
     week_tracking,
 )
+from coverage.vocab import SHORT_MAX_YARDS
 
 __all__ = ["GAMES_COLUMNS", "PLAYERS_COLUMNS", "PLAYER_PLAY_COLUMNS", "PLAYS_COLUMNS",
            "TRACKING_COLUMNS", "TRUTH_PLAYERS_COLUMNS", "TRUTH_PLAYS_COLUMNS", "simulate_season"]
@@ -135,7 +136,7 @@ def _p_go_for_it(togo: int, own: int) -> float:
     """How often a 4th down is played rather than kicked (by distance and field position)."""
     if togo <= 1:
         return 0.55 if own >= 40 else 0.2
-    if togo <= 3:
+    if togo <= SHORT_MAX_YARDS:
         return 0.35 if own >= 45 else 0.08
     return 0.12 if own >= 55 else 0.03
 

@@ -9,7 +9,6 @@ leaf needs; early stopping on the validation week picks the number of trees.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -128,9 +127,3 @@ def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
                             bounds=[(0.05, 20.0), (-5.0, 5.0)])
     return float(res.x[0]), float(res.x[1])
 
-
-def fit_softmax_temperature(z: np.ndarray, y: np.ndarray) -> float:
-    """One temperature for the family logits, fitted on the validation week."""
-    res = optimize.minimize_scalar(lambda lt: nll(z / math.exp(lt), y, z.shape[1]),
-                                   bounds=(math.log(0.05), math.log(20.0)), method="bounded")
-    return float(math.exp(res.x))

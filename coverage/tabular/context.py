@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from coverage.schema import PLAY_KEYS
+from coverage.vocab import MAN_ZONE, OTHER
 
 NUMERIC_FEATURES = (
     "yardsToGo",
@@ -118,4 +119,4 @@ def label_counts(plays: pl.DataFrame, weeks: Sequence[int]) -> dict[str, int]:
     sub = plays.filter(pl.col("week").is_in(list(weeks)))
     col = sub["pff_manZone"].fill_null("missing")
     counts = dict(zip(*col.value_counts().to_dict(as_series=False).values(), strict=True))
-    return {k: int(counts.get(k, 0)) for k in ("Man", "Zone", "Other", "missing")}
+    return {k: int(counts.get(k, 0)) for k in (*MAN_ZONE, OTHER, "missing")}

@@ -19,8 +19,13 @@ from coverage.errors import DataError
 from coverage.schema import PLAY_KEYS
 from coverage.store import PlayTables
 from coverage.tabular.context import context_table
-from coverage.training.data import label_expr
-from coverage.vocab import family_index_expr
+from coverage.vocab import (
+    family_index_expr,
+    field_band_expr,
+    goal_to_go_expr,
+    label_expr,
+    red_zone_expr,
+)
 
 # roster position -> on-field group; anything else (K, P, LS, QB, OL) is not counted
 DEF_GROUP = {"CB": "CB", "SS": "S", "FS": "S", "DB": "S", "ILB": "LB", "MLB": "LB",
@@ -94,12 +99,11 @@ def personnel(plays: pl.DataFrame, player_play: pl.DataFrame | None,
 
 def situation_exprs(schema: Mapping[str, pl.DataType]) -> list[pl.Expr]:
     """Field zone, red zone, two-minute, the defense's pre-snap win probability, home."""
-    ytg = pl.col("yards_to_goal")
     def_home = pl.col("defensiveTeam") == pl.col("homeTeamAbbr")
     exprs = [
-        (ytg <= 20).cast(pl.Float32).alias("red_zone"),
-        (pl.col("yardsToGo") >= ytg).cast(pl.Float32).alias("goal_to_go"),
-        (ytg / 20).floor().clip(0, 4).cast(pl.Float32).alias("field_zone"),
+        red_zone_expr().cast(pl.Float32).alias("red_zone"),
+        goal_to_go_expr().cast(pl.Float32).alias("goal_to_go"),
+        field_band_expr().cast(pl.Float32).alias("field_zone"),
         (pl.col("half_secs_left") <= 120).cast(pl.Float32).alias("two_minute"),
         pl.col("down").cast(pl.Float32),
         pl.col("quarter").cast(pl.Float32),

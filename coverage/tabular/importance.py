@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
+from coverage.stats import beta_shrink, permutation_importance
 from coverage.tabular.model import GROUPS, TabularModel, man_probability
 from coverage.tabular.tendencies import FAMILY_COLS, Tendencies
 from coverage.vocab import FAMILIES
@@ -24,27 +25,18 @@ def group_importance(model: TabularModel, rows: pl.DataFrame, y: np.ndarray,
                      groups: Mapping[str, Sequence[str]] = GROUPS, *, repeats: int = 3,
                      seed: int = 0) -> pl.DataFrame:
     """(group, features, log_loss_increase, auc_drop, accuracy_drop), largest first."""
-    rng = np.random.default_rng(seed)
-    p = man_probability(model, rows)
-    base = (evaluation.log_loss(y, p), evaluation.roc_auc(y, p),
-            evaluation.accuracy(y, p)["accuracy"])
-    out = []
-    for name, cols in groups.items():
-        cols = [c for c in cols if c in model.columns and c in rows.columns]
-        if not cols:
-            continue
-        deltas = []
-        for _ in range(repeats):
-            perm = pl.Series(rng.permutation(rows.height))
-            shuffled = rows.with_columns(rows.select(cols)[perm])
-            q = man_probability(model, shuffled)
-            deltas.append((evaluation.log_loss(y, q) - base[0],
-                           base[1] - evaluation.roc_auc(y, q),
-                           base[2] - evaluation.accuracy(y, q)["accuracy"]))
-        d = np.mean(deltas, axis=0)
-        out.append({"group": name, "features": ", ".join(cols),
-                    "log_loss_increase": float(d[0]), "auc_drop": float(d[1]),
-                    "accuracy_drop": float(d[2])})
+    def losses(x: pl.DataFrame) -> tuple[float, float, float]:
+        p = man_probability(model, x)
+        return (evaluation.log_loss(y, p), -evaluation.roc_auc(y, p),
+                -evaluation.accuracy(y, p)["accuracy"])
+
+    present = {name: [c for c in cols if c in model.columns and c in rows.columns]
+               for name, cols in groups.items()}
+    present = {name: cols for name, cols in present.items() if cols}
+    rise = permutation_importance(losses, rows, present, np.random.default_rng(seed), repeats)
+    out = [{"group": name, "features": ", ".join(present[name]),
+            "log_loss_increase": float(d[0]), "auc_drop": float(d[1]),
+            "accuracy_drop": float(d[2])} for name, d in rise.items()]
     return pl.DataFrame(out).sort("log_loss_increase", descending=True)
 
 
@@ -55,20 +47,19 @@ def tendency_table(t: Tendencies) -> pl.DataFrame:
     team = d.totals.select(
         "defensiveTeam", pl.col("n").cast(pl.Int64).alias("plays"),
         (pl.col("k_man") / pl.col("n")).alias("man_rate_raw"),
-        ((pl.col("k_man") + d.strength * d.prior["man"]) / (pl.col("n") + d.strength))
-        .alias("man_rate"))
+        beta_shrink(pl.col("k_man"), pl.col("n"), d.prior["man"], d.strength).alias("man_rate"))
     f = t.families
     fam = f.totals.select("defensiveTeam", *[
-        ((pl.col(f"k_{c}") + f.strength * f.prior[c]) / (pl.col("n") + f.strength)).alias(name)
+        beta_shrink(pl.col(f"k_{c}"), pl.col("n"), f.prior[c], f.strength).alias(name)
         for c, name in zip(FAMILY_COLS, FAMILIES, strict=True)])
     late = t.defense_late
     late_rate = late.totals.filter(pl.col("late_down")).select(
-        "defensiveTeam", ((pl.col("k_man") + late.strength * late.prior["man"])
-                          / (pl.col("n") + late.strength)).alias("man_rate_3rd_4th_down"))
+        "defensiveTeam", beta_shrink(pl.col("k_man"), pl.col("n"), late.prior["man"],
+                                     late.strength).alias("man_rate_3rd_4th_down"))
     o = t.offense
     faced = o.totals.select(
         pl.col("possessionTeam").alias("defensiveTeam"),
-        ((pl.col("k_man") + o.strength * o.prior["man"]) / (pl.col("n") + o.strength))
+        beta_shrink(pl.col("k_man"), pl.col("n"), o.prior["man"], o.strength)
         .alias("offense_faced_man_rate"))
     return (team.join(late_rate, on="defensiveTeam", how="left")
             .join(fam, on="defensiveTeam", how="left")

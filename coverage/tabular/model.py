@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 from scipy import special
 
+from coverage import evaluation
 from coverage.schema import PLAY_KEYS
 from coverage.tabular import boosting
 from coverage.tabular.features import (
@@ -115,7 +116,6 @@ def fit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, train_weeks: Seque
         fam, fparams, frec = boosting.select(F, fy, Fv, fyv, cats, n_class=len(FAMILIES),
                                              seed=seed, grid=family_grid, max_rounds=max_rounds)
         model.family = fam
-        model.family_temperature = boosting.fit_softmax_temperature(
-            boosting.raw_scores(fam, Fv), fyv)
+        model.family_temperature = evaluation.fit_temperature(boosting.raw_scores(fam, Fv), fyv)
         model.info.update(family_params=fparams, family_grid=frec)
     return model

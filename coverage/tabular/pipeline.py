@@ -18,7 +18,7 @@ from scipy import special
 from coverage import evaluation
 from coverage.atomic import write_json, write_parquet
 from coverage.family.baselines import fit_family_prior, predict_family_prior
-from coverage.models.checkpoint import IMPORTANCE, TENDENCIES, fingerprint
+from coverage.models.checkpoint import fingerprint
 from coverage.schema import PLAY_KEYS
 from coverage.store import PlayTables, Store
 from coverage.tabular.checkpoint import ARCHITECTURE, load_tabular_checkpoint, save_tabular
@@ -36,7 +36,10 @@ from coverage.tabular.refit import refit_tabular
 from coverage.tabular.tendencies import defender_rows
 from coverage.training.data import resolve_split
 from coverage.training.options import TrainOptions
-from coverage.vocab import FAMILIES
+from coverage.vocab import FAMILIES, man_zone_name
+
+IMPORTANCE = "importance.json"
+TENDENCIES = "tendencies.parquet"
 
 
 def topk(probs: np.ndarray, y: np.ndarray, k: int) -> float:
@@ -139,7 +142,7 @@ def train_tabular(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
               # --- the one and only look at the test week
               "test": split_metrics(model, part["test"], majority, prior),
               "labels": {k: label_counts(store.all_plays(), w) for k, w in fit_split.items()},
-              "majority_class": "Man" if majority else "Zone",
+              "majority_class": man_zone_name(bool(majority)),
               "families": list(FAMILIES)}
     if hp.get("refit"):
         report["out_of_fold"] = _oof_summary(model)

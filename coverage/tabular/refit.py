@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from coverage import evaluation
 from coverage.schema import PLAY_KEYS
 from coverage.tabular import boosting
 from coverage.tabular.model import TabularModel, rows_for
@@ -144,8 +145,7 @@ def refit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, selection: Tabul
     if "family_id" in heads:
         fam = oof["family_id"]
         model.family = boosters["family_id"]
-        model.family_temperature = boosting.fit_softmax_temperature(_z(fam),
-                                                                    fam["y"].to_numpy())
+        model.family_temperature = evaluation.fit_temperature(_z(fam), fam["y"].to_numpy())
         model.info.update(family_params=heads["family_id"]["params"],
                           family_grid=selection.info["family_grid"])
         model.info["refit"]["trees"]["family"] = trees["family_id"]

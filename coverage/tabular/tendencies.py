@@ -22,39 +22,18 @@ import numpy as np
 import polars as pl
 
 from coverage.schema import PLAY_KEYS
+from coverage.stats import beta_shrink, eb_strength
 from coverage.vocab import FAMILIES
 
 FAMILY_COLS = tuple(f"fam_{i}" for i in range(len(FAMILIES)))
 DEFENSE = ("def_man_rate", "def_man_rate_late", *(f"def_{c}" for c in FAMILY_COLS))
 OFFENSE = ("off_faced_man_rate",)
 PLAYERS = ("db_man_mean", "db_man_max", "def_man_sum")
-MIN_STRENGTH, MAX_STRENGTH = 2.0, 2000.0
 DB_POSITIONS = ("CB", "SS", "FS", "DB")
 
 
-def eb_strength(k: np.ndarray, n: np.ndarray) -> float:
-    """Beta-prior strength ``m`` (pseudo-plays) from per-group successes ``k`` of ``n``.
-
-    Method of moments: the spread of the group rates beyond binomial noise is the prior's
-    variance ``p(1-p)/(m+1)``. With no real spread, ``m`` is large (shrink to the league).
-    """
-    k, n = np.asarray(k, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    ok = n > 0
-    if ok.sum() < 2:
-        return MAX_STRENGTH
-    k, n = k[ok], n[ok]
-    p = k.sum() / n.sum()
-    rates = k / n
-    var = np.average((rates - p) ** 2, weights=n)
-    noise = p * (1 - p) * len(n) / n.sum()  # E[weighted variance] of binomial noise
-    between = var - noise
-    if p <= 0 or p >= 1 or between <= 1e-9:
-        return MAX_STRENGTH
-    return float(np.clip(p * (1 - p) / between - 1, MIN_STRENGTH, MAX_STRENGTH))
-
-
 def _shrunk(k: pl.Expr, n: pl.Expr, p0: float | pl.Expr, m: float) -> pl.Expr:
-    return ((k + m * p0) / (n + m)).cast(pl.Float32)
+    return beta_shrink(k, n, p0, m).cast(pl.Float32)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Week splits and labels: what every model trains, selects and is tested on.
+"""Week splits: what every model trains, selects and is tested on.
 
 Data itself comes from a :class:`coverage.store.Store`, or for the per-play models from
 any :class:`coverage.store.PlayTables` (a label-only download too; see coverage.opener).
@@ -7,8 +7,6 @@ any :class:`coverage.store.PlayTables` (a label-only download too; see coverage.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import polars as pl
 
 from coverage.errors import DataError
 
@@ -44,10 +42,3 @@ def resolve_split(weeks: Sequence[int], train: Sequence[int] | None = None,
         if missing:
             raise DataError(f"{name} week(s) {missing} not in the data", expected=f"weeks {have}")
     return split
-
-
-def label_expr() -> pl.Expr:
-    """Man=1, Zone=0, anything else (Other, missing) null so it is excluded and counted."""
-    return (pl.when(pl.col("pff_manZone") == "Man").then(pl.lit(1.0, pl.Float32))
-            .when(pl.col("pff_manZone") == "Zone").then(pl.lit(0.0, pl.Float32))
-            .otherwise(pl.lit(None, pl.Float32)).alias("label"))

@@ -14,7 +14,7 @@ import polars as pl
 
 from coverage import evaluation
 from coverage.schema import PLAY_KEYS
-from coverage.training.data import label_expr
+from coverage.vocab import MAN_ZONE, label_expr, man_zone_name
 
 OFFSETS = (-3.0, -2.0, -1.0, 0.0)
 
@@ -25,7 +25,7 @@ def evaluate_predictions(preds: pl.DataFrame, plays: pl.DataFrame, majority_clas
     lab = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                        "pff_manZone", label_expr())
     counts = lab["pff_manZone"].fill_null("missing").value_counts()
-    excluded = {str(k): int(v) for k, v in counts.iter_rows() if k not in ("Man", "Zone")}
+    excluded = {str(k): int(v) for k, v in counts.iter_rows() if k not in MAN_ZONE}
     df = (preds.join(lab, on=PLAY_KEYS, how="inner")
           .filter(pl.col("label").is_not_null())
           # a per-play prediction of a play without tracking is the model's call at the snap
@@ -43,7 +43,7 @@ def evaluate_predictions(preds: pl.DataFrame, plays: pl.DataFrame, majority_clas
         "plays": {"labelled": n_labelled,
                   "with_predictions": df.select("gameId", "playId").n_unique() if df.height else 0,
                   "excluded": excluded},
-        "majority_class": "Man" if majority_class else "Zone",
+        "majority_class": man_zone_name(bool(majority_class)),
     }
     curve = evaluation.accuracy_by_time(df.rename({"label": "y"}), max_secs=max_secs,
                                         majority_class=majority_class)

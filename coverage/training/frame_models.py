@@ -51,6 +51,7 @@ from coverage.training.loop import (
     seed_everything,
 )
 from coverage.training.options import TrainOptions
+from coverage.vocab import man_zone_name
 
 BatchFactory = Callable[[np.random.Generator], Iterator[Batch]]
 
@@ -322,7 +323,7 @@ def train_tracking(opts: TrainOptions, store: Store,
         "frames": {"train": len(tr), "val": len(va), "test": n_test,
                    "dropped_incomplete": tr.dropped_frames + va.dropped_frames
                    + dropped_test},
-        "history": res.history, "majority_class": "Man" if majority else "Zone",
+        "history": res.history, "majority_class": man_zone_name(bool(majority)),
     }
     out = Path(run.out_root) / (run.name or run.model)
     save_checkpoint(out, model.cpu(), cfg, report)

@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from coverage.errors import DataError
 from coverage.views._common import MAN_COLOR, model_colors
 from coverage.views.team_colors import team_color
+from coverage.vocab import MAN_ZONE
 
 
 def _require(df: pl.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -157,7 +158,7 @@ def calibration_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
 
 def confusion_figure(
     matrix: np.ndarray | Sequence[Sequence[float]],
-    labels: Sequence[str] = ("Man", "Zone"),
+    labels: Sequence[str] = MAN_ZONE,
     *,
     title: str | None = None,
     height: int = 360,

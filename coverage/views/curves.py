@@ -30,6 +30,7 @@ from coverage.views._common import (
     true_coverage,
 )
 from coverage.views.field import FieldLayers, animate_play, field_axes, play_field
+from coverage.vocab import MAN, MAN_ZONE
 
 EventsArg = Sequence[KeyEvent] | Sequence[tuple[float, str]] | None
 
@@ -79,8 +80,8 @@ def _curve_decor(
          "xanchor": "left", "yanchor": "top", "font": {"size": 11}},
     ]
     truth = play.get("pff_manZone")
-    if truth in ("Man", "Zone"):
-        man = truth == "Man"
+    if truth in MAN_ZONE:
+        man = truth == MAN
         color = MAN_COLOR if man else ZONE_COLOR
         shapes.append({"type": "rect", "xref": xd, "yref": yaxis, "x0": 0, "x1": 1,
                        "y0": 0.5 if man else 0.0, "y1": 1.0 if man else 0.5,
@@ -91,8 +92,8 @@ def _curve_decor(
     # in the half the truth is *not* in: a right call's curve runs in the shaded half, so
     # the label stays clear of it
     annotations.append({
-        "xref": xd, "yref": yd, "x": 0.01, "y": 0.01 if truth == "Man" else 0.99,
-        "xanchor": "left", "yanchor": "bottom" if truth == "Man" else "top",
+        "xref": xd, "yref": yd, "x": 0.01, "y": 0.01 if truth == MAN else 0.99,
+        "xanchor": "left", "yanchor": "bottom" if truth == MAN else "top",
         "text": f"<b>true: {true_coverage(play)}</b>", "showarrow": False,
         "font": {"color": color, "size": 12},
     })

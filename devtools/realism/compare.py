@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import polars as pl
 
-COVERAGES = ("All", "Man", "Zone")
+from coverage.vocab import MAN_ZONE, is_man_or_zone
+
+COVERAGES = ("All", *MAN_ZONE)
 _BY = ["moment", "metric", "split"]
 
 
@@ -18,7 +20,7 @@ def _with_split(long: pl.DataFrame, by_family: bool) -> pl.DataFrame:
     if by_family:
         return long.filter(pl.col("family").is_not_null()).with_columns(
             pl.col("family").alias("split"))
-    labelled = long.filter(pl.col("coverage").is_in(["Man", "Zone"])).with_columns(
+    labelled = long.filter(is_man_or_zone("coverage")).with_columns(
         pl.col("coverage").alias("split"))
     return pl.concat([long.with_columns(pl.lit("All").alias("split")), labelled])
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from coverage.store import Store
 from coverage.tabular.pipeline import train_tabular
 from coverage.training.options import TrainOptions
+from coverage.vocab import MAN_ZONE
 
 
 def context_auc(store: Store, scratch: Path, *, seed: int = 0
@@ -24,6 +25,6 @@ def context_auc(store: Store, scratch: Path, *, seed: int = 0
     out = train_tabular(opts, store)
     m = out["metrics"]
     test = out["config"]["split"]["test"]
-    n_test = sum(m["labels"]["test"][k] for k in ("Man", "Zone"))
+    n_test = sum(m["labels"]["test"][k] for k in MAN_ZONE)
     return {"val_auc": float(m["val"]["auc"]), "test_auc": float(m["test"]["auc"]),
             "test_weeks": test, "n_test_plays": int(n_test)}

@@ -18,6 +18,7 @@ import polars as pl
 from coverage.evaluation import roc_auc
 from coverage.features import FEATURES, N_PLAYERS, build_frames
 from coverage.schema import PLAYERS_PER_SIDE
+from coverage.stats import permutation_importance
 from coverage.store import Store
 from devtools.realism.classifiers import (
     MODELS,
@@ -112,14 +113,12 @@ def window_frames(stores: list[Store], lo: float, hi: float, *, max_plays: int |
     return FrameSample(np.concatenate(xs).astype(np.float64), np.concatenate(plays))
 
 
-def _importance(model, x: np.ndarray, y: np.ndarray, base: float,
-                rng: np.random.Generator, features: tuple[str, ...]) -> dict[str, float]:
-    out = {}
-    for name, cols in column_groups(features).items():
-        xp = x.copy()
-        xp[:, cols] = x[rng.permutation(len(x))][:, cols]
-        out[name] = base - roc_auc(y, model.predict(xp))
-    return out
+def _importance(model, x: np.ndarray, y: np.ndarray, rng: np.random.Generator,
+                features: tuple[str, ...]) -> dict[str, float]:
+    """AUC drop per (side, feature) when its columns are shuffled."""
+    drop = permutation_importance(lambda xp: (-roc_auc(y, model.predict(xp)),), x,
+                                  column_groups(features), rng)
+    return {name: float(d[0]) for name, d in drop.items()}
 
 
 def solo_auc(x: np.ndarray, y: np.ndarray, fold: np.ndarray,
@@ -166,7 +165,7 @@ def cross_validate(synthetic: FrameSample, real: FrameSample, *, k: int = 5,
             tr, te = fold != f, fold == f
             model = cls().fit(x[tr], y[tr], balanced_weights(y[tr]))
             aucs.append(roc_auc(y[te], model.predict(x[te])))
-            imps.append(_importance(model, x[te], y[te], aucs[-1], rng, features))
+            imps.append(_importance(model, x[te], y[te], rng, features))
         mean_imp = {n: float(np.mean([i[n] for i in imps])) for n in imps[0]}
         top = sorted(mean_imp.items(), key=lambda kv: -kv[1])[:6]
         results.append(DomainResult(model=name, fold_auc=aucs, importance=top, **meta))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import polars as pl
 
 from coverage.schema import PLAY_KEYS
-from coverage.vocab import assignment_expr
+from coverage.vocab import assignment_expr, is_man, is_man_or_zone
 
-_LABELLED = pl.col("pff_manZone").is_in(["Man", "Zone"])
+_LABELLED = is_man_or_zone()
 OUT = ["table", "level", "value", "n"]
 
 
@@ -40,8 +40,7 @@ def man_rate_by_situation(plays: pl.DataFrame) -> pl.DataFrame:
     """P(man) among Man+Zone plays, overall and by down, distance, score state and
     formation: (table, level, value, n plays)."""
     lab = plays.filter(_LABELLED).with_columns(*situation_columns(),
-                                               (pl.col("pff_manZone") == "Man")
-                                               .cast(pl.Float64).alias("man"))
+                                               is_man().cast(pl.Float64).alias("man"))
     parts = [lab.select(pl.lit("P(man)").alias("table"), pl.lit("all").alias("level"),
                         pl.col("man").mean().alias("value"), pl.len().alias("n"))]
     for col in ("down", "distance", "score state", "formation"):

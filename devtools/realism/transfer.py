@@ -26,8 +26,7 @@ from coverage.family.data import player_labels
 from coverage.pipelines import family_week, load_model, pipeline
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
-from coverage.training.data import label_expr
-from coverage.vocab import ASSIGNMENTS
+from coverage.vocab import ASSIGNMENTS, MAN, ZONE, label_expr
 
 OFFSETS: tuple[float, ...] = (-3.0, -2.0, -1.0, 0.0)
 # a frame stands for offset t when it lies in (t - 0.25 s, t + 0.05 s]: 10 Hz tracking,
@@ -213,7 +212,7 @@ def render(summary: dict[str, Any]) -> str:
             c["offset"]] = c["p_man"]
     for p in summary["plays"]:
         key = (p["gameId"], p["playId"])
-        truth = {1: "Man", 0: "Zone"}.get(p["label"], "–")
+        truth = {1: MAN, 0: ZONE}.get(p["label"], "–")
         cells = [" / ".join(f(by[key].get(name, {}).get(t), 2) for t in summary["offsets"])
                  for name in summary["models"]]
         lines.append(f"| {key[0]}-{key[1]} | {truth} ({p['coverage'] or '–'}) | "
