@@ -87,14 +87,16 @@ def prepare_store(data: str | None) -> Path:
 
 
 @st.cache_resource(show_spinner=False)
-def read_store(folder: str) -> Store:
-    """The store of a folder, read-only: one object per folder and server process."""
+def read_store(folder: str, generation: str) -> Store:
+    """The store of a folder, read-only: one object per live generation and server process
+    (a re-ingest switches the generation, so the next rerun reads the new one)."""
     return Store(folder)
 
 
 def load_store(data: str | None) -> Store:
     """The store behind ``data``: prepared (may write), then opened from the read cache."""
-    return read_store(str(prepare_store(data or None)))
+    folder = prepare_store(data or None)
+    return read_store(str(folder), str(generations.current(folder)))
 
 
 @st.cache_data(show_spinner=False, hash_funcs=BY_PATH)
