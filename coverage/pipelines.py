@@ -9,7 +9,6 @@ Which models exist, and which functions train, load and run each, is the one tab
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from coverage import prior, vocab
 from coverage.errors import CheckpointError, CoverageError, DataError, brief
 from coverage.family.predict import predict_family_week
 from coverage.models import registry
-from coverage.models.checkpoint import checkpoint_hash, predicted_by, read_config
+from coverage.models.checkpoint import Checkpoint, checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
 from coverage.store import PlayTables, Store
 from coverage.training.evaluate import evaluate_predictions
@@ -193,10 +192,8 @@ def evaluate(model_dir: str | Path, store: Store, week: int | None = None,
         predict_week(model_dir, store, week, name=name)
         record_predictions(store, name, [week], digest)
         preds = store.predictions(week).filter(pl.col("model") == name)
-    mpath = Path(model_dir) / "metrics.json"
-    majority = 0
-    if mpath.exists():
-        majority = int(json.loads(mpath.read_text()).get("majority_class", vocab.ZONE) == vocab.MAN)
+    majority = int(Checkpoint(Path(model_dir)).metrics.get("majority_class", vocab.ZONE)
+                   == vocab.MAN)
     plays = store.all_plays() if pipeline(cfg["architecture"]).per_play else store.plays()
     report, curve = evaluate_predictions(preds, plays.filter(pl.col("week") == week), majority)
     report.update(model=name, week=week, architecture=cfg["architecture"],

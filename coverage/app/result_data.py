@@ -18,6 +18,7 @@ import polars as pl
 
 from coverage import evaluation
 from coverage.app.play_data import snap_predictions
+from coverage.models.checkpoint import CONFIG, IMPORTANCE, METRICS, TENDENCIES, WEIGHTS
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
 from coverage.vocab import MAN, MAN_ZONE, ZONE, is_man, labelled, man_zone_name
@@ -148,7 +149,7 @@ def read_evaluation(store: Store) -> tuple[pl.DataFrame | None, dict[str, dict]]
 
 
 def read_checkpoints(models_root: str | Path) -> list[dict[str, Any]]:
-    """Every ``<models_root>/<name>/config.json`` (+ ``metrics.json``), sorted by name.
+    """Every ``<models_root>/<name>/`` with a config (+ metrics), sorted by name.
 
     Each entry: name, path, config (or None), metrics (or None), error (or None),
     has_weights. Broken JSON is reported on the entry instead of raised.
@@ -157,12 +158,12 @@ def read_checkpoints(models_root: str | Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if not root.is_dir():
         return out
-    for cfg_path in sorted(root.glob("*/config.json")):
+    for cfg_path in sorted(root.glob(f"*/{CONFIG}")):
         d = cfg_path.parent
         entry: dict[str, Any] = {"name": d.name, "path": str(d), "config": None,
                                  "metrics": None, "error": None,
-                                 "has_weights": (d / "model.safetensors").exists()}
-        for key, p in (("config", cfg_path), ("metrics", d / "metrics.json")):
+                                 "has_weights": (d / WEIGHTS).exists()}
+        for key, p in (("config", cfg_path), ("metrics", d / METRICS)):
             if p.exists():
                 try:
                     entry[key] = json.loads(p.read_text())
@@ -214,7 +215,7 @@ def scope_note(selected: list[int], held_out: list[int], n_plays: int) -> str:
 def read_importance(checkpoint: str | Path) -> pl.DataFrame | None:
     """A tabular checkpoint's permutation importance per feature group (importance.json),
     largest log-loss increase first; None where the checkpoint has none or it is broken."""
-    p = Path(checkpoint) / "importance.json"
+    p = Path(checkpoint) / IMPORTANCE
     try:
         groups = json.loads(p.read_text())["groups"]
         table = pl.DataFrame(groups)
@@ -230,7 +231,7 @@ def tendency_checkpoint(roots: Iterable[str | Path]) -> Path | None:
     """The first checkpoint under ``roots`` that carries learned team tendencies."""
     for root in roots:
         for c in read_checkpoints(root):
-            if (Path(c["path"]) / "tendencies.parquet").is_file():
+            if (Path(c["path"]) / TENDENCIES).is_file():
                 return Path(c["path"])
     return None
 
@@ -238,7 +239,7 @@ def tendency_checkpoint(roots: Iterable[str | Path]) -> Path | None:
 def read_tendencies(checkpoint: str | Path) -> pl.DataFrame | None:
     """Per-defense tendencies a tabular checkpoint learned (tendencies.parquet)."""
     try:
-        table = pl.read_parquet(Path(checkpoint) / "tendencies.parquet")
+        table = pl.read_parquet(Path(checkpoint) / TENDENCIES)
     except (OSError, pl.exceptions.PolarsError):
         return None
     if "team" not in table.columns or "man_rate" not in table.columns:

@@ -18,7 +18,7 @@ from scipy import special
 from coverage import evaluation
 from coverage.atomic import write_json, write_parquet
 from coverage.family.baselines import fit_family_prior, predict_family_prior
-from coverage.models.checkpoint import fingerprint
+from coverage.models.checkpoint import IMPORTANCE, TENDENCIES, fingerprint
 from coverage.schema import PLAY_KEYS
 from coverage.store import PlayTables, Store
 from coverage.tabular.checkpoint import ARCHITECTURE, load_tabular_checkpoint, save_tabular
@@ -37,9 +37,6 @@ from coverage.tabular.tendencies import defender_rows
 from coverage.training.data import resolve_split
 from coverage.training.options import TrainOptions
 from coverage.vocab import FAMILIES, man_zone_name
-
-IMPORTANCE = "importance.json"
-TENDENCIES = "tendencies.parquet"
 
 
 def topk(probs: np.ndarray, y: np.ndarray, k: int) -> float:
