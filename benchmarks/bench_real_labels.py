@@ -252,7 +252,7 @@ def _finish(lines: list[str], path: str, t0: float) -> int:
     print(lines[-1])
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text("\n".join(lines) + "\n")
-    docpage.add_section("", "\n".join(lines).replace("## ", "### ", 1))
+    docpage.add_section("", "\n".join(lines))  # its headings: ## under the page's #
     return 0
 
 
