@@ -1,7 +1,7 @@
 """Play explorer: filter plays, pick one, watch the field beside the live P(man) curve.
 
 Thin page: the play list and filters come from ``coverage.app.play_data``, the
-figure from ``coverage.views.combined_figure``, the GIF from
+play player from ``coverage.app.play_player``, the GIF from
 ``coverage.export.render_play_gif``. Loads are cached so switching plays only
 reads one play's tracking rows and builds one figure. On a browser's first load the play
 is sent alone; the filters and the list follow once the player has drawn it

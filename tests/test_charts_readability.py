@@ -58,12 +58,12 @@ def test_rate_bars_name_their_axes() -> None:
 
 
 def test_zoom_to_the_box_keeps_the_aspect_and_the_clock(sim_store) -> None:
-    from coverage.views import combined_figure, zoom_to_box
+    from coverage.views import combined_animation, zoom_to_box
     from coverage.views.field import X_RANGE, Y_RANGE
 
     play = sim_store.plays().row(0, named=True)
     frames = sim_store.play_frames(play["gameId"], play["playId"])
-    fig = zoom_to_box(combined_figure(frames, None, play), play)
+    fig = zoom_to_box(combined_animation(frames, None, play).figure, play)
     (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
     full = (X_RANGE[1] - X_RANGE[0]) / (Y_RANGE[1] - Y_RANGE[0])
     assert abs((x1 - x0) / (y1 - y0) - full) < 1e-6 and (x1 - x0) < 60

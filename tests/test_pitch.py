@@ -11,7 +11,7 @@ import pytest
 
 from coverage import pitch, schema
 from coverage.export import gif
-from coverage.views import _common, curves, field, field_figure
+from coverage.views import _common, combined_animation, curves, field
 from coverage.views._common import play_arrays
 
 RENDERERS = (field, curves, _common, gif)
@@ -47,7 +47,7 @@ class _Recorder:
 
 def _plotly_markings() -> tuple[list[pitch.Segment], list[pitch.NumberMark]]:
     frames, play = _frames()
-    fig = field_figure(frames, play)
+    fig = combined_animation(frames, None, play).figure
     lines, numbers = fig.data[0], fig.data[1]
     xs, ys = list(lines.x), list(lines.y)
     segs = [((xs[i], ys[i]), (xs[i + 1], ys[i + 1])) for i in range(0, len(xs), 3)]

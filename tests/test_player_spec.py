@@ -1,5 +1,5 @@
-"""The play player's spec: the browser rebuilds exactly the frames the plotly figure has,
-from one JSON text with every tracking frame (coverage/app/play_player.py)."""
+"""The play player's spec: the browser rebuilds exactly the animation's frames, from one
+JSON text with every tracking frame (coverage/app/play_player.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from coverage.app.play_player import legend_items, player_spec
 from coverage.views import combined_animation
-from tests.builders.apptest import set_path
+from tests.builders.player_spec import set_path
 from tests.builders.sample_play import LINE_SET_FRAME, N_FRAMES, SNAP_FRAME, sample_play
 
 
@@ -48,9 +48,6 @@ def test_every_frame_and_every_moved_attribute_reach_the_browser(demo) -> None:
     for k in range(N_FRAMES):
         for j in range(len(spec["traces"])):
             assert _same(anim.updates[k][j], rebuilt[k][j]), (k, j)
-    # the same animation as a plotly figure has the same frames
-    fig = anim.to_figure()
-    assert [f.name for f in fig.frames] == spec["names"]
 
 
 def test_events_players_and_legend_for_the_player(demo) -> None:
@@ -75,7 +72,7 @@ def test_legend_skips_unnamed_and_hidden_traces(demo) -> None:
 
 
 def test_repeated_values_travel_once() -> None:
-    from coverage.views._anim import _dedupe
+    from coverage.views.player_spec import _dedupe
 
     hover = [["#1 A<br>slot: CB1", "#2 B"]] * 30 + [["#1 A<br>slot: CB2", "#2 B"]] * 30
     packed = _dedupe(hover)

@@ -1,11 +1,11 @@
 """Figures of plays and results for the app: field, P(man) curves, aggregate charts.
 
 Every builder is a pure function of normalised-store tables (see
-``coverage.schema``) returning a plotly ``Figure``; nothing here reads files or
-touches Streamlit, so pages stay thin and the figures are testable.
+``coverage.schema``) returning a plotly ``Figure`` (or, for a play, the
+:class:`Animation` the browser player draws); nothing here reads files or touches
+Streamlit, so pages stay thin and the figures are testable.
 """
 
-from coverage.views._anim import Animation
 from coverage.views._common import KeyEvent, key_events, model_colors, play_title
 from coverage.views.charts import (
     accuracy_by_time_figure,
@@ -14,8 +14,9 @@ from coverage.views.charts import (
     importance_figure,
     rate_bar_figure,
 )
-from coverage.views.curves import combined_animation, combined_figure, probability_figure
-from coverage.views.field import field_figure, zoom_to_box
+from coverage.views.curves import combined_animation, probability_figure
+from coverage.views.field import zoom_to_box
+from coverage.views.player_spec import Animation
 from coverage.views.team_colors import TEAM_COLORS, matchup_colors, team_color
 from coverage.views.theme import themed
 
@@ -28,9 +29,7 @@ __all__ = [
     "KeyEvent",
     "accuracy_by_time_figure",
     "calibration_figure",
-    "combined_figure",
     "confusion_figure",
-    "field_figure",
     "importance_figure",
     "key_events",
     "matchup_colors",

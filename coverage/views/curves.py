@@ -1,9 +1,9 @@
 """P(man) over the seconds before the snap, alone or synchronised with the field.
 
 The question an analyst asks is "when did the model figure it out, and what on
-the field caused it?"; ``combined_figure`` answers it by putting the field and
-the curve in one figure whose animation frames move both, so a single
-play/pause button and slider drive players and the curve cursor together.
+the field caused it?"; ``combined_animation`` answers it by putting the field and
+the curve in one figure whose animation frames move both, so the player's one
+play/pause button and timeline drive players and the curve cursor together.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from coverage.views._anim import FRAME_MS, Animation, Parts
 from coverage.views._common import (
     EVENT_LABELS,
     MAN_COLOR,
@@ -30,6 +29,7 @@ from coverage.views._common import (
     true_coverage,
 )
 from coverage.views.field import FieldLayers, animate_play, field_axes, play_field
+from coverage.views.player_spec import FRAME_MS, Animation, Parts
 from coverage.vocab import MAN, MAN_ZONE
 
 EventsArg = Sequence[KeyEvent] | Sequence[tuple[float, str]] | None
@@ -244,14 +244,6 @@ def client_meta(pa: PlayArrays, anim: Animation) -> dict[str, Any]:
         "events": [{"label": label, "k": k}
                    for label, k in sorted(first.items(), key=lambda e: e[1])],
     }
-
-
-def combined_figure(frames: pl.DataFrame, preds: pl.DataFrame | None,
-                    play: Mapping[str, Any], *, height: int = 560, field_share: float = 0.66,
-                    frame_ms: int = FRAME_MS, **layers: Unpack[FieldLayers]) -> go.Figure:
-    """:func:`combined_animation` as a plotly figure with frames, Play/Pause and a slider."""
-    return combined_animation(frames, preds, play, height=height, field_share=field_share,
-                              frame_ms=frame_ms, **layers).to_figure()
 
 
 def combined_animation(frames: pl.DataFrame, preds: pl.DataFrame | None,

@@ -1,23 +1,21 @@
-"""Animated plotly field of one play, as an analyst would watch it pre-snap.
+"""The field panel of one play's animation, as an analyst would watch it pre-snap.
 
 Lines, numbers and hash marks are drawn once (one trace or layout shape each);
 animation frames carry only coordinates, speeds and the time read-out, so a
-200-frame play stays responsive in the browser. The builders are split into
-``field_parts`` (reusable, e.g. by ``curves.combined_figure``) and
-``field_figure`` (a complete figure).
+200-frame play stays responsive in the browser. ``field_parts`` builds the panel,
+``curves.combined_animation`` sets it beside the P(man) curve.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict
 
 import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
 from coverage import pitch
-from coverage.views._anim import FRAME_MS, Animation, Parts, animation
 from coverage.views._common import (
     ARROW_SECONDS,
     EVENT_LABELS,
@@ -28,6 +26,7 @@ from coverage.views._common import (
     play_subtitle,
     play_title,
 )
+from coverage.views.player_spec import Animation, Parts, animation
 from coverage.views.team_colors import matchup_colors, text_color_for
 
 FIELD_GREEN = pitch.GRASS
@@ -345,12 +344,7 @@ def play_field(frames: pl.DataFrame, play: Mapping[str, Any], *, frame_stride: i
                attribution: pl.DataFrame | None = None,
                team_colors: Mapping[str, tuple[str, str]] | None = None,
                links: pl.DataFrame | None = None) -> tuple[PlayArrays, Parts]:
-    """One play's arrays and field panel, prepared identically for every animated figure.
-
-    ``field_figure`` and ``curves.combined_figure`` both start here (with the same
-    :class:`FieldLayers`), so the field beside the P(man) curve can never differ from
-    the field shown on its own.
-    """
+    """One play's arrays and its field panel with the requested :class:`FieldLayers`."""
     pa = play_arrays(frames, play, frame_stride=frame_stride, players=players, slots=slots,
                      attribution=attribution)
     return pa, field_parts(pa, play, team_colors=team_colors, links=links)
@@ -367,7 +361,7 @@ def animate_play(
     uirevision: str,
     margin_right: int = 10,
 ) -> Animation:
-    """Frame the panels the same way (title, legend, margins, slider) in every play figure.
+    """Frame the panels the same way (title, legend, margins) in every play animation.
 
     ``axes`` maps layout axis names (``xaxis``, ``yaxis2``...) to their settings.
     """
@@ -386,17 +380,3 @@ def animate_play(
     return animation(parts, [str(int(f)) for f in pa.frame_ids], frame_labels(pa), layout,
                      frame_ms=frame_ms)
 
-
-def field_figure(frames: pl.DataFrame, play: Mapping[str, Any], *, height: int = 560,
-                 frame_ms: int = FRAME_MS, **layers: Unpack[FieldLayers]) -> go.Figure:
-    """Animated field of one play: play/pause, slider labelled with time to snap and events.
-
-    Trace order (stable, tests and callers may rely on it): 0 field lines, 1 yard
-    numbers, 2 velocity arrows, 3 offense, 4 defense, 5 ball, 6 time read-out, and with
-    ``links`` a last trace of man-coverage lines. Animation frame ``k`` is named after
-    its ``frameId``. ``layers``: see :class:`FieldLayers`.
-    """
-    pa, parts = play_field(frames, play, **layers)
-    xa, ya = field_axes()
-    return animate_play(pa, [parts], play, {"xaxis": xa, "yaxis": ya}, height=height,
-                        frame_ms=frame_ms, uirevision="field").to_figure()

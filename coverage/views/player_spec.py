@@ -1,10 +1,10 @@
-"""Assembling animated plotly figures from static and per-frame parts.
+"""The play player's spec, assembled from static and per-frame parts.
 
-Plotly re-sends every attribute a frame names, so frames list only the traces
-that move (by index, via ``traces=``) and only their changing attributes; the
-field, jersey numbers and model curves live once in the base figure. Figures
-are built with ``_validate=False`` because validating hundreds of frames costs
-more than drawing them, and every part here is constructed by this package.
+The browser player (``coverage/app/player_web/player.js``) draws the first frame's
+figure and then changes only what moves: the traces that move (by index) and, per moved
+attribute, one column of its value at every frame. The field, jersey numbers and model
+curves live once in the base figure. The figure is built with ``_validate=False``
+because every part here is constructed by this package.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ FRAME_MS = 100  # real time: tracking is 10 Hz
 
 @dataclass
 class Parts:
-    """One panel's contribution to an animated figure."""
+    """One panel's contribution to an animation."""
 
     static: list[dict[str, Any]] = field(default_factory=list)
     dynamic: list[dict[str, Any]] = field(default_factory=list)
@@ -31,108 +31,24 @@ class Parts:
     annotations: list[dict[str, Any]] = field(default_factory=list)
 
 
-def animation_controls(
-    names: Sequence[str], labels: Sequence[str], *, frame_ms: int = FRAME_MS
-) -> dict[str, Any]:
-    """Play/pause buttons and a slider whose current value shows the step label.
-
-    Step tick labels are hidden (transparent) because 200 of them overlap; the
-    current-value read-out shows the full label (time to snap and event) instead.
-    """
-    play_args = {
-        "frame": {"duration": frame_ms, "redraw": False},
-        "fromcurrent": True,
-        "transition": {"duration": 0},
-        "mode": "immediate",
-    }
-    pause_args = {
-        "frame": {"duration": 0, "redraw": False},
-        "transition": {"duration": 0},
-        "mode": "immediate",
-    }
-    steps = [
-        {
-            "method": "animate",
-            "label": label,
-            "args": [[name], {**pause_args}],
-        }
-        for name, label in zip(names, labels, strict=True)
-    ]
-    return {
-        "updatemenus": [
-            {
-                "type": "buttons",
-                "direction": "left",
-                "showactive": False,
-                "x": 0.0,
-                "y": 0.0,
-                "xanchor": "left",
-                "yanchor": "top",
-                "pad": {"t": 30, "r": 10},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, play_args]},
-                    {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause_args]},
-                ],
-            }
-        ],
-        "sliders": [
-            {
-                "active": 0,
-                "x": 0.17,
-                "len": 0.83,
-                "y": 0.0,
-                "yanchor": "top",
-                "pad": {"t": 20, "b": 0},
-                "font": {"color": "rgba(0,0,0,0)", "size": 1},
-                "ticklen": 2,
-                "minorticklen": 0,
-                "currentvalue": {
-                    "visible": True,
-                    "prefix": "",
-                    "xanchor": "left",
-                    "font": {"size": 13, "color": "#222"},
-                },
-                "transition": {"duration": 0},
-                "steps": steps,
-            }
-        ],
-    }
-
-
 @dataclass
 class Animation:
-    """One play's animation before it is given a form: the first frame as a figure, and
-    what every frame changes.
+    """One play's animation: the first frame as a figure, and what every frame changes.
 
-    The same animation becomes a plotly figure with frames and controls
-    (:meth:`to_figure`, for notebooks, tests and the PNG/GIF paths) or a compact spec the
-    explorer's browser player animates itself (:meth:`to_client`): plotly validates every
-    frame object it is given, which cost more than the whole rest of a play switch, and
-    sends each frame's attributes as separate objects.
+    It reaches the browser as a compact spec the explorer's player animates itself
+    (:meth:`to_client`) rather than as plotly frames: plotly validates every frame object
+    it is given, which cost more than the whole rest of a play switch, and sends each
+    frame's attributes as separate objects.
     """
 
     figure: go.Figure  # first frame, no animation frames, no controls
     traces: list[int]  # indices of the traces the frames move
     names: list[str]  # animation frame names (frameIds)
-    labels: list[str]  # what the slider read-out shows per frame
+    labels: list[str]  # what the player's read-out shows per frame
     # updates[k][j] = attributes of trace traces[j] at animation frame k
     updates: list[list[dict[str, Any]]]
     frame_ms: int = FRAME_MS
     meta: dict[str, Any] = field(default_factory=dict)  # extra, for the client player
-
-    @property
-    def n_frames(self) -> int:
-        return len(self.names)
-
-    def to_figure(self) -> go.Figure:
-        """A stand-alone plotly figure: frames plus Play/Pause and a slider."""
-        fig = go.Figure(self.figure)  # a shallow copy: the animation stays reusable
-        if self.n_frames > 1:
-            fig.update_layout(animation_controls(self.names, self.labels,
-                                                 frame_ms=self.frame_ms))
-            fig.frames = [go.Frame(name=n, data=u, traces=self.traces)
-                          for n, u in zip(self.names, self.updates, strict=True)]
-        return fig
 
     def to_client(self) -> dict[str, Any]:
         """JSON-ready spec: the first frame's figure, and per moved attribute one column

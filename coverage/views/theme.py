@@ -2,9 +2,9 @@
 
 Our figures set their colours for a white page; on Streamlit's dark theme that leaves a
 white block with the page's light text around it, or dark labels on a dark page. One
-pass over a finished figure turns it dark: backgrounds, text, axes, legend, the
-animation's slider and play/pause buttons, and annotations written in the dark ink.
-The field keeps its own colours (it is drawn, not a background).
+pass over a finished figure turns it dark: backgrounds, text, axes, legend and
+annotations written in the dark ink. The field keeps its own colours (it is drawn, not a
+background). The play player re-inks its play in the browser the same way.
 """
 
 from __future__ import annotations
@@ -71,16 +71,4 @@ def themed(fig: go.Figure, dark: bool) -> go.Figure:
         if ann.font is not None:
             ann.font.color = _relight(ann.font.color, DIM_TEXT) if ann.font.color else \
                 LIGHT_TEXT
-    for slider in fig.layout.sliders or ():
-        slider.font = {"color": LIGHT_TEXT}
-        slider.bgcolor = GRID
-        slider.activebgcolor = DIM_TEXT
-        slider.bordercolor = GRID
-        slider.tickcolor = DIM_TEXT
-        if slider.currentvalue is not None:
-            slider.currentvalue.font = {"color": LIGHT_TEXT}
-    for menu in fig.layout.updatemenus or ():
-        menu.font = {"color": LIGHT_TEXT}
-        menu.bgcolor = DARK_PANEL
-        menu.bordercolor = GRID
     return fig

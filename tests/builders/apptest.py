@@ -8,6 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.builders.player_spec import spec_figure
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,25 +27,10 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def set_path(obj: dict, path: str, value) -> None:
-    *parents, leaf = path.split(".")
-    for k in parents:
-        obj = obj.setdefault(k, {})
-    obj[leaf] = value
-
-
 def player_figure(at: AppTest) -> dict:
     """The explorer's play as a plotly figure dict with frames, rebuilt from the play
     player's spec the way ``player_web/player.js`` rebuilds it in the browser."""
     players = [e for e in at.get("component_instance")
                if e.proto.component_name.endswith("play_player")]
     assert players, "no play player on the page"
-    spec = json.loads(json.loads(players[-1].proto.json_args)["spec"])
-    frames = [{"name": name, "data": [{} for _ in spec["traces"]], "traces": spec["traces"]}
-              for name in spec["names"]]
-    slot = {t: j for j, t in enumerate(spec["traces"])}
-    for col in spec["columns"]:
-        values = col["values"] if "values" in col else [col["unique"][i] for i in col["index"]]
-        for frame, value in zip(frames, values, strict=True):
-            set_path(frame["data"][slot[col["trace"]]], col["path"], value)
-    return {**spec["figure"], "frames": frames, "spec": spec}
+    return spec_figure(json.loads(json.loads(players[-1].proto.json_args)["spec"]))
