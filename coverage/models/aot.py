@@ -1,12 +1,11 @@
 """Inference graphs compiled ahead of time for this machine (AOTInductor).
 
-Eager PyTorch runs the frame encoder as ~40 small operators per layer, most of them
+Eager PyTorch runs the frame encoder as many small operators per layer, most of them
 memory-bound passes over ``[B, 22, 64]`` activations (layer norms, a softmax over rows
 of 22, casts, copies). Inductor fuses them into a few loops around the matmuls, and
-the family model's heads (GRU, per-defender heads, softmaxes) likewise
-(``benchmarks/bench_inference.py``, variant ``compiled``, prints the gain).
+the family model's heads (GRU, per-defender heads, softmaxes) likewise.
 
-Compiling takes ~10-30 s a graph and needs a C++ compiler, so it is never done behind a
+Compiling is slow and needs a C++ compiler, so it is never done behind a
 prediction's back: ``coverage compile`` (:func:`build_encoder`, :func:`build_graph`)
 writes one package per set of weights into a per-machine cache, and
 :func:`load_encoder` / :func:`load_graph` return the compiled graph only when that
@@ -40,7 +39,7 @@ from coverage.models.fast_encoder import FastEncoder, supported
 # bump when the compiled graph changes meaning: older packages are then never loaded
 FORMAT = 1
 # below this many frames the eager encoder is used: a package call has a fixed cost and
-# the app encodes one play (~100 frames) at a time
+# the app encodes one play at a time
 MIN_FRAMES = 2048
 # False: never load a package (the benchmark's eager variants)
 USE_COMPILED = True

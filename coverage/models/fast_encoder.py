@@ -2,17 +2,17 @@
 
 The encoder is tiny (22 tokens, 64 wide, 4 heads of 16), so PyTorch's fused
 ``TransformerEncoderLayer`` spends most of its time outside matrix multiplies: a
-qkv reshuffle kernel, a softmax over rows of 22 and copies (``benchmarks/
-bench_inference.py``). This forward runs the same layers from the same weights with
+qkv reshuffle kernel, a softmax over rows of 22 and copies. This forward runs the same
+layers from the same weights with
 
-* the linear layers in ``dtype`` (bfloat16 uses AMX / AVX512-BF16, well above fp32's rate);
+* the linear layers in ``dtype`` (bfloat16 uses AMX / AVX512-BF16);
 * attention as two batched matmuls over (frame, head) with the 1/sqrt(d) scale folded
   into the query weights;
-* the softmax in float32 (PyTorch's bfloat16 softmax over rows of 22 is slower here).
+* the softmax in float32 (PyTorch's bfloat16 softmax over short rows gains nothing).
 
 The residual stream is kept in ``dtype`` and the pooled head in float32. Calls match
-the module's within bfloat16 rounding (the benchmark prints max |ΔP(man)| and the
-accuracy change); ``dtype=float32`` gives the module's output to ~1e-6.
+the module's within bfloat16 rounding; ``dtype=float32`` gives the module's output to
+float rounding.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from torch.nn import functional as F  # noqa: N812
 def native_bf16() -> bool:
     """Whether this CPU multiplies bfloat16 matrices in hardware (AMX or AVX512-BF16).
 
-    Without it bfloat16 is emulated and slower than float32, so callers pick float32.
+    Without it bfloat16 is emulated and loses to float32, so callers pick float32.
     """
     try:
         cap = torch._C._cpu._get_cpu_capability()

@@ -21,13 +21,10 @@ INFERENCE_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 # bfloat16 where the CPU multiplies it in hardware, float32 elsewhere (see frame_encoder_fn)
 AUTO = "auto"
 # the frame encoder's dtype when a week is predicted (`coverage predict`, `predict-family`,
-# `coverage init`): benchmarks/bench_inference.py measures it against float32, with the
-# change in P(man) and in accuracy
+# `coverage init`)
 INFERENCE_DTYPE = AUTO
-# Frames per encoder call at inference. The encoder is a chain of small matmuls and
-# memory-bound steps (layer norm, softmax, GELU) over [B, 22, 64] activations: at 512
-# frames each is 2.9 MB and stays in cache; at 4096 (23 MB) every step goes to memory.
-# Measured on the 2-core machine (benchmarks/bench_inference.py): ~2.2x the frames/s.
+# Frames per encoder call at inference: the encoder is mostly memory-bound steps over
+# [B, 22, 64] activations, and a batch this size keeps them in cache.
 ENCODE_BATCH = 512
 
 
@@ -105,13 +102,11 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
 
     The features are standardised in float32 first (positions of tens of yards would lose
     their decimals in bfloat16), then the set encoder runs in ``dtype``. float32 is the
-    module itself: under ``torch.inference_mode`` ``nn.TransformerEncoder`` takes
-    PyTorch's fused fast path. bfloat16 is :class:`~coverage.models.fast_encoder.
-    FastEncoder` (a bf16 copy of the weights made once per call here; the checkpoint is
-    untouched), which uses the CPU's bf16 matrix units (AMX / AVX512-BF16) and spends
-    less outside the matmuls. ``dtype="auto"`` is bfloat16 on a CPU with those units and
-    float32 elsewhere (emulated bf16 is slower than float32); an encoder whose layers
-    FastEncoder does not reproduce runs in float32.
+    module itself (PyTorch's fused fast path under ``torch.inference_mode``). bfloat16 is
+    :class:`~coverage.models.fast_encoder.FastEncoder` on a bf16 copy of the weights, for
+    CPUs with bf16 matrix units. ``dtype="auto"`` picks bfloat16 only on such a CPU,
+    since emulated bf16 loses to float32; an encoder whose layers FastEncoder does not
+    reproduce runs in float32.
 
     For ``frames`` >= :data:`coverage.models.aot.MIN_FRAMES` (a week, not a play) the
     encoder compiled for this machine (``coverage compile``) runs instead when its package

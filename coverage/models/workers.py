@@ -36,13 +36,10 @@ _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 def keep_freed_memory() -> bool:
     """Let glibc keep freed blocks of up to 32 MB (and 128 MB of free heap) for reuse.
 
-    Each operator allocates its output afresh (1-4 MB per batch here); glibc maps such
-    blocks on allocation and unmaps them on free, or trims the heap they came from, so
-    operators first-touch page-fault their outputs. Kept, the next batch reuses the same
-    pages, which made the bf16 encoder markedly faster on one core in a one-off profile
-    (the benchmark runs with it set). Set once per process (glibc only; False
-    elsewhere); freed blocks are not handed back to the system between batches, and the
-    benchmark's peak RSS for a real-size week stays under 2 GB.
+    Each operator allocates its output afresh; by default glibc unmaps such blocks on
+    free, so every batch page-faults its outputs again. Kept, the next batch reuses the
+    same pages. Set once per process (glibc only; False elsewhere); the price is that
+    freed blocks are not handed back to the system between batches.
     """
     if not sys.platform.startswith("linux"):
         return False
