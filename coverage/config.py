@@ -37,10 +37,10 @@ def data_arg() -> str | None:
 
 
 def default_size() -> dict[str, int]:
-    """Embedded season: 9 weeks x 4 games x 40 plays = 1,440 plays (~3 M tracking rows).
+    """Embedded season: 9 weeks x 4 games x 40 plays = 1,440 plays.
 
     Big enough for week-level splits (train 1-7, validate 8, test 9) and per-team
-    views, small enough to simulate + ingest in about 40 s on 2 cores.
+    views, small enough to simulate and ingest on first use.
     """
     text = os.environ.get("COVERAGE_DEFAULT_SIZE", "9,4,40")
     try:

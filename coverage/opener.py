@@ -78,11 +78,11 @@ def default_store_dir() -> Path:
 
 
 def build_default_store(*, progress: bool = True, force: bool = False) -> Store:
-    """Simulate the embedded season and ingest it (deterministic, well under a minute).
+    """Simulate the embedded season and ingest it (deterministic).
 
     We generate on first use instead of shipping parquet: the simulator is
     deterministic from its seed, so every clone gets identical data while the
-    repository stays small. The raw CSVs (~375 MB) are only a staging step and
+    repository stays small. The raw CSVs are only a staging step and
     are deleted; `coverage simulate DIR` writes them for anyone who wants them.
     The finished store is moved into place with one rename, so a concurrent
     reader sees either nothing or a complete store.

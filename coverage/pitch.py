@@ -1,10 +1,9 @@
 """Geometry of an NFL field, in the normalised store's yards, for every renderer.
 
-The plotly app and the pillow GIF used to keep their own copies of the field
-and quietly drifted apart (sideline ticks, hash length), so an exported GIF no
-longer matched what the analyst saw in the app. Everything both need lives here,
-as constants and pure functions returning field coordinates; renderers only map
-those to pixels or traces.
+One copy of the field for every renderer, so an exported GIF matches what the
+analyst saw in the app (sideline ticks, hash length). Everything they need lives
+here, as constants and pure functions returning field coordinates; renderers only
+map those to pixels or traces.
 
 Coordinates follow ``coverage.schema``: x runs along the field from 0 to
 ``LENGTH`` (end zones 0-10 and 110-120, offense toward +x), y across it from 0

@@ -1,8 +1,7 @@
 """Arrays built week by week, spilled to disk and memory-mapped back.
 
-Training reads seven or eight weeks of frames at once: the frame tensor alone is ~1 kB a
-frame (22 players x 12 features, float32), ~2 GB for a real season's training weeks,
-and stacking the weeks in memory makes the process grow with every week it reads. Here
+Training reads seven or eight weeks of frames at once (22 players x 12 float32 features
+a frame), and stacking the weeks in memory makes the process grow with every week it reads. Here
 each week's rows are appended to a temporary file as soon as they are built (one week's
 arrays in memory at a time), and the stacked array is a copy-on-write map of that file:
 batches read their rows from the kernel's page cache, which is not the process's own

@@ -1,8 +1,8 @@
 """Every ``coverage`` subcommand: argument parsing over the package's library functions.
 
 One module per area registers its subcommands. Handlers import the library they
-call when they run, not at start-up: torch alone costs a command ~2.7 s and
-330 MB before it starts, and ``coverage --help`` or ``coverage ingest`` never use it.
+call when they run, not at start-up: importing torch is slow and large, and
+``coverage --help`` or ``coverage ingest`` never use it.
 """
 
 COMMAND_MODULES = (

@@ -158,9 +158,8 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
     Rows are ordered by play and frame and a frame's history reaches only back into its
     own play, so when a batch is encoded every pooled embedding its GRU windows need
     exists already. The player tokens are needed only for the batch's own (newest)
-    frames: they are used and dropped per batch, so the only per-week buffer is the
-    pooled embeddings (256 bytes a frame) instead of 22 tokens a frame (5.6 kB: 1.4 GB
-    for a real week). Each core works through its own run of plays
+    frames: they are used and dropped per batch, so the only per-week buffer is one
+    pooled embedding a frame instead of 22 tokens. Each core works through its own run of plays
     (:mod:`coverage.models.workers`).
     """
     model.eval().to(device)

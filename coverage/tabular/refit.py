@@ -9,9 +9,9 @@ before the test week. The procedure, fixed before week 9 was read:
    and the family booster alike.
 2. **Refit** on weeks 1-8 with those settings, no early stopping (there is no held-out week
    left). The number of trees is **scaled by the data-size ratio** (labelled rows of the
-   refit / labelled rows of the selection fit, ~1.14): at a fixed learning rate a larger
-   sample supports proportionally more boosting steps before over-fitting, and at this ratio
-   the choice moves the tree count by ~50, not its order of magnitude.
+   refit / labelled rows of the selection fit): at a fixed learning rate a larger sample
+   supports proportionally more boosting steps before over-fitting, and one week more moves
+   the tree count a little, not its order of magnitude.
 3. **Tendencies** of the refit come from weeks 1-8 with the same leave-own-game-out rule for
    the training rows (:func:`coverage.tabular.tendencies.fit_tendencies`); week 9 rows get
    the full weeks-1-8 counts. Week 9 labels are never counted.
