@@ -3,8 +3,8 @@
 Pure numpy/polars functions used alike by training (selection, test report), by
 ``coverage evaluate`` and by the app's pages, so a number means the same thing
 wherever it is shown. Every headline number sits next to an uncertainty (Wilson
-interval) and a majority-class baseline, because with ~25% man plays a model that
-always says "zone" is already ~75% accurate and a week holds only ~1,400 labelled plays.
+interval) and a majority-class baseline, because most plays are zone (a model that always
+says "zone" is already mostly right) and a week holds few labelled plays.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ The combination is Bayes' rule on the odds, with one weight fitted on the valida
     logit P(man) = logit p_tracking + w * (logit p_prior - logit base_rate)
 
 ``base_rate`` is the man share the tracking model was trained on: the prior only adds what
-it knows *beyond* that rate, so a prior that says "the usual 27%" leaves the tracking call
+it knows *beyond* that rate, so a prior that says "the usual rate" leaves the tracking call
 alone. With ``w = 1`` the two are treated as independent evidence; both look at the
 formation, so the fitted ``w`` is usually below 1 and 0 when the prior adds nothing. A
 combination, not an input, because it needs no retraining: the same prior serves every

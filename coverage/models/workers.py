@@ -2,9 +2,8 @@
 
 The frame models' operators work on tensors of a few hundred kB to a few MB: split
 across cores, each pays a fork/join barrier and leaves both cores' caches half used.
-Running each core on its own run of plays, one thread per operator, scales better on
-the 2-core machine (``benchmarks/bench_inference.py``: the ``split`` / ``split16``
-variants against the default). Ranges end at play boundaries, so a frame's
+Running each core on its own run of plays, one thread per operator, avoids both.
+Ranges end at play boundaries, so a frame's
 history (which never leaves its play) is always in its own worker's range, and the
 workers write disjoint rows of shared output buffers.
 """
@@ -23,8 +22,7 @@ import numpy as np
 import torch
 
 _lock = threading.Lock()
-# False: one thread runs the week and each operator is split across the cores (what the
-# benchmark compares against)
+# False: one thread runs the week and each operator is split across the cores
 PER_CORE = True
 
 

@@ -36,8 +36,7 @@ def _logit(p: float) -> float:
 
 _MAN_BASE = _logit(MAN_RATE)
 # The team and formation adjustments below are not centred on the season's situation
-# mix; this shift brings the season Man share back to the real ~27% (checked on
-# generated seasons).
+# mix; this shift brings a generated season's Man share back to MAN_RATE.
 _MAN_SHIFT = 0.05
 
 

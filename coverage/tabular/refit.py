@@ -23,9 +23,9 @@ before the test week. The procedure, fixed before week 9 was read:
    and the family temperature are fitted on the pooled out-of-fold logits and applied to
    the refit's logits.
 5. **Read week 9 once**, with this procedure fixed. The refit replaces the shipped model only
-   if its week-9 log-loss is lower than the shipped model's *and* it does not lose to the
-   issue's baseline features refit the same way (lower log-loss and higher AUC than that
-   baseline refit); otherwise the shipped model stays and the numbers are reported.
+   if its week-9 log-loss is lower than the shipped model's *and* it beats the baseline
+   features refit the same way (lower log-loss and higher AUC); otherwise the shipped model
+   stays and the numbers are reported.
 """
 
 from __future__ import annotations

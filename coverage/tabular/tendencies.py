@@ -1,6 +1,6 @@
 """Coverage habits learned from the training weeks: defenses, defenders, offenses faced.
 
-A defense's man rate over seven weeks rests on ~200 plays, a defender's on far fewer, so
+A defense's man rate over seven weeks rests on a few hundred plays, a defender's on fewer, so
 every rate is shrunk toward the league with an empirical-Bayes beta prior whose strength
 is fitted to how much the groups really differ (method of moments): noisy groups are
 pulled in hard, genuinely different ones keep their own rate.

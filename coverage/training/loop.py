@@ -11,7 +11,7 @@ where every finished epoch leaves a safetensors file (weights, optimiser, schedu
 states, history) so an interrupted run continues from its last finished epoch, exactly as if
 it had never stopped.
 
-For the man/zone models (:class:`MaskedBCE`) class imbalance (~27% man) is handled with
+For the man/zone models (:class:`MaskedBCE`) class imbalance (most plays are zone) is handled with
 ``pos_weight`` in the loss, which balances the gradients but shifts the optimal logit by
 ``log(pos_weight)``; we subtract that shift (``logit_offset``) before reporting
 probabilities, so accuracy at 0.5 and calibration are those of an unweighted model. A

@@ -1,8 +1,8 @@
 """Training options, grouped by who reads them.
 
-One flat bag of ~30 fields made every trainer, the tuner and the tracker depend on all of
-them; grouped, a trainer reads the run and optimisation groups plus the inputs its model
-needs, and experiment tooling (MLflow, Ray Tune) only ever touches :class:`ExperimentHooks`.
+Grouped so that nothing depends on every field: a trainer reads the run and optimisation
+groups plus the inputs its model needs, and experiment tooling (MLflow, Ray Tune) only
+ever touches :class:`ExperimentHooks`.
 Callers that think in flat keyword arguments (the CLI, a tuner's sampled config) use
 :meth:`TrainOptions.of` / :meth:`TrainOptions.with_values`, which route each name to its group.
 """
