@@ -141,7 +141,7 @@ def _stage_week(path: Path, stage: Path, game_ids: list[int] | None = None) -> N
     lf = lf.select([pl.col(c).cast(t) for c, t in STAGED_TRACKING_SCHEMA.items()])
     try:
         write_parquet(lf, stage)
-    except pl.exceptions.PolarsError as exc:  # parse errors deep in a 775 MB CSV
+    except pl.exceptions.PolarsError as exc:  # parse errors deep in a large CSV
         raise DataError(f"could not read tracking file: {exc}", file=str(path),
                         expected="the official tracking_week_N columns and types") from exc
 

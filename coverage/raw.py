@@ -1,6 +1,6 @@
 """Find and lazily scan the official Big Data Bowl files (CSV or parquet, 2025 or 2023 schema).
 
-Everything here is lazy: a tracking week is ~775 MB of CSV, so we only ever
+Everything here is lazy: a tracking week is hundreds of MB of CSV, so we only ever
 describe scans and validate their schemas; the ingest step streams them. Folders
 come as Kaggle ships them: ``tracking_week_N`` (2025), ``weekN`` (2023), or one
 tracking file holding several weeks, split through games.csv.

@@ -219,8 +219,8 @@ def formation_slots(frames: pl.DataFrame, window: str = "1s") -> pl.DataFrame | 
 
     Fed to the field's per-frame ``slots`` hook, so hovering a player shows e.g.
     "SLOT · SHOTGUN 3x1", and the label changes when a motion or shift changes the
-    formation. One fit per 1 s window (mean positions) keeps a play switch in the tens
-    of milliseconds; after the snap the snap-time slot is kept.
+    formation. One fit per window (mean positions) keeps a play switch quick; after
+    the snap the snap-time slot is kept.
     """
     pre = frames.filter(pl.col("secs_from_snap") <= 0)
     if pre.height == 0:

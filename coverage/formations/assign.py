@@ -68,7 +68,7 @@ def solve_totals(cost: np.ndarray, allowed: np.ndarray, prune: bool = True) -> n
     NaN. Without it every allowed template is solved (needed when the
     caller compares against a template other than the best one).
     """
-    from scipy.optimize import linear_sum_assignment  # scipy takes ~1 s to import
+    from scipy.optimize import linear_sum_assignment  # scipy is slow to import: only when used
 
     n, t = cost.shape[:2]
     totals = np.full((n, t), np.nan)
@@ -95,7 +95,7 @@ def solve_totals(cost: np.ndarray, allowed: np.ndarray, prune: bool = True) -> n
 
 def assign_slots(cost: np.ndarray) -> np.ndarray:
     """Slot index for each player, one Hungarian solve per (N, 11, 11) matrix."""
-    from scipy.optimize import linear_sum_assignment  # scipy takes ~1 s to import
+    from scipy.optimize import linear_sum_assignment  # scipy is slow to import: only when used
 
     out = np.empty(cost.shape[:2], dtype=np.intp)
     for i in range(cost.shape[0]):

@@ -203,7 +203,7 @@ def _match(off: Offense, lay: _Layout, cand: list[int]) -> list[tuple[int, int]]
         return c
 
     cmat = np.array([[cost_for(i, j) for j in range(len(lay.rec))] for i in cand])
-    from scipy.optimize import linear_sum_assignment  # scipy takes ~1 s to import
+    from scipy.optimize import linear_sum_assignment  # scipy is slow to import: only when used
 
     ri, ci = linear_sum_assignment(cmat)
     return [(cand[a], lay.rec[b]) for a, b in zip(ri, ci, strict=True)]

@@ -79,7 +79,7 @@ def _walk_up(rng: np.random.Generator, de: Defense, tl: Timeline, los: float,
         elif k == "LB":
             generic[i, 0] = los + rng.uniform(3.0, 5.5)
     # the neutral look is only half way from the final spots: real defenses are mostly
-    # aligned by the line set and walk there slowly (safeties ~0.7 yd/s at line set)
+    # aligned by the line set and walk there slowly
     generic = de.shown + (generic - de.shown) * 0.5
     # the defense is mostly set by the line set; a minority is still adjusting after it
     settle0 = max(tl.t_set - rng.uniform(1.5, 3.0), 0.0)

@@ -27,7 +27,7 @@ def steer(target: np.ndarray, tau: float = 0.15, vmax: float = 10.0) -> np.ndarr
     """
     alpha = DT / (tau + DT)
     x0 = target[:1]
-    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+    from scipy.signal import lfilter  # scipy is slow to import: only when used
 
     y = lfilter([alpha], [1.0, alpha - 1.0], target - x0, axis=0)
     y = lfilter([alpha], [1.0, alpha - 1.0], y, axis=0)
@@ -82,7 +82,7 @@ def add_jitter(rng: np.random.Generator, xy: np.ndarray) -> np.ndarray:
     if xy.shape[1] != 22:
         who = np.ones(xy.shape[1])
     eps = rng.normal(0, 0.026 * level, xy.shape) * who[None, :, None]
-    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+    from scipy.signal import lfilter  # scipy is slow to import: only when used
 
     # a slow, smooth shuffle (velocity correlated over ~1 s), not frame-to-frame noise
     sway_v = lfilter([1.0], [1.0, -0.95], eps, axis=0)
@@ -94,7 +94,7 @@ def add_jitter(rng: np.random.Generator, xy: np.ndarray) -> np.ndarray:
 
 def _ema(x: np.ndarray, alpha: float) -> np.ndarray:
     """Causal exponential smoothing along axis 0, started at the first value (no transient)."""
-    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+    from scipy.signal import lfilter  # scipy is slow to import: only when used
 
     x0 = x[:1]
     return lfilter([alpha], [1.0, alpha - 1.0], x - x0, axis=0) + x0
@@ -184,7 +184,7 @@ def orientation(rng: np.random.Generator, xy: np.ndarray, partner: np.ndarray,
                 kind: list[str] | None = None) -> np.ndarray:
     """(F, 22) NGS orientation: the offense faces downfield, defenders face the offense.
 
-    Set defenders stand nearly square to the line (real: ~15-20 deg off square),
+    Set defenders stand nearly square to the line, as real ones do,
     turned a little toward the ball or, more often for man defenders, toward
     their receiver (a soft tell); anyone running mostly faces where he goes.
     """
@@ -193,7 +193,7 @@ def orientation(rng: np.random.Generator, xy: np.ndarray, partner: np.ndarray,
     vel = causal_velocity(xy)
     spd = np.sqrt((vel ** 2).sum(-1))
     mdir = angle(vel[..., 0], vel[..., 1])
-    from scipy.signal import lfilter  # scipy takes ~1 s to import: only when used
+    from scipy.signal import lfilter  # scipy is slow to import: only when used
 
     wobble = lfilter([0.3], [1.0, -0.7], rng.normal(0, 4, (F, 22)), axis=0)
     kinds = kind if kind is not None else ["WR"] * 11 + ["S"] * 11

@@ -148,7 +148,7 @@ def _wide_spot(rng: np.random.Generator, lineup: _Lineup, formation: str, sd: in
     kind = "WR" if p.position == "WR" else "RB"
     if r == 0:
         slot = {1: "X", -1: "Z"}[sd]
-        # outside receivers split ~9-17 yd from the ball (real widest: median ~14)
+        # outside receivers split ~9-17 yd from the ball, as the real widest ones do
         y = by + sd * rng.uniform(9.0, 17.0)
         if sd * (sideline - y) < 1.5:
             y = sideline - sd * rng.uniform(1.5, 4.0)

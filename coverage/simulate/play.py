@@ -89,7 +89,7 @@ def simulate_play(rng: np.random.Generator, ctx: PlayContext, off_roster: dict[s
     routes = offense_after_snap(rng, off, tgt, tl, los, by, dropback,
                                 m.moving_at_snap & (m.kind == "jet"))
     # the recorded snap frame often lags the real snap a little: the linemen's get-off
-    # already shows in it (real snap-frame acceleration: OL ~0.6, DL ~0.8 yd/s^2)
+    # already shows in it, as in real tracking's snap frame
     early = bool(rng.random() < 0.6) and tl.snap_idx + 1 < tl.n_frames
     f_ol, f_dl = rng.uniform(0.4, 1.0), rng.uniform(0.1, 0.4)
     s_ = tl.snap_idx

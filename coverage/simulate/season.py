@@ -100,7 +100,7 @@ class _Drive:
         """Apply a play's gain: first downs, touchdowns, field goals and punts.
 
         ``go_for_it`` (a uniform draw) decides 4th downs: short ones in plus territory
-        and the odd desperate one are played, as real teams do (~2% of real snaps).
+        and the odd desperate one are played, as rarely as real teams do.
         """
         own = self.own + gain
         down, togo = self.down, self.togo
@@ -293,7 +293,7 @@ def simulate_season(
 
     ``approach_secs`` is huddle break to line set and ``after_set_secs`` line
     set to snap; the defaults keep the embedded data small (a short approach)
-    while line set to snap is real-like (real tracking: median ~8 s, 2-15 s).
+    while line set to snap is as long as in real tracking.
     Sizes and phase ranges take one value for the season or one per week (a real
     season has 13-16 games a week). Each game's tracking is written as soon as it is
     played, so memory stays flat however large a week is. Same seed and arguments
