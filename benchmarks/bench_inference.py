@@ -2,7 +2,7 @@
 
 1. Measures the machine's matrix-multiply peak (torch, fp32 at 1 and 2 threads; bf16 too).
 2. Counts each model's FLOPs per predicted frame from its layer shapes
-   (:mod:`coverage.models.flops`; a test checks them against torch's FLOP counter).
+   (`benchmarks/flops.py`; a test checks them against torch's FLOP counter).
 3. Runs each model's week predictor (``transformer_logits`` / ``explain_outputs``, the
    code ``coverage predict`` runs) on the store's test week, tiled to ``--frames`` if
    asked, in each variant: the float32 reference, the frame encoder in bfloat16, the
@@ -149,11 +149,12 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
 
     Returns the achieved FLOP/s of each variant (the bf16 one is set against the bf16
     peak at the end)."""
+    from flops import family_flops, transformer_flops
+
     from coverage.family.data import load_explain_frames
     from coverage.family.predict import explain_outputs, load_explainer
     from coverage.features import FrameTensors
     from coverage.models import aot, workers
-    from coverage.models.flops import family_flops, transformer_flops
     from coverage.pipelines import compile_model
     from coverage.training.frame_models import load_frame_model, load_frames, model_logits
 

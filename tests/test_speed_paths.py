@@ -16,13 +16,13 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.flops import family_flops, transformer_flops
 from coverage.family.data import build_explain_frames
 from coverage.family.predict import explain_outputs, load_explainer
 from coverage.features import build_frames
 from coverage.models import fast_encoder, transformer
 from coverage.models.family import CoverageFamilyModel
 from coverage.models.fast_encoder import FastEncoder
-from coverage.models.flops import family_flops, transformer_flops
 from coverage.models.transformer import CoverageTransformer, PlayerSetEncoder, frame_encoder_fn
 from coverage.training.frame_models import load_frame_model, transformer_logits
 from tests.builders.toy import toy_family_tracking

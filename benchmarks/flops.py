@@ -6,7 +6,8 @@ rate divided by the peak says how close the code is. Counted are the matrix mult
 (2 FLOPs per multiply-add: linear layers, attention scores and mixing, the GRU), which is
 what the matmul peak measures; layer norms, softmax, GELU and the pooling add well under
 a FLOP per activation element and are left out (they cost memory traffic, not FLOPs).
-Pure functions of the hyper-parameters, so the benchmark and a test agree on them.
+Pure functions of the hyper-parameters, so the benchmark and a test agree on them (a
+development measurement, kept beside the benchmark that uses it).
 """
 
 from __future__ import annotations
