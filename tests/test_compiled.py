@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(not aot.compiler_available(), reason="no C++ com
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    """One package cache for the module (each build takes ~20-40 s)."""
+    """One package cache for the module: a build is the slow part."""
     mp = pytest.MonkeyPatch()
     mp.setenv("COVERAGE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     mp.setattr(aot, "MIN_FRAMES", 0)  # the toy week is small
@@ -51,6 +51,7 @@ def _p(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
+@pytest.mark.slow  # builds C++ graphs ahead of time
 def test_family_week_runs_its_compiled_graphs(cache, toy) -> None:
     model, cfg = load_explainer(MODELS / "family")
     ef = build_explain_frames(*toy)
@@ -86,6 +87,7 @@ def test_family_week_runs_its_compiled_graphs(cache, toy) -> None:
     np.testing.assert_allclose(again.p_man, eager.p_man, atol=1e-6)
 
 
+@pytest.mark.slow  # builds a C++ graph ahead of time
 def test_transformer_week_runs_its_compiled_encoder(cache, toy) -> None:
     model, cfg = load_frame_model(MODELS / "transformer")
     ft = build_frames(*toy)
