@@ -20,8 +20,9 @@ import docpage
 import numpy as np
 import polars as pl
 import torch
+from faithfulness import deletion_test
 
-from coverage.explain.attribution import attribute_play, deletion_test, p_man_removed
+from coverage.explain.attribution import attribute_play, p_man_removed
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
 from coverage.opener import open_store

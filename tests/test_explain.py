@@ -174,7 +174,8 @@ def test_predict_family_writes_consistent_tables(trained, sim_store, tmp_path):
 
 def test_attribution_and_tells_read_well(trained, sim_store):
     """Its speed is benchmarks/bench_explain.py's to measure, not a test's (a busy machine)."""
-    from coverage.explain.attribution import attribute_play, deletion_test
+    from benchmarks.faithfulness import deletion_test
+    from coverage.explain.attribution import attribute_play
     from coverage.explain.tells import tells
     from coverage.family.predict import load_explainer
 
@@ -210,8 +211,9 @@ def test_followed_motion_detects_a_mirroring_defender():
 @pytest.mark.slow
 def test_deletion_test_passes_on_the_shipped_trained_model(sim_store):
     """Faithfulness bar of issue 6, on the trained checkpoint and plays it never saw."""
+    from benchmarks.faithfulness import deletion_test
     from coverage.config import REPO_ROOT
-    from coverage.explain.attribution import attribute_play, deletion_test
+    from coverage.explain.attribution import attribute_play
     from coverage.family.predict import load_explainer
 
     model_dir = REPO_ROOT / "models" / "family"

@@ -5,7 +5,7 @@ in P(man): his features are replaced in every frame by the mean of his own side 
 frame (a neutral team-mate standing at the centroid, moving with the average), and the
 attribution is ``P(man) - P(man | player removed)``. Positive = he pushes the call toward
 man. Occlusion needs no gradients and is faithful by construction for the removed
-feature set; :func:`deletion_test` checks that it ranks players usefully.
+feature set; ``benchmarks/faithfulness.py`` checks that it ranks players usefully.
 
 Cost: the frame encoder runs once per (frame, removed player), i.e. 23 x T encodings of
 22 tokens for a T-frame play, and the GRU reads those pooled embeddings for every
@@ -119,46 +119,6 @@ def attribute_play(model: torch.nn.Module, cfg: dict[str, Any], frames: pl.DataF
     p = p_man_removed(model, cfg, ef.ft.x, slots, remove)
     return PlayAttribution(ids, ef.ft.frame_id.astype(np.int64), ef.ft.secs, p[0],
                            (p[0][None, :] - p[1:]).T, ef.ft.x, slots)
-
-
-def deletion_test(model: torch.nn.Module, cfg: dict[str, Any],
-                  attributions: list[PlayAttribution], ks: tuple[int, ...] = (1, 2, 3),
-                  n_random: int = 5, seed: int = 0, at_secs: float = 0.0) -> dict[str, Any]:
-    """Faithfulness: removing the top-k attributed players at a frame must move P(man) more
-    than removing k random players. Returns mean |change| for both, per k, over plays."""
-    rng = np.random.default_rng(seed)
-    out: dict[str, Any] = {"plays": 0, "at_secs": at_secs}
-    top: dict[int, list[float]] = {k: [] for k in ks}
-    rnd: dict[int, list[float]] = {k: [] for k in ks}
-    for a in attributions:
-        t = int(np.argmin(np.abs(a.secs - at_secs)))
-        if abs(a.secs[t] - at_secs) > 0.05:
-            continue
-        out["plays"] += 1
-        q = a.nfl_ids.size
-        order = np.argsort(-np.abs(a.values[t]))
-        masks = []
-        for k in ks:
-            m = np.zeros(q, bool)
-            m[order[:k]] = True
-            masks.append(m)
-            for _ in range(n_random):
-                m = np.zeros(q, bool)
-                m[rng.choice(q, k, replace=False)] = True
-                masks.append(m)
-        p = p_man_removed(model, cfg, a.x[: t + 1], a.slots[: t + 1], np.array(masks))[:, t]
-        delta = np.abs(p - a.p_man[t])
-        for i, k in enumerate(ks):
-            base = i * (1 + n_random)
-            top[k].append(float(delta[base]))
-            rnd[k].append(float(delta[base + 1: base + 1 + n_random].mean()))
-    for k in ks:
-        tk, rk = np.array(top[k]), np.array(rnd[k])
-        out[f"k{k}"] = {"top_mean_abs_change": float(tk.mean()) if tk.size else float("nan"),
-                        "random_mean_abs_change": float(rk.mean()) if rk.size else float("nan"),
-                        "share_plays_top_beats_random": float(np.mean(tk > rk)) if tk.size
-                        else float("nan")}
-    return out
 
 
 # ------------------------------------------------ week summaries (Teams page)
