@@ -17,7 +17,6 @@ from coverage.views import (
     combined_animation,
     confusion_figure,
     key_events,
-    probability_figure,
     rate_bar_figure,
 )
 from tests.builders.fixtures import REAL_PLAY
@@ -188,17 +187,13 @@ def test_animation_without_predictions(demo) -> None:
     assert any("no predictions" in (a.text or "") for a in anim.figure.layout.annotations)
 
 
-def test_probability_figure_lines_truth_events_and_current_frame(demo) -> None:
+def test_curve_panel_truth_events_and_half_line(demo) -> None:
     ev = key_events(demo["frames"])
     assert [e.event for e in ev] == ["line_set", "man_in_motion", "ball_snap"]
-    fig = probability_figure(demo["preds"], demo["play"], current_frame=40, events=ev)
-    assert [t.name for t in fig.data][:2] == ["logreg", "transformer"]
-    assert fig.data[2].name == "current frame" and len(fig.data[2].x) == 2
-    texts = " ".join(a.text for a in fig.layout.annotations)
+    layout = combined_animation(demo["frames"], demo["preds"], demo["play"]).figure.layout
+    texts = " ".join(a.text for a in layout.annotations)
     assert "true: Man (Cover-1)" in texts and "motion" in texts and "snap" in texts
-    assert any(s.y0 == 0.5 and s.y1 == 0.5 for s in fig.layout.shapes)
-    empty = probability_figure(None, demo["play"])
-    assert any("no predictions" in a.text for a in empty.layout.annotations)
+    assert any(s.y0 == 0.5 and s.y1 == 0.5 and s.yref == "y2" for s in layout.shapes)
 
 
 def test_accuracy_by_time_has_bands_counts_and_baseline() -> None:

@@ -14,7 +14,7 @@ from coverage.views.charts import (
     importance_figure,
     rate_bar_figure,
 )
-from coverage.views.curves import combined_animation, probability_figure
+from coverage.views.curves import combined_animation
 from coverage.views.field import zoom_to_box
 from coverage.views.player_spec import Animation
 from coverage.views.team_colors import TEAM_COLORS, matchup_colors, team_color
@@ -35,7 +35,6 @@ __all__ = [
     "matchup_colors",
     "model_colors",
     "play_title",
-    "probability_figure",
     "rate_bar_figure",
     "team_color",
 ]

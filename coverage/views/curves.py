@@ -1,4 +1,4 @@
-"""P(man) over the seconds before the snap, alone or synchronised with the field.
+"""P(man) over the seconds before the snap, synchronised with the field.
 
 The question an analyst asks is "when did the model figure it out, and what on
 the field caused it?"; ``combined_animation`` answers it by putting the field and
@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Unpack
 
 import numpy as np
-import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
@@ -21,28 +20,23 @@ from coverage.views._common import (
     EVENT_LABELS,
     MAN_COLOR,
     ZONE_COLOR,
-    KeyEvent,
     PlayArrays,
     key_events,
     model_colors,
+    play_arrays,
     preds_matrix,
     true_coverage,
 )
-from coverage.views.field import FieldLayers, animate_play, field_axes, play_field
-from coverage.views.player_spec import FRAME_MS, Animation, Parts
+from coverage.views.field import (
+    LEGEND,
+    FieldLayers,
+    field_axes,
+    field_parts,
+    figure_title,
+    frame_labels,
+)
+from coverage.views.player_spec import FRAME_MS, Animation, Parts, animation
 from coverage.vocab import MAN, MAN_ZONE
-
-EventsArg = Sequence[KeyEvent] | Sequence[tuple[float, str]] | None
-
-
-def _norm_events(events: EventsArg) -> list[tuple[float, str]]:
-    out = []
-    for e in events or []:
-        if isinstance(e, KeyEvent):
-            out.append((e.secs, e.event))
-        else:
-            out.append((float(e[0]), str(e[1])))
-    return out
 
 
 def _curve_lines(preds: pl.DataFrame | None, xaxis: str, yaxis: str) -> list[dict]:
@@ -123,8 +117,6 @@ def _secs_range(preds: pl.DataFrame | None, extra: Sequence[float]) -> tuple[flo
     vals = list(extra)
     if preds is not None and preds.height:
         vals += [float(preds["secs_from_snap"].min()), float(preds["secs_from_snap"].max())]
-    if not vals:
-        return -3.0, 0.5
     return min(vals), max(max(vals), 0.2)
 
 
@@ -151,52 +143,6 @@ def _cursor_parts(
         for k in range(pa.n_frames)
     ]
     return dynamic, updates
-
-
-def probability_figure(
-    preds: pl.DataFrame | None,
-    play: Mapping[str, Any],
-    *,
-    current_frame: int | None = None,
-    events: EventsArg = None,
-    height: int = 380,
-) -> go.Figure:
-    """P(man) vs seconds from snap, one line per model, truth band, snap and 0.5 lines.
-
-    ``events``: ``KeyEvent``s (e.g. ``key_events(frames)``) or ``(secs, name)`` pairs.
-    ``current_frame`` (a frameId) adds a dot per model at that frame's prediction.
-    With no predictions the figure still renders, with a note, so pages never break.
-    """
-    ev = _norm_events(events)
-    lines = _curve_lines(preds, "x", "y")
-    shapes, annotations = _curve_decor(play, ev, "x", "y")
-    data = list(lines)
-    if current_frame is not None and preds is not None and preds.height:
-        cur = preds.filter(pl.col("frameId") == current_frame)
-        colors = model_colors(preds["model"].unique().to_list())
-        if cur.height:
-            cur = cur.sort("model")
-            data.append({
-                "type": "scatter", "mode": "markers", "name": "current frame",
-                "x": cur["secs_from_snap"].to_numpy().astype(float),
-                "y": cur["p_man"].to_numpy().astype(float),
-                "marker": {"size": 11, "color": [colors[m] for m in cur["model"].to_list()],
-                           "line": {"color": "white", "width": 1.5}},
-                "showlegend": False,
-            })
-    if not lines:
-        annotations.append({"xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                            "text": "no predictions for this play", "showarrow": False,
-                            "font": {"size": 14, "color": "#888"}})
-    xa, ya = _curve_axes(*_secs_range(preds, [s for s, _ in ev]))
-    layout = {
-        "xaxis": xa, "yaxis": ya, "height": height, "shapes": shapes,
-        "annotations": annotations, "plot_bgcolor": "white",
-        "margin": {"l": 50, "r": 10, "t": 40, "b": 45},
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        "hovermode": "x unified",
-    }
-    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 @functools.lru_cache(maxsize=8)
@@ -257,7 +203,11 @@ def combined_animation(frames: pl.DataFrame, preds: pl.DataFrame | None,
     dynamic traces: arrows, offense, defense, ball, read-out, [man-coverage lines when
     ``links`` is given], cursor line, dots. ``layers``: see :class:`FieldLayers`.
     """
-    pa, fparts = play_field(frames, play, **layers)
+    pa = play_arrays(frames, play, frame_stride=layers.get("frame_stride", 1),
+                     players=layers.get("players"), slots=layers.get("slots"),
+                     attribution=layers.get("attribution"))
+    fparts = field_parts(pa, play, team_colors=layers.get("team_colors"),
+                         links=layers.get("links"))
     ev = [(e.secs, e.event) for e in key_events(frames)]
     shapes, annotations = _curve_decor(play, ev, "x2", "y2")
     cdyn, cupd = _cursor_parts(pa, preds, "x2", "y2")
@@ -268,9 +218,20 @@ def combined_animation(frames: pl.DataFrame, preds: pl.DataFrame | None,
                             "font": {"size": 13, "color": "#888"}})
     cparts = Parts(static=lines, dynamic=cdyn, updates=cupd, shapes=shapes,
                    annotations=annotations)
-    axes = _combined_axes(pa, preds, field_share)
+    layout = {
+        "title": figure_title(play),
+        **_combined_axes(pa, preds, field_share),
+        "height": height,
+        # the two-line title and up to two legend rows both fit above the plot
+        "margin": {"l": 10, "r": 20, "t": 118, "b": 90},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "legend": dict(LEGEND),
+        "hovermode": "closest",
+        "uirevision": "combined",
+    }
     # curve statics are ordered after the field statics, then all dynamic traces
-    anim = animate_play(pa, [fparts, cparts], play, axes, height=height, frame_ms=frame_ms,
-                        uirevision="combined", margin_right=20)
+    anim = animation([fparts, cparts], [str(int(f)) for f in pa.frame_ids], frame_labels(pa),
+                     layout, frame_ms=frame_ms)
     anim.meta.update(client_meta(pa, anim))
     return anim

@@ -22,11 +22,10 @@ from coverage.views._common import (
     PlayArrays,
     SideArrays,
     is_synthetic,
-    play_arrays,
     play_subtitle,
     play_title,
 )
-from coverage.views.player_spec import Animation, Parts, animation
+from coverage.views.player_spec import Parts
 from coverage.views.team_colors import matchup_colors, text_color_for
 
 FIELD_GREEN = pitch.GRASS
@@ -337,46 +336,3 @@ class FieldLayers(TypedDict, total=False):
     frame_stride: int
     attribution: pl.DataFrame | None
     links: pl.DataFrame | None
-
-
-def play_field(frames: pl.DataFrame, play: Mapping[str, Any], *, frame_stride: int = 1,
-               players: pl.DataFrame | None = None, slots: pl.DataFrame | None = None,
-               attribution: pl.DataFrame | None = None,
-               team_colors: Mapping[str, tuple[str, str]] | None = None,
-               links: pl.DataFrame | None = None) -> tuple[PlayArrays, Parts]:
-    """One play's arrays and its field panel with the requested :class:`FieldLayers`."""
-    pa = play_arrays(frames, play, frame_stride=frame_stride, players=players, slots=slots,
-                     attribution=attribution)
-    return pa, field_parts(pa, play, team_colors=team_colors, links=links)
-
-
-def animate_play(
-    pa: PlayArrays,
-    parts: list[Parts],
-    play: Mapping[str, Any],
-    axes: Mapping[str, Any],
-    *,
-    height: int,
-    frame_ms: int,
-    uirevision: str,
-    margin_right: int = 10,
-) -> Animation:
-    """Frame the panels the same way (title, legend, margins) in every play animation.
-
-    ``axes`` maps layout axis names (``xaxis``, ``yaxis2``...) to their settings.
-    """
-    layout = {
-        "title": figure_title(play),
-        **axes,
-        "height": height,
-        # the two-line title and up to two legend rows both fit above the plot
-        "margin": {"l": 10, "r": margin_right, "t": 118, "b": 90},
-        "plot_bgcolor": "white",
-        "paper_bgcolor": "white",
-        "legend": dict(LEGEND),
-        "hovermode": "closest",
-        "uirevision": uirevision,
-    }
-    return animation(parts, [str(int(f)) for f in pa.frame_ids], frame_labels(pa), layout,
-                     frame_ms=frame_ms)
-
