@@ -32,7 +32,7 @@ def _model(path: str | None):
     if path and (Path(path) / "config.json").exists():
         return load_explainer(path), True
     from coverage.features import FEATURES
-    from coverage.models import build_model
+    from coverage.models.registry import build_model
     from coverage.vocab import ASSIGNMENTS, FAMILIES
 
     hp = {"n_features": len(FEATURES), "n_families": len(FAMILIES),

@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
 
 from coverage.features import FEATURES, build_frames, feature_stats  # noqa: E402
-from coverage.models import build_model  # noqa: E402
+from coverage.models.registry import build_model  # noqa: E402
 from coverage.training.frame_models import (  # noqa: E402
     lstm_batches,
     lstm_logits,

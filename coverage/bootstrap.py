@@ -42,8 +42,8 @@ from coverage.atomic import write_json
 from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
 from coverage.family.train import FamilyTrainOptions
-from coverage.models import fingerprint, registry
-from coverage.models.checkpoint import is_checkpoint
+from coverage.models import registry
+from coverage.models.checkpoint import fingerprint, is_checkpoint
 from coverage.opener import open_store
 from coverage.pipelines import train
 from coverage.serving import ensure_predictions, shipped_models

@@ -62,7 +62,7 @@ def test_tune_two_trials_selects_on_val_and_tracks(sim_store, tmp_path, ray_tmp,
     import coverage.training.frame_models as frame_models
     from coverage.experiments.mlflow_runs import MlflowSettings
     from coverage.experiments.tune import TuneOptions, tune
-    from coverage.models import load_checkpoint
+    from coverage.models.checkpoint import load_checkpoint
 
     seen: list[tuple[int, ...]] = []
     real_load = frame_models.load_frames

@@ -67,7 +67,7 @@ def test_synthetic_family_mix_close_to_real(tmp_path):
 
 def _tiny_model(**kw):
     from coverage.features import FEATURES
-    from coverage.models import build_model
+    from coverage.models.registry import build_model
 
     return build_model("family", {"n_features": len(FEATURES), "dim": 16, "depth": 1,
                                   "heads": 2, **kw}).eval()

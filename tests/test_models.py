@@ -8,8 +8,9 @@ import torch
 from coverage import evaluation
 from coverage.errors import CheckpointError
 from coverage.features import FEATURES, build_frames
-from coverage.models import build_model, fingerprint, load_checkpoint, save_checkpoint
+from coverage.models.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from coverage.models.lstm import CoverageLSTM
+from coverage.models.registry import build_model
 from coverage.models.transformer import CoverageTransformer, PlayerSetEncoder
 from coverage.training.frame_models import (
     lstm_logits,

@@ -29,7 +29,8 @@ from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.predict import ExplainOutputs, explain_outputs
 from coverage.family.report import family_report
 from coverage.features import FEATURES, input_hparams, mirror
-from coverage.models import build_model, fingerprint, save_checkpoint
+from coverage.models.checkpoint import fingerprint, save_checkpoint
+from coverage.models.registry import build_model
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import fit, pick_device, seed_everything

@@ -78,7 +78,6 @@ MODELS: dict[str, ModelSpec] = {s.name: s for s in (
               network="coverage.models.family:CoverageFamilyModel", takes_prior=True),
 )}
 NAMES = tuple(MODELS)
-ARCHITECTURES = NAMES
 # tracking models first, strongest first: what a view shows when nothing else decides
 DISPLAY_ORDER = tuple(sorted(NAMES, key=lambda n: MODELS[n].rank))
 PER_PLAY = tuple(n for n in NAMES if not MODELS[n].needs_tracking)

@@ -28,8 +28,15 @@ from coverage.features import (
     input_hparams,
     mirror,
 )
-from coverage.models import aot, build_model, fingerprint, load_checkpoint, save_checkpoint
-from coverage.models.checkpoint import check_calibration, read_config
+from coverage.models import aot
+from coverage.models.checkpoint import (
+    check_calibration,
+    fingerprint,
+    load_checkpoint,
+    read_config,
+    save_checkpoint,
+)
+from coverage.models.registry import build_model
 from coverage.models.transformer import (
     ENCODE_BATCH,
     INFERENCE_DTYPE,

@@ -53,14 +53,13 @@ class Optimisation:
 
 @dataclass
 class ModelInputs:
-    """What the model sees: frame history and sampling (tracking models), formation
-    features (context model), and hyper-parameters over the architecture's defaults."""
+    """What the model sees: frame history and sampling (tracking models), its feature set,
+    a prior, and hyper-parameters over the architecture's defaults."""
 
     history: int = 5
     stride: int = 2
     frames_per_play: int = 8
     max_secs: float | None = None
-    formations: bool = False
     # tracking models: which channels of coverage.features.FEATURE_SETS they read
     feature_set: str = "full"
     # tracking models: a per-play checkpoint (tabular / context) whose P(man) they start

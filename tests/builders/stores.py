@@ -98,7 +98,8 @@ def build_explain_models(preds_store: Path, root: Path) -> Path:
     from coverage.explain.attribution import attribution_week
     from coverage.family.predict import predict_family_week
     from coverage.features import FEATURES
-    from coverage.models import build_model, save_checkpoint
+    from coverage.models.checkpoint import save_checkpoint
+    from coverage.models.registry import build_model
     from coverage.store import Store
     from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 
