@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from PIL import Image
 
-from coverage.export import field_png, render_play_gif
+from coverage.export import render_play_gif
 from coverage.export.gif import HALO, SYNTH_RED, TITLE_BG, _layout
 from tests.builders.fixtures import REAL_PLAY
 from tests.builders.sample_play import MOTION_FRAME, N_FRAMES, SNAP_FRAME, sample_play
@@ -116,17 +116,6 @@ def test_no_predictions_and_attribution_rings(demo) -> None:
     frames = _decode(data)
     assert len(frames) == N_FRAMES
     assert _count(frames[39], HALO) > 20 and _count(frames[10], HALO) == 0
-
-
-def test_field_png_thumbnail(demo) -> None:
-    png = field_png(demo["frames"], SNAP_FRAME, play=demo["play"], size=(480, 240))
-    im = Image.open(io.BytesIO(png))
-    assert im.format == "PNG" and im.size == (480, 240)
-    # no frame given: the snap frame (same bytes), and a different frame draws differently
-    assert field_png(demo["frames"], play=demo["play"]) == png
-    assert field_png(demo["frames"], MOTION_FRAME, play=demo["play"]) != png
-    with pytest.raises(ValueError, match="frameId"):
-        field_png(demo["frames"], 999)
 
 
 def test_hundred_frames_render_every_frame(demo) -> None:

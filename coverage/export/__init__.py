@@ -1,5 +1,5 @@
-"""Exports of a play for sharing outside the app (GIF, PNG thumbnails)."""
+"""Exports of a play for sharing outside the app (GIF, PNG stills)."""
 
-from coverage.export.gif import field_png, render_play_gif, render_play_png
+from coverage.export.gif import render_play_gif, render_play_png
 
-__all__ = ["field_png", "render_play_gif", "render_play_png"]
+__all__ = ["render_play_gif", "render_play_png"]

@@ -34,6 +34,7 @@ from coverage.views._common import (
     model_colors,
     play_arrays,
     play_title,
+    readouts,
     true_coverage,
 )
 from coverage.views.team_colors import hex_to_rgb, matchup_colors, text_color_for
@@ -127,11 +128,11 @@ class _Layout:
         return float(px), float(py)
 
 
-def _layout(size: tuple[int, int], has_curve: bool = True, legend_rows: int = 1) -> _Layout:
+def _layout(size: tuple[int, int], legend_rows: int = 1) -> _Layout:
     """Geometry of the panels; each legend row past the first lowers the curve's top."""
     w, h = size
     title_h = max(22, int(h * 0.08))
-    left_w = int(w * 0.64) if has_curve else w
+    left_w = int(w * 0.64)
     pad = max(6, int(w * 0.008))
     readout_h = max(14, int(h * 0.045))
     avail_w = left_w - 2 * pad
@@ -355,18 +356,17 @@ class _Renderer:
 
     def __init__(
         self, pa: PlayArrays, preds: pl.DataFrame | None, play: Mapping[str, Any],
-        frames: pl.DataFrame, size: tuple[int, int], *, with_curve: bool = True,
+        frames: pl.DataFrame, size: tuple[int, int], *,
         team_colors: Mapping[str, tuple[str, str]] | None = None,
         model_labels: Mapping[str, str] | None = None, applied_to: str | None = None,
     ) -> None:
         self.pa = pa
-        self.with_curve = with_curve
         self.colors = matchup_colors(play.get("possessionTeam") or pa.offense.club,
                                      play.get("defensiveTeam") or pa.defense.club, team_colors)
         self.cv = _curve_data(preds, pa, model_labels)
-        box = _layout(size, with_curve).curve_box
+        box = _layout(size).curve_box
         n_rows = len(_legend_rows(self.cv, _font(_panel_font_size(size[1])), box[0], box[2]))
-        self.lay = _layout(size, with_curve, n_rows)
+        self.lay = _layout(size, n_rows)
         named = [WHITE, BLACK, FIELD_GREEN, ENDZONE_GREEN, LINE, LOS_BLUE, FIRST_DOWN_YELLOW,
                  TITLE_BG, SYNTH_RED, REAL_GREEN, GRID, MID_GRAY, DARK, CURSOR, HALO,
                  hex_to_rgb(MAN_COLOR), hex_to_rgb(ZONE_COLOR),
@@ -379,9 +379,8 @@ class _Renderer:
         draw = ImageDraw.Draw(bg)
         _draw_title(draw, self.lay, play, applied_to)
         _draw_field(draw, self.lay, pa)
-        if with_curve:
-            events = [(e.secs, e.event) for e in key_events(frames)]
-            _draw_curve_panel(draw, self.lay, self.cv, play, events)
+        events = [(e.secs, e.event) for e in key_events(frames)]
+        _draw_curve_panel(draw, self.lay, self.cv, play, events)
         self.background = bg
         self.diameter = max(9, int(round(self.lay.scale * 2.1)))
         self.sprites = {
@@ -392,15 +391,7 @@ class _Renderer:
         _draw_team_legend(draw, self.lay, play, self.colors, self.readout_font)
         self._curve_pts = [_curve_px(self.lay, self.cv, t, p)
                            for t, p in zip(self.cv.secs, self.cv.pman, strict=True)]
-        self._last_event = self._running_events()
-
-    def _running_events(self) -> list[str]:
-        out, last = [], ""
-        for ev in self.pa.events:
-            if ev:
-                last = EVENT_LABELS.get(ev, ev)
-            out.append(last)
-        return out
+        self._readouts = readouts(pa)
 
     def _players(self, im: Image.Image, draw: ImageDraw.ImageDraw, k: int) -> None:
         lay, half = self.lay, self.diameter / 2
@@ -436,11 +427,8 @@ class _Renderer:
                          fill=hex_to_rgb(self.colors["ball"][0]), outline=WHITE)
 
     def _readout(self, draw: ImageDraw.ImageDraw, k: int) -> None:
-        secs = float(self.pa.secs[k])
-        when = "SNAP" if abs(secs) < 1e-6 else (
-            f"{-secs:.1f} s to snap" if secs < 0 else f"+{secs:.1f} s after snap")
-        text = when + (f"   last event: {self._last_event[k]}" if self._last_event[k] else "")
-        draw.text(self.lay.readout_xy, text, font=self.readout_font, fill=DARK, anchor="lb")
+        draw.text(self.lay.readout_xy, self._readouts[k], font=self.readout_font, fill=DARK,
+                  anchor="lb")
 
     def _curve(self, draw: ImageDraw.ImageDraw, k: int) -> None:
         l, top, r, b = self.lay.curve_box
@@ -463,15 +451,8 @@ class _Renderer:
         self._players(im, draw, k)
         self._ball(draw, k)
         self._readout(draw, k)
-        if self.with_curve:
-            self._curve(draw, k)
+        self._curve(draw, k)
         return self.palette.quantize(im)
-
-
-def _atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
-    """Temp file in the target folder + os.replace: readers never see half a GIF."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
 
 
 def render_play_gif(
@@ -516,7 +497,8 @@ def render_play_gif(
                    transparency=TRANSPARENT_INDEX)
     data = buf.getvalue()
     if path is not None:
-        _atomic_write(path, data)
+        with atomic_path(path) as tmp:  # readers never see half a GIF
+            tmp.write_bytes(data)
     return data
 
 
@@ -542,32 +524,4 @@ def render_play_png(
                      model_labels=model_labels, applied_to=applied_to)
     buf = io.BytesIO()
     rend.frame(int(hits[0])).convert("RGB").save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
-
-
-def field_png(
-    frames: pl.DataFrame,
-    frame_id: int | None = None,
-    *,
-    play: Mapping[str, Any] | None = None,
-    size: tuple[int, int] = (480, 240),
-    team_colors: Mapping[str, tuple[str, str]] | None = None,
-) -> bytes:
-    """PNG thumbnail of the field at ``frame_id`` (default: the snap, else the last frame).
-
-    For play lists and galleries, where an animated figure per row is too heavy.
-    """
-    play = dict(play or {})
-    pa = play_arrays(frames, play)
-    if frame_id is None:
-        snap = np.flatnonzero(np.abs(pa.secs) < 1e-6)
-        k = int(snap[0]) if len(snap) else pa.n_frames - 1
-    else:
-        hits = np.flatnonzero(pa.frame_ids == int(frame_id))
-        if not len(hits):
-            raise ValueError(f"frameId {frame_id} not in this play's frames")
-        k = int(hits[0])
-    rend = _Renderer(pa, None, play, frames, size, with_curve=False, team_colors=team_colors)
-    buf = io.BytesIO()
-    rend.frame(k).save(buf, format="PNG", optimize=False)
     return buf.getvalue()

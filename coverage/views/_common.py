@@ -55,6 +55,7 @@ __all__ = [
     "play_subtitle",
     "play_title",
     "preds_matrix",
+    "readouts",
     "true_coverage",
 ]
 
@@ -309,6 +310,19 @@ def play_arrays(
         los_x=float(los) if los is not None else None,
         first_down_x=float(first_down) if first_down is not None else None,
     )
+
+
+def readouts(pa: PlayArrays, when_format: str = "{}") -> list[str]:
+    """Per frame, the read-out above the field: time to snap and the latest key event so far
+    (the app's field and the GIF print the same words)."""
+    out, last = [], ""
+    for secs, ev in zip(pa.secs, pa.events, strict=True):
+        if ev:
+            last = EVENT_LABELS.get(ev, ev)
+        when = "SNAP" if abs(secs) < 1e-6 else (
+            f"{-secs:.1f} s to snap" if secs < 0 else f"+{secs:.1f} s after snap")
+        out.append(when_format.format(when) + (f"   last event: {last}" if last else ""))
+    return out
 
 
 def _ordinal(n: int) -> str:

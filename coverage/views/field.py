@@ -24,6 +24,7 @@ from coverage.views._common import (
     is_synthetic,
     play_subtitle,
     play_title,
+    readouts,
 )
 from coverage.views.player_spec import Parts
 from coverage.views.team_colors import matchup_colors, text_color_for
@@ -58,19 +59,6 @@ def frame_labels(pa: PlayArrays) -> list[str]:
         if ev:
             label += f" · {EVENT_LABELS.get(ev, ev)}"
         out.append(label)
-    return out
-
-
-def _info_texts(pa: PlayArrays) -> list[str]:
-    """Read-out above the field: time to snap and the latest key event so far."""
-    out, last = [], ""
-    for secs, ev in zip(pa.secs, pa.events, strict=True):
-        if ev:
-            last = EVENT_LABELS.get(ev, ev)
-        when = "SNAP" if abs(secs) < 1e-6 else f"{-secs:.1f} s to snap" if secs < 0 else (
-            f"+{secs:.1f} s after snap"
-        )
-        out.append(f"<b>{when}</b>" + (f"   last event: {last}" if last else ""))
     return out
 
 
@@ -221,7 +209,7 @@ def field_parts(
     shapes += _line_shapes(pa, xaxis, yaxis)
     off_name = f"offense {pa.offense.club or ''}".strip()
     def_name = f"defense {pa.defense.club or ''}".strip()
-    info = _info_texts(pa)
+    info = readouts(pa, "<b>{}</b>")
     ax, ay = _arrows(pa, 0)
     dynamic = [
         {"type": "scatter", "mode": "lines", "name": "velocity", "x": ax, "y": ay,
