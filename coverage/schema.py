@@ -34,7 +34,6 @@ PLAYERS_PER_SIDE = 11
 
 SNAP_EVENTS = ("ball_snap", "autoevent_ballsnap", "snap_direct")
 LINESET_EVENTS = ("line_set",)
-MOTION_EVENTS = ("man_in_motion", "shift")
 
 # --- Raw official files (BDB 2025). Only the columns we need are required;
 # extra columns are kept where useful and ignored otherwise.
@@ -54,7 +53,6 @@ RAW_TRACKING_REQUIRED: dict[str, type[pl.DataType] | pl.DataType] = {
     "dir": pl.Float64,
     "event": pl.String,
 }
-RAW_TRACKING_OPTIONAL = ("displayName", "frameType", "time", "jerseyNumber")
 
 RAW_GAMES_REQUIRED = ("gameId", "season", "week", "homeTeamAbbr", "visitorTeamAbbr")
 RAW_PLAYS_REQUIRED = (

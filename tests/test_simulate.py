@@ -11,7 +11,7 @@ import pytest
 
 from coverage.simulate import params, simulate_season
 from coverage.simulate.play import PlayContext, choose_coverage
-from coverage.simulate.season import (
+from coverage.simulate.tables import (
     GAMES_COLUMNS,
     PLAYER_PLAY_COLUMNS,
     PLAYERS_COLUMNS,

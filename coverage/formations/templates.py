@@ -17,7 +17,7 @@ under-center and a deep safety from a box defender.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +25,6 @@ import numpy as np
 OL_SLOTS = ("LT", "LG", "C", "RG", "RT")
 # An unbalanced line's extra tackle is a lineman, not a receiver, for the alignment rule.
 LINE_SLOTS = (*OL_SLOTS, "OL6")
-BACKFIELD_SLOTS = ("RB", "FB", "RB2")
 DEEP_SAFETY_DEPTH = 9.0  # yards off the ball that count as "high" for the shell rule
 
 
@@ -199,10 +198,5 @@ def default_templates() -> list[Template]:
 
 
 def select_templates(templates: Iterable[Template] | None, side: str) -> list[Template]:
-    chosen = [t for t in (templates if templates is not None else default_templates())
-              if t.side == side]
-    return chosen
-
-
-def template_names(templates: Sequence[Template]) -> list[str]:
-    return [t.name for t in templates]
+    return [t for t in (templates if templates is not None else default_templates())
+            if t.side == side]

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from coverage.atomic import write_bytes
 from coverage.errors import DataError
 from coverage.simulate.calls import PlayContext
 from coverage.simulate.params import TEAMS
@@ -31,7 +32,6 @@ from coverage.simulate.tables import (
     PLAYER_PLAY_COLUMNS,
     PLAYERS_COLUMNS,
     PLAYS_COLUMNS,
-    TRACKING_COLUMNS,
     TRACKING_PARTS,
     TRUTH_PLAYERS_COLUMNS,
     TRUTH_PLAYS_COLUMNS,
@@ -42,19 +42,8 @@ from coverage.simulate.tables import (
 )
 from coverage.vocab import SHORT_MAX_YARDS
 
-__all__ = ["GAMES_COLUMNS", "PLAYERS_COLUMNS", "PLAYER_PLAY_COLUMNS", "PLAYS_COLUMNS",
-           "TRACKING_COLUMNS", "TRUTH_PLAYERS_COLUMNS", "TRUTH_PLAYS_COLUMNS", "simulate_season"]
-
 _SEASON_START = dt.date(2022, 9, 11)
 _KICKOFFS = ("13:00:00", "13:00:00", "16:05:00", "16:25:00", "20:20:00")
-
-
-def _atomic_write_text(text: str, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)
@@ -348,7 +337,8 @@ def simulate_season(
                   "after_set_secs": _param([t.after_set_secs for t in timings])}
     source = {"source": "synthetic", "generator": "coverage.simulate", "seed": seed,
               "params": run_params}
-    _atomic_write_text(json.dumps(source, indent=2, sort_keys=True) + "\n", out / "_source.json")
+    write_bytes((json.dumps(source, indent=2, sort_keys=True) + "\n").encode(),
+                out / "_source.json")
     return {"out_dir": str(out), "seed": seed, "games": n_games, "plays": n_plays,
             "tracking_rows": n_rows, "bytes": sizes,
             "seconds": round(time.perf_counter() - t0, 3)}
