@@ -150,8 +150,6 @@ def test_group_calibration_confusion() -> None:
     assert set(cal.columns) == {"model", "mean_pred", "frac_man", "n"}
     m = result_data.confusion_matrix(_preds(), _plays(), "a")
     assert m.tolist() == [[2, 0], [1, 2]]
-    rep = {"at_snap": {"confusion": {"tp": 2, "fn": 0, "fp": 1, "tn": 2}}}
-    assert result_data.confusion_from_report(rep).tolist() == m.tolist()
 
 
 def test_man_rate_by_defense() -> None:

@@ -128,14 +128,6 @@ def confusion_matrix(preds: pl.DataFrame | None, plays: pl.DataFrame,
     return m
 
 
-def confusion_from_report(report: dict[str, Any]) -> np.ndarray | None:
-    """The at-snap confusion counts of an evaluation JSON (tp/fp/tn/fn), as a 2x2 matrix."""
-    c = (report.get("at_snap") or {}).get("confusion")
-    if not isinstance(c, dict) or not {"tp", "fp", "tn", "fn"} <= set(c):
-        return None
-    return np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]], dtype=np.int64)
-
-
 def read_evaluation(store: Store) -> tuple[pl.DataFrame | None, dict[str, dict]]:
     """The store's accuracy-by-time curves (one table) and JSON reports by name.
 
