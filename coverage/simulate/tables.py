@@ -60,6 +60,7 @@ _RUN_CONCEPTS = ("OUTSIDE ZONE", "INSIDE ZONE", "MAN", "POWER", "UNDEFINED", "PU
                  "COUNTER", "DRAW", "TRAP")
 _ZERO_STATS = PLAYER_PLAY_COLUMNS[4:32]
 _THROWN = ("C", "I", "IN")
+_FLOATS = ("x", "y", "s", "a", "dis", "o", "dir")  # tracking columns written to 2 decimals
 
 
 def _b(v: bool | None) -> str | None:
@@ -140,13 +141,8 @@ def _add_tracking(sp: SimPlay, gid: int, pid: int, w: dict[str, list[np.ndarray]
     w["ms"].append(start_ms + (fr - 1) * 100)
     w["club"].append(np.tile(club, F))
     w["playDirection"].append(np.full(F * n, direction, dtype=object))
-    w["x"].append(xy[..., 0].ravel())
-    w["y"].append(xy[..., 1].ravel())
-    w["s"].append(s.ravel())
-    w["a"].append(a.ravel())
-    w["dis"].append(dis.ravel())
-    w["o"].append(o_all.ravel())
-    w["dir"].append(dir_all.ravel())
+    for c, v in zip(_FLOATS, (xy[..., 0], xy[..., 1], s, a, dis, o_all, dir_all), strict=True):
+        w[c].append(v.ravel())
     w["event"].append(np.repeat(ev, n))
     return xy
 
@@ -332,13 +328,7 @@ def week_tracking(w: dict[str, list[np.ndarray]], names: pl.Series, jerseys: pl.
         "jerseyNumber": jerseys.gather(gather),
         "club": np.concatenate(w["club"]).astype(str),
         "playDirection": np.concatenate(w["playDirection"]).astype(str),
-        "x": np.round(np.concatenate(w["x"]), 2),
-        "y": np.round(np.concatenate(w["y"]), 2),
-        "s": np.round(np.concatenate(w["s"]), 2),
-        "a": np.round(np.concatenate(w["a"]), 2),
-        "dis": np.round(np.concatenate(w["dis"]), 2),
-        "o": np.round(np.concatenate(w["o"]), 2),
-        "dir": np.round(np.concatenate(w["dir"]), 2),
+        **{c: np.round(np.concatenate(w[c]), 2) for c in _FLOATS},
         "event": np.concatenate(w["event"]).astype(str),
         "ball": ball,
     })
