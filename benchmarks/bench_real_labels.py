@@ -39,7 +39,6 @@ from coverage.family.baselines import fit_family_prior, predict_family_prior  # 
 from coverage.opener import open_store  # noqa: E402
 from coverage.tabular import boosting  # noqa: E402
 from coverage.tabular.features import BASELINE, players_table, store_features  # noqa: E402
-from coverage.tabular.linear import fit_logistic, logistic_logits  # noqa: E402
 from coverage.tabular.model import (  # noqa: E402
     ALL_FEATURES,
     GROUPS,
@@ -51,6 +50,7 @@ from coverage.tabular.model import (  # noqa: E402
 from coverage.tabular.pipeline import family_summary  # noqa: E402
 from coverage.tabular.refit import refit_tabular  # noqa: E402
 from coverage.tabular.tendencies import defender_rows  # noqa: E402
+from devtools.linear import fit_logistic, logistic_logits  # noqa: E402
 from tests.builders.fixtures import find_shared_bdb  # noqa: E402
 
 TRAIN, VAL, TEST = tuple(range(1, 8)), (8,), (9,)

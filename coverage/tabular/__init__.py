@@ -5,8 +5,7 @@
 * :mod:`coverage.tabular.tendencies`: each defense's (and each defender's) coverage habits
   and what an offense's opponents played against it, learned from the training weeks only
   with empirical-Bayes shrinkage, out-of-game for the training rows themselves.
-* :mod:`coverage.tabular.boosting` / :mod:`coverage.tabular.linear`: LightGBM and
-  logistic regression on those rows, with week-8 calibration.
+* :mod:`coverage.tabular.boosting`: LightGBM on those rows, with week-8 calibration.
 * :mod:`coverage.tabular.checkpoint` / :mod:`coverage.tabular.pipeline`: the pickle-free
   checkpoint and the train / load / predict functions of the ``tabular`` pipeline.
 * :mod:`coverage.tabular.refit`: the refit on training + validation weeks once the

@@ -1,7 +1,7 @@
 """Two small binary classifiers in numpy, and play-grouped cross-validation folds.
 
 No scikit-learn: the package keeps its dependencies to what the app needs. Logistic
-regression (the package's ridge fit, :mod:`coverage.tabular.linear`) sees linear cues;
+regression (the ridge fit of :mod:`devtools.linear`) sees linear cues;
 boosted decision stumps see thresholds on single features ("any linebacker faster than
 0.5 yd/s"), which is how a speed-jitter or depth gap shows up. The stronger of the two
 bounds how separable the worlds are.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from coverage.tabular import linear
+from devtools import linear
 
 _EPS = 1e-6
 
@@ -56,7 +56,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class Logistic:
-    """The package's ridge logistic regression (:mod:`coverage.tabular.linear`) on a
+    """The ridge logistic regression of :mod:`devtools.linear` on a
     feature matrix, with the class-balancing row weights."""
 
     def __init__(self, l2: float = 1.0) -> None:

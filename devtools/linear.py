@@ -1,4 +1,5 @@
-"""L2-regularised logistic regression in numpy + scipy: the benchmark's linear model.
+"""L2-regularised logistic regression in numpy + scipy: the benchmark's and the realism
+classifiers' linear model (development tooling; the product ships LightGBM).
 
 Kept dependency-free (no scikit-learn in the base package): standardised numerics with
 missing values at the mean, one-hot categoricals, L-BFGS on the penalised log-likelihood.
