@@ -360,6 +360,18 @@ def _numeric(lf: pl.LazyFrame, path: str | Path, columns) -> pl.LazyFrame:
     return lf.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in cast)
 
 
+def _renamed(lf: pl.LazyFrame, legacy: dict[str, str]) -> pl.LazyFrame:
+    """The older schema's names mapped onto 2025's, where the newer name is absent."""
+    schema = lf.collect_schema()
+    return lf.rename({k: v for k, v in legacy.items() if k in schema and v not in schema})
+
+
+def _with_missing(lf: pl.LazyFrame, schema, optional: dict) -> pl.LazyFrame:
+    """Optional columns the file lacks, added as nulls so every reader sees them."""
+    return lf.with_columns(pl.lit(None, t).alias(c) for c, t in optional.items()
+                           if c not in schema)
+
+
 def scan_tracking(path: str | Path) -> pl.LazyFrame:
     """Scan one tracking week, mapping the 2021 (BDB 2023) schema onto the 2025 one.
 
@@ -370,25 +382,14 @@ def scan_tracking(path: str | Path) -> pl.LazyFrame:
     lf = scan_table(path, schema_overrides={"nflId": pl.Float64, "jerseyNumber": pl.Float64,
                                             "event": pl.String, "o": pl.Float64,
                                             "dir": pl.Float64, "frameId": pl.Float64})
-    schema = lf.collect_schema()
-    renames = {k: v for k, v in LEGACY_TRACKING_RENAMES.items() if k in schema and v not in schema}
-    if renames:
-        lf = lf.rename(renames)
+    lf = _renamed(lf, LEGACY_TRACKING_RENAMES)
     schema = require_columns(lf, path, list(RAW_TRACKING_REQUIRED))
     numeric = [c for c, t in RAW_TRACKING_REQUIRED.items() if t not in (pl.String,)]
     lf = _numeric(lf, path, numeric)
     lf = lf.with_columns(
         pl.col("playDirection").cast(pl.String).str.strip_chars().str.to_lowercase())
-    extra = []
-    if "displayName" not in schema:
-        extra.append(pl.lit(None, pl.String).alias("displayName"))
-    if "frameType" not in schema:
-        extra.append(pl.lit(None, pl.String).alias("frameType"))
-    if "jerseyNumber" not in schema:
-        extra.append(pl.lit(None, pl.Float64).alias("jerseyNumber"))
-    if extra:
-        lf = lf.with_columns(extra)
-    return lf
+    return _with_missing(lf, schema, {"displayName": pl.String, "frameType": pl.String,
+                                      "jerseyNumber": pl.Float64})
 
 
 def _unique_plays(lf: pl.LazyFrame, path: str | Path) -> pl.LazyFrame:
@@ -396,8 +397,7 @@ def _unique_plays(lf: pl.LazyFrame, path: str | Path) -> pl.LazyFrame:
     :func:`duplicate_play_rows`); a play listed twice with different values is an error,
     since we cannot know which row is right."""
     keys = list(PLAY_KEYS)
-    n = lf.select(pl.len().alias("rows"), pl.struct(keys).n_unique().alias("plays")).collect()
-    if n["rows"][0] == n["plays"][0]:
+    if _repeats(lf, keys) == 0:
         return lf
     distinct = lf.unique(maintain_order=True)
     clash = (distinct.group_by(keys, maintain_order=True).len()
@@ -416,8 +416,11 @@ def duplicate_play_rows(path: str | Path) -> int:
     :func:`scan_plays`), for the ingest report."""
     lf = scan_table(path)
     keys = [c for c in PLAY_KEYS if c in lf.collect_schema()]
-    if len(keys) < len(PLAY_KEYS):
-        return 0
+    return _repeats(lf, keys) if len(keys) == len(PLAY_KEYS) else 0
+
+
+def _repeats(lf: pl.LazyFrame, keys: list[str]) -> int:
+    """Rows beyond the first of each key."""
     n = lf.select(pl.len().alias("rows"), pl.struct(keys).n_unique().alias("plays")).collect()
     return int(n["rows"][0] - n["plays"][0])
 
@@ -430,20 +433,13 @@ def scan_plays(path: str | Path) -> pl.LazyFrame:
     """
     lf = scan_table(path, schema_overrides={"gameClock": pl.String, "down": pl.Int64,
                                             "yardsToGo": pl.Int64, "quarter": pl.Int64})
-    schema = lf.collect_schema()
-    renames = {k: v for k, v in LEGACY_PLAYS_RENAMES.items() if k in schema and v not in schema}
-    if renames:
-        lf = lf.rename(renames)
+    lf = _renamed(lf, LEGACY_PLAYS_RENAMES)
     schema = require_columns(lf, path, RAW_PLAYS_REQUIRED)
     lf = _numeric(lf, path, ["gameId", "playId", "quarter", "down", "yardsToGo",
                              "absoluteYardlineNumber"])
-    lf = _unique_plays(lf, path)
-    for col, dtype in (("receiverAlignment", pl.String), ("passResult", pl.String),
-                       ("pff_manZone", pl.String), ("preSnapHomeScore", pl.Int64),
-                       ("preSnapVisitorScore", pl.Int64), ("gameClock", pl.String)):
-        if col not in schema:
-            lf = lf.with_columns(pl.lit(None, dtype).alias(col))
-    return lf
+    return _with_missing(_unique_plays(lf, path), schema, {
+        "receiverAlignment": pl.String, "passResult": pl.String, "pff_manZone": pl.String,
+        "preSnapHomeScore": pl.Int64, "preSnapVisitorScore": pl.Int64, "gameClock": pl.String})
 
 
 def scan_games(path: str | Path) -> pl.LazyFrame:
