@@ -173,8 +173,7 @@ def explain_spec(frames_: pl.DataFrame, play_: dict, preds_: pl.DataFrame | None
 
 def neighbour_spec(g: int, p: int) -> str:
     nb_frames = store.play_frames(g, p)
-    nb_preds = play_data.play_predictions(preds, g, p, choice.visible) \
-        if choice.visible else None
+    nb_preds = play_data.play_predictions(preds, g, p, choice.visible)
     return build_spec(nb_frames, play_row(plays, g, p), prov.relabel(nb_preds),
                       slots=play_data.formation_slots(nb_frames), **_spec_args())
 
@@ -185,8 +184,7 @@ def explained_spec(explain_dir: Path, g: int, p: int, e_stamp: str) -> str:
     play_ = play_row(plays, g, p)
     attr_, _ = explanation(store, str(explain_dir), e_stamp, g, p, frames=frames_)
     resp_ = store.play_output("responsibilities", int(play_.get("week") or 0), g, p)
-    preds_ = play_data.play_predictions(preds, g, p, choice.visible) \
-        if choice.visible else None
+    preds_ = play_data.play_predictions(preds, g, p, choice.visible)
     return explain_spec(frames_, play_, preds_, attr_, resp_)
 
 
@@ -227,8 +225,7 @@ def play_view() -> None:
     try:
         frames = load_play_frames(store, game_id, play_id)
         play = play_row(plays, game_id, play_id)
-        play_preds = play_data.play_predictions(preds, game_id, play_id, choice.visible) \
-            if choice.visible else None
+        play_preds = play_data.play_predictions(preds, game_id, play_id, choice.visible)
         # every tracking frame: the browser animates them (coverage/app/play_player.py)
         if explaining:
             e_stamp = folder_stamp(explain_dir)

@@ -205,11 +205,12 @@ def filter_plays(table: pl.DataFrame, filters: PlayFilters) -> pl.DataFrame:
 
 def play_predictions(preds: pl.DataFrame | None, game_id: int, play_id: int,
                      models: Sequence[str] | None = None) -> pl.DataFrame | None:
-    """One play's prediction rows (optionally only ``models``), or None when it has none."""
+    """One play's prediction rows (only ``models`` when given: an empty list keeps none), or
+    None when it has none."""
     if preds is None or preds.height == 0:
         return None
     out = preds.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id))
-    if models:
+    if models is not None:
         out = out.filter(pl.col("model").is_in(list(models)))
     return out if out.height else None
 

@@ -129,9 +129,7 @@ def publish_static(app_dir: str | Path) -> bool:
     return True
 
 
-@functools.cache
-def _served() -> Path:
-    return served_dir()
+_served = functools.cache(served_dir)
 
 
 @functools.cache

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import secrets
 import threading
 import time
@@ -25,6 +24,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+from coverage.atomic import write_bytes
 
 MAX_SPECS = 48  # ~300 kB each
 STALE_FILE_S = 24 * 3600  # published specs of dead processes are removed after a day
@@ -51,9 +52,7 @@ class SpecFiles:
         target = self.folder / self.name(key)
         if target.exists():
             return
-        tmp = target.with_name(f".{target.name}.{threading.get_ident()}.tmp")
-        tmp.write_text(spec, encoding="utf-8")
-        os.replace(tmp, target)  # whole or absent: the browser never reads half a spec
+        write_bytes(spec.encode("utf-8"), target)  # the browser never reads half a spec
 
     def remove(self, key: Hashable) -> None:
         with contextlib.suppress(OSError):
@@ -68,8 +67,7 @@ class SpecCache:
         self._pending: dict[Hashable, Future] = {}
         self._lock = threading.Lock()
         self._max = max_items
-        self._pool: ThreadPoolExecutor | None = None
-        self._slow_pool: ThreadPoolExecutor | None = None
+        self._pools: dict[bool, ThreadPoolExecutor] = {}  # by slow
         self._files: SpecFiles | None = None
 
     def publish_to(self, folder: Path) -> SpecFiles:
@@ -133,16 +131,10 @@ class SpecCache:
             with self._lock:
                 if key in self._items or key in self._pending:
                     continue
-                if slow:
-                    if self._slow_pool is None:
-                        self._slow_pool = ThreadPoolExecutor(max_workers=1,
-                                                             thread_name_prefix="spec-slow")
-                    pool = self._slow_pool
-                else:
-                    if self._pool is None:
-                        self._pool = ThreadPoolExecutor(max_workers=1,
-                                                        thread_name_prefix="spec-prefetch")
-                    pool = self._pool
+                if slow not in self._pools:
+                    self._pools[slow] = ThreadPoolExecutor(
+                        max_workers=1, thread_name_prefix="spec-slow" if slow else "spec-prefetch")
+                pool = self._pools[slow]
                 self._pending[key] = pool.submit(self._build, key, build)
 
     def later(self, jobs: Callable[[], Iterable[tuple[Hashable, Callable[[], str]]]],

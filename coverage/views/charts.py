@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from coverage.errors import DataError
 from coverage.views._common import MAN_COLOR, model_colors
-from coverage.views.team_colors import team_color
+from coverage.views.team_colors import hex_to_rgb, team_color
 from coverage.vocab import MAN_ZONE
 
 
@@ -25,12 +25,6 @@ def _require(df: pl.DataFrame, columns: Sequence[str], what: str) -> None:
     if missing:
         raise DataError(f"{what}: table lacks columns", column=", ".join(missing),
                         expected=", ".join(columns))
-
-
-def _rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def nice_step(x: float, *, whole: bool = False) -> float:
@@ -83,7 +77,8 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
             fig.add_trace(go.Scatter(
                 x=np.concatenate([xd, xd[::-1]]),
                 y=np.concatenate([d["ci_high"].to_numpy(), d["ci_low"].to_numpy()[::-1]]),
-                fill="toself", fillcolor=_rgba(colors[m], 0.15), line={"width": 0},
+                fill="toself", fillcolor="rgba({},{},{},0.15)".format(*hex_to_rgb(colors[m])),
+                line={"width": 0},
                 hoverinfo="skip", showlegend=False, legendgroup=m, name=f"{m} CI"),
                 secondary_y=False)
         custom = np.stack([sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy(),
