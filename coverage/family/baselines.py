@@ -83,13 +83,7 @@ def family_prior_report(train_plays: pl.DataFrame, test_plays: pl.DataFrame) -> 
     probs = predict_family_prior(prior, test)
     truth = np.array([FAMILIES.index(f) for f in test["family"].to_list()])
     order = np.argsort(-probs, axis=1)
-
-    def rate(hits: np.ndarray) -> dict[str, float]:
-        k, n = int(hits.sum()), int(hits.size)
-        lo, hi = evaluation.wilson_interval(k, n)
-        return {"accuracy": k / n, "ci_low": lo, "ci_high": hi, "n": n}
-
-    return {"top1": rate(order[:, 0] == truth),
-            "top2": rate((order[:, :2] == truth[:, None]).any(1)),
+    return {"top1": evaluation.rate(order[:, 0] == truth),
+            "top2": evaluation.rate((order[:, :2] == truth[:, None]).any(1)),
             "majority_baseline": float(np.mean(truth == int(np.argmax(
                 [prior["prior"][f] for f in FAMILIES]))))}
