@@ -75,21 +75,11 @@ def _row_checks() -> list[pl.Expr]:
 
 def _first_reason() -> pl.Expr:
     """The first flag that is set, in :data:`SKIP_REASONS` order (null = usable)."""
-    flags = {
-        "not_in_plays": pl.col("not_in_plays"),
-        "incomplete_rows": pl.col("incomplete_rows"),
-        "bad_frame_id": pl.col("bad_frame_id"),
-        "non_finite": pl.col("non_finite"),
-        "out_of_range": pl.col("out_of_range"),
-        "bad_direction": pl.col("bad_direction"),
-        "no_snap": pl.col("snap_frame").is_null(),
-        "unknown_club": pl.col("unknown_club"),
-        "players_per_frame": pl.col("players_per_frame"),
-        "no_ball_at_snap": pl.col("no_ball_at_snap"),
-    }
     expr = pl.lit(None, pl.String)
     for reason in reversed(SKIP_REASONS):
-        expr = pl.when(flags[reason].fill_null(False)).then(pl.lit(reason)).otherwise(expr)
+        # every reason is a flag column of its name, but for no_snap
+        flag = pl.col("snap_frame").is_null() if reason == "no_snap" else pl.col(reason)
+        expr = pl.when(flag.fill_null(False)).then(pl.lit(reason)).otherwise(expr)
     return expr.alias("skip_reason")
 
 

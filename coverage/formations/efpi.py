@@ -400,16 +400,10 @@ def _detect_side(
         pl.Series("shell", shell_out.tolist(), pl.String),
         pl.Series("front", front.tolist(), pl.String),
         pl.Series("cost", cost, pl.Float64),
-    ).select(
-        "gameId", "playId", key, "side", "template", "formation", "alignment", "shell", "front",
-        "cost", "n_frames", "start_frame", "end_frame",
-    )
-    asg = forms.select(
-        "gameId", "playId", key, "side", "template", "formation", "alignment", "shell", "front",
-        "cost",
-    )[np.repeat(np.arange(n), PLAYERS_PER_SIDE)].with_columns(
-        positions["nflId"], pl.Series("slot", slots.ravel(), pl.String)
-    )
+    ).select(*_labels_schema(key), "n_frames", "start_frame", "end_frame")
+    per_player = np.repeat(np.arange(n), PLAYERS_PER_SIDE)
+    asg = forms.select(*_labels_schema(key))[per_player].with_columns(
+        positions["nflId"], pl.Series("slot", slots.ravel(), pl.String))
     return forms, asg
 
 
@@ -456,20 +450,18 @@ def _runs(formations: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
+def _labels_schema(key: str) -> dict[str, type[pl.DataType]]:
+    """The columns formations and assignments share: the play, its frame or segment, the labels."""
+    return {"gameId": pl.Int64, "playId": pl.Int64, key: pl.Int32, "side": pl.String,
+            "template": pl.String, "formation": pl.String, "alignment": pl.String,
+            "shell": pl.String, "front": pl.String, "cost": pl.Float64}
+
+
 def _empty_formations(key: str) -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "gameId": pl.Int64, "playId": pl.Int64, key: pl.Int32, "side": pl.String,
-        "template": pl.String, "formation": pl.String, "alignment": pl.String,
-        "shell": pl.String, "front": pl.String, "cost": pl.Float64, "n_frames": pl.UInt32,
-        "start_frame": pl.Int32, "end_frame": pl.Int32,
-    })
+    return pl.DataFrame(schema={**_labels_schema(key), "n_frames": pl.UInt32,
+                                "start_frame": pl.Int32, "end_frame": pl.Int32})
 
 
 def _empty_assignments(key: str) -> pl.DataFrame:
-    return pl.DataFrame(schema={
-        "gameId": pl.Int64, "playId": pl.Int64, key: pl.Int32, "side": pl.String,
-        "template": pl.String, "formation": pl.String, "alignment": pl.String,
-        "shell": pl.String, "front": pl.String, "cost": pl.Float64, "nflId": pl.Int64,
-        "slot": pl.String,
-    })
+    return pl.DataFrame(schema={**_labels_schema(key), "nflId": pl.Int64, "slot": pl.String})
 
