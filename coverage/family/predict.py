@@ -109,8 +109,8 @@ def _player_head(model: nn.Module, dtype: str | torch.dtype) -> PlayerHead:
 
 class _Heads(nn.Module):
     """``(newest frame's tokens [B, 22, D], pooled history [B, k, D]) -> (family logits,
-    assignment probabilities, pointer probabilities)``: the graph compiled for this
-    machine (:mod:`coverage.models.aot`), the same steps as the eager loop below."""
+    assignment probabilities, pointer probabilities)``: the eager heads, and the graph
+    compiled for this machine (:mod:`coverage.models.aot`) from them."""
 
     def __init__(self, model: nn.Module, dtype: str | torch.dtype) -> None:
         super().__init__()
@@ -174,7 +174,7 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
     if runs_own_threads(encode) and torch.device(device).type == "cpu":
         heads = compiled_heads(model, k, dtype)
     # the eager heads (a bf16 copy of the model) only where no compiled ones run
-    players = _player_head(model, dtype) if heads is None else None
+    heads = heads or _Heads(model, dtype)
     pooled = torch.empty((n, model.temporal.hidden_size))
     fam = np.empty((n, len(FAMILIES)), np.float32)
     assign = np.empty((n, 11, len(ASSIGNMENTS)), np.float32)
@@ -186,16 +186,9 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
             r = np.arange(i, min(b, i + step))
             tokens, p = encode(torch.from_numpy(ef.ft.x[i:i + r.size]).to(device))
             pooled[i:i + r.size] = p.cpu()
-            if heads is not None:  # compiled: the same steps fused, float32 out
-                f, a_, ptr = heads(tokens, pooled[hist[r]])
-                fam[r] = (f / temperature).numpy()
-                assign[r], pointer[r] = a_.numpy(), ptr.numpy()
-                continue
-            state = model.play_state(pooled[hist[r]].to(device))
-            a_, ptr = players(tokens, state)
-            fam[r] = (model.family_logits(state) / temperature).cpu().numpy()
-            assign[r] = torch.softmax(a_, -1).cpu().numpy()
-            pointer[r] = torch.softmax(ptr, -1).cpu().numpy()
+            f, a_, ptr = heads(tokens, pooled[hist[r]].to(device))
+            fam[r] = (f / temperature).cpu().numpy()
+            assign[r], pointer[r] = a_.cpu().numpy(), ptr.cpu().numpy()
 
     run_over_plays(ef.ft.play_start, plays, device, per_core=not runs_own_threads(encode))
     return ExplainOutputs(fam, assign, pointer)
