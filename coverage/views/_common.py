@@ -128,26 +128,24 @@ def key_events(frames: pl.DataFrame) -> list[KeyEvent]:
     """First occurrence of each key event, in time order (events repeat per player row)."""
     if "event" not in frames.columns:
         return []
-    secs_col = "secs_from_snap" if "secs_from_snap" in frames.columns else None
-    cols = ["frameId", "event"] + ([secs_col] if secs_col else [])
+    secs = ["secs_from_snap"] if "secs_from_snap" in frames.columns else []
     ev = (
-        frames.select(cols)
+        frames.select("frameId", "event", *secs)
         .filter(pl.col("event").is_in(KEY_EVENTS))
         .group_by("frameId", "event")
         .agg(pl.all().first())
         .sort("frameId")
     )
-    out: list[KeyEvent] = []
-    seen: set[tuple[int, str]] = set()
-    for row in ev.iter_rows(named=True):
-        key = (int(row["frameId"]), row["event"])
-        if key in seen:
-            continue
-        seen.add(key)
-        secs = row.get(secs_col) if secs_col else None
-        secs_f = float(secs) if secs is not None else 0.0
-        out.append(KeyEvent(int(row["frameId"]), secs_f, row["event"]))
-    return out
+    return [KeyEvent(int(row["frameId"]), float(row.get("secs_from_snap") or 0.0), row["event"])
+            for row in ev.iter_rows(named=True)]
+
+
+def _index_in(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``values`` sits in the sorted ``keys``, and which of them are there."""
+    k = np.searchsorted(keys, values)
+    ok = k < len(keys)
+    ok[ok] &= keys[k[ok]] == values[ok]
+    return k, ok
 
 
 def _lookup(
@@ -171,12 +169,9 @@ def _grid(
     out = np.full((len(frame_ids), len(nfl_ids)), fill, dtype=dtype)
     if df.height == 0:
         return out
-    fid = df["frameId"].to_numpy().astype(np.int64)
-    pid = df["nflId"].to_numpy().astype(np.int64)
-    fi = np.searchsorted(frame_ids, fid)
-    pi = np.searchsorted(nfl_ids, pid)
-    ok = (fi < len(frame_ids)) & (pi < len(nfl_ids))
-    ok[ok] &= (frame_ids[fi[ok]] == fid[ok]) & (nfl_ids[pi[ok]] == pid[ok])
+    fi, f_ok = _index_in(frame_ids, df["frameId"].to_numpy().astype(np.int64))
+    pi, p_ok = _index_in(nfl_ids, df["nflId"].to_numpy().astype(np.int64))
+    ok = f_ok & p_ok
     values = df[column].to_numpy()
     out[fi[ok], pi[ok]] = values[ok]
     return out
@@ -284,10 +279,7 @@ def play_arrays(
     by = np.full(len(frame_ids), np.nan)
     if ball.height:
         ball = ball.unique("frameId", keep="first")
-        fid = ball["frameId"].to_numpy().astype(np.int64)
-        k = np.searchsorted(frame_ids, fid)
-        ok = (k < len(frame_ids))
-        ok[ok] &= frame_ids[k[ok]] == fid[ok]
+        k, ok = _index_in(frame_ids, ball["frameId"].to_numpy().astype(np.int64))
         bx[k[ok]] = ball["x"].to_numpy().astype(float)[ok]
         by[k[ok]] = ball["y"].to_numpy().astype(float)[ok]
     los = play.get("los_x")
@@ -390,9 +382,6 @@ def preds_matrix(
         sub = preds.filter(pl.col("model") == m).select(
             pl.col("frameId").cast(pl.Int64), pl.col("p_man").cast(pl.Float64)
         )
-        fid = sub["frameId"].to_numpy()
-        k = np.searchsorted(frame_ids, fid)
-        ok = k < len(frame_ids)
-        ok[ok] &= frame_ids[k[ok]] == fid[ok]
+        k, ok = _index_in(frame_ids, sub["frameId"].to_numpy())
         out[i, k[ok]] = sub["p_man"].to_numpy()[ok]
     return models, out
