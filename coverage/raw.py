@@ -27,6 +27,7 @@ from coverage.schema import (
     RAW_PLAYERS_REQUIRED,
     RAW_PLAYS_REQUIRED,
     RAW_TRACKING_REQUIRED,
+    STAGED_TRACKING_SCHEMA,
 )
 
 # tracking_week_1.csv (BDB 2025), week1.csv (BDB 2023), and spellings in between
@@ -383,8 +384,8 @@ def scan_tracking(path: str | Path) -> pl.LazyFrame:
                                             "event": pl.String, "o": pl.Float64,
                                             "dir": pl.Float64, "frameId": pl.Float64})
     lf = _renamed(lf, LEGACY_TRACKING_RENAMES)
-    schema = require_columns(lf, path, list(RAW_TRACKING_REQUIRED))
-    numeric = [c for c, t in RAW_TRACKING_REQUIRED.items() if t not in (pl.String,)]
+    schema = require_columns(lf, path, RAW_TRACKING_REQUIRED)
+    numeric = [c for c in RAW_TRACKING_REQUIRED if STAGED_TRACKING_SCHEMA[c] != pl.String]
     lf = _numeric(lf, path, numeric)
     lf = lf.with_columns(
         pl.col("playDirection").cast(pl.String).str.strip_chars().str.to_lowercase())

@@ -37,22 +37,8 @@ LINESET_EVENTS = ("line_set",)
 
 # --- Raw official files (BDB 2025). Only the columns we need are required;
 # extra columns are kept where useful and ignored otherwise.
-RAW_TRACKING_REQUIRED: dict[str, type[pl.DataType] | pl.DataType] = {
-    "gameId": pl.Int64,
-    "playId": pl.Int64,
-    "nflId": pl.Float64,  # float in the CSVs because the ball row is empty
-    "frameId": pl.Int64,
-    "club": pl.String,
-    "playDirection": pl.String,
-    "x": pl.Float64,
-    "y": pl.Float64,
-    "s": pl.Float64,
-    "a": pl.Float64,
-    "dis": pl.Float64,
-    "o": pl.Float64,
-    "dir": pl.Float64,
-    "event": pl.String,
-}
+RAW_TRACKING_REQUIRED = ("gameId", "playId", "nflId", "frameId", "club", "playDirection", "x",
+                         "y", "s", "a", "dis", "o", "dir", "event")
 
 RAW_GAMES_REQUIRED = ("gameId", "season", "week", "homeTeamAbbr", "visitorTeamAbbr")
 RAW_PLAYS_REQUIRED = (
