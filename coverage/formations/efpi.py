@@ -49,7 +49,7 @@ from coverage.formations.templates import (
     Template,
     select_templates,
 )
-from coverage.schema import LINESET_EVENTS, PLAYERS_PER_SIDE
+from coverage.schema import FRAME_KEYS, LINESET_EVENTS, PLAYERS_PER_SIDE
 
 Every = str  # "frame" | "play" | "lineset" | "snap" | "<n>ms" | "<n>s"
 OnBad = Literal["raise", "skip"]
@@ -60,7 +60,6 @@ BACKFIELD_HALF_WIDTH = 5.5
 HIGH_SAFETY_HALF_WIDTH = 16.0
 TWO_HIGH_MIN_GAP = 8.0
 _WINDOW_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)$")
-_FRAME_KEYS = ["gameId", "playId", "frameId"]
 
 
 def _window_frames(every: str) -> float:
@@ -199,7 +198,7 @@ class EFPI:
                 expected="11 players per side with finite x/y and a ball row in every frame "
                 "(or EFPI(..., on_bad='skip'))",
             )
-        players = players.join(bad, on=[*_FRAME_KEYS, "side"], how="anti")
+        players = players.join(bad, on=[*FRAME_KEYS, "side"], how="anti")
         return _per_key(players, every), bad
 
 
@@ -222,7 +221,7 @@ def _select_frames(lf: pl.LazyFrame, every: Every, has_event: bool) -> pl.LazyFr
             pl.col("event").is_in(list(LINESET_EVENTS)) if has_event else pl.lit(False)
         ).fill_null(False)
         if every == "lineset":
-            lf = lf.filter(is_set.any().over(_FRAME_KEYS))
+            lf = lf.filter(is_set.any().over(FRAME_KEYS))
         else:
             last_set = pl.when(is_set).then(pl.col("frameId")).max().over(["gameId", "playId"])
             lf = lf.filter(pl.col("frameId") >= last_set.fill_null(pl.col("frameId").min()))
@@ -243,9 +242,9 @@ def _ball_anchor(base: pl.LazyFrame) -> pl.LazyFrame:
     play = ["gameId", "playId"]
     return (
         base.filter(pl.col("side") == "ball")
-        .group_by([*_FRAME_KEYS, "_f"])
+        .group_by([*FRAME_KEYS, "_f"])
         .agg(pl.col("x").first().alias("_bx"), pl.col("y").first().alias("_by"))
-        .sort(_FRAME_KEYS)
+        .sort(FRAME_KEYS)
         .with_columns(
             pl.when(pl.col("_f") >= 0)
             .then(pl.coalesce(pl.col(c).shift(1).over(play), pl.col(c)))
@@ -262,8 +261,8 @@ def _player_offsets(lf: pl.LazyFrame, ball: pl.LazyFrame, sides: list[str]) -> p
     seg_cols = ["segment"] if "segment" in lf.collect_schema().names() else []
     return (
         lf.filter(pl.col("side").is_in(sides))
-        .select([*_FRAME_KEYS, *seg_cols, "side", "nflId", "x", "y"])
-        .join(ball, on=_FRAME_KEYS, how="left")
+        .select([*FRAME_KEYS, *seg_cols, "side", "nflId", "x", "y"])
+        .join(ball, on=FRAME_KEYS, how="left")
         .with_columns(
             (pl.col("y") - pl.col("_by")).cast(pl.Float64).alias("u"),
             pl.when(pl.col("side") == "offense")
@@ -282,18 +281,18 @@ def _bad_frames(lf: pl.LazyFrame, players: pl.DataFrame, sides: list[str]) -> pl
     Every selected frame is checked for every side, so a side missing from a
     frame altogether is reported too.
     """
-    frames = lf.select(_FRAME_KEYS).unique().collect()
+    frames = lf.select(FRAME_KEYS).unique().collect()
     checks = (
         frames.join(pl.DataFrame({"side": sides}), how="cross")
         .join(
-            players.group_by([*_FRAME_KEYS, "side"]).agg(
+            players.group_by([*FRAME_KEYS, "side"]).agg(
                 pl.len().alias("n"),
                 pl.col("nflId").n_unique().alias("n_ids"),
                 pl.col("_bx").is_null().any().alias("no_ball"),
                 (pl.col("u").is_nan() | pl.col("d").is_nan() | pl.col("u").is_null()
                  | pl.col("d").is_null()).any().alias("bad_pos"),
             ),
-            on=[*_FRAME_KEYS, "side"],
+            on=[*FRAME_KEYS, "side"],
             how="left",
         )
         .with_columns(pl.col("n").fill_null(0), pl.col("n_ids").fill_null(0))
@@ -311,8 +310,8 @@ def _bad_frames(lf: pl.LazyFrame, players: pl.DataFrame, sides: list[str]) -> pl
         )
     )
     return checks.filter(pl.col("reason").is_not_null()).select(
-        [*_FRAME_KEYS, "side", "reason"]
-    ).sort([*_FRAME_KEYS, "side"])
+        [*FRAME_KEYS, "side", "reason"]
+    ).sort([*FRAME_KEYS, "side"])
 
 
 def _per_key(players: pl.DataFrame, every: Every) -> pl.DataFrame:
