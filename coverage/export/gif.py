@@ -25,6 +25,8 @@ from coverage.atomic import atomic_path
 from coverage.views._common import (
     ARROW_SECONDS,
     EVENT_LABELS,
+    FIRST_DOWN_COLOR,
+    LOS_COLOR,
     MAN_COLOR,
     ZONE_COLOR,
     PlayArrays,
@@ -46,8 +48,8 @@ BLACK: RGB = (0, 0, 0)
 FIELD_GREEN: RGB = hex_to_rgb(pitch.GRASS)
 ENDZONE_GREEN: RGB = hex_to_rgb(pitch.ENDZONE_GRASS)
 LINE: RGB = (225, 236, 226)
-LOS_BLUE: RGB = (30, 99, 255)
-FIRST_DOWN_YELLOW: RGB = (255, 212, 0)
+LOS_BLUE: RGB = hex_to_rgb(LOS_COLOR)
+FIRST_DOWN_YELLOW: RGB = hex_to_rgb(FIRST_DOWN_COLOR)
 TITLE_BG: RGB = (31, 42, 54)
 SYNTH_RED: RGB = (208, 0, 0)
 REAL_GREEN: RGB = (0, 110, 60)
@@ -215,6 +217,11 @@ class _Curve:
     def label(self, model: str) -> str:
         return self.labels.get(model, model)
 
+    def x(self, lay: _Layout, secs: Any) -> Any:
+        """Seconds from the snap -> pixel column of the curve panel."""
+        l, _, r, _ = lay.curve_box
+        return l + (secs - self.lo) / (self.hi - self.lo) * (r - l)
+
 
 def _panel_font_size(height: int) -> int:
     """Curve-panel text size (ticks, legend), also used to size the legend rows."""
@@ -262,10 +269,8 @@ def _curve_data(preds: pl.DataFrame | None, pa: PlayArrays,
 
 
 def _curve_px(lay: _Layout, cv: _Curve, t: np.ndarray, p: np.ndarray) -> np.ndarray:
-    l, top, r, b = lay.curve_box
-    xs = l + (t - cv.lo) / (cv.hi - cv.lo) * (r - l)
-    ys = b - p * (b - top)
-    return np.stack([xs, ys], axis=1)
+    _, top, _, b = lay.curve_box
+    return np.stack([cv.x(lay, t), b - p * (b - top)], axis=1)
 
 
 def _dashed_h(draw: ImageDraw.ImageDraw, x0: int, x1: int, y: float, color: RGB) -> None:
@@ -298,14 +303,14 @@ def _draw_curve_panel(
     _dashed_h(draw, l, r, mid, MID_GRAY)
     draw.text((l - 4, mid), "0.5", font=font, fill=DARK, anchor="rm")
     for sec in range(int(np.ceil(cv.lo)), int(np.floor(cv.hi)) + 1):
-        x = l + (sec - cv.lo) / (cv.hi - cv.lo) * (r - l)
+        x = cv.x(lay, sec)
         draw.line((x, b, x, b + 3), fill=DARK)
         draw.text((x, b + 4), f"{sec:d}", font=font, fill=DARK, anchor="mt")
     draw.text(((l + r) / 2, b + 5 + fs), "seconds from snap", font=font, fill=DARK, anchor="mt")
     # event labels sit one line below the "true: ..." note when that note is at the top
     ev_y = top + 2 + (fs + 6 if truth != ZONE else 0)
     for secs, ev in events:
-        x = l + (secs - cv.lo) / (cv.hi - cv.lo) * (r - l)
+        x = cv.x(lay, secs)
         if EVENT_LABELS.get(ev) == "snap":
             continue
         _dashed_v(draw, x, top, b, MID_GRAY)
@@ -314,7 +319,7 @@ def _draw_curve_panel(
         draw.text((x - 2 if right else x + 2, ev_y), label, font=font, fill=MID_GRAY,
                   anchor="ra" if right else "la")
     if cv.lo <= 0 <= cv.hi:
-        x0 = l + (0 - cv.lo) / (cv.hi - cv.lo) * (r - l)
+        x0 = cv.x(lay, 0.0)
         draw.line((x0, top, x0, b), fill=BLACK, width=2)
         right = x0 + 2 + draw.textlength("snap", font=font) > r
         draw.text((x0 - 3 if right else x0 + 2, b - 2), "snap", font=font, fill=DARK,
@@ -431,9 +436,9 @@ class _Renderer:
                   anchor="lb")
 
     def _curve(self, draw: ImageDraw.ImageDraw, k: int) -> None:
-        l, top, r, b = self.lay.curve_box
+        _, top, _, b = self.lay.curve_box
         now = float(self.pa.secs[k])
-        x = l + (now - self.cv.lo) / (self.cv.hi - self.cv.lo) * (r - l)
+        x = self.cv.x(self.lay, now)
         draw.line((x, top, x, b), fill=CURSOR, width=1)
         for m, t, pts in zip(self.cv.models, self.cv.secs, self._curve_pts, strict=True):
             n = int(np.searchsorted(t, now + 1e-6, side="right"))

@@ -39,10 +39,14 @@ MODEL_PALETTE = (
 )
 MAN_COLOR = "#C0392B"
 ZONE_COLOR = "#2471A3"
+LOS_COLOR = "#1E63FF"  # line of scrimmage and first-down line: the same on the field and GIF
+FIRST_DOWN_COLOR = "#FFD400"
 ARROW_SECONDS = 0.6  # velocity arrows show where a player would be this far ahead
 
 __all__ = [
     "ARROW_SECONDS",
+    "FIRST_DOWN_COLOR",
+    "LOS_COLOR",
     "KEY_EVENTS",
     "MAN_COLOR",
     "ZONE_COLOR",

@@ -19,6 +19,8 @@ from coverage import pitch
 from coverage.views._common import (
     ARROW_SECONDS,
     EVENT_LABELS,
+    FIRST_DOWN_COLOR,
+    LOS_COLOR,
     PlayArrays,
     SideArrays,
     is_synthetic,
@@ -32,10 +34,8 @@ from coverage.views.team_colors import matchup_colors, text_color_for
 FIELD_GREEN = pitch.GRASS
 ENDZONE_GREEN = pitch.ENDZONE_GRASS
 LINE_COLOR = "rgba(255,255,255,0.75)"
-LOS_COLOR = "#1E63FF"
 # man-coverage links: magenta, unlike the blue LOS and the yellow first-down line
 MAN_LINK_COLOR = "rgba(255,79,216,0.95)"
-FIRST_DOWN_COLOR = "#FFD400"
 X_RANGE = (-0.5, pitch.LENGTH + 0.5)
 Y_RANGE = (-1.0, pitch.WIDTH + 3.5)  # room above the field for the time read-out
 ZOOM_YD = 22.0  # height of the zoomed window (the box, the ball followed): ~2.4x the yards
