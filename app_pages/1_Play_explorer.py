@@ -293,13 +293,11 @@ def play_view() -> None:
                              help="Keep every N-th frame (smaller file); the GIF plays in real "
                              "time at any stride.")
 
-
     def _gif() -> bytes:
         """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
         return render_play_gif(frames, play_preds, play, frame_stride=int(stride),
                                attribution=attr, model_labels=prov.labels(),
                                applied_to=store.source)
-
 
     g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",
                        mime="image/gif", on_click="ignore", key="gif_button")
@@ -393,7 +391,6 @@ with list_box:
         f"{st.session_state.get('_table_nonce', 0)}"
     st.session_state["_play_list_key"] = _table_key
 
-
     def _on_table_select() -> None:
         """A click on a row opens its play; the table is drawn afresh, so no row stays
         ticked while the picker, ◀ / ▶ or the keys move on to other plays."""
@@ -401,7 +398,6 @@ with list_box:
         if rows and rows[0] < len(_table_keys):
             st.session_state[view_state.PLAY_KEY] = _table_keys[rows[0]]
         st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
-
 
     st.dataframe(
         view, key=_table_key, on_select=_on_table_select, selection_mode="single-row",

@@ -71,14 +71,15 @@ def test_display_path_hides_the_server_tree(tmp_path: Path) -> None:
 
 
 def test_errors_shown_in_the_page_never_carry_file_contents() -> None:
-    from coverage.app.session import ERROR_CHARS, error_text
+    from coverage.app.session import error_text
+    from coverage.errors import BRIEF_CHARS
 
     ours = DataError("column renamed", file="plays.csv", column="gameId")
     assert error_text(ours) == f"DataError: {ours}"
     leak = ValueError("could not parse `x`\nrow 1: secret,line,of,the,file\nrow 2: more")
     assert error_text(leak) == "ValueError: could not parse `x`"
     long = error_text(RuntimeError("y" * 5000))
-    assert len(long) <= ERROR_CHARS + len("RuntimeError: …")
+    assert len(long) <= BRIEF_CHARS + len("RuntimeError: …")
 
 
 # --------------------------------------------------------------------------- the app

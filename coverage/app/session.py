@@ -25,7 +25,7 @@ from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
 from coverage.config import REPO_ROOT, data_arg, data_root, data_root_allowed, models_root
-from coverage.errors import BRIEF_CHARS, CoverageError, DataError, brief
+from coverage.errors import CoverageError, DataError, brief
 from coverage.explain.attribution import attribute_play
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
@@ -338,9 +338,6 @@ def page_data(title: str, icon: str, *, fix: str) -> tuple[Store, pl.DataFrame,
         show_error(exc, fix)
         st.stop()
         raise  # st.stop() raises; this keeps type checkers and readers sure of it
-
-
-ERROR_CHARS = BRIEF_CHARS
 
 
 def error_text(exc: BaseException) -> str:
