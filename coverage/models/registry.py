@@ -60,7 +60,8 @@ class ModelSpec:
 # from its P(man).
 MODELS: dict[str, ModelSpec] = {s.name: s for s in (
     # LightGBM on play context + personnel + learned tendencies; one P(man) per play
-    ModelSpec("tabular", f"{_TABULAR}:train_tabular", f"{_TABULAR}:load_tabular",
+    ModelSpec("tabular", f"{_TABULAR}:train_tabular",
+              "coverage.tabular.checkpoint:load_tabular_checkpoint",
               f"{_TABULAR}:predict_tabular_frames", rank=3, needs_tracking=False),
     ModelSpec("transformer", f"{_FRAMES}:train_tracking", f"{_FRAMES}:load_frame_model",
               f"{_FRAMES}:predict_frame_model", rank=0,

@@ -85,7 +85,8 @@ def family_probabilities(model: TabularModel, rows: pl.DataFrame) -> np.ndarray:
                            axis=1)
 
 
-def _labelled(rows: pl.DataFrame, weeks: Sequence[int], col: str) -> pl.DataFrame:
+def labelled(rows: pl.DataFrame, weeks: Sequence[int], col: str) -> pl.DataFrame:
+    """The rows of ``weeks`` whose ``col`` label is known (the selection's and the refit's)."""
     return rows.filter(pl.col("week").is_in(list(weeks)) & pl.col(col).is_not_null())
 
 
@@ -98,7 +99,7 @@ def fit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, train_weeks: Seque
     t = fit_tendencies(table, defenders, tuple(train_weeks))
     rows = rows_for(table.filter(pl.col("week").is_in([*train_weeks, *val_weeks])),
                     defenders, t)
-    tr, va = _labelled(rows, train_weeks, "label"), _labelled(rows, val_weeks, "label")
+    tr, va = labelled(rows, train_weeks, "label"), labelled(rows, val_weeks, "label")
     vocab = boosting.fit_vocab(tr, columns)
     cats = [i for i, c in enumerate(columns) if c in vocab]
     X, Xv = (boosting.design_matrix(d, columns, vocab) for d in (tr, va))
@@ -109,8 +110,7 @@ def fit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, train_weeks: Seque
     model = TabularModel(tuple(columns), vocab, t, man, platt,
                          info={"man_params": params, "man_grid": records})
     if families:
-        ftr, fva = _labelled(rows, train_weeks, "family_id"), _labelled(rows, val_weeks,
-                                                                        "family_id")
+        ftr, fva = (labelled(rows, w, "family_id") for w in (train_weeks, val_weeks))
         F, Fv = (boosting.design_matrix(d, columns, vocab) for d in (ftr, fva))
         fy, fyv = ftr["family_id"].to_numpy(), fva["family_id"].to_numpy()
         fam, fparams, frec = boosting.select(F, fy, Fv, fyv, cats, n_class=len(FAMILIES),

@@ -1,4 +1,5 @@
-"""The ``tabular`` pipeline's trainer, loader and predictor (see :mod:`coverage.pipelines`).
+"""The ``tabular`` pipeline's trainer and predictor (see :mod:`coverage.pipelines`; its
+loader is :func:`coverage.tabular.checkpoint.load_tabular_checkpoint`).
 
 A per-play model (no tracking needed): every labelled play of the store (tracked or not)
 trains, weeks 1-7 / 8 / 9 by default, the test week is scored once after the validation
@@ -21,7 +22,7 @@ from coverage.family.baselines import fit_family_prior, predict_family_prior
 from coverage.models.checkpoint import IMPORTANCE, TENDENCIES, fingerprint
 from coverage.schema import PLAY_KEYS
 from coverage.store import PlayTables, Store
-from coverage.tabular.checkpoint import ARCHITECTURE, load_tabular_checkpoint, save_tabular
+from coverage.tabular.checkpoint import ARCHITECTURE, save_tabular
 from coverage.tabular.context import label_counts
 from coverage.tabular.features import play_features, players_table, store_features
 from coverage.tabular.importance import group_importance, tendency_table
@@ -159,11 +160,6 @@ def train_tabular(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
                out / IMPORTANCE)
     write_parquet(tendency_table(model.tendencies), out / TENDENCIES)
     return {"dir": str(out), "config": {"architecture": ARCHITECTURE, **cfg}, "metrics": report}
-
-
-def load_tabular(model_dir: str | Path) -> tuple[TabularModel, dict[str, Any]]:
-    """The pipeline's loader: a tabular checkpoint whose files all check out."""
-    return load_tabular_checkpoint(model_dir)
 
 
 def _frame_keys(store: Store, week: int) -> pl.DataFrame:

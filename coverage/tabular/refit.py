@@ -39,7 +39,7 @@ import polars as pl
 from coverage import evaluation
 from coverage.schema import PLAY_KEYS
 from coverage.tabular import boosting
-from coverage.tabular.model import TabularModel, rows_for
+from coverage.tabular.model import TabularModel, labelled, rows_for
 from coverage.tabular.tendencies import fit_tendencies
 from coverage.vocab import FAMILIES
 
@@ -62,10 +62,6 @@ def selected_trees(records: Sequence[dict[str, Any]], params: dict[str, Any]) ->
     raise ValueError(f"selected settings {params} are not among the grid records {records}")
 
 
-def _labelled(rows: pl.DataFrame, weeks: Sequence[int], col: str) -> pl.DataFrame:
-    return rows.filter(pl.col("week").is_in(list(weeks)) & pl.col(col).is_not_null())
-
-
 def _fit_fold(table: pl.DataFrame, defenders: pl.DataFrame, weeks: Sequence[int],
               columns: Sequence[str], heads: dict[str, dict[str, Any]], seed: int
               ) -> tuple[Any, dict[str, Any], dict[str, int]]:
@@ -73,11 +69,11 @@ def _fit_fold(table: pl.DataFrame, defenders: pl.DataFrame, weeks: Sequence[int]
     ``heads``: target column -> {"params", "trees", "n_selection", "n_class"}."""
     t = fit_tendencies(table, defenders, tuple(weeks))
     rows = rows_for(table.filter(pl.col("week").is_in(list(weeks))), defenders, t)
-    vocab = boosting.fit_vocab(_labelled(rows, weeks, "label"), columns)
+    vocab = boosting.fit_vocab(labelled(rows, weeks, "label"), columns)
     cats = [i for i, c in enumerate(columns) if c in vocab]
     boosters, trees = {}, {}
     for col, h in heads.items():
-        tr = _labelled(rows, weeks, col)
+        tr = labelled(rows, weeks, col)
         trees[col] = scaled_trees(h["trees"], h["n_selection"], tr.height)
         boosters[col] = boosting.fit_fixed(
             boosting.design_matrix(tr, columns, vocab), tr[col].to_numpy(), h["params"], cats,
