@@ -193,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         print("calibrate_simulator: no real BDB tables found (looked in "
               f"{', '.join(str(c) for c in CANDIDATES)}); nothing to do.")
         return 0
-    source = {"_source": f"devtools/calibrate_simulator.py on {bdb.resolve()} "
-                         "(2022 season, weeks 1-9)"}
+    # the folder's name only: the file is committed, a local path would leak into it
+    source = {"_source": "devtools/calibrate_simulator.py on the real BDB 2025 tables "
+                         f"('{bdb.resolve().name}': 2022 season, weeks 1-9)"}
     print(json.dumps(source | calibrate(bdb), indent=1, ensure_ascii=False))
     return 0
 
