@@ -46,10 +46,6 @@ def _report_entry(store: Store, m: Path, digest: str) -> dict:
             "accuracy_at_snap": report.get("at_snap", {}).get("accuracy")}
 
 
-def _predicted_weeks(store: Store, m: Path) -> list[int]:
-    return prediction_weeks(read_config(m)["architecture"], store)
-
-
 def _test_weeks(store: Store, m: Path) -> list[int]:
     return [w for w in read_config(m).get("split", {}).get("test", []) if w in store.weeks]
 
@@ -72,8 +68,8 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
         try:
             if stale:
                 write_outputs(m, store, test_weeks=_test_weeks(store, m), name=m.name)
-                record_predictions(store, m.name, _predicted_weeks(store, m), digest,
-                                   replace=True)
+                weeks = prediction_weeks(read_config(m)["architecture"], store)
+                record_predictions(store, m.name, weeks, digest, replace=True)
             entry = {**store.manifest().get(m.name, {}), **_report_entry(store, m, digest)}
             if log:
                 log(f"predictions ready: {m.name}")

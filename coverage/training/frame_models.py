@@ -353,22 +353,15 @@ def compile_frame_model(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
     return [aot.build_encoder(model.norm, encoder, torch_dtype(INFERENCE_DTYPE, model))]
 
 
-def predict_frames(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
-                   device: str = "auto", batch_size: int = 4096,
-                   dtype: str = INFERENCE_DTYPE) -> np.ndarray:
-    """Calibrated P(man) for every row of ``ft``."""
-    z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
-    return evaluation.sigmoid(z).astype(np.float32)
-
-
 def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
                         plays: pl.DataFrame, *, device: str = "auto",
                         batch_size: int = 4096, dtype: str = INFERENCE_DTYPE) -> pl.DataFrame:
     """P(man) of every pre-snap 11 v 11 frame of ``week`` (the transformer's and the LSTM's
     predictor in coverage.pipelines)."""
     ft = build_frames(store.tracking(week), plays)
+    z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
     return pl.DataFrame({
         "gameId": ft.game_id, "playId": ft.play_id, "frameId": ft.frame_id,
         "secs_from_snap": ft.secs,
-        "p_man": predict_frames(model, cfg, ft, device, batch_size, dtype),
+        "p_man": evaluation.sigmoid(z).astype(np.float32),
     })
