@@ -140,13 +140,17 @@ def frame_features(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
     ).sort([*frame, "is_offense", "y_rel", "nflId"], descending=[False] * 3 + [True, False, False])
 
 
-def build_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
-                 max_secs: float | None = None) -> FrameTensors:
-    """Collect :func:`frame_features` and reshape it to ``[N_frames, 22, F]``."""
+def full_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
+                max_secs: float | None = None) -> tuple[pl.DataFrame, int]:
+    """:func:`frame_features` collected, only its 11 v 11 frames, and how many it dropped."""
     long = frame_features(tracking, plays, max_secs).collect()
     full = (long["_n_off"] == PLAYERS_PER_SIDE) & (long["_n_def"] == PLAYERS_PER_SIDE)
     dropped = long.filter(~full).select("gameId", "playId", "frameId").n_unique()
-    long = long.filter(full)
+    return long.filter(full), int(dropped)
+
+
+def tensors_of(long: pl.DataFrame, dropped: int = 0) -> FrameTensors:
+    """Reshape a long table of whole 11 v 11 frames (:func:`full_frames`) to ``[N, 22, F]``."""
     x = long.select(FEATURES).to_numpy().astype(np.float32, copy=False)
     x = x.reshape(-1, N_PLAYERS, len(FEATURES))
     heads = long.gather_every(N_PLAYERS)
@@ -163,8 +167,14 @@ def build_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
         secs=heads["secs_from_snap"].to_numpy().astype(np.float32),
         y=heads["label"].fill_null(float("nan")).to_numpy().astype(np.float32),
         play_start=play_start.astype(np.int64),
-        dropped_frames=int(dropped),
+        dropped_frames=dropped,
     )
+
+
+def build_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
+                 max_secs: float | None = None) -> FrameTensors:
+    """The ``[N_frames, 22, F]`` tensors of every 11 v 11 pre-snap frame."""
+    return tensors_of(*full_frames(tracking, plays, max_secs))
 
 
 def mirror(x: torch.Tensor | np.ndarray, features: tuple[str, ...] = FEATURES

@@ -16,13 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from coverage.features import (
-    FEATURES,
-    N_PLAYERS,
-    FrameTensors,
-    concat_frames,
-    frame_features,
-)
+from coverage.features import N_PLAYERS, FrameTensors, concat_frames, full_frames, tensors_of
 from coverage.schema import PLAY_KEYS, PLAYERS_PER_SIDE
 from coverage.spill import Spill
 from coverage.store import Store
@@ -95,10 +89,8 @@ def build_explain_frames(tracking: pl.LazyFrame, plays: pl.DataFrame,
                          max_secs: float | None = None) -> ExplainFrames:
     """Like :func:`coverage.features.build_frames`, plus nflIds and explain labels."""
     keys = ["gameId", "playId"]
-    long = frame_features(tracking, plays, max_secs).collect()
-    full = (long["_n_off"] == PLAYERS_PER_SIDE) & (long["_n_def"] == PLAYERS_PER_SIDE)
-    dropped = long.filter(~full).select(*keys, "frameId").n_unique()
-    long = long.filter(full).with_row_index("_row")
+    long, dropped = full_frames(tracking, plays, max_secs)
+    long = long.with_row_index("_row")
     if labels is None:
         labels = pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
                                       "nflId": pl.Int64, "assign_id": pl.Int64,
@@ -108,20 +100,8 @@ def build_explain_frames(tracking: pl.LazyFrame, plays: pl.DataFrame,
     long = (long.join(labels, on=[*keys, "nflId"], how="left")
             .join(fam, on=keys, how="left").sort("_row"))
     n = long.height // N_PLAYERS
-    x = long.select(FEATURES).to_numpy().astype(np.float32).reshape(n, N_PLAYERS, len(FEATURES))
+    ft = tensors_of(long, dropped)
     heads = long.gather_every(N_PLAYERS)
-    gid = heads["gameId"].to_numpy().astype(np.int64)
-    pid = heads["playId"].to_numpy().astype(np.int64)
-    new_play = (np.r_[True, (gid[1:] != gid[:-1]) | (pid[1:] != pid[:-1])] if n
-                else np.zeros(0, dtype=bool))
-    starts = np.flatnonzero(new_play)
-    play_start = starts[np.cumsum(new_play) - 1] if n else np.zeros(0, np.int64)
-    ft = FrameTensors(
-        x=np.ascontiguousarray(x), game_id=gid, play_id=pid,
-        frame_id=heads["frameId"].to_numpy().astype(np.int32),
-        secs=heads["secs_from_snap"].to_numpy().astype(np.float32),
-        y=heads["label"].fill_null(float("nan")).to_numpy().astype(np.float32),
-        play_start=play_start.astype(np.int64), dropped_frames=int(dropped))
     nfl = long["nflId"].fill_null(-1).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
     assign = long["assign_id"].fill_null(-1).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
     tgt = long["target_nflId"].fill_null(-2).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
