@@ -118,9 +118,21 @@ def prediction_target(args: argparse.Namespace) -> tuple[str, list[int] | None, 
     return digest, weeks, store, Path(args.model_dir).name
 
 
-def add_tracking_inputs(p: argparse.ArgumentParser) -> None:
-    """What a tracking model reads and starts from, and its training clock: the same options
-    for ``train`` and ``train-family``."""
+def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
+                           name: str | None, epochs: int, frames_per_play: int) -> None:
+    """The options ``train`` and ``train-family`` share: data, checkpoint, seed, clock,
+    device, week split, hyper-parameters and what a tracking model reads and starts from."""
+    add_data_argument(p, what=data_what)
+    p.add_argument("--name", default=name,
+                   help=f"checkpoint name (default: {name or 'the model kind'})")
+    p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--frames-per-play", type=int, default=frames_per_play)
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    for split, example in (("train", "1-7"), ("val", "8"), ("test", "9")):
+        p.add_argument(f"--{split}-weeks", help=f"e.g. {example}")
+    p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
     p.add_argument("--feature-set", default="full", choices=("full", "motion"),
                    help="tracking models: read all 12 channels (full) or positions, "
                         "velocities and the last second's displacement only (motion: no "
@@ -132,9 +144,19 @@ def add_tracking_inputs(p: argparse.ArgumentParser) -> None:
                         "is fitted on the validation week (coverage/prior.py)")
     p.add_argument("--budget-minutes", type=float, default=None,
                    help="stop training after this many minutes (best epoch so far kept)")
+    p.add_argument("--quiet", "-q", action="store_true")
 
 
-def tracking_input_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The TrainOptions values of :func:`add_tracking_inputs`' options."""
-    return {"feature_set": args.feature_set, "prior": args.prior,
-            "time_budget_s": args.budget_minutes * 60 if args.budget_minutes else None}
+def training_options(args: argparse.Namespace, checkpoint: str) -> dict[str, Any]:
+    """The TrainOptions values of :func:`add_training_arguments`' options, checked before any
+    data is read (the ``checkpoint`` folder under ``--out`` must be creatable)."""
+    hparams = parse_hparams(args.hparams)
+    weeks = {f"{k}_weeks": parse_weeks(getattr(args, f"{k}_weeks"))
+             for k in ("train", "val", "test")}
+    check_output_dir(Path(args.out) / checkpoint, "checkpoint folder")
+    return {"data": args.data, "name": args.name, "out_root": Path(args.out),
+            "seed": args.seed, "epochs": args.epochs, "frames_per_play": args.frames_per_play,
+            "device": args.device, "progress": not args.quiet, "hparams": hparams,
+            "feature_set": args.feature_set, "prior": args.prior,
+            "time_budget_s": args.budget_minutes * 60 if args.budget_minutes else None,
+            **weeks}

@@ -4,16 +4,12 @@ line (families, defender responsibilities, tells)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from coverage.commands.common import (
     add_data_argument,
-    add_tracking_inputs,
-    check_output_dir,
-    parse_hparams,
-    parse_weeks,
+    add_training_arguments,
     prediction_target,
-    tracking_input_options,
+    training_options,
 )
 
 
@@ -22,17 +18,8 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
     from coverage.opener import open_store
     from coverage.pipelines import train
 
-    w = {k: tuple(v) if v else None for k, v in (
-        ("train_weeks", parse_weeks(args.train_weeks)),
-        ("val_weeks", parse_weeks(args.val_weeks)),
-        ("test_weeks", parse_weeks(args.test_weeks)))}
-    hparams = parse_hparams(args.hparams)
-    check_output_dir(Path(args.out) / args.name, "checkpoint folder")
-    out = train(FamilyTrainOptions.of(
-        data=args.data, name=args.name, out_root=Path(args.out), seed=args.seed,
-        epochs=args.epochs, frames_per_play=args.frames_per_play, device=args.device,
-        progress=not args.quiet, hparams=hparams, **tracking_input_options(args), **w),
-        open_store(args.data, progress=not args.quiet))
+    opts = FamilyTrainOptions.of(**training_options(args, args.name))
+    out = train(opts, open_store(args.data, progress=not args.quiet))
     t = out["metrics"]["test"]
     print(f"saved {out['dir']}")
     for k, m in t["at_offsets"].items():
@@ -80,19 +67,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train-family", help="train the coverage-family / responsibility "
                        "model (train 1-7, val 8, test 9)")
-    add_data_argument(p, what="store folder")
-    p.add_argument("--name", default="family")
-    p.add_argument("--out", default="models")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--frames-per-play", type=int, default=4)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--train-weeks")
-    p.add_argument("--val-weeks")
-    p.add_argument("--test-weeks")
-    p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
-    add_tracking_inputs(p)
-    p.add_argument("--quiet", "-q", action="store_true")
+    add_training_arguments(p, data_what="store folder", name="family", epochs=8,
+                           frames_per_play=4)
     p.set_defaults(func=_cmd_train_family)
 
     p = sub.add_parser("predict-family", help="family probabilities + defender "

@@ -8,12 +8,10 @@ from pathlib import Path
 
 from coverage.commands.common import (
     add_data_argument,
-    add_tracking_inputs,
+    add_training_arguments,
     check_output_dir,
-    parse_hparams,
-    parse_weeks,
     prediction_target,
-    tracking_input_options,
+    training_options,
 )
 from coverage.models.registry import NAMES, PER_PLAY
 
@@ -23,25 +21,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from coverage.pipelines import train
     from coverage.training.options import TrainOptions
 
-    hparams = parse_hparams(args.hparams)
-    if getattr(args, "refit", False):
-        if args.model != "tabular":
-            from coverage.errors import CoverageError
+    if args.refit and args.model != "tabular":
+        from coverage.errors import CoverageError
 
-            raise CoverageError(f"--refit is for --model tabular, not '{args.model}'")
-        hparams["refit"] = True  # refit on train + val weeks once val has chosen
-    check_output_dir(Path(args.out) / (args.name or args.model), "checkpoint folder")
+        raise CoverageError(f"--refit is for --model tabular, not '{args.model}'")
+    values = training_options(args, args.name or args.model)
+    if args.refit:
+        values["hparams"]["refit"] = True  # refit on train + val weeks once val has chosen
     opts = TrainOptions.of(
-        model=args.model, data=args.data, name=args.name, out_root=Path(args.out),
-        seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-        patience=args.patience, pos_weight=args.pos_weight, device=args.device,
-        compile=args.compile, progress=not args.quiet,
-        train_weeks=parse_weeks(args.train_weeks), val_weeks=parse_weeks(args.val_weeks),
-        test_weeks=parse_weeks(args.test_weeks),
-        history=args.history, stride=args.stride, frames_per_play=args.frames_per_play,
-        max_secs=args.max_secs, hparams=hparams,
-        **tracking_input_options(args),
-    )
+        model=args.model, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
+        pos_weight=args.pos_weight, compile=args.compile, history=args.history,
+        stride=args.stride, max_secs=args.max_secs, **values)
     if args.tune:
         from coverage.experiments.tune import require_ray  # optional extra
 
@@ -84,18 +74,11 @@ def _tune(opts, store, args: argparse.Namespace, mlflow) -> dict:
 
 def _mlflow_settings(args: argparse.Namespace):
     """--mlflow / --no-mlflow; by default track whenever mlflow is installed. None: off."""
-    from coverage.experiments.mlflow_runs import (
-        MlflowSettings,
-        mlflow_available,
-        require_mlflow,
-    )
+    from coverage.experiments.mlflow_runs import MlflowSettings, mlflow_available, require_mlflow
 
-    if args.mlflow is None:
-        on = mlflow_available()
-    else:
-        if args.mlflow:
-            require_mlflow()
-        on = bool(args.mlflow)
+    if args.mlflow:
+        require_mlflow()
+    on = mlflow_available() if args.mlflow is None else args.mlflow
     return MlflowSettings(tracking_uri=args.tracking_uri) if on else None
 
 
@@ -154,31 +137,21 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _train_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a man/zone model (train 1-7, val 8, test 9)")
     p.add_argument("--model", choices=NAMES, default="transformer")
-    add_data_argument(p, what=f"store folder, or raw BDB folder ({', '.join(PER_PLAY)} only)")
-    p.add_argument("--name", default=None, help="checkpoint name (default: the model kind)")
-    p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, default=30)
+    add_training_arguments(p, name=None, epochs=30, frames_per_play=8,
+                           data_what=f"store folder, or raw BDB folder ({', '.join(PER_PLAY)} "
+                           "only)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--patience", type=int, default=5)
     p.add_argument("--pos-weight", default="auto", help="auto | none | a number")
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--train-weeks", help="e.g. 1-7")
-    p.add_argument("--val-weeks", help="e.g. 8")
-    p.add_argument("--test-weeks", help="e.g. 9")
     p.add_argument("--history", type=int, default=5, help="frames of context (transformer)")
     p.add_argument("--stride", type=int, default=2, help="frames between history steps")
-    p.add_argument("--frames-per-play", type=int, default=8)
     p.add_argument("--max-secs", type=float, default=None,
                    help="train on the last N seconds before the snap only")
-    p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')
-    add_tracking_inputs(p)
     p.add_argument("--refit", action="store_true",
                    help="tabular: after week-8 selection, refit on weeks 1-8 with the chosen "
                         "settings, calibrated out-of-fold (leave-one-week-out)")
-    p.add_argument("--quiet", "-q", action="store_true")
     g = p.add_argument_group("tuning and tracking (needs: pip install -e '.[tune]')")
     g.add_argument("--tune", action="store_true",
                    help="Ray Tune search (ASHA) selected on the validation week, then "
@@ -211,7 +184,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("compile", help="compile the transformer / family models for this "
-                       "machine (once, ~20-50 s each): `predict` then runs them faster")
+                       "machine, once: `predict` then runs them faster")
     p.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR",
                    help="checkpoint folders (default: every compilable one in models/)")
     p.set_defaults(func=_cmd_compile)
