@@ -72,7 +72,8 @@ else:
     st.caption("Mean |change of P(man)| when one of the defense's players is removed "
                "(occlusion, family model), by position; larger = that position tells the "
                "offense more about the call.")
-    warn_provenance(store, "family")
+    family_prov = provenance(store, ["family"])
+    warn_provenance(family_prov, "family")
     teams = sorted(by_pos["defensiveTeam"].unique().to_list())
     team = st.selectbox("Defense", ["all", *teams], key="pos_team")
     sub = by_pos if team == "all" else by_pos.filter(pl.col("defensiveTeam") == team)
@@ -81,7 +82,7 @@ else:
         pl.col("n").sum()).sort("mean_abs_attribution", descending=True))
     fig = rate_bar_figure(sub, category="position", value="mean_abs_attribution", n="n",
                           team_colored=False)
-    fig.update_layout(title_text=f"{provenance(store, ['family']).label('family')} · applied "
+    fig.update_layout(title_text=f"{family_prov.label('family')} · applied "
                       f"to {store.source} data", title_font_size=13)
     fig.update_xaxes(tickformat=".3f", title_text="mean |ΔP(man)| when removed")
     fig.update_yaxes(title_text="position")

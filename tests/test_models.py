@@ -203,7 +203,6 @@ def test_every_model_list_derives_from_the_registry():
     import argparse
 
     from coverage import bootstrap, pipelines
-    from coverage.app.provenance import PREFERRED
     from coverage.commands import models as model_commands
     from coverage.models import registry
 
@@ -215,7 +214,8 @@ def test_every_model_list_derives_from_the_registry():
     assert tuple(choices) == registry.NAMES and train.model in registry.NAMES
     assert bootstrap.MODELS == registry.NAMES and set(bootstrap.SHARES) == set(registry.NAMES)
     assert set(bootstrap.CPU_LIMITS) == set(registry.NAMES)
-    assert sorted(PREFERRED) == sorted(registry.NAMES) and PREFERRED[0] == "transformer"
+    assert sorted(registry.DISPLAY_ORDER) == sorted(registry.NAMES)
+    assert registry.DISPLAY_ORDER[0] == "transformer"
     assert registry.PER_PLAY == ("tabular",) and "tabular" not in registry.TAKES_PRIOR
     for name in registry.NAMES:
         run = pipelines.pipeline(name)

@@ -23,21 +23,15 @@ from coverage.store import Store
 
 SOURCES = ("synthetic", "real")
 UNKNOWN = "unknown"
-# Default model order when several fit: the strongest tracking model first.
-PREFERRED = DISPLAY_ORDER
 TRAIN_REAL_COMMAND = "coverage init --data DIR"
 
 
-def checkpoint_roots(store: Store) -> list[Path]:
-    """Where a model name is looked up, in order: the store's own models, then the shipped."""
-    return [Path(store.models_dir), models_root()]
-
-
 def checkpoint_dir(store: Store, model: str) -> Path | None:
-    """The checkpoint folder behind a model name, or None when neither place has it."""
+    """The checkpoint folder behind a model name, looked up in the store's own models, then
+    the shipped ones; None when neither place has it."""
     if not model or Path(model).name != model or model.startswith("."):
         return None  # names come from data files: never let one walk out of the roots
-    for root in checkpoint_roots(store):
+    for root in (Path(store.models_dir), models_root()):
         d = root / model
         if (d / CONFIG).is_file():  # provenance reads the config only, never weights
             return d
@@ -62,11 +56,6 @@ def trained_phrase(trained: str) -> str:
     return f"trained on {trained}" if trained in SOURCES else "training data unknown"
 
 
-def model_label(model: str, trained: str) -> str:
-    """``transformer (trained on synthetic)``: the name every view shows for a model."""
-    return f"{model} ({trained_phrase(trained)})"
-
-
 @dataclass(frozen=True)
 class Provenance:
     """Every model of a store with its training data, and the data it is applied to."""
@@ -82,7 +71,8 @@ class Provenance:
         return self.trained.get(model, UNKNOWN)
 
     def label(self, model: str) -> str:
-        return model_label(model, self.of(model))
+        """``transformer (trained on synthetic)``: the name every view shows for a model."""
+        return f"{model} ({trained_phrase(self.of(model))})"
 
     def labels(self) -> dict[str, str]:
         return {m: self.label(m) for m in self.trained}
@@ -101,11 +91,12 @@ class Provenance:
         return [m for m in self.models if self.of(m) != "synthetic"]
 
     def default(self, models: Iterable[str]) -> str | None:
-        """Prefer a model trained on the data shown, then the usual architecture order."""
+        """Prefer a model trained on the data shown, then the registry's display order
+        (the strongest tracking model first)."""
         models = list(models)
         if not models:
             return None
-        rank = {m: i for i, m in enumerate(PREFERRED)}
+        rank = {m: i for i, m in enumerate(DISPLAY_ORDER)}
         return min(models, key=lambda m: (self.mismatched(m), rank.get(m, len(rank)), m))
 
     def warning(self, model: str) -> str | None:

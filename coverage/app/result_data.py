@@ -24,14 +24,28 @@ from coverage.store import Store
 from coverage.vocab import MAN, MAN_ZONE, ZONE, is_man, labelled, man_zone_name
 
 
+def _truth(plays: pl.DataFrame, *columns: pl.Expr | str) -> pl.DataFrame:
+    """The labelled plays' keys (Int64, as predictions carry them) with ``columns``."""
+    return labelled(plays).select(pl.col("gameId").cast(pl.Int64),
+                                  pl.col("playId").cast(pl.Int64), *columns)
+
+
+def _snap_truth(preds: pl.DataFrame | None, plays: pl.DataFrame, model: str | None,
+                *columns: pl.Expr | str) -> pl.DataFrame:
+    """Calls at the snap (``model``'s only, when given) of the labelled plays, with ``columns``."""
+    snap = snap_predictions(preds)
+    if model is not None:
+        snap = snap.filter(pl.col("model") == model)
+    return snap.join(_truth(plays, *columns), on=PLAY_KEYS, how="inner")
+
+
 def scored_predictions(preds: pl.DataFrame | None, plays: pl.DataFrame) -> pl.DataFrame:
     """Pre-snap prediction rows of labelled plays with y (1 = man) and correct."""
     if preds is None or preds.height == 0:
         return pl.DataFrame(schema={"model": pl.String, "gameId": pl.Int64, "playId": pl.Int64,
                                     "secs_from_snap": pl.Float64, "p_man": pl.Float64,
                                     "y": pl.Int8, "correct": pl.Boolean})
-    lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-                                 is_man().cast(pl.Int8).alias("y"))
+    lab = _truth(plays, is_man().cast(pl.Int8).alias("y"))
     return (preds.select(pl.col("model").cast(pl.String), pl.col("gameId").cast(pl.Int64),
                          pl.col("playId").cast(pl.Int64),
                          pl.col("secs_from_snap").cast(pl.Float64).round(1),
@@ -67,13 +81,8 @@ def accuracy_by_group(preds: pl.DataFrame | None, plays: pl.DataFrame, by: str,
 
     Columns: model, group, accuracy, ci_low, ci_high, n_plays.
     """
-    snap = snap_predictions(preds)
-    if model is not None:
-        snap = snap.filter(pl.col("model") == model)
-    lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-                                 pl.col(by).cast(pl.String).fill_null("—").alias("group"),
-                                 is_man().alias("is_man"))
-    df = snap.join(lab, on=PLAY_KEYS, how="inner").with_columns(
+    df = _snap_truth(preds, plays, model, pl.col(by).cast(pl.String).fill_null("—").alias("group"),
+                     is_man().alias("is_man")).with_columns(
         ((pl.col("p_man") >= 0.5) == pl.col("is_man")).alias("correct"))
     return (df.group_by("model", "group")
             .agg(pl.col("correct").sum().alias("k"), pl.len().alias("n_plays"))
@@ -91,14 +100,8 @@ def calibration_bins(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
     At the snap by default: one prediction per play, so ``n`` counts plays and
     long plays do not dominate the diagram.
     """
-    if at_snap:
-        snap = snap_predictions(preds)
-        lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64),
-                                     pl.col("playId").cast(pl.Int64),
-                                     is_man().cast(pl.Int8).alias("y"))
-        df = snap.join(lab, on=PLAY_KEYS, how="inner")
-    else:
-        df = scored_predictions(preds, plays)
+    df = (_snap_truth(preds, plays, None, is_man().cast(pl.Int8).alias("y")) if at_snap
+          else scored_predictions(preds, plays))
     if df.height == 0:
         return pl.DataFrame(schema={"model": pl.String, "mean_pred": pl.Float64,
                                     "frac_man": pl.Float64, "n": pl.Int64})
@@ -114,12 +117,7 @@ def calibration_bins(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
 def confusion_matrix(preds: pl.DataFrame | None, plays: pl.DataFrame,
                      model: str | None = None) -> np.ndarray:
     """2x2 counts at the snap, rows = truth (Man, Zone), columns = prediction (Man, Zone)."""
-    snap = snap_predictions(preds)
-    if model is not None:
-        snap = snap.filter(pl.col("model") == model)
-    lab = labelled(plays).select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-                                 "pff_manZone")
-    df = snap.join(lab, on=PLAY_KEYS, how="inner")
+    df = _snap_truth(preds, plays, model, "pff_manZone")
     m = np.zeros((2, 2), dtype=np.int64)
     for i, truth in enumerate(MAN_ZONE):
         sub = df.filter(pl.col("pff_manZone") == truth)

@@ -11,7 +11,6 @@ import functools
 import logging
 import sys
 import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from coverage.app.data_guard import allowed_data_folder, display_path
 from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
+from coverage.app.spec_cache import SpecCache
 from coverage.config import REPO_ROOT, data_arg, data_root, data_root_allowed, models_root
 from coverage.errors import CoverageError, DataError, brief
 from coverage.explain.attribution import attribute_play
@@ -231,18 +231,14 @@ class ModelChoice:
         """The warning that must sit next to a hit/miss or accuracy figure, if any."""
         m = model if model is not None else self.model
         if m is not None:
-            _show_warning(self.prov, m)
+            warn_provenance(self.prov, m)
 
 
-def _show_warning(prov: Provenance, model: str) -> None:
+def warn_provenance(prov: Provenance, model: str) -> None:
+    """The training-data warning for one model's figures, if it needs one."""
     text = prov.warning(model)
     if text:
         st.warning(text, icon="⚠️")
-
-
-def warn_provenance(store: Store, model: str) -> None:
-    """The training-data warning for one model's figures on this store, if it needs one."""
-    _show_warning(provenance(store, [model]), model)
 
 
 def model_picker(models: list[str], *, store: Store, key: str = "model",
@@ -286,17 +282,14 @@ def real_model_note(prov: Provenance, *, hidden_synthetic: bool) -> None:
             "and scores this store; then reload this page." + extra, icon="ℹ️")
 
 
-def dark_theme() -> bool:
-    """Whether the browser shows Streamlit's dark theme (unknown before its first report)."""
-    try:
-        return st.context.theme.type == "dark"
-    except AttributeError:  # older Streamlit: no theme in the context
-        return False
-
-
 def plot(fig, **kwargs) -> None:  # fig: plotly Figure
-    """st.plotly_chart with the figure re-coloured for the page's theme."""
-    st.plotly_chart(themed(fig, dark_theme()), **kwargs)
+    """st.plotly_chart with the figure re-coloured for the page's theme (light until the
+    browser first reports Streamlit's dark theme)."""
+    try:
+        dark = st.context.theme.type == "dark"
+    except AttributeError:  # older Streamlit: no theme in the context
+        dark = False
+    st.plotly_chart(themed(fig, dark), **kwargs)
 
 
 # Streamlit's default top padding (6rem) pushes the field below the fold on a laptop screen
@@ -365,46 +358,32 @@ def explain_model_dir() -> Path | None:
     return d if is_checkpoint(d) else None
 
 
-@functools.lru_cache(maxsize=2)
-def _explainer(model_dir: str, stamp: str):
-    return load_explainer(model_dir)
-
-
 _MODEL_LOCK = threading.Lock()
 
 
-def load_explainer_cached(model_dir: str, stamp: str):
+@functools.lru_cache(maxsize=2)
+def _explainer(model_dir: str, stamp: str):
     """The explain model, loaded once per checkpoint version (``stamp``); usable from the
     explorer's background worker too (no Streamlit cache: no script run needed)."""
-    with _MODEL_LOCK:
-        return _explainer(model_dir, stamp)
+    with _MODEL_LOCK:  # one load at a time: the page and the worker may ask together
+        return load_explainer(model_dir)
 
 
-_EXPLAINED: OrderedDict[tuple, tuple[pl.DataFrame, list[dict]]] = OrderedDict()
-_EXPLAINED_LOCK = threading.Lock()
-MAX_EXPLAINED = 16
+_EXPLAINED = SpecCache(max_items=16)  # (table, tells) per play: a small per-process LRU
 
 
 def explanation(store: Store, model_dir: str, stamp: str, game_id: int, play_id: int,
                 frames: pl.DataFrame | None = None) -> tuple[pl.DataFrame, list[dict]]:
-    """Attribution table and tells of one play, kept per process (a small LRU): what the
-    explorer computes ahead, in the background, for the play an analyst is watching."""
+    """Attribution table and tells of one play, kept per process: what the explorer
+    computes ahead, in the background, for the play an analyst is watching."""
+    def build() -> tuple[pl.DataFrame, list[dict]]:
+        model, cfg = _explainer(model_dir, stamp)
+        f = store.play_frames(game_id, play_id) if frames is None else frames
+        attr = attribute_play(model, cfg, f, store.play_row(game_id, play_id))
+        return attr.frame(), [asdict(t) for t in tells(attr, f, store.players())]
+
     key = (str(store.path), model_dir, stamp, int(game_id), int(play_id))
-    with _EXPLAINED_LOCK:
-        hit = _EXPLAINED.get(key)
-        if hit is not None:
-            _EXPLAINED.move_to_end(key)
-            return hit
-    model, cfg = load_explainer_cached(model_dir, stamp)
-    if frames is None:
-        frames = store.play_frames(game_id, play_id)
-    attr = attribute_play(model, cfg, frames, store.play_row(game_id, play_id))
-    out = attr.frame(), [asdict(t) for t in tells(attr, frames, store.players())]
-    with _EXPLAINED_LOCK:
-        _EXPLAINED[key] = out
-        while len(_EXPLAINED) > MAX_EXPLAINED:
-            _EXPLAINED.popitem(last=False)
-    return out
+    return _EXPLAINED.get_or_build(key, build)
 
 
 @st.cache_data(show_spinner="Explaining the play (occlusion, < 1 s)…", max_entries=32,

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from coverage.atomic import write_bytes
 
@@ -60,10 +61,11 @@ class SpecFiles:
 
 
 class SpecCache:
-    """A thread-safe LRU of spec texts plus a one-worker prefetcher."""
+    """A thread-safe LRU of spec texts plus a one-worker prefetcher (its values may be
+    anything that is never published: the explorer keeps its explanations in one too)."""
 
     def __init__(self, max_items: int = MAX_SPECS) -> None:
-        self._items: OrderedDict[Hashable, str] = OrderedDict()
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._pending: dict[Hashable, Future] = {}
         self._lock = threading.Lock()
         self._max = max_items
@@ -89,14 +91,14 @@ class SpecCache:
         files = self._files
         return files.name(key) if files is not None else None
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> Any | None:
         with self._lock:
             spec = self._items.get(key)
             if spec is not None:
                 self._items.move_to_end(key)
             return spec
 
-    def put(self, key: Hashable, spec: str) -> None:
+    def put(self, key: Hashable, spec: Any) -> None:
         with self._lock:
             self._items[key] = spec
             self._items.move_to_end(key)
@@ -110,7 +112,7 @@ class SpecCache:
                 for old in evicted:
                     files.remove(old)
 
-    def get_or_build(self, key: Hashable, build: Callable[[], str]) -> str:
+    def get_or_build(self, key: Hashable, build: Callable[[], Any]) -> Any:
         with self._lock:
             running = self._pending.get(key)
         if running is not None:  # being prefetched: wait for it rather than build it twice
