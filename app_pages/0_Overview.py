@@ -6,25 +6,13 @@ import plotly.express as px
 import polars as pl
 import streamlit as st
 
-from coverage.app import view_state
 from coverage.app.play_data import models_in
 from coverage.app.provenance import provenance
-from coverage.app.session import (
-    current_store,
-    load_plays,
-    load_predictions,
-    plot,
-    real_model_note,
-    sidebar_data_picker,
-    source_banner,
-)
+from coverage.app.session import load_plays, load_predictions, page_start, plot, real_model_note
 from coverage.vocab import is_man, labelled
 
-st.set_page_config(page_title="coverage: man or zone before the snap", page_icon="🏈",
-                   layout="wide")
-view_state.keep()  # the explorer's filters and play survive a visit here
-sidebar_data_picker()
-st.title("🏈 coverage — man or zone, before the snap")
+store = page_start("coverage — man or zone, before the snap",
+                   tab="coverage: man or zone before the snap")
 st.markdown(
     "Frame-by-frame probability that the defense is in **man** coverage, from player tracking "
     "before the snap. Use the pages on the left to explore plays, accuracy, teams and the model."
@@ -40,9 +28,7 @@ def _week_span(weeks: list[int]) -> str:
     return ", ".join(map(str, weeks))
 
 
-store = current_store()
 if store is not None:
-    source_banner(store)
     if not store.is_synthetic:
         models = models_in(load_predictions(store, store.output_stamp("predictions")))
         prov = provenance(store, models)

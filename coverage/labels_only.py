@@ -100,14 +100,11 @@ class LabelTables:
 
     def players(self) -> pl.DataFrame:
         if self._raw.players is None:
-            raise self._missing("players")
+            raise DataError(f"{self.path} has no players table", file=str(self.path),
+                            expected="players.csv beside plays.csv")
         return scan_players(self._raw.players).collect()
 
     def player_play(self) -> pl.DataFrame | None:
         if self._raw.player_play is None:
             return None
         return scan_player_play(self._raw.player_play).collect()
-
-    def _missing(self, name: str) -> DataError:
-        return DataError(f"{self.path} has no {name} table", file=str(self.path),
-                         expected=f"{name}.csv beside plays.csv")

@@ -134,25 +134,6 @@ def shown_path(path: str | Path) -> str:
     return display_path(path, REPO_ROOT)
 
 
-def source_banner(store: Store) -> None:
-    """The data's origin, as a full-width banner on every page: never a small caption."""
-    if store.is_synthetic:
-        st.warning(SYNTHETIC_NOTE, icon="🧪")
-    else:
-        name = Path(str(store.meta.get("raw_dir") or store.root)).name
-        st.success(REAL_NOTE.format(name=name), icon="🏟️")
-
-
-def sidebar_data_picker() -> None:
-    with st.sidebar:
-        st.text_input(
-            "Data folder (empty = embedded synthetic season)",
-            key="data_dir",
-            help="A Big Data Bowl download folder (CSV or parquet) or an ingested store, "
-                 "inside the app's data folder (a relative path starts there).",
-        )
-
-
 # --------------------------------------------------------------------------- pages
 NO_PREDICTIONS_FIX = (
     "No model predictions in this store yet. Fix: train or pick a checkpoint, then run "
@@ -296,22 +277,31 @@ def plot(fig, **kwargs) -> None:  # fig: plotly Figure
 _COMPACT_CSS = "<style>.block-container{padding-top:2.2rem;padding-bottom:2rem}</style>"
 
 
-def page_start(title: str, icon: str = "🏈", *, compact: bool = False) -> Store | None:
-    """Page config, data picker, title, the store and the synthetic banner, in one call.
+def page_start(title: str, icon: str = "🏈", *, compact: bool = False,
+               tab: str | None = None) -> Store | None:
+    """Page config, data picker, title, the store and the banner naming the data's origin
+    (full width on every page: never a small caption), in one call.
 
     ``compact``: a smaller title, so the explorer's field fits a 1366x768 screen.
+    ``tab``: the browser tab's title (default: ``<title> · coverage``).
     """
-    st.set_page_config(page_title=f"{title} · coverage", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=tab or f"{title} · coverage", page_icon=icon, layout="wide")
     st.markdown(_COMPACT_CSS, unsafe_allow_html=True)
     view_state.keep()  # filters, play and model survive visits to the other pages
-    sidebar_data_picker()
+    with st.sidebar:
+        st.text_input("Data folder (empty = embedded synthetic season)", key="data_dir",
+                      help="A Big Data Bowl download folder (CSV or parquet) or an ingested "
+                           "store, inside the app's data folder (a relative path starts there).")
     if compact:
         st.markdown(f"### {icon} {title}")
     else:
         st.title(f"{icon} {title}")
     store = current_store()
-    if store is not None:
-        source_banner(store)
+    if store is not None and store.is_synthetic:
+        st.warning(SYNTHETIC_NOTE, icon="🧪")
+    elif store is not None:
+        name = Path(str(store.meta.get("raw_dir") or store.root)).name
+        st.success(REAL_NOTE.format(name=name), icon="🏟️")
     return store
 
 
