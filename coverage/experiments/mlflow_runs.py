@@ -35,7 +35,7 @@ from coverage.config import REPO_ROOT
 from coverage.errors import CoverageError
 from coverage.evaluation import flatten_metrics
 from coverage.experiments import INSTALL_HINT
-from coverage.training.options import ExperimentHooks, TrainOptions
+from coverage.training.options import TrainOptions
 from coverage.views.charts import accuracy_by_time_figure
 
 DEFAULT_EXPERIMENT = "coverage"
@@ -150,12 +150,6 @@ class Tracker:
         for k, v in tags.items():
             self.client.set_tag(run_id, k, str(v))
 
-    def log_artifacts(self, run_id: str, folder: str | Path, path: str | None = None) -> None:
-        self.client.log_artifacts(run_id, str(folder), path)
-
-    def log_json(self, run_id: str, obj: Any, name: str) -> None:
-        self.client.log_text(run_id, json.dumps(obj, indent=2, default=str), name)
-
     def end(self, run_id: str, status: str = "FINISHED") -> None:
         self.client.set_terminated(run_id, status)
 
@@ -166,10 +160,9 @@ def curve_artifacts(curve: pl.DataFrame, name: str, folder: Path) -> None:
     No PNG: plotly needs kaleido for static images, which we do not ship; the HTML loads
     plotly.js from its CDN, so it stays a few kB.
     """
-    df = curve
-    df.write_parquet(folder / "accuracy_by_time.parquet")
-    (folder / "accuracy_by_time.json").write_text(json.dumps(df.to_dicts(), default=float))
-    fig = accuracy_by_time_figure(df.with_columns(pl.lit(name).alias("model")))
+    curve.write_parquet(folder / "accuracy_by_time.parquet")
+    (folder / "accuracy_by_time.json").write_text(json.dumps(curve.to_dicts(), default=float))
+    fig = accuracy_by_time_figure(curve.with_columns(pl.lit(name).alias("model")))
     fig.update_layout(title=f"{name}: test-week accuracy by time to snap")
     fig.write_html(folder / "accuracy_by_time.html", include_plotlyjs="cdn")
 
@@ -192,12 +185,10 @@ class TrainingRun:
     step: int = 0
 
     @classmethod
-    def start(cls, opts: TrainOptions, settings: MlflowSettings | None = None,
-              kind: str = "train") -> TrainingRun:
-        settings = settings or MlflowSettings()
+    def start(cls, opts: TrainOptions, settings: MlflowSettings) -> TrainingRun:
         tracker = Tracker(settings.tracking_uri)
         model = opts.run.model
-        tags = {"kind": "final" if settings.parent else kind, "model": model}
+        tags = {"kind": "final" if settings.parent else "train", "model": model}
         run_id = tracker.start_run(opts.run.name or model, params=opts.params(),
                                    tags=tags, parent=settings.parent)
         return cls(tracker, run_id)
@@ -228,48 +219,31 @@ class TrainingRun:
             "data_source": cfg.get("data", {}).get("source", "unknown"),
             "data_path": cfg.get("data", {}).get("path", "unknown"),
             "split": json.dumps(cfg.get("split", {})), "checkpoint": out["dir"]})
-        self.tracker.log_artifacts(self.run_id, out["dir"], "checkpoint")
+        self.tracker.client.log_artifacts(self.run_id, str(out["dir"]), "checkpoint")
         if out.get("accuracy_by_time") is not None:
             with tempfile.TemporaryDirectory() as tmp:
                 curve_artifacts(out["accuracy_by_time"], rep.get("model", "model"), Path(tmp))
-                self.tracker.log_artifacts(self.run_id, tmp, "accuracy_by_time")
+                self.tracker.client.log_artifacts(self.run_id, tmp, "accuracy_by_time")
         self.tracker.end(self.run_id)
         return self.run_id
 
 
-def mlflow_hooks(settings: MlflowSettings, inner: ExperimentHooks | None = None
-                 ) -> ExperimentHooks:
-    """Hooks that record one ``train()`` call as an MLflow run, around ``inner``'s."""
-    inner = inner or ExperimentHooks()
+def tracked(opts: TrainOptions, settings: MlflowSettings | None = None) -> TrainOptions:
+    """``opts`` whose ``train()`` run is logged to MLflow as it happens: its hooks open the
+    run, log every epoch and the result, or mark the run failed."""
+    settings = settings or MlflowSettings()
     runs: list[TrainingRun] = []
 
-    def on_start(opts: TrainOptions) -> None:
-        runs.append(TrainingRun.start(opts, settings))
-        if inner.on_start is not None:
-            inner.on_start(opts)
-
-    def on_epoch(row: dict[str, float]) -> None:
-        runs[-1].log_epoch(row)
-        if inner.on_epoch is not None:
-            inner.on_epoch(row)
-
-    def on_finish(out: dict[str, Any]) -> dict[str, Any]:
-        extra = dict(inner.on_finish(out) or {}) if inner.on_finish is not None else {}
-        return {**extra, "mlflow_run_id": runs[-1].finish(out)}
+    def on_start(run_opts: TrainOptions) -> None:
+        runs.append(TrainingRun.start(run_opts, settings))
 
     def on_fail() -> None:
         if runs:
             runs[-1].fail()
-        if inner.on_fail is not None:
-            inner.on_fail()
 
-    return replace(inner, on_start=on_start, on_epoch=on_epoch, on_finish=on_finish,
-                   on_fail=on_fail)
-
-
-def tracked(opts: TrainOptions, settings: MlflowSettings | None = None) -> TrainOptions:
-    """``opts`` whose ``train()`` run is logged to MLflow as it happens."""
-    return replace(opts, hooks=mlflow_hooks(settings or MlflowSettings(), opts.hooks))
+    return replace(opts, hooks=replace(
+        opts.hooks, on_start=on_start, on_epoch=lambda row: runs[-1].log_epoch(row),
+        on_finish=lambda out: {"mlflow_run_id": runs[-1].finish(out)}, on_fail=on_fail))
 
 
 def log_trials(tracker: Tracker, parent: str, trials: Iterable[Mapping[str, Any]]) -> list[str]:

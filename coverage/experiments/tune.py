@@ -12,6 +12,7 @@ once and writes the usual safetensors + JSON checkpoint (plus ``tuning.json``).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -215,7 +216,7 @@ def _finish_parent(tracker: Tracker, parent: str, out: dict[str, Any],
                                  **flatten_metrics({"test": test})})
     tracker.set_tags(parent, {"checkpoint": out["dir"],
                               "data_fingerprint": out["config"].get("fingerprint", "")})
-    tracker.log_json(parent, summary, "tuning.json")
+    tracker.client.log_text(parent, json.dumps(summary, indent=2, default=str), "tuning.json")
     tracker.end(parent)
 
 
@@ -246,8 +247,9 @@ def tune(opts: TrainOptions, store: Store, topts: TuneOptions | None = None,
     space = dict(topts.space) if topts.space is not None else search_space(run.model, rtune)
     described = {k: _describe(v) for k, v in space.items()}
     name = f"{opts.run.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    storage = topts.storage or Path.cwd() / "ray_results"
-    storage = storage if "://" in str(storage) else str(Path(storage).resolve())
+    storage = str(topts.storage or Path.cwd() / "ray_results")
+    if "://" not in storage:
+        storage = str(Path(storage).resolve())
 
     parent = _start_parent(tracker, opts, topts, split, described) if tracker else None
     try:
@@ -272,8 +274,7 @@ def tune(opts: TrainOptions, store: Store, topts: TuneOptions | None = None,
                                              "test_weeks_seen": []},
         "best_config": best_config, "best_trial": best["trial_id"],
         "best_val_loss": best["best_val_loss"], "search_space": described,
-        "search_seconds": search_s, "ray_results": str(Path(str(storage)) / name)
-        if "://" not in str(storage) else f"{storage}/{name}",
+        "search_seconds": search_s, "ray_results": f"{storage}/{name}",
         "address": topts.address or "local",
         "trial_results": [{k: v for k, v in t.items() if k != "history"} for t in trials],
     }
