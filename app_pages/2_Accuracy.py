@@ -23,6 +23,7 @@ from coverage.app.session import (
     show_error,
     shown_path,
 )
+from coverage.store import EVALUATION
 from coverage.views import (
     accuracy_by_time_figure,
     calibration_figure,
@@ -33,7 +34,7 @@ from coverage.views import (
 FIX = "re-run `coverage evaluate models/<name>` to rewrite the evaluation files."
 store, plays, preds = page_data("Accuracy", "🎯", fix=FIX)
 try:
-    curves, reports = load_evaluation(store, store.evaluation_stamp())
+    curves, reports = load_evaluation(store, store.output_stamp(EVALUATION))
 except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
     show_error(exc, FIX)
     st.stop()

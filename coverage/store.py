@@ -309,7 +309,8 @@ class Store:
         return self.read_output("predictions", week)
 
     def output_stamp(self, kind: str) -> str:
-        """Names + sizes + mtimes of an output folder: a cache key that changes with it.
+        """Names + sizes + mtimes of an output (or the evaluation) folder: a cache key that
+        changes with it.
 
         Predictions appear while the app runs (``coverage predict``); keying caches on
         this stamp shows them on the next rerun, no restart.
@@ -344,9 +345,6 @@ class Store:
             except (OSError, pl.exceptions.PolarsError):
                 continue
         return out
-
-    def evaluation_stamp(self) -> str:
-        return folder_stamp(self.path / EVALUATION)
 
     # ------------------------------------------------------------------ manifest
     def manifest(self) -> dict[str, dict]:
