@@ -104,18 +104,17 @@ def add_data_argument(p: argparse.ArgumentParser, *names: str,
                    help=f"{what} (default: the embedded synthetic season)")
 
 
-def prediction_target(args: argparse.Namespace) -> tuple[str, list[int] | None, Any, str]:
-    """What ``predict`` and ``predict-family`` share before any model runs: the checkpoint's
-    weights hash (refusing an incomplete folder), the weeks asked for, the writable store
-    and the model's name in it."""
+def prediction_target(args: argparse.Namespace) -> tuple[str, Any, str]:
+    """What ``predict``, ``predict-family`` and ``evaluate`` share before any model runs: the
+    checkpoint's weights hash (refusing an incomplete folder), the writable store and the
+    model's name in it."""
     from coverage.models.checkpoint import checkpoint_hash
     from coverage.opener import open_store
 
     digest = checkpoint_hash(args.model_dir)
-    weeks = parse_weeks(args.weeks)
     store = open_store(args.data)
     check_output_dir(store.path, "store")
-    return digest, weeks, store, Path(args.model_dir).name
+    return digest, store, Path(args.model_dir).name
 
 
 def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,

@@ -8,6 +8,7 @@ import argparse
 from coverage.commands.common import (
     add_data_argument,
     add_training_arguments,
+    parse_weeks,
     prediction_target,
     training_options,
 )
@@ -38,7 +39,8 @@ def _cmd_predict_family(args: argparse.Namespace) -> int:
     from coverage.explain.attribution import attribution_week
     from coverage.pipelines import family_week, record_predictions
 
-    digest, weeks, store, name = prediction_target(args)
+    weeks = parse_weeks(args.weeks)
+    digest, store, name = prediction_target(args)
     for w in weeks or store.weeks:
         fam, _ = family_week(args.model_dir, store, w, name=name)
         record_predictions(store, name, [w], digest)  # its P(man) rows are written too

@@ -9,7 +9,7 @@ from pathlib import Path
 from coverage.commands.common import (
     add_data_argument,
     add_training_arguments,
-    check_output_dir,
+    parse_weeks,
     prediction_target,
     training_options,
 )
@@ -86,7 +86,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from coverage.models.checkpoint import read_config
     from coverage.pipelines import predict_week, prediction_weeks, record_predictions
 
-    digest, weeks, store, name = prediction_target(args)
+    weeks = parse_weeks(args.weeks)
+    digest, store, name = prediction_target(args)
     arch = read_config(args.model_dir)["architecture"]
     for w in weeks or prediction_weeks(arch, store):
         df = predict_week(args.model_dir, store, w, device=args.device,
@@ -113,13 +114,9 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from coverage.models.checkpoint import checkpoint_hash
-    from coverage.opener import open_store
     from coverage.pipelines import evaluate
 
-    checkpoint_hash(args.model_dir)  # refuses an incomplete folder before any work
-    store = open_store(args.data)
-    check_output_dir(store.path, "store")
+    _, store, _ = prediction_target(args)
     rep = evaluate(args.model_dir, store, args.week)
     plays = rep["plays"]
     print(f"{rep['model']} ({rep.get('trained_on', '?')}-trained) on {store.source} week "
