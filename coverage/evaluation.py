@@ -200,6 +200,16 @@ def summary(y: np.ndarray, p: np.ndarray, majority_class: int | None = 0,
     return out
 
 
+def frame_summaries(y: np.ndarray, p: np.ndarray, secs: np.ndarray,
+                    majority_class: int | None = 0) -> dict[str, Any]:
+    """:func:`summary` of the labelled frames (y not NaN) at the snap and over all frames."""
+    y, p = _arrays(y, p)
+    lab = ~np.isnan(y)
+    snap = lab & (np.asarray(secs).ravel() == 0)
+    return {"at_snap": summary(y[snap], p[snap], majority_class),
+            "all_frames": summary(y[lab], p[lab], majority_class)}
+
+
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return special.expit(np.asarray(z, dtype=np.float64))
 

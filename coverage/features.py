@@ -75,6 +75,11 @@ class FrameTensors:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
+    def frame_keys(self) -> dict[str, np.ndarray]:
+        """The key columns of a per-frame output table, row by row."""
+        return {"gameId": self.game_id, "playId": self.play_id, "frameId": self.frame_id,
+                "secs_from_snap": self.secs}
+
     def history_index(self, k: int, stride: int) -> np.ndarray:
         """``[N, k]`` row indices of the last k frames at ``stride`` (oldest first, the
         frame itself last), clamped to the play's first frame so no play leaks into another."""

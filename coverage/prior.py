@@ -192,13 +192,6 @@ def _frames(predict: Predictor, model: Any, cfg: dict[str, Any], store: Store,
     return pl.concat(parts).join(labels, on=PLAY_KEYS, how="inner", maintain_order="left")
 
 
-def _frame_summaries(frames: pl.DataFrame, p: np.ndarray, majority: int) -> dict[str, Any]:
-    y = frames["label"].to_numpy().astype(np.float64)
-    snap = (frames["secs_from_snap"] == 0).to_numpy()
-    return {"at_snap": evaluation.summary(y[snap], p[snap], majority),
-            "all_frames": evaluation.summary(y, p, majority)}
-
-
 def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
            load: Callable[[str | Path], tuple[Any, dict[str, Any]]], predict: Predictor
            ) -> dict[str, Any]:
@@ -224,7 +217,8 @@ def attach(out: dict[str, Any], prior_dir: str | Path, store: Store, *,
         p = combine(te["p_man"].to_numpy(), prior_for_frames(
             entry, store, te["gameId"].to_numpy(), te["playId"].to_numpy()),
             base, entry["weight"])
-        metrics["test_with_prior"] = _frame_summaries(te, p.astype(np.float64), majority)
+        metrics["test_with_prior"] = evaluation.frame_summaries(
+            te["label"].to_numpy(), p, te["secs_from_snap"].to_numpy(), majority)
     cfg["prior"] = metrics["prior"] = entry
     Checkpoint(model_dir).write(cfg, metrics)
     return {**out, "config": cfg, "metrics": metrics}

@@ -78,14 +78,6 @@ class ExplainOutputs:
 LogitAdjust = Callable[[dict[str, Any], Store, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def _adjusted(out: ExplainOutputs, adjust: LogitAdjust | None, cfg: dict[str, Any],
-              store: Store, ef: ExplainFrames) -> ExplainOutputs:
-    if adjust is None:
-        return out
-    return ExplainOutputs(adjust(cfg, store, ef.ft.game_id, ef.ft.play_id, out.family_logits),
-                          out.assign, out.pointer)
-
-
 PlayerHead = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
@@ -206,10 +198,11 @@ def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
     name = name or Path(model_dir).name
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0))
-    out = _adjusted(out, adjust, cfg, store, ef)
+    if adjust is not None:
+        out = ExplainOutputs(adjust(cfg, store, ef.ft.game_id, ef.ft.play_id, out.family_logits),
+                             out.assign, out.pointer)
     n, c = len(ef), len(FAMILIES)
-    keys = {"gameId": ef.ft.game_id, "playId": ef.ft.play_id, "frameId": ef.ft.frame_id,
-            "secs_from_snap": ef.ft.secs}
+    keys = ef.ft.frame_keys()
     fam = pl.DataFrame({**{k: np.repeat(v, c) for k, v in keys.items()},
                         "family": np.tile(np.array(FAMILIES), n),
                         "prob": out.family_probs.ravel()}).with_columns(
@@ -248,6 +241,4 @@ def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, w
     ef = load_explain_frames(store, [week], None, store.plays())
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0),
                           batch_size=batch_size, device=pick_device(device), dtype=dtype)
-    return pl.DataFrame({"gameId": ef.ft.game_id, "playId": ef.ft.play_id,
-                         "frameId": ef.ft.frame_id, "secs_from_snap": ef.ft.secs,
-                         "p_man": out.p_man})
+    return pl.DataFrame({**ef.ft.frame_keys(), "p_man": out.p_man})

@@ -28,11 +28,12 @@ from coverage.family.baselines import family_prior_report
 from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.predict import ExplainOutputs, explain_outputs
 from coverage.family.report import family_report
-from coverage.features import FEATURES, input_hparams, mirror
+from coverage.features import FEATURES, input_hparams
 from coverage.models.checkpoint import fingerprint, save_checkpoint
 from coverage.models.registry import build_model
 from coverage.store import Store
 from coverage.training.data import resolve_split
+from coverage.training.frame_models import mirror_half, sample_frames
 from coverage.training.loop import fit, pick_device, seed_everything
 from coverage.training.options import (
     EpochCallback,
@@ -77,26 +78,17 @@ def explain_batches(ef: ExplainFrames, k: int, stride: int, per_play: int, batch
                     ) -> Callable[[np.random.Generator], Iterator[tuple[torch.Tensor, ...]]]:
     """Seeded generator factory of ``(x [B,k,22,F], family [B], assign [B,11], target [B,11])``."""
     hist = ef.ft.history_index(k, stride)
-    starts, lengths = ef.ft.play_bounds()
-    keep = ef.family[starts] >= 0
-    starts, lengths = starts[keep], lengths[keep]
 
     def gen(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, ...]]:
-        offs = np.floor(rng.random((starts.size, per_play)) * lengths[:, None]).astype(np.int64)
-        rows = (starts[:, None] + offs).ravel()
-        rows = rows[rng.permutation(rows.size)]
+        rows = sample_frames(ef.ft, rng, per_play, labelled=ef.family >= 0)
         for i in range(0, rows.size, batch_size):
-            r = rows[i:i + batch_size]
-            x, assign, target = ef.ft.x[hist[r]], ef.assign[r], ef.target[r]
+            r = rows[i:i + batch_size]  # indexing copies: the batch is the generator's own
+            x, assign, target = torch.from_numpy(ef.ft.x[hist[r]]), ef.assign[r], ef.target[r]
             if augment:
-                flip = rng.random(r.size) < 0.5
-                x = x.copy()
-                x[flip] = mirror(x[flip])
-                assign, target = assign.copy(), target.copy()
+                flip = mirror_half(x, rng)
                 assign[flip], target[flip] = _mirror_labels(assign[flip], target[flip])
-            yield (torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(ef.family[r]),
-                   torch.from_numpy(np.ascontiguousarray(assign)),
-                   torch.from_numpy(np.ascontiguousarray(target)))
+            yield x, torch.from_numpy(ef.family[r]), torch.from_numpy(assign), \
+                torch.from_numpy(target)
     return gen
 
 

@@ -78,22 +78,24 @@ def load_frames(store: Store, weeks: list[int] | tuple[int, ...],
     return concat_frames(parts, Spill() if len(weeks) > 1 else None)
 
 
-def sample_frames(ft: FrameTensors, rng: np.random.Generator, per_play: int) -> np.ndarray:
-    """``per_play`` frames from every labelled play (with replacement), shuffled."""
+def sample_frames(ft: FrameTensors, rng: np.random.Generator, per_play: int,
+                  labelled: np.ndarray | None = None) -> np.ndarray:
+    """``per_play`` frames from every labelled play (with replacement), shuffled;
+    ``labelled`` (per row, default: a man/zone label) says which plays are."""
     starts, lengths = ft.play_bounds()
-    keep = ~np.isnan(ft.y[starts])
+    keep = (~np.isnan(ft.y) if labelled is None else labelled)[starts]
     starts, lengths = starts[keep], lengths[keep]
     offs = np.floor(rng.random((len(starts), per_play)) * lengths[:, None]).astype(np.int64)
     rows = (starts[:, None] + offs).ravel()
     return rows[rng.permutation(rows.size)]
 
 
-def _mirror_half(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-    flip = torch.from_numpy(rng.random(x.shape[0]) < 0.5)
-    if flip.any():
-        x = x.clone()
-        x[flip] = mirror(x[flip])
-    return x
+def mirror_half(x: torch.Tensor, rng: np.random.Generator) -> np.ndarray:
+    """Mirror a random half of the batch ``x`` in place (a batch is a fresh copy of its
+    rows); returns which rows were mirrored."""
+    flip = rng.random(x.shape[0]) < 0.5
+    x[torch.from_numpy(flip)] = mirror(x[torch.from_numpy(flip)])
+    return flip
 
 
 # ----------------------------------------------------------------- transformer
@@ -107,7 +109,7 @@ def transformer_batches(ft: FrameTensors, k: int, stride: int, per_play: int,
             r = rows[i:i + batch_size]
             x = torch.from_numpy(ft.x[hist[r]])
             if augment:
-                x = _mirror_half(x, rng)
+                mirror_half(x, rng)
             yield (x,), torch.from_numpy(ft.y[r]), None
     return gen
 
@@ -172,7 +174,7 @@ def lstm_batches(ft: FrameTensors, batch_plays: int, augment: bool = True) -> Ba
             x, idx = _padded(ft, starts[j], lengths[j])
             xt = torch.from_numpy(x)
             if augment:
-                xt = _mirror_half(xt, rng)
+                mirror_half(xt, rng)
             y = np.broadcast_to(ft.y[starts[j]][:, None], idx.shape).astype(np.float32)
             yield (xt,), torch.from_numpy(y), torch.from_numpy(idx >= 0)
     return gen
@@ -195,59 +197,18 @@ def lstm_logits(model: nn.Module, ft: FrameTensors, batch_plays: int = 256,
     return out
 
 
-# ------------------------------------------------------------ per-architecture parts
-ValLogits = Callable[[nn.Module], tuple[np.ndarray, np.ndarray]]
-
-
-def _transformer_parts(opts: TrainOptions, tr: FrameTensors, va: FrameTensors,
-                       device: torch.device) -> tuple[dict[str, Any], BatchFactory, ValLogits]:
-    """Default hparams, training batches and validation logits of the transformer."""
-    k, stride = opts.inputs.history, opts.inputs.stride
-    batches = transformer_batches(tr, k, stride, opts.inputs.frames_per_play,
-                                  opts.optim.batch_size)
-    vrows = np.flatnonzero(~np.isnan(va.y))
-
-    def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
-        return transformer_logits(m, va, k, stride, 4096, device, vrows), va.y[vrows]
-    return {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.1}, batches, val_logits
-
-
-def _lstm_parts(opts: TrainOptions, tr: FrameTensors, va: FrameTensors,
-                device: torch.device) -> tuple[dict[str, Any], BatchFactory, ValLogits]:
-    """Default hparams, training batches (whole plays) and validation logits of the LSTM."""
-    batches = lstm_batches(tr, max(1, opts.optim.batch_size // 16))
-    lab = ~np.isnan(va.y)
-
-    def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
-        return lstm_logits(m, va, 256, device)[lab], va.y[lab]
-    return {"hidden": 128, "layers": 1, "dropout": 0.1}, batches, val_logits
-
-
-_TRAINING_PARTS = {"transformer": _transformer_parts, "lstm": _lstm_parts}
-_RAW_LOGITS: dict[str, Callable[..., np.ndarray]] = {
-    "transformer": lambda model, cfg, ft, device, batch_size, dtype: transformer_logits(
-        model, ft, cfg["history"], cfg["stride"], batch_size, device, dtype=dtype),
-    "lstm": lambda model, cfg, ft, device, batch_size, dtype: lstm_logits(
-        model, ft, max(1, batch_size // 64), device),
-}
-
-
 def model_logits(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
                  device: torch.device | str = "cpu", batch_size: int = 4096,
                  dtype: str = "float32") -> np.ndarray:
     """Calibrated logits (offset + temperature applied) for every frame of ``ft``.
 
     ``dtype`` applies to the transformer's frame encoder (the LSTM runs in float32)."""
-    z = _RAW_LOGITS[cfg["architecture"]](model, cfg, ft, device, batch_size, dtype)
+    if cfg["architecture"] == "lstm":
+        z = lstm_logits(model, ft, max(1, batch_size // 64), device)
+    else:
+        z = transformer_logits(model, ft, cfg["history"], cfg["stride"], batch_size, device,
+                               dtype=dtype)
     return (z + cfg.get("logit_offset", 0.0)) / cfg.get("temperature", 1.0)
-
-
-def _frame_metrics(ft: FrameTensors, z: np.ndarray, majority: int) -> dict[str, Any]:
-    lab = ~np.isnan(ft.y)
-    snap = lab & (ft.secs == 0)
-    p = evaluation.sigmoid(z)
-    return {"at_snap": evaluation.summary(ft.y[snap], p[snap], majority),
-            "all_frames": evaluation.summary(ft.y[lab], p[lab], majority)}
 
 
 # ------------------------------------------------------------------- training
@@ -256,7 +217,21 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     """Seed, build the model with the training weeks' normalisation, fit on val loss."""
     norm = input_hparams(tr.x[np.flatnonzero(~np.isnan(tr.y))[::7]], opts.inputs.feature_set)
     rng = seed_everything(opts.run.seed)
-    defaults, batches, val_logits = _TRAINING_PARTS[opts.run.model](opts, tr, va, device)
+    k, stride = opts.inputs.history, opts.inputs.stride
+    lab = np.flatnonzero(~np.isnan(va.y))
+    if opts.run.model == "lstm":  # whole plays a batch
+        defaults = {"hidden": 128, "layers": 1, "dropout": 0.1}
+        batches = lstm_batches(tr, max(1, opts.optim.batch_size // 16))
+
+        def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
+            return lstm_logits(m, va, 256, device)[lab], va.y[lab]
+    else:
+        defaults = {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.1}
+        batches = transformer_batches(tr, k, stride, opts.inputs.frames_per_play,
+                                      opts.optim.batch_size)
+
+        def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
+            return transformer_logits(m, va, k, stride, 4096, device, lab), va.y[lab]
     hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
     o = opts.optim
@@ -279,7 +254,7 @@ def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tupl
                            "p_man": evaluation.sigmoid(zt[lab_t])})
     curve = evaluation.accuracy_by_time(scored, max_secs=10.0,
                                         majority_class=majority).drop("model")
-    return _frame_metrics(te, zt, majority), curve, te
+    return evaluation.frame_summaries(te.y, evaluation.sigmoid(zt), te.secs, majority), curve, te
 
 
 def train_tracking(opts: TrainOptions, store: Store,
@@ -326,7 +301,8 @@ def train_tracking(opts: TrainOptions, store: Store,
         n_test, dropped_test = len(te), te.dropped_frames
     report = {
         "model": run.name or run.model, "best_epoch": res.best_epoch,
-        "val": _frame_metrics(va, zv, majority), "test": test_metrics,
+        "val": evaluation.frame_summaries(va.y, evaluation.sigmoid(zv), va.secs, majority),
+        "test": test_metrics,
         "frames": {"train": len(tr), "val": len(va), "test": n_test,
                    "dropped_incomplete": tr.dropped_frames + va.dropped_frames
                    + dropped_test},
@@ -360,8 +336,4 @@ def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, wee
     predictor in coverage.pipelines)."""
     ft = build_frames(store.tracking(week), plays)
     z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
-    return pl.DataFrame({
-        "gameId": ft.game_id, "playId": ft.play_id, "frameId": ft.frame_id,
-        "secs_from_snap": ft.secs,
-        "p_man": evaluation.sigmoid(z).astype(np.float32),
-    })
+    return pl.DataFrame({**ft.frame_keys(), "p_man": evaluation.sigmoid(z).astype(np.float32)})
