@@ -176,22 +176,21 @@ class MlflowSettings:
     parent: str | None = None
 
 
-@dataclass
 class TrainingRun:
-    """The MLflow run of one ``coverage.training.train.train`` call."""
+    """The MLflow run of a ``train()`` call; its methods are that call's experiment hooks."""
 
-    tracker: Tracker
-    run_id: str
-    step: int = 0
+    def __init__(self, settings: MlflowSettings) -> None:
+        self.settings = settings
+        self.tracker = Tracker(settings.tracking_uri)
+        self.run_id: str | None = None
+        self.step = 0
 
-    @classmethod
-    def start(cls, opts: TrainOptions, settings: MlflowSettings) -> TrainingRun:
-        tracker = Tracker(settings.tracking_uri)
-        model = opts.run.model
-        tags = {"kind": "final" if settings.parent else "train", "model": model}
-        run_id = tracker.start_run(opts.run.name or model, params=opts.params(),
-                                   tags=tags, parent=settings.parent)
-        return cls(tracker, run_id)
+    def start(self, opts: TrainOptions) -> None:
+        model, parent = opts.run.model, self.settings.parent
+        tags = {"kind": "final" if parent else "train", "model": model}
+        self.run_id = self.tracker.start_run(opts.run.name or model, params=opts.params(),
+                                             tags=tags, parent=parent)
+        self.step = 0
 
     def log_epoch(self, row: dict[str, float]) -> None:
         """One epoch's metrics; steps keep counting across the several fits of the context
@@ -201,9 +200,10 @@ class TrainingRun:
         self.step += 1
 
     def fail(self) -> None:
-        self.tracker.end(self.run_id, "FAILED")
+        if self.run_id is not None:
+            self.tracker.end(self.run_id, "FAILED")
 
-    def finish(self, out: Mapping[str, Any]) -> str:
+    def finish(self, out: Mapping[str, Any]) -> dict[str, str]:
         """Final metrics, resolved hyper-parameters, fingerprint, checkpoint and curve."""
         cfg, rep = out["config"], out["metrics"]
         self.tracker.log_params(self.run_id, {
@@ -225,25 +225,15 @@ class TrainingRun:
                 curve_artifacts(out["accuracy_by_time"], rep.get("model", "model"), Path(tmp))
                 self.tracker.client.log_artifacts(self.run_id, tmp, "accuracy_by_time")
         self.tracker.end(self.run_id)
-        return self.run_id
+        return {"mlflow_run_id": self.run_id}
 
 
 def tracked(opts: TrainOptions, settings: MlflowSettings | None = None) -> TrainOptions:
     """``opts`` whose ``train()`` run is logged to MLflow as it happens: its hooks open the
     run, log every epoch and the result, or mark the run failed."""
-    settings = settings or MlflowSettings()
-    runs: list[TrainingRun] = []
-
-    def on_start(run_opts: TrainOptions) -> None:
-        runs.append(TrainingRun.start(run_opts, settings))
-
-    def on_fail() -> None:
-        if runs:
-            runs[-1].fail()
-
-    return replace(opts, hooks=replace(
-        opts.hooks, on_start=on_start, on_epoch=lambda row: runs[-1].log_epoch(row),
-        on_finish=lambda out: {"mlflow_run_id": runs[-1].finish(out)}, on_fail=on_fail))
+    run = TrainingRun(settings or MlflowSettings())
+    return replace(opts, hooks=replace(opts.hooks, on_start=run.start, on_epoch=run.log_epoch,
+                                       on_finish=run.finish, on_fail=run.fail))
 
 
 def log_trials(tracker: Tracker, parent: str, trials: Iterable[Mapping[str, Any]]) -> list[str]:
