@@ -29,11 +29,11 @@ from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.family.predict import ExplainOutputs, explain_outputs
 from coverage.family.report import family_report
 from coverage.features import FEATURES, input_hparams
-from coverage.models.checkpoint import fingerprint, save_checkpoint
+from coverage.models.checkpoint import save_checkpoint
 from coverage.models.registry import build_model
 from coverage.store import Store
 from coverage.training.data import resolve_split
-from coverage.training.frame_models import mirror_half, sample_frames
+from coverage.training.frame_models import mirror_half, run_config, sample_frames
 from coverage.training.loop import fit, pick_device, seed_everything
 from coverage.training.options import (
     EpochCallback,
@@ -166,23 +166,6 @@ def _hparams(opts: TrainOptions, tr: ExplainFrames) -> dict[str, Any]:
             **input_hparams(tr.ft.x[::7], opts.inputs.feature_set)}
 
 
-def _config(opts: TrainOptions, store: Store, split: dict[str, tuple[int, ...]],
-            hparams: dict[str, Any], temperature: float) -> dict[str, Any]:
-    tp = store.plays().filter(pl.col("week").is_in(list(split["train"])))
-    return {
-        "architecture": ARCHITECTURE, "hparams": hparams, "features": list(FEATURES),
-        "feature_set": opts.inputs.feature_set,
-        "families": list(FAMILIES), "assignments": list(ASSIGNMENTS),
-        "man_families": [FAMILIES[i] for i in MAN_FAMILY_INDEX],
-        "history": opts.inputs.history, "stride": opts.inputs.stride,
-        "max_secs": opts.inputs.max_secs, "temperature": temperature, "seed": opts.run.seed,
-        "split": {s: list(w) for s, w in split.items()},
-        "data": {"path": str(store.path), "source": store.source},
-        "fingerprint": fingerprint(tp["gameId"].to_numpy(), tp["playId"].to_numpy(),
-                                   tp["pff_passCoverage"].to_list()),
-    }
-
-
 def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
     """Fit on the train weeks, early-stop + temperature on val, score test once; save.
 
@@ -215,7 +198,9 @@ def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
     starts, _ = tr.ft.play_bounds()
     fam_tr = tr.family[starts]
     majority = int(np.bincount(fam_tr[fam_tr >= 0], minlength=len(FAMILIES)).argmax())
-    cfg = _config(opts, store, split, hparams, temperature)
+    cfg = {**run_config(ARCHITECTURE, opts, store, split, hparams, "pff_passCoverage"),
+           "families": list(FAMILIES), "assignments": list(ASSIGNMENTS),
+           "man_families": [FAMILIES[i] for i in MAN_FAMILY_INDEX], "temperature": temperature}
     # --- the one and only look at the test week
     te = load_explain_frames(store, split["test"], None, store.plays())
     to = explain_outputs(model, te, k, stride, temperature, device=device)

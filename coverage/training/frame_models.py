@@ -243,6 +243,23 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     return model, hparams, res
 
 
+def run_config(architecture: str, opts: TrainOptions, store: Store,
+               split: dict[str, tuple[int, ...]], hparams: dict[str, Any],
+               label_column: str) -> dict[str, Any]:
+    """What every tracking checkpoint's config records: its network, inputs, seed, week
+    split and data (the fingerprint of the training weeks' ``label_column``)."""
+    tp = store.plays().filter(pl.col("week").is_in(list(split["train"])))
+    return {
+        "architecture": architecture, "hparams": hparams, "features": list(FEATURES),
+        "feature_set": opts.inputs.feature_set, "history": opts.inputs.history,
+        "stride": opts.inputs.stride, "max_secs": opts.inputs.max_secs, "seed": opts.run.seed,
+        "split": {s: list(w) for s, w in split.items()},
+        "data": {"path": str(store.path), "source": store.source},
+        "fingerprint": fingerprint(tp["gameId"].to_numpy(), tp["playId"].to_numpy(),
+                                   tp[label_column].to_list()),
+    }
+
+
 def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tuple[int, ...],
                 majority: int, device: torch.device) -> tuple[dict, pl.DataFrame, FrameTensors]:
     """The one and only look at the test week: metrics and the accuracy-by-time curve."""
@@ -279,21 +296,12 @@ def train_tracking(opts: TrainOptions, store: Store,
     y_plays = tr.y[starts][~np.isnan(tr.y[starts])]
     pw = resolve_pos_weight(y_plays, opts.optim.pos_weight)
     model, hparams, res = _fit(opts, tr, va, pw, device)
-    cfg: dict[str, Any] = {
-        "architecture": run.model, "hparams": hparams, "features": list(FEATURES),
-        "feature_set": opts.inputs.feature_set,
-        "history": opts.inputs.history, "stride": opts.inputs.stride,
-        "max_secs": opts.inputs.max_secs, "logit_offset": -math.log(pw), "temperature": 1.0,
-        "pos_weight": pw, "seed": run.seed, "split": {s: list(w) for s, w in split.items()},
-        "data": {"path": str(store.path), "source": store.source},
-    }
+    cfg = {**run_config(run.model, opts, store, split, hparams, "pff_manZone"),
+           "logit_offset": -math.log(pw), "temperature": 1.0, "pos_weight": pw}
     lab = ~np.isnan(va.y)
     zv = model_logits(model, cfg, va, device)
     cfg["temperature"] = evaluation.fit_temperature(zv[lab], va.y[lab])
     zv = zv / cfg["temperature"]
-    tp = store.plays().filter(pl.col("week").is_in(list(split["train"])))
-    cfg["fingerprint"] = fingerprint(tp["gameId"].to_numpy(), tp["playId"].to_numpy(),
-                                     tp["pff_manZone"].to_list())
     majority = int(np.mean(y_plays) >= 0.5)
     test_metrics, curve, n_test, dropped_test = None, None, 0, 0
     if opts.hooks.score_test:
