@@ -16,9 +16,8 @@ import numpy as np
 from coverage import evaluation
 from coverage.family.data import ExplainFrames
 from coverage.family.predict import ExplainOutputs
+from coverage.training.evaluate import OFFSETS
 from coverage.vocab import ASSIGNMENTS, FAMILIES
-
-TIME_OFFSETS = (-3.0, -2.0, -1.0, 0.0)
 
 
 def family_report(ef: ExplainFrames, out: ExplainOutputs, majority: int) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def family_report(ef: ExplainFrames, out: ExplainOutputs, majority: int) -> dict
     top2 = (order[:, :2] == ef.family[:, None]).any(1)
     secs = np.round(ef.ft.secs, 1)
     at: dict[str, Any] = {}
-    for off in TIME_OFFSETS:
+    for off in OFFSETS:
         sel = lab & np.isclose(secs, off)
         at["snap" if off == 0 else f"{off:+.0f}s"] = {
             "top1": evaluation.rate(top1[sel]), "top2": evaluation.rate(top2[sel]),
