@@ -9,6 +9,7 @@ import pytest
 
 from tests.builders.fixtures import SHARED_BDB, require_real
 from tests.builders.stores import (
+    app_pointer,
     build_app_stores,
     build_explain_models,
     build_real_stores,
@@ -102,14 +103,7 @@ def app_stores(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture
 def point_at(app_stores, monkeypatch):
     """Point the app at one of the app stores (and keep generated data out of the repo)."""
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("COVERAGE_DATA_DIR", str(app_stores["data_dir"]))
-    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(app_stores["models"]))
-
-    def _point(which: str = "preds") -> Path:
-        monkeypatch.setenv("COVERAGE_DATA", str(app_stores[which]))
-        return app_stores[which]
-    return _point
+    return app_pointer(app_stores, monkeypatch, models="models", default="preds")
 
 
 @pytest.fixture(scope="session")

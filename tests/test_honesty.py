@@ -21,6 +21,7 @@ from PIL import Image
 from tests.builders.apptest import assert_clean as _clean
 from tests.builders.apptest import player_figure
 from tests.builders.apptest import run_page as _run
+from tests.builders.stores import app_pointer
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = ("lstm", "transformer")
@@ -28,14 +29,7 @@ MODELS = ("lstm", "transformer")
 
 @pytest.fixture
 def point_at(real_stores, monkeypatch):
-    monkeypatch.chdir(REPO)
-    monkeypatch.setenv("COVERAGE_DATA_DIR", str(real_stores["data_dir"]))
-    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(real_stores["shipped"]))
-
-    def _point(which: str = "real") -> Path:
-        monkeypatch.setenv("COVERAGE_DATA", str(real_stores[which]))
-        return real_stores[which]
-    return _point
+    return app_pointer(real_stores, monkeypatch, models="shipped", default="real")
 
 
 def _figure(at, index: int = 0) -> dict:

@@ -190,3 +190,16 @@ def build_toy_store(root: Path) -> Path:
     (root / "meta.json").write_text(json.dumps({"source": "synthetic", "weeks": [1, 2, 3],
                                                 "schema_version": 1}))
     return root
+
+
+def app_pointer(stores: dict[str, Path], monkeypatch, *, models: str, default: str):
+    """A function that points the app at ``stores[which]`` (with ``stores[models]`` as its
+    checkpoints), keeping generated data under the stores' own data folder."""
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    monkeypatch.setenv("COVERAGE_DATA_DIR", str(stores["data_dir"]))
+    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(stores[models]))
+
+    def _point(which: str = default) -> Path:
+        monkeypatch.setenv("COVERAGE_DATA", str(stores[which]))
+        return stores[which]
+    return _point
