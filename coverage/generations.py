@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from coverage.errors import DataError
-
 POINTER = "current"
 LOCK = ".lock"
 PREFIX = "gen-"
@@ -54,8 +52,7 @@ def current(root: str | Path) -> Path | None:
 
 
 @contextmanager
-def locked(root: str | Path, *, log: Callable[[str], None] | None = print,
-           timeout: float | None = None) -> Iterator[None]:
+def locked(root: str | Path, *, log: Callable[[str], None] | None = print) -> Iterator[None]:
     """Hold the store's write lock; wait (saying so) while another process holds it.
 
     An OS file lock, so a killed holder releases it with its process.
@@ -72,29 +69,12 @@ def locked(root: str | Path, *, log: Callable[[str], None] | None = print,
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             if log:
                 log(f"waiting for another ingest into {root} (pid {holder}) to finish …")
-            _wait(fd, root, timeout)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)  # closing releases the lock
-
-
-def _wait(fd: int, root: Path, timeout: float | None) -> None:
-    if timeout is None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        return
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise DataError(f"another ingest into {root} is still running after "
-                                f"{timeout:.0f}s", file=str(root / LOCK),
-                                expected="one ingest per store at a time") from None
-            time.sleep(0.2)
 
 
 def clean(root: str | Path) -> None:
