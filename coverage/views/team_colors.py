@@ -7,53 +7,17 @@ clubs) keeps the field readable without a legend.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 
-# club -> (primary, secondary). Abbreviations as in the BDB files ("LA" = Rams).
+# club -> (primary, secondary), abbreviations as in the BDB files ("LA" = Rams), and the
+# historical / alternative abbreviations other data sources use: data, in team_colors.json.
+_TABLE = json.loads((Path(__file__).parent / "team_colors.json").read_text(encoding="utf-8"))
 TEAM_COLORS: dict[str, tuple[str, str]] = {
-    "ARI": ("#97233F", "#FFB612"),
-    "ATL": ("#A71930", "#000000"),
-    "BAL": ("#241773", "#9E7C0C"),
-    "BUF": ("#00338D", "#C60C30"),
-    "CAR": ("#0085CA", "#101820"),
-    "CHI": ("#0B162A", "#C83803"),
-    "CIN": ("#FB4F14", "#000000"),
-    "CLE": ("#311D00", "#FF3C00"),
-    "DAL": ("#041E42", "#869397"),
-    "DEN": ("#FB4F14", "#002244"),
-    "DET": ("#0076B6", "#B0B7BC"),
-    "GB": ("#203731", "#FFB612"),
-    "HOU": ("#03202F", "#A71930"),
-    "IND": ("#002C5F", "#A2AAAD"),
-    "JAX": ("#006778", "#D7A22A"),
-    "KC": ("#E31837", "#FFB81C"),
-    "LV": ("#000000", "#A5ACAF"),
-    "LAC": ("#0080C6", "#FFC20E"),
-    "LA": ("#003594", "#FFA300"),
-    "MIA": ("#008E97", "#FC4C02"),
-    "MIN": ("#4F2683", "#FFC62F"),
-    "NE": ("#002244", "#C60C30"),
-    "NO": ("#D3BC8D", "#101820"),
-    "NYG": ("#0B2265", "#A71930"),
-    "NYJ": ("#125740", "#FFFFFF"),
-    "PHI": ("#004C54", "#A5ACAF"),
-    "PIT": ("#FFB612", "#101820"),
-    "SF": ("#AA0000", "#B3995D"),
-    "SEA": ("#002244", "#69BE28"),
-    "TB": ("#D50A0A", "#34302B"),
-    "TEN": ("#0C2340", "#4B92DB"),
-    "WAS": ("#5A1414", "#FFB612"),
+    club: (primary, secondary) for club, (primary, secondary) in _TABLE["colors"].items()
 }
-
-# Historical / alternative abbreviations seen in other data sources.
-TEAM_ALIASES: dict[str, str] = {
-    "LAR": "LA",
-    "STL": "LA",
-    "OAK": "LV",
-    "SD": "LAC",
-    "WSH": "WAS",
-    "JAC": "JAX",
-}
+TEAM_ALIASES: dict[str, str] = _TABLE["aliases"]
 
 # Used when a club is unknown (synthetic teams): offense warm, defense cool.
 SIDE_FALLBACK: dict[str, tuple[str, str]] = {
