@@ -32,29 +32,6 @@ Point = tuple[float, float]
 Segment = tuple[Point, Point]
 NumberMark = tuple[float, float, str]
 
-__all__ = [
-    "ENDZONE_DEPTH",
-    "ENDZONE_GRASS",
-    "GOAL_LINES",
-    "GRASS",
-    "HASH_Y",
-    "LENGTH",
-    "NUMBER_Y",
-    "SIDELINE_TICK_Y",
-    "TICK_HALF_LENGTH",
-    "WIDTH",
-    "NumberMark",
-    "Point",
-    "Segment",
-    "end_zones",
-    "marking_segments",
-    "on_field",
-    "tick_segments",
-    "yard_line_segments",
-    "yard_line_xs",
-    "yard_numbers",
-]
-
 
 def _goal_range(step: int, inset: int = 0) -> range:
     """Whole yards from goal line to goal line; markings only exist between them."""

@@ -27,42 +27,13 @@ EVENT_LABELS = {e: "snap" for e in SNAP_EVENTS} | {
 }
 # Colour-blind-safe qualitative palette; index by sorted model name so every
 # view (plotly curve, GIF legend) gives a model the same colour.
-MODEL_PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#CC79A7",
-    "#D55E00",
-    "#56B4E9",
-    "#000000",
-    "#F0E442",
-)
+MODEL_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
+                 "#F0E442")
 MAN_COLOR = "#C0392B"
 ZONE_COLOR = "#2471A3"
 LOS_COLOR = "#1E63FF"  # line of scrimmage and first-down line: the same on the field and GIF
 FIRST_DOWN_COLOR = "#FFD400"
 ARROW_SECONDS = 0.6  # velocity arrows show where a player would be this far ahead
-
-__all__ = [
-    "ARROW_SECONDS",
-    "FIRST_DOWN_COLOR",
-    "LOS_COLOR",
-    "KEY_EVENTS",
-    "MAN_COLOR",
-    "ZONE_COLOR",
-    "KeyEvent",
-    "PlayArrays",
-    "SideArrays",
-    "key_events",
-    "model_colors",
-    "play_arrays",
-    "play_subtitle",
-    "play_title",
-    "preds_matrix",
-    "readouts",
-    "true_coverage",
-]
-
 REQUIRED_FRAME_COLUMNS = ("nflId", "frameId", "side", "x", "y")
 
 
