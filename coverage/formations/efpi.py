@@ -151,7 +151,7 @@ class EFPI:
                 raise ValueError(f"no {s} templates among the supplied templates")
 
         key = "frameId" if every in ("frame", "lineset", "snap") else "segment"
-        positions, skipped = self._positions(every, sides)
+        positions, skipped = self._positions(every, key, sides)
         self.skipped = skipped
 
         form_parts, asg_parts = [], []
@@ -163,17 +163,18 @@ class EFPI:
             form_parts.append(forms)
             asg_parts.append(asg)
         order = ["gameId", "playId", key, "side"]
-        self.formations = (
-            pl.concat(form_parts).sort(order) if form_parts else _empty_formations(key)
-        )
-        self.assignments = (
-            pl.concat(asg_parts).sort([*order, "slot"]) if asg_parts else _empty_assignments(key)
-        )
+        labels = _labels_schema(key)
+        self.formations = pl.concat(form_parts).sort(order) if form_parts else pl.DataFrame(
+            schema={**labels, "n_frames": pl.UInt32, "start_frame": pl.Int32,
+                    "end_frame": pl.Int32})
+        self.assignments = pl.concat(asg_parts).sort([*order, "slot"]) if asg_parts else \
+            pl.DataFrame(schema={**labels, "nflId": pl.Int64, "slot": pl.String})
         self.segments = _runs(self.formations, key)
         return self
 
     # ----------------------------------------------------------------- private
-    def _positions(self, every: Every, sides: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def _positions(self, every: Every, key: str,
+                   sides: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Ball-relative (u, d) per player and frame or segment, plus the bad frames dropped."""
         lf = self.frames.lazy()
         names = lf.collect_schema().names()
@@ -199,7 +200,7 @@ class EFPI:
                 "(or EFPI(..., on_bad='skip'))",
             )
         players = players.join(bad, on=[*FRAME_KEYS, "side"], how="anti")
-        return _per_key(players, every), bad
+        return _per_key(players, key), bad
 
 
 def _check_columns(names: list[str]) -> None:
@@ -314,10 +315,10 @@ def _bad_frames(lf: pl.LazyFrame, players: pl.DataFrame, sides: list[str]) -> pl
     ).sort([*FRAME_KEYS, "side"])
 
 
-def _per_key(players: pl.DataFrame, every: Every) -> pl.DataFrame:
+def _per_key(players: pl.DataFrame, key: str) -> pl.DataFrame:
     """One row per player and frame (frame cadences) or per player and segment (windows)."""
     group = ["gameId", "playId", "segment", "side"]
-    if every in ("frame", "lineset", "snap"):
+    if key == "frameId":
         positions = players.select(
             "gameId", "playId", "frameId", "side", "nflId", "u", "d",
             pl.lit(1, pl.UInt32).alias("n_frames"),
@@ -340,7 +341,6 @@ def _per_key(players: pl.DataFrame, every: Every) -> pl.DataFrame:
             .drop("_n")
             .join(bounds, on=group, how="left")
         )
-    key = "frameId" if every in ("frame", "lineset", "snap") else "segment"
     return positions.sort(["side", "gameId", "playId", key, "nflId"])
 
 
@@ -381,23 +381,16 @@ def _detect_side(
     slots = slots_all[chosen[:, None], slot_idx]
     cost = totals[np.arange(n), chosen] / PLAYERS_PER_SIDE
 
-    names = np.array([t.name for t in lib])[chosen]
-    formation = np.array([t.formation for t in lib])[chosen]
-    if side == "offense":
-        alignment = receiver_alignment(u, d, slots)
-        front = np.full(n, None, dtype=object)
-        shell_out = np.full(n, None, dtype=object)
-    else:
-        alignment = np.full(n, None, dtype=object)
-        front = np.array([t.front for t in lib], dtype=object)[chosen]
-        shell_out = shell
+    offense = side == "offense"
+    none = [None] * n
     forms = meta.with_columns(
         pl.lit(side).alias("side"),
-        pl.Series("template", names, pl.String),
-        pl.Series("formation", formation, pl.String),
-        pl.Series("alignment", alignment.tolist(), pl.String),
-        pl.Series("shell", shell_out.tolist(), pl.String),
-        pl.Series("front", front.tolist(), pl.String),
+        pl.Series("template", [lib[i].name for i in chosen], pl.String),
+        pl.Series("formation", [lib[i].formation for i in chosen], pl.String),
+        pl.Series("alignment", receiver_alignment(u, d, slots).tolist() if offense else none,
+                  pl.String),
+        pl.Series("shell", none if offense else shell.tolist(), pl.String),
+        pl.Series("front", none if offense else [lib[i].front for i in chosen], pl.String),
         pl.Series("cost", cost, pl.Float64),
     ).select(*_labels_schema(key), "n_frames", "start_frame", "end_frame")
     per_player = np.repeat(np.arange(n), PLAYERS_PER_SIDE)
@@ -429,12 +422,6 @@ def _sticky(meta: pl.DataFrame, best: np.ndarray, totals: np.ndarray, thr: float
 
 def _runs(formations: pl.DataFrame, key: str) -> pl.DataFrame:
     """Consecutive rows of one play and side with the same labels, merged."""
-    if formations.is_empty():
-        return pl.DataFrame(schema={
-            "gameId": pl.Int64, "playId": pl.Int64, "side": pl.String, "template": pl.String,
-            "formation": pl.String, "alignment": pl.String, "shell": pl.String,
-            "start_frame": pl.Int32, "end_frame": pl.Int32, "n_rows": pl.UInt32,
-        })
     labels = pl.struct("template", "alignment", "shell")
     return (
         formations.sort(["gameId", "playId", "side", key])
@@ -454,13 +441,3 @@ def _labels_schema(key: str) -> dict[str, type[pl.DataType]]:
     return {"gameId": pl.Int64, "playId": pl.Int64, key: pl.Int32, "side": pl.String,
             "template": pl.String, "formation": pl.String, "alignment": pl.String,
             "shell": pl.String, "front": pl.String, "cost": pl.Float64}
-
-
-def _empty_formations(key: str) -> pl.DataFrame:
-    return pl.DataFrame(schema={**_labels_schema(key), "n_frames": pl.UInt32,
-                                "start_frame": pl.Int32, "end_frame": pl.Int32})
-
-
-def _empty_assignments(key: str) -> pl.DataFrame:
-    return pl.DataFrame(schema={**_labels_schema(key), "nflId": pl.Int64, "slot": pl.String})
-
