@@ -10,6 +10,7 @@ needs no per-frame colour quantisation search, and colours never flicker.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,19 +81,12 @@ class _Palette:
     """
 
     def __init__(self, named: list[RGB]) -> None:
-        colors: list[RGB] = []
-        for c in named:
-            if c not in colors:
-                colors.append(c)
-        levels = (0, 51, 102, 153, 204, 255)
-        for r in levels:
-            for g in levels:
-                for b in levels:
-                    if len(colors) < 232 and (r, g, b) not in colors:
-                        colors.append((r, g, b))
-        for v in range(8, 256, 10):
-            if len(colors) < 256 and (v, v, v) not in colors:
-                colors.append((v, v, v))
+        colors = list(dict.fromkeys(named))
+        cube = [c for c in itertools.product((0, 51, 102, 153, 204, 255), repeat=3)
+                if c not in colors]
+        colors += cube[: max(0, 232 - len(colors))]
+        ramp = [(v, v, v) for v in range(8, 256, 10) if (v, v, v) not in colors]
+        colors += ramp[: max(0, 256 - len(colors))]
         colors = colors[: TRANSPARENT_INDEX]
         colors += [BLACK] * (TRANSPARENT_INDEX - len(colors))
         # The last slot duplicates white so quantising never picks it (ties go to
@@ -273,16 +267,6 @@ def _curve_px(lay: _Layout, cv: _Curve, t: np.ndarray, p: np.ndarray) -> np.ndar
     return np.stack([cv.x(lay, t), b - p * (b - top)], axis=1)
 
 
-def _dashed_h(draw: ImageDraw.ImageDraw, x0: int, x1: int, y: float, color: RGB) -> None:
-    for x in range(x0, x1, 8):
-        draw.line((x, y, min(x + 4, x1), y), fill=color, width=1)
-
-
-def _dashed_v(draw: ImageDraw.ImageDraw, x: float, y0: int, y1: int, color: RGB) -> None:
-    for y in range(y0, y1, 6):
-        draw.line((x, y, x, min(y + 3, y1)), fill=color, width=1)
-
-
 def _draw_curve_panel(
     draw: ImageDraw.ImageDraw, lay: _Layout, cv: _Curve, play: Mapping[str, Any],
     events: list[tuple[float, str]],
@@ -300,7 +284,8 @@ def _draw_curve_panel(
         y = b - p * (b - top)
         draw.line((l, y, r, y), fill=GRID)
         draw.text((l - 4, y), f"{p:g}", font=font, fill=DARK, anchor="rm")
-    _dashed_h(draw, l, r, mid, MID_GRAY)
+    for x in range(l, r, 8):  # dashed 0.5 line
+        draw.line((x, mid, min(x + 4, r), mid), fill=MID_GRAY, width=1)
     draw.text((l - 4, mid), "0.5", font=font, fill=DARK, anchor="rm")
     for sec in range(int(np.ceil(cv.lo)), int(np.floor(cv.hi)) + 1):
         x = cv.x(lay, sec)
@@ -313,7 +298,8 @@ def _draw_curve_panel(
         x = cv.x(lay, secs)
         if EVENT_LABELS.get(ev) == "snap":
             continue
-        _dashed_v(draw, x, top, b, MID_GRAY)
+        for y in range(top, b, 6):  # dashed event line
+            draw.line((x, y, x, min(y + 3, b)), fill=MID_GRAY, width=1)
         label = EVENT_LABELS.get(ev, ev)
         right = x + 2 + draw.textlength(label, font=font) > r  # keep it inside the panel
         draw.text((x - 2 if right else x + 2, ev_y), label, font=font, fill=MID_GRAY,
