@@ -41,19 +41,9 @@ RAW_TRACKING_REQUIRED = ("gameId", "playId", "nflId", "frameId", "club", "playDi
                          "y", "s", "a", "dis", "o", "dir", "event")
 
 RAW_GAMES_REQUIRED = ("gameId", "season", "week", "homeTeamAbbr", "visitorTeamAbbr")
-RAW_PLAYS_REQUIRED = (
-    "gameId",
-    "playId",
-    "playDescription",
-    "quarter",
-    "down",
-    "yardsToGo",
-    "possessionTeam",
-    "defensiveTeam",
-    "absoluteYardlineNumber",
-    "offenseFormation",
-    "pff_passCoverage",
-)
+RAW_PLAYS_REQUIRED = ("gameId", "playId", "playDescription", "quarter", "down", "yardsToGo",
+                      "possessionTeam", "defensiveTeam", "absoluteYardlineNumber",
+                      "offenseFormation", "pff_passCoverage")
 RAW_PLAYERS_REQUIRED = ("nflId", "position", "displayName")
 RAW_PLAYER_PLAY_REQUIRED = ("gameId", "playId", "nflId", "teamAbbr")
 
@@ -83,15 +73,7 @@ TRACKING_SCHEMA: dict[str, pl.DataType] = {
     "jerseyNumber": pl.Int32(),
     "club": pl.String(),
     "side": pl.String(),  # offense / defense / ball
-    "x": pl.Float32(),
-    "y": pl.Float32(),
-    "s": pl.Float32(),
-    "a": pl.Float32(),
-    "dis": pl.Float32(),
-    "o": pl.Float32(),
-    "dir": pl.Float32(),
-    "vx": pl.Float32(),
-    "vy": pl.Float32(),
+    **{c: pl.Float32() for c in ("x", "y", "s", "a", "dis", "o", "dir", "vx", "vy")},
     "event": pl.String(),
     "secs_from_snap": pl.Float32(),
 }
