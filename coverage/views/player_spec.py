@@ -129,24 +129,14 @@ def animation(
     frame_ms: int = FRAME_MS,
 ) -> Animation:
     """Base traces = all static then all dynamic traces; frames move the dynamic ones."""
-    data: list[dict[str, Any]] = []
-    for p in parts:
-        data.extend(p.static)
-    dyn_index: list[int] = []
-    for p in parts:
-        for t in p.dynamic:
-            dyn_index.append(len(data))
-            data.append(t)
-    updates = []
-    for k in range(len(names)):
-        fdata: list[dict[str, Any]] = []
-        for p in parts:
-            fdata.extend(p.updates[k] if p.dynamic else [])
-        updates.append(fdata)
+    data = [t for p in parts for t in p.static]
+    dynamic = [t for p in parts for t in p.dynamic]
+    dyn_index = list(range(len(data), len(data) + len(dynamic)))
+    updates = [[u for p in parts if p.dynamic for u in p.updates[k]] for k in range(len(names))]
     lay = dict(layout)
     lay["shapes"] = [s for p in parts for s in p.shapes] + list(lay.get("shapes", []))
     lay["annotations"] = [a for p in parts for a in p.annotations] + list(
         lay.get("annotations", [])
     )
-    fig = go.Figure(data=data, layout=lay, _validate=False)
+    fig = go.Figure(data=data + dynamic, layout=lay, _validate=False)
     return Animation(fig, dyn_index, list(names), list(labels), updates, frame_ms)

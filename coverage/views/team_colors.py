@@ -29,8 +29,9 @@ MIN_TEAM_DISTANCE = 90.0  # RGB distance below which two primaries are confusabl
 
 
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    """Parse ``#RRGGBB`` (PIL and numpy need tuples, plotly takes the string)."""
+    """Parse ``#RRGGBB`` or ``#RGB`` (PIL and numpy need tuples, plotly takes the string)."""
     c = color.lstrip("#")
+    c = "".join(ch * 2 for ch in c) if len(c) == 3 else c
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from coverage.views.team_colors import hex_to_rgb
+
 DARK_BG = "#0E1117"     # Streamlit's dark background
 DARK_PANEL = "#1A1D26"
 LIGHT_TEXT = "#E6E6E6"
@@ -22,18 +24,14 @@ _DARK_INKS = {"#222", "#222222", "#333", "#333333", "#444", "#444444", "#555", "
 
 
 def _luminance(hex_color: str) -> float:
-    c = hex_color.lstrip("#")
-    c = "".join(ch * 2 for ch in c) if len(c) == 3 else c
-    rgb = [int(c[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+           for v in (x / 255 for x in hex_to_rgb(hex_color))]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
 
 def _readable(hex_color: str, bg: str = DARK_BG, ratio: float = 4.5) -> str:
     """Mix a colour toward white until it reads on ``bg`` (WCAG contrast ``ratio``)."""
-    c = hex_color.lstrip("#")
-    c = "".join(ch * 2 for ch in c) if len(c) == 3 else c
-    rgb = [int(c[i:i + 2], 16) for i in (0, 2, 4)]
+    rgb = hex_to_rgb(hex_color)
     lb = _luminance(bg)
     for step in range(11):
         t = step / 10
