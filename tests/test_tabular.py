@@ -233,8 +233,8 @@ def test_out_of_fold_calibration_never_uses_the_rows_own_week(labels) -> None:
     from coverage.tabular.refit import out_of_fold_logits
 
     _, table, defenders = labels
-    heads = {"label": {"params": FAST[0], "trees": 20, "n_selection": 0, "n_class": 2},
-             "family_id": {"params": FAST[0], "trees": 5, "n_selection": 0, "n_class": 8}}
+    heads = {"label": {"params": FAST[0], "trees": 20, "n_selection": 0},
+             "family_id": {"params": FAST[0], "trees": 5, "n_selection": 0}}
     weeks = (6, 7, 8)
     oof = out_of_fold_logits(table, defenders, weeks, ALL_FEATURES, heads)
     flipped, dflip = _flip_week(table, defenders, 8)

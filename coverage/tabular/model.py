@@ -45,6 +45,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "offense_faced": OFFENSE, "defender_tendencies": PLAYERS,
 }
 ALL_FEATURES: tuple[str, ...] = tuple(c for cols in GROUPS.values() for c in cols)
+# target column -> (the booster's name in the model and its files, classes)
+HEADS: dict[str, tuple[str, int]] = {"label": ("man", 2), "family_id": ("family", len(FAMILIES))}
 
 
 @dataclass
@@ -90,6 +92,27 @@ def labelled(rows: pl.DataFrame, weeks: Sequence[int], col: str) -> pl.DataFrame
     return rows.filter(pl.col("week").is_in(list(weeks)) & pl.col(col).is_not_null())
 
 
+def labelled_xy(rows: pl.DataFrame, weeks: Sequence[int], col: str, columns: Sequence[str],
+                vocab: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Design matrix and ``col`` labels of the :func:`labelled` rows of ``weeks``."""
+    d = labelled(rows, weeks, col)
+    return boosting.design_matrix(d, columns, vocab), d[col].to_numpy()
+
+
+def calibrated(columns: Sequence[str], vocab: dict[str, list[str]], t: Tendencies,
+               boosters: dict[str, lgb.Booster],
+               held_out: dict[str, tuple[np.ndarray, np.ndarray]],
+               info: dict[str, Any]) -> TabularModel:
+    """The model of one booster per head (:data:`HEADS`), calibrated on logits and labels
+    ``(z, y)`` of rows its boosters never saw: Platt scaling for man/zone, a temperature
+    for the families (1 without a family booster)."""
+    family = boosters.get("family_id")
+    temperature = (evaluation.fit_temperature(*held_out["family_id"]) if family is not None
+                   else 1.0)
+    return TabularModel(tuple(columns), vocab, t, boosters["label"],
+                        boosting.fit_platt(*held_out["label"]), family, temperature, info=info)
+
+
 def fit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, train_weeks: Sequence[int],
                 val_weeks: Sequence[int], *, columns: Sequence[str] = ALL_FEATURES,
                 seed: int = 0, grid: Sequence[dict[str, Any]] = boosting.GRID,
@@ -99,23 +122,15 @@ def fit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, train_weeks: Seque
     t = fit_tendencies(table, defenders, tuple(train_weeks))
     rows = rows_for(table.filter(pl.col("week").is_in([*train_weeks, *val_weeks])),
                     defenders, t)
-    tr, va = labelled(rows, train_weeks, "label"), labelled(rows, val_weeks, "label")
-    vocab = boosting.fit_vocab(tr, columns)
+    vocab = boosting.fit_vocab(labelled(rows, train_weeks, "label"), columns)
     cats = [i for i, c in enumerate(columns) if c in vocab]
-    X, Xv = (boosting.design_matrix(d, columns, vocab) for d in (tr, va))
-    y, yv = tr["label"].to_numpy(), va["label"].to_numpy()
-    man, params, records = boosting.select(X, y, Xv, yv, cats, seed=seed, grid=grid,
-                                           max_rounds=max_rounds)
-    platt = boosting.fit_platt(boosting.raw_scores(man, Xv), yv)
-    model = TabularModel(tuple(columns), vocab, t, man, platt,
-                         info={"man_params": params, "man_grid": records})
-    if families:
-        ftr, fva = (labelled(rows, w, "family_id") for w in (train_weeks, val_weeks))
-        F, Fv = (boosting.design_matrix(d, columns, vocab) for d in (ftr, fva))
-        fy, fyv = ftr["family_id"].to_numpy(), fva["family_id"].to_numpy()
-        fam, fparams, frec = boosting.select(F, fy, Fv, fyv, cats, n_class=len(FAMILIES),
-                                             seed=seed, grid=family_grid, max_rounds=max_rounds)
-        model.family = fam
-        model.family_temperature = evaluation.fit_temperature(boosting.raw_scores(fam, Fv), fyv)
-        model.info.update(family_params=fparams, family_grid=frec)
-    return model
+    grids = {"label": grid, "family_id": family_grid}
+    boosters, held_out, info = {}, {}, {}
+    for col, (name, n_class) in list(HEADS.items())[:2 if families else 1]:
+        (X, y), (Xv, yv) = (labelled_xy(rows, w, col, columns, vocab)
+                            for w in (train_weeks, val_weeks))
+        boosters[col], info[f"{name}_params"], info[f"{name}_grid"] = boosting.select(
+            X, y, Xv, yv, cats, n_class=n_class, seed=seed, grid=grids[col],
+            max_rounds=max_rounds)
+        held_out[col] = (boosting.raw_scores(boosters[col], Xv), yv)
+    return calibrated(columns, vocab, t, boosters, held_out, info)

@@ -36,12 +36,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from coverage import evaluation
 from coverage.schema import PLAY_KEYS
 from coverage.tabular import boosting
-from coverage.tabular.model import TabularModel, labelled, rows_for
+from coverage.tabular.model import HEADS, TabularModel, calibrated, labelled, labelled_xy, rows_for
 from coverage.tabular.tendencies import fit_tendencies
-from coverage.vocab import FAMILIES
 
 CALIBRATION = "out-of-fold"
 
@@ -66,18 +64,17 @@ def _fit_fold(table: pl.DataFrame, defenders: pl.DataFrame, weeks: Sequence[int]
               columns: Sequence[str], heads: dict[str, dict[str, Any]], seed: int
               ) -> tuple[Any, dict[str, Any], dict[str, int]]:
     """Tendencies, vocabulary and one fixed-size booster per head on ``weeks`` only.
-    ``heads``: target column -> {"params", "trees", "n_selection", "n_class"}."""
+    ``heads``: target column (of :data:`HEADS`) -> {"params", "trees", "n_selection"}."""
     t = fit_tendencies(table, defenders, tuple(weeks))
     rows = rows_for(table.filter(pl.col("week").is_in(list(weeks))), defenders, t)
     vocab = boosting.fit_vocab(labelled(rows, weeks, "label"), columns)
     cats = [i for i, c in enumerate(columns) if c in vocab]
     boosters, trees = {}, {}
     for col, h in heads.items():
-        tr = labelled(rows, weeks, col)
-        trees[col] = scaled_trees(h["trees"], h["n_selection"], tr.height)
-        boosters[col] = boosting.fit_fixed(
-            boosting.design_matrix(tr, columns, vocab), tr[col].to_numpy(), h["params"], cats,
-            rounds=trees[col], n_class=h["n_class"], seed=seed)
+        X, y = labelled_xy(rows, weeks, col, columns, vocab)
+        trees[col] = scaled_trees(h["trees"], h["n_selection"], len(y))
+        boosters[col] = boosting.fit_fixed(X, y, h["params"], cats, rounds=trees[col],
+                                           n_class=HEADS[col][1], seed=seed)
     return (t, vocab), boosters, trees
 
 
@@ -115,35 +112,23 @@ def refit_tabular(table: pl.DataFrame, defenders: pl.DataFrame, selection: Tabul
     """The refit of ``selection`` (fitted by ``fit_tabular`` on ``train_weeks`` and selected
     on ``val_weeks``) on both, calibrated out-of-fold (see the module docstring)."""
     weeks = tuple(sorted({*train_weeks, *val_weeks}))
-    columns = selection.columns
     sel_rows = table.filter(pl.col("week").is_in(list(train_weeks)))
-    heads = {"label": {"params": selection.info["man_params"], "n_class": 2,
-                       "trees": selected_trees(selection.info["man_grid"],
-                                               selection.info["man_params"]),
-                       "n_selection": sel_rows["label"].is_not_null().sum()}}
-    if selection.family is not None:
-        heads["family_id"] = {
-            "params": selection.info["family_params"], "n_class": len(FAMILIES),
-            "trees": selected_trees(selection.info["family_grid"],
-                                    selection.info["family_params"]),
-            "n_selection": sel_rows["family_id"].is_not_null().sum()}
-    (t, vocab), boosters, trees = _fit_fold(table, defenders, weeks, columns, heads, seed)
-    oof = out_of_fold_logits(table, defenders, weeks, columns, heads, seed=seed)
-    man = oof["label"]
-    platt = boosting.fit_platt(_z(man), man["y"].to_numpy())
-    model = TabularModel(tuple(columns), vocab, t, boosters["label"], platt, info={
-        "man_params": heads["label"]["params"], "man_grid": selection.info["man_grid"],
-        "calibration_method": CALIBRATION, "oof": oof,
-        "refit": {"weeks": list(weeks), "selected_on": list(val_weeks),
-                  "trees": {"man": trees["label"]},
-                  "selected_trees": {"man": heads["label"]["trees"]},
-                  "tree_scaling": "selected trees x labelled rows refit / selection"}})
-    if "family_id" in heads:
-        fam = oof["family_id"]
-        model.family = boosters["family_id"]
-        model.family_temperature = evaluation.fit_temperature(_z(fam), fam["y"].to_numpy())
-        model.info.update(family_params=heads["family_id"]["params"],
-                          family_grid=selection.info["family_grid"])
-        model.info["refit"]["trees"]["family"] = trees["family_id"]
-        model.info["refit"]["selected_trees"]["family"] = heads["family_id"]["trees"]
-    return model
+    names = {col: name for col, (name, _) in HEADS.items()
+             if col == "label" or selection.family is not None}
+    info: dict[str, Any] = {}
+    heads = {}
+    for col, name in names.items():
+        params, grid = selection.info[f"{name}_params"], selection.info[f"{name}_grid"]
+        info.update({f"{name}_params": params, f"{name}_grid": grid})
+        heads[col] = {"params": params, "trees": selected_trees(grid, params),
+                      "n_selection": sel_rows[col].is_not_null().sum()}
+    (t, vocab), boosters, trees = _fit_fold(table, defenders, weeks, selection.columns, heads,
+                                            seed)
+    oof = out_of_fold_logits(table, defenders, weeks, selection.columns, heads, seed=seed)
+    info.update(calibration_method=CALIBRATION, oof=oof, refit={
+        "weeks": list(weeks), "selected_on": list(val_weeks),
+        "trees": {name: trees[col] for col, name in names.items()},
+        "selected_trees": {name: heads[col]["trees"] for col, name in names.items()},
+        "tree_scaling": "selected trees x labelled rows refit / selection"})
+    held_out = {col: (_z(d), d["y"].to_numpy()) for col, d in oof.items()}
+    return calibrated(selection.columns, vocab, t, boosters, held_out, info)
