@@ -104,15 +104,6 @@ def _curve_decor(
     return shapes, annotations
 
 
-def _curve_axes(secs_lo: float, secs_hi: float) -> tuple[dict, dict]:
-    pad = 0.1
-    xa = {"title": {"text": "seconds from snap"}, "range": [secs_lo - pad, secs_hi + pad],
-          "zeroline": False, "showgrid": True, "gridcolor": "#eee"}
-    ya = {"title": {"text": "P(man)"}, "range": [-0.02, 1.02], "tickvals": [0, 0.25, 0.5,
-          0.75, 1], "showgrid": True, "gridcolor": "#eee", "zeroline": False}
-    return xa, ya
-
-
 def _secs_range(preds: pl.DataFrame | None, extra: Sequence[float]) -> tuple[float, float]:
     vals = list(extra)
     if preds is not None and preds.height:
@@ -159,13 +150,16 @@ def _combined_axes(
 ) -> dict[str, dict]:
     """Field and curve axes side by side, the field keeping square yards."""
     fx, fy = field_axes()
-    cx, cy = _curve_axes(*_secs_range(preds, [float(pa.secs.min()), float(pa.secs.max())]))
+    lo, hi = _secs_range(preds, [float(pa.secs.min()), float(pa.secs.max())])
     field_domain, curve_domain = _column_domains(field_share)
     fx["domain"] = list(field_domain)
-    cx["domain"] = list(curve_domain)
     fy["domain"] = [0.0, 1.0]
-    cy.update({"domain": [0.12, 0.92], "anchor": "x2"})
-    cx["anchor"] = "y2"
+    cx = {"title": {"text": "seconds from snap"}, "range": [lo - 0.1, hi + 0.1],
+          "zeroline": False, "showgrid": True, "gridcolor": "#eee",
+          "domain": list(curve_domain), "anchor": "y2"}
+    cy = {"title": {"text": "P(man)"}, "range": [-0.02, 1.02],
+          "tickvals": [0, 0.25, 0.5, 0.75, 1], "showgrid": True, "gridcolor": "#eee",
+          "zeroline": False, "domain": [0.12, 0.92], "anchor": "x2"}
     return {"xaxis": fx, "yaxis": fy, "xaxis2": cx, "yaxis2": cy}
 
 
