@@ -57,34 +57,25 @@ def design_matrix(df: pl.DataFrame, columns: Sequence[str],
     return df.select(exprs).to_numpy().astype(np.float64)
 
 
-def _objective(n_class: int) -> dict[str, Any]:
-    return ({"objective": "binary"} if n_class == 2
-            else {"objective": "multiclass", "num_class": n_class})
-
-
-def fit_booster(X: np.ndarray, y: np.ndarray, Xv: np.ndarray, yv: np.ndarray,
-                params: Mapping[str, Any], categorical: Sequence[int], *, n_class: int = 2,
-                seed: int = 0, max_rounds: int = 3000, patience: int = 150) -> lgb.Booster:
-    """One booster, early-stopped on the validation rows; keeps only the best trees."""
-    p = {**BASE_PARAMS, **_objective(n_class), **params, "seed": seed}
+def fit_booster(X: np.ndarray, y: np.ndarray, params: Mapping[str, Any],
+                categorical: Sequence[int], *, rounds: int,
+                valid: tuple[np.ndarray, np.ndarray] | None = None, n_class: int = 2,
+                seed: int = 0, patience: int = 150) -> lgb.Booster:
+    """One booster of at most ``rounds`` rounds, early-stopped on the ``valid`` rows and cut
+    to its best trees; without them exactly ``rounds`` (the refit, once a validation week
+    has already chosen the settings and the number of trees)."""
+    objective = ({"objective": "binary"} if n_class == 2
+                 else {"objective": "multiclass", "num_class": n_class})
+    p = {**BASE_PARAMS, **objective, **params, "seed": seed}
     ds = lgb.Dataset(X, y, categorical_feature=list(categorical), free_raw_data=False)
-    dv = lgb.Dataset(Xv, yv, reference=ds, categorical_feature=list(categorical))
-    booster = lgb.train(p, ds, max_rounds, valid_sets=[dv],
-                        callbacks=[lgb.early_stopping(patience, verbose=False)])
+    stop: dict[str, Any] = {}
+    if valid is not None:
+        dv = lgb.Dataset(*valid, reference=ds, categorical_feature=list(categorical))
+        stop = {"valid_sets": [dv], "callbacks": [lgb.early_stopping(patience, verbose=False)]}
+    booster = lgb.train(p, ds, int(rounds), **stop)
     best = booster.best_iteration or booster.current_iteration()
     # a fresh booster of exactly the kept trees, so the saved file is what was selected
     return lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
-
-
-def fit_fixed(X: np.ndarray, y: np.ndarray, params: Mapping[str, Any],
-              categorical: Sequence[int], *, rounds: int, n_class: int = 2,
-              seed: int = 0) -> lgb.Booster:
-    """One booster of exactly ``rounds`` rounds, no early stopping: the refit, once a
-    validation week has already chosen the settings and the number of trees."""
-    p = {**BASE_PARAMS, **_objective(n_class), **params, "seed": seed}
-    ds = lgb.Dataset(X, y, categorical_feature=list(categorical), free_raw_data=False)
-    booster = lgb.train(p, ds, int(rounds))
-    return lgb.Booster(model_str=booster.model_to_string())
 
 
 def raw_scores(booster: lgb.Booster, X: np.ndarray) -> np.ndarray:
@@ -100,8 +91,8 @@ def select(X: np.ndarray, y: np.ndarray, Xv: np.ndarray, yv: np.ndarray,
     params, one record per grid point)."""
     rows, best = [], None
     for params in grid:
-        b = fit_booster(X, y, Xv, yv, params, categorical, n_class=n_class, seed=seed,
-                        max_rounds=max_rounds)
+        b = fit_booster(X, y, params, categorical, rounds=max_rounds, valid=(Xv, yv),
+                        n_class=n_class, seed=seed)
         loss = nll(raw_scores(b, Xv), yv, n_class)
         rows.append({**params, "trees": b.num_trees() // max(1, n_class - (n_class == 2)),
                      "val_log_loss": loss})

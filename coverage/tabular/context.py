@@ -14,21 +14,6 @@ import polars as pl
 from coverage.schema import PLAY_KEYS
 from coverage.vocab import MAN_ZONE, OTHER
 
-NUMERIC_FEATURES = (
-    "yardsToGo",
-    "log_yards_to_go",
-    "yards_to_goal",
-    "score_diff",
-    "game_secs_left",
-    "half_secs_left",
-    "n_in_motion_at_snap",
-    "n_shift_since_lineset",
-    "n_motion_since_lineset",
-    "any_in_motion_at_snap",
-    "any_shift_since_lineset",
-    "any_motion_since_lineset",
-    "has_player_play",
-)
 CATEGORICAL_FEATURES = ("down", "quarter", "offenseFormation", "receiverAlignment")
 OPTIONAL_CATEGORICAL = ("personnelO", "personnelD", "defensiveTeam")
 _MOTION = ("inMotionAtBallSnap", "shiftSinceLineset", "motionSinceLineset")

@@ -73,8 +73,8 @@ def _fit_fold(table: pl.DataFrame, defenders: pl.DataFrame, weeks: Sequence[int]
     for col, h in heads.items():
         X, y = labelled_xy(rows, weeks, col, columns, vocab)
         trees[col] = scaled_trees(h["trees"], h["n_selection"], len(y))
-        boosters[col] = boosting.fit_fixed(X, y, h["params"], cats, rounds=trees[col],
-                                           n_class=HEADS[col][1], seed=seed)
+        boosters[col] = boosting.fit_booster(X, y, h["params"], cats, rounds=trees[col],
+                                             n_class=HEADS[col][1], seed=seed)
     return (t, vocab), boosters, trees
 
 
