@@ -44,20 +44,25 @@ def models_in(preds: pl.DataFrame | None) -> list[str]:
 
 
 def snap_predictions(preds: pl.DataFrame | None) -> pl.DataFrame:
-    """P(man) at the snap per (model, play): the last frame at or before the snap.
+    """P(man) at the snap per (model, play): the last frame at or before the snap, and how
+    far P(man) moved before it (``p_man_swing``, max - min: disguises and motion reads
+    show up as big swings).
 
     "At the snap" is the model's final pre-snap call, which is what a defense
     has shown by the time the ball moves; later frames are not predictions.
     """
-    schema = {"model": pl.String, "gameId": pl.Int64, "playId": pl.Int64, "p_man": pl.Float64}
+    schema = {"model": pl.String, "gameId": pl.Int64, "playId": pl.Int64, "p_man": pl.Float64,
+              "p_man_swing": pl.Float64}
     if preds is None or preds.height == 0:
         return pl.DataFrame(schema=schema)
+    p = pl.col("p_man")
     return (preds.filter(pl.col("secs_from_snap") <= 1e-6)
             .sort("secs_from_snap")
             .group_by("model", "gameId", "playId", maintain_order=True)
-            .agg(pl.col("p_man").last().cast(pl.Float64))
+            .agg(p.last().cast(pl.Float64), (p.max() - p.min()).cast(pl.Float64)
+                 .alias("p_man_swing"))
             .select(pl.col("model").cast(pl.String), pl.col("gameId").cast(pl.Int64),
-                    pl.col("playId").cast(pl.Int64), "p_man"))
+                    pl.col("playId").cast(pl.Int64), "p_man", "p_man_swing"))
 
 
 def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
@@ -100,8 +105,8 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
         snap = snap.filter(pl.col("model") == model)
     elif snap.height:
         snap = snap.filter(pl.col("model") == snap["model"].min())
-    t = t.join(snap.select(*PLAY_KEYS, pl.col("p_man").alias("p_man_snap")), on=PLAY_KEYS,
-               how="left").join(_swings(preds, snap), on=PLAY_KEYS, how="left")
+    t = t.join(snap.select(*PLAY_KEYS, pl.col("p_man").alias("p_man_snap"), "p_man_swing"),
+               on=PLAY_KEYS, how="left")
     predicted = man_zone_expr(pl.col("p_man_snap") >= 0.5)
     t = t.with_columns(predicted.alias("predicted")).with_columns(
         pl.when(pl.col("predicted").is_null() | ~is_man_or_zone("family"))
@@ -115,21 +120,6 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
                   "down_distance", "family").alias("label"),
     )
     return t.sort("week", "gameId", "playId")
-
-
-def _swings(preds: pl.DataFrame | None, snap: pl.DataFrame) -> pl.DataFrame:
-    """How far the chosen model's P(man) moves before the snap (max - min): disguises and
-    motion reads show up as big swings."""
-    schema = {"gameId": pl.Int64, "playId": pl.Int64, "p_man_swing": pl.Float64}
-    if preds is None or preds.height == 0 or snap.height == 0:
-        return pl.DataFrame(schema=schema)
-    model = snap["model"][0]
-    return (preds.filter((pl.col("model") == model) & (pl.col("secs_from_snap") <= 1e-6))
-            .group_by(PLAY_KEYS)
-            .agg((pl.col("p_man").max() - pl.col("p_man").min()).cast(pl.Float64)
-                 .alias("p_man_swing"))
-            .select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-                    "p_man_swing"))
 
 
 # Orders of the play list: name -> (sort keys, descending flags); nulls always last.
