@@ -324,11 +324,11 @@ def require_columns(lf: pl.LazyFrame, path: str | Path, required) -> dict[str, p
     return schema
 
 
-def require_numeric(lf: pl.LazyFrame, path: str | Path, columns) -> list[str]:
+def _numeric(lf: pl.LazyFrame, path: str | Path, columns) -> pl.LazyFrame:
     """Reject text where numbers are expected, quoting an offending value.
 
-    Returns the text columns whose every value does read as a number (``Infinity``,
-    ``1e400``: polars infers those as text); callers cast them.
+    Text columns whose every value does read as a number (``Infinity``, ``1e400``:
+    polars infers those as text) are cast to floats.
     """
     schema = dict(lf.collect_schema())
     castable = []
@@ -353,12 +353,7 @@ def require_numeric(lf: pl.LazyFrame, path: str | Path, columns) -> list[str]:
             column=col,
             expected="numbers",
         )
-    return castable
-
-
-def _numeric(lf: pl.LazyFrame, path: str | Path, columns) -> pl.LazyFrame:
-    cast = require_numeric(lf, path, columns)
-    return lf.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in cast)
+    return lf.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in castable)
 
 
 def _renamed(lf: pl.LazyFrame, legacy: dict[str, str]) -> pl.LazyFrame:
