@@ -178,11 +178,10 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
         charted = teams.join(direction, on=PLAY_KEYS).with_columns(
             charted_los(pl.col("playDirection"), pl.col("absoluteYardlineNumber"))
             .alias("los_charted"))
+        anchors = status.lazy().select(*PLAY_KEYS, pl.col("snap_frame").alias("_anchor"),
+                                       "charted_snap_frame")
         geom = play_geometry(pl.scan_parquet(out), charted).join(
-            good.lazy().select("gameId", "playId", pl.col("snap_frame").alias("_anchor")),
-            on=PLAY_KEYS, how="left")
-        geom = geom.join(status.lazy().select("gameId", "playId", "charted_snap_frame"),
-                         on=PLAY_KEYS, how="left").collect()
+            anchors, on=PLAY_KEYS, how="left").collect()
         rep.los_from_charting = geom.filter(pl.col("los_source") == "charted").height
         rep.snap_moved_to_ball = geom.filter(
             pl.col("charted_snap_frame") != pl.col("_anchor")).height
