@@ -77,7 +77,7 @@ def save_tabular(directory: str | Path, model: TabularModel, config: Mapping[str
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     for key, name in BOOSTERS.items():
-        booster = model.man if key == "man" else model.family
+        booster = getattr(model, key)
         if booster is None:
             continue
         with atomic_path(directory / name) as tmp:
@@ -156,8 +156,7 @@ def load_tabular_checkpoint(model_dir: str | Path) -> tuple[TabularModel, dict[s
         spec = cfg["tendencies"]
         tables = {name: (_counts_from(spec["tables"][name], tensors[name])
                          if name in spec["tables"] else None) for name in _TABLES}
-        t = Tendencies(tables["defense"], tables["families"], tables["defense_late"],
-                       tables["offense"], tables["players"], tuple(spec["weeks"]))
+        t = Tendencies(**tables, weeks=tuple(spec["weeks"]))
     except (KeyError, TypeError) as exc:
         raise CheckpointError(f"checkpoint {directory}: tendency tables and config disagree "
                               f"({exc!r}); retrain it") from exc

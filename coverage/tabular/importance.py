@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from coverage import evaluation
-from coverage.stats import beta_shrink, permutation_importance
+from coverage.stats import permutation_importance
 from coverage.tabular.model import GROUPS, TabularModel, man_probability
 from coverage.tabular.tendencies import FAMILY_COLS, Tendencies
 from coverage.vocab import FAMILIES
@@ -43,24 +43,15 @@ def group_importance(model: TabularModel, rows: pl.DataFrame, y: np.ndarray,
 def tendency_table(t: Tendencies) -> pl.DataFrame:
     """Per defense: plays counted, raw and shrunk man rate, shrunk man rate on 3rd/4th down,
     shrunk family mix, and the man rate its offense faced — what the model learned."""
-    d = t.defense
-    team = d.totals.select(
+    team = t.defense.totals.select(
         "defensiveTeam", pl.col("n").cast(pl.Int64).alias("plays"),
-        (pl.col("k_man") / pl.col("n")).alias("man_rate_raw"),
-        beta_shrink(pl.col("k_man"), pl.col("n"), d.prior["man"], d.strength).alias("man_rate"))
-    f = t.families
-    fam = f.totals.select("defensiveTeam", *[
-        beta_shrink(pl.col(f"k_{c}"), pl.col("n"), f.prior[c], f.strength).alias(name)
-        for c, name in zip(FAMILY_COLS, FAMILIES, strict=True)])
-    late = t.defense_late
-    late_rate = late.totals.filter(pl.col("late_down")).select(
-        "defensiveTeam", beta_shrink(pl.col("k_man"), pl.col("n"), late.prior["man"],
-                                     late.strength).alias("man_rate_3rd_4th_down"))
-    o = t.offense
-    faced = o.totals.select(
-        pl.col("possessionTeam").alias("defensiveTeam"),
-        beta_shrink(pl.col("k_man"), pl.col("n"), o.prior["man"], o.strength)
-        .alias("offense_faced_man_rate"))
+        (pl.col("k_man") / pl.col("n")).alias("man_rate_raw"), t.defense.shrunk().alias("man_rate"))
+    fam = t.families.totals.select("defensiveTeam", *[
+        t.families.shrunk(c).alias(name) for c, name in zip(FAMILY_COLS, FAMILIES, strict=True)])
+    late_rate = t.defense_late.totals.filter(pl.col("late_down")).select(
+        "defensiveTeam", t.defense_late.shrunk().alias("man_rate_3rd_4th_down"))
+    faced = t.offense.totals.select(pl.col("possessionTeam").alias("defensiveTeam"),
+                                    t.offense.shrunk().alias("offense_faced_man_rate"))
     return (team.join(late_rate, on="defensiveTeam", how="left")
             .join(fam, on="defensiveTeam", how="left")
             .join(faced, on="defensiveTeam", how="left")

@@ -142,12 +142,10 @@ def train_tabular(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
               "labels": {k: label_counts(store.all_plays(), w) for k, w in fit_split.items()},
               "majority_class": man_zone_name(bool(majority)),
               "families": list(FAMILIES)}
-    if hp.get("refit"):
-        report["out_of_fold"] = _oof_summary(model)
-        report["refit"] = model.info["refit"]
     out = Path(run.out_root) / (run.name or ARCHITECTURE)
     cfg = _config(opts, store, fit_split, model, train_lab)
     if hp.get("refit"):
+        report |= {"out_of_fold": _oof_summary(model), "refit": model.info["refit"]}
         cfg["refit"] = model.info["refit"]
     save_tabular(out, model, cfg, report)
     val = val_rows.filter(pl.col("label").is_not_null())

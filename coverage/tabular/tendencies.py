@@ -32,10 +32,6 @@ PLAYERS = ("db_man_mean", "db_man_max", "def_man_sum")
 DB_POSITIONS = ("CB", "SS", "FS", "DB")
 
 
-def _shrunk(k: pl.Expr, n: pl.Expr, p0: float | pl.Expr, m: float) -> pl.Expr:
-    return beta_shrink(k, n, p0, m).cast(pl.Float32)
-
-
 @dataclass(frozen=True)
 class Counts:
     """Per-group and per-group-and-game counts of one tendency (training weeks only)."""
@@ -45,6 +41,10 @@ class Counts:
     by_game: pl.DataFrame  # keys..., gameId, k_*, n
     prior: dict[str, float]
     strength: float
+
+    def shrunk(self, target: str = "man") -> pl.Expr:
+        """``target``'s shrunk rate over every counted game, per row of :attr:`totals`."""
+        return beta_shrink(pl.col(f"k_{target}"), pl.col("n"), self.prior[target], self.strength)
 
 
 def _count(rows: pl.DataFrame, keys: tuple[str, ...], targets: dict[str, pl.Expr]) -> Counts:
@@ -73,9 +73,9 @@ def _apply(rows: pl.DataFrame, c: Counts, names: dict[str, str]) -> pl.DataFrame
            .join(league, on="gameId", how="left"))
     n = pl.col("n_tot").fill_null(0) - pl.col("n").fill_null(0)
     n_out = n_all - pl.col("n_league").fill_null(0)
-    exprs = [_shrunk(pl.col(f"k_{t}_tot").fill_null(0) - pl.col(f"k_{t}").fill_null(0), n,
-                     ((c.prior[t] * n_all - pl.col(f"k_{t}_league").fill_null(0))
-                      / n_out.clip(1.0, None)), c.strength).alias(col)
+    exprs = [beta_shrink(pl.col(f"k_{t}_tot").fill_null(0) - pl.col(f"k_{t}").fill_null(0), n,
+                         ((c.prior[t] * n_all - pl.col(f"k_{t}_league").fill_null(0))
+                          / n_out.clip(1.0, None)), c.strength).cast(pl.Float32).alias(col)
              for t, col in names.items()]
     return out.with_columns(exprs).select(*rows.columns, *names.values())
 
