@@ -155,18 +155,11 @@ class PlayFilters:
 
 def filter_options(table: pl.DataFrame) -> dict[str, list[Any]]:
     """Distinct values per filter column, in a sensible order (buckets short→long)."""
+    order = {"distance": DISTANCE_BUCKETS, "outcome": OUTCOMES}
     out: dict[str, list[Any]] = {}
-    for col in FILTER_COLUMNS:
-        if col not in table.columns:
-            continue
+    for col in (c for c in FILTER_COLUMNS if c in table.columns):
         vals = table[col].drop_nulls().unique().to_list()
-        if col == "distance":
-            vals = [b for b in DISTANCE_BUCKETS if b in vals]
-        elif col == "outcome":
-            vals = [o for o in OUTCOMES if o in vals]
-        else:
-            vals = sorted(vals)
-        out[col] = vals
+        out[col] = [v for v in order[col] if v in vals] if col in order else sorted(vals)
     return out
 
 

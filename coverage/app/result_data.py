@@ -9,7 +9,7 @@ pages still show something right after ``coverage predict`` on a new store.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,15 +82,18 @@ def accuracy_by_group(preds: pl.DataFrame | None, plays: pl.DataFrame, by: str,
     Columns: model, group, accuracy, ci_low, ci_high, n_plays.
     """
     df = _snap_truth(preds, plays, model, pl.col(by).cast(pl.String).fill_null("—").alias("group"),
-                     is_man().alias("is_man")).with_columns(
-        ((pl.col("p_man") >= 0.5) == pl.col("is_man")).alias("correct"))
-    return (df.group_by("model", "group")
-            .agg(pl.col("correct").sum().alias("k"), pl.len().alias("n_plays"))
-              .with_columns((pl.col("k") / pl.col("n_plays")).alias("accuracy"))
+                     is_man().alias("is_man"))
+    correct = (pl.col("p_man") >= 0.5) == pl.col("is_man")
+    return share_by(df, ("model", "group"), correct, "accuracy").sort("model", "group")
+
+
+def share_by(df: pl.DataFrame, by: Sequence[str], hit: pl.Expr, name: str) -> pl.DataFrame:
+    """Per ``by`` group: the share ``name`` of its rows where ``hit`` holds, with its Wilson
+    interval (ci_low, ci_high) and the row count n_plays."""
+    return (df.group_by(*by).agg(hit.sum().alias("k"), pl.len().alias("n_plays"))
+            .with_columns((pl.col("k") / pl.col("n_plays")).alias(name))
             .pipe(evaluation.with_wilson)
-            .select("model", "group", "accuracy", "ci_low", "ci_high",
-                    pl.col("n_plays").cast(pl.Int64))
-            .sort("model", "group"))
+            .select(*by, name, "ci_low", "ci_high", pl.col("n_plays").cast(pl.Int64)))
 
 
 def calibration_bins(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
@@ -118,12 +121,9 @@ def confusion_matrix(preds: pl.DataFrame | None, plays: pl.DataFrame,
                      model: str | None = None) -> np.ndarray:
     """2x2 counts at the snap, rows = truth (Man, Zone), columns = prediction (Man, Zone)."""
     df = _snap_truth(preds, plays, model, "pff_manZone")
-    m = np.zeros((2, 2), dtype=np.int64)
-    for i, truth in enumerate(MAN_ZONE):
-        sub = df.filter(pl.col("pff_manZone") == truth)
-        m[i, 0] = int((sub["p_man"] >= 0.5).sum())
-        m[i, 1] = sub.height - m[i, 0]
-    return m
+    truth, called = df["pff_manZone"].to_numpy(), (df["p_man"] >= 0.5).to_numpy()
+    return np.array([[np.sum((truth == t) & (called == c)) for c in (True, False)]
+                     for t in MAN_ZONE], dtype=np.int64)
 
 
 def read_evaluation(store: Store) -> tuple[pl.DataFrame | None, dict[str, dict]]:

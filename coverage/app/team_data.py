@@ -7,8 +7,7 @@ import math
 
 import polars as pl
 
-from coverage import evaluation
-from coverage.app.result_data import scored_predictions
+from coverage.app.result_data import scored_predictions, share_by
 from coverage.schema import PLAY_KEYS
 from coverage.vocab import is_man, labelled, man_zone_expr
 
@@ -17,13 +16,9 @@ def man_rate_by_defense(plays: pl.DataFrame) -> tuple[pl.DataFrame, float]:
     """Man share (of Man+Zone plays) per defense with Wilson CIs, and the league rate."""
     lab = labelled(plays)
     league = float(lab.select(is_man().mean()).item()) if lab.height else math.nan
-    df = (lab.group_by(pl.col("defensiveTeam").alias("team"))
-          .agg(is_man().sum().alias("k"), pl.len().alias("n_plays"))
-          .with_columns((pl.col("k") / pl.col("n_plays")).alias("man_rate"))
-          .pipe(evaluation.with_wilson)
-          .select("team", "man_rate", "ci_low", "ci_high", pl.col("n_plays").cast(pl.Int64))
-          .sort("man_rate", descending=True))
-    return df, league
+    df = share_by(lab.with_columns(pl.col("defensiveTeam").alias("team")), ("team",), is_man(),
+                  "man_rate")
+    return df.sort("man_rate", descending=True), league
 
 
 def giveaway_times(preds: pl.DataFrame | None, plays: pl.DataFrame, model: str,
