@@ -47,11 +47,14 @@ def _yards_to_goal(schema: Mapping[str, pl.DataType]) -> pl.Expr:
 
 
 def motion_flags(player_play: pl.DataFrame | None, plays: pl.DataFrame) -> pl.DataFrame:
-    """Per-play counts of offensive players flagged in motion / shifted since line-set."""
+    """Per-play counts of offensive players flagged in motion / shifted since line-set
+    (null without player_play's flags)."""
     keys = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                         pl.col("possessionTeam").cast(pl.String))
     if player_play is None or not all(c in player_play.columns for c in _MOTION):
-        return keys.select("gameId", "playId")
+        return keys.select("gameId", "playId", *[pl.lit(None, pl.Float32).alias(f"n_{n}")
+                                                 for n in _MOTION_NAMES],
+                           pl.lit(None, pl.Float32).alias("has_player_play"))
     off = (player_play.lazy()
            .select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                    pl.col("teamAbbr").cast(pl.String),
@@ -86,17 +89,12 @@ def context_table(plays: pl.DataFrame, player_play: pl.DataFrame | None = None
         *[pl.col(c).cast(pl.String) for c in (*CATEGORICAL_FEATURES, *OPTIONAL_CATEGORICAL)
           if c in schema],
     )
-    flags = motion_flags(player_play, plays)
-    out = base.join(flags, on=PLAY_KEYS, how="left")
-    for n in _MOTION_NAMES:
-        if f"n_{n}" not in out.columns:
-            out = out.with_columns(pl.lit(None, pl.Float32).alias(f"n_{n}"))
-        out = out.with_columns((pl.col(f"n_{n}") > 0).cast(pl.Float32).alias(f"any_{n}"))
-    if "has_player_play" not in out.columns:
-        out = out.with_columns(pl.lit(None, pl.Float32).alias("has_player_play"))
+    out = base.join(motion_flags(player_play, plays), on=PLAY_KEYS, how="left")
     # joins give no row-order guarantee; batches are drawn by row index, so the order is
     # part of what makes a seeded run reproducible
-    return out.with_columns(pl.col("has_player_play").fill_null(0.0)).sort(PLAY_KEYS)
+    return out.with_columns(
+        *[(pl.col(f"n_{n}") > 0).cast(pl.Float32).alias(f"any_{n}") for n in _MOTION_NAMES],
+        pl.col("has_player_play").fill_null(0.0)).sort(PLAY_KEYS)
 
 
 def label_counts(plays: pl.DataFrame, weeks: Sequence[int]) -> dict[str, int]:
