@@ -144,11 +144,8 @@ def read_checkpoints(models_root: str | Path) -> list[dict[str, Any]]:
     Each entry: name, path, config (or None), metrics (or None), error (or None),
     has_weights. Broken JSON is reported on the entry instead of raised.
     """
-    root = Path(models_root)
     out: list[dict[str, Any]] = []
-    if not root.is_dir():
-        return out
-    for cfg_path in sorted(root.glob(f"*/{CONFIG}")):
+    for cfg_path in sorted(Path(models_root).glob(f"*/{CONFIG}")):
         d = cfg_path.parent
         entry: dict[str, Any] = {"name": d.name, "path": str(d), "config": None,
                                  "metrics": None, "error": None,

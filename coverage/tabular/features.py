@@ -74,7 +74,9 @@ def personnel(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                         pl.col("possessionTeam").cast(pl.String),
                         pl.col("defensiveTeam").cast(pl.String))
     if player_play is None or players is None or "position" not in players.columns:
-        return keys.select(PLAY_KEYS)
+        return keys.select(*PLAY_KEYS, *[
+            pl.lit(None, pl.Float32 if c.startswith("n_") else pl.String).alias(c)
+            for c in (*PERSONNEL_OFF, *PERSONNEL_DEF)])
     on_field = (player_play.lazy()
                 .select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                         pl.col("nflId").cast(pl.Int64), pl.col("teamAbbr").cast(pl.String))
@@ -113,15 +115,12 @@ def situation_exprs(schema: Mapping[str, pl.DataType]) -> list[pl.Expr]:
         pl.col("receiverAlignment").str.extract(r"x(\d)$", 1).cast(pl.Float32)
         .alias("rec_weak"),
     ]
-    for c in ("expectedPoints", "playClockAtSnap", "absoluteYardlineNumber"):
-        exprs.append((pl.col(c) if c in schema else pl.lit(None)).cast(pl.Float32).alias(c))
-    if "preSnapHomeTeamWinProbability" in schema:
-        exprs.append(pl.when(def_home).then(pl.col("preSnapHomeTeamWinProbability"))
-                     .otherwise(pl.col("preSnapVisitorTeamWinProbability"))
-                     .cast(pl.Float32).alias("def_win_prob"))
-    else:
-        exprs.append(pl.lit(None, pl.Float32).alias("def_win_prob"))
-    return exprs
+    win = (pl.when(def_home).then(pl.col("preSnapHomeTeamWinProbability"))
+           .otherwise(pl.col("preSnapVisitorTeamWinProbability"))
+           if "preSnapHomeTeamWinProbability" in schema else pl.lit(None))
+    return [*exprs, *[(pl.col(c) if c in schema else pl.lit(None)).cast(pl.Float32).alias(c)
+                      for c in ("expectedPoints", "playClockAtSnap", "absoluteYardlineNumber")],
+            win.cast(pl.Float32).alias("def_win_prob")]
 
 
 def play_features(plays: pl.DataFrame, player_play: pl.DataFrame | None,
@@ -137,10 +136,6 @@ def play_features(plays: pl.DataFrame, player_play: pl.DataFrame | None,
     base = context_table(plays, player_play)
     base = base.with_columns(situation_exprs(base.schema))
     base = base.join(personnel(plays, player_play, players), on=PLAY_KEYS, how="left")
-    for c in (*PERSONNEL_OFF, *PERSONNEL_DEF):
-        if c not in base.columns:
-            base = base.with_columns(pl.lit(None, pl.Float32 if c.startswith("n_") else pl.String)
-                                     .alias(c))
     labels = [label_expr(), family_index_expr()] if "pff_passCoverage" in base.columns \
         else [label_expr(), pl.lit(None, pl.Int64).alias("family_id")]
     return base.with_columns(*labels, pl.col("week").cast(pl.Int32)).sort(PLAY_KEYS)
