@@ -89,18 +89,11 @@ def to_url(selections: dict[str, list], *, search: str = "", model: str | None =
            play: tuple[int, int] | None = None, sort: str | None = None,
            zoom: bool = False) -> None:
     """Write the view into the query string (only what differs from the defaults)."""
-    params: dict[str, str] = {}
-    for col, values in selections.items():
-        if values:
-            params[col] = _SEP.join(str(v) for v in values)
-    if search:
-        params["q"] = search
-    if sort and sort != next(iter(SORTS)):
-        params["sort"] = sort
-    if zoom:
-        params["zoom"] = "1"
-    if model:
-        params["model"] = model
+    params = {col: _SEP.join(str(v) for v in values)
+              for col, values in selections.items() if values}
+    optional = {"q": search, "sort": sort if sort != next(iter(SORTS)) else None,
+                "zoom": "1" if zoom else None, "model": model}
+    params |= {k: v for k, v in optional.items() if v}
     if play is not None:
         params["game"], params["play"] = str(play[0]), str(play[1])
         # the player keeps the frame in the link; a rerun must not drop it for this play
