@@ -21,7 +21,7 @@ from coverage.app.play_data import snap_predictions
 from coverage.models.checkpoint import CONFIG, IMPORTANCE, METRICS, TENDENCIES, WEIGHTS
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
-from coverage.vocab import MAN, MAN_ZONE, ZONE, is_man, labelled, man_zone_name
+from coverage.vocab import MAN, MAN_ZONE, ZONE, is_man, labelled
 
 
 def _truth(plays: pl.DataFrame, *columns: pl.Expr | str) -> pl.DataFrame:
@@ -56,20 +56,12 @@ def scored_predictions(preds: pl.DataFrame | None, plays: pl.DataFrame) -> pl.Da
                           .alias("correct")))
 
 
-def majority_class(plays: pl.DataFrame) -> str:
-    """The more common of Man / Zone: the always-guess-it baseline's answer."""
-    lab = labelled(plays)
-    if lab.height == 0:
-        return ZONE
-    return man_zone_name(bool((lab["pff_manZone"] == MAN).mean() > 0.5))
-
-
 def accuracy_curve(preds: pl.DataFrame | None, plays: pl.DataFrame, *,
                    bin_secs: float = 0.5, max_secs: float = 8.0,
                    min_plays: int = 1) -> pl.DataFrame:
     """Accuracy by time to snap per model on these plays (coverage.evaluation.CURVE_SCHEMA),
-    against the more common label of these plays."""
-    maj = 1 if majority_class(plays) == MAN else 0
+    against the more common label of these plays (Zone on a tie or without labels)."""
+    maj = int(labelled(plays).select(is_man().mean() > 0.5).item() or False)
     return evaluation.accuracy_by_time(scored_predictions(preds, plays), bin_secs=bin_secs,
                                        max_secs=max_secs, majority_class=maj,
                                        min_plays=min_plays)
