@@ -242,22 +242,20 @@ MISSING_MARKS = ("—", "", UNLABELLED)
 def export_table(table: pl.DataFrame, *, model: str | None = None,
                  trained_on: str | None = None, applied_to: str | None = None
                  ) -> pl.DataFrame:
-    """The play list as analysts want it in a spreadsheet (CSV export).
+    """The play list (of :func:`play_table`) as analysts want it in a spreadsheet (CSV export).
 
     Each row says which model made the call, what that model was trained on and what
     data it is applied to, because a CSV travels without the app's banner. Missing
     values are empty cells (the page's "—" / "Unlabelled" placeholders are for eyes,
     not for spreadsheets) and P(man) keeps 3 decimals.
     """
-    has_call = pl.col("p_man_snap").is_not_null() if "p_man_snap" in table.columns \
-        else pl.lit(False)
+    has_call = pl.col("p_man_snap").is_not_null()
     t = table.with_columns(
         pl.when(has_call).then(pl.lit(model, dtype=pl.String)).alias("model"),
         pl.when(has_call).then(pl.lit(trained_on, dtype=pl.String)).alias("trained_on"),
         pl.lit(applied_to, dtype=pl.String).alias("applied_to"),
+        pl.col("p_man_snap").cast(pl.Float64).round(3),
     )
-    if "p_man_snap" in t.columns:
-        t = t.with_columns(pl.col("p_man_snap").cast(pl.Float64).round(3))
     blanks = [pl.when(pl.col(c).is_in(list(MISSING_MARKS))).then(None).otherwise(pl.col(c))
               .alias(c) for c, dt in t.schema.items() if dt == pl.String and c != "applied_to"]
     return t.with_columns(blanks).select([c for c in EXPORT_COLUMNS if c in t.columns])
