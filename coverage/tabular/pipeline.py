@@ -40,20 +40,14 @@ from coverage.training.options import TrainOptions
 from coverage.vocab import FAMILIES, man_zone_name
 
 
-def topk(probs: np.ndarray, y: np.ndarray, k: int) -> float:
-    """Share of rows whose true class is among the ``k`` most probable."""
-    if len(y) == 0:
-        return float("nan")
-    top = np.argsort(-probs, axis=1)[:, :k]
-    return float(np.mean((top == y[:, None]).any(axis=1)))
-
-
 def family_summary(probs: np.ndarray, y: np.ndarray) -> dict[str, float | int]:
     """Top-1 (with its Wilson interval), top-2 and log-loss of family probabilities."""
-    top1 = topk(probs, y, 1)
-    lo, hi = evaluation.wilson_interval(int(round(top1 * len(y))), len(y))
+    order = np.argsort(-probs, axis=1)
+    top1 = evaluation.rate(order[:, 0] == y)
     p_true = np.clip(probs[np.arange(len(y)), y.astype(int)], 1e-7, 1.0)
-    return {"top1": top1, "top1_ci_low": lo, "top1_ci_high": hi, "top2": topk(probs, y, 2),
+    return {"top1": top1["accuracy"], "top1_ci_low": top1["ci_low"],
+            "top1_ci_high": top1["ci_high"],
+            "top2": evaluation.rate((order[:, :2] == y[:, None]).any(axis=1))["accuracy"],
             "log_loss": float(-np.mean(np.log(p_true))), "n": int(len(y))}
 
 
