@@ -204,9 +204,8 @@ class ModelChoice:
     visible: list[str]
     prov: Provenance
 
-    def label(self, model: str | None = None) -> str:
-        m = model if model is not None else self.model
-        return self.prov.label(m) if m is not None else "no model"
+    def label(self) -> str:
+        return self.prov.label(self.model) if self.model is not None else "no model"
 
     def warn(self, model: str | None = None) -> None:
         """The warning that must sit next to a hit/miss or accuracy figure, if any."""

@@ -76,11 +76,10 @@ class SpecCache:
         """Also keep every cached spec as a file in ``folder`` (once; later calls return
         the same :class:`SpecFiles`)."""
         with self._lock:
-            if self._files is None or self._files.folder != folder:
-                self._files = SpecFiles(folder)
-                items = list(self._items.items())
-            else:
+            if self._files is not None and self._files.folder == folder:
                 return self._files
+            self._files = SpecFiles(folder)
+            items = list(self._items.items())
         for key, spec in items:
             with contextlib.suppress(OSError):
                 self._files.write(key, spec)

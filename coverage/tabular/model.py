@@ -60,10 +60,6 @@ class TabularModel:
     family_temperature: float = 1.0
     info: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def categorical(self) -> list[int]:
-        return [i for i, c in enumerate(self.columns) if c in self.vocab]
-
 
 def rows_for(table: pl.DataFrame, defenders: pl.DataFrame, t: Tendencies) -> pl.DataFrame:
     """Feature rows (tendencies attached, out-of-game for training-week rows), in play
