@@ -18,6 +18,17 @@ def data_root() -> Path:
     return Path(os.environ.get("COVERAGE_DATA_DIR", REPO_ROOT / "data"))
 
 
+def portable_path(path: str | Path) -> str:
+    """``path`` as a checkpoint records it: relative to the data folder when inside it (a
+    store), else relative to the repository (``../shared/bdb``), never this machine's
+    absolute path, since shipped checkpoints are committed and read on other machines."""
+    p = Path(path).expanduser().resolve()
+    try:
+        return p.relative_to(data_root().resolve()).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(p, REPO_ROOT)).as_posix()
+
+
 def data_root_allowed() -> Path:
     """The only folder tree the app's sidebar "Data folder" may open.
 

@@ -33,6 +33,42 @@ def test_shipped_checkpoints_load_and_match_their_metrics() -> None:
         assert metrics["model"] == m.name and "fingerprint" in cfg and "test" in metrics
 
 
+def _strings(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_shipped_checkpoints_hold_no_machine_paths_and_name_their_prior_by_content() -> None:
+    """Shipped configs are read on other machines: no absolute path of the machine that
+    trained them, and the prior a tracking model records is the shipped one, byte for byte."""
+    from coverage.models.checkpoint import checkpoint_hash
+
+    for m in shipped_models(SHIPPED):
+        for name in ("config.json", "metrics.json"):
+            doc = json.loads((m / name).read_text())
+            absolute = [v for v in _strings(doc) if v.startswith("/") or v[1:3] == ":\\"]
+            assert absolute == [], f"{m.name}/{name}"
+        prior = json.loads((m / "config.json").read_text()).get("prior")
+        if prior:
+            assert prior["hash"] == checkpoint_hash(SHIPPED / prior["checkpoint"]), m.name
+
+
+def test_portable_path_is_relative_to_the_data_folder_else_the_repository(
+        tmp_path, monkeypatch) -> None:
+    from coverage.config import portable_path
+
+    monkeypatch.setenv("COVERAGE_DATA_DIR", str(tmp_path / "data"))
+    assert portable_path(tmp_path / "data" / "real" / "x" / "store") == "real/x/store"
+    assert portable_path(REPO_ROOT.parent / "shared" / "bdb") == "../shared/bdb"
+    assert portable_path(REPO_ROOT / "models") == "models"
+
+
 @pytest.fixture(scope="module")
 def unseen_season(tmp_path_factory) -> Path:
     """A season of another seed, big enough (~320 plays) that a model's edge over

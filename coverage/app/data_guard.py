@@ -40,8 +40,11 @@ def allowed_data_folder(value: str, root: str | Path) -> Path:
 
 def display_path(path: str | Path, repo: str | Path) -> str:
     """How a server path is shown to visitors: relative to the repository when inside it,
-    else only its last two parts, so pages never spell out the server's folder tree."""
+    else only its last two parts, so pages never spell out the server's folder tree. A
+    relative path (what checkpoints record) says nothing of the server and is shown as is."""
     p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
     try:
         return p.resolve().relative_to(Path(repo).resolve()).as_posix() or "."
     except (ValueError, OSError):

@@ -18,6 +18,7 @@ from scipy import special
 
 from coverage import evaluation
 from coverage.atomic import write_json, write_parquet
+from coverage.config import portable_path
 from coverage.family.baselines import fit_family_prior, predict_family_prior
 from coverage.models.checkpoint import IMPORTANCE, TENDENCIES, fingerprint
 from coverage.schema import PLAY_KEYS
@@ -73,7 +74,7 @@ def _config(opts: TrainOptions, store: PlayTables, split: dict, model: TabularMo
                     "family": model.info.get("family_params", {}), **opts.inputs.hparams},
         "seed": opts.run.seed,
         "split": {k: list(v) for k, v in split.items()},
-        "data": {"path": str(store.path), "source": store.source},
+        "data": {"path": portable_path(store.path), "source": store.source},
         "fingerprint": fingerprint(train_rows["gameId"].to_numpy(),
                                    train_rows["playId"].to_numpy(),
                                    train_rows["pff_manZone"].to_list()),

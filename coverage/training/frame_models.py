@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from coverage import evaluation
+from coverage.config import portable_path
 from coverage.errors import CoverageError, DataError
 from coverage.features import (
     FEATURES,
@@ -254,7 +255,7 @@ def run_config(architecture: str, opts: TrainOptions, store: Store,
         "feature_set": opts.inputs.feature_set, "history": opts.inputs.history,
         "stride": opts.inputs.stride, "max_secs": opts.inputs.max_secs, "seed": opts.run.seed,
         "split": {s: list(w) for s, w in split.items()},
-        "data": {"path": str(store.path), "source": store.source},
+        "data": {"path": portable_path(store.path), "source": store.source},
         "fingerprint": fingerprint(tp["gameId"].to_numpy(), tp["playId"].to_numpy(),
                                    tp[label_column].to_list()),
     }
