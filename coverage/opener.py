@@ -17,7 +17,6 @@ from pathlib import Path
 
 from coverage import generations
 from coverage.config import data_root, default_size
-from coverage.errors import DataError
 from coverage.ingest import ingest
 from coverage.labels_only import LabelTables
 from coverage.raw import find_raw_files
@@ -41,24 +40,21 @@ def open_store(path: str | Path | None = None, *, progress: bool = False) -> Pla
 def open_tracking_store(path: str | Path | None = None, *, progress: bool = False) -> Store:
     """:func:`open_store` for what needs tracking (frames, formations, the app): a
     label-only folder is refused with what to add."""
-    store = open_store(path, progress=progress)
-    if not isinstance(store, Store):
-        raise DataError(f"{store.path} has no tracking files", file=str(store.path),
-                        expected="tracking_week_<N>.csv or .parquet beside plays.csv "
-                                 "(then `coverage ingest`)")
-    return store
+    return Store(store_folder(path, progress=progress, require_tracking=True))
 
 
-def store_folder(path: str | Path | None = None, *, progress: bool = False) -> Path | None:
+def store_folder(path: str | Path | None = None, *, progress: bool = False,
+                 require_tracking: bool = False) -> Path | None:
     """The store folder behind ``path``, made first where needed; None for a label-only
-    folder (read in place). The writing half of :func:`open_store`, for callers (the app)
-    that cache the reading half."""
+    folder (read in place), which ``require_tracking`` refuses instead with the raw reader's
+    own message. The writing half of :func:`open_store`, for callers (the app) that cache
+    the reading half."""
     if path is None:
         return build_default_store(progress=progress).root
     p = Path(path).expanduser()
     if generations.current(p) is not None:
         return p
-    raw = find_raw_files(p, require_tracking=False)
+    raw = find_raw_files(p, require_tracking=require_tracking)
     if not raw.tracking:
         return None
     target = derived_store_dir(p)

@@ -25,7 +25,7 @@ from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
 from coverage.app.spec_cache import SpecCache
 from coverage.config import REPO_ROOT, data_arg, data_root, data_root_allowed, models_root
-from coverage.errors import CoverageError, DataError, brief
+from coverage.errors import CoverageError, brief
 from coverage.explain.attribution import attribute_play
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
@@ -75,11 +75,7 @@ def prepare_store(data: str | None) -> Path:
         if key in _PREPARED and generations.current(_PREPARED[key]) is not None:
             return _PREPARED[key]  # still there: a deleted data dir is prepared again
         with st.spinner("Preparing data (first run builds the synthetic season)…"):
-            folder = store_folder(data or None)
-            if folder is None:
-                raise DataError(f"no tracking files in {data}", file=str(data),
-                                expected="tracking_week_<N>.csv or tracking_week_<N>.parquet "
-                                         "beside plays.csv and games.csv")
+            folder = store_folder(data or None, require_tracking=True)
             if not data:
                 ensure_predictions(Store(folder), log=None)  # no-op unless models/ changed
         _PREPARED[key] = folder
