@@ -100,15 +100,7 @@ class Checkpoint:
         """The training report; {} for a checkpoint saved without one."""
         if not self.metrics_path.is_file():
             return {}
-        try:
-            out = json.loads(self.metrics_path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CheckpointError(f"checkpoint metrics {self.metrics_path} is not valid "
-                                  f"JSON: {exc}") from exc
-        if not isinstance(out, dict):
-            raise CheckpointError(f"checkpoint metrics {self.metrics_path} holds a JSON "
-                                  f"{type(out).__name__}; expected an object")
-        return out
+        return _json_object(self.metrics_path, "metrics", "an object")
 
     @property
     def hash(self) -> str:
@@ -175,18 +167,24 @@ def _require_files(directory: Path, names: Sequence[str]) -> None:
                               "train a model first (coverage train --model ...)")
 
 
+def _json_object(path: Path, what: str, expected: str) -> dict[str, Any]:
+    """A checkpoint file that must hold one JSON object, refused with the file named."""
+    try:
+        out = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"checkpoint {what} {path} is not valid JSON: {exc}") from exc
+    if not isinstance(out, dict):
+        raise CheckpointError(f"checkpoint {what} {path} holds a JSON {type(out).__name__}; "
+                              f"expected {expected}")
+    return out
+
+
 def read_config(directory: str | Path) -> dict[str, Any]:
     """A checkpoint's config, refused with the file and key named when it is not one."""
     directory = Path(directory)
     _require_files(directory, (CONFIG,))
     path = directory / CONFIG
-    try:
-        cfg = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"checkpoint config {path} is not valid JSON: {exc}") from exc
-    if not isinstance(cfg, dict):
-        raise CheckpointError(f"checkpoint config {path} holds a JSON {type(cfg).__name__}; "
-                              "expected an object with keys " + ", ".join(REQUIRED_KEYS))
+    cfg = _json_object(path, "config", "an object with keys " + ", ".join(REQUIRED_KEYS))
     missing = [k for k in REQUIRED_KEYS if k not in cfg]
     if missing:
         raise CheckpointError(f"checkpoint config {path} lacks keys {missing}")
