@@ -80,6 +80,13 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_real(p: argparse.ArgumentParser) -> None:
+    """The real-data option both reports take."""
+    p.add_argument("--real", required=True, metavar="DIR",
+                   help="real Big Data Bowl folder (its tracked sub-folders are included) "
+                        "or store")
+
+
 def _realism_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m devtools.realism",
                                 description="realism report: synthetic vs real tracking and "
@@ -87,9 +94,7 @@ def _realism_parser() -> argparse.ArgumentParser:
                                             "checkpoints on real tracking plays)")
     p.add_argument("--synthetic", default=None, metavar="STORE_OR_RAW",
                    help="synthetic store or raw folder (default: the embedded season's store)")
-    p.add_argument("--real", required=True, metavar="DIR",
-                   help="real Big Data Bowl folder (its tracked sub-folders are included) "
-                        "or store")
+    _add_real(p)
     p.add_argument("--out", "-o", type=Path, default=None, help="write the report here (.md)")
     p.add_argument("--max-synthetic-plays", type=int, default=300,
                    help="synthetic plays sampled for the domain classifier (default 300)")
@@ -104,9 +109,7 @@ def _transfer_parser() -> argparse.ArgumentParser:
                                 description="checkpoints on real tracking plays: P(man) "
                                             "before the snap, log-loss and Brier against the "
                                             "real labels")
-    p.add_argument("--real", required=True, metavar="DIR",
-                   help="real Big Data Bowl folder (its tracked sub-folders are included) "
-                        "or store")
+    _add_real(p)
     p.add_argument("--models", nargs="*", default=None, metavar="CHECKPOINT",
                    help="checkpoint folders (default: every checkpoint under --models-root)")
     p.add_argument("--models-root", type=Path, default=None,
