@@ -156,7 +156,8 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
     from coverage.features import FrameTensors
     from coverage.models import aot, workers
     from coverage.pipelines import compile_model
-    from coverage.training.frame_models import load_frame_model, load_frames, model_logits
+    from coverage.training.frame_models import load_frame_model, model_logits
+    from coverage.training.frames import load_frames
 
     mdir = Path(args.models_dir) / name
     if name == "family":

@@ -24,13 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.bui
 
 from coverage.features import FEATURES, build_frames, feature_stats  # noqa: E402
 from coverage.models.registry import build_model  # noqa: E402
-from coverage.training.frame_models import (  # noqa: E402
-    lstm_batches,
-    lstm_logits,
-    transformer_batches,
-    transformer_logits,
-)
+from coverage.training.frame_models import lstm_logits, transformer_logits  # noqa: E402
 from coverage.training.loop import MaskedBCE, fit, pick_device, seed_everything  # noqa: E402
+from coverage.training.sampling import lstm_batches, transformer_batches  # noqa: E402
 from tests.builders.toy import toy_tracking  # noqa: E402
 
 

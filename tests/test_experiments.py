@@ -59,19 +59,19 @@ def test_tune_two_trials_selects_on_val_and_tracks(sim_store, tmp_path, ray_tmp,
     import ray
     from ray import tune as rtune
 
-    import coverage.training.frame_models as frame_models
+    import coverage.experiments.tune as tune_module
     from coverage.experiments.mlflow_runs import MlflowSettings
     from coverage.experiments.tune import TuneOptions, tune
     from coverage.models.checkpoint import load_checkpoint
 
     seen: list[tuple[int, ...]] = []
-    real_load = frame_models.load_frames
+    real_load = tune_module.load_frames
 
     def spy(source, weeks, max_secs=None):
         seen.append(tuple(weeks))
         return real_load(source, weeks, max_secs)
 
-    monkeypatch.setattr(frame_models, "load_frames", spy)
+    monkeypatch.setattr(tune_module, "load_frames", spy)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     space = {**TINY, "dim": rtune.choice([8, 16])}
     opts = _opts(sim_store.path, tmp_path / "models", name="tuned")

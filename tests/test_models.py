@@ -12,12 +12,9 @@ from coverage.models.checkpoint import fingerprint, load_checkpoint, save_checkp
 from coverage.models.lstm import CoverageLSTM
 from coverage.models.registry import build_model
 from coverage.models.transformer import CoverageTransformer, PlayerSetEncoder
-from coverage.training.frame_models import (
-    lstm_logits,
-    transformer_batches,
-    transformer_logits,
-)
+from coverage.training.frame_models import lstm_logits, transformer_logits
 from coverage.training.loop import MaskedBCE, fit, seed_everything
+from coverage.training.sampling import transformer_batches
 from tests.builders.toy import toy_tracking
 
 F = len(FEATURES)

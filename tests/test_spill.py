@@ -14,7 +14,7 @@ import torch
 from coverage.family.data import load_explain_frames
 from coverage.features import build_frames, concat_frames
 from coverage.spill import Spill
-from coverage.training.frame_models import load_frames
+from coverage.training.frames import load_frames
 from tests.builders.toy import toy_tracking
 
 

@@ -31,8 +31,9 @@ from coverage.experiments import INSTALL_HINT
 from coverage.experiments.mlflow_runs import MlflowSettings, Tracker, log_trials, tracked
 from coverage.pipelines import train
 from coverage.store import Store
-from coverage.training import frame_models
+from coverage.training import tracking
 from coverage.training.data import resolve_split
+from coverage.training.frames import load_frames
 from coverage.training.options import ExperimentHooks, TrainOptions
 
 TUNABLE_MODELS = ("transformer", "lstm")
@@ -117,7 +118,7 @@ def _trial(config: dict[str, Any], base: TrainOptions | None = None, store: Any 
     with tempfile.TemporaryDirectory() as tmp:  # the trial's weights are not kept
         opts = apply_config(base, config).with_values(progress=False, out_root=Path(tmp))
         opts = replace(opts, hooks=ExperimentHooks(on_epoch=report, score_test=False))
-        frame_models.train_tracking(opts, store, frames)
+        tracking.train_tracking(opts, store, frames)
 
 
 def _init_ray(ray: Any, topts: TuneOptions) -> bool:
@@ -242,7 +243,7 @@ def tune(opts: TrainOptions, store: Store, topts: TuneOptions | None = None,
     t0 = time.perf_counter()
     split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
     # the search sees train and validation weeks only
-    frames = {k: frame_models.load_frames(store, split[k], opts.inputs.max_secs)
+    frames = {k: load_frames(store, split[k], opts.inputs.max_secs)
               for k in ("train", "val")}
     space = dict(topts.space) if topts.space is not None else search_space(run.model, rtune)
     described = {k: _describe(v) for k, v in space.items()}

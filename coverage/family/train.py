@@ -1,6 +1,6 @@
 """Train the multi-task family model (family + assignment + man matchup) with the shared loop.
 
-Same discipline as the man/zone models (:mod:`coverage.training.frame_models`): weeks 1-7
+Same discipline as the man/zone models (:mod:`coverage.training.tracking`): weeks 1-7
 train, week 8 selects (early stopping and the family temperature), week 9 is scored once
 at the end. Sampling is per play (``frames_per_play`` frames of every labelled play per
 epoch) and half the samples are mirrored; the mirror reverses each side's slot order, so
@@ -33,7 +33,6 @@ from coverage.models.checkpoint import save_checkpoint
 from coverage.models.registry import build_model
 from coverage.store import Store
 from coverage.training.data import resolve_split
-from coverage.training.frame_models import mirror_half, run_config, sample_frames
 from coverage.training.loop import fit, pick_device, seed_everything
 from coverage.training.options import (
     EpochCallback,
@@ -43,6 +42,8 @@ from coverage.training.options import (
     RunSpec,
     TrainOptions,
 )
+from coverage.training.sampling import mirror_half, sample_frames
+from coverage.training.tracking import run_config
 from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX, ZONE
 
 ARCHITECTURE = "family"

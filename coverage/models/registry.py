@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 _FRAMES = "coverage.training.frame_models"
+_TRACKING = "coverage.training.tracking"
 _FAMILY = "coverage.family.predict"
 _TABULAR = "coverage.tabular.pipeline"
 
@@ -63,11 +64,11 @@ MODELS: dict[str, ModelSpec] = {s.name: s for s in (
     ModelSpec("tabular", f"{_TABULAR}:train_tabular",
               "coverage.tabular.checkpoint:load_tabular_checkpoint",
               f"{_TABULAR}:predict_tabular_frames", rank=3, needs_tracking=False),
-    ModelSpec("transformer", f"{_FRAMES}:train_tracking", f"{_FRAMES}:load_frame_model",
+    ModelSpec("transformer", f"{_TRACKING}:train_tracking", f"{_FRAMES}:load_frame_model",
               f"{_FRAMES}:predict_frame_model", rank=0,
               compiler=f"{_FRAMES}:compile_frame_model",
               network="coverage.models.transformer:CoverageTransformer", takes_prior=True),
-    ModelSpec("lstm", f"{_FRAMES}:train_tracking", f"{_FRAMES}:load_frame_model",
+    ModelSpec("lstm", f"{_TRACKING}:train_tracking", f"{_FRAMES}:load_frame_model",
               f"{_FRAMES}:predict_frame_model", rank=1,
               network="coverage.models.lstm:CoverageLSTM", takes_prior=True),
     # family probabilities, responsibilities and the P(man) rows in one pass

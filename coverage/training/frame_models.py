@@ -1,15 +1,12 @@
-"""The per-frame tracking models (transformer, LSTM): batches, training and batched inference.
+"""The per-frame tracking models (transformer, LSTM) at inference: loading a checkpoint,
+batched logits over a week's frames, the week's predictions.
 
-Sampling is per play, not per frame: a play with a 30 s lineup would otherwise outweigh
-a hurry-up snap thirty to one. Each epoch draws ``frames_per_play`` frames from every
-labelled play with the seeded Generator, and mirrors half of them (y, vy and angles
-together).
+Training lives in :mod:`coverage.training.tracking`; validation during training calls the
+logits functions here, so a checkpoint is selected on exactly what it will predict.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +16,18 @@ import torch
 from torch import nn
 
 from coverage import evaluation
-from coverage.config import portable_path
-from coverage.errors import CoverageError, DataError
+from coverage.errors import CoverageError
 from coverage.features import (
     FEATURES,
     FrameTensors,
     build_frames,
-    concat_frames,
-    input_hparams,
-    mirror,
 )
 from coverage.models import aot
 from coverage.models.checkpoint import (
     check_calibration,
-    fingerprint,
     load_checkpoint,
     read_config,
-    save_checkpoint,
 )
-from coverage.models.registry import build_model
 from coverage.models.transformer import (
     ENCODE_BATCH,
     INFERENCE_DTYPE,
@@ -46,73 +36,8 @@ from coverage.models.transformer import (
     torch_dtype,
 )
 from coverage.models.workers import run_over_plays
-from coverage.spill import Spill
 from coverage.store import Store
-from coverage.training.data import resolve_split
-from coverage.training.loop import (
-    Batch,
-    FitResult,
-    MaskedBCE,
-    fit,
-    pick_device,
-    resolve_pos_weight,
-    seed_everything,
-)
-from coverage.training.options import TrainOptions
-from coverage.vocab import man_zone_name
-
-BatchFactory = Callable[[np.random.Generator], Iterator[Batch]]
-
-def load_frames(store: Store, weeks: list[int] | tuple[int, ...],
-                max_secs: float | None = None) -> FrameTensors:
-    """Build frame tensors week by week (one week in memory as a long table at a time).
-
-    Several weeks (training) are stacked on disk as they are built (:mod:`coverage.spill`):
-    the process holds one week's frame tensor, not the season's.
-    """
-    if not store.has_tracking:
-        raise DataError("tracking models need a store with tracking; run "
-                        "`coverage ingest RAW_DIR --out STORE` first", file=str(store.path))
-    plays = store.plays()
-    parts = (build_frames(store.tracking(w), plays.filter(pl.col("week") == w), max_secs)
-             for w in weeks)
-    return concat_frames(parts, Spill() if len(weeks) > 1 else None)
-
-
-def sample_frames(ft: FrameTensors, rng: np.random.Generator, per_play: int,
-                  labelled: np.ndarray | None = None) -> np.ndarray:
-    """``per_play`` frames from every labelled play (with replacement), shuffled;
-    ``labelled`` (per row, default: a man/zone label) says which plays are."""
-    starts, lengths = ft.play_bounds()
-    keep = (~np.isnan(ft.y) if labelled is None else labelled)[starts]
-    starts, lengths = starts[keep], lengths[keep]
-    offs = np.floor(rng.random((len(starts), per_play)) * lengths[:, None]).astype(np.int64)
-    rows = (starts[:, None] + offs).ravel()
-    return rows[rng.permutation(rows.size)]
-
-
-def mirror_half(x: torch.Tensor, rng: np.random.Generator) -> np.ndarray:
-    """Mirror a random half of the batch ``x`` in place (a batch is a fresh copy of its
-    rows); returns which rows were mirrored."""
-    flip = rng.random(x.shape[0]) < 0.5
-    x[torch.from_numpy(flip)] = mirror(x[torch.from_numpy(flip)])
-    return flip
-
-
-# ----------------------------------------------------------------- transformer
-def transformer_batches(ft: FrameTensors, k: int, stride: int, per_play: int,
-                        batch_size: int, augment: bool = True) -> BatchFactory:
-    hist = ft.history_index(k, stride)
-
-    def gen(rng: np.random.Generator) -> Iterator:
-        rows = sample_frames(ft, rng, per_play)
-        for i in range(0, rows.size, batch_size):
-            r = rows[i:i + batch_size]
-            x = torch.from_numpy(ft.x[hist[r]])
-            if augment:
-                mirror_half(x, rng)
-            yield (x,), torch.from_numpy(ft.y[r]), None
-    return gen
+from coverage.training.loop import pick_device
 
 
 @torch.inference_mode()
@@ -152,7 +77,7 @@ def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
 
 
 # ----------------------------------------------------------------------- lstm
-def _padded(ft: FrameTensors, starts: np.ndarray, lengths: np.ndarray
+def padded_sequences(ft: FrameTensors, starts: np.ndarray, lengths: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded ``[B, T, 22, F]`` sequences plus their row indices (-1 = padding)."""
     t = int(lengths.max())
@@ -161,24 +86,6 @@ def _padded(ft: FrameTensors, starts: np.ndarray, lengths: np.ndarray
     valid = steps[None, :] < lengths[:, None]
     idx = np.where(valid, idx, -1)
     return ft.x[np.where(valid, idx, 0)], idx
-
-
-def lstm_batches(ft: FrameTensors, batch_plays: int, augment: bool = True) -> BatchFactory:
-    starts, lengths = ft.play_bounds()
-    keep = ~np.isnan(ft.y[starts])
-    starts, lengths = starts[keep], lengths[keep]
-
-    def gen(rng: np.random.Generator) -> Iterator:
-        order = rng.permutation(starts.size)
-        for i in range(0, order.size, batch_plays):
-            j = order[i:i + batch_plays]
-            x, idx = _padded(ft, starts[j], lengths[j])
-            xt = torch.from_numpy(x)
-            if augment:
-                mirror_half(xt, rng)
-            y = np.broadcast_to(ft.y[starts[j]][:, None], idx.shape).astype(np.float32)
-            yield (xt,), torch.from_numpy(y), torch.from_numpy(idx >= 0)
-    return gen
 
 
 @torch.inference_mode()
@@ -191,7 +98,7 @@ def lstm_logits(model: nn.Module, ft: FrameTensors, batch_plays: int = 256,
     order = np.argsort(lengths)  # similar lengths together -> little padding
     for i in range(0, order.size, batch_plays):
         j = order[i:i + batch_plays]
-        x, idx = _padded(ft, starts[j], lengths[j])
+        x, idx = padded_sequences(ft, starts[j], lengths[j])
         z = model(torch.from_numpy(x).to(device)).float().cpu().numpy()
         valid = idx >= 0
         out[idx[valid]] = z[valid]
@@ -213,115 +120,6 @@ def model_logits(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
 
 
 # ------------------------------------------------------------------- training
-def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
-         device: torch.device) -> tuple[nn.Module, dict[str, Any], FitResult]:
-    """Seed, build the model with the training weeks' normalisation, fit on val loss."""
-    norm = input_hparams(tr.x[np.flatnonzero(~np.isnan(tr.y))[::7]], opts.inputs.feature_set)
-    rng = seed_everything(opts.run.seed)
-    k, stride = opts.inputs.history, opts.inputs.stride
-    lab = np.flatnonzero(~np.isnan(va.y))
-    if opts.run.model == "lstm":  # whole plays a batch
-        defaults = {"hidden": 128, "layers": 1, "dropout": 0.1}
-        batches = lstm_batches(tr, max(1, opts.optim.batch_size // 16))
-
-        def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
-            return lstm_logits(m, va, 256, device)[lab], va.y[lab]
-    else:
-        defaults = {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.1}
-        batches = transformer_batches(tr, k, stride, opts.inputs.frames_per_play,
-                                      opts.optim.batch_size)
-
-        def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
-            return transformer_logits(m, va, k, stride, 4096, device, lab), va.y[lab]
-    hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
-    model = build_model(opts.run.model, hparams)
-    o = opts.optim
-    res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
-              weight_decay=o.weight_decay, patience=o.patience, device=device,
-              progress=o.progress, desc=opts.run.model, compile_model=o.compile,
-              on_epoch=opts.hooks.on_epoch, time_budget_s=o.time_budget_s,
-              resume_dir=o.resume_dir)
-    return model, hparams, res
-
-
-def run_config(architecture: str, opts: TrainOptions, store: Store,
-               split: dict[str, tuple[int, ...]], hparams: dict[str, Any],
-               label_column: str) -> dict[str, Any]:
-    """What every tracking checkpoint's config records: its network, inputs, seed, week
-    split and data (the fingerprint of the training weeks' ``label_column``)."""
-    tp = store.plays().filter(pl.col("week").is_in(list(split["train"])))
-    return {
-        "architecture": architecture, "hparams": hparams, "features": list(FEATURES),
-        "feature_set": opts.inputs.feature_set, "history": opts.inputs.history,
-        "stride": opts.inputs.stride, "max_secs": opts.inputs.max_secs, "seed": opts.run.seed,
-        "split": {s: list(w) for s, w in split.items()},
-        "data": {"path": portable_path(store.path), "source": store.source},
-        "fingerprint": fingerprint(tp["gameId"].to_numpy(), tp["playId"].to_numpy(),
-                                   tp[label_column].to_list()),
-    }
-
-
-def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tuple[int, ...],
-                majority: int, device: torch.device) -> tuple[dict, pl.DataFrame, FrameTensors]:
-    """The one and only look at the test week: metrics and the accuracy-by-time curve."""
-    te = load_frames(store, weeks, None)
-    zt = model_logits(model, cfg, te, device)
-    lab_t = ~np.isnan(te.y)
-    scored = pl.DataFrame({"gameId": te.game_id[lab_t], "playId": te.play_id[lab_t],
-                           "secs_from_snap": te.secs[lab_t], "y": te.y[lab_t],
-                           "p_man": evaluation.sigmoid(zt[lab_t])})
-    curve = evaluation.accuracy_by_time(scored, max_secs=10.0,
-                                        majority_class=majority).drop("model")
-    return evaluation.frame_summaries(te.y, evaluation.sigmoid(zt), te.secs, majority), curve, te
-
-
-def train_tracking(opts: TrainOptions, store: Store,
-                   frames: dict[str, FrameTensors] | None = None) -> dict[str, Any]:
-    """Train the transformer or LSTM on train weeks, select on val, score test once.
-
-    ``frames`` ({"train", "val"} tensors) lets a tuner build them once and share them
-    with every trial; ``opts.hooks.score_test=False`` (tuning trials) never loads the
-    test week.
-    """
-    run = opts.run
-    split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
-    device = pick_device(opts.optim.device)
-    if frames is None:
-        frames = {k: load_frames(store, w, opts.inputs.max_secs) for k, w in split.items()
-                  if k != "test"}
-    tr, va = frames["train"], frames["val"]
-    if len(tr) == 0 or len(va) == 0:
-        raise DataError("no pre-snap frames with 11 v 11 players in the train/val weeks",
-                        file=str(store.path))
-    starts, _ = tr.play_bounds()
-    y_plays = tr.y[starts][~np.isnan(tr.y[starts])]
-    pw = resolve_pos_weight(y_plays, opts.optim.pos_weight)
-    model, hparams, res = _fit(opts, tr, va, pw, device)
-    cfg = {**run_config(run.model, opts, store, split, hparams, "pff_manZone"),
-           "logit_offset": -math.log(pw), "temperature": 1.0, "pos_weight": pw}
-    lab = ~np.isnan(va.y)
-    zv = model_logits(model, cfg, va, device)
-    cfg["temperature"] = evaluation.fit_temperature(zv[lab], va.y[lab])
-    zv = zv / cfg["temperature"]
-    majority = int(np.mean(y_plays) >= 0.5)
-    test_metrics, curve, n_test, dropped_test = None, None, 0, 0
-    if opts.hooks.score_test:
-        test_metrics, curve, te = _score_test(model, cfg, store, split["test"], majority, device)
-        n_test, dropped_test = len(te), te.dropped_frames
-    report = {
-        "model": run.name or run.model, "best_epoch": res.best_epoch,
-        "val": evaluation.frame_summaries(va.y, evaluation.sigmoid(zv), va.secs, majority),
-        "test": test_metrics,
-        "frames": {"train": len(tr), "val": len(va), "test": n_test,
-                   "dropped_incomplete": tr.dropped_frames + va.dropped_frames
-                   + dropped_test},
-        "history": res.history, "majority_class": man_zone_name(bool(majority)),
-    }
-    out = Path(run.out_root) / (run.name or run.model)
-    save_checkpoint(out, model.cpu(), cfg, report)
-    return {"dir": str(out), "config": cfg, "metrics": report, "accuracy_by_time": curve}
-
-
 # ------------------------------------------------------------------ inference
 def load_frame_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Load a transformer / LSTM checkpoint trained on the features this code builds."""
