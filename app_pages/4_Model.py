@@ -21,6 +21,7 @@ from coverage.app.session import (
     plot,
     shown_path,
 )
+from coverage.training.notes import checkpoint_notes, init_notes, stopped_by_budget
 from coverage.views import importance_figure
 
 store = page_start("Model", "🧠")
@@ -53,6 +54,8 @@ summary = pl.DataFrame([{
     "train weeks": str(((c["config"] or {}).get("split") or {}).get("train", "")),
     "test weeks": str(((c["config"] or {}).get("split") or {}).get("test", "")),
     "weights": "yes" if c["has_weights"] else "missing",
+    "training ended": "by the time budget: under-trained" if stopped_by_budget(c["metrics"])
+    else ((c["metrics"] or {}).get("training") or {}).get("stopped_by", ""),
     "predictions in this store": "yes" if c["name"] in in_store and _used(c) else "no",
 } for c in ckpts])
 st.subheader("Checkpoints")
@@ -60,6 +63,8 @@ if store is not None:
     st.caption(f"The store's own (`{shown_path(store.models_dir)}`) first, then the shipped "
                f"ones (`{shown_path(models_root())}`). Applied to {store.source} data here.")
 st.dataframe(summary, hide_index=True)
+for note in init_notes(store.models_dir) if store is not None else []:
+    st.info(f"**Partial download.** {note}", icon="ℹ️")
 
 real = result_data.read_real_plays(models_root())
 if real is not None and real["models"]:
@@ -98,6 +103,8 @@ for c in ckpts:
                     f"Trained on **{src}** data.")
         else:
             st.warning("Training data unknown: its config.json has no data.source.")
+        for note in checkpoint_notes(cfg, met):
+            st.warning(f"**{c['name']}**: {note}.", icon="⏱️" if "budget" in note else "⚠️")
         if not c["has_weights"]:
             st.warning("Weights file (model.safetensors) is missing: this checkpoint cannot "
                        "predict. Fix: retrain it.")

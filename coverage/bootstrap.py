@@ -35,20 +35,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import torch
 from tqdm.auto import tqdm
 
+from coverage import vocab
 from coverage.atomic import write_json
 from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
 from coverage.family.train import FamilyTrainOptions
 from coverage.models import registry
-from coverage.models.checkpoint import fingerprint, is_checkpoint
+from coverage.models.checkpoint import Checkpoint, fingerprint, is_checkpoint
 from coverage.opener import open_store
 from coverage.pipelines import train
 from coverage.serving import ensure_predictions, shipped_models
 from coverage.store import Store
-from coverage.training.data import resolve_split
+from coverage.training.data import MIN_WEEKS, held_out, partial_split
+from coverage.training.notes import INIT_STATE_FILE, checkpoint_notes
 from coverage.training.options import TrainOptions
 
 Log = Callable[[str], None]
@@ -71,7 +74,7 @@ CPU_LIMITS: dict[str, dict[str, Any]] = {
 DEFAULT_BUDGET_MINUTES = 40.0
 MIN_STEP_SECONDS = 30.0  # a model whose share is used up still gets this long to train
 PREDICT_STEP = "predict"
-STATE_FILE = "bootstrap.json"
+STATE_FILE = INIT_STATE_FILE
 RESUME_DIR = ".resume"
 STATE_VERSION = 1
 
@@ -107,18 +110,61 @@ def uses_cuda(device: str) -> bool:
     return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
 
 
-def split_weeks(store: Store) -> dict[str, tuple[int, ...]]:
-    """Train 1-7 / validate 8 / test 9 when those weeks are there; otherwise the last week
-    tests, the one before validates and the rest train."""
-    have = sorted(store.weeks)
-    if len(have) < 3:
-        missing = [w for w in range(1, 10) if w not in have]
-        raise DataError(
-            f"training needs tracking for at least 3 weeks (train, validate, test); the "
-            f"store has {len(have)}: week(s) {have}", file=str(store.path),
-            expected=f"more tracking_week_N files in the download, e.g. weeks {missing} "
-                     "(the full 2022 set is weeks 1-9: train 1-7, validate 8, test 9)")
-    return resolve_split(have)
+def labelled_weeks(plays: pl.DataFrame) -> list[int]:
+    """Weeks with at least one Man or Zone label: the only weeks a model can fit or score."""
+    if "pff_manZone" not in plays.columns:
+        return []
+    lab = plays.filter(pl.col("pff_manZone").is_in([vocab.MAN, vocab.ZONE]))
+    return sorted(lab["week"].drop_nulls().unique().to_list())
+
+
+def kind(model: str) -> str:
+    """Which weeks a model trains on: "tracking" (tracked and labelled) or "labels"."""
+    return "tracking" if registry.spec(model).needs_tracking else "labels"
+
+
+def split_weeks(store: Store) -> dict[str, dict[str, tuple[int, ...]] | None]:
+    """Per kind of model, the split its weeks allow (:func:`partial_split`): the label-only
+    models on every labelled week, the tracking models on the labelled weeks with tracking;
+    None where there are too few weeks to train and select."""
+    labels = labelled_weeks(store.all_plays())
+    return {"labels": partial_split(labels),
+            "tracking": partial_split([w for w in store.weeks if w in labels])}
+
+
+def _weeks(ws: list[int] | tuple[int, ...]) -> str:
+    ws = sorted(ws)
+    if len(ws) > 2 and ws == list(range(ws[0], ws[-1] + 1)):
+        return f"weeks {ws[0]}-{ws[-1]}"
+    return ("week " if len(ws) == 1 else "weeks ") + ", ".join(str(w) for w in ws)
+
+
+def split_notes(store: Store, splits: Mapping[str, Mapping[str, Any] | None]) -> list[str]:
+    """What the data leaves out and why: models skipped for too few weeks, and test figures
+    that are not held out. One sentence per kind of model; none for a full download."""
+    notes = []
+    for k, what in (("labels", "labels"), ("tracking", "tracking with labels")):
+        names = ", ".join(real_name(m) for m in MODELS if kind(m) == k)
+        split = splits[k]
+        have = (labelled_weeks(store.all_plays()) if k == "labels" else
+                [w for w in store.weeks if w in labelled_weeks(store.all_plays())])
+        if split is None:
+            trained = [real_name(m) for m in MODELS if splits[kind(m)] is not None]
+            notes.append(
+                f"skipped {names}: they train on one week and select on another, so they "
+                f"need {what} for at least {MIN_WEEKS} weeks; this data has "
+                + (f"{what} for {_weeks(have)} only. " if have else f"no {what}. ")
+                + (f"The app opens with {', '.join(trained)}. " if trained else "")
+                + "Add the missing weeks' files to the download and re-run `coverage init "
+                  "--data DIR` to train them.")
+        elif not held_out(split):
+            notes.append(
+                f"{names}: {what} for {_weeks(have)} only, so they train on "
+                f"{_weeks(split['train'])} and select on {_weeks(split['val'])}; no week is "
+                f"left to hold out, so their test figures are on {_weeks(split['test'])}, the "
+                "selection week, and read optimistic (3 or more weeks give a held-out test "
+                "week).")
+    return notes
 
 
 def data_fingerprint(store: Store) -> str:
@@ -139,7 +185,10 @@ def plan(store: Store, opts: BootstrapOptions) -> dict[str, Any]:
     """Everything that decides what the steps produce; a different plan retrains."""
     cuda = uses_cuda(opts.device)
     budget = opts.budget_seconds(cuda)
-    return {"split": {k: list(v) for k, v in split_weeks(store).items()},
+    splits = split_weeks(store)
+    return {"split": {k: None if v is None else {s: list(w) for s, w in v.items()}
+                      for k, v in splits.items()},
+            "models": [m for m in MODELS if splits[kind(m)] is not None],
             "budget_s": budget, "device": "cuda" if cuda else "cpu", "seed": opts.seed,
             "limits": CPU_LIMITS if budget is not None else {m: {} for m in MODELS}}
 
@@ -191,7 +240,7 @@ def train_options(store: Store, model: str, the_plan: Mapping[str, Any],
                   resume_dir: Path | None) -> TrainOptions:
     """``coverage train`` options for one real_* model of the plan."""
     cls = FamilyTrainOptions if model == "family" else TrainOptions
-    split = the_plan["split"]
+    split = the_plan["split"][kind(model)]
     prior = store.models_dir / real_name(PRIOR)
     extra = {"prior": str(prior)} if model in TRACKING and is_checkpoint(prior) else {}
     return cls.of(model=model, data=str(store.path), name=real_name(model),
@@ -228,12 +277,19 @@ def _train_step(store: Store, model: str, the_plan: Mapping[str, Any], data: str
 
 
 def _format_plan(store: Store, the_plan: Mapping[str, Any]) -> str:
-    s, budget = the_plan["split"], the_plan["budget_s"]
-    limit = (f"budget {budget / 60:.0f} min of training on CPU "
-             f"({', '.join(f'{m} {SHARES[m]:.0%}' for m in MODELS)}; `--budget-minutes 0` "
-             "trains in full)") if budget is not None else "full training"
-    return (f"training {', '.join(real_name(m) for m in MODELS)} on {store.path}: "
-            f"train weeks {s['train']}, validate {s['val']}, test {s['test']}; {limit}")
+    budget, models = the_plan["budget_s"], the_plan["models"]
+    total = sum(SHARES[m] for m in models) or 1.0
+    limit = (f"budget {budget / 60:.3g} min of training on CPU "
+             f"({', '.join(f'{m} {SHARES[m] / total:.0%}' for m in models)}; "
+             "`--budget-minutes 0` trains in full)") if budget is not None else "full training"
+    parts = []
+    for k in ("labels", "tracking"):
+        names = [real_name(m) for m in models if kind(m) == k]
+        if names and (s := the_plan["split"][k]) is not None:
+            parts.append(f"{', '.join(names)} on train {_weeks(s['train'])}, validate "
+                         f"{_weeks(s['val'])}, test {_weeks(s['test'])}")
+    what = "; ".join(parts) if parts else "nothing (too few weeks: see the note at the end)"
+    return f"training on {store.path}: {what}; {limit}"
 
 
 # ------------------------------------------------------------------ entry points
@@ -248,15 +304,17 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
                         expected="a Big Data Bowl download (or a store ingested from one)")
     data, the_plan = data_fingerprint(store), plan(store, opts)
     state = load_state(store, data, the_plan, force=opts.force)
-    todo = [m for m in MODELS if not _finished(store, state, m)]
+    state["notes"] = split_notes(store, split_weeks(store))
+    models = the_plan["models"]
+    todo = [m for m in models if not _finished(store, state, m)]
     if log:
         log(_format_plan(store, the_plan))
-        for m in MODELS:
+        for m in models:
             if m not in todo:
                 log(f"{real_name(m)}: already trained on this data, skipped")
     spent = sum(state["steps"].get(real_name(m), {}).get("seconds", 0.0)
-                for m in MODELS if m not in todo)
-    bar = tqdm(total=len(MODELS) + 1, initial=len(MODELS) - len(todo), unit="step",
+                for m in models if m not in todo)
+    bar = tqdm(total=len(models) + 1, initial=len(models) - len(todo), unit="step",
                desc="coverage init", disable=not opts.progress)
     for i, model in enumerate(todo):
         step_budget = _step_budget(the_plan["budget_s"], spent, todo[i:], model)
@@ -272,12 +330,13 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
         bar.update()
     bar.set_postfix_str("predict + evaluate")
     manifest = ensure_predictions(store, root=store.models_dir, log=log)
-    ours = {real_name(m): manifest.get(real_name(m), {}) for m in MODELS}
+    ours = {real_name(m): manifest.get(real_name(m), {}) for m in models}
     _record(store, state, PREDICT_STEP, models={k: v.get("status") for k, v in ours.items()})
     bar.update()
     bar.close()
     return {"store": str(store.path), "models_dir": str(store.models_dir),
-            "trained": [real_name(m) for m in todo], "state": state, "models": ours}
+            "trained": [real_name(m) for m in todo], "state": state, "models": ours,
+            "notes": state["notes"]}
 
 
 def init_data(data: str | Path, opts: BootstrapOptions | None = None, *,
@@ -301,8 +360,19 @@ def init_data(data: str | Path, opts: BootstrapOptions | None = None, *,
             "state": None, "models": manifest}
 
 
+def _checkpoint_notes(models_dir: Path, name: str) -> list[str]:
+    """The notes (:mod:`coverage.training.notes`) of one served checkpoint, if readable."""
+    try:
+        ckpt = Checkpoint(Path(models_dir) / name)
+        return checkpoint_notes(ckpt.config, ckpt.metrics)
+    except (CoverageError, OSError):
+        return []
+
+
 def summary_lines(result: Mapping[str, Any]) -> list[str]:
-    """One line per served model: its status and test-week accuracy at the snap."""
+    """One line per served model: its status and test-week accuracy at the snap, then what
+    stopped it short or keeps its test figures from being held out; last, the notes on what
+    the data's weeks left out."""
     lines = []
     for name, entry in result["models"].items():
         acc = entry.get("accuracy_at_snap")
@@ -310,5 +380,6 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
         what = (f"accuracy at the snap {acc:.3f} on week {entry.get('test_week')}"
                 if status == "ok" and acc is not None else status)
         lines.append(f"{name}: {what}")
+        lines += [f"  {name}: {n}" for n in _checkpoint_notes(result["models_dir"], name)]
+    lines += [f"note: {n}" for n in result.get("notes") or ()]
     return lines
-

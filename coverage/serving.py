@@ -47,7 +47,11 @@ def _report_entry(store: Store, m: Path, digest: str) -> dict:
 
 
 def _test_weeks(store: Store, m: Path) -> list[int]:
-    return [w for w in read_config(m).get("split", {}).get("test", []) if w in store.weeks]
+    """The checkpoint's test weeks it can predict here: a label-only model's test week may
+    have no tracking in a partial download, and is scored from its per-play calls."""
+    cfg = read_config(m)
+    weeks = prediction_weeks(cfg["architecture"], store)
+    return [w for w in cfg.get("split", {}).get("test", []) if w in weeks]
 
 
 def ensure_predictions(store: Store, root: str | Path | None = None, *,

@@ -163,11 +163,19 @@ def test_a_changed_store_or_plan_starts_over(tmp_path: Path) -> None:
     assert bs.load_state(store, "data-a", plan, force=True)["steps"] == {}
 
 
-def test_too_few_real_weeks_say_what_is_missing(real_store: Store) -> None:
-    """The real 2022 sample has tracking for week 8 only."""
-    with pytest.raises(DataError, match=r"at least 3 weeks.*week\(s\) \[8\]") as err:
-        bs.bootstrap(real_store, bs.BootstrapOptions(progress=False), log=None)
-    assert "weeks 1-9" in str(err.value) and "[1, 2, 3, 4, 5, 6, 7, 9]" in str(err.value)
+def test_the_real_sample_trains_the_label_only_model_and_says_what_it_skips(
+        real_store: Store) -> None:
+    """The real 2022 sample: labels for weeks 1-9, tracking for week 8 only. The tabular
+    model gets the full label split; the tracking models are skipped, with one note."""
+    splits = bs.split_weeks(real_store)
+    assert splits == {"labels": {"train": tuple(range(1, 8)), "val": (8,), "test": (9,)},
+                      "tracking": None}
+    plan = bs.plan(real_store, bs.BootstrapOptions())
+    assert plan["models"] == ["tabular"]
+    (note,) = bs.split_notes(real_store, splits)
+    assert "skipped real_transformer, real_lstm, real_family" in note
+    assert "tracking with labels for week 8 only" in note
+    assert "opens with real_tabular" in note
 
 
 def test_synthetic_stores_never_get_real_models(sim_store: Store) -> None:

@@ -25,7 +25,36 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(store)
     print(f"plays: {plays.height}  games: {plays['gameId'].n_unique()}  weeks: {store.weeks}")
     print(plays["pff_manZone"].value_counts(sort=True))
+    for line in _models_lines(store.models_dir):
+        print(line)
     return 0
+
+
+def _models_lines(models_dir: Path) -> list[str]:
+    """The store's own checkpoints (``coverage init --data``): what each trained on, what
+    stopped it short or keeps its test figures from being held out, and the notes on what
+    the data's weeks left out."""
+    from coverage.errors import CoverageError
+    from coverage.models.checkpoint import Checkpoint, checkpoints_in
+    from coverage.training.notes import checkpoint_notes, init_notes
+
+    lines = []
+    for d in checkpoints_in(models_dir):
+        ck = Checkpoint(d)
+        try:
+            cfg, metrics = ck.config, ck.metrics
+        except CoverageError as exc:
+            lines.append(f"{d.name}: unreadable ({exc})")
+            continue
+        split = cfg.get("split") or {}
+        lines.append(f"{d.name}: {cfg.get('architecture')}, trained on "
+                     f"{(cfg.get('data') or {}).get('source', 'unknown')} data, weeks "
+                     f"train {split.get('train')} / validate "
+                     f"{split.get('val', split.get('selected_on'))} / test {split.get('test')}")
+        lines += [f"  {n}" for n in checkpoint_notes(cfg, metrics)]
+    if lines:
+        lines.insert(0, f"models trained on this data ({models_dir}):")
+    return lines + [f"note: {n}" for n in init_notes(models_dir)]
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
