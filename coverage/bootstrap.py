@@ -51,7 +51,7 @@ from coverage.pipelines import train
 from coverage.serving import ensure_predictions, shipped_models
 from coverage.store import Store
 from coverage.training.data import MIN_WEEKS, held_out, partial_split
-from coverage.training.notes import INIT_STATE_FILE, checkpoint_notes
+from coverage.training.notes import INIT_STATE_FILE, budget_note
 from coverage.training.options import TrainOptions
 
 Log = Callable[[str], None]
@@ -360,19 +360,19 @@ def init_data(data: str | Path, opts: BootstrapOptions | None = None, *,
             "state": None, "models": manifest}
 
 
-def _checkpoint_notes(models_dir: Path, name: str) -> list[str]:
-    """The notes (:mod:`coverage.training.notes`) of one served checkpoint, if readable."""
+def _budget_note(models_dir: Path, name: str) -> str | None:
+    """Whether (and where) the time budget stopped one served checkpoint, if readable."""
     try:
         ckpt = Checkpoint(Path(models_dir) / name)
-        return checkpoint_notes(ckpt.config, ckpt.metrics)
+        return budget_note(ckpt.metrics, ckpt.architecture)
     except (CoverageError, OSError):
-        return []
+        return None
 
 
 def summary_lines(result: Mapping[str, Any]) -> list[str]:
-    """One line per served model: its status and test-week accuracy at the snap, then what
-    stopped it short or keeps its test figures from being held out; last, the notes on what
-    the data's weeks left out."""
+    """One line per served model: its status and test-week accuracy at the snap, and below
+    it whether the time budget stopped it short; last, the notes on what the data's weeks
+    left out (skipped models, test weeks not held out)."""
     lines = []
     for name, entry in result["models"].items():
         acc = entry.get("accuracy_at_snap")
@@ -380,6 +380,7 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
         what = (f"accuracy at the snap {acc:.3f} on week {entry.get('test_week')}"
                 if status == "ok" and acc is not None else status)
         lines.append(f"{name}: {what}")
-        lines += [f"  {name}: {n}" for n in _checkpoint_notes(result["models_dir"], name)]
+        if note := _budget_note(result["models_dir"], name):
+            lines.append(f"  {name}: {note}")
     lines += [f"note: {n}" for n in result.get("notes") or ()]
     return lines
