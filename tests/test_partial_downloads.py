@@ -64,8 +64,8 @@ def test_a_budget_stop_is_said_plainly_and_older_checkpoints_say_nothing() -> No
 # ------------------------------------------------------------------ end to end
 def _partial_season(root: Path, tracking_weeks: int, plays: int = 10) -> Path:
     """A tiny simulated season of 9 labelled weeks (one game of ``plays`` plays each),
-    marked as a real download, with the
-    tracking files of all but the first ``tracking_weeks`` weeks removed."""
+    marked as a real download, with the tracking files of all but the first
+    ``tracking_weeks`` weeks removed."""
     from coverage.simulate import simulate_season
 
     simulate_season(root, seed=11, weeks=9, games_per_week=1, plays_per_game=plays)
