@@ -55,10 +55,12 @@ held_out = result_data.held_out_weeks(reports, choice.visible, weeks)
 with st.sidebar:
     held_label = f"Test week{'s' if len(held_out) > 1 else ''} " \
         f"{', '.join(map(str, held_out))} (held out)"
-    mode = st.radio("Weeks scored", [held_label, "All weeks (training included)",
-                                     "Choose weeks"], key="acc_scope")
+    # no held-out week with tracking here (a partial download): never offer one
+    mode = st.radio("Weeks scored", [held_label] * bool(held_out) + [
+        "All weeks (training included)", "Choose weeks"], key="acc_scope")
     if mode == "Choose weeks":
-        week_sel = st.multiselect("Weeks", weeks, default=held_out, key="acc_weeks") or weeks
+        week_sel = st.multiselect("Weeks", weeks, default=held_out or weeks,
+                                  key="acc_weeks") or weeks
     else:
         week_sel = held_out if mode == held_label else weeks
     bin_secs = st.select_slider("Time bin (s)", [0.1, 0.2, 0.5, 1.0], value=0.5, key="acc_bin")

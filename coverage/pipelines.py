@@ -25,6 +25,7 @@ from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
 from coverage.store import PlayTables, Store
+from coverage.training.data import held_out
 from coverage.training.evaluate import evaluate_predictions
 from coverage.training.options import TrainOptions
 
@@ -198,7 +199,10 @@ def evaluate(model_dir: str | Path, store: Store, week: int | None = None,
     report, curve = evaluate_predictions(preds, plays.filter(pl.col("week") == week), majority)
     report.update(model=name, week=week, architecture=cfg["architecture"],
                   source=store.source, trained_on=cfg.get("data", {}).get("source", "unknown"),
-                  fingerprint=cfg.get("fingerprint"), checkpoint=digest)
+                  fingerprint=cfg.get("fingerprint"), checkpoint=digest,
+                  # False for a week it trained or was selected on (a 2-week download)
+                  held_out=held_out(cfg.get("split") or {}) and week in (
+                      cfg.get("split") or {}).get("test", [week]))
     if write:
         store.write_evaluation(name, week, report, curve)
     return report

@@ -128,6 +128,17 @@ def test_one_tracking_week_trains_the_label_only_model_and_opens_the_app(
     at = run_page("app_pages/4_Model.py")
     assert_clean(at)
     assert any("skipped real_transformer" in i.value for i in at.info)
+    _no_held_out_claim()
+
+
+def _no_held_out_claim() -> None:
+    """The Accuracy page calls no week with tracking here a held-out test week: week 9 has
+    no tracking (1 week), or the test week is the selection week (2 weeks)."""
+    at = run_page("app_pages/2_Accuracy.py")
+    assert_clean(at)
+    assert all("held out" not in o for o in at.sidebar.radio(key="acc_scope").options)
+    assert not any("held-out test" in c.value for c in at.caption)
+    assert any("include training weeks" in c.value for c in at.caption)
 
 
 def test_two_tracking_weeks_train_every_model_and_name_the_test_week(
@@ -177,3 +188,4 @@ def test_two_tracking_weeks_train_every_model_and_name_the_test_week(
     table = at.dataframe[0].value
     ended = dict(zip(table["model"], table["training ended"], strict=True))
     assert ended["real_transformer"] == "by the time budget: under-trained"
+    _no_held_out_claim()

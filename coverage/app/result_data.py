@@ -174,11 +174,14 @@ def _num(v: Any) -> float | None:
 
 def held_out_weeks(reports: dict[str, dict], models: list[str], weeks: list[int]) -> list[int]:
     """The test weeks the evaluation reports name for these models (scored once, never
-    trained on); the last week of the store when there is no report."""
-    named = sorted({int(r["week"]) for k, r in reports.items()
-                    if isinstance(r, dict) and "week" in r
-                    and k.rsplit("_week_", 1)[0] in models and int(r["week"]) in weeks})
-    return named or weeks[-1:]
+    trained on); the last week of the store when there is no report; [] when the reports
+    name no held-out week among ``weeks``: a partial download's test week may have no
+    tracking, or be the selection week (the report's ``held_out`` is False)."""
+    ours = [r for k, r in reports.items() if isinstance(r, dict) and "week" in r
+            and k.rsplit("_week_", 1)[0] in models]
+    named = sorted({int(r["week"]) for r in ours
+                    if int(r["week"]) in weeks and r.get("held_out", True)})
+    return named if named or ours else weeks[-1:]
 
 
 def scope_note(selected: list[int], held_out: list[int], n_plays: int) -> str:
