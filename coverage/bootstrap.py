@@ -144,15 +144,17 @@ def split_notes(store: Store, splits: Mapping[str, Mapping[str, Any] | None]) ->
     that are not held out. One sentence per kind of model; none for a full download."""
     notes = []
     for k, what in (("labels", "labels"), ("tracking", "tracking with labels")):
-        names = ", ".join(real_name(m) for m in MODELS if kind(m) == k)
+        mine = [real_name(m) for m in MODELS if kind(m) == k]
+        names = ", ".join(mine)
+        they_need = "it needs" if len(mine) == 1 else "they need"
         split = splits[k]
         have = (labelled_weeks(store.all_plays()) if k == "labels" else
                 [w for w in store.weeks if w in labelled_weeks(store.all_plays())])
         if split is None:
             trained = [real_name(m) for m in MODELS if splits[kind(m)] is not None]
             notes.append(
-                f"skipped {names}: they train on one week and select on another, so they "
-                f"need {what} for at least {MIN_WEEKS} weeks; this data has "
+                f"skipped {names}: a model trains on one week and is selected on another, "
+                f"so {they_need} {what} for at least {MIN_WEEKS} weeks; this data has "
                 + (f"{what} for {_weeks(have)} only. " if have else f"no {what}. ")
                 + (f"The app opens with {', '.join(trained)}. " if trained else "")
                 + "Add the missing weeks' files to the download and re-run `coverage init "
