@@ -51,7 +51,7 @@ N_PLAYERS = 2 * PLAYERS_PER_SIDE
 # Reflecting y -> -y negates every y-like component. With NGS angles (clockwise from +y,
 # vy = s*cos(dir)) that means cos(dir) and cos(o) flip sign while sin() keeps it.
 MIRROR_NEGATE: tuple[str, ...] = ("y_rel", "vy", "cos_o", "cos_dir", "dy_1s")
-_KEYS = ("gameId", "playId", "nflId")
+_FRAME = ("gameId", "playId", "frameId")
 
 
 @dataclass
@@ -102,14 +102,11 @@ class FrameTensors:
                             new_start.astype(np.int64), self.features, self.dropped_frames)
 
 
-def frame_features(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
-                   max_secs: float | None = None) -> pl.LazyFrame:
-    """Long table: one row per player per pre-snap frame with every feature column.
-
-    Rows are sorted (play, frame, offense first, y, nflId) and only frames with exactly
-    11 offensive and 11 defensive players are kept, so 22 consecutive rows are one frame.
-    """
-    rate = int(FRAME_RATE_HZ)
+def _player_rows(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
+                 max_secs: float | None) -> pl.DataFrame:
+    """One row per player per pre-snap frame of ``plays``, with the play's columns, in
+    (play, frame) order: the store keeps tracking in that order, so it is sorted here only
+    when a caller's table is not."""
     idx = plays.lazy().select(
         pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
         pl.col("los_x").cast(pl.Float32), pl.col("ball_y").cast(pl.Float32), label_expr())
@@ -117,69 +114,119 @@ def frame_features(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
     if max_secs is not None:
         # keep 1 s more so the first kept frame still has a full displacement window
         lf = lf.filter(pl.col("secs_from_snap") >= -(max_secs + 1.0))
-    lf = lf.join(idx, on=PLAY_KEYS, how="inner")
-    over = dict(partition_by=list(_KEYS), order_by="frameId")
+    lf = lf.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                   "frameId", "nflId", "side", "x", "y", "vx", "vy", "a", "o", "dir",
+                   "secs_from_snap")
+    df = lf.join(idx, on=PLAY_KEYS, how="inner", maintain_order="left").collect()
+    g, p, f = (df[c].to_numpy() for c in _FRAME)
+    dg, dp, df_ = np.diff(g), np.diff(p), np.diff(f)
+    if not ((dg > 0) | ((dg == 0) & ((dp > 0) | ((dp == 0) & (df_ >= 0))))).all():
+        df = df.sort(*_FRAME, maintain_order=True)
+    return df
+
+
+def _runs(*keys: np.ndarray) -> np.ndarray:
+    """Whether each row starts a new run of equal ``keys`` (rows in key order)."""
+    n = len(keys[0])
+    new = np.zeros(n, dtype=bool)
+    new[:1] = True
+    for k in keys:
+        new[1:] |= k[1:] != k[:-1]
+    return new
+
+
+def _one_second_back(df: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(row one second earlier, first row) of each row's player in its play: rows of a
+    player in (play, frame) order, so the look-back is ``rate`` of his rows back, clamped
+    to his first (what ``shift(rate).over(player)`` filled with ``first()`` gives)."""
+    n = df.height
+    play = np.cumsum(_runs(df["gameId"].to_numpy(), df["playId"].to_numpy())) - 1
+    nfl = df["nflId"]
+    if nfl.null_count() == 0 and n and nfl.min() >= 0 and nfl.max() < 1 << 31:
+        who = nfl.to_numpy().astype(np.int64)
+    else:  # nulls (one group, as polars partitions them) or ids out of range
+        who = nfl.rank("dense").fill_null(0).to_numpy().astype(np.int64)
+    # a stable sort keeps each player's rows in frame order
+    order = np.argsort((play.astype(np.int64) << 32) | who, kind="stable")
+    pos = np.arange(n)
+    first = np.maximum.accumulate(np.where(_runs(play[order], who[order]), pos, 0))
+    back_at, first_at = np.empty(n, np.int64), np.empty(n, np.int64)
+    back_at[order] = order[np.maximum(pos - int(FRAME_RATE_HZ), first)]
+    first_at[order] = order[first]
+    return back_at, first_at
+
+
+def _frame_table(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
+                 max_secs: float | None) -> pl.DataFrame:
+    """Player rows in (play, frame) order with every feature column (float32, no NaN)."""
+    df = _player_rows(tracking, plays, max_secs)
+    back, first = (pl.Series(a) for a in _one_second_back(df))
     o = pl.col("o").radians().fill_nan(None)
     d = pl.col("dir").radians().fill_nan(None)
-    lf = lf.with_columns(
+
+    def moved(c: str) -> pl.Expr:
+        return pl.col(c) - pl.col(c).gather(back).fill_null(pl.col(c).gather(first))
+    df = df.with_columns(
         (pl.col("x") - pl.col("los_x")).alias("x_rel"),
         (pl.col("y") - pl.col("ball_y")).alias("y_rel"),
         o.sin().fill_null(0.0).alias("sin_o"), o.cos().fill_null(0.0).alias("cos_o"),
         d.sin().fill_null(0.0).alias("sin_dir"), d.cos().fill_null(0.0).alias("cos_dir"),
         (pl.col("side") == "offense").cast(pl.Float32).alias("is_offense"),
-        (pl.col("x") - pl.col("x").shift(rate).over(**over)
-         .fill_null(pl.col("x").first().over(**over))).alias("dx_1s"),
-        (pl.col("y") - pl.col("y").shift(rate).over(**over)
-         .fill_null(pl.col("y").first().over(**over))).alias("dy_1s"),
+        moved("x").alias("dx_1s"), moved("y").alias("dy_1s"),
     )
     if max_secs is not None:
-        lf = lf.filter(pl.col("secs_from_snap") >= -max_secs)
-    frame = ["gameId", "playId", "frameId"]
-    lf = lf.with_columns(
-        (pl.col("side") == "offense").sum().over(frame).alias("_n_off"),
-        (pl.col("side") == "defense").sum().over(frame).alias("_n_def"),
-    )
-    return lf.select(
-        *frame, pl.col("secs_from_snap").cast(pl.Float32), "label", "_n_off", "_n_def",
-        "nflId", *[pl.col(f).cast(pl.Float32).fill_nan(0.0).fill_null(0.0) for f in FEATURES],
-    ).sort([*frame, "is_offense", "y_rel", "nflId"], descending=[False] * 3 + [True, False, False])
+        df = df.filter(pl.col("secs_from_snap") >= -max_secs)
+    return df.select(
+        *_FRAME, pl.col("secs_from_snap").cast(pl.Float32), "label", "side", "nflId",
+        *[pl.col(f).cast(pl.Float32).fill_nan(0.0).fill_null(0.0) for f in FEATURES])
 
 
-def full_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
-                max_secs: float | None = None) -> tuple[pl.DataFrame, int]:
-    """:func:`frame_features` collected, only its 11 v 11 frames, and how many it dropped."""
-    long = frame_features(tracking, plays, max_secs).collect()
-    full = (long["_n_off"] == PLAYERS_PER_SIDE) & (long["_n_def"] == PLAYERS_PER_SIDE)
-    dropped = long.filter(~full).select("gameId", "playId", "frameId").n_unique()
-    return long.filter(full), int(dropped)
+def frame_grid(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
+               max_secs: float | None = None) -> tuple[FrameTensors, np.ndarray]:
+    """Every 11 v 11 pre-snap frame as ``[N, 22, F]`` tensors, and the ``[N, 22]`` nflId
+    of each token slot (-1: none); frames without exactly 11 + 11 players are dropped.
 
-
-def tensors_of(long: pl.DataFrame, dropped: int = 0) -> FrameTensors:
-    """Reshape a long table of whole 11 v 11 frames (:func:`full_frames`) to ``[N, 22, F]``."""
-    x = long.select(FEATURES).to_numpy().astype(np.float32, copy=False)
-    x = x.reshape(-1, N_PLAYERS, len(FEATURES))
-    heads = long.gather_every(N_PLAYERS)
-    gid = heads["gameId"].to_numpy().astype(np.int64)
-    pid = heads["playId"].to_numpy().astype(np.int64)
-    new_play = np.r_[True, (gid[1:] != gid[:-1]) | (pid[1:] != pid[:-1])] if len(gid) else \
-        np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(new_play)
-    play_start = starts[np.cumsum(new_play) - 1] if len(gid) else np.zeros(0, np.int64)
-    return FrameTensors(
-        x=np.ascontiguousarray(x),
-        game_id=gid, play_id=pid,
-        frame_id=heads["frameId"].to_numpy().astype(np.int32),
-        secs=heads["secs_from_snap"].to_numpy().astype(np.float32),
-        y=heads["label"].fill_null(float("nan")).to_numpy().astype(np.float32),
-        play_start=play_start.astype(np.int64),
-        dropped_frames=dropped,
-    )
+    Polars computes the per-row features; the per-player look-back and the per-frame
+    order (offense first, then ``y_rel``, then ``nflId``) are index arithmetic on the rows,
+    which the store already keeps in (play, frame) order.
+    """
+    df = _frame_table(tracking, plays, max_secs)
+    g, p, f = (df[c].to_numpy() for c in _FRAME)
+    new = _runs(g, p, f)
+    starts = np.flatnonzero(new)
+    size = np.diff(np.r_[starts, df.height])
+    side = df["side"]
+    n_off = np.add.reduceat((side == "offense").to_numpy(), starts) if starts.size else size
+    n_def = np.add.reduceat((side == "defense").to_numpy(), starts) if starts.size else size
+    full = (size == N_PLAYERS) & (n_off == PLAYERS_PER_SIDE) & (n_def == PLAYERS_PER_SIDE)
+    heads = starts[full]
+    n, width = heads.size, len(FEATURES)
+    at = heads[:, None] + np.arange(N_PLAYERS)          # [N, 22] rows of each full frame
+    table = df.select(FEATURES).to_numpy()
+    nfl_key = df["nflId"].fill_null(np.iinfo(np.int64).min).to_numpy()  # nulls first
+    slot = np.lexsort((nfl_key[at], table[at, FEATURES.index("y_rel")],
+                       -table[at, FEATURES.index("is_offense")]), axis=-1)
+    at = np.take_along_axis(at, slot, axis=1)
+    x = table.astype(np.float32, copy=False).take(at.ravel(), axis=0) \
+        .reshape(n, N_PLAYERS, width)
+    nfl = df["nflId"].fill_null(-1).to_numpy().astype(np.int64)[at]
+    gid, pid = g[heads].astype(np.int64), p[heads].astype(np.int64)
+    new_play = _runs(gid, pid)
+    play_start = np.flatnonzero(new_play)[np.cumsum(new_play) - 1] if n else \
+        np.zeros(0, np.int64)
+    ft = FrameTensors(
+        x=x, game_id=gid, play_id=pid,
+        frame_id=f[heads].astype(np.int32),
+        secs=df["secs_from_snap"].to_numpy()[heads].astype(np.float32),
+        y=df["label"].fill_null(float("nan")).to_numpy()[heads].astype(np.float32),
+        play_start=play_start.astype(np.int64), dropped_frames=int((~full).sum()))
+    return ft, nfl
 
 
 def build_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
                  max_secs: float | None = None) -> FrameTensors:
     """The ``[N_frames, 22, F]`` tensors of every 11 v 11 pre-snap frame."""
-    return tensors_of(*full_frames(tracking, plays, max_secs))
+    return frame_grid(tracking, plays, max_secs)[0]
 
 
 def mirror(x: torch.Tensor | np.ndarray, features: tuple[str, ...] = FEATURES

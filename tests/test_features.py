@@ -117,3 +117,57 @@ def test_mirrored_velocity_matches_mirrored_positions():
     # the angle still describes the velocity: vy = s cos(dir), vx = s sin(dir)
     np.testing.assert_allclose(s * m[:, slot, col["cos_dir"]], m[:, slot, col["vy"]], atol=1e-9)
     np.testing.assert_allclose(s * m[:, slot, col["sin_dir"]], m[:, slot, col["vx"]], atol=1e-9)
+
+
+def _window_reference(tracking: pl.LazyFrame, plays: pl.DataFrame, max_secs=None):
+    """The features as polars window expressions (partition by player, order by frame;
+    sort each frame by side, y, nflId): what build_frames' index arithmetic must equal."""
+    from coverage.features import FEATURES
+    from coverage.vocab import label_expr
+
+    rate, keys, frame = int(FRAME_RATE_HZ), ["gameId", "playId"], ["gameId", "playId", "frameId"]
+    idx = plays.lazy().select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                              pl.col("los_x").cast(pl.Float32),
+                              pl.col("ball_y").cast(pl.Float32), label_expr())
+    lf = tracking.filter((pl.col("side") != "ball") & (pl.col("secs_from_snap") <= 0))
+    if max_secs is not None:
+        lf = lf.filter(pl.col("secs_from_snap") >= -(max_secs + 1.0))
+    over = dict(partition_by=[*keys, "nflId"], order_by="frameId")
+    o, d = pl.col("o").radians().fill_nan(None), pl.col("dir").radians().fill_nan(None)
+    lf = lf.join(idx, on=keys).with_columns(
+        (pl.col("x") - pl.col("los_x")).alias("x_rel"),
+        (pl.col("y") - pl.col("ball_y")).alias("y_rel"),
+        o.sin().fill_null(0.0).alias("sin_o"), o.cos().fill_null(0.0).alias("cos_o"),
+        d.sin().fill_null(0.0).alias("sin_dir"), d.cos().fill_null(0.0).alias("cos_dir"),
+        (pl.col("side") == "offense").cast(pl.Float32).alias("is_offense"),
+        *[(pl.col(c) - pl.col(c).shift(rate).over(**over)
+           .fill_null(pl.col(c).first().over(**over))).alias(f"d{c}_1s") for c in "xy"])
+    if max_secs is not None:
+        lf = lf.filter(pl.col("secs_from_snap") >= -max_secs)
+    long = lf.with_columns(
+        (pl.col("side") == "offense").sum().over(frame).alias("_n_off"),
+        (pl.col("side") == "defense").sum().over(frame).alias("_n_def"),
+    ).select(*frame, pl.col("secs_from_snap").cast(pl.Float32), "label", "_n_off", "_n_def",
+             "nflId", *[pl.col(f).cast(pl.Float32).fill_nan(0.0).fill_null(0.0)
+                        for f in FEATURES]).sort(
+        [*frame, "is_offense", "y_rel", "nflId"], descending=[False] * 3 + [True, False, False]
+    ).collect()
+    full = long.filter((pl.col("_n_off") == 11) & (pl.col("_n_def") == 11))
+    heads = full.gather_every(N_PLAYERS)
+    return (full.select(FEATURES).to_numpy().reshape(-1, N_PLAYERS, len(FEATURES)),
+            heads["frameId"].to_numpy(), long.height - full.height)
+
+
+@pytest.mark.parametrize("case", ["store order", "shuffled", "missing player", "max_secs"])
+def test_index_arithmetic_equals_polars_windows(toy, case):
+    tracking, plays = toy
+    max_secs = 0.6 if case == "max_secs" else None
+    if case == "shuffled":  # a caller's table in no order: sorted first
+        tracking = pl.LazyFrame(tracking.collect().sample(fraction=1.0, seed=3))
+    if case == "missing player":  # a frame and a player's history with a gap
+        tracking = tracking.filter(~((pl.col("frameId") == 4) & (pl.col("nflId") == 1015)))
+    x, frame_id, dropped_rows = _window_reference(tracking, plays, max_secs)
+    ft = build_frames(tracking, plays, max_secs)
+    np.testing.assert_array_equal(ft.x, x)
+    np.testing.assert_array_equal(ft.frame_id, frame_id)
+    assert ft.dropped_frames * (N_PLAYERS - 1) == dropped_rows

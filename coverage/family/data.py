@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from coverage.features import N_PLAYERS, FrameTensors, concat_frames, full_frames, tensors_of
+from coverage.features import N_PLAYERS, FrameTensors, concat_frames, frame_grid
 from coverage.schema import PLAY_KEYS, PLAYERS_PER_SIDE
 from coverage.spill import Spill
 from coverage.store import Store
@@ -87,29 +87,30 @@ def player_labels(store: Store) -> pl.DataFrame | None:
 def build_explain_frames(tracking: pl.LazyFrame, plays: pl.DataFrame,
                          labels: pl.DataFrame | None = None,
                          max_secs: float | None = None) -> ExplainFrames:
-    """Like :func:`coverage.features.build_frames`, plus nflIds and explain labels."""
+    """Like :func:`coverage.features.build_frames`, plus nflIds and explain labels
+    (``labels``: :func:`player_labels`; None: every defender unknown, as at inference)."""
     keys = ["gameId", "playId"]
-    long, dropped = full_frames(tracking, plays, max_secs)
-    long = long.with_row_index("_row")
-    if labels is None:
-        labels = pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
-                                      "nflId": pl.Int64, "assign_id": pl.Int64,
-                                      "target_nflId": pl.Int64})
+    ft, nfl = frame_grid(tracking, plays, max_secs)
+    n = len(ft)
     fam = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                        family_index_expr())
-    long = (long.join(labels, on=[*keys, "nflId"], how="left")
-            .join(fam, on=keys, how="left").sort("_row"))
-    n = long.height // N_PLAYERS
-    ft = tensors_of(long, dropped)
-    heads = long.gather_every(N_PLAYERS)
-    nfl = long["nflId"].fill_null(-1).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
-    assign = long["assign_id"].fill_null(-1).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
-    tgt = long["target_nflId"].fill_null(-2).to_numpy().astype(np.int64).reshape(n, N_PLAYERS)
-    hit = tgt[:, DEF, None] == nfl[:, None, OFF]            # [N, 11 def, 11 off]
-    target = np.where(hit.any(-1), hit.argmax(-1), -1).astype(np.int64)
-    return ExplainFrames(ft=ft, nfl=nfl, family=heads["family_id"].fill_null(-1).to_numpy()
-                         .astype(np.int64), assign=np.ascontiguousarray(assign[:, DEF]),
-                         target=target)
+    family = (pl.DataFrame({"gameId": ft.game_id, "playId": ft.play_id})
+              .join(fam, on=keys, how="left", maintain_order="left")["family_id"]
+              .fill_null(-1).to_numpy().astype(np.int64))
+    assign = np.full((n, PLAYERS_PER_SIDE), -1, np.int64)
+    target = np.full((n, PLAYERS_PER_SIDE), -1, np.int64)
+    if labels is not None and labels.height and n:
+        slots = pl.DataFrame({"gameId": np.repeat(ft.game_id, PLAYERS_PER_SIDE),
+                              "playId": np.repeat(ft.play_id, PLAYERS_PER_SIDE),
+                              "nflId": nfl[:, DEF].ravel()})
+        got = slots.join(labels, on=[*keys, "nflId"], how="left", maintain_order="left")
+        assign = got["assign_id"].fill_null(-1).to_numpy().astype(np.int64) \
+            .reshape(n, PLAYERS_PER_SIDE)
+        tgt = got["target_nflId"].fill_null(-2).to_numpy().astype(np.int64) \
+            .reshape(n, PLAYERS_PER_SIDE)
+        hit = tgt[:, :, None] == nfl[:, None, OFF]            # [N, 11 def, 11 off]
+        target = np.where(hit.any(-1), hit.argmax(-1), -1).astype(np.int64)
+    return ExplainFrames(ft=ft, nfl=nfl, family=family, assign=assign, target=target)
 
 
 def concat_explain(parts: Iterable[ExplainFrames], spill: bool = False) -> ExplainFrames:
@@ -137,10 +138,12 @@ def concat_explain(parts: Iterable[ExplainFrames], spill: bool = False) -> Expla
 
 
 def load_explain_frames(store: Store, weeks: Sequence[int], max_secs: float | None = None,
-                        plays: pl.DataFrame | None = None) -> ExplainFrames:
-    """Explain frames of several weeks of a store, one week's long table at a time."""
+                        plays: pl.DataFrame | None = None, *,
+                        labelled: bool = True) -> ExplainFrames:
+    """Explain frames of several weeks of a store, one week's long table at a time
+    (``labelled=False``: without the per-defender labels, which inference never reads)."""
     plays = store.plays() if plays is None else plays
-    labels = player_labels(store)
+    labels = player_labels(store) if labelled else None
     return concat_explain((
         build_explain_frames(store.tracking(w), plays.filter(pl.col("week") == w), labels,
                              max_secs) for w in weeks), spill=len(weeks) > 1)

@@ -26,7 +26,7 @@ from torch import nn
 
 from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
-from coverage.features import FEATURES
+from coverage.features import FEATURES, build_frames
 from coverage.models import aot
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
 from coverage.models.transformer import (
@@ -40,6 +40,7 @@ from coverage.models.transformer import (
 from coverage.models.workers import run_over_plays
 from coverage.schema import FAMILY_SCHEMA, RESPONSIBILITY_SCHEMA
 from coverage.store import Store
+from coverage.training.frame_models import window_outputs
 from coverage.training.loop import pick_device
 from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX
 
@@ -64,13 +65,22 @@ class ExplainOutputs:
 
     @property
     def family_probs(self) -> np.ndarray:
-        z = self.family_logits - self.family_logits.max(-1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(-1, keepdims=True)
+        return family_probs(self.family_logits)
 
     @property
     def p_man(self) -> np.ndarray:
-        return self.family_probs[:, list(MAN_FAMILY_INDEX)].sum(-1)
+        return man_share(self.family_logits)
+
+
+def family_probs(logits: np.ndarray) -> np.ndarray:
+    """Softmax of ``[N, C]`` family logits."""
+    e = np.exp(logits - logits.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def man_share(logits: np.ndarray) -> np.ndarray:
+    """P(man): the summed man families of ``[N, C]`` family logits."""
+    return family_probs(logits)[:, list(MAN_FAMILY_INDEX)].sum(-1)
 
 
 # (cfg, store, gameId per row, playId per row, family logits [N, C]) -> family logits:
@@ -196,7 +206,7 @@ def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
         raise DataError("predictions are written into a store", file=str(store.path))
     model, cfg = load_explainer(model_dir)
     name = name or Path(model_dir).name
-    ef = load_explain_frames(store, [week], None, store.plays())
+    ef = load_explain_frames(store, [week], None, store.plays(), labelled=False)
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0))
     if adjust is not None:
         out = ExplainOutputs(adjust(cfg, store, ef.ft.game_id, ef.ft.play_id, out.family_logits),
@@ -237,8 +247,14 @@ def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, w
                           batch_size: int = 4096, dtype: str = INFERENCE_DTYPE) -> pl.DataFrame:
     """The family model's P(man) (summed man families) on every pre-snap frame of ``week``:
     its predictor in coverage.pipelines, so ``predict_week`` and evaluation treat it like
-    any model."""
-    ef = load_explain_frames(store, [week], None, store.plays())
-    out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0),
-                          batch_size=batch_size, device=pick_device(device), dtype=dtype)
-    return pl.DataFrame({**ef.ft.frame_keys(), "p_man": out.p_man})
+    any model. P(man) needs only the frame encoder, the GRU and the family head, so the
+    per-defender heads (and the defenders' labels) are not computed."""
+    ft = build_frames(store.tracking(week), store.plays().filter(pl.col("week") == week))
+    dev = pick_device(device)
+    model.eval().to(dev)
+    logits = window_outputs(
+        model.norm, model.frame_encoder, lambda e: model.family_logits(model.play_state(e)),
+        ft, cfg["history"], cfg["stride"], width=len(FAMILIES), batch_size=batch_size,
+        device=dev, dtype=dtype)
+    return pl.DataFrame({**ft.frame_keys(),
+                         "p_man": man_share(logits / cfg.get("temperature", 1.0))})

@@ -7,6 +7,7 @@ logits functions here, so a checkpoint is selected on exactly what it will predi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,39 +42,56 @@ from coverage.training.loop import pick_device
 
 
 @torch.inference_mode()
-def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
-                       batch_size: int = 4096, device: torch.device | str = "cpu",
-                       rows: np.ndarray | None = None, dtype: str = "float32") -> np.ndarray:
-    """Raw logits for every frame (or ``rows``), in large batches.
+def window_outputs(norm: nn.Module, encoder: nn.Module, head: Callable[[torch.Tensor],
+                   torch.Tensor], ft: FrameTensors, k: int, stride: int, width: int = 0,
+                   batch_size: int = 4096, device: torch.device | str = "cpu",
+                   rows: np.ndarray | None = None, dtype: str = "float32") -> np.ndarray:
+    """``head`` over each frame's (or ``rows``') window of k pooled frame embeddings.
 
     Each frame is embedded once; the k-frame windows then gather those embeddings,
     which makes inference k times cheaper than encoding every window from scratch.
     ``dtype`` is the frame encoder's (see :func:`~coverage.models.transformer.frame_encoder_fn`);
-    the embeddings ([N, dim] float32, 256 bytes a frame) are the only per-week buffer.
-    Each core works through its own run of plays (:mod:`coverage.models.workers`).
+    the embeddings ([N, dim] float32) are the only per-week buffer. ``head`` maps
+    ``[B, k, dim]`` to ``[B]`` (``width`` 0) or ``[B, width]``. Each core works through
+    its own run of plays (:mod:`coverage.models.workers`).
     """
-    model.eval().to(device)
     hist = ft.history_index(k, stride)
     rows = np.arange(len(ft)) if rows is None else rows
     needed = np.unique(hist[rows])
-    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype, frames=needed.size)
-    emb = torch.empty((len(ft), model.dim), dtype=torch.float32)
-    out = np.empty(rows.size, dtype=np.float64)
+    encode = frame_encoder_fn(norm, encoder, dtype, frames=needed.size)
+    dim = encoder.pool[-1].out_features
+    emb = torch.empty((len(ft), dim), dtype=torch.float32)
+    out = np.empty((rows.size, width) if width else rows.size, dtype=np.float32)
     step = min(batch_size, ENCODE_BATCH)
 
     def plays(a: int, b: int) -> None:  # rows [a, b): whole plays, so their windows too
         todo = needed[(needed >= a) & (needed < b)]
+        contiguous = todo.size == b - a  # every row: slices, not gathers
         for i in range(0, todo.size, step):
+            if contiguous:
+                j = min(b, a + i + step)
+                emb[a + i:j] = encode(torch.from_numpy(ft.x[a + i:j]).to(device))[1].cpu()
+                continue
             r = todo[i:i + step]
             emb[torch.from_numpy(r)] = encode(torch.from_numpy(ft.x[r]).to(device))[1].cpu()
         pos = np.flatnonzero((rows >= a) & (rows < b))
         for i in range(0, pos.size, batch_size):
             p = pos[i:i + batch_size]
             e = emb[torch.from_numpy(hist[rows[p]])].to(device)
-            out[p] = model.from_embeddings(e).float().cpu().numpy()
+            out[p] = head(e).float().cpu().numpy()
 
     run_over_plays(ft.play_start, plays, device, per_core=not runs_own_threads(encode))
     return out
+
+
+def transformer_logits(model: nn.Module, ft: FrameTensors, k: int, stride: int,
+                       batch_size: int = 4096, device: torch.device | str = "cpu",
+                       rows: np.ndarray | None = None, dtype: str = "float32") -> np.ndarray:
+    """Raw logits for every frame (or ``rows``), in large batches (:func:`window_outputs`)."""
+    model.eval().to(device)
+    return window_outputs(model.norm, model.frame_encoder, model.from_embeddings, ft, k,
+                          stride, batch_size=batch_size, device=device, rows=rows,
+                          dtype=dtype).astype(np.float64)
 
 
 # ----------------------------------------------------------------------- lstm
@@ -91,17 +109,24 @@ def padded_sequences(ft: FrameTensors, starts: np.ndarray, lengths: np.ndarray
 @torch.inference_mode()
 def lstm_logits(model: nn.Module, ft: FrameTensors, batch_plays: int = 256,
                 device: torch.device | str = "cpu") -> np.ndarray:
-    """One causal pass per play gives every frame's logit."""
+    """One causal pass per play gives every frame's logit; each core runs its own plays
+    (:mod:`coverage.models.workers`: the LSTM's many small steps lose to the barrier
+    between threads when every step is split across the cores)."""
     model.eval().to(device)
     starts, lengths = ft.play_bounds()
     out = np.empty(len(ft), dtype=np.float64)
-    order = np.argsort(lengths)  # similar lengths together -> little padding
-    for i in range(0, order.size, batch_plays):
-        j = order[i:i + batch_plays]
-        x, idx = padded_sequences(ft, starts[j], lengths[j])
-        z = model(torch.from_numpy(x).to(device)).float().cpu().numpy()
-        valid = idx >= 0
-        out[idx[valid]] = z[valid]
+
+    def plays(a: int, b: int) -> None:
+        mine = np.flatnonzero((starts >= a) & (starts < b))
+        order = mine[np.argsort(lengths[mine], kind="stable")]  # similar lengths: little padding
+        for i in range(0, order.size, batch_plays):
+            j = order[i:i + batch_plays]
+            x, idx = padded_sequences(ft, starts[j], lengths[j])
+            z = model(torch.from_numpy(x).to(device)).float().cpu().numpy()
+            valid = idx >= 0
+            out[idx[valid]] = z[valid]
+
+    run_over_plays(ft.play_start, plays, device)
     return out
 
 
