@@ -119,6 +119,9 @@ def test_the_time_budget_stops_training_mid_epoch(tmp_path: Path, monkeypatch) -
     _, res = _fit(counted, val_logits, time_budget_s=0.35, resume_dir=tmp_path)
     assert len(drawn) == 4  # 0.1, 0.2, 0.3 are inside the budget; 0.4 is past it
     assert len(res.history) == 1 and res.best_epoch == 0
+    assert res.summary() == {"stopped_by": "budget", "epochs_run": 1, "epochs_max": 5,
+                             "best_epoch": 0, "best_val_loss": res.best_val_loss,
+                             "time_budget_s": 0.35}
     with safe_open(str(tmp_path / RESUME_FILE), "pt") as f:
         header = json.loads(f.metadata()["state"])
     assert header["done"] is True and header["next_epoch"] == 1
@@ -279,3 +282,18 @@ def test_init_data_trains_real_models_predicts_and_resumes(
     assert set(state["steps"]) == names | {bs.PREDICT_STEP}
     snap = store.predictions(3).filter(pl.col("secs_from_snap").round(1) == 0)
     assert snap.filter(pl.col("model") == "real_lstm").height > 0
+
+
+def test_the_fit_says_what_ended_it() -> None:
+    """The epoch limit and early stopping are told apart from a budget stop (the app
+    flags only the latter as under-trained)."""
+    batches, val_logits = _toy_problem()
+    _, res = _fit(batches, val_logits)
+    assert res.summary()["stopped_by"] == "epochs"
+    assert res.summary()["epochs_run"] == res.summary()["epochs_max"] == len(res.history)
+    rng = seed_everything(0)
+    model = _Net()
+    flat = MaskedBCE(1.0, lambda m: (np.zeros(4), np.array([0.0, 1.0, 0.0, 1.0])))
+    res = fit(model, batches, flat, rng=rng, epochs=10, lr=1e-2, weight_decay=0.0,
+              patience=2, device=torch.device("cpu"), progress=False)
+    assert res.stopped_by == "patience" and len(res.history) == 3

@@ -208,6 +208,7 @@ def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
     weeks = {s: store.plays().filter(pl.col("week").is_in(list(w))) for s, w in split.items()}
     name = run.name or ARCHITECTURE
     report = {"model": name, "best_epoch": res.best_epoch, "history": res.history,
+              "training": res.summary(),
               "val": {**family_report(va, vo, majority),
                       "context_prior": family_prior_report(weeks["train"], weeks["val"])},
               "test": {**family_report(te, to, majority),

@@ -78,6 +78,18 @@ class FitResult:
     best_epoch: int
     best_val_loss: float
     history: list[dict[str, float]] = field(default_factory=list)
+    # what ended training: "patience" (early stopping), "epochs" (the epoch limit) or
+    # "budget" (the time budget, possibly mid-epoch): a budget stop is an under-trained model
+    stopped_by: str = "epochs"
+    epochs_max: int = 0
+    time_budget_s: float | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """What a checkpoint's metrics record about how its training ended, so the app and
+        ``coverage info`` can say when a model stopped short."""
+        return {"stopped_by": self.stopped_by, "epochs_run": len(self.history),
+                "epochs_max": self.epochs_max, "best_epoch": self.best_epoch,
+                "best_val_loss": self.best_val_loss, "time_budget_s": self.time_budget_s}
 
 
 class Objective(Protocol):
@@ -161,7 +173,8 @@ def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
               "numpy_rng": rng.bit_generator.state, "python_rng": random.getstate(),
               "best_epoch": prog.best.best_epoch, "best_val_loss": prog.best.best_val_loss,
               "history": prog.best.history, "next_epoch": prog.next_epoch, "bad": prog.bad,
-              "elapsed": prog.elapsed, "batches": prog.batches, "done": prog.done}
+              "elapsed": prog.elapsed, "batches": prog.batches, "done": prog.done,
+              "stopped_by": prog.best.stopped_by}
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={"state": json.dumps(header, default=float)})
@@ -196,7 +209,8 @@ def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer, sch
     py = header["python_rng"]
     random.setstate((py[0], tuple(py[1]), py[2]))
     best = FitResult({k[5:]: v for k, v in tensors.items() if k.startswith("best.")},
-                     header["best_epoch"], header["best_val_loss"], header["history"])
+                     header["best_epoch"], header["best_val_loss"], header["history"],
+                     header.get("stopped_by", "epochs"))
     return _Progress(best, header["next_epoch"], header["bad"], header["elapsed"],
                      header["batches"], header["done"])
 
@@ -275,6 +289,9 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         prog.elapsed = time.perf_counter() - start
         out_of_time = cut or (deadline is not None and time.perf_counter() >= deadline)
         prog.done = prog.bad >= patience or out_of_time or prog.next_epoch >= epochs
+        if prog.done:
+            best.stopped_by = ("budget" if out_of_time else "patience" if prog.bad >= patience
+                               else "epochs")
         if resume is not None:
             _save_progress(resume, model, opt, sched, prog, rng)
         if on_epoch is not None:
@@ -283,6 +300,7 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         if prog.done:
             break
     bar.close()
+    best.epochs_max, best.time_budget_s = epochs, time_budget_s
     model.load_state_dict(best.state_dict)
     model.eval()
     return best

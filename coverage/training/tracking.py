@@ -138,7 +138,8 @@ def train_tracking(opts: TrainOptions, store: Store,
         "frames": {"train": len(tr), "val": len(va), "test": n_test,
                    "dropped_incomplete": tr.dropped_frames + va.dropped_frames
                    + dropped_test},
-        "history": res.history, "majority_class": man_zone_name(bool(majority)),
+        "history": res.history, "training": res.summary(),
+        "majority_class": man_zone_name(bool(majority)),
     }
     out = Path(run.out_root) / (run.name or run.model)
     save_checkpoint(out, model.cpu(), cfg, report)
