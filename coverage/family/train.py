@@ -42,8 +42,9 @@ from coverage.training.options import (
     RunSpec,
     TrainOptions,
 )
-from coverage.training.sampling import mirror_half, sample_frames
+from coverage.training.sampling import chunk_rows, mirror_half
 from coverage.training.tracking import run_config
+from coverage.training.windows import WindowedFamily
 from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX, ZONE
 
 ARCHITECTURE = "family"
@@ -71,25 +72,30 @@ class FamilyTrainOptions(TrainOptions):
 # ------------------------------------------------------------------ batches
 def _mirror_labels(assign: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Labels after :func:`coverage.features.mirror`: both sides' slots are reversed."""
-    return assign[:, ::-1], np.where(target[:, ::-1] >= 0, 10 - target[:, ::-1], -1)
+    return assign[..., ::-1], np.where(target[..., ::-1] >= 0, 10 - target[..., ::-1], -1)
 
 
-def explain_batches(ef: ExplainFrames, k: int, stride: int, per_play: int, batch_size: int,
-                    augment: bool = True
+def explain_batches(ef: ExplainFrames, k: int, stride: int, per_play: int, chunk: int,
+                    batch_size: int, augment: bool = True
                     ) -> Callable[[np.random.Generator], Iterator[tuple[torch.Tensor, ...]]]:
-    """Seeded generator factory of ``(x [B,k,22,F], family [B], assign [B,11], target [B,11])``."""
-    hist = ef.ft.history_index(k, stride)
+    """Seeded generator factory of chunks for a
+    :class:`~coverage.training.windows.WindowedFamily`: ``(x [b, chunk + k - 1, 22, F],
+    family [b * chunk], assign [b * chunk, 11], target [b * chunk, 11])``, the labels of
+    each chunk's moments in order (:func:`coverage.training.sampling.window_batches`)."""
+    per_batch = max(1, batch_size // chunk)
 
     def gen(rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, ...]]:
-        rows = sample_frames(ef.ft, rng, per_play, labelled=ef.family >= 0)
-        for i in range(0, rows.size, batch_size):
-            r = rows[i:i + batch_size]  # indexing copies: the batch is the generator's own
-            x, assign, target = torch.from_numpy(ef.ft.x[hist[r]]), ef.assign[r], ef.target[r]
+        rows = chunk_rows(ef.ft, rng, per_play, chunk, k, stride, labelled=ef.family >= 0)
+        for i in range(0, rows.shape[0], per_batch):
+            r = rows[i:i + per_batch]  # indexing copies: the batch is the generator's own
+            m = r[:, k - 1:]
+            x, assign, target = torch.from_numpy(ef.ft.x[r]), ef.assign[m], ef.target[m]
             if augment:
                 flip = mirror_half(x, rng)
                 assign[flip], target[flip] = _mirror_labels(assign[flip], target[flip])
-            yield x, torch.from_numpy(ef.family[r]), torch.from_numpy(assign), \
-                torch.from_numpy(target)
+            yield x, torch.from_numpy(ef.family[m].ravel()), \
+                torch.from_numpy(assign.reshape(-1, assign.shape[-1])), \
+                torch.from_numpy(target.reshape(-1, target.shape[-1]))
     return gen
 
 
@@ -116,6 +122,7 @@ class FamilyObjective:
     weights: TaskWeights
     val_batches: Callable[[np.random.Generator], Iterator[tuple[torch.Tensor, ...]]]
     device: torch.device
+    windowed: nn.Module  # the model's view that reads the batches' chunks
 
     def train_loss(self, model: nn.Module, batch: tuple[torch.Tensor, ...],
                    device: torch.device) -> tuple[torch.Tensor, int]:
@@ -123,16 +130,16 @@ class FamilyObjective:
         out = model(x.to(device))
         loss, _ = multitask_loss(out, fam.to(device), assign.to(device), target.to(device),
                                  self.weights.assign_weight, self.weights.pointer_weight)
-        return loss, x.shape[0]
+        return loss, fam.shape[0]
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         parts, vn = np.zeros(3), 0
         dev = self.device
         for x, fam, assign, target in self.val_batches(np.random.default_rng(0)):
-            _, p = multitask_loss(model(x.to(dev)), fam.to(dev), assign.to(dev), target.to(dev),
-                                  1.0, 1.0)
-            parts += np.array([p["family"], p["assign"], p["pointer"]]) * x.shape[0]
-            vn += x.shape[0]
+            out = self.windowed(x.to(dev))
+            _, p = multitask_loss(out, fam.to(dev), assign.to(dev), target.to(dev), 1.0, 1.0)
+            parts += np.array([p["family"], p["assign"], p["pointer"]]) * fam.shape[0]
+            vn += fam.shape[0]
         parts /= max(vn, 1)
         w = self.weights
         val_loss = float(parts[0] + w.assign_weight * parts[1] + w.pointer_weight * parts[2])
@@ -186,11 +193,16 @@ def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
     hparams = _hparams(opts, tr)
     rng = seed_everything(run.seed)
     model = build_model(ARCHITECTURE, hparams).to(device)
+    windowed = WindowedFamily(model, k)
+    per_play = opts.inputs.frames_per_play
+    chunk = min(opts.inputs.chunk, per_play)
     objective = FamilyObjective(getattr(opts, "tasks", TaskWeights()),
-                                explain_batches(va, k, stride, 4, 1024, augment=False), device)
-    res = fit(model, explain_batches(tr, k, stride, opts.inputs.frames_per_play, o.batch_size),
+                                explain_batches(va, k, stride, 4, 4, 1024, augment=False),
+                                device, windowed)
+    res = fit(model, explain_batches(tr, k, stride, per_play, chunk, o.batch_size),
               objective, rng=rng, epochs=o.epochs, lr=o.lr, weight_decay=o.weight_decay,
               patience=o.patience, device=device, progress=o.progress, desc=ARCHITECTURE,
+              train_module=windowed,
               on_epoch=_epoch_callback(opts), time_budget_s=o.time_budget_s,
               resume_dir=o.resume_dir)
     vo = explain_outputs(model, va, k, stride, device=device)

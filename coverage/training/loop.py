@@ -136,7 +136,8 @@ class MaskedBCE:
     def train_loss(self, model: nn.Module, batch: Batch, device: torch.device
                    ) -> tuple[torch.Tensor, int]:
         inputs, y, mask = _to(batch, device)
-        return masked_bce(model(*inputs), y, mask, self.pos_weight), y.shape[0]
+        n = int(mask.sum()) if mask is not None else y.numel()
+        return masked_bce(model(*inputs), y, mask, self.pos_weight), n
 
     def validate(self, model: nn.Module) -> dict[str, float]:
         z, yv = self.val_logits(model)
@@ -220,6 +221,7 @@ def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any]
                  deadline: float | None = None) -> tuple[float, int, bool]:
     """One pass over the training batches, cut short at ``deadline`` (perf_counter time):
     the sample-weighted mean training loss, the number of batches and whether it was cut."""
+    step_model.train()
     model.train()
     total, n, steps = 0.0, 0, 0
     for batch in batches:
@@ -240,6 +242,7 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         objective: Objective, *, rng: np.random.Generator, epochs: int, lr: float,
         weight_decay: float, patience: int, device: torch.device, progress: bool = True,
         desc: str = "train", compile_model: bool = False,
+        train_module: nn.Module | None = None,
         on_epoch: Callable[[dict[str, float]], None] | None = None,
         time_budget_s: float | None = None, resume_dir: str | Path | None = None) -> FitResult:
     """Adam-W with cosine decay; keep the weights of the epoch with the best ``val_loss``.
@@ -253,9 +256,14 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
     ``resume_dir`` keeps the state after every finished epoch; a later call with the same
     folder, model and data continues from it (the caller names the folder after what it
     trains, so a different run never picks up another's state).
+
+    ``train_module``, when given, is what the training steps call instead of ``model``: a
+    module holding ``model`` (its parameters, nothing else to learn) that takes another
+    batch layout, such as a windowed view (:mod:`coverage.training.windows`).
     """
     model.to(device)
-    step_model = torch.compile(model) if compile_model else model
+    step_model = train_module.to(device) if train_module is not None else model
+    step_model = torch.compile(step_model) if compile_model else step_model
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
     resume = Path(resume_dir) / RESUME_FILE if resume_dir is not None else None

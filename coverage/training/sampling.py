@@ -4,6 +4,12 @@ Sampling is per play, not per frame: a play with a 30 s lineup would otherwise o
 a hurry-up snap thirty to one. Each epoch draws ``frames_per_play`` frames from every
 labelled play with the seeded Generator, and mirrors half of them (y, vy and angles
 together).
+
+The windowed models (transformer, family) draw those frames as *chunks*: ``chunk``
+consecutive moments ``stride`` frames apart, with the ``k - 1`` history frames before the
+first. The k-frame windows of a chunk overlap, so a chunk of c moments needs c + k - 1
+frame encodings instead of c * k, and the encoder (nearly all of a step's work) runs on
+each frame once (:mod:`coverage.training.windows`).
 """
 
 from __future__ import annotations
@@ -70,4 +76,42 @@ def lstm_batches(ft: FrameTensors, batch_plays: int, augment: bool = True) -> Ba
                 mirror_half(xt, rng)
             y = np.broadcast_to(ft.y[starts[j]][:, None], idx.shape).astype(np.float32)
             yield (xt,), torch.from_numpy(y), torch.from_numpy(idx >= 0)
+    return gen
+
+
+def chunk_rows(ft: FrameTensors, rng: np.random.Generator, per_play: int, chunk: int,
+               k: int, stride: int, labelled: np.ndarray | None = None) -> np.ndarray:
+    """``[n, chunk + k - 1]`` frame rows of ``n`` chunks, shuffled: from every labelled play
+    ``max(1, per_play // chunk)`` chunks of ``chunk`` moments ``stride`` apart, each row
+    preceded by its ``k - 1`` history frames; the windows' last ``chunk`` columns are the
+    moments predicted. History before a play's first frame is that frame, as in
+    :meth:`~coverage.features.FrameTensors.history_index`, and each moment of the play is
+    a chunk's anchor with the same chance except within ``stride * (chunk - 1)`` frames of
+    either end of a long play."""
+    starts, lengths = ft.play_bounds()
+    keep = (~np.isnan(ft.y) if labelled is None else labelled)[starts]
+    reps = max(1, per_play // chunk)
+    s, n = np.repeat(starts[keep], reps), np.repeat(lengths[keep], reps)
+    lo = np.minimum(stride * (chunk - 1), n - 1)  # the last moment, from the play's start
+    last = lo + np.floor(rng.random(s.size) * (n - lo)).astype(np.int64)
+    offs = stride * np.arange(-(chunk + k - 2), 1, dtype=np.int64)
+    rows = s[:, None] + np.maximum(last[:, None] + offs[None, :], 0)
+    return rows[rng.permutation(rows.shape[0])]
+
+
+def window_batches(ft: FrameTensors, k: int, stride: int, per_play: int, chunk: int,
+                   batch_size: int, augment: bool = True) -> BatchFactory:
+    """Batches of ``((x [b, chunk + k - 1, 22, F],), y [b, chunk], None)`` for a
+    :class:`~coverage.training.windows.WindowedTransformer`; ``batch_size`` counts
+    windows (moments), so ``batch_size // chunk`` chunks a batch."""
+    per_batch = max(1, batch_size // chunk)
+
+    def gen(rng: np.random.Generator) -> Iterator:
+        rows = chunk_rows(ft, rng, per_play, chunk, k, stride)
+        for i in range(0, rows.shape[0], per_batch):
+            r = rows[i:i + per_batch]
+            x = torch.from_numpy(ft.x[r])
+            if augment:
+                mirror_half(x, rng)
+            yield (x,), torch.from_numpy(ft.y[r[:, k - 1:]]), None
     return gen

@@ -32,7 +32,8 @@ from coverage.training.loop import (
     seed_everything,
 )
 from coverage.training.options import TrainOptions
-from coverage.training.sampling import lstm_batches, transformer_batches
+from coverage.training.sampling import lstm_batches, window_batches
+from coverage.training.windows import WindowedTransformer
 from coverage.vocab import man_zone_name
 
 
@@ -51,17 +52,20 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
             return lstm_logits(m, va, 256, device)[lab], va.y[lab]
     else:
         defaults = {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.1}
-        batches = transformer_batches(tr, k, stride, opts.inputs.frames_per_play,
-                                      opts.optim.batch_size)
+        per_play = opts.inputs.frames_per_play
+        batches = window_batches(tr, k, stride, per_play, min(opts.inputs.chunk, per_play),
+                                 opts.optim.batch_size)
 
         def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
             return transformer_logits(m, va, k, stride, 4096, device, lab), va.y[lab]
     hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
+    windowed = None if opts.run.model == "lstm" else WindowedTransformer(model, k)
     o = opts.optim
     res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
               weight_decay=o.weight_decay, patience=o.patience, device=device,
               progress=o.progress, desc=opts.run.model, compile_model=o.compile,
+              train_module=windowed,
               on_epoch=opts.hooks.on_epoch, time_budget_s=o.time_budget_s,
               resume_dir=o.resume_dir)
     return model, hparams, res
