@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-import torch
 
 from coverage.schema import FRAME_RATE_HZ, PLAY_KEYS, PLAYERS_PER_SIDE
 from coverage.spill import Spill
 from coverage.vocab import label_expr
+
+if TYPE_CHECKING:
+    import torch
 
 FEATURES: tuple[str, ...] = (
     "x_rel",      # x - los_x: depth; negative = offensive backfield
@@ -147,9 +149,10 @@ def _one_second_back(df: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     else:  # nulls (one group, as polars partitions them) or ids out of range
         who = nfl.rank("dense").fill_null(0).to_numpy().astype(np.int64)
     # a stable sort keeps each player's rows in frame order
-    order = np.argsort((play.astype(np.int64) << 32) | who, kind="stable")
+    key = (play.astype(np.int64) << 32) | who
+    order = np.argsort(key, kind="stable")
     pos = np.arange(n)
-    first = np.maximum.accumulate(np.where(_runs(play[order], who[order]), pos, 0))
+    first = np.maximum.accumulate(np.where(_runs(key[order]), pos, 0))
     back_at, first_at = np.empty(n, np.int64), np.empty(n, np.int64)
     back_at[order] = order[np.maximum(pos - int(FRAME_RATE_HZ), first)]
     first_at[order] = order[first]
@@ -241,7 +244,9 @@ def mirror(x: torch.Tensor | np.ndarray, features: tuple[str, ...] = FEATURES
     sign[[features.index(f) for f in MIRROR_NEGATE]] = -1.0
     half = PLAYERS_PER_SIDE
     order = np.r_[np.arange(half - 1, -1, -1), np.arange(2 * half - 1, half - 1, -1)]
-    if isinstance(x, torch.Tensor):
+    if not isinstance(x, np.ndarray):  # a torch tensor (torch is imported only then)
+        import torch
+
         s = torch.as_tensor(sign, device=x.device, dtype=x.dtype)
         return x[..., torch.as_tensor(order, device=x.device), :] * s
     return x[..., order, :] * sign
