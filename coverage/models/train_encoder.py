@@ -1,0 +1,175 @@
+"""Training forward of the frame encoder: the module's layers, without the module's overheads.
+
+The encoder is tiny (22 tokens, 64 wide, 4 heads of 16), so a training step through
+``nn.TransformerEncoderLayer`` spends most of its time outside matrix multiplies: drawing
+dropout masks with PyTorch's CPU generator (several nanoseconds per element, the largest
+single cost), the reshuffles of ``nn.MultiheadAttention`` and its mask canonicalisation.
+This forward runs the same layers on the encoder's own parameters (autograd flows into
+them, nothing is copied) with
+
+* attention as batched matmuls over (frame, head), the 1/sqrt(d) scale folded into the
+  query rows of the projection weights (a weight-sized multiply, not an activation-sized
+  one), the softmax in float32 and no mask handling;
+* dropout masks drawn from a seeded numpy generator's raw bits, 16 bits per element, and
+  applied as one multiply by a scaled float mask (fused into the residual add where
+  there is one), in the same four places as the pre-norm layer: the attention
+  probabilities, after attention, inside the feed-forward after the activation, after
+  the feed-forward.
+
+Semantics are the module's in train mode (and, with the encoder in eval mode, in eval
+mode: no dropout); the random streams differ, so outputs match the module's exactly only
+without dropout. See :class:`~coverage.models.fast_encoder.FastEncoder` for inference.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F  # noqa: N812
+
+from coverage.models.fast_encoder import supported
+
+# masks compare 16 random bits per element with a threshold, so the drop probability is
+# p rounded to a multiple of 1/65536 and the kept values are scaled by exactly 1/(1 - p)
+# of that rounded p: the expected value is preserved
+_LEVELS = 1 << 16
+
+
+class Dropout:
+    """Inverted dropout with masks from a seeded numpy generator.
+
+    ``p`` is the drop probability (0 or a Dropout made with ``p=0`` is the identity);
+    ``rng`` is a numpy Generator or a seed. The same seed gives the same masks for the
+    same sequence of calls.
+    """
+
+    def __init__(self, p: float, rng: np.random.Generator | int | None = None) -> None:
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+        self.p = float(p)
+        self.threshold = round(p * _LEVELS)
+        self.scale = _LEVELS / (_LEVELS - self.threshold)
+        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+    @classmethod
+    def for_encoder(cls, encoder: nn.Module, rng: np.random.Generator | int | None = None
+                    ) -> Dropout:
+        """A Dropout with the probability ``encoder``'s layers use (see :func:`dropout_p`)."""
+        return cls(dropout_p(encoder), rng)
+
+    @property
+    def active(self) -> bool:
+        return self.threshold > 0
+
+    def mask(self, shape: torch.Size | tuple[int, ...], device: torch.device | None = None
+             ) -> torch.Tensor:
+        """A float32 mask of ``shape``: 0 with probability p, else 1 / (1 - p)."""
+        n = math.prod(shape)
+        # 64 raw bits -> four 16-bit uniforms: one generator step per four elements
+        bits = self.rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
+        keep = np.greater_equal(bits, np.uint16(self.threshold))
+        mask = torch.from_numpy(np.multiply(keep, np.float32(self.scale), dtype=np.float32))
+        return mask.view(shape).to(device) if device is not None else mask.view(shape)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.active:
+            return x
+        return x * self.mask(x.shape, x.device).to(x.dtype)
+
+    def add(self, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``h + dropout(x)`` as one fused op."""
+        if not self.active:
+            return h + x
+        return torch.addcmul(h, x, self.mask(x.shape, x.device).to(x.dtype))
+
+
+NO_DROPOUT = Dropout(0.0)
+
+
+def dropout_p(encoder: nn.Module) -> float:
+    """The dropout probability of ``encoder``'s layers; ValueError if they differ."""
+    ps = set()
+    for layer in encoder.encoder.layers:
+        ps |= {float(layer.self_attn.dropout), layer.dropout.p, layer.dropout1.p,
+               layer.dropout2.p}
+    if len(ps) != 1:
+        raise ValueError(f"encoder layers use different dropout probabilities: {sorted(ps)}")
+    return ps.pop()
+
+
+def _query_scale(attn: nn.MultiheadAttention, like: torch.Tensor) -> torch.Tensor:
+    """``[3D]``: 1/sqrt(head dim) on the query rows of the in-projection, 1 elsewhere."""
+    dim = attn.embed_dim
+    scale = torch.ones(3 * dim, dtype=like.dtype, device=like.device)
+    scale[:dim] = 1.0 / math.sqrt(dim // attn.num_heads)
+    return scale
+
+
+class _SplitHeads(torch.autograd.Function):
+    """``qkv [B, P, 3D] -> q, k, v [B, H, P, d]``: one reshuffle each way.
+
+    Autograd's own backward of ``view -> permute -> contiguous -> unbind`` stacks the
+    three gradients and then reshuffles the stack: two full copies instead of one.
+    """
+
+    @staticmethod
+    def forward(ctx, qkv: torch.Tensor, heads: int  # type: ignore[override]
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        b, p, three_dim = qkv.shape
+        split = qkv.view(b, p, 3, heads, three_dim // (3 * heads)).permute(2, 0, 3, 1, 4)
+        return tuple(split.contiguous().unbind(0))
+
+    @staticmethod
+    def backward(ctx, *grads: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
+        b, heads, p, d = grads[0].shape
+        out = grads[0].new_empty(b, p, 3, heads, d)
+        for i, g in enumerate(grads):
+            out[:, :, i].copy_(g.transpose(1, 2))
+        return out.view(b, p, 3 * heads * d), None
+
+
+def _attention(y: torch.Tensor, attn: nn.MultiheadAttention, drop: Dropout) -> torch.Tensor:
+    b, p, dim = y.shape
+    scale = _query_scale(attn, attn.in_proj_weight)
+    bias = None if attn.in_proj_bias is None else attn.in_proj_bias * scale
+    qkv = F.linear(y, attn.in_proj_weight * scale[:, None], bias)
+    q, k, v = _SplitHeads.apply(qkv, attn.num_heads)                       # [B, H, P, d]
+    e = drop(torch.softmax(torch.matmul(q, k.transpose(-1, -2)).float(), -1).to(y.dtype))
+    o = torch.matmul(e, v)                                                  # [B, H, P, d]
+    return F.linear(o.transpose(1, 2).reshape(b, p, dim), attn.out_proj.weight,
+                    attn.out_proj.bias)
+
+
+def _layer(h: torch.Tensor, layer: nn.TransformerEncoderLayer, drop: Dropout) -> torch.Tensor:
+    dim = h.shape[-1]
+    n1, n2 = layer.norm1, layer.norm2
+    y = F.layer_norm(h, (dim,), n1.weight, n1.bias, n1.eps)
+    h = drop.add(h, _attention(y, layer.self_attn, drop))
+    y = F.layer_norm(h, (dim,), n2.weight, n2.bias, n2.eps)
+    z = drop(F.gelu(F.linear(y, layer.linear1.weight, layer.linear1.bias)))
+    return drop.add(h, F.linear(z, layer.linear2.weight, layer.linear2.bias))
+
+
+def train_tokens_and_pooled(encoder: nn.Module, x: torch.Tensor,
+                            dropout: Dropout | None = None
+                            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``encoder.tokens_and_pooled(x)`` for training: standardised ``[B, 22, F]`` ->
+    (tokens ``[B, 22, D]``, pooled ``[B, D]``), differentiable in the encoder's parameters.
+
+    ``dropout`` (None: none) applies only while ``encoder.training``, as the module's
+    dropout layers do; an active one must have the encoder's probability. ValueError for
+    an encoder whose layout this forward does not reproduce.
+    """
+    if not supported(encoder):
+        raise ValueError("train_tokens_and_pooled needs pre-norm GELU TransformerEncoder "
+                         "layers with batch_first attention and no final norm")
+    drop = dropout if dropout is not None and encoder.training else NO_DROPOUT
+    if drop.active and not math.isclose(drop.p, dropout_p(encoder)):
+        raise ValueError(f"dropout p={drop.p} differs from the encoder's {dropout_p(encoder)}")
+    h = encoder.embed(x)
+    for layer in encoder.encoder.layers:
+        h = _layer(h, layer, drop)
+    return h, encoder.pool(torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1))
