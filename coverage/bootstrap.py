@@ -44,6 +44,7 @@ from coverage.atomic import write_json
 from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
 from coverage.family.train import FamilyTrainOptions
+from coverage.family.week_frames import WeekFrames
 from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, fingerprint, is_checkpoint
 from coverage.opener import open_store
@@ -263,11 +264,19 @@ def _step_budget(budget: float | None, spent: float, todo: list[str], model: str
 
 
 def _train_step(store: Store, model: str, the_plan: Mapping[str, Any], data: str,
-                opts: BootstrapOptions, time_budget_s: float | None) -> dict[str, Any]:
-    """Train one real_* model; refuse a checkpoint not marked as trained on real data."""
+                opts: BootstrapOptions, time_budget_s: float | None,
+                week_frames: WeekFrames) -> dict[str, Any]:
+    """Train one real_* model (a tracking one on the frames built once for all of them);
+    refuse a checkpoint not marked as trained on real data."""
     resume = _resume_dir(store, data, the_plan, model)
-    out = train(train_options(store, model, the_plan, opts, time_budget_s=time_budget_s,
-                              resume_dir=resume), store)
+    topts = train_options(store, model, the_plan, opts, time_budget_s=time_budget_s,
+                          resume_dir=resume)
+    frames = None
+    if model in TRACKING:
+        r = topts.run
+        split = {"train": r.train_weeks, "val": r.val_weeks, "test": r.test_weeks}
+        frames = week_frames.split(split, topts.inputs.max_secs, explain=model == "family")
+    out = train(topts, store, frames)
     cfg = out["config"]
     if cfg.get("data", {}).get("source") != "real" or not cfg.get("fingerprint"):
         raise CoverageError(f"{out['dir']}: trained without the real-data source/fingerprint "
@@ -318,12 +327,13 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
                 for m in models if m not in todo)
     bar = tqdm(total=len(models) + 1, initial=len(models) - len(todo), unit="step",
                desc="coverage init", disable=not opts.progress)
+    week_frames = WeekFrames(store)
     for i, model in enumerate(todo):
         step_budget = _step_budget(the_plan["budget_s"], spent, todo[i:], model)
         bar.set_postfix_str(real_name(model) + (f" ({step_budget / 60:.1f} min)"
                                                 if step_budget else ""))
         t0 = time.perf_counter()
-        out = _train_step(store, model, the_plan, data, opts, step_budget)
+        out = _train_step(store, model, the_plan, data, opts, step_budget, week_frames)
         seconds = time.perf_counter() - t0
         spent += seconds
         _record(store, state, real_name(model), seconds=round(seconds, 1), dir=out["dir"])

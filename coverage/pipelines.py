@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,13 @@ def prediction_weeks(architecture: str, store: Store) -> list[int]:
     return store.weeks if registry.spec(architecture).needs_tracking else store.label_weeks
 
 
-def train(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
+def train(opts: TrainOptions, store: PlayTables, frames: Mapping[str, Any] | None = None
+          ) -> dict[str, Any]:
     """Train ``opts.run.model``; returns the checkpoint dir, config and metrics (plus
     whatever ``opts.hooks.on_finish`` adds, e.g. an MLflow run id).
+
+    ``frames``: a tracking model's weeks' frames, built once by the caller for several
+    models (:class:`coverage.family.week_frames.WeekFrames`).
 
     Experiment tooling (MLflow, Ray Tune) plugs in through ``opts.hooks``; nothing here
     imports it.
@@ -78,7 +82,7 @@ def train(opts: TrainOptions, store: PlayTables) -> dict[str, Any]:
     if hooks.on_start is not None:
         hooks.on_start(opts)
     try:
-        out = run.trainer(opts, store)
+        out = run.trainer(opts, store, **({} if frames is None else {"frames": frames}))
         if opts.inputs.prior and run.takes_prior:
             out = prior.attach(out, opts.inputs.prior, store,
                                load=run.loader, predict=run.predictor)

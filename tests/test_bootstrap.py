@@ -233,11 +233,11 @@ def test_init_data_trains_real_models_predicts_and_resumes(
     calls: list[str] = []
     real_train = bs.train
 
-    def train_until_lstm(opts, store):
+    def train_until_lstm(opts, store, frames=None):
         calls.append(opts.run.model)
         if opts.run.model == "lstm":
             raise KeyboardInterrupt
-        return real_train(opts, store)
+        return real_train(opts, store, frames)
 
     monkeypatch.setattr(bs, "train", train_until_lstm)
     argv = ["init", "--data", str(real_season), "--budget-minutes", "0.5", "--quiet"]
@@ -248,9 +248,9 @@ def test_init_data_trains_real_models_predicts_and_resumes(
     assert status == 130
     assert calls == ["tabular", "transformer", "lstm"]
 
-    def recorded_train(opts, store):
+    def recorded_train(opts, store, frames=None):
         calls.append(opts.run.model)
-        return real_train(opts, store)
+        return real_train(opts, store, frames)
 
     calls.clear()
     monkeypatch.setattr(bs, "train", recorded_train)

@@ -107,3 +107,26 @@ def test_a_training_encode_replaces_the_encoder_in_training_mode_only() -> None:
     b = view(x)
     assert calls == [torch.Size([10, 22, F])]
     torch.testing.assert_close(a, b)
+
+
+def test_frames_built_once_equal_each_trainer_building_its_own(tmp_path) -> None:
+    """What init hands every tracking trainer is what each used to build for itself: the
+    same tensors, labels and play boundaries, whole or cut to the last seconds."""
+    from coverage.family.data import load_explain_frames
+    from coverage.family.week_frames import WeekFrames
+    from coverage.opener import open_store
+    from coverage.simulate import simulate_season
+    from coverage.training.frames import load_frames
+
+    simulate_season(tmp_path / "raw", seed=3, weeks=2, games_per_week=1, plays_per_game=6)
+    store = open_store(tmp_path / "raw", progress=False)
+    wf = WeekFrames(store)
+    for max_secs in (None, 2.0):
+        want = load_frames(store, [1, 2], max_secs)
+        got = wf.frames([1, 2], max_secs)
+        for name in ("x", "y", "game_id", "play_id", "frame_id", "secs", "play_start"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), name)
+        ef, ef_want = wf.explain([1, 2], max_secs), load_explain_frames(store, [1, 2], max_secs)
+        for name in ("nfl", "family", "assign", "target"):
+            np.testing.assert_array_equal(getattr(ef, name), getattr(ef_want, name), name)
+    assert wf.explain([1, 2]) is wf.explain([1, 2])  # built once

@@ -11,7 +11,7 @@ the man/zone models: :class:`FamilyObjective` is handed to :func:`coverage.train
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,11 +174,13 @@ def _hparams(opts: TrainOptions, tr: ExplainFrames) -> dict[str, Any]:
             **input_hparams(tr.ft.x[::7], opts.inputs.feature_set)}
 
 
-def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
+def train_family(opts: TrainOptions, store: Store,
+                 frames: Mapping[str, ExplainFrames] | None = None) -> dict[str, Any]:
     """Fit on the train weeks, early-stop + temperature on val, score test once; save.
 
     ``opts`` is normally a :class:`FamilyTrainOptions`; plain :class:`TrainOptions` get
-    the default task weights.
+    the default task weights. ``frames`` ({"train", "val", "test"}, as
+    :meth:`coverage.family.week_frames.WeekFrames.split` gives them) skips building them.
     """
     t0 = time.perf_counter()
     run, o, k, stride = opts.run, opts.optim, opts.inputs.history, opts.inputs.stride
@@ -186,8 +188,12 @@ def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
         raise DataError("the family model needs a store with tracking", file=str(store.path))
     split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
     device = pick_device(o.device)
-    tr = load_explain_frames(store, split["train"], opts.inputs.max_secs, store.plays())
-    va = load_explain_frames(store, split["val"], opts.inputs.max_secs, store.plays())
+    frames = dict(frames or {})
+    for part in ("train", "val"):
+        if part not in frames:
+            frames[part] = load_explain_frames(store, split[part], opts.inputs.max_secs,
+                                               store.plays())
+    tr, va = frames["train"], frames["val"]
     if len(tr) == 0 or len(va) == 0:
         raise DataError("no pre-snap 11 v 11 frames in the train/val weeks", file=str(store.path))
     hparams = _hparams(opts, tr)
@@ -215,7 +221,8 @@ def train_family(opts: TrainOptions, store: Store) -> dict[str, Any]:
            "families": list(FAMILIES), "assignments": list(ASSIGNMENTS),
            "man_families": [FAMILIES[i] for i in MAN_FAMILY_INDEX], "temperature": temperature}
     # --- the one and only look at the test week
-    te = load_explain_frames(store, split["test"], None, store.plays())
+    te = (frames["test"] if "test" in frames
+          else load_explain_frames(store, split["test"], None, store.plays()))
     to = explain_outputs(model, te, k, stride, temperature, device=device)
     weeks = {s: store.plays().filter(pl.col("week").is_in(list(w))) for s, w in split.items()}
     name = run.name or ARCHITECTURE

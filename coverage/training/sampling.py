@@ -61,15 +61,23 @@ def transformer_batches(ft: FrameTensors, k: int, stride: int, per_play: int,
     return gen
 
 
-def lstm_batches(ft: FrameTensors, batch_plays: int, augment: bool = True) -> BatchFactory:
+def lstm_batches(ft: FrameTensors, batch_plays: int, augment: bool = True,
+                 pool: int = 16) -> BatchFactory:
+    """Whole labelled plays, right-padded, ``batch_plays`` a batch. Plays of similar length
+    go together (each run of ``pool`` batches' worth of shuffled plays is sorted by length
+    before it is cut), so little of a batch is padding; the batches' order is shuffled."""
     starts, lengths = ft.play_bounds()
     keep = ~np.isnan(ft.y[starts])
     starts, lengths = starts[keep], lengths[keep]
 
     def gen(rng: np.random.Generator) -> Iterator:
         order = rng.permutation(starts.size)
-        for i in range(0, order.size, batch_plays):
-            j = order[i:i + batch_plays]
+        runs = [order[i:i + batch_plays * pool]
+                for i in range(0, order.size, batch_plays * pool)]
+        batches = [run[np.argsort(lengths[run], kind="stable")][i:i + batch_plays]
+                   for run in runs for i in range(0, run.size, batch_plays)]
+        for b in rng.permutation(len(batches)):
+            j = batches[b]
             x, idx = padded_sequences(ft, starts[j], lengths[j])
             xt = torch.from_numpy(x)
             if augment:

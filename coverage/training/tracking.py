@@ -89,9 +89,10 @@ def run_config(architecture: str, opts: TrainOptions, store: Store,
 
 
 def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tuple[int, ...],
-                majority: int, device: torch.device) -> tuple[dict, pl.DataFrame, FrameTensors]:
+                majority: int, device: torch.device, te: FrameTensors | None = None
+                ) -> tuple[dict, pl.DataFrame, FrameTensors]:
     """The one and only look at the test week: metrics and the accuracy-by-time curve."""
-    te = load_frames(store, weeks, None)
+    te = load_frames(store, weeks, None) if te is None else te
     zt = model_logits(model, cfg, te, device)
     lab_t = ~np.isnan(te.y)
     scored = pl.DataFrame({"gameId": te.game_id[lab_t], "playId": te.play_id[lab_t],
@@ -106,9 +107,9 @@ def train_tracking(opts: TrainOptions, store: Store,
                    frames: dict[str, FrameTensors] | None = None) -> dict[str, Any]:
     """Train the transformer or LSTM on train weeks, select on val, score test once.
 
-    ``frames`` ({"train", "val"} tensors) lets a tuner build them once and share them
-    with every trial; ``opts.hooks.score_test=False`` (tuning trials) never loads the
-    test week.
+    ``frames`` ({"train", "val"} tensors, and optionally "test") lets a tuner or
+    ``coverage init`` build them once and share them with every trial or model;
+    ``opts.hooks.score_test=False`` (tuning trials) never loads the test week.
     """
     run = opts.run
     split = resolve_split(store.weeks, run.train_weeks, run.val_weeks, run.test_weeks)
@@ -133,7 +134,8 @@ def train_tracking(opts: TrainOptions, store: Store,
     majority = int(np.mean(y_plays) >= 0.5)
     test_metrics, curve, n_test, dropped_test = None, None, 0, 0
     if opts.hooks.score_test:
-        test_metrics, curve, te = _score_test(model, cfg, store, split["test"], majority, device)
+        test_metrics, curve, te = _score_test(model, cfg, store, split["test"], majority, device,
+                                               frames.get("test"))
         n_test, dropped_test = len(te), te.dropped_frames
     report = {
         "model": run.name or run.model, "best_epoch": res.best_epoch,
