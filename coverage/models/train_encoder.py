@@ -36,6 +36,7 @@ from coverage.models.fast_encoder import supported
 # p rounded to a multiple of 1/65536 and the kept values are scaled by exactly 1/(1 - p)
 # of that rounded p: the expected value is preserved
 _LEVELS = 1 << 16
+_CHUNK = 1 << 16  # mask elements drawn per step: a multiple of 4, small enough for L2
 
 
 class Dropout:
@@ -68,11 +69,18 @@ class Dropout:
              ) -> torch.Tensor:
         """A float32 mask of ``shape``: 0 with probability p, else 1 / (1 - p)."""
         n = math.prod(shape)
-        # 64 raw bits -> four 16-bit uniforms: one generator step per four elements
-        bits = self.rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
-        keep = np.greater_equal(bits, np.uint16(self.threshold))
-        mask = torch.from_numpy(np.multiply(keep, np.float32(self.scale), dtype=np.float32))
-        return mask.view(shape).to(device) if device is not None else mask.view(shape)
+        out = np.empty(n, np.float32)
+        keep = np.empty(min(n, _CHUNK), bool)
+        threshold, scale = np.uint16(self.threshold), np.float32(self.scale)
+        raw = self.rng.bit_generator.random_raw
+        # in chunks that stay in cache: only the float mask itself goes out to memory
+        for start in range(0, n, _CHUNK):
+            m = min(_CHUNK, n - start)
+            # 64 raw bits -> four 16-bit uniforms: one generator step per four elements
+            np.greater_equal(raw((m + 3) // 4).view(np.uint16)[:m], threshold, out=keep[:m])
+            np.multiply(keep[:m], scale, out=out[start:start + m])
+        mask = torch.from_numpy(out).view(shape)
+        return mask if device is None else mask.to(device)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         if not self.active:
@@ -80,10 +88,27 @@ class Dropout:
         return x * self.mask(x.shape, x.device).to(x.dtype)
 
     def add(self, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """``h + dropout(x)`` as one fused op."""
+        """``h + dropout(x)`` as one op each way."""
         if not self.active:
             return h + x
-        return torch.addcmul(h, x, self.mask(x.shape, x.device).to(x.dtype))
+        return _MaskedAdd.apply(h, x, self.mask(x.shape, x.device).to(x.dtype))
+
+
+class _MaskedAdd(torch.autograd.Function):
+    """``h + x * mask``: ``addcmul`` forward; its own backward would also multiply the
+    gradient by its unit scalar, a full pass for nothing."""
+
+    @staticmethod
+    def forward(ctx, h: torch.Tensor, x: torch.Tensor,  # type: ignore[override]
+                mask: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(mask)
+        return torch.addcmul(h, x, mask)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor  # type: ignore[override]
+                 ) -> tuple[torch.Tensor, torch.Tensor, None]:
+        (mask,) = ctx.saved_tensors
+        return grad, grad * mask, None
 
 
 NO_DROPOUT = Dropout(0.0)
