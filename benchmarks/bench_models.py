@@ -26,7 +26,8 @@ from coverage.features import FEATURES, build_frames, feature_stats  # noqa: E40
 from coverage.models.registry import build_model  # noqa: E402
 from coverage.training.frame_models import lstm_logits, transformer_logits  # noqa: E402
 from coverage.training.loop import MaskedBCE, fit, pick_device, seed_everything  # noqa: E402
-from coverage.training.sampling import lstm_batches, transformer_batches  # noqa: E402
+from coverage.training.sampling import lstm_batches, window_batches  # noqa: E402
+from coverage.training.windows import WindowedTransformer  # noqa: E402
 from tests.builders.toy import toy_tracking  # noqa: E402
 
 
@@ -65,8 +66,10 @@ def main() -> None:
               else {"n_features": len(FEATURES), "mean": mean, "std": std})
         model = build_model(kind, hp).to(device)
         rng = seed_everything(0)
+        view = None
         if kind == "transformer":
-            batches = transformer_batches(ft, k, stride, per_play=8, batch_size=256)
+            batches = window_batches(ft, k, stride, per_play=8, chunk=4, batch_size=256)
+            view = WindowedTransformer(model, k)
             n_train = 8 * len(np.unique(ft.play_start))
         else:
             batches = lstm_batches(ft, batch_plays=16)
@@ -74,7 +77,7 @@ def main() -> None:
         t0 = time.perf_counter()
         fit(model, batches, MaskedBCE(1.0, lambda m: (np.zeros(2), np.array([0.0, 1.0]))),
             rng=rng, epochs=1, lr=1e-3, weight_decay=0.0, patience=1, device=device,
-            progress=False)
+            progress=False, train_module=view)
         train_s = time.perf_counter() - t0
         model.eval()
         t0 = time.perf_counter()

@@ -14,7 +14,8 @@ from coverage.models.registry import build_model
 from coverage.models.transformer import CoverageTransformer, PlayerSetEncoder
 from coverage.training.frame_models import lstm_logits, transformer_logits
 from coverage.training.loop import MaskedBCE, fit, seed_everything
-from coverage.training.sampling import transformer_batches
+from coverage.training.sampling import window_batches
+from coverage.training.windows import WindowedTransformer
 from tests.builders.toy import toy_tracking
 
 F = len(FEATURES)
@@ -111,9 +112,10 @@ def test_tiny_transformer_learns_planted_signal(toy_frames):
     model = small_transformer(mean=mean, std=std)
     vrows = np.flatnonzero(va.secs == 0)
     val = MaskedBCE(1.0, lambda m: (transformer_logits(m, va, 3, 2, rows=vrows), va.y[vrows]))
-    res = fit(model, transformer_batches(tr, 3, 2, per_play=3, batch_size=64), val,
+    res = fit(model, window_batches(tr, 3, 2, per_play=3, chunk=3, batch_size=64), val,
               rng=rng, epochs=4, lr=3e-3, weight_decay=0.0, patience=6,
-              device=torch.device("cpu"), progress=False)
+              device=torch.device("cpu"), progress=False,
+              train_module=WindowedTransformer(model, 3))
     z = transformer_logits(model, va, 3, 2, rows=vrows)
     acc = evaluation.accuracy(va.y[vrows], evaluation.sigmoid(z))["accuracy"]
     assert acc > evaluation.majority_baseline(va.y[vrows]) + 0.1
@@ -142,11 +144,12 @@ def test_batched_predict_equals_per_frame(toy_frames):
 
 def test_seeded_sampling_is_deterministic(toy_frames):
     tr, _ = toy_frames
-    gen = transformer_batches(tr, 3, 2, per_play=2, batch_size=50)
-    a = [b[1] for b in gen(np.random.default_rng(3))]
-    b = [b[1] for b in gen(np.random.default_rng(3))]
+    gen = window_batches(tr, 3, 2, per_play=2, chunk=2, batch_size=50)
+    a = [b[0][0] for b in gen(np.random.default_rng(3))]
+    b = [b[0][0] for b in gen(np.random.default_rng(3))]
     assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
-    assert sum(len(x) for x in a) == 2 * len(np.unique(tr.play_start))
+    labelled = np.unique(tr.play_start[~np.isnan(tr.y)])
+    assert sum(len(x) for x in a) == len(labelled)  # one chunk of 2 moments a play
 
 
 def test_training_is_reproducible_from_the_seed(toy_frames):
@@ -160,9 +163,10 @@ def test_training_is_reproducible_from_the_seed(toy_frames):
         model = small_transformer()
         val = MaskedBCE(1.0, lambda m: (transformer_logits(m, va, 3, 2, rows=vrows),
                                         va.y[vrows]))
-        res = fit(model, transformer_batches(tr, 3, 2, per_play=1, batch_size=64), val,
+        res = fit(model, window_batches(tr, 3, 2, per_play=1, chunk=1, batch_size=64), val,
                   rng=rng, epochs=2, lr=3e-3, weight_decay=0.0, patience=6,
-                  device=torch.device("cpu"), progress=False)
+                  device=torch.device("cpu"), progress=False,
+                  train_module=WindowedTransformer(model, 3))
         return res
 
     a, b, c = run(0), run(0), run(1)

@@ -26,39 +26,12 @@ from coverage.training.loop import Batch
 BatchFactory = Callable[[np.random.Generator], Iterator[Batch]]
 
 
-def sample_frames(ft: FrameTensors, rng: np.random.Generator, per_play: int,
-                  labelled: np.ndarray | None = None) -> np.ndarray:
-    """``per_play`` frames from every labelled play (with replacement), shuffled;
-    ``labelled`` (per row, default: a man/zone label) says which plays are."""
-    starts, lengths = ft.play_bounds()
-    keep = (~np.isnan(ft.y) if labelled is None else labelled)[starts]
-    starts, lengths = starts[keep], lengths[keep]
-    offs = np.floor(rng.random((len(starts), per_play)) * lengths[:, None]).astype(np.int64)
-    rows = (starts[:, None] + offs).ravel()
-    return rows[rng.permutation(rows.size)]
-
-
 def mirror_half(x: torch.Tensor, rng: np.random.Generator) -> np.ndarray:
     """Mirror a random half of the batch ``x`` in place (a batch is a fresh copy of its
     rows); returns which rows were mirrored."""
     flip = rng.random(x.shape[0]) < 0.5
     x[torch.from_numpy(flip)] = mirror(x[torch.from_numpy(flip)])
     return flip
-
-
-def transformer_batches(ft: FrameTensors, k: int, stride: int, per_play: int,
-                        batch_size: int, augment: bool = True) -> BatchFactory:
-    hist = ft.history_index(k, stride)
-
-    def gen(rng: np.random.Generator) -> Iterator:
-        rows = sample_frames(ft, rng, per_play)
-        for i in range(0, rows.size, batch_size):
-            r = rows[i:i + batch_size]
-            x = torch.from_numpy(ft.x[hist[r]])
-            if augment:
-                mirror_half(x, rng)
-            yield (x,), torch.from_numpy(ft.y[r]), None
-    return gen
 
 
 def lstm_batches(ft: FrameTensors, batch_plays: int, augment: bool = True,

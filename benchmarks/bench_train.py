@@ -1,0 +1,221 @@
+"""Training throughput of the tracking models, against the machine's matmul peak and against
+the trainer before windowed training, measured in the same run.
+
+For each model (transformer, family, LSTM) two paths train from the same frames with the
+same optimiser step (forward, backward, gradient clipping, AdamW), batch drawing included:
+
+* **before**: the trainer as it was (:mod:`baseline_training`): each sampled moment is its
+  own k-frame window, LSTM batches of plays in random order;
+* **now**: what ``coverage train`` / ``coverage init`` run (chunks of overlapping windows
+  with every frame encoded once, LSTM batches of plays of similar length).
+
+The two paths alternate in rounds, so a busy machine slows both alike. Figures:
+*moments/s* (predictions trained on), *frames/s* (moments x k frames each, the unit of the
+issue; for the LSTM every frame is a moment), *encoded/s* (frames through the encoder),
+*GFLOP/s* (floating-point work actually done, counted by torch's FLOP counter on the
+same batches) and that as a share of the machine's matmul peak, measured here in float32
+and bfloat16 with the same threads.
+
+    python benchmarks/bench_train.py [--store DIR] [--weeks 1 2 3 4 5 6 7] [--rounds 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import baseline_training as before
+import docpage
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from coverage.family.train import explain_batches, multitask_loss  # noqa: E402
+from coverage.family.week_frames import WeekFrames  # noqa: E402
+from coverage.features import FEATURES, input_hparams  # noqa: E402
+from coverage.models.registry import build_model  # noqa: E402
+from coverage.opener import open_store  # noqa: E402
+from coverage.training.loop import masked_bce  # noqa: E402
+from coverage.training.sampling import lstm_batches, window_batches  # noqa: E402
+from coverage.training.windows import WindowedFamily, WindowedTransformer  # noqa: E402
+
+K, STRIDE, PER_PLAY, CHUNK, BATCH = 5, 2, 8, 4, 256
+
+
+def matmul_peak(dtype: torch.dtype) -> float:
+    """Best GFLOP/s of square matmuls on this machine's torch threads."""
+    best = 0.0
+    for n in (1024, 2048, 3072):
+        a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+        a @ b
+        t0 = time.perf_counter()
+        for _ in range(3):
+            a @ b
+        best = max(best, 6 * n ** 3 / (time.perf_counter() - t0) / 1e9)
+    return best
+
+
+class TrainPath:
+    """One way of training one model: its batches, its step and how a batch counts."""
+
+    def __init__(self, model: str, path: str, module: torch.nn.Module, params: torch.nn.Module,
+                 batches: Callable, step: Callable, count: Callable) -> None:
+        self.model, self.path, self.module, self.step_fn, self.count = \
+            model, path, module, step, count
+        self.opt = torch.optim.AdamW(params.parameters(), lr=1e-3, weight_decay=1e-4)
+        self.params = params
+        self.gen = batches(np.random.default_rng(0))
+        self.seconds, self.totals = 0.0, np.zeros(3)  # moments, encoded frames, FLOPs
+        self.flops_per_unit = 0.0
+
+    def _next(self):
+        try:
+            return next(self.gen)
+        except StopIteration:
+            self.gen = None
+            raise
+
+    def step(self, batch) -> None:
+        self.params.train()
+        loss = self.step_fn(self.module, batch)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params.parameters(), 1.0)
+        self.opt.step()
+
+    def calibrate(self) -> None:
+        """FLOPs of forward + backward per unit of ``count`` (encoded or padded frames),
+        from two batches counted by torch (not timed)."""
+        flops, units = 0, 0
+        for _ in range(2):
+            batch = self._next()
+            with FlopCounterMode(display=False) as fc:
+                self.step(batch)
+            flops += fc.get_total_flops()
+            units += self.count(batch)[2]
+        self.flops_per_unit = flops / units
+
+    def timed(self, steps: int) -> None:
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            batch = self._next()
+            self.step(batch)
+            self.seconds += time.perf_counter() - t0
+            moments, encoded, units = self.count(batch)
+            self.totals += (moments, encoded, units * self.flops_per_unit)
+
+
+def _tracking_paths(ft, hp: dict) -> list[TrainPath]:
+    def step(module, batch):
+        (x,), y, _ = batch
+        return masked_bce(module(x), y, None, 3.0)
+
+    def count(batch):
+        (x,), y, _ = batch
+        enc = x.shape[0] * x.shape[1]
+        return y.numel(), enc, enc
+
+    torch.manual_seed(0)
+    m0 = build_model("transformer", hp)
+    torch.manual_seed(0)
+    m1 = build_model("transformer", hp)
+    return [TrainPath("transformer", "before", m0, m0,
+                  before.transformer_batches(ft, K, STRIDE, PER_PLAY, BATCH), step, count),
+            TrainPath("transformer", "now", WindowedTransformer(m1, K), m1,
+                  window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, BATCH), step, count)]
+
+
+def _family_paths(ef, hp: dict) -> list[TrainPath]:
+    def step(module, batch):
+        x, fam, assign, target = batch
+        return multitask_loss(module(x), fam, assign, target, 0.5, 0.5)[0]
+
+    def count(batch):
+        x, fam, _, _ = batch
+        enc = x.shape[0] * x.shape[1]
+        return fam.shape[0], enc, enc
+
+    fam_hp = {**hp, "n_families": 8, "n_assignments": 6}
+    torch.manual_seed(0)
+    m0 = build_model("family", fam_hp)
+    torch.manual_seed(0)
+    m1 = build_model("family", fam_hp)
+    return [TrainPath("family", "before", m0, m0,
+                  before.family_batches(ef, K, STRIDE, PER_PLAY, BATCH), step, count),
+            TrainPath("family", "now", WindowedFamily(m1, K), m1,
+                  explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, BATCH), step, count)]
+
+
+def _lstm_paths(ft, hp: dict) -> list[TrainPath]:
+    def step(module, batch):
+        (x,), y, mask = batch
+        return masked_bce(module(x), y, mask, 3.0)
+
+    def count(batch):
+        (x,), y, mask = batch
+        valid = int(mask.sum())
+        return valid, valid, y.numel()  # FLOPs scale with padded frames
+
+    lhp = {k: v for k, v in hp.items() if k not in ("dim", "depth", "heads")}
+    torch.manual_seed(0)
+    m0 = build_model("lstm", {**lhp, "hidden": 128})
+    torch.manual_seed(0)
+    m1 = build_model("lstm", {**lhp, "hidden": 128})
+    return [TrainPath("lstm", "before", m0, m0, before.lstm_batches(ft, 16), step, count),
+            TrainPath("lstm", "now", m1, m1, lstm_batches(ft, 16), step, count)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", default=None, help="a store or download (default: the "
+                    "embedded synthetic season)")
+    ap.add_argument("--weeks", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7])
+    ap.add_argument("--rounds", type=int, default=6, help="alternating rounds per model")
+    ap.add_argument("--steps", type=int, default=2, help="steps per path per round")
+    docpage.add_flag(ap)
+    args = ap.parse_args()
+    peak32, peak16 = matmul_peak(torch.float32), matmul_peak(torch.bfloat16)
+    print(f"matmul peak on {torch.get_num_threads()} threads: float32 {peak32:.0f} GFLOP/s, "
+          f"bfloat16 {peak16:.0f} GFLOP/s", flush=True)
+    store = open_store(args.store, progress=False)
+    t0 = time.perf_counter()
+    ef = WeekFrames(store).explain(args.weeks)
+    print(f"frames of weeks {args.weeks}: {len(ef):,} in {time.perf_counter() - t0:.1f} s",
+          flush=True)
+    hp = {"n_features": len(FEATURES), "dim": 64, "depth": 2, "heads": 4, "dropout": 0.1,
+          **input_hparams(ef.ft.x[::7], "full")}
+    rows = []
+    for paths in (_tracking_paths(ef.ft, hp), _family_paths(ef, hp), _lstm_paths(ef.ft, hp)):
+        for p in paths:
+            p.calibrate()
+        for _ in range(args.rounds):
+            for p in paths:
+                p.timed(args.steps)
+        base = None
+        for p in paths:
+            moments, encoded, flops = p.totals / p.seconds
+            frames = moments * (K if p.model != "lstm" else 1)
+            base = base or frames
+            rows.append({"model": p.model, "path": p.path, "moments/s": round(moments),
+                         "frames/s": round(frames), "encoded/s": round(encoded),
+                         "GFLOP/s": round(flops / 1e9, 1),
+                         "% fp32 peak": round(100 * flops / 1e9 / peak32, 1),
+                         "% bf16 peak": round(100 * flops / 1e9 / peak16, 1),
+                         "x before": round(frames / base, 2)})
+            print(rows[-1], flush=True)
+    docpage.add_section("Machine peak", f"float32 {peak32:.0f} GFLOP/s, bfloat16 "
+                        f"{peak16:.0f} GFLOP/s (square matmuls, {torch.get_num_threads()} "
+                        "threads)")
+    docpage.add_section("Training throughput (same run, alternating rounds)",
+                        docpage.table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(docpage.run(main, "train", "Training throughput of the tracking "
+                                 "models against the matmul peak"))
