@@ -134,34 +134,45 @@ def _query_scale(attn: nn.MultiheadAttention, like: torch.Tensor) -> torch.Tenso
 
 
 class _SplitHeads(torch.autograd.Function):
-    """``qkv [B, P, 3D] -> q, k, v [B, H, P, d]``: one reshuffle each way.
+    """``qkv [B, P, 3D] + bias [3D] -> q, k, v [B, H, P, d]`` in one pass each way.
 
-    Autograd's own backward of ``view -> permute -> contiguous -> unbind`` stacks the
-    three gradients and then reshuffles the stack: two full copies instead of one.
+    Adding the bias in the reshuffle spares the projection its own bias pass, and the
+    backward writes the three gradients into place at once, where autograd's backward of
+    ``view -> permute -> contiguous -> unbind`` would stack them and then reshuffle the
+    stack.
     """
 
     @staticmethod
-    def forward(ctx, qkv: torch.Tensor, heads: int  # type: ignore[override]
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(ctx, qkv: torch.Tensor, bias: torch.Tensor | None,  # type: ignore[override]
+                heads: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         b, p, three_dim = qkv.shape
-        split = qkv.view(b, p, 3, heads, three_dim // (3 * heads)).permute(2, 0, 3, 1, 4)
-        return tuple(split.contiguous().unbind(0))
+        d = three_dim // (3 * heads)
+        src = qkv.view(b, p, 3, heads, d).permute(2, 0, 3, 1, 4)
+        out = qkv.new_empty(3, b, heads, p, d)
+        if bias is None:
+            out.copy_(src)
+        else:
+            torch.add(src, bias.view(3, 1, heads, 1, d), out=out)
+        ctx.has_bias = bias is not None
+        return tuple(out.unbind(0))
 
     @staticmethod
-    def backward(ctx, *grads: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
+    def backward(ctx, *grads: torch.Tensor  # type: ignore[override]
+                 ) -> tuple[torch.Tensor, torch.Tensor | None, None]:
         b, heads, p, d = grads[0].shape
         out = grads[0].new_empty(b, p, 3, heads, d)
         for i, g in enumerate(grads):
             out[:, :, i].copy_(g.transpose(1, 2))
-        return out.view(b, p, 3 * heads * d), None
+        dbias = out.view(b * p, -1).sum(0) if ctx.has_bias else None
+        return out.view(b, p, 3 * heads * d), dbias, None
 
 
 def _attention(y: torch.Tensor, attn: nn.MultiheadAttention, drop: Dropout) -> torch.Tensor:
     b, p, dim = y.shape
     scale = _query_scale(attn, attn.in_proj_weight)
     bias = None if attn.in_proj_bias is None else attn.in_proj_bias * scale
-    qkv = F.linear(y, attn.in_proj_weight * scale[:, None], bias)
-    q, k, v = _SplitHeads.apply(qkv, attn.num_heads)                       # [B, H, P, d]
+    q, k, v = _SplitHeads.apply(F.linear(y, attn.in_proj_weight * scale[:, None]), bias,
+                                attn.num_heads)                             # [B, H, P, d]
     e = drop(torch.softmax(torch.matmul(q, k.transpose(-1, -2)).float(), -1).to(y.dtype))
     o = torch.matmul(e, v)                                                  # [B, H, P, d]
     return F.linear(o.transpose(1, 2).reshape(b, p, dim), attn.out_proj.weight,
