@@ -7,11 +7,20 @@ baseline in the same run: a process that imports every library module the comman
 use, which is what each command paid before the command layer imported lazily.
 
     python benchmarks/bench_cli.py [--repeat 5] [--store STORE]
+
+``--predict`` times instead what a user feels of `coverage predict`: a real-size week
+(14 games of 137 plays, real-length pre-snap phases, as bench_real_scale simulates), each
+shipped tracking model predicted from process start to predictions written, with the
+process's peak RSS:
+
+    python benchmarks/bench_cli.py --predict [--work DIR] [--repeat 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -27,6 +36,11 @@ EVERYTHING = ("import coverage.pipelines, coverage.serving, coverage.family.trai
               "coverage.simulate, coverage.ingest, coverage.formations")
 HELP_GOAL_S = 0.3
 GIF_GOAL_S = 1.5
+PREDICT_GOAL_S = 10.0
+PREDICT_MODELS = ("transformer", "family", "lstm")
+# one week as bench_real_scale simulates a real-size season
+REAL_WEEK = ("games_per_week=14, plays_per_game=137, approach_secs=(3.0, 7.0), "
+             "after_set_secs=(2.0, 13.0), post_snap_secs=(2.0, 3.5)")
 
 
 def _median_secs(cmd: list[str], repeat: int) -> float:
@@ -88,5 +102,67 @@ def main() -> None:
           f"{'met' if t < GIF_GOAL_S else 'NOT met'})")
 
 
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in GiB, CPU seconds) of one run of ``cmd``, process start
+    to exit (the CPU seconds tell a busy machine's wall time from the command's own)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 2**20, usage.ru_utime + usage.ru_stime
+
+
+def _real_size_week(work: Path, env: dict[str, str]) -> Path:
+    """A store of one simulated real-size week under ``work`` (made once, then reused)."""
+    raw, store = work / "raw", work / "store"
+    if not (store / "current").exists():
+        code = ("import json; from coverage.simulate import simulate_season; "
+                f"simulate_season({str(raw)!r}, seed=0, weeks=1, {REAL_WEEK}); "
+                f"open({str(raw / '_source.json')!r}, 'w').write(json.dumps({{'source': 'real'}}))")
+        subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True)
+        subprocess.run([sys.executable, "-m", "coverage", "ingest", str(raw), "-o", str(store),
+                        "-q"], cwd=REPO, env=env, check=True)
+    return store
+
+
+def predict_main() -> None:
+    ap = argparse.ArgumentParser(description="coverage predict of a real-size week")
+    ap.add_argument("--predict", action="store_true")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench_predict",
+                    help="folder of the simulated week (kept and reused)")
+    ap.add_argument("--repeat", type=int, default=1)
+    docpage.add_flag(ap)
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "COVERAGE_DATA_DIR": str(args.work / "data")}
+    store = _real_size_week(args.work, env)
+    code = ("from coverage.store import Store; import polars as pl; s = Store(%r); "
+            "print(s.plays().height, s.tracking(1).filter(pl.col('secs_from_snap') <= 0)"
+            ".select(pl.struct('gameId', 'playId', 'frameId').n_unique()).collect().item())")
+    plays, frames = subprocess.run([sys.executable, "-c", code % str(store)], cwd=REPO,
+                                   env=env, check=True, capture_output=True,
+                                   text=True).stdout.split()
+    print(f"week 1 of {store}: {plays} plays, {frames} pre-snap frames; "
+          f"{os.cpu_count()} CPUs")
+    rows = []
+    for m in PREDICT_MODELS:
+        runs = [_timed([sys.executable, "-m", "coverage", "predict", str(REPO / "models" / m),
+                        "--data", str(store), "--weeks", "1"], env) for _ in range(args.repeat)]
+        wall = statistics.median(r[0] for r in runs)
+        rows.append({"model": m, "wall_s": round(wall, 2),
+                     "cpu_s": round(statistics.median(r[2] for r in runs), 1),
+                     "peak_rss_gib": round(max(r[1] for r in runs), 2),
+                     f"goal < {PREDICT_GOAL_S:g} s": "met" if wall < PREDICT_GOAL_S else "NOT met"})
+    print(json.dumps(rows, indent=1))
+    docpage.add_section("`coverage predict MODEL --data STORE --weeks 1`, process start to "
+                        "predictions written (median of runs)", docpage.table(rows))
+
+
 if __name__ == "__main__":
+    if "--predict" in sys.argv[1:]:
+        sys.exit(docpage.run(predict_main, "predict",
+                             "coverage predict of a real-size week, end to end"))
     sys.exit(docpage.run(main, "cli", "Command start-up and the GIF export, end to end"))
