@@ -216,6 +216,15 @@ def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer, sch
                      header["batches"], header["done"])
 
 
+def mixed_precision(device: torch.device) -> torch.dtype | None:
+    """The autocast dtype training uses on ``device``: bfloat16 on a CUDA GPU that has it,
+    else float16 (with loss scaling); None (float32) on the CPU and MPS, where the models'
+    64-wide layers gain less from faster matmuls than the casts around them cost."""
+    if device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
 def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any],
                  objective: Objective, opt: torch.optim.Optimizer, device: torch.device,
                  deadline: float | None = None) -> tuple[float, int, bool]:
@@ -223,13 +232,18 @@ def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any]
     the sample-weighted mean training loss, the number of batches and whether it was cut."""
     step_model.train()
     model.train()
+    amp = mixed_precision(device)
+    scaler = torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
     total, n, steps = 0.0, 0, 0
     for batch in batches:
-        loss, size = objective.train_loss(step_model, batch, device)
+        with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
+            loss, size = objective.train_loss(step_model, batch, device)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        scaler.step(opt)
+        scaler.update()
         total += float(loss.detach()) * size
         n += size
         steps += 1
