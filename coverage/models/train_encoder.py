@@ -199,7 +199,9 @@ def train_tokens_and_pooled(encoder: nn.Module, x: torch.Tensor,
     dropout layers do; an active one must have the encoder's probability. ValueError for
     an encoder whose layout this forward does not reproduce.
     """
-    if not supported(encoder):
+    # supported() also admits a tanh-approximate nn.GELU; this forward uses the exact one
+    if not supported(encoder) or any(layer.activation is not F.gelu
+                                     for layer in encoder.encoder.layers):
         raise ValueError("train_tokens_and_pooled needs pre-norm GELU TransformerEncoder "
                          "layers with batch_first attention and no final norm")
     drop = dropout if dropout is not None and encoder.training else NO_DROPOUT
