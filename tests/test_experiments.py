@@ -60,6 +60,7 @@ def test_tune_two_trials_selects_on_val_and_tracks(sim_store, tmp_path, ray_tmp,
     from ray import tune as rtune
 
     import coverage.experiments.tune as tune_module
+    import coverage.training.tracking as tracking
     from coverage.experiments.mlflow_runs import MlflowSettings
     from coverage.experiments.tune import TuneOptions, tune
     from coverage.models.checkpoint import load_checkpoint
@@ -71,7 +72,8 @@ def test_tune_two_trials_selects_on_val_and_tracks(sim_store, tmp_path, ray_tmp,
         seen.append(tuple(weeks))
         return real_load(source, weeks, max_secs)
 
-    monkeypatch.setattr(tune_module, "load_frames", spy)
+    monkeypatch.setattr(tune_module, "load_frames", spy)  # the search's frames
+    monkeypatch.setattr(tracking, "load_frames", spy)  # the final retrain's
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     space = {**TINY, "dim": rtune.choice([8, 16])}
     opts = _opts(sim_store.path, tmp_path / "models", name="tuned")

@@ -130,3 +130,20 @@ def test_frames_built_once_equal_each_trainer_building_its_own(tmp_path) -> None
         for name in ("nfl", "family", "assign", "target"):
             np.testing.assert_array_equal(getattr(ef, name), getattr(ef_want, name), name)
     assert wf.explain([1, 2]) is wf.explain([1, 2])  # built once
+
+
+def test_the_fast_training_encode_is_the_module_without_dropout() -> None:
+    from coverage.training.windows import fast_encode
+
+    torch.manual_seed(0)
+    model = build_model("family", {"n_features": F, "dim": 16, "depth": 1, "heads": 2,
+                                   "dropout": 0.0})
+    encode = fast_encode(model, torch.device("cpu"), np.random.default_rng(0))
+    assert encode is not None
+    assert fast_encode(model, torch.device("meta"), np.random.default_rng(0)) is None
+    x = torch.randn(2, 6, 22, F)
+    model.train()
+    fast = WindowedFamily(model, 3, encode)(x)
+    plain = WindowedFamily(model, 3)(x)
+    for key in ("family", "assign", "pointer"):
+        torch.testing.assert_close(fast[key], plain[key], atol=1e-5, rtol=1e-4)

@@ -44,7 +44,7 @@ from coverage.training.options import (
 )
 from coverage.training.sampling import chunk_rows, mirror_half
 from coverage.training.tracking import run_config
-from coverage.training.windows import WindowedFamily
+from coverage.training.windows import WindowedFamily, fast_encode
 from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX, ZONE
 
 ARCHITECTURE = "family"
@@ -199,7 +199,7 @@ def train_family(opts: TrainOptions, store: Store,
     hparams = _hparams(opts, tr)
     rng = seed_everything(run.seed)
     model = build_model(ARCHITECTURE, hparams).to(device)
-    windowed = WindowedFamily(model, k)
+    windowed = WindowedFamily(model, k, fast_encode(model, device, rng))
     per_play = opts.inputs.frames_per_play
     chunk = min(opts.inputs.chunk, per_play)
     objective = FamilyObjective(getattr(opts, "tasks", TaskWeights()),

@@ -33,7 +33,7 @@ from coverage.training.loop import (
 )
 from coverage.training.options import TrainOptions
 from coverage.training.sampling import lstm_batches, window_batches
-from coverage.training.windows import WindowedTransformer
+from coverage.training.windows import WindowedTransformer, fast_encode
 from coverage.vocab import man_zone_name
 
 
@@ -60,7 +60,8 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
             return transformer_logits(m, va, k, stride, 4096, device, lab), va.y[lab]
     hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
-    windowed = None if opts.run.model == "lstm" else WindowedTransformer(model, k)
+    windowed = (None if opts.run.model == "lstm"
+                else WindowedTransformer(model, k, fast_encode(model, device, rng)))
     o = opts.optim
     res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
               weight_decay=o.weight_decay, patience=o.patience, device=device,

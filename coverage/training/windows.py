@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import nn
+
+from coverage.models.train_encoder import NO_DROPOUT, Dropout, train_tokens_and_pooled
 
 # (encoder module, standardised frames [N, 22, F]) -> (tokens [N, 22, D], pooled [N, D])
 TrainEncode = Callable[[nn.Module, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
@@ -65,3 +68,23 @@ class WindowedFamily(_Windowed):
         assign, pointer = self.model.player_logits(newest, state)
         return {"family": self.model.family_logits(state), "assign": assign,
                 "pointer": pointer}
+
+
+def fast_encode(model: nn.Module, device: torch.device, rng: np.random.Generator
+                ) -> TrainEncode | None:
+    """The faster training forward of ``model``'s frame encoder
+    (:func:`coverage.models.train_encoder.train_tokens_and_pooled`) with dropout masks drawn
+    from ``rng``: the training's own Generator, whose state a resumed fit restores, so an
+    interrupted run still continues exactly. None where it does not apply: on a GPU (its
+    masks are drawn on the CPU) or for an encoder layout it does not reproduce."""
+    if device.type != "cpu":
+        return None
+    encoder = model.frame_encoder
+    try:
+        drop = Dropout.for_encoder(encoder, rng)
+        with torch.no_grad():  # a layout it does not reproduce raises here, not mid-training
+            train_tokens_and_pooled(encoder, torch.zeros(1, 22, encoder.embed[0].in_features),
+                                    NO_DROPOUT)
+    except (ValueError, AttributeError, TypeError, IndexError):
+        return None
+    return lambda enc, z: train_tokens_and_pooled(enc, z, drop)
