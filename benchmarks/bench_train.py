@@ -14,7 +14,8 @@ The two paths alternate in rounds, so a busy machine slows both alike. Figures:
 issue; for the LSTM every frame is a moment), *encoded/s* (frames through the encoder),
 *GFLOP/s* (floating-point work actually done, counted by torch's FLOP counter on the
 same batches) and that as a share of the machine's matmul peak, measured here in float32
-and bfloat16 with the same threads.
+and bfloat16 with the same threads; *frames per CPU-s* is the same work per second of
+this process's CPU time, which other load on the machine disturbs less than wall time.
 
     python benchmarks/bench_train.py [--store DIR] [--weeks 1 2 3 4 5 6 7] [--rounds 6]
 """
@@ -42,7 +43,11 @@ from coverage.models.registry import build_model  # noqa: E402
 from coverage.opener import open_store  # noqa: E402
 from coverage.training.loop import masked_bce  # noqa: E402
 from coverage.training.sampling import lstm_batches, window_batches  # noqa: E402
-from coverage.training.windows import WindowedFamily, WindowedTransformer  # noqa: E402
+from coverage.training.windows import (  # noqa: E402
+    WindowedFamily,
+    WindowedTransformer,
+    fast_encode,
+)
 
 K, STRIDE, PER_PLAY, CHUNK, BATCH = 5, 2, 8, 4, 256
 
@@ -70,7 +75,8 @@ class TrainPath:
         self.opt = torch.optim.AdamW(params.parameters(), lr=1e-3, weight_decay=1e-4)
         self.params = params
         self.gen = batches(np.random.default_rng(0))
-        self.seconds, self.totals = 0.0, np.zeros(3)  # moments, encoded frames, FLOPs
+        self.seconds, self.cpu = 0.0, 0.0
+        self.totals = np.zeros(3)  # moments, encoded frames, FLOPs
         self.flops_per_unit = 0.0
 
     def _next(self):
@@ -102,12 +108,18 @@ class TrainPath:
 
     def timed(self, steps: int) -> None:
         for _ in range(steps):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             batch = self._next()
             self.step(batch)
             self.seconds += time.perf_counter() - t0
+            self.cpu += time.process_time() - c0
             moments, encoded, units = self.count(batch)
             self.totals += (moments, encoded, units * self.flops_per_unit)
+
+
+def _encode(model):
+    """The training forward the trainers use on this device (None: the module's)."""
+    return fast_encode(model, torch.device("cpu"), np.random.default_rng(1))
 
 
 def _tracking_paths(ft, hp: dict) -> list[TrainPath]:
@@ -126,7 +138,7 @@ def _tracking_paths(ft, hp: dict) -> list[TrainPath]:
     m1 = build_model("transformer", hp)
     return [TrainPath("transformer", "before", m0, m0,
                   before.transformer_batches(ft, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("transformer", "now", WindowedTransformer(m1, K), m1,
+            TrainPath("transformer", "now", WindowedTransformer(m1, K, _encode(m1)), m1,
                   window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, BATCH), step, count)]
 
 
@@ -147,7 +159,7 @@ def _family_paths(ef, hp: dict) -> list[TrainPath]:
     m1 = build_model("family", fam_hp)
     return [TrainPath("family", "before", m0, m0,
                   before.family_batches(ef, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("family", "now", WindowedFamily(m1, K), m1,
+            TrainPath("family", "now", WindowedFamily(m1, K, _encode(m1)), m1,
                   explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, BATCH), step, count)]
 
 
@@ -206,7 +218,8 @@ def main() -> int:
                          "GFLOP/s": round(flops / 1e9, 1),
                          "% fp32 peak": round(100 * flops / 1e9 / peak32, 1),
                          "% bf16 peak": round(100 * flops / 1e9 / peak16, 1),
-                         "x before": round(frames / base, 2)})
+                         "x before": round(frames / base, 2),
+                         "frames per CPU-s": round(frames * p.seconds / p.cpu)})
             print(rows[-1], flush=True)
     docpage.add_section("Machine peak", f"float32 {peak32:.0f} GFLOP/s, bfloat16 "
                         f"{peak16:.0f} GFLOP/s (square matmuls, {torch.get_num_threads()} "
