@@ -7,14 +7,17 @@ as a user would run it, and reports wall time and that process's peak memory:
 
 1. simulate the raw CSVs (not part of a user's pipeline; for scale only)
 2. `coverage ingest RAW -o STORE`
-3. `coverage init --data STORE --budget-minutes B` (train under the budget, predict every
-   week with every real_* model, score week 9)
-4. `coverage predict STORE/models/real_X --weeks 9` per model (goal < 30 s each)
+3. `coverage init --data STORE` as `make app DATA=DIR` runs it (its default budget, or
+   ``--budget-minutes``): train, predict every week with every real_* model, score the
+   test week; each model's training time and how its training ended, the prediction
+   step's time, from init's own record
+4. `coverage predict STORE/models/real_X --weeks 9` per model, process start to
+   predictions written
 5. the Play explorer's first load on the store, server side (streamlit AppTest, cold)
+6. with ``--untimed``: the same init on a copy of the store with no time budget, and each
+   model's test-week accuracy at the snap, log-loss and AUC beside the default path's
 
-Goals from issue 11: prediction of a week < 30 s per model, peak memory < 8 GB.
-
-    python benchmarks/bench_real_scale.py [--out DIR] [--budget-minutes 40]
+    python benchmarks/bench_real_scale.py [--out DIR] [--budget-minutes B] [--untimed]
         [--weeks 9 --games 14 --plays 120] [--keep]
 """
 
@@ -65,13 +68,56 @@ def _first_load(store: Path, env: dict[str, str], rows: list[dict]) -> None:
          {**env, "COVERAGE_DATA": str(store)}, rows)
 
 
+def _init_table(store: Path, label: str) -> list[dict]:
+    """Per real_* model: training time, how it ended, test-week figures at the snap."""
+    from coverage.bootstrap import PREDICT_STEP, STATE_FILE
+    from coverage.store import Store
+
+    st = Store(store)
+    state = json.loads((st.models_dir / STATE_FILE).read_text())
+    reports = st.evaluation_reports()
+    rows = []
+    for name, step in state["steps"].items():
+        row: dict = {"run": label, "model": name, "train_s": step.get("seconds")}
+        if name == PREDICT_STEP:
+            rows.append({**row, "model": "predict every week, score"})
+            continue
+        metrics_path = st.models_dir / name / "metrics.json"
+        training = json.loads(metrics_path.read_text()).get("training", {}) \
+            if metrics_path.exists() else {}
+        if training:
+            row["ended by"] = (f"{training['stopped_by']} at epoch {training['epochs_run']}"
+                               f" of {training['epochs_max']}")
+        rep = next((r for k, r in reports.items() if k.startswith(name + "_week_")), None)
+        if rep is not None:
+            snap = rep.get("at_snap", {})
+            row.update({"week": rep.get("week"), "acc@snap": snap.get("accuracy"),
+                        "log-loss@snap": snap.get("log_loss"), "AUC@snap": snap.get("auc")})
+        rows.append(row)
+    return rows
+
+
+def _untimed(store: Path, work: Path, env: dict[str, str], rows: list[dict]) -> Path:
+    """A copy of the store (without its models) trained by init with no budget."""
+    copy = work / "store_untimed"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(store, copy, ignore=shutil.ignore_patterns("models"), symlinks=True)
+    _run("coverage init --data (no budget)",
+         [str(BIN / "coverage"), "init", "--data", str(copy), "--budget-minutes", "0", "-q"],
+         env, rows)
+    return copy
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=None, help="work folder (default: a temp one)")
     ap.add_argument("--weeks", type=int, default=9)
     ap.add_argument("--games", type=int, default=14)
     ap.add_argument("--plays", type=int, default=120)
-    ap.add_argument("--budget-minutes", type=float, default=40.0)
+    ap.add_argument("--budget-minutes", type=float, default=None,
+                    help="init's budget (default: init's own default, as `make app` runs)")
+    ap.add_argument("--untimed", action="store_true",
+                    help="also train without a budget on a copy and compare the models")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     docpage.add_flag(ap)
     args = ap.parse_args()
@@ -93,9 +139,12 @@ def main() -> int:
         if not (raw / "_source.json").exists():
             _run("simulate real-size season", [sys.executable, "-c", sim], env, rows)
         _run("coverage ingest", [cli, "ingest", str(raw), "-o", str(store), "-q"], env, rows)
-        _run(f"coverage init --data (budget {args.budget_minutes:g} min)",
-             [cli, "init", "--data", str(store), "--budget-minutes",
-              str(args.budget_minutes), "-q"], env, rows)
+        budget = [] if args.budget_minutes is None else ["--budget-minutes",
+                                                          str(args.budget_minutes)]
+        _run("coverage init --data" + (f" (budget {args.budget_minutes:g} min)" if budget
+                                        else " (default)"),
+             [cli, "init", "--data", str(store), *budget, "-q"], env, rows)
+        models = _init_table(store, "default")
         from coverage.bootstrap import MODELS, real_name  # the models init trains
 
         for m in map(real_name, MODELS):
@@ -103,8 +152,13 @@ def main() -> int:
                  [cli, "predict", str(store / "models" / m), "--data", str(store),
                   "--weeks", str(args.weeks)], env, rows)
         _first_load(store, env, rows)
+        if args.untimed:
+            models += _init_table(_untimed(store, work, env, rows), "no budget")
         docpage.add_section("Steps (wall time and each process's peak RSS)",
                             docpage.table(rows))
+        docpage.add_section("Inside init: each model's training and the test week",
+                            docpage.table(models))
+        print(json.dumps(models, indent=1))
     finally:
         print(json.dumps(rows, indent=1))
         if not args.keep and args.out is None:

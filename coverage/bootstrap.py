@@ -341,9 +341,11 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
             log(f"{real_name(model)}: trained in {seconds / 60:.1f} min -> {out['dir']}")
         bar.update()
     bar.set_postfix_str("predict + evaluate")
+    t0 = time.perf_counter()
     manifest = ensure_predictions(store, root=store.models_dir, log=log)
     ours = {real_name(m): manifest.get(real_name(m), {}) for m in models}
-    _record(store, state, PREDICT_STEP, models={k: v.get("status") for k, v in ours.items()})
+    _record(store, state, PREDICT_STEP, models={k: v.get("status") for k, v in ours.items()},
+            seconds=round(time.perf_counter() - t0, 1))
     bar.update()
     bar.close()
     return {"store": str(store.path), "models_dir": str(store.models_dir),
