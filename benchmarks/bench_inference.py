@@ -5,10 +5,8 @@
    (`benchmarks/flops.py`; a test checks them against torch's FLOP counter).
 3. Runs each model's week predictor (``transformer_logits`` / ``explain_outputs``, the
    code ``coverage predict`` runs) on the store's test week, tiled to ``--frames`` if
-   asked, in each variant: the float32 reference, the frame encoder in bfloat16, the
-   graphs compiled ahead of time for this machine (``compiled``: what ``coverage predict``
-   runs after ``coverage compile``; built into the package cache first when missing, which
-   its "first call" includes), dynamic int8 quantisation of the linear layers,
+   asked, in each variant: the float32 reference, the frame encoder in bfloat16,
+   dynamic int8 quantisation of the linear layers,
    and (``--variants ...,compile``) ``torch.compile``.
 4. Prints frames/s (best of ``--repeat`` runs, median beside it; the variants take turns,
    one run each per round, and the speed-up is the median per-round ratio), achieved GFLOP/s and
@@ -18,7 +16,7 @@
    peak RSS.
 
     python benchmarks/bench_inference.py [--store STORE] [--week 9] [--frames N]
-        [--threads 2] [--repeat 5] [--variants float32,bfloat16,compiled,int8,compile]
+        [--threads 2] [--repeat 5] [--variants float32,bfloat16,int8,compile]
         [--models transformer,family]
 """
 
@@ -102,30 +100,10 @@ def _variants(encoder: torch.nn.Module, chosen: list[str]
         # float32 this way is `coverage predict` before the bf16 encoder and the workers
         "split": ("float32, ops split", "float32", None),
         "split16": ("bfloat16, ops split", "bfloat16", None),
-        # the bf16 encoder compiled ahead of time for this machine (coverage/models/aot.py;
-        # `coverage compile` builds it, "first call" includes building it when missing):
-        # what `coverage predict` runs once the package is in the cache
-        "compiled": (COMPILED, "bfloat16", None),
     }
     # the reference always runs first: every other variant's ΔP is measured against it
     names = ["float32", *[c for c in chosen if c != "float32"]]
     return {every[n][0]: every[n][1:] for n in names}
-
-
-COMPILED = "compiled bf16 (AOT)"
-
-
-def _compiled(model: torch.nn.Module, name: str, k: int) -> bool:
-    """Whether the model's compiled packages are in the cache already."""
-    from coverage.family.predict import compiled_heads
-    from coverage.models import aot
-    from coverage.models.transformer import INFERENCE_DTYPE, torch_dtype
-
-    dt = torch_dtype(INFERENCE_DTYPE, model)
-    ok = aot.load_encoder(model.norm, model.frame_encoder, dt) is not None
-    if name == "family":
-        ok &= compiled_heads(model, k, dt) is not None
-    return ok
 
 
 def _threads(label: str, default: int) -> int:
@@ -154,8 +132,7 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
     from coverage.family.data import load_explain_frames
     from coverage.family.predict import explain_outputs, load_explainer
     from coverage.features import FrameTensors
-    from coverage.models import aot, workers
-    from coverage.pipelines import compile_model
+    from coverage.models import workers
     from coverage.training.frame_models import load_frame_model, model_logits
     from coverage.training.frames import load_frames
 
@@ -200,10 +177,7 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
         torch.backends.mha.set_fastpath_enabled(label != "dynamic int8")
         torch.set_num_threads(_threads(label, args.threads))
         workers.PER_CORE = _per_core(label)
-        aot.USE_COMPILED = label == COMPILED
         t_setup = time.perf_counter()
-        if label == COMPILED and not _compiled(model, name, k):
-            compile_model(mdir)  # what `coverage compile` does, once per machine
         if factory is not None:
             m = copy.copy(model)
             m.frame_encoder = factory()
@@ -213,7 +187,6 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
         torch.backends.mha.set_fastpath_enabled(True)
         torch.set_num_threads(args.threads)
         workers.PER_CORE = True
-    aot.USE_COMPILED = True
     # the variants take turns, one timed run each per round: on a shared machine whose
     # load drifts, every variant then sees the same spread of conditions
     for _ in range(args.repeat):
@@ -221,14 +194,12 @@ def _bench_model(name: str, args: argparse.Namespace, store: object, week: int,
             torch.backends.mha.set_fastpath_enabled(label != "dynamic int8")
             torch.set_num_threads(_threads(label, args.threads))
             workers.PER_CORE = _per_core(label)
-            aot.USE_COMPILED = label == COMPILED
             t0 = time.perf_counter()
             r["p"] = predict(r["m"], r["dtype"])
             r["times"].append(time.perf_counter() - t0)
             torch.backends.mha.set_fastpath_enabled(True)
             torch.set_num_threads(args.threads)
             workers.PER_CORE = True
-    aot.USE_COMPILED = True
     ref = next(iter(runs.values()))
     ref_p = ref["p"]
     achieved: dict[str, float] = {}
@@ -271,9 +242,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5, help="timed runs (best and median)")
     ap.add_argument("--batch-size", type=int, default=4096)
-    ap.add_argument("--variants", default="float32,bfloat16,compiled,int8",
-                    help="comma list of float32, bfloat16, compiled (AOT, this machine), "
-                         "int8, compile (torch.compile; ~1 min to compile on 2 cores), "
+    ap.add_argument("--variants", default="float32,bfloat16,int8",
+                    help="comma list of float32, bfloat16, int8, compile (torch.compile; "
+                         "~1 min to compile on 2 cores), "
                          "1thread (the float32 reference on one thread), split / split16 "
                          "(float32 / bfloat16 with each operator split across the cores "
                          "instead of one worker per core)")

@@ -68,9 +68,3 @@ def cache_root() -> Path:
     """Where derived files that are safe to delete live (the app's browser assets)."""
     base = os.environ.get("COVERAGE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     return Path(base) / "coverage" if base else Path.home() / ".cache" / "coverage"
-
-
-def compiled_cache() -> Path:
-    """Packages of the models compiled for this machine (``coverage compile``): native code
-    for this CPU, so in the user's cache, never in the repository."""
-    return cache_root() / "compiled"

@@ -19,7 +19,7 @@ import polars as pl
 from torch import nn
 
 from coverage import prior, vocab
-from coverage.errors import CheckpointError, CoverageError, DataError, brief
+from coverage.errors import CheckpointError, CoverageError, DataError
 from coverage.family.predict import predict_family_week
 from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, checkpoint_hash, predicted_by, read_config
@@ -49,9 +49,6 @@ class Pipeline:
     per_play: bool = False
     # a tracking model that may start from a per-play context prior (coverage.prior)
     takes_prior: bool = False
-    # (model, config) -> package paths: its inference graphs compiled for this machine
-    # (coverage.models.aot), which `predict` runs once they are built
-    compiler: Callable[[nn.Module, dict[str, Any]], list[Path]] | None = None
 
 
 def prediction_weeks(architecture: str, store: Store) -> list[int]:
@@ -127,35 +124,6 @@ def predict_week(model_dir: str | Path, store: Store, week: int, *,
                         file=str(store.path), play=(g, p))
     if write:
         store.write_output("predictions", week, out, name)
-    return out
-
-
-def compile_model(model_dir: str | Path) -> list[Path]:
-    """Compile a checkpoint's inference graphs for this machine into the package cache
-    (``coverage compile``); ``CoverageError`` when its architecture has none or the
-    machine cannot compile (no C++ compiler)."""
-    model, cfg = load_model(model_dir)
-    run = pipeline(cfg["architecture"])
-    if run.compiler is None:
-        raise CoverageError(f"{model_dir}: a '{cfg['architecture']}' model has nothing to "
-                            f"compile (only {', '.join(registry.COMPILABLE)})")
-    try:
-        return run.compiler(model, cfg)
-    except Exception as e:  # noqa: BLE001 - export / C++ toolchain failures of any kind
-        raise CoverageError(f"{model_dir}: cannot compile on this machine ({brief(e)}); "
-                            "predict runs the eager path instead") from e
-
-
-def compilable_models(root: str | Path) -> list[Path]:
-    """Checkpoint folders under ``root`` whose architecture has graphs to compile."""
-    out = []
-    for d in sorted(Path(root).iterdir()):
-        try:
-            arch = read_config(d)["architecture"]
-        except (CoverageError, OSError):
-            continue
-        if arch in registry.COMPILABLE:
-            out.append(d)
     return out
 
 
@@ -239,8 +207,7 @@ def _resolved(architecture: str) -> Pipeline:
                     prior.with_prior(predictor) if s.takes_prior else predictor,
                     week_writers=(get(s.week_writer),),
                     test_week_writers=(get(s.test_week_writer),) if s.test_week_writer else (),
-                    per_play=not s.needs_tracking, takes_prior=s.takes_prior,
-                    compiler=get(s.compiler) if s.compiler else None)
+                    per_play=not s.needs_tracking, takes_prior=s.takes_prior)
 
 
 def pipeline(architecture: str, *, error: type[Exception] = CheckpointError) -> Pipeline:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from coverage.commands.common import (
     add_data_argument,
@@ -98,21 +97,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_compile(args: argparse.Namespace) -> int:
-    import time
-
-    from coverage.config import compiled_cache, models_root
-    from coverage.pipelines import compilable_models, compile_model
-
-    dirs = [Path(d) for d in args.model_dirs] or compilable_models(models_root())
-    for d in dirs:
-        t0 = time.perf_counter()
-        paths = compile_model(d)
-        print(f"{d.name}: {len(paths)} graph(s) compiled in {time.perf_counter() - t0:.0f} s")
-    print(f"packages in {compiled_cache()}")
-    return 0
-
-
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from coverage.pipelines import evaluate
 
@@ -179,12 +163,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=4096)
     p.set_defaults(func=_cmd_predict)
-
-    p = sub.add_parser("compile", help="compile the transformer / family models for this "
-                       "machine, once: `predict` then runs them faster")
-    p.add_argument("model_dirs", nargs="*", metavar="MODEL_DIR",
-                   help="checkpoint folders (default: every compilable one in models/)")
-    p.set_defaults(func=_cmd_compile)
 
     p = sub.add_parser("evaluate", help="test-week metrics and accuracy-by-time curve")
     p.add_argument("model_dir")

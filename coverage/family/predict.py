@@ -27,14 +27,12 @@ from torch import nn
 from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
 from coverage.features import FEATURES, build_frames
-from coverage.models import aot
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
 from coverage.models.transformer import (
     ENCODE_BATCH,
     INFERENCE_DTYPE,
     frame_encoder_fn,
     resolve_dtype,
-    runs_own_threads,
     torch_dtype,
 )
 from coverage.models.workers import run_over_plays
@@ -111,8 +109,7 @@ def _player_head(model: nn.Module, dtype: str | torch.dtype) -> PlayerHead:
 
 class _Heads(nn.Module):
     """``(newest frame's tokens [B, 22, D], pooled history [B, k, D]) -> (family logits,
-    assignment probabilities, pointer probabilities)``: the eager heads, and the graph
-    compiled for this machine (:mod:`coverage.models.aot`) from them."""
+    assignment probabilities, pointer probabilities)`` of a week's frames."""
 
     def __init__(self, model: nn.Module, dtype: str | torch.dtype) -> None:
         super().__init__()
@@ -125,29 +122,6 @@ class _Heads(nn.Module):
         assign, pointer = self.players(tokens, state)
         return (self.model.family_logits(state), torch.softmax(assign, -1),
                 torch.softmax(pointer, -1))
-
-
-def _heads_package(model: nn.Module, k: int) -> tuple[str, list[nn.Module]]:
-    """The heads' package name (the history length is fixed in the graph) and weights."""
-    return f"family-heads-k{k}", [model.temporal, model.family_head, model.player,
-                                  model.assign_head, model.query, model.key]
-
-
-def compiled_heads(model: nn.Module, k: int, dtype: str | torch.dtype) -> aot.Compiled | None:
-    """The family model's heads compiled for this machine, or ``None`` (not built)."""
-    return aot.load_graph(*_heads_package(model, k), torch_dtype(dtype, model))
-
-
-def compile_explainer(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
-    """Build the family model's frame encoder and heads compiled for this machine
-    (``coverage compile``; :func:`explain_outputs` then runs them over a week)."""
-    dt = torch_dtype(INFERENCE_DTYPE, model)
-    dim = model.temporal.hidden_size
-    examples = (torch.zeros(aot.EXAMPLE_BATCH, 22, dim),
-                torch.zeros(aot.EXAMPLE_BATCH, cfg["history"], dim))
-    name, weights = _heads_package(model, cfg["history"])
-    return [aot.build_encoder(model.norm, model.frame_encoder, dt),
-            aot.build_graph(name, _Heads(model.eval(), dt), examples, weights, dt)]
 
 
 @torch.inference_mode()
@@ -171,12 +145,8 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
         raise DataError("explain frames are not ordered by play and frame",
                         expected="each frame's history rows at or before it")
     dtype = resolve_dtype(dtype, model)
-    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype, frames=n)
-    heads = None
-    if runs_own_threads(encode) and torch.device(device).type == "cpu":
-        heads = compiled_heads(model, k, dtype)
-    # the eager heads (a bf16 copy of the model) only where no compiled ones run
-    heads = heads or _Heads(model, dtype)
+    encode = frame_encoder_fn(model.norm, model.frame_encoder, dtype)
+    heads = _Heads(model, dtype)
     pooled = torch.empty((n, model.temporal.hidden_size))
     fam = np.empty((n, len(FAMILIES)), np.float32)
     assign = np.empty((n, 11, len(ASSIGNMENTS)), np.float32)
@@ -192,7 +162,7 @@ def explain_outputs(model: nn.Module, ef: ExplainFrames, k: int, stride: int,
             fam[r] = (f / temperature).cpu().numpy()
             assign[r], pointer[r] = a_.cpu().numpy(), ptr.cpu().numpy()
 
-    run_over_plays(ef.ft.play_start, plays, device, per_core=not runs_own_threads(encode))
+    run_over_plays(ef.ft.play_start, plays, device)
     return ExplainOutputs(fam, assign, pointer)
 
 

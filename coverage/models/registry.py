@@ -36,7 +36,6 @@ class ModelSpec:
     * ``predictor(model, cfg, store, week, plays, *, device, batch_size)``: per-frame P(man)
     * ``week_writer(model_dir, store, week, *, name)`` puts a checkpoint's outputs of one
       week in the store; ``test_week_writer`` runs on its held-out weeks only
-    * ``compiler(model, cfg) -> paths``: inference graphs compiled for this machine
     * ``network``: the torch module its checkpoints hold (None: not a torch network)
     * ``needs_tracking``: False for a per-play model that trains and predicts from the
       plays table alone (a label-only download), which may then serve as a context prior
@@ -51,7 +50,6 @@ class ModelSpec:
     rank: int
     week_writer: str = "coverage.pipelines:predict_week"
     test_week_writer: str | None = None
-    compiler: str | None = None
     network: str | None = None
     needs_tracking: bool = True
     takes_prior: bool = False
@@ -66,7 +64,6 @@ MODELS: dict[str, ModelSpec] = {s.name: s for s in (
               f"{_TABULAR}:predict_tabular_frames", rank=3, needs_tracking=False),
     ModelSpec("transformer", f"{_TRACKING}:train_tracking", f"{_FRAMES}:load_frame_model",
               f"{_FRAMES}:predict_frame_model", rank=0,
-              compiler=f"{_FRAMES}:compile_frame_model",
               network="coverage.models.transformer:CoverageTransformer", takes_prior=True),
     ModelSpec("lstm", f"{_TRACKING}:train_tracking", f"{_FRAMES}:load_frame_model",
               f"{_FRAMES}:predict_frame_model", rank=1,
@@ -76,7 +73,6 @@ MODELS: dict[str, ModelSpec] = {s.name: s for s in (
               f"{_FAMILY}:predict_family_frames", rank=2,
               week_writer="coverage.pipelines:family_week",
               test_week_writer="coverage.explain.attribution:attribution_week",
-              compiler=f"{_FAMILY}:compile_explainer",
               network="coverage.models.family:CoverageFamilyModel", takes_prior=True),
 )}
 NAMES = tuple(MODELS)
@@ -84,7 +80,6 @@ NAMES = tuple(MODELS)
 DISPLAY_ORDER = tuple(sorted(NAMES, key=lambda n: MODELS[n].rank))
 PER_PLAY = tuple(n for n in NAMES if not MODELS[n].needs_tracking)
 TAKES_PRIOR = tuple(n for n in NAMES if MODELS[n].takes_prior)
-COMPILABLE = tuple(n for n in NAMES if MODELS[n].compiler)
 
 
 def spec(name: str, *, error: type[Exception] = CheckpointError) -> ModelSpec:

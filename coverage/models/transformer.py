@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from coverage.models.aot import Compiled, load_encoder
 from coverage.models.fast_encoder import FastEncoder, native_bf16, supported
 
 # dtypes the frame encoder may run inference in (the GRU and heads stay float32)
@@ -97,7 +96,7 @@ def torch_dtype(dtype: str | torch.dtype, module: nn.Module) -> torch.dtype:
 
 
 def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
-                     dtype: str | torch.dtype = "float32", frames: int = 0) -> FrameEncoderFn:
+                     dtype: str | torch.dtype = "float32") -> FrameEncoderFn:
     """Inference-only ``raw [B, 22, F] -> (tokens, pooled)`` in float32 out, ``dtype`` inside.
 
     The features are standardised in float32 first (positions of tens of yards would lose
@@ -107,28 +106,13 @@ def frame_encoder_fn(norm: Standardize, encoder: PlayerSetEncoder,
     CPUs with bf16 matrix units. ``dtype="auto"`` picks bfloat16 only on such a CPU,
     since emulated bf16 loses to float32; an encoder whose layers FastEncoder does not
     reproduce runs in float32.
-
-    For ``frames`` >= :data:`coverage.models.aot.MIN_FRAMES` (a week, not a play) the
-    encoder compiled for this machine (``coverage compile``) runs instead when its package
-    is in the cache: a :class:`~coverage.models.aot.Compiled`, whose kernels use
-    every thread, so the caller runs it from one (see :func:`runs_own_threads`).
     """
     dtype = resolve_dtype(dtype, encoder)
-    if dtype in INFERENCE_DTYPES:
-        compiled = load_encoder(norm, encoder, INFERENCE_DTYPES[dtype], frames)
-        if compiled is not None:
-            return compiled
     dt = INFERENCE_DTYPES[dtype] if isinstance(dtype, str) else dtype
     if dt == torch.float32 or not supported(encoder):
         return lambda x: encoder.tokens_and_pooled(norm(x))
     fast = FastEncoder(encoder, dt)
     return lambda x: fast(norm(x))
-
-
-def runs_own_threads(encode: FrameEncoderFn) -> bool:
-    """Whether ``encode`` parallelises inside (a compiled encoder): then the week runs on
-    one worker, not one per core (:func:`coverage.models.workers.run_over_plays`)."""
-    return isinstance(encode, Compiled)
 
 
 class CoverageTransformer(nn.Module):

@@ -78,17 +78,15 @@ def one_thread_per_worker() -> Iterator[None]:
 
 
 def run_over_plays(play_start: np.ndarray, fn: Callable[[int, int], None],
-                   device: torch.device | str = "cpu", per_core: bool = True) -> None:
+                   device: torch.device | str = "cpu") -> None:
     """``fn(start, end)`` on each worker's range of plays, in inference mode.
 
-    On a GPU, with one thread, over one play, or when ``fn``'s own kernels use every
-    thread (``per_core=False``: a compiled encoder) it is one call over every row, and
-    the operators keep every thread.
+    On a GPU, with one thread or over one play it is one call over every row, and the
+    operators keep every thread.
     """
     keep_freed_memory()
     ranges = play_ranges(play_start, torch.get_num_threads())
-    if (not (PER_CORE and per_core) or torch.device(device).type != "cpu"
-            or len(ranges) < 2):
+    if not PER_CORE or torch.device(device).type != "cpu" or len(ranges) < 2:
         # a GPU, one thread, or one play: one call, the operators keep every thread
         with torch.inference_mode():
             fn(0, len(play_start))

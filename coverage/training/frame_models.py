@@ -17,13 +17,11 @@ import torch
 from torch import nn
 
 from coverage import evaluation
-from coverage.errors import CoverageError
 from coverage.features import (
     FEATURES,
     FrameTensors,
     build_frames,
 )
-from coverage.models import aot
 from coverage.models.checkpoint import (
     check_calibration,
     load_checkpoint,
@@ -33,8 +31,6 @@ from coverage.models.transformer import (
     ENCODE_BATCH,
     INFERENCE_DTYPE,
     frame_encoder_fn,
-    runs_own_threads,
-    torch_dtype,
 )
 from coverage.models.workers import run_over_plays
 from coverage.store import Store
@@ -58,7 +54,7 @@ def window_outputs(norm: nn.Module, encoder: nn.Module, head: Callable[[torch.Te
     hist = ft.history_index(k, stride)
     rows = np.arange(len(ft)) if rows is None else rows
     needed = np.unique(hist[rows])
-    encode = frame_encoder_fn(norm, encoder, dtype, frames=needed.size)
+    encode = frame_encoder_fn(norm, encoder, dtype)
     dim = encoder.pool[-1].out_features
     emb = torch.empty((len(ft), dim), dtype=torch.float32)
     out = np.empty((rows.size, width) if width else rows.size, dtype=np.float32)
@@ -80,7 +76,7 @@ def window_outputs(norm: nn.Module, encoder: nn.Module, head: Callable[[torch.Te
             e = emb[torch.from_numpy(hist[rows[p]])].to(device)
             out[p] = head(e).float().cpu().numpy()
 
-    run_over_plays(ft.play_start, plays, device, per_core=not runs_own_threads(encode))
+    run_over_plays(ft.play_start, plays, device)
     return out
 
 
@@ -150,15 +146,6 @@ def load_frame_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Load a transformer / LSTM checkpoint trained on the features this code builds."""
     check_calibration(read_config(model_dir), model_dir, ("logit_offset", "temperature"))
     return load_checkpoint(model_dir, expected={"features": list(FEATURES)})
-
-
-def compile_frame_model(model: nn.Module, cfg: dict[str, Any]) -> list[Path]:
-    """Build the transformer's frame encoder compiled for this machine (the week's
-    ``predict`` then runs it; :mod:`coverage.models.aot`). The LSTM has nothing to build."""
-    encoder = getattr(model, "frame_encoder", None)
-    if encoder is None:
-        raise CoverageError(f"a '{cfg['architecture']}' model has no frame encoder to compile")
-    return [aot.build_encoder(model.norm, encoder, torch_dtype(INFERENCE_DTYPE, model))]
 
 
 def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
