@@ -21,6 +21,7 @@ from torch import nn
 from coverage import prior, vocab
 from coverage.errors import CheckpointError, CoverageError, DataError
 from coverage.family.predict import predict_family_week
+from coverage.features import FrameTensors
 from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
@@ -100,20 +101,27 @@ def load_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
 
 def predict_week(model_dir: str | Path, store: Store, week: int, *,
                  device: str = "auto", batch_size: int = 4096, write: bool = True,
-                 name: str | None = None) -> pl.DataFrame:
+                 name: str | None = None,
+                 loaded: tuple[nn.Module, dict[str, Any]] | None = None,
+                 frames: FrameTensors | None = None) -> pl.DataFrame:
     """P(man) for every pre-snap frame of ``week`` (batched: a week is a few large
-    tensors); this model's rows of the store's predictions are replaced with them."""
+    tensors); this model's rows of the store's predictions are replaced with them.
+
+    ``loaded``: the checkpoint's (model, config), loaded once for several weeks;
+    ``frames``: a tracking model's frames of the week, built already
+    (:func:`coverage.features.week_frames`, while torch loads)."""
     if not store.has_tracking:
         raise DataError("predictions are written into a store; pass a store folder",
                         file=str(store.path))
-    model, cfg = load_model(model_dir)
+    model, cfg = loaded or load_model(model_dir)
     name = name or Path(model_dir).name
     run = pipeline(cfg["architecture"])
     plays = store.plays_with_formations(every_play=run.per_play).filter(pl.col("week") == week)
     if plays.height == 0:
         raise DataError(f"week {week} has no plays in the store", file=str(store.path),
                         expected=f"one of weeks {prediction_weeks(cfg['architecture'], store)}")
-    out = run.predictor(model, cfg, store, week, plays, device=device, batch_size=batch_size)
+    out = run.predictor(model, cfg, store, week, plays, device=device, batch_size=batch_size,
+                        **({} if frames is None or run.per_play else {"frames": frames}))
     out = out.with_columns(pl.lit(name).alias("model")).select(
         [pl.col(c).cast(t) for c, t in PREDICTION_SCHEMA.items()])
     bad = out.filter(~pl.col("p_man").is_finite() | pl.col("p_man").is_null())

@@ -17,6 +17,7 @@ tracking checkpoint, and a better prior is a swap of one folder.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ from coverage.vocab import MAN, ZONE, label_expr
 # (model, cfg, store, week, plays, **kw) -> per-frame P(man): a pipeline's predictor
 Predictor = Callable[..., pl.DataFrame]
 
+# A per-play model's P(man) of each play without its per-frame expansion (which reads the
+# week's tracking for frame keys a prior does not need): "module:function" taking
+# (model, store, plays) -> (gameId, playId, p_man, ...), by architecture
+_PLAY_PREDICTORS = {"tabular": "coverage.tabular.pipeline:predict_plays"}
 _EPS = 1e-6
 WEIGHT_RANGE = (0.0, 2.0)
 
@@ -110,12 +115,15 @@ def prior_per_play(prior_dir: str | Path, store: Store, plays: pl.DataFrame) -> 
     """(gameId, playId, p_prior) of ``plays`` from a per-play checkpoint (e.g. tabular)."""
     load, predict = per_play_pipeline(prior_dir)
     model, cfg = load(prior_dir)
+    per_play = _PLAY_PREDICTORS.get(cfg["architecture"])
+    per_play = registry.resolve(per_play) if per_play else None
     parts = []
     for (week,), wp in plays.select(*PLAY_KEYS, "week").group_by("week"):
         every = store.plays_with_formations(every_play=True).filter(pl.col("week") == week)
         every = every.join(wp.select(PLAY_KEYS), on=PLAY_KEYS, how="semi")
         if every.height:
-            out = predict(model, cfg, store, int(week), every, device="cpu")
+            out = (per_play(model, store, every) if per_play is not None
+                   else predict(model, cfg, store, int(week), every, device="cpu"))
             parts.append(out.group_by(PLAY_KEYS).agg(pl.col("p_man").first().alias("p_prior")))
     if not parts:
         return pl.DataFrame(schema={"gameId": pl.Int64, "playId": pl.Int64,
@@ -129,9 +137,19 @@ def prior_for_frames(entry: dict[str, Any], store: Store, game_id: np.ndarray,
     output; the base rate where the prior has no row (its shift is then 0)."""
     rows = pl.DataFrame({"gameId": np.asarray(game_id, np.int64),
                          "playId": np.asarray(play_id, np.int64)})
-    plays = store.plays().with_columns(pl.col(c).cast(pl.Int64) for c in PLAY_KEYS) \
-        .join(rows.unique(), on=PLAY_KEYS, how="semi")
-    per_play = prior_per_play(resolve(entry), store, plays)
+    return _on_frames(entry, prior_per_play(resolve(entry), store, _plays_of(store, rows)),
+                      rows)
+
+
+def _plays_of(store: Store, rows: pl.DataFrame) -> pl.DataFrame:
+    """The store's plays whose keys ``rows`` (gameId, playId) name."""
+    return store.plays().with_columns(pl.col(c).cast(pl.Int64) for c in PLAY_KEYS) \
+        .join(rows.select(PLAY_KEYS).unique(), on=PLAY_KEYS, how="semi")
+
+
+def _on_frames(entry: dict[str, Any], per_play: pl.DataFrame, rows: pl.DataFrame
+               ) -> np.ndarray:
+    """The per-play prior on each of ``rows`` (the base rate where it has none)."""
     got = rows.join(per_play, on=PLAY_KEYS, how="left", maintain_order="left")
     return got["p_prior"].fill_null(entry["base_rate"]).to_numpy().astype(np.float64)
 
@@ -161,12 +179,21 @@ def with_prior(predictor: Predictor) -> Predictor:
     """A tracking pipeline's predictor whose P(man) starts from the checkpoint's prior."""
     def predict(model: Any, cfg: dict[str, Any], store: Store, week: int, plays: pl.DataFrame,
                 **kw: Any) -> pl.DataFrame:
-        out = predictor(model, cfg, store, week, plays, **kw)
         entry = cfg.get("prior")
-        if not entry or out.height == 0:
+        if not entry:
+            return predictor(model, cfg, store, week, plays, **kw)
+        # the prior of every play of the week, beside the tracking model (its loading and
+        # LightGBM release the cores the encoder's gaps leave): only the played-out rows'
+        # plays are read from it after
+        with ThreadPoolExecutor(1, thread_name_prefix="coverage-prior") as pool:
+            keys = plays.select(pl.col(c).cast(pl.Int64) for c in PLAY_KEYS)
+            per_play = pool.submit(prior_per_play, resolve(entry), store,
+                                   _plays_of(store, keys))
+            out = predictor(model, cfg, store, week, plays, **kw)
+            p_prior = _on_frames(entry, per_play.result(), out.select(
+                pl.col(c).cast(pl.Int64) for c in PLAY_KEYS))
+        if out.height == 0:
             return out
-        p_prior = prior_for_frames(entry, store, out["gameId"].to_numpy(),
-                                   out["playId"].to_numpy())
         return out.with_columns(pl.Series("p_man", combine(
             out["p_man"].to_numpy(), p_prior, entry["base_rate"], entry["weight"])))
     return predict

@@ -82,18 +82,36 @@ def _mlflow_settings(args: argparse.Namespace):
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from coverage.features import week_frames
     from coverage.models.checkpoint import read_config
-    from coverage.pipelines import predict_week, prediction_weeks, record_predictions
+    from coverage.models.registry import spec as model_spec
 
     weeks = parse_weeks(args.weeks)
     digest, store, name = prediction_target(args)
-    arch = read_config(args.model_dir)["architecture"]
-    for w in weeks or prediction_weeks(arch, store):
-        df = predict_week(args.model_dir, store, w, device=args.device,
-                          batch_size=args.batch_size, name=name)
-        record_predictions(store, name, [w], digest)
-        n_plays = df.select("gameId", "playId").n_unique()
-        print(f"week {w}: {df.height} predictions for {n_plays} plays")
+    spec = model_spec(read_config(args.model_dir)["architecture"])
+    weeks = weeks or (store.weeks if spec.needs_tracking else store.label_weeks)
+    # a tracking model's frames are built (polars, numpy: mostly without the GIL) while
+    # torch is imported and the model loads, and each next week's while this one predicts
+    with ThreadPoolExecutor(1, thread_name_prefix="coverage-frames") as pool:
+        def frames_of(i: int) -> Future | None:
+            if not spec.needs_tracking or i >= len(weeks) or weeks[i] not in store.weeks:
+                return None
+            return pool.submit(week_frames, store, weeks[i])
+        ahead = frames_of(0)
+        from coverage.pipelines import load_model, predict_week, record_predictions
+
+        loaded = load_model(args.model_dir)
+        for i, w in enumerate(weeks):
+            frames = ahead.result() if ahead is not None else None
+            ahead = frames_of(i + 1)
+            df = predict_week(args.model_dir, store, w, device=args.device,
+                              batch_size=args.batch_size, name=name, loaded=loaded,
+                              frames=frames)
+            record_predictions(store, name, [w], digest)
+            n_plays = df.select("gameId", "playId").n_unique()
+            print(f"week {w}: {df.height} predictions for {n_plays} plays")
     return 0
 
 

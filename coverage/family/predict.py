@@ -26,7 +26,7 @@ from torch import nn
 
 from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
-from coverage.features import FEATURES, build_frames
+from coverage.features import FEATURES, FrameTensors, week_frames
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
 from coverage.models.transformer import (
     ENCODE_BATCH,
@@ -214,12 +214,14 @@ def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
 
 def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
                           plays: pl.DataFrame, *, device: str = "auto",
-                          batch_size: int = 4096, dtype: str = INFERENCE_DTYPE) -> pl.DataFrame:
+                          batch_size: int = 4096, dtype: str = INFERENCE_DTYPE,
+                          frames: FrameTensors | None = None) -> pl.DataFrame:
     """The family model's P(man) (summed man families) on every pre-snap frame of ``week``:
     its predictor in coverage.pipelines, so ``predict_week`` and evaluation treat it like
     any model. P(man) needs only the frame encoder, the GRU and the family head, so the
-    per-defender heads (and the defenders' labels) are not computed."""
-    ft = build_frames(store.tracking(week), store.plays().filter(pl.col("week") == week))
+    per-defender heads (and the defenders' labels) are not computed. ``frames``: the
+    week's frames, built already (:func:`coverage.features.week_frames`)."""
+    ft = frames if frames is not None else week_frames(store, week)
     dev = pick_device(device)
     model.eval().to(dev)
     logits = window_outputs(

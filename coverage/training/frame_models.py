@@ -150,9 +150,11 @@ def load_frame_model(model_dir: str | Path) -> tuple[nn.Module, dict[str, Any]]:
 
 def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, week: int,
                         plays: pl.DataFrame, *, device: str = "auto",
-                        batch_size: int = 4096, dtype: str = INFERENCE_DTYPE) -> pl.DataFrame:
+                        batch_size: int = 4096, dtype: str = INFERENCE_DTYPE,
+                        frames: FrameTensors | None = None) -> pl.DataFrame:
     """P(man) of every pre-snap 11 v 11 frame of ``week`` (the transformer's and the LSTM's
-    predictor in coverage.pipelines)."""
-    ft = build_frames(store.tracking(week), plays)
+    predictor in coverage.pipelines); ``frames``: that week's frames, built already
+    (:func:`coverage.features.week_frames`)."""
+    ft = frames if frames is not None else build_frames(store.tracking(week), plays)
     z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
     return pl.DataFrame({**ft.frame_keys(), "p_man": evaluation.sigmoid(z).astype(np.float32)})
