@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import optimize, special, stats
 
 Z95 = 1.959963984540054
 # Bumped when stored evaluation files change layout or meaning: serving then re-scores
@@ -101,6 +100,8 @@ def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
     n_neg = int(y.size - n_pos)
     if n_pos == 0 or n_neg == 0:
         return math.nan
+    from scipy import stats  # scipy is slow to import: only where it is used
+
     ranks = stats.rankdata(p)  # average ranks for ties
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
@@ -155,6 +156,8 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray,
     confident the probabilities are, so it is safe to fit on the early-stopping week.
     The search is over log T, bounded, so it always terminates.
     """
+    from scipy import optimize, special  # scipy is slow to import: only where it is used
+
     z = np.asarray(logits, dtype=np.float64)
     if z.ndim == 2:
         y = np.asarray(y)
@@ -211,6 +214,8 @@ def frame_summaries(y: np.ndarray, p: np.ndarray, secs: np.ndarray,
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
+    from scipy import special  # its submodule alone: scipy.stats costs a second to import
+
     return special.expit(np.asarray(z, dtype=np.float64))
 
 
