@@ -10,9 +10,10 @@ score the test week.
 
 Three things make that bearable on a laptop:
 
-* a **time budget** (CPU only, by default): fewer epochs, fewer sampled frames per play and
-  only the last seconds before the snap, with early stopping on the validation week and a
-  hard stop when a model's share of the budget is spent; with a CUDA GPU it trains in full;
+* a **time budget** (CPU only, by default): each model gets its share of it, its learning
+  rate anneals over that time (:func:`coverage.training.loop.fit`), so it ends as a full
+  run ends rather than cut off mid-descent, and early stopping on the validation week
+  still ends it sooner when it has converged; with a CUDA GPU it trains in full;
 * **resumable steps**: a small JSON state file in ``store.models_dir`` records which steps
   finished, for which data and plan, so Ctrl-C and a re-run pick up at the next step (a
   changed store or plan starts over);
@@ -64,15 +65,17 @@ TRACKING = registry.TAKES_PRIOR
 PRIOR = "tabular"
 # Each model's share of the time budget (of what is left when its turn comes).
 SHARES = {"tabular": 0.1, "transformer": 0.3, "lstm": 0.2, "family": 0.4}
-# What the CPU budget trims: epochs (a cap; the clock usually stops training first),
-# frames drawn per play and epoch, and training on the last 10 s before the snap only.
+# What changes under a budget besides the clock: the windowed models draw one chunk of
+# moments per play and epoch instead of two, so epochs are shorter and the validation
+# week, which picks the kept weights, is consulted twice as often. The models, their
+# inputs and the frames they train on are those of an untimed run.
 CPU_LIMITS: dict[str, dict[str, Any]] = {
     "tabular": {},
-    "transformer": {"epochs": 10, "patience": 3, "frames_per_play": 4, "max_secs": 10.0},
-    "lstm": {"epochs": 10, "patience": 3},
-    "family": {"epochs": 8, "patience": 3, "frames_per_play": 4, "max_secs": 10.0},
+    "transformer": {"frames_per_play": 4},
+    "lstm": {},
+    "family": {"frames_per_play": 4},
 }
-DEFAULT_BUDGET_MINUTES = 40.0
+DEFAULT_BUDGET_MINUTES = 8.0
 MIN_STEP_SECONDS = 30.0  # a model whose share is used up still gets this long to train
 PREDICT_STEP = "predict"
 STATE_FILE = INIT_STATE_FILE

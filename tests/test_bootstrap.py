@@ -129,8 +129,8 @@ def test_the_time_budget_stops_training_mid_epoch(tmp_path: Path, monkeypatch) -
 
 
 # ------------------------------------------------------------------ plan and state
-def test_budget_defaults_to_40_minutes_on_cpu_and_full_training_on_cuda() -> None:
-    assert bs.BootstrapOptions().budget_seconds(cuda=False) == 40 * 60
+def test_budget_defaults_to_its_constant_on_cpu_and_full_training_on_cuda() -> None:
+    assert bs.BootstrapOptions().budget_seconds(cuda=False) == bs.DEFAULT_BUDGET_MINUTES * 60
     assert bs.BootstrapOptions().budget_seconds(cuda=True) is None
     assert bs.BootstrapOptions(budget_minutes=0).budget_seconds(cuda=False) is None
     assert bs.BootstrapOptions(budget_minutes=5).budget_seconds(cuda=True) == 300
@@ -297,3 +297,38 @@ def test_the_fit_says_what_ended_it() -> None:
     res = fit(model, batches, flat, rng=rng, epochs=10, lr=1e-2, weight_decay=0.0,
               patience=2, device=torch.device("cpu"), progress=False)
     assert res.stopped_by == "patience" and len(res.history) == 3
+
+
+def test_under_a_budget_the_learning_rate_anneals_with_the_clock(monkeypatch) -> None:
+    """A budget ends training annealed: the rate follows a cosine over the budget's time
+    (the fake clock moves 0.1 s a batch), from the base rate down to nearly zero."""
+    import coverage.training.loop as loop
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(loop, "time", SimpleNamespace(perf_counter=lambda: clock["now"]))
+    batches, val_logits = _toy_problem()
+
+    class Recording(MaskedBCE):
+        def train_loss(self, model, batch, device):
+            clock["now"] += 0.1
+            return super().train_loss(model, batch, device)
+
+    rng = seed_everything(0)
+    model = _Net()
+    opt_rates = []
+    real_step = torch.optim.AdamW.step
+
+    def step(self, *a, **kw):
+        opt_rates.append(self.param_groups[0]["lr"])
+        return real_step(self, *a, **kw)
+    monkeypatch.setattr(torch.optim.AdamW, "step", step)
+    res = fit(model, batches, Recording(1.0, val_logits), rng=rng, epochs=50, lr=1e-2,
+              weight_decay=0.0, patience=100, device=torch.device("cpu"), progress=False,
+              time_budget_s=2.0)
+    rates = opt_rates
+    assert res.stopped_by == "budget"
+    assert rates[0] == pytest.approx(1e-2, rel=0.01)
+    assert all(b <= a + 1e-12 for a, b in zip(rates, rates[1:], strict=False))
+    assert rates[-1] < 1e-4  # the last step, just before the budget, at nearly zero
+    mid = rates[len(rates) // 2]
+    assert 0.3e-2 < mid < 0.7e-2  # half-way through the clock, half the rate

@@ -227,15 +227,20 @@ def mixed_precision(device: torch.device) -> torch.dtype | None:
 
 def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any],
                  objective: Objective, opt: torch.optim.Optimizer, device: torch.device,
-                 deadline: float | None = None) -> tuple[float, int, bool]:
+                 deadline: float | None = None,
+                 lr_at: Callable[[], float] | None = None) -> tuple[float, int, bool]:
     """One pass over the training batches, cut short at ``deadline`` (perf_counter time):
-    the sample-weighted mean training loss, the number of batches and whether it was cut."""
+    the sample-weighted mean training loss, the number of batches and whether it was cut.
+    ``lr_at()``, when given, sets the learning rate before every step."""
     step_model.train()
     model.train()
     amp = mixed_precision(device)
     scaler = torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
     total, n, steps = 0.0, 0, 0
     for batch in batches:
+        if lr_at is not None:
+            for group in opt.param_groups:
+                group["lr"] = lr_at()
         with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
             loss, size = objective.train_loss(step_model, batch, device)
         opt.zero_grad(set_to_none=True)
@@ -266,7 +271,10 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
     Tune's ASHA) can follow, and stop, training without a second copy of this loop.
 
     ``time_budget_s`` bounds the training time (earlier runs of a resumed fit included):
-    the epoch that reaches it stops after its current batch and is still validated.
+    the epoch that reaches it stops after its current batch and is still validated. Under a
+    budget the cosine decay follows the clock (or the epochs, whichever is further along)
+    instead of the epochs alone, so the learning rate has come down when time runs out:
+    a budgeted model ends annealed, as a full run does, not cut off at a high rate.
     ``resume_dir`` keeps the state after every finished epoch; a later call with the same
     folder, model and data continues from it (the caller names the folder after what it
     trains, so a different run never picks up another's state).
@@ -279,20 +287,28 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
     step_model = train_module.to(device) if train_module is not None else model
     step_model = torch.compile(step_model) if compile_model else step_model
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
+    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
+             if time_budget_s is None else torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0))
     resume = Path(resume_dir) / RESUME_FILE if resume_dir is not None else None
     prog = (_load_progress(resume, model, opt, sched, rng) if resume is not None else None) \
         or _Progress(FitResult(copy.deepcopy(model.state_dict()), -1, math.inf))
     best = prog.best
     start = time.perf_counter() - prog.elapsed
     deadline = None if time_budget_s is None else start + time_budget_s
+    epoch_now = [prog.next_epoch]
+
+    def lr_at() -> float:  # cosine over the budget's clock or the epochs, the further along
+        done = max((time.perf_counter() - start) / time_budget_s, epoch_now[0] / epochs)
+        return lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, done)))
     bar = tqdm(range(prog.next_epoch, epochs), desc=desc, unit="epoch", disable=not progress,
                leave=False, initial=prog.next_epoch, total=epochs)
     for epoch in ([] if prog.done else bar):
         batches = tqdm(train_batches(rng), desc=f"{desc} epoch {epoch + 1}/{epochs}",
                        unit="batch", total=prog.batches, disable=not progress, leave=False)
+        epoch_now[0] = epoch
         train_loss, n_batches, cut = _train_epoch(model, step_model, batches, objective, opt,
-                                                  device, deadline)
+                                                  device, deadline,
+                                                  None if time_budget_s is None else lr_at)
         batches.close()
         sched.step()
         model.eval()
