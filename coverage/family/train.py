@@ -2,9 +2,10 @@
 
 Same discipline as the man/zone models (:mod:`coverage.training.tracking`): weeks 1-7
 train, week 8 selects (early stopping and the family temperature), week 9 is scored once
-at the end. Sampling is per play (``frames_per_play`` frames of every labelled play per
-epoch) and half the samples are mirrored; the mirror reverses each side's slot order, so
-defender labels and pointer targets are reversed with it. Only the objective differs from
+at the end. Sampling is per play (``frames_per_play`` moments of every labelled play per
+epoch, drawn as chunks of overlapping windows: :mod:`coverage.training.sampling`) and half
+the chunks are mirrored; the mirror reverses each side's slot order, so defender labels
+and pointer targets are reversed with it. Only the objective differs from
 the man/zone models: :class:`FamilyObjective` is handed to :func:`coverage.training.loop.fit`.
 """
 
