@@ -42,6 +42,7 @@ from coverage.features import FEATURES, input_hparams  # noqa: E402
 from coverage.models.registry import build_model  # noqa: E402
 from coverage.opener import open_store  # noqa: E402
 from coverage.training.loop import masked_bce  # noqa: E402
+from coverage.training.options import ModelInputs, Optimisation  # noqa: E402
 from coverage.training.sampling import lstm_batches, window_batches  # noqa: E402
 from coverage.training.windows import (  # noqa: E402
     WindowedFamily,
@@ -49,7 +50,9 @@ from coverage.training.windows import (  # noqa: E402
     fast_encode,
 )
 
-K, STRIDE, PER_PLAY, CHUNK, BATCH = 5, 2, 8, 4, 256
+_IN, _OPT = ModelInputs(), Optimisation()  # the trainers' defaults
+K, STRIDE, PER_PLAY, CHUNK, BATCH = (_IN.history, _IN.stride, _IN.frames_per_play, _IN.chunk,
+                                     _OPT.batch_size)
 
 
 def matmul_peak(dtype: torch.dtype) -> float:

@@ -61,7 +61,7 @@ class ModelInputs:
     frames_per_play: int = 8
     # windowed models: those frames come as chunks of this many consecutive moments, whose
     # overlapping windows share their frames' encodings (coverage.training.sampling)
-    chunk: int = 4
+    chunk: int = 8
     max_secs: float | None = None
     # tracking models: which channels of coverage.features.FEATURE_SETS they read
     feature_set: str = "full"
