@@ -194,6 +194,81 @@ def test_attribution_and_tells_read_well(trained, sim_store):
     assert rep["plays"] == 1 and rep["k1"]["top_mean_abs_change"] >= 0.0
 
 
+def test_occluded_inputs_put_each_removed_player_at_his_sides_mean():
+    from coverage.explain.attribution import occluded_inputs
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 22, 3)).astype(np.float32)
+    slots = np.stack([rng.permutation(22) for _ in range(4)])      # [T, Q]
+    remove = np.zeros((3, 22), bool)
+    remove[1, 2] = remove[2, [0, 15]] = True
+    xs = occluded_inputs(x, slots, remove)
+    assert xs.shape == (3, 4, 22, 3)
+    np.testing.assert_array_equal(xs[0], x)
+    for m, q in ((1, 2), (2, 0), (2, 15)):
+        for t in range(4):
+            s = slots[t, q]
+            side = slice(0, 11) if s < 11 else slice(11, 22)
+            np.testing.assert_allclose(xs[m, t, s], x[t, side].mean(0), rtol=1e-6)
+    untouched = np.ones((4, 22), bool)
+    untouched[np.arange(4), slots[:, 2]] = False
+    np.testing.assert_array_equal(xs[1][untouched], x[untouched])
+
+
+def _summaries_by_play(model, cfg, store, plays, dtype):
+    from coverage.explain.attribution import _summary, attribute_play
+
+    parts = []
+    for r in plays.iter_rows(named=True):
+        a = attribute_play(model, cfg, store.play_frames(r["gameId"], r["playId"]), r,
+                           dtype=dtype)
+        parts.append(_summary(r["gameId"], r["playId"], a))
+    return pl.concat(parts).sort("gameId", "playId", "nflId")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "auto"])
+def test_attribution_week_equals_attribute_play_per_play(trained, sim_store, dtype):
+    """The week path (frames built once, sliced per play, a worker per core) gives each
+    play's summary as attribute_play does for that play alone."""
+    from coverage.explain.attribution import attribution_week
+    from coverage.family.predict import load_explainer
+
+    model, cfg = load_explainer(trained["dir"])
+    week = attribution_week(trained["dir"], sim_store, 3, write=False, dtype=dtype) \
+        .sort("gameId", "playId", "nflId")
+    plays = sim_store.plays().filter(pl.col("week") == 3)
+    ref = _summaries_by_play(model, cfg, sim_store, plays, dtype)
+    assert week.height == ref.height == 22 * plays.height
+    for c in ("gameId", "playId", "nflId", "side"):
+        assert week[c].to_list() == ref[c].to_list()
+    tol = 1e-5 if dtype == "float32" else 2e-3  # bf16: one thread per worker, other kernels
+    for c in ("mean_abs", "peak"):
+        np.testing.assert_allclose(week[c].to_numpy(), ref[c].to_numpy(), atol=tol)
+    if dtype == "float32":
+        np.testing.assert_allclose(week["peak_secs"].to_numpy(), ref["peak_secs"].to_numpy())
+
+
+def test_bf16_occlusion_stays_close_to_float32(sim_store):
+    """The bfloat16 encoder (prediction's, on CPUs with bf16 units) moves the shipped
+    model's attributions by rounding only: small per frame, same top player per play."""
+    from coverage.config import REPO_ROOT
+    from coverage.explain.attribution import attribute_play
+    from coverage.family.predict import load_explainer
+
+    model_dir = REPO_ROOT / "models" / "family"
+    if not (model_dir / "model.safetensors").exists():
+        pytest.skip("no shipped family checkpoint")
+    model, cfg = load_explainer(model_dir)
+    for r in sim_store.plays().filter(pl.col("week") == 3).head(3).iter_rows(named=True):
+        frames = sim_store.play_frames(r["gameId"], r["playId"])
+        full = attribute_play(model, cfg, frames, r, dtype="float32")
+        half = attribute_play(model, cfg, frames, r, dtype="bfloat16")
+        assert np.abs(half.values - full.values).max() < 0.03
+        assert np.abs(half.p_man - full.p_man).max() < 0.02
+        top = np.abs(full.values).mean(0)
+        assert np.argmax(np.abs(half.values).mean(0)) == np.argmax(top)
+
+
 def test_followed_motion_detects_a_mirroring_defender():
     from coverage.explain.tells import followed_motion
 

@@ -9,11 +9,15 @@ feature set; ``benchmarks/faithfulness.py`` checks that it ranks players usefull
 
 Cost: the frame encoder runs once per (frame, removed player), i.e. 23 x T encodings of
 22 tokens for a T-frame play, and the GRU reads those pooled embeddings for every
-history window, so a 100-frame play is one batched pass, not 2,200 model calls.
+history window, so a 100-frame play is one batched pass, not 2,200 model calls. The
+encoder runs as when a week is predicted (``ATTRIBUTION_DTYPE``): in bfloat16 on a CPU with
+bf16 matrix units, which moves attributions by bf16 rounding only (top-ranked players
+unchanged; ``tests/test_explain.py`` holds it to a bound).
 
-Per week, :func:`attribution_week` keeps each player's mean |attribution| and signed peak
-per play (the store's attribution output), which the Teams page aggregates by defense and
-position (``coverage.app.team_data.position_giveaway_table``).
+Per week, :func:`attribution_week` builds the week's frames once, slices them per play,
+runs one single-threaded worker per core over runs of plays, and keeps each player's mean
+|attribution| and signed peak per play (the store's attribution output), which the Teams
+page aggregates by defense and position (``coverage.app.team_data.position_giveaway_table``).
 """
 
 from __future__ import annotations
@@ -27,12 +31,21 @@ import polars as pl
 import torch
 
 from coverage.errors import DataError
-from coverage.family.data import ExplainFrames, build_explain_frames
+from coverage.family.data import ExplainFrames, build_explain_frames, load_explain_frames
 from coverage.family.predict import load_explainer
-from coverage.models.transformer import ENCODE_BATCH
+from coverage.models.transformer import (
+    ENCODE_BATCH,
+    INFERENCE_DTYPE,
+    FrameEncoderFn,
+    frame_encoder_fn,
+)
+from coverage.models.workers import run_over_plays
 from coverage.schema import ATTRIBUTION_SUMMARY_SCHEMA, PLAYERS_PER_SIDE
 from coverage.store import Store
 
+# the frame encoder's dtype under occlusion: as when a week is predicted (bfloat16 on a CPU
+# with bf16 matrix units, else float32); "float32" runs the module itself
+ATTRIBUTION_DTYPE = INFERENCE_DTYPE
 ATTRIBUTION_SCHEMA = {"nflId": pl.Int64(), "frameId": pl.Int64(),
                       "secs_from_snap": pl.Float32(), "value": pl.Float32()}
 
@@ -57,24 +70,33 @@ def _player_slots(nfl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ids, match.argmax(1)
 
 
-@torch.inference_mode()
-def p_man_removed(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
-                  slots: np.ndarray, remove: np.ndarray) -> np.ndarray:
-    """P(man) per frame with sets of players removed: ``remove`` ``[M, Q]`` -> ``[M, T]``.
-
-    ``x`` is one play's ``[T, 22, F]``; ``slots`` ``[T, Q]`` maps player q to his token slot.
-    """
-    t_len = x.shape[0]
+def occluded_inputs(x: np.ndarray, slots: np.ndarray, remove: np.ndarray) -> np.ndarray:
+    """``[M, T, 22, F]``: one play's frames ``x`` once per row of ``remove`` ``[M, Q]``, each
+    removed player's features replaced in every frame by his side's mean in that frame."""
     half = PLAYERS_PER_SIDE
     neutral = np.concatenate([np.repeat(x[:, :half].mean(1, keepdims=True), half, 1),
                               np.repeat(x[:, half:].mean(1, keepdims=True), half, 1)], axis=1)
-    xs = np.repeat(x[None], remove.shape[0], 0)          # [M, T, 22, F]
+    xs = np.repeat(x[None], remove.shape[0], 0)
     m_idx, q_idx = np.nonzero(remove)
-    for t in range(t_len):
-        s = slots[t, q_idx]
-        xs[m_idx, t, s] = neutral[t, s]
-    flat = torch.from_numpy(xs.reshape(-1, *x.shape[1:]))
-    pooled = torch.cat([model.encode_frames(flat[i:i + ENCODE_BATCH])[1]  # cache-sized
+    t_idx = np.arange(x.shape[0])[:, None]
+    s = slots[:, q_idx]                                   # [T, K] slot of each removal
+    xs[m_idx[None, :], t_idx, s] = neutral[t_idx, s]
+    return xs
+
+
+@torch.inference_mode()
+def p_man_removed(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
+                  slots: np.ndarray, remove: np.ndarray,
+                  encode: FrameEncoderFn | None = None) -> np.ndarray:
+    """P(man) per frame with sets of players removed: ``remove`` ``[M, Q]`` -> ``[M, T]``.
+
+    ``x`` is one play's ``[T, 22, F]``; ``slots`` ``[T, Q]`` maps player q to his token slot.
+    ``encode``: the frame encoder to run (:func:`encoder_for`); the module in float32 if None.
+    """
+    encode = encode or model.encode_frames
+    t_len = x.shape[0]
+    flat = torch.from_numpy(occluded_inputs(x, slots, remove).reshape(-1, *x.shape[1:]))
+    pooled = torch.cat([encode(flat[i:i + ENCODE_BATCH])[1]  # cache-sized
                         for i in range(0, flat.shape[0], ENCODE_BATCH)])
     pooled = pooled.reshape(remove.shape[0], t_len, -1)
     k, stride = int(cfg["history"]), int(cfg["stride"])
@@ -83,6 +105,12 @@ def p_man_removed(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
     state = model.play_state(pooled[:, hist].reshape(-1, k, pooled.shape[-1]))
     p = model.p_man(model.family_logits(state), float(cfg.get("temperature", 1.0)))
     return p.reshape(remove.shape[0], t_len).numpy()
+
+
+def encoder_for(model: torch.nn.Module, dtype: str | torch.dtype = ATTRIBUTION_DTYPE
+                ) -> FrameEncoderFn:
+    """The family model's frame encoder as occlusion runs it (see ``ATTRIBUTION_DTYPE``)."""
+    return frame_encoder_fn(model.norm, model.frame_encoder, dtype)
 
 
 @dataclass
@@ -106,25 +134,72 @@ class PlayAttribution:
         }, schema=ATTRIBUTION_SCHEMA)
 
 
+def attribute_rows(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFrames,
+                   rows: slice, encode: FrameEncoderFn | None = None) -> PlayAttribution:
+    """Occlusion attribution of the play whose frames are ``rows`` of ``ef``."""
+    x, nfl = ef.ft.x[rows], ef.nfl[rows]
+    ids, slots = _player_slots(nfl)
+    q = ids.size
+    remove = np.vstack([np.zeros((1, q), bool), np.eye(q, dtype=bool)])
+    p = p_man_removed(model, cfg, x, slots, remove, encode)
+    return PlayAttribution(ids, ef.ft.frame_id[rows].astype(np.int64), ef.ft.secs[rows], p[0],
+                           (p[0][None, :] - p[1:]).T, x, slots)
+
+
 def attribute_play(model: torch.nn.Module, cfg: dict[str, Any], frames: pl.DataFrame,
-                   play: dict[str, Any]) -> PlayAttribution:
+                   play: dict[str, Any], *,
+                   dtype: str | torch.dtype = ATTRIBUTION_DTYPE) -> PlayAttribution:
     """Occlusion attribution of P(man) for every pre-snap frame and player of one play."""
     ef = play_frames_tensors(frames, play)
     if len(ef) == 0:
         raise DataError("no pre-snap frame with 11 v 11 players to explain",
                         play=(play.get("gameId"), play.get("playId")))
-    ids, slots = _player_slots(ef.nfl)
-    q = ids.size
-    remove = np.vstack([np.zeros((1, q), bool), np.eye(q, dtype=bool)])
-    p = p_man_removed(model, cfg, ef.ft.x, slots, remove)
-    return PlayAttribution(ids, ef.ft.frame_id.astype(np.int64), ef.ft.secs, p[0],
-                           (p[0][None, :] - p[1:]).T, ef.ft.x, slots)
+    return attribute_rows(model, cfg, ef, slice(0, len(ef)), encoder_for(model, dtype))
 
 
 # ------------------------------------------------ week summaries (Teams page)
+def _summary(game_id: int, play_id: int, a: PlayAttribution) -> pl.DataFrame:
+    """Per player of one play: mean |attribution|, the signed peak and when."""
+    t = np.abs(a.values).argmax(0)
+    q = np.arange(a.nfl_ids.size)
+    return pl.DataFrame({
+        "gameId": game_id, "playId": play_id, "nflId": a.nfl_ids,
+        "side": np.where(q < PLAYERS_PER_SIDE, "offense", "defense"),
+        "mean_abs": np.abs(a.values).mean(0), "peak": a.values[t, q],
+        "peak_secs": a.secs[t]})
+
+
+def summarise_frames(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFrames, *,
+                     dtype: str | torch.dtype = ATTRIBUTION_DTYPE) -> list[pl.DataFrame]:
+    """:func:`_summary` of every play of ``ef`` that occlusion can explain, in play order.
+
+    The frames are built once for the whole week and each play is a slice of them; each
+    core works through its own run of plays with one thread
+    (:mod:`coverage.models.workers`): a play's 23 x T encodings are batches big enough
+    for one core, and split across both each operator would pay a fork/join barrier.
+    """
+    model.eval()
+    encode = encoder_for(model, dtype)
+    starts, lengths = ef.ft.play_bounds()
+    out: list[pl.DataFrame | None] = [None] * starts.size
+
+    def plays(a: int, b: int) -> None:  # rows [a, b): whole plays
+        for i in np.flatnonzero((starts >= a) & (starts < b)):
+            s = int(starts[i])
+            try:
+                attr = attribute_rows(model, cfg, ef, slice(s, s + int(lengths[i])), encode)
+            except DataError:  # a player joins or leaves mid-play
+                continue
+            out[i] = _summary(int(ef.ft.game_id[s]), int(ef.ft.play_id[s]), attr)
+
+    run_over_plays(ef.ft.play_start, plays)
+    return [df for df in out if df is not None]
+
+
 def attribution_week(model_dir: str | Path, store: Store, week: int, *,
                      name: str | None = None, write: bool = True,
-                     max_plays: int | None = None) -> pl.DataFrame:
+                     max_plays: int | None = None,
+                     dtype: str | torch.dtype = ATTRIBUTION_DTYPE) -> pl.DataFrame:
     """Per play and player: mean |attribution| over pre-snap frames, the signed peak and when.
 
     Written to ``attribution/week_N.parquet``; the Teams page aggregates it by position.
@@ -136,23 +211,8 @@ def attribution_week(model_dir: str | Path, store: Store, week: int, *,
     plays = store.plays().filter(pl.col("week") == week)
     if max_plays is not None:
         plays = plays.head(max_plays)
-    by_play = store.tracking(week).collect().partition_by("gameId", "playId", as_dict=True)
-    parts = []
-    for play in plays.iter_rows(named=True):
-        frames = by_play.get((play["gameId"], play["playId"]))
-        if frames is None:
-            continue
-        try:
-            a = attribute_play(model, cfg, frames, play)
-        except DataError:
-            continue
-        t = np.abs(a.values).argmax(0)
-        q = np.arange(a.nfl_ids.size)
-        parts.append(pl.DataFrame({
-            "gameId": play["gameId"], "playId": play["playId"], "nflId": a.nfl_ids,
-            "side": np.where(q < 11, "offense", "defense"),
-            "mean_abs": np.abs(a.values).mean(0), "peak": a.values[t, q],
-            "peak_secs": a.secs[t]}))
+    ef = load_explain_frames(store, [week], None, plays, labelled=False)
+    parts = summarise_frames(model, cfg, ef, dtype=dtype)
     df = (pl.concat(parts) if parts else pl.DataFrame()).with_columns(
         pl.lit(name).alias("model")).select(list(ATTRIBUTION_SUMMARY_SCHEMA)).cast(
         ATTRIBUTION_SUMMARY_SCHEMA)
