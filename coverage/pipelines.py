@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from torch import nn
 from coverage import prior, vocab
 from coverage.errors import CheckpointError, CoverageError, DataError
 from coverage.family.predict import predict_family_week
-from coverage.features import FrameTensors
+from coverage.features import FrameTensors, week_frames
 from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, checkpoint_hash, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
@@ -194,9 +195,21 @@ def write_outputs(model_dir: str | Path, store: Store, *, test_weeks: Sequence[i
     family tables too for the family model, attribution summaries on its held-out weeks."""
     arch = read_config(model_dir)["architecture"]
     run = pipeline(arch)
-    for week in prediction_weeks(arch, store):
-        for write in run.week_writers + (run.test_week_writers if week in test_weeks else ()):
-            write(model_dir, store, week, name=name or Path(model_dir).name)
+    weeks = prediction_weeks(arch, store)
+    # a tracking model's P(man) writer: the model loaded once, each next week's frames
+    # built (polars, numpy: mostly without the GIL) while this week's are predicted
+    shared = predict_week in run.week_writers and not run.per_play
+    loaded = load_model(model_dir) if shared else None
+    with ThreadPoolExecutor(1, thread_name_prefix="coverage-frames") as pool:
+        ahead = pool.submit(week_frames, store, weeks[0]) if shared and weeks else None
+        for i, week in enumerate(weeks):
+            frames = ahead.result() if ahead is not None else None
+            ahead = (pool.submit(week_frames, store, weeks[i + 1])
+                     if shared and i + 1 < len(weeks) else None)
+            for write in run.week_writers + (run.test_week_writers if week in test_weeks
+                                             else ()):
+                kw = {"loaded": loaded, "frames": frames} if write is predict_week else {}
+                write(model_dir, store, week, name=name or Path(model_dir).name, **kw)
 
 
 def family_week(model_dir: str | Path, store: Store, week: int, *, name: str | None = None,
