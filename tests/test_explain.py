@@ -216,13 +216,13 @@ def test_occluded_inputs_put_each_removed_player_at_his_sides_mean():
 
 
 def _summaries_by_play(model, cfg, store, plays, dtype):
-    from coverage.explain.attribution import _summary, attribute_play
+    from coverage.explain.attribution import attribute_play, play_summary
 
     parts = []
     for r in plays.iter_rows(named=True):
         a = attribute_play(model, cfg, store.play_frames(r["gameId"], r["playId"]), r,
                            dtype=dtype)
-        parts.append(_summary(r["gameId"], r["playId"], a))
+        parts.append(play_summary(r["gameId"], r["playId"], a))
     return pl.concat(parts).sort("gameId", "playId", "nflId")
 
 

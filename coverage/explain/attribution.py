@@ -22,6 +22,7 @@ page aggregates by defense and position (``coverage.app.team_data.position_givea
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from coverage.models.transformer import (
     FrameEncoderFn,
     frame_encoder_fn,
 )
-from coverage.models.workers import run_over_plays
+from coverage.models.workers import one_thread_per_worker, run_over_plays
 from coverage.schema import ATTRIBUTION_SUMMARY_SCHEMA, PLAYERS_PER_SIDE
 from coverage.store import Store
 
@@ -134,6 +135,24 @@ class PlayAttribution:
         }, schema=ATTRIBUTION_SCHEMA)
 
 
+def _p_man_over_cores(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
+                      slots: np.ndarray, remove: np.ndarray,
+                      encode: FrameEncoderFn | None) -> np.ndarray:
+    """:func:`p_man_removed` with the rows of ``remove`` split over one single-threaded
+    worker per core (one play, as the app explains it): the encoder's operators are too
+    small to split across cores without each paying a fork/join barrier. Inside a
+    week's workers (one thread already) it is one call."""
+    parts = min(torch.get_num_threads(), remove.shape[0])
+    if parts < 2:
+        return p_man_removed(model, cfg, x, slots, remove, encode)
+    groups = np.array_split(np.arange(remove.shape[0]), parts)
+    with one_thread_per_worker(), ThreadPoolExecutor(
+            parts, thread_name_prefix="coverage-occlude") as pool:
+        got = list(pool.map(lambda g: p_man_removed(model, cfg, x, slots, remove[g], encode),
+                            groups))
+    return np.concatenate(got)
+
+
 def attribute_rows(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFrames,
                    rows: slice, encode: FrameEncoderFn | None = None) -> PlayAttribution:
     """Occlusion attribution of the play whose frames are ``rows`` of ``ef``."""
@@ -141,7 +160,7 @@ def attribute_rows(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFrame
     ids, slots = _player_slots(nfl)
     q = ids.size
     remove = np.vstack([np.zeros((1, q), bool), np.eye(q, dtype=bool)])
-    p = p_man_removed(model, cfg, x, slots, remove, encode)
+    p = _p_man_over_cores(model, cfg, x, slots, remove, encode)
     return PlayAttribution(ids, ef.ft.frame_id[rows].astype(np.int64), ef.ft.secs[rows], p[0],
                            (p[0][None, :] - p[1:]).T, x, slots)
 
@@ -158,7 +177,7 @@ def attribute_play(model: torch.nn.Module, cfg: dict[str, Any], frames: pl.DataF
 
 
 # ------------------------------------------------ week summaries (Teams page)
-def _summary(game_id: int, play_id: int, a: PlayAttribution) -> pl.DataFrame:
+def play_summary(game_id: int, play_id: int, a: PlayAttribution) -> pl.DataFrame:
     """Per player of one play: mean |attribution|, the signed peak and when."""
     t = np.abs(a.values).argmax(0)
     q = np.arange(a.nfl_ids.size)
@@ -171,7 +190,7 @@ def _summary(game_id: int, play_id: int, a: PlayAttribution) -> pl.DataFrame:
 
 def summarise_frames(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFrames, *,
                      dtype: str | torch.dtype = ATTRIBUTION_DTYPE) -> list[pl.DataFrame]:
-    """:func:`_summary` of every play of ``ef`` that occlusion can explain, in play order.
+    """:func:`play_summary` of every play of ``ef`` that occlusion can explain, in play order.
 
     The frames are built once for the whole week and each play is a slice of them; each
     core works through its own run of plays with one thread
@@ -190,7 +209,7 @@ def summarise_frames(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFra
                 attr = attribute_rows(model, cfg, ef, slice(s, s + int(lengths[i])), encode)
             except DataError:  # a player joins or leaves mid-play
                 continue
-            out[i] = _summary(int(ef.ft.game_id[s]), int(ef.ft.play_id[s]), attr)
+            out[i] = play_summary(int(ef.ft.game_id[s]), int(ef.ft.play_id[s]), attr)
 
     run_over_plays(ef.ft.play_start, plays)
     return [df for df in out if df is not None]
