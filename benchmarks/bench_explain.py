@@ -34,10 +34,13 @@ import torch
 from faithfulness import deletion_test
 
 from coverage.explain.attribution import (
+    PlayAttribution,
     attribute_play,
     attribution_week,
     p_man_removed,
+    play_frames_tensors,
     play_summary,
+    player_slots,
 )
 from coverage.explain.tells import tells
 from coverage.family.predict import load_explainer
@@ -82,7 +85,12 @@ def per_play_week(model_dir: str, store: Store, week: int, n_plays: int) -> pl.D
     for play in plays.iter_rows(named=True):
         frames = by_play.get((play["gameId"], play["playId"]))
         if frames is not None:
-            a = attribute_play(model, cfg, frames, play, dtype="float32")
+            ef = play_frames_tensors(frames, play)
+            ids, slots = player_slots(ef.nfl)
+            remove = np.vstack([np.zeros((1, ids.size), bool), np.eye(ids.size, dtype=bool)])
+            p = p_man_removed(model, cfg, ef.ft.x, slots, remove)  # module, torch's threads
+            a = PlayAttribution(ids, ef.ft.frame_id, ef.ft.secs, p[0], (p[0] - p[1:]).T,
+                                ef.ft.x, slots)
             parts.append(play_summary(play["gameId"], play["playId"], a))
     return pl.concat(parts)
 

@@ -61,7 +61,7 @@ def play_frames_tensors(frames: pl.DataFrame, play: dict[str, Any]) -> ExplainFr
     return build_explain_frames(frames.lazy(), row)
 
 
-def _player_slots(nfl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def player_slots(nfl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Players of a play (sorted nflIds, offense first) and their slot per frame ``[T, Q]``."""
     first = nfl[0]
     ids = np.concatenate([np.sort(first[:PLAYERS_PER_SIDE]), np.sort(first[PLAYERS_PER_SIDE:])])
@@ -157,7 +157,7 @@ def attribute_rows(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFrame
                    rows: slice, encode: FrameEncoderFn | None = None) -> PlayAttribution:
     """Occlusion attribution of the play whose frames are ``rows`` of ``ef``."""
     x, nfl = ef.ft.x[rows], ef.nfl[rows]
-    ids, slots = _player_slots(nfl)
+    ids, slots = player_slots(nfl)
     q = ids.size
     remove = np.vstack([np.zeros((1, q), bool), np.eye(q, dtype=bool)])
     p = _p_man_over_cores(model, cfg, x, slots, remove, encode)
