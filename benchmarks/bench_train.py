@@ -125,7 +125,7 @@ def _encode(model):
     return fast_encode(model, torch.device("cpu"), np.random.default_rng(1))
 
 
-def _tracking_paths(ft, hp: dict) -> list[TrainPath]:
+def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
     def step(module, batch):
         (x,), y, _ = batch
         return masked_bce(module(x), y, None, 3.0)
@@ -142,10 +142,10 @@ def _tracking_paths(ft, hp: dict) -> list[TrainPath]:
     return [TrainPath("transformer", "before", m0, m0,
                   before.transformer_batches(ft, K, STRIDE, PER_PLAY, BATCH), step, count),
             TrainPath("transformer", "now", WindowedTransformer(m1, K, _encode(m1)), m1,
-                  window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, BATCH), step, count)]
+                  window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
 
 
-def _family_paths(ef, hp: dict) -> list[TrainPath]:
+def _family_paths(ef, hp: dict, batch: int = BATCH) -> list[TrainPath]:
     def step(module, batch):
         x, fam, assign, target = batch
         return multitask_loss(module(x), fam, assign, target, 0.5, 0.5)[0]
@@ -163,7 +163,7 @@ def _family_paths(ef, hp: dict) -> list[TrainPath]:
     return [TrainPath("family", "before", m0, m0,
                   before.family_batches(ef, K, STRIDE, PER_PLAY, BATCH), step, count),
             TrainPath("family", "now", WindowedFamily(m1, K, _encode(m1)), m1,
-                  explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, BATCH), step, count)]
+                  explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
 
 
 def _lstm_paths(ft, hp: dict) -> list[TrainPath]:
@@ -192,6 +192,9 @@ def main() -> int:
     ap.add_argument("--weeks", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7])
     ap.add_argument("--rounds", type=int, default=6, help="alternating rounds per model")
     ap.add_argument("--steps", type=int, default=2, help="steps per path per round")
+    ap.add_argument("--batch", type=int, default=BATCH,
+                    help="moments per batch of the 'now' path (default: the trainers')")
+    ap.add_argument("--models", nargs="+", default=["transformer", "family", "lstm"])
     docpage.add_flag(ap)
     args = ap.parse_args()
     peak32, peak16 = matmul_peak(torch.float32), matmul_peak(torch.bfloat16)
@@ -205,7 +208,10 @@ def main() -> int:
     hp = {"n_features": len(FEATURES), "dim": 64, "depth": 2, "heads": 4, "dropout": 0.1,
           **input_hparams(ef.ft.x[::7], "full")}
     rows = []
-    for paths in (_tracking_paths(ef.ft, hp), _family_paths(ef, hp), _lstm_paths(ef.ft, hp)):
+    make = {"transformer": lambda: _tracking_paths(ef.ft, hp, args.batch),
+            "family": lambda: _family_paths(ef, hp, args.batch),
+            "lstm": lambda: _lstm_paths(ef.ft, hp)}
+    for paths in (make[m]() for m in args.models):
         for p in paths:
             p.calibrate()
         for _ in range(args.rounds):
