@@ -157,7 +157,9 @@ def main() -> int:
         docpage.add_section("Steps (wall time and each process's peak RSS)",
                             docpage.table(rows))
         docpage.add_section("Inside init: each model's training and the test week",
-                            docpage.table(models))
+                            docpage.table(models, ["run", "model", "train_s", "ended by",
+                                                   "week", "acc@snap", "log-loss@snap",
+                                                   "AUC@snap"]))
         print(json.dumps(models, indent=1))
     finally:
         print(json.dumps(rows, indent=1))

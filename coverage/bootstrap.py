@@ -337,6 +337,7 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
         if log:
             log(f"{real_name(model)}: trained in {seconds / 60:.1f} min -> {out['dir']}")
         bar.update()
+    week_frames.clear()  # the training frames are done with: predicting builds its own
     bar.set_postfix_str("predict + evaluate")
     t0 = time.perf_counter()
     manifest = ensure_predictions(store, root=store.models_dir, log=log)

@@ -32,6 +32,10 @@ class WeekFrames:
         ef = self._built[key]
         return ef if max_secs is None else ef.select_plays(ef.ft.secs >= -max_secs)
 
+    def clear(self) -> None:
+        """Drop every built split (their memory and spill files go with the last user)."""
+        self._built.clear()
+
     def frames(self, weeks: Sequence[int], max_secs: float | None = None) -> FrameTensors:
         """The man/zone models' tensors of the weeks (see :meth:`explain`)."""
         return self.explain(weeks, max_secs).ft
