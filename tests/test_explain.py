@@ -234,7 +234,7 @@ def test_attribution_week_equals_attribute_play_per_play(trained, sim_store, dty
     from coverage.family.predict import load_explainer
 
     model, cfg = load_explainer(trained["dir"])
-    week = attribution_week(trained["dir"], sim_store, 3, write=False, dtype=dtype) \
+    week = attribution_week(trained["dir"], sim_store, 3, write=False, dtype=dtype, every=1) \
         .sort("gameId", "playId", "nflId")
     plays = sim_store.plays().filter(pl.col("week") == 3)
     ref = _summaries_by_play(model, cfg, sim_store, plays, dtype)
@@ -246,6 +246,26 @@ def test_attribution_week_equals_attribute_play_per_play(trained, sim_store, dty
         np.testing.assert_allclose(week[c].to_numpy(), ref[c].to_numpy(), atol=tol)
     if dtype == "float32":
         np.testing.assert_allclose(week["peak_secs"].to_numpy(), ref["peak_secs"].to_numpy())
+
+
+def test_explaining_every_stride_th_frame_gives_those_frames_exactly(trained, sim_store):
+    """The week summary's default: every stride-th frame back from the snap, encoding only
+    the frames their windows read; each explained frame's values are the full path's."""
+    from coverage.explain.attribution import attribute_rows, encoder_for, play_frames_tensors
+    from coverage.family.predict import load_explainer
+
+    model, cfg = load_explainer(trained["dir"])
+    stride = int(cfg["stride"])
+    encode = encoder_for(model, "float32")
+    for r in sim_store.plays().filter(pl.col("week") == 3).head(3).iter_rows(named=True):
+        ef = play_frames_tensors(sim_store.play_frames(r["gameId"], r["playId"]), r)
+        full = attribute_rows(model, cfg, ef, slice(0, len(ef)), encode)
+        part = attribute_rows(model, cfg, ef, slice(0, len(ef)), encode, every=stride)
+        keep = np.arange(len(ef))[::-1][::stride][::-1]
+        assert part.frame_ids.tolist() == full.frame_ids[keep].tolist()
+        assert part.frame_ids[-1] == full.frame_ids[-1]  # the snap is always explained
+        np.testing.assert_allclose(part.values, full.values[keep], atol=1e-5)
+        np.testing.assert_allclose(part.p_man, full.p_man[keep], atol=1e-6)
 
 
 def test_bf16_occlusion_stays_close_to_float32(sim_store):
