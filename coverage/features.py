@@ -56,6 +56,15 @@ MIRROR_NEGATE: tuple[str, ...] = ("y_rel", "vy", "cos_o", "cos_dir", "dy_1s")
 _FRAME = ("gameId", "playId", "frameId")
 
 
+def history_rows(rows: np.ndarray, first: np.ndarray | int, k: int, stride: int
+                 ) -> np.ndarray:
+    """``[N, k]``: for each of ``rows``, the rows of its last k frames at ``stride`` (oldest
+    first, the frame itself last), none before its play's ``first`` row: the window every
+    tracking model reads, in training, prediction and occlusion alike."""
+    back = stride * np.arange(k - 1, -1, -1, dtype=np.int64)
+    return np.maximum(rows[:, None] - back[None, :], np.asarray(first)[..., None])
+
+
 @dataclass
 class FrameTensors:
     """All pre-snap frames of a set of plays, aligned row by row.
@@ -85,9 +94,7 @@ class FrameTensors:
     def history_index(self, k: int, stride: int) -> np.ndarray:
         """``[N, k]`` row indices of the last k frames at ``stride`` (oldest first, the
         frame itself last), clamped to the play's first frame so no play leaks into another."""
-        rows = np.arange(len(self), dtype=np.int64)
-        back = stride * np.arange(k - 1, -1, -1, dtype=np.int64)
-        return np.maximum(rows[:, None] - back[None, :], self.play_start[:, None])
+        return history_rows(np.arange(len(self), dtype=np.int64), self.play_start, k, stride)
 
     def play_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """(start, length) of each play's contiguous block of rows."""

@@ -36,6 +36,7 @@ import torch
 from coverage.errors import DataError
 from coverage.family.data import ExplainFrames, build_explain_frames, load_explain_frames
 from coverage.family.predict import load_explainer
+from coverage.features import history_rows
 from coverage.models.transformer import (
     ENCODE_BATCH,
     INFERENCE_DTYPE,
@@ -87,12 +88,10 @@ def occluded_inputs(x: np.ndarray, slots: np.ndarray, remove: np.ndarray) -> np.
     return xs
 
 
-def history_rows(t_len: int, cfg: dict[str, Any]) -> np.ndarray:
-    """``[T, k]``: the rows of a T-frame play each frame's history window reads (oldest
-    first, clamped to the play's first frame), as the model was trained."""
-    k, stride = int(cfg["history"]), int(cfg["stride"])
-    back = stride * np.arange(k - 1, -1, -1)
-    return np.maximum(np.arange(t_len)[:, None] - back[None, :], 0)
+def play_history(t_len: int, cfg: dict[str, Any]) -> np.ndarray:
+    """``[T, k]``: the rows of a T-frame play each frame's history window reads, as the
+    model was trained (:func:`coverage.features.history_rows`)."""
+    return history_rows(np.arange(t_len), 0, int(cfg["history"]), int(cfg["stride"]))
 
 
 @torch.inference_mode()
@@ -105,7 +104,7 @@ def p_man_removed(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
     ``x`` is one play's ``[T, 22, F]``; ``slots`` ``[T, Q]`` maps player q to his token slot.
     ``encode``: the frame encoder to run (:func:`encoder_for`); the module in float32 if None.
     ``hist`` ``[W, k]``: the windows to score, as rows of ``x`` (default: every frame's,
-    :func:`history_rows`); the result is then ``[M, W]``.
+    :func:`play_history`); the result is then ``[M, W]``.
     """
     encode = encode or model.encode_frames
     t_len = x.shape[0]
@@ -113,7 +112,7 @@ def p_man_removed(model: torch.nn.Module, cfg: dict[str, Any], x: np.ndarray,
     pooled = torch.cat([encode(flat[i:i + ENCODE_BATCH])[1]  # cache-sized
                         for i in range(0, flat.shape[0], ENCODE_BATCH)])
     pooled = pooled.reshape(remove.shape[0], t_len, -1)
-    hist = history_rows(t_len, cfg) if hist is None else hist             # [W, k]
+    hist = play_history(t_len, cfg) if hist is None else hist             # [W, k]
     state = model.play_state(pooled[:, hist].reshape(-1, hist.shape[1], pooled.shape[-1]))
     p = model.p_man(model.family_logits(state), float(cfg.get("temperature", 1.0)))
     return p.reshape(remove.shape[0], hist.shape[0]).numpy()
@@ -179,7 +178,7 @@ def attribute_rows(model: torch.nn.Module, cfg: dict[str, Any], ef: ExplainFrame
     q = ids.size
     remove = np.vstack([np.zeros((1, q), bool), np.eye(q, dtype=bool)])
     moments = np.arange(x.shape[0])[::-1][::every][::-1]
-    hist = history_rows(x.shape[0], cfg)[moments]
+    hist = play_history(x.shape[0], cfg)[moments]
     needed = np.unique(hist)
     p = _p_man_over_cores(model, cfg, x[needed], slots[needed], remove, encode,
                           np.searchsorted(needed, hist))
