@@ -82,13 +82,6 @@ class TrainPath:
         self.totals = np.zeros(3)  # moments, encoded frames, FLOPs
         self.flops_per_unit = 0.0
 
-    def _next(self):
-        try:
-            return next(self.gen)
-        except StopIteration:
-            self.gen = None
-            raise
-
     def step(self, batch) -> None:
         self.params.train()
         loss = self.step_fn(self.module, batch)
@@ -102,7 +95,7 @@ class TrainPath:
         from two batches counted by torch (not timed)."""
         flops, units = 0, 0
         for _ in range(2):
-            batch = self._next()
+            batch = next(self.gen)
             with FlopCounterMode(display=False) as fc:
                 self.step(batch)
             flops += fc.get_total_flops()
@@ -112,12 +105,21 @@ class TrainPath:
     def timed(self, steps: int) -> None:
         for _ in range(steps):
             t0, c0 = time.perf_counter(), time.process_time()
-            batch = self._next()
+            batch = next(self.gen)
             self.step(batch)
             self.seconds += time.perf_counter() - t0
             self.cpu += time.process_time() - c0
             moments, encoded, units = self.count(batch)
             self.totals += (moments, encoded, units * self.flops_per_unit)
+
+
+def _twins(kind: str, hp: dict) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """Two models of ``kind`` with the same initial weights, one per path."""
+    out = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        out.append(build_model(kind, hp))
+    return out[0], out[1]
 
 
 def _encode(model):
@@ -135,10 +137,7 @@ def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
         enc = x.shape[0] * x.shape[1]
         return y.numel(), enc, enc
 
-    torch.manual_seed(0)
-    m0 = build_model("transformer", hp)
-    torch.manual_seed(0)
-    m1 = build_model("transformer", hp)
+    m0, m1 = _twins("transformer", hp)
     return [TrainPath("transformer", "before", m0, m0,
                   before.transformer_batches(ft, K, STRIDE, PER_PLAY, BATCH), step, count),
             TrainPath("transformer", "now", WindowedTransformer(m1, K, _encode(m1)), m1,
@@ -155,11 +154,7 @@ def _family_paths(ef, hp: dict, batch: int = BATCH) -> list[TrainPath]:
         enc = x.shape[0] * x.shape[1]
         return fam.shape[0], enc, enc
 
-    fam_hp = {**hp, "n_families": 8, "n_assignments": 6}
-    torch.manual_seed(0)
-    m0 = build_model("family", fam_hp)
-    torch.manual_seed(0)
-    m1 = build_model("family", fam_hp)
+    m0, m1 = _twins("family", {**hp, "n_families": 8, "n_assignments": 6})
     return [TrainPath("family", "before", m0, m0,
                   before.family_batches(ef, K, STRIDE, PER_PLAY, BATCH), step, count),
             TrainPath("family", "now", WindowedFamily(m1, K, _encode(m1)), m1,
@@ -177,10 +172,7 @@ def _lstm_paths(ft, hp: dict) -> list[TrainPath]:
         return valid, valid, y.numel()  # FLOPs scale with padded frames
 
     lhp = {k: v for k, v in hp.items() if k not in ("dim", "depth", "heads")}
-    torch.manual_seed(0)
-    m0 = build_model("lstm", {**lhp, "hidden": 128})
-    torch.manual_seed(0)
-    m1 = build_model("lstm", {**lhp, "hidden": 128})
+    m0, m1 = _twins("lstm", {**lhp, "hidden": 128})
     return [TrainPath("lstm", "before", m0, m0, before.lstm_batches(ft, 16), step, count),
             TrainPath("lstm", "now", m1, m1, lstm_batches(ft, 16), step, count)]
 

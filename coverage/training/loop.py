@@ -239,8 +239,9 @@ def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any]
     total, n, steps = 0.0, 0, 0
     for batch in batches:
         if lr_at is not None:
+            rate = lr_at()
             for group in opt.param_groups:
-                group["lr"] = lr_at()
+                group["lr"] = rate
         with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
             loss, size = objective.train_loss(step_model, batch, device)
         opt.zero_grad(set_to_none=True)
