@@ -137,6 +137,19 @@ def test_usage_mistakes_are_one_line_too(capsys) -> None:
     assert exit_.value.code == 2 and err.count("\n") == 1 and "invalid int value" in err
 
 
+def test_counts_below_one_are_refused_before_any_training(capsys) -> None:
+    """A chunk of moments cannot be cut from zero frames a play: the count is refused at
+    the command line, naming the option, not met later as a division by zero."""
+    for argv, words in ((["train", "--model", "transformer", "--frames-per-play", "0"],
+                         "--frames-per-play: expected 1 or more, got 0"),
+                        (["train-family", "--epochs", "x"],
+                         "--epochs: expected a whole number, got 'x'")):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and err.count("\n") == 1 and words in err
+
+
 # ------------------------------------------------------------------ the boundary itself
 def test_debug_shows_the_traceback_instead(tmp_path: Path, capsys) -> None:
     with pytest.raises(CoverageError, match="weeks 'abc'"):

@@ -117,6 +117,18 @@ def prediction_target(args: argparse.Namespace) -> tuple[str, Any, str]:
     return digest, store, Path(args.model_dir).name
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (epochs, frames drawn per play)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:80]!r}") \
+            from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {value}")
+    return value
+
+
 def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
                            name: str | None, epochs: int, frames_per_play: int) -> None:
     """The options ``train`` and ``train-family`` share: data, checkpoint, seed, clock,
@@ -126,8 +138,8 @@ def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
                    help=f"checkpoint name (default: {name or 'the model kind'})")
     p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epochs", type=int, default=epochs)
-    p.add_argument("--frames-per-play", type=int, default=frames_per_play)
+    p.add_argument("--epochs", type=positive_int, default=epochs)
+    p.add_argument("--frames-per-play", type=positive_int, default=frames_per_play)
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     for split, example in (("train", "1-7"), ("val", "8"), ("test", "9")):
         p.add_argument(f"--{split}-weeks", help=f"e.g. {example}")
