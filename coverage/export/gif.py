@@ -59,6 +59,7 @@ MID_GRAY: RGB = (136, 136, 136)
 DARK: RGB = (34, 34, 34)
 CURSOR: RGB = (208, 0, 0)
 HALO: RGB = (255, 140, 0)
+UNLABELLED_GRAY = "#666"  # the "true: ..." note of a play labelled Other or not at all
 TRANSPARENT_INDEX = 255
 MAX_LEGEND_ROWS = 4
 
@@ -311,7 +312,8 @@ def _draw_curve_panel(
         draw.text((x0 - 3 if right else x0 + 2, b - 2), "snap", font=font, fill=DARK,
                   anchor="rb" if right else "lb")
     draw.rectangle((l, top, r, b), outline=MID_GRAY)
-    color = hex_to_rgb(MAN_COLOR if truth == MAN else ZONE_COLOR if truth == ZONE else "#666")
+    color = hex_to_rgb(MAN_COLOR if truth == MAN else ZONE_COLOR if truth == ZONE
+                       else UNLABELLED_GRAY)
     draw.text((l + 4, top + 4 if truth != ZONE else b - 4 - fs), f"true: {true_coverage(play)}",
               font=_font(fs + 1), fill=color)
     # legend above the plot area, one or more rows (the last one just above the plot)

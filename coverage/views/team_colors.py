@@ -8,8 +8,13 @@ clubs) keeps the field readable without a legend.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
+
+from PIL import ImageColor
+
+from coverage.errors import DataError
 
 # club -> (primary, secondary), abbreviations as in the BDB files ("LA" = Rams), and the
 # historical / alternative abbreviations other data sources use: data, in team_colors.json.
@@ -28,11 +33,35 @@ BALL_COLOR = "#7B4A12"
 MIN_TEAM_DISTANCE = 90.0  # RGB distance below which two primaries are confusable
 
 
+_CSS_RGB = re.compile(r"rgba?\(\s*([\d.]+%?)\s*[,\s]\s*([\d.]+%?)\s*[,\s]\s*([\d.]+%?)"
+                      r"(?:\s*[,/]\s*[\d.]+%?)?\s*\)", re.IGNORECASE)
+
+
+def _channel(text: str) -> int:
+    value = float(text[:-1]) * 2.55 if text.endswith("%") else float(text)
+    return int(round(min(255.0, max(0.0, value))))
+
+
 def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    """Parse ``#RRGGBB`` or ``#RGB`` (PIL and numpy need tuples, plotly takes the string)."""
-    c = color.lstrip("#")
-    c = "".join(ch * 2 for ch in c) if len(c) == 3 else c
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+    """Any CSS colour as an (r, g, b) tuple (PIL and numpy need tuples, plotly takes the
+    string): ``#RGB``, ``#RRGGBB``, their alpha forms, ``rgb()``/``rgba()``, names.
+
+    Colours come from several palettes (``#666`` greys for "unknown", the club table,
+    a caller's own team colours), so every form any of them may use is parsed here, once;
+    pillow parses most, the regex adds the fractional-alpha ``rgba()`` it refuses. Alpha
+    is dropped: every user of the tuple paints opaque.
+    """
+    text = str(color).strip()
+    try:
+        return ImageColor.getrgb(text)[:3]  # type: ignore[return-value]
+    except ValueError:
+        pass
+    found = _CSS_RGB.fullmatch(text)
+    if found:
+        r, g, b = (_channel(v) for v in found.groups())
+        return r, g, b
+    raise DataError(f"not a colour: {text[:80]!r}",
+                    expected="#rgb, #rrggbb, rgb(r, g, b) or a CSS colour name")
 
 
 def text_color_for(fill: str) -> str:
