@@ -26,8 +26,8 @@ from coverage.formations.plays import play_formations
 from coverage.normalize import charted_los, normalize_tracking, play_geometry
 from coverage.raw import (
     RawFiles,
-    duplicate_play_rows,
     find_raw_files,
+    label_table_counts,
     scan_games,
     scan_player_play,
     scan_players,
@@ -36,7 +36,15 @@ from coverage.raw import (
     scan_tracking,
 )
 from coverage.schema import PLAY_INDEX_SCHEMA, PLAY_KEYS, STAGED_TRACKING_SCHEMA
-from coverage.store import GEOMETRY, INGEST_REPORT, META, TRACKING, table_path, week_path
+from coverage.store import (
+    GEOMETRY,
+    INGEST_REPORT,
+    META,
+    TRACKING,
+    carry_outputs,
+    table_path,
+    week_path,
+)
 from coverage.validation import SKIP_REASONS, play_status
 
 SCHEMA_VERSION = 1
@@ -70,6 +78,10 @@ class IngestReport:
     duplicates_across_weeks: int = 0
     notes: list[str] = field(default_factory=list)
     duplicate_plays_csv: int = 0  # exact repeats of a plays.csv row, ingested once
+    # exact repeats of a row in each label table (file name -> rows dropped)
+    duplicate_rows: dict[str, int] = field(default_factory=dict)
+    # labels mapped onto the official spelling ("pff_manZone: 'man' -> 'Man'" -> rows)
+    labels_respelled: dict[str, int] = field(default_factory=dict)
 
     @property
     def plays_kept(self) -> int:
@@ -101,6 +113,9 @@ class IngestReport:
         if self.duplicate_plays_csv:
             lines.append(f"  {self.duplicate_plays_csv} duplicate rows in plays.csv "
                          "(exact repeats): each play kept once")
+        lines += [f"  {n} duplicate rows in {name} (exact repeats): each kept once"
+                  for name, n in self.duplicate_rows.items() if n and not name.startswith("plays.")]
+        lines += [f"  {n} labels respelled, {what}" for what, n in self.labels_respelled.items()]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -144,6 +159,19 @@ def _stage_week(path: Path, stage: Path, game_ids: list[int] | None = None) -> N
     except pl.exceptions.PolarsError as exc:  # parse errors deep in a large CSV
         raise DataError(f"could not read tracking file: {exc}", file=str(path),
                         expected="the official tracking_week_N columns and types") from exc
+
+
+def _count_table_fixes(raw: RawFiles, report: IngestReport) -> None:
+    """What reading the label tables dropped (exact repeats) or respelled (label case)."""
+    for table in ("plays", "games", "players", "player_play"):
+        path = getattr(raw, table)
+        if path is None:
+            continue
+        repeated, respelled = label_table_counts(path, table)
+        report.duplicate_rows[path.name] = repeated
+        for what, n in respelled.items():
+            report.labels_respelled[f"{path.name} {what}"] = n
+    report.duplicate_plays_csv = report.duplicate_rows.get(raw.plays.name, 0)
 
 
 def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
@@ -196,12 +224,41 @@ def _week_files(gen: Path, week: int) -> list[Path]:
     return [week_path(gen, TRACKING, week), week_path(gen, GEOMETRY, week)]
 
 
+def _check_weeks(ranked: pl.DataFrame, tracking: dict[int, Path]) -> None:
+    """Refuse a play tracked only in week files other than the week games.csv gives it.
+
+    Readers find a play's tracking through its week, so such a play would be indexed
+    in one week and stored in another: a store that cannot show or predict it. A copy
+    in another week's file beside one in its own week is a counted duplicate instead.
+    """
+    stray = (ranked.filter(pl.col("_games_week").is_not_null())
+             .group_by(PLAY_KEYS)
+             .agg((pl.col("_week") == pl.col("_games_week")).any().alias("_home"),
+                  pl.col("_week").first(), pl.col("_games_week").first())
+             .filter(~pl.col("_home")).sort(*PLAY_KEYS))
+    if stray.height == 0:
+        return
+    first = stray.row(0, named=True)
+    game, week, games_week = first["gameId"], first["_week"], first["_games_week"]
+    path = tracking.get(week)
+    where = path.name if path is not None else f"the tracking of week {week}"
+    n_games = stray["gameId"].n_unique()
+    raise DataError(
+        f"{where} (week {week}) holds game {game}, which games.csv puts in week "
+        f"{games_week}" + (f" ({n_games} such games)" if n_games > 1 else ""),
+        file=str(path) if path is not None else None, column="gameId",
+        expected=f"game {game} in the tracking file of week {games_week}, or games.csv "
+                 f"giving it week {week}")
+
+
 def _play_index(plays: pl.LazyFrame, games: pl.LazyFrame | None, gen: Path,
-                weeks: list[int], source: str) -> tuple[pl.DataFrame, int]:
+                weeks: list[int], source: str,
+                tracking: dict[int, Path] | None = None) -> tuple[pl.DataFrame, int]:
     """Every play of plays.csv, tracked or not (``has_tracking``), with its geometry.
 
     A play found in two week files keeps the week games.csv gives it (else the first);
-    the other copies are counted, not indexed twice.
+    the other copies are counted, not indexed twice. A play tracked only outside its
+    games.csv week is a :class:`DataError` (:func:`_check_weeks`).
     """
     geom = pl.concat([pl.scan_parquet(week_path(gen, GEOMETRY, w)).with_columns(
         pl.lit(w, pl.Int32).alias("_week")) for w in weeks]) if weeks else None
@@ -225,6 +282,7 @@ def _play_index(plays: pl.LazyFrame, games: pl.LazyFrame | None, gen: Path,
                             on=PLAY_KEYS, how="left")
                   .sort(pl.col("_week") != pl.col("_games_week").fill_null(-1), "_week")
                   .collect())
+        _check_weeks(ranked, tracking or {})
         geom_df = ranked.unique(PLAY_KEYS, keep="first", maintain_order=True).drop("_games_week")
         duplicates = ranked.height - geom_df.height
         lf = lf.join(geom_df.lazy(), on=PLAY_KEYS, how="left")
@@ -335,8 +393,8 @@ def _ingest_locked(raw: RawFiles, root: Path, wanted: dict[int, Path], *, progre
     games = scan_games(raw.games) if raw.games is not None else None
     teams = _play_teams(plays)
     report = IngestReport(raw_dir=str(raw.root), store_dir=str(root), source=raw.source,
-                          duplicate_plays_csv=duplicate_play_rows(raw.plays),
                           notes=list(raw.notes))
+    _count_table_fixes(raw, report)
     gen = generations.begin(root)
     try:
         bar = tqdm(all_weeks, desc="ingest", unit="week", disable=not progress)
@@ -354,6 +412,7 @@ def _ingest_locked(raw: RawFiles, root: Path, wanted: dict[int, Path], *, progre
         _write_tables(raw, plays, games, gen, prev, report, all_weeks,
                       tracking_same=prev is not None and old.get("weeks") == all_weeks
                       and all(w.up_to_date for w in report.weeks))
+        carry_outputs(prev, gen)  # model outputs of the weeks whose inputs are unchanged
         write_json(report.to_dict(), gen / INGEST_REPORT)
         write_json(
             {
@@ -380,7 +439,8 @@ def _ingest_locked(raw: RawFiles, root: Path, wanted: dict[int, Path], *, progre
 def _write_tables(raw: RawFiles, plays: pl.LazyFrame, games: pl.LazyFrame | None, gen: Path,
                   prev: Path | None, report: IngestReport, weeks: list[int], *,
                   tracking_same: bool) -> None:
-    index, report.duplicates_across_weeks = _play_index(plays, games, gen, weeks, raw.source)
+    index, report.duplicates_across_weeks = _play_index(plays, games, gen, weeks, raw.source,
+                                                           raw.tracking)
     write_parquet(index, table_path(gen, "plays"))
     # detected here, so no reader (app filters, model features) pays for it; they depend on
     # the tracking only, so a run that changed only the label tables links them over

@@ -141,11 +141,11 @@ def record_predictions(store: Store, name: str, weeks: Sequence[int], digest: st
     """Note in the store's manifest that checkpoint ``digest`` wrote ``name``'s P(man) rows
     of ``weeks`` (``replace``: of exactly these weeks), so whoever reads them later can tell
     them from another checkpoint's."""
-    manifest = store.manifest()
-    entry = manifest.setdefault(name, {})
-    entry["weeks"] = {**({} if replace else entry.get("weeks", {})),
-                      **{str(w): digest for w in weeks}}
-    store.write_manifest(manifest)
+    def change(manifest: dict[str, dict]) -> None:
+        entry = manifest.setdefault(name, {})
+        entry["weeks"] = {**({} if replace else entry.get("weeks", {})),
+                          **{str(w): digest for w in weeks}}
+    store.update_manifest(change)  # under the store's lock: no other writer's entry lost
 
 
 def evaluate(model_dir: str | Path, store: Store, week: int | None = None,

@@ -62,26 +62,29 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
     A checkpoint that cannot run on this store (e.g. a feature mismatch) is
     reported and skipped; it never takes the others down with it.
     """
-    for m in shipped_models(root):
-        digest = checkpoint_hash(m)  # reads the weights: once per checkpoint and call
-        entry = store.manifest().get(m.name, {})
-        stale = not _current(entry, digest)
-        if not stale and (entry.get("status") != "ok"
-                          or entry.get("evaluation") == EVALUATION_VERSION):
-            continue
-        try:
-            if stale:
-                write_outputs(m, store, test_weeks=_test_weeks(store, m), name=m.name)
-                weeks = prediction_weeks(read_config(m)["architecture"], store)
-                record_predictions(store, m.name, weeks, digest, replace=True)
-            entry = {**store.manifest().get(m.name, {}), **_report_entry(store, m, digest)}
-            if log:
-                log(f"predictions ready: {m.name}")
-        except CoverageError as exc:
-            entry = {"checkpoint": digest, "status": f"error: {exc}"}
-            if log:
-                log(f"skipped {m.name}: {exc}")
-        manifest = store.manifest()
-        manifest[m.name] = entry
-        store.write_manifest(manifest)
-    return store.manifest()
+    with store.writing(log=log):  # every model's outputs and its manifest entry: one writer
+        for m in shipped_models(root):
+            _ensure_model(store, m, log)
+        return store.manifest()
+
+
+def _ensure_model(store: Store, m: Path, log: Callable[[str], None] | None) -> None:
+    digest = checkpoint_hash(m)  # reads the weights: once per checkpoint and call
+    entry = store.manifest().get(m.name, {})
+    stale = not _current(entry, digest)
+    if not stale and (entry.get("status") != "ok"
+                      or entry.get("evaluation") == EVALUATION_VERSION):
+        return
+    try:
+        if stale:
+            write_outputs(m, store, test_weeks=_test_weeks(store, m), name=m.name)
+            weeks = prediction_weeks(read_config(m)["architecture"], store)
+            record_predictions(store, m.name, weeks, digest, replace=True)
+        entry = {**store.manifest().get(m.name, {}), **_report_entry(store, m, digest)}
+        if log:
+            log(f"predictions ready: {m.name}")
+    except CoverageError as exc:
+        entry = {"checkpoint": digest, "status": f"error: {exc}"}
+        if log:
+            log(f"skipped {m.name}: {exc}")
+    store.update_manifest(lambda manifest: manifest.__setitem__(m.name, entry))

@@ -19,7 +19,10 @@ making one from a raw folder or the simulator is :mod:`coverage.opener`'s job.
 
 from __future__ import annotations
 
+import filecmp
 import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -117,8 +120,8 @@ class Store:
                 file=str(self.root),
                 expected="a folder made by `coverage ingest RAW_DIR --out STORE`",
             )
-        # one generation for this object's life: a later ingest switches the store's
-        # pointer, not the files this object reads
+        # one generation while it reads: a later ingest switches the store's pointer, not
+        # the files this object reads; a writer moves to the live one under the lock
         self.path = gen
 
     def __repr__(self) -> str:
@@ -269,6 +272,43 @@ class Store:
                             play=(game_id, play_id))
         return row.row(0, named=True)
 
+    # ------------------------------------------------------------------ writing
+    @contextmanager
+    def writing(self, *, log: Callable[[str], None] | None = print) -> Iterator[Store]:
+        """Hold the store's lock and read and write its live generation until the end.
+
+        Every command that writes model outputs runs inside one: concurrent writers (and an
+        ingest) serialise, so each one's read-modify-write of a week file or the manifest
+        sees the others' rows, and no generation is switched under it. Opened on a
+        generation an ingest has since replaced, this object moves to the live one first.
+        """
+        with generations.locked(self.root, log=log):
+            live = generations.current(self.root)
+            if live is None:
+                raise DataError("the store has no complete generation any more",
+                                file=str(self.root))
+            if live != self.path:
+                self._reopen(live)
+            yield self
+
+    def _reopen(self, gen: Path) -> None:
+        self.path = gen
+        for name in ("meta", "_all_plays", "_plays", "_week_of_game"):
+            self.__dict__.pop(name, None)  # cached_property values of the old generation
+
+    @contextmanager
+    def _publishing(self) -> Iterator[Path]:
+        """The lock for one write, and the check that this object's generation is live:
+        a write into a replaced generation would be lost with it, so it is refused."""
+        with generations.locked(self.root, log=None):
+            live = generations.current(self.root)
+            if live != self.path:
+                raise DataError(
+                    f"the store was re-ingested while this command ran: {self.path.name} is no "
+                    f"longer its live generation ({live.name if live else 'none'} is); nothing "
+                    "more was written. Run the command again", file=str(self.root))
+            yield self.path
+
     # ------------------------------------------------------------------ model outputs
     def output_path(self, kind: str, week: int) -> Path:
         if kind not in OUTPUTS:
@@ -298,11 +338,12 @@ class Store:
         schema, order = OUTPUTS[kind]
         rows = rows.with_columns(pl.lit(model).alias("model")).select(
             [pl.col(c).cast(t) for c, t in schema.items()])
-        path = self.output_path(kind, week)
-        if path.exists():
-            old = pl.read_parquet(path).filter(pl.col("model") != model)
-            rows = pl.concat([old.select(list(schema)).cast(schema), rows])
-        return write_parquet(rows.sort(list(order)), path)
+        with self._publishing():
+            path = self.output_path(kind, week)
+            if path.exists():
+                old = pl.read_parquet(path).filter(pl.col("model") != model)
+                rows = pl.concat([old.select(list(schema)).cast(schema), rows])
+            return write_parquet(rows.sort(list(order)), path)
 
     def predictions(self, week: int | None = None) -> pl.DataFrame | None:
         """Long-format P(man) (model, gameId, playId, frameId, secs_from_snap, p_man)."""
@@ -320,11 +361,12 @@ class Store:
     # ------------------------------------------------------------------ evaluation
     def write_evaluation(self, model: str, week: int, report: dict[str, Any],
                          curve: pl.DataFrame) -> None:
-        folder = self.path / EVALUATION
-        write_json(report, folder / f"{model}_week_{week}.json")
-        write_parquet(curve.with_columns(pl.lit(model).alias("model"),
-                                         pl.lit(week).alias("week")),
-                      folder / f"{model}_week_{week}_accuracy_by_time.parquet")
+        with self._publishing() as gen:
+            folder = gen / EVALUATION
+            write_parquet(curve.with_columns(pl.lit(model).alias("model"),
+                                             pl.lit(week).alias("week")),
+                          folder / f"{model}_week_{week}_accuracy_by_time.parquet")
+            write_json(report, folder / f"{model}_week_{week}.json")
 
     def evaluation_reports(self) -> dict[str, dict]:
         """{``<model>_week_N``: report}; unreadable files are skipped, never fatal."""
@@ -353,7 +395,94 @@ class Store:
         return json.loads(p.read_text()) if p.exists() else {}
 
     def write_manifest(self, manifest: dict[str, dict]) -> None:
-        write_json(manifest, self.path.joinpath(*MANIFEST))
+        """Replace the manifest; a read-modify-write of it belongs inside :meth:`writing`
+        (or :meth:`update_manifest`), so no other writer's entry is lost in between."""
+        with self._publishing() as gen:
+            write_json(manifest, gen.joinpath(*MANIFEST))
+
+    def update_manifest(self, change: Callable[[dict[str, dict]], None]) -> dict[str, dict]:
+        """Read, ``change`` in place and write the manifest under the store's lock."""
+        with self.writing(log=None):
+            manifest = self.manifest()
+            change(manifest)
+            self.write_manifest(manifest)
+            return manifest
+
+
+# ---------------------------------------------------------------------- re-ingest
+def carry_outputs(prev: Path | None, gen: Path) -> list[int]:
+    """Carry ``prev``'s model outputs into ``gen`` (being built) for the weeks whose inputs
+    are unchanged; returns those weeks.
+
+    A week's rows stay right while every whole-store table and the week's tracking and
+    geometry hold the same data; those weeks' files are linked over, with their evaluation
+    files and manifest entries. A manifest entry that loses a week loses its checkpoint
+    mark too, so the app's next :func:`coverage.serving.ensure_predictions` predicts that
+    model again instead of counting it as current.
+    """
+    if prev is None or prev == gen:
+        return []
+    weeks = {int(f.stem.removeprefix("week_")) for kind in OUTPUTS
+             for f in (prev / kind).glob("week_*.parquet") if f.stem[5:].isdigit()}
+    tables = sorted(f.name for f in prev.glob("*.parquet"))
+    if (not weeks or tables != sorted(f.name for f in gen.glob("*.parquet"))
+            or not all(_same_data(prev / t, gen / t) for t in tables)):
+        return []
+    kept = sorted(w for w in weeks if all(
+        _same_data(week_path(prev, folder, w), week_path(gen, folder, w))
+        for folder in (TRACKING, GEOMETRY)))
+    for w in kept:
+        for src in (*(week_path(prev, kind, w) for kind in OUTPUTS),
+                    *(prev / EVALUATION).glob(f"*_week_{w}.json"),
+                    *(prev / EVALUATION).glob(f"*_week_{w}_accuracy_by_time.parquet")):
+            if src.is_file():
+                generations.link_or_copy(src, gen / src.relative_to(prev))
+    old = prev.joinpath(*MANIFEST)
+    if old.is_file():
+        try:
+            manifest = json.loads(old.read_text())
+        except (OSError, json.JSONDecodeError):
+            manifest = {}
+        write_json(_kept_entries(manifest, kept), gen.joinpath(*MANIFEST))
+    return kept
+
+
+def _kept_entries(manifest: dict, kept: list[int]) -> dict:
+    out = {}
+    for name, entry in manifest.items():
+        if not isinstance(entry, dict):
+            continue
+        was = entry.get("weeks") or {}
+        weeks = {w: d for w, d in was.items() if str(w).isdigit() and int(w) in kept}
+        if weeks != was:  # some rows are gone: no longer current for any checkpoint
+            entry = {"weeks": weeks}
+        if weeks:
+            out[name] = {**entry, "weeks": weeks}
+    return out
+
+
+_COMPARED_ROWS_MAX_BYTES = 64 << 20  # larger files (tracking) must be the same bytes
+
+
+def _same_data(a: Path, b: Path) -> bool:
+    """Both absent, or the same file (a hard link), the same bytes, or (a small table
+    written again in another row order) the same rows."""
+    if not a.exists() or not b.exists():
+        return not a.exists() and not b.exists()
+    if a.samefile(b) or filecmp.cmp(a, b, shallow=False):
+        return True
+    if max(a.stat().st_size, b.stat().st_size) > _COMPARED_ROWS_MAX_BYTES:
+        return False
+    x, y = pl.read_parquet(a), pl.read_parquet(b)
+    return x.schema == y.schema and x.height == y.height and \
+        x.hash_rows().sort().equals(y.hash_rows().sort())
+
+
+def writing(tables: PlayTables, *, log: Callable[[str], None] | None = print
+            ) -> AbstractContextManager[PlayTables]:
+    """:meth:`Store.writing` for a store; nothing to hold for a label-only folder (read in
+    place, never written)."""
+    return tables.writing(log=log) if isinstance(tables, Store) else nullcontext(tables)
 
 
 def folder_stamp(folder: Path) -> str:

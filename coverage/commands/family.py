@@ -38,16 +38,18 @@ def _cmd_train_family(args: argparse.Namespace) -> int:
 def _cmd_predict_family(args: argparse.Namespace) -> int:
     from coverage.explain.attribution import attribution_week
     from coverage.pipelines import family_week, record_predictions
+    from coverage.store import writing
 
     weeks = parse_weeks(args.weeks)
     digest, store, name = prediction_target(args)
-    for w in weeks or store.weeks:
-        fam, _ = family_week(args.model_dir, store, w, name=name)
-        record_predictions(store, name, [w], digest)  # its P(man) rows are written too
-        line = f"week {w}: {fam.height} family rows"
-        if args.attribution:
-            line += f", {attribution_week(args.model_dir, store, w).height} attribution rows"
-        print(line, flush=True)
+    with writing(store):  # the store's one writer, on its live generation, until done
+        for w in weeks or store.weeks:
+            fam, _ = family_week(args.model_dir, store, w, name=name)
+            record_predictions(store, name, [w], digest)  # its P(man) rows are written too
+            line = f"week {w}: {fam.height} family rows"
+            if args.attribution:
+                line += f", {attribution_week(args.model_dir, store, w).height} attribution rows"
+            print(line, flush=True)
     return 0
 
 

@@ -82,14 +82,23 @@ def _mlflow_settings(args: argparse.Namespace):
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
+    from coverage.store import writing
+
+    weeks = parse_weeks(args.weeks)
+    digest, store, name = prediction_target(args)
+    with writing(store):  # the store's one writer, on its live generation, until done
+        _predict_weeks(args, store, name, digest, weeks)
+    return 0
+
+
+def _predict_weeks(args: argparse.Namespace, store, name: str, digest: str,
+                   weeks: list[int] | None) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from coverage.features import week_frames
     from coverage.models.checkpoint import read_config
     from coverage.models.registry import spec as model_spec
 
-    weeks = parse_weeks(args.weeks)
-    digest, store, name = prediction_target(args)
     spec = model_spec(read_config(args.model_dir)["architecture"])
     weeks = weeks or (store.weeks if spec.needs_tracking else store.label_weeks)
     # a tracking model's frames are built (polars, numpy: mostly without the GIL) while
@@ -112,14 +121,15 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             record_predictions(store, name, [w], digest)
             n_plays = df.select("gameId", "playId").n_unique()
             print(f"week {w}: {df.height} predictions for {n_plays} plays")
-    return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from coverage.pipelines import evaluate
+    from coverage.store import writing
 
     _, store, _ = prediction_target(args)
-    rep = evaluate(args.model_dir, store, args.week)
+    with writing(store):  # may predict the week first: the store's one writer until done
+        rep = evaluate(args.model_dir, store, args.week)
     plays = rep["plays"]
     print(f"{rep['model']} ({rep.get('trained_on', '?')}-trained) on {store.source} week "
           f"{rep['week']}: {plays['with_predictions']} of {plays['labelled']} Man/Zone plays "
