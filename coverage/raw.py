@@ -17,17 +17,33 @@ from pathlib import Path
 
 import polars as pl
 
-from coverage.errors import DataError
+from coverage.errors import DataError, brief
 from coverage.schema import (
+    GAMES_KEYS,
+    GAMES_VALUES,
     LEGACY_PLAYS_RENAMES,
     LEGACY_TRACKING_RENAMES,
     PLAY_KEYS,
+    PLAYER_PLAY_KEYS,
+    PLAYER_PLAY_VALUES,
+    PLAYERS_KEYS,
+    PLAYERS_VALUES,
+    PLAYS_VALUES,
     RAW_GAMES_REQUIRED,
     RAW_PLAYER_PLAY_REQUIRED,
     RAW_PLAYERS_REQUIRED,
     RAW_PLAYS_REQUIRED,
     RAW_TRACKING_REQUIRED,
     STAGED_TRACKING_SCHEMA,
+    ValueRule,
+)
+from coverage.validation import (
+    check_values,
+    official_labels,
+    relabelled,
+    repeats,
+    shown,
+    unique_rows,
 )
 
 # tracking_week_1.csv (BDB 2025), week1.csv (BDB 2023), and spellings in between
@@ -328,32 +344,28 @@ def _numeric(lf: pl.LazyFrame, path: str | Path, columns) -> pl.LazyFrame:
     """Reject text where numbers are expected, quoting an offending value.
 
     Text columns whose every value does read as a number (``Infinity``, ``1e400``:
-    polars infers those as text) are cast to floats.
+    polars infers those as text) are cast to floats. One pass checks every column.
     """
     schema = dict(lf.collect_schema())
-    castable = []
-    for col in columns:
-        dtype = schema.get(col)
-        if dtype is None or dtype == pl.Null or isinstance(dtype, _NUMERIC):
-            continue
-        bad = (
-            lf.select(pl.col(col))
-            .filter(pl.col(col).is_not_null()
-                    & pl.col(col).cast(pl.Float64, strict=False).is_null())
-            .head(1)
-            .collect()
-        )
-        if bad.height == 0 and dtype == pl.String:
-            castable.append(col)
-            continue
-        example = f" e.g. {bad.item()!r}" if bad.height else ""
-        raise DataError(
-            f"column '{col}' has non-numeric values{example}",
-            file=str(path),
-            column=col,
-            expected="numbers",
-        )
-    return lf.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in castable)
+    text = [c for c in columns if (dtype := schema.get(c)) is not None
+            and dtype != pl.Null and not isinstance(dtype, _NUMERIC)]
+    if not text:
+        return lf
+    found = lf.select(
+        pl.col(c).cast(pl.String).filter(
+            pl.col(c).is_not_null() & pl.col(c).cast(pl.String).cast(pl.Float64, strict=False)
+            .is_null()).first().alias(c) for c in text).collect()
+    for col in text:
+        if found[col][0] is not None or schema[col] != pl.String:
+            value = found[col][0]
+            example = f" e.g. {shown(value)}" if value is not None else ""
+            raise DataError(
+                f"column '{col}' has non-numeric values{example}",
+                file=str(path),
+                column=col,
+                expected="numbers",
+            )
+    return lf.with_columns(pl.col(c).cast(pl.Float64, strict=False) for c in text)
 
 
 def _renamed(lf: pl.LazyFrame, legacy: dict[str, str]) -> pl.LazyFrame:
@@ -382,75 +394,109 @@ def scan_tracking(path: str | Path) -> pl.LazyFrame:
     schema = require_columns(lf, path, RAW_TRACKING_REQUIRED)
     numeric = [c for c in RAW_TRACKING_REQUIRED if STAGED_TRACKING_SCHEMA[c] != pl.String]
     lf = _numeric(lf, path, numeric)
+    # ids written as decimals: a fractional one would be cut by the staging cast
+    floats = {c: PLAYS_VALUES[c] for c in PLAY_KEYS
+              if lf.collect_schema()[c] in (pl.Float32, pl.Float64)}
+    lf = check_values(lf, path, floats)
     lf = lf.with_columns(
         pl.col("playDirection").cast(pl.String).str.strip_chars().str.to_lowercase())
     return _with_missing(lf, schema, {"displayName": pl.String, "frameType": pl.String,
                                       "jerseyNumber": pl.Float64})
 
 
-def _unique_plays(lf: pl.LazyFrame, path: str | Path) -> pl.LazyFrame:
-    """One row per play: exact repeats are dropped (count them with
-    :func:`duplicate_play_rows`); a play listed twice with different values is an error,
-    since we cannot know which row is right."""
-    keys = list(PLAY_KEYS)
-    if _repeats(lf, keys) == 0:
-        return lf
-    distinct = lf.unique(maintain_order=True)
-    clash = (distinct.group_by(keys, maintain_order=True).len()
-             .filter(pl.col("len") > 1).head(1).collect())
-    if clash.height:
-        g, p = clash["gameId"][0], clash["playId"][0]
-        raise DataError(
-            f"{Path(path).name} lists play gameId={g} playId={p} more than once with "
-            "different values", file=str(path), play=(g, p),
-            expected="one row per (gameId, playId)")
-    return distinct
+@dataclass(frozen=True)
+class _LabelTable:
+    """How one label table is read and checked (see :func:`_checked_table`)."""
+
+    required: tuple[str, ...]
+    rules: dict[str, ValueRule]
+    keys: tuple[str, ...]
+    what: str  # what one key names, for an error ("play", "game")
+    text: tuple[str, ...] = ()  # read as text whatever they look like
+    renames: dict[str, str] = field(default_factory=dict)
+    optional: dict[str, type[pl.DataType]] = field(default_factory=dict)
+
+
+LABEL_TABLES: dict[str, _LabelTable] = {
+    "plays": _LabelTable(
+        RAW_PLAYS_REQUIRED, PLAYS_VALUES, PLAY_KEYS, "play", text=("gameClock",),
+        renames=LEGACY_PLAYS_RENAMES,
+        optional={"receiverAlignment": pl.String, "passResult": pl.String,
+                  "pff_manZone": pl.String, "preSnapHomeScore": pl.Int64,
+                  "preSnapVisitorScore": pl.Int64, "gameClock": pl.String}),
+    "games": _LabelTable(RAW_GAMES_REQUIRED, GAMES_VALUES, GAMES_KEYS, "game",
+                         text=("gameDate", "gameTimeEastern")),
+    "players": _LabelTable(RAW_PLAYERS_REQUIRED, PLAYERS_VALUES, PLAYERS_KEYS, "player",
+                           text=("birthDate", "height")),
+    "player_play": _LabelTable(RAW_PLAYER_PLAY_REQUIRED, PLAYER_PLAY_VALUES,
+                               PLAYER_PLAY_KEYS, "player-play row"),
+}
+
+
+def _checked_table(path: str | Path, table: str) -> pl.LazyFrame:
+    """A label table with its required columns, numbers, ranges and forms checked.
+
+    Checked columns are read from CSV as text, so a value that is no number is quoted in
+    the error instead of failing deep in a scan, and a fractional id is seen instead of
+    cut; whole columns come back as Int64. Label tables are small (a season's
+    player_play is ~350k rows), so the file is read once and checked in memory.
+    """
+    spec = LABEL_TABLES[table]
+    numeric = [c for c, r in spec.rules.items() if r.pattern is None]
+    lf = scan_table(path, schema_overrides=dict.fromkeys(
+        [*spec.rules, *spec.text], pl.String))
+    try:  # read once: the checks below each pass over the (small) table
+        lf = _renamed(lf, spec.renames).collect().lazy()
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(f"could not read {Path(path).name}: {brief(exc)}",
+                        file=str(path)) from exc
+    require_columns(lf, path, spec.required)
+    lf = _numeric(lf, path, numeric)
+    return check_values(lf, path, spec.rules)
+
+
+def _scan_label_table(path: str | Path, table: str) -> pl.LazyFrame:
+    """Checked, labels in their official spelling, one row per key (see
+    :func:`label_table_counts` for what that dropped or respelled)."""
+    spec = LABEL_TABLES[table]
+    lf = official_labels(_checked_table(path, table), path)
+    schema = lf.collect_schema()
+    return _with_missing(unique_rows(lf, path, spec.keys, spec.what), schema, spec.optional)
+
+
+def label_table_counts(path: str | Path, table: str) -> tuple[int, dict[str, int]]:
+    """What reading a label table changed, for the ingest report: rows dropped as exact
+    repeats of an earlier row, and labels respelled (``"col: 'man' -> 'Man'" -> n``)."""
+    lf = _checked_table(path, table)
+    return repeats(official_labels(lf, path), LABEL_TABLES[table].keys), relabelled(lf)
 
 
 def duplicate_play_rows(path: str | Path) -> int:
     """How many rows of plays.csv repeat an earlier row exactly (dropped by
     :func:`scan_plays`), for the ingest report."""
-    lf = scan_table(path)
-    keys = [c for c in PLAY_KEYS if c in lf.collect_schema()]
-    return _repeats(lf, keys) if len(keys) == len(PLAY_KEYS) else 0
-
-
-def _repeats(lf: pl.LazyFrame, keys: list[str]) -> int:
-    """Rows beyond the first of each key."""
-    n = lf.select(pl.len().alias("rows"), pl.struct(keys).n_unique().alias("plays")).collect()
-    return int(n["rows"][0] - n["plays"][0])
+    return label_table_counts(path, "plays")[0]
 
 
 def scan_plays(path: str | Path) -> pl.LazyFrame:
     """Scan plays.csv; the 2021 schema's pff_passCoverageType becomes pff_manZone.
 
-    Exact duplicate rows are dropped; a play listed twice with different values is a
-    :class:`DataError`.
+    Values are checked (:data:`coverage.schema.PLAYS_VALUES`), labels respelled in the
+    official case, exact duplicate rows dropped; a play listed twice with different
+    values is a :class:`DataError`.
     """
-    lf = scan_table(path, schema_overrides={"gameClock": pl.String, "down": pl.Int64,
-                                            "yardsToGo": pl.Int64, "quarter": pl.Int64})
-    lf = _renamed(lf, LEGACY_PLAYS_RENAMES)
-    schema = require_columns(lf, path, RAW_PLAYS_REQUIRED)
-    lf = _numeric(lf, path, ["gameId", "playId", "quarter", "down", "yardsToGo",
-                             "absoluteYardlineNumber"])
-    return _with_missing(_unique_plays(lf, path), schema, {
-        "receiverAlignment": pl.String, "passResult": pl.String, "pff_manZone": pl.String,
-        "preSnapHomeScore": pl.Int64, "preSnapVisitorScore": pl.Int64, "gameClock": pl.String})
+    return _scan_label_table(path, "plays")
 
 
 def scan_games(path: str | Path) -> pl.LazyFrame:
-    lf = scan_table(path, schema_overrides={"gameDate": pl.String, "gameTimeEastern": pl.String})
-    require_columns(lf, path, RAW_GAMES_REQUIRED)
-    return _numeric(lf, path, ["gameId", "season", "week"])
+    """Scan games.csv, checked like plays.csv; a game listed twice must be one row."""
+    return _scan_label_table(path, "games")
 
 
 def scan_players(path: str | Path) -> pl.LazyFrame:
-    lf = scan_table(path, schema_overrides={"birthDate": pl.String, "height": pl.String})
-    require_columns(lf, path, RAW_PLAYERS_REQUIRED)
-    return lf
+    """Scan players.csv, checked; one row per nflId."""
+    return _scan_label_table(path, "players")
 
 
 def scan_player_play(path: str | Path) -> pl.LazyFrame:
-    lf = scan_table(path)
-    require_columns(lf, path, RAW_PLAYER_PLAY_REQUIRED)
-    return lf
+    """Scan player_play, checked; one row per (gameId, playId, nflId)."""
+    return _scan_label_table(path, "player_play")

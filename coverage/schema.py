@@ -23,6 +23,8 @@ Conventions of the normalised tracking table (after ``coverage.normalize``):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from coverage import pitch
@@ -46,6 +48,60 @@ RAW_PLAYS_REQUIRED = ("gameId", "playId", "playDescription", "quarter", "down", 
                       "offenseFormation", "pff_passCoverage")
 RAW_PLAYERS_REQUIRED = ("nflId", "position", "displayName")
 RAW_PLAYER_PLAY_REQUIRED = ("gameId", "playId", "nflId", "teamAbbr")
+
+@dataclass(frozen=True)
+class ValueRule:
+    """What a value of a label-table column may be (nulls pass: optional values).
+
+    ``whole`` marks ids and counts: a fractional one would be cut by the integer cast,
+    so it is refused instead. ``pattern`` is a regular expression a text value must match.
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    whole: bool = True
+    pattern: str | None = None
+    expected: str = ""
+
+
+_ID = ValueRule(1, 2.0**53, expected="a positive whole number (an id)")
+_SCORE = ValueRule(0, 999, expected="a whole number of points, 0 or more")
+# The spot is in raw field x: 10 and 110 are the goal lines, the ball rests between them.
+_YARDLINE = ValueRule(10, 110, whole=False, expected="a yard line between 10 and 110 "
+                      "(raw field x: the goal lines are at 10 and 110)")
+_CLOCK = ValueRule(pattern=r"^(?:15:00|(?:1[0-4]|0?\d):[0-5]\d)(?::00)?$",
+                   expected="a game clock MM:SS from 00:00 to 15:00")
+
+# Value checks at ingest, per label table (columns a file lacks are not checked).
+GAMES_VALUES: dict[str, ValueRule] = {
+    "gameId": _ID, "season": ValueRule(1920, 2100, expected="a season year"),
+    "week": ValueRule(1, 22, expected="a week from 1 to 22"),
+    "homeFinalScore": _SCORE, "visitorFinalScore": _SCORE,
+}
+PLAYS_VALUES: dict[str, ValueRule] = {
+    "gameId": _ID, "playId": _ID,
+    "quarter": ValueRule(1, 5, expected="a quarter from 1 to 5 (5 = overtime)"),
+    "down": ValueRule(1, 4, expected="a down from 1 to 4"),
+    "yardsToGo": ValueRule(1, 99, expected="whole yards to go, 1 to 99"),
+    "absoluteYardlineNumber": _YARDLINE,
+    "yardlineNumber": ValueRule(0, 50, expected="a yard line number from 0 to 50"),
+    "preSnapHomeScore": _SCORE, "preSnapVisitorScore": _SCORE,
+    "gameClock": _CLOCK,
+}
+PLAYERS_VALUES: dict[str, ValueRule] = {"nflId": _ID}
+PLAYER_PLAY_VALUES: dict[str, ValueRule] = {
+    "gameId": _ID, "playId": _ID, "nflId": _ID,
+    "pff_primaryDefensiveCoverageMatchupNflId": _ID,
+    "pff_secondaryDefensiveCoverageMatchupNflId": _ID,
+}
+# Each table's key: a row repeated exactly is kept once (and counted); two different rows
+# for one key are an error, since nothing says which is right.
+GAMES_KEYS = ("gameId",)
+PLAYERS_KEYS = ("nflId",)
+PLAYER_PLAY_KEYS = ("gameId", "playId", "nflId")
+# Label columns and their official spellings: other cases ("man", "ZONE") are mapped onto
+# these and counted; any other value is an error.
+LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {"pff_manZone": ("Man", "Zone", "Other")}
 
 # BDB 2023 (2021 season) -> BDB 2025 renames.
 LEGACY_TRACKING_RENAMES = {"team": "club"}
