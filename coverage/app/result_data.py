@@ -18,7 +18,15 @@ import polars as pl
 
 from coverage import evaluation
 from coverage.app.play_data import snap_predictions
-from coverage.models.checkpoint import CONFIG, IMPORTANCE, METRICS, TENDENCIES, WEIGHTS
+from coverage.errors import CoverageError
+from coverage.models.checkpoint import (
+    CONFIG,
+    IMPORTANCE,
+    METRICS,
+    TENDENCIES,
+    WEIGHTS,
+    validate_checkpoint,
+)
 from coverage.schema import PLAY_KEYS
 from coverage.store import Store
 from coverage.vocab import MAN, MAN_ZONE, ZONE, is_man, labelled
@@ -146,8 +154,16 @@ def read_checkpoints(models_root: str | Path) -> list[dict[str, Any]]:
             if p.exists():
                 try:
                     entry[key] = json.loads(p.read_text())
-                except (OSError, json.JSONDecodeError) as exc:
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                     entry["error"] = f"{p.name}: {exc}"
+                if entry[key] is not None and not isinstance(entry[key], dict):
+                    entry["error"] = f"{p.name}: holds a JSON {type(entry[key]).__name__}"
+                    entry[key] = None
+        if entry["error"] is None and entry["has_weights"]:
+            try:  # sizes and weight shapes, as every loader checks them
+                validate_checkpoint(d)
+            except CoverageError as exc:
+                entry["error"] = str(exc)
         out.append(entry)
     return out
 

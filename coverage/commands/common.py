@@ -108,10 +108,11 @@ def prediction_target(args: argparse.Namespace) -> tuple[str, Any, str]:
     """What ``predict``, ``predict-family`` and ``evaluate`` share before any model runs: the
     checkpoint's weights hash (refusing an incomplete folder), the writable store and the
     model's name in it."""
-    from coverage.models.checkpoint import checkpoint_hash
+    from coverage.models.checkpoint import checkpoint_hash, validate_checkpoint
     from coverage.opener import open_store
 
     digest = checkpoint_hash(args.model_dir)
+    validate_checkpoint(args.model_dir)  # an impossible config fails here, before any work
     store = open_store(args.data)
     check_output_dir(store.path, "store")
     return digest, store, Path(args.model_dir).name

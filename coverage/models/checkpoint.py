@@ -16,7 +16,8 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ import numpy as np
 
 from coverage.atomic import atomic_path, write_json
 from coverage.errors import CheckpointError
-from coverage.models.registry import build_model
+from coverage.models.registry import build_model, network_shapes, spec
 
 if TYPE_CHECKING:
     import torch
@@ -46,10 +47,113 @@ def is_checkpoint(path: str | Path) -> bool:
     return (path / CONFIG).is_file() and (path / WEIGHTS).is_file()
 
 
-def checkpoints_in(root: str | Path) -> list[Path]:
-    """The checkpoint folders directly under ``root``, sorted by name; [] without ``root``."""
+_REPORTED: set[tuple[str, str]] = set()
+
+
+def report_skipped(folder: Path, reason: str) -> None:
+    """One stderr line per broken checkpoint and reason, once per process (the app lists
+    the models on every rerun; its log should say it once)."""
+    key = (str(folder), reason)
+    if key not in _REPORTED:
+        _REPORTED.add(key)
+        print(f"skipped checkpoint {folder}: {reason}", file=sys.stderr)
+
+
+def checkpoints_in(root: str | Path, *,
+                   on_skip: Callable[[Path, str], None] | None = report_skipped) -> list[Path]:
+    """The usable checkpoint folders directly under ``root``, sorted by name; [] without
+    ``root``.
+
+    A folder whose config or weights header is broken (see :func:`validate_checkpoint`) is
+    left out and ``on_skip(folder, reason)`` told: one bad folder must not take down every
+    model listed beside it, nor the app page or ``coverage init`` that lists them.
+    """
     root = Path(root)
-    return sorted(p for p in root.iterdir() if is_checkpoint(p)) if root.is_dir() else []
+    if not root.is_dir():
+        return []
+    out = []
+    for p in sorted(p for p in root.iterdir() if is_checkpoint(p)):
+        try:
+            validate_checkpoint(p)
+        except CheckpointError as exc:
+            if on_skip is not None:
+                on_skip(p, str(exc))
+            continue
+        out.append(p)
+    return out
+
+
+def weight_shapes(directory: str | Path) -> dict[str, tuple[int, ...]]:
+    """Tensor name -> shape, from the weights file's header alone (no tensor is read)."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(directory) / WEIGHTS
+    try:
+        with safe_open(str(path), framework="np") as f:
+            return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"cannot read checkpoint weights {path}: "
+                              f"{str(exc)[:200]}") from exc
+
+
+def _shape_text(shape: tuple[int, ...] | None) -> str:
+    return "absent" if shape is None else f"[{', '.join(map(str, shape))}]"
+
+
+def check_weights(cfg: Mapping[str, Any], directory: str | Path) -> None:
+    """Refuse weights whose header disagrees with what the config builds (names and shapes),
+    found before any network is built or any tensor read."""
+    directory = Path(directory)
+    have = weight_shapes(directory)
+    if spec(cfg["architecture"]).network is None:
+        return  # a tabular checkpoint: its own loader checks its tables against the config
+    want = network_shapes(cfg["architecture"], cfg["hparams"])
+    for key in sorted(set(want) | set(have)):
+        if want.get(key) != have.get(key):
+            n_bad = sum(want.get(k) != have.get(k) for k in set(want) | set(have))
+            raise CheckpointError(
+                f"weights in {directory / WEIGHTS} do not fit its config: '{key}' is "
+                f"{_shape_text(have.get(key))} in the file, the config's hyper-parameters "
+                f"build {_shape_text(want.get(key))} ({n_bad} tensor(s) differ); retrain it "
+                "or restore the matching config")
+
+
+@functools.lru_cache(maxsize=64)
+def _validated(directory: str, stamp: tuple[int, ...]) -> None:
+    """Cached by the files' stamp: a folder that passed is not re-read until it changes."""
+    cfg = read_config(directory)
+    try:
+        spec(cfg["architecture"])
+        check_weights(cfg, directory)
+    except CheckpointError as exc:
+        if directory in str(exc):
+            raise
+        raise CheckpointError(f"checkpoint {directory}: {exc}") from exc
+
+
+def _stamp(directory: Path) -> tuple[int, ...]:
+    out: list[int] = []
+    for name in (CONFIG, WEIGHTS):
+        try:
+            st = (directory / name).stat()
+        except OSError:
+            return ()
+        out += [st.st_mtime_ns, st.st_size, st.st_ino]
+    return tuple(out)
+
+
+def validate_checkpoint(directory: str | Path) -> None:
+    """Check everything about a checkpoint that can be checked without building it, raising
+    ``CheckpointError`` with the folder and the reason: config JSON (an object, its keys), a
+    known architecture, hyper-parameters in range, and the weights header against the
+    shapes those hyper-parameters build."""
+    directory = Path(directory)
+    _require_files(directory, (CONFIG, WEIGHTS))
+    stamp = _stamp(directory)
+    if not stamp:  # vanished or unreadable between the check and now: no caching
+        _validated.__wrapped__(str(directory), stamp)
+    else:
+        _validated(str(directory), stamp)
 
 
 @dataclass(frozen=True)
@@ -276,7 +380,7 @@ def load_checkpoint(directory: str | Path, expected: Mapping[str, Any] | None = 
     cfg = read_config(directory)
     if expected:
         check_config(cfg, expected, str(directory))
-    _require_files(directory, (WEIGHTS,))
+    validate_checkpoint(directory)
     model = build_model(cfg["architecture"], cfg["hparams"])
     path = directory / WEIGHTS
     try:

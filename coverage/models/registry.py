@@ -12,6 +12,8 @@ LightGBM, and the networks' package does not depend on the trainers above it.
 from __future__ import annotations
 
 import importlib
+import inspect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -95,13 +97,127 @@ def resolve(ref: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-def build_model(architecture: str, hparams: Mapping[str, Any]) -> nn.Module:
-    """Instantiate an architecture's network by name from its JSON hyper-parameters."""
+# Sizes a network's hyper-parameters may take, (least, most): far above any model this
+# project trains, far below what would ask for more memory than a workstation has. A
+# hand-edited config (or ``--hparams``) outside them is refused before anything is built.
+SIZE_BOUNDS: dict[str, tuple[int, int]] = {
+    "n_features": (1, 1024), "dim": (1, 2048), "hidden": (1, 4096), "depth": (1, 32),
+    "layers": (1, 32), "heads": (1, 64), "n_players": (1, 64), "n_context": (0, 1024),
+    "n_families": (1, 256), "n_assignments": (1, 256),
+}
+# More weights than this (about 800 MB in float32) is no model of this project's.
+MAX_PARAMETERS = 200_000_000
+SHOWN_CHARS = 80
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _check_sizes(hp: Mapping[str, Any], bad: Any) -> None:
+    for key, (lo, hi) in SIZE_BOUNDS.items():
+        if key in hp and not (_whole(hp[key]) and lo <= hp[key] <= hi):
+            bad(f"'{key}' is {_shown(hp[key])}; expected a whole number from {lo} to {hi}")
+    if "heads" in hp and "dim" in hp and hp["dim"] % hp["heads"]:
+        bad(f"'heads' {hp['heads']} does not divide 'dim' {hp['dim']}; attention splits the "
+            "width evenly across heads")
+    if "dropout" in hp and not (_number(hp["dropout"]) and 0 <= hp["dropout"] < 1):
+        bad(f"'dropout' is {_shown(hp['dropout'])}; expected a number from 0 to below 1")
+
+
+def _check_lists(hp: Mapping[str, Any], bad: Any) -> None:
+    inputs = hp.get("inputs")
+    n_features = hp.get("n_features", 0)
+    if inputs is not None and not (
+            isinstance(inputs, list | tuple)
+            and all(_whole(i) and 0 <= i < n_features for i in inputs)
+            and len(set(inputs)) == len(inputs)):
+        bad(f"'inputs' is {_shown(inputs)}; expected distinct channel numbers from 0 to "
+                f"{n_features - 1}")
+    n_in = len(inputs) if inputs else n_features
+    for key in ("mean", "std"):
+        v = hp.get(key)
+        if v is None:
+            continue
+        if not (isinstance(v, list | tuple) and len(v) == n_in and all(_number(x) for x in v)):
+            bad(f"'{key}' is {_shown(v)}; expected {n_in} finite numbers, one per input "
+                "channel")
+        if key == "std" and any(x <= 0 for x in v):
+            bad(f"'std' is {_shown(v)}; every entry must be above 0 (inputs are divided by it)")
+    fams = hp.get("man_families")
+    if fams is not None and not (isinstance(fams, list | tuple) and all(
+            _whole(f) and 0 <= f < hp.get("n_families", 0) for f in fams)):
+        bad(f"'man_families' is {_shown(fams)}; expected family numbers below 'n_families'")
+
+
+def check_hparams(architecture: str, hparams: Mapping[str, Any]) -> dict[str, Any]:
+    """The hyper-parameters a network is built with (its defaults filled in), refused with
+    ``CheckpointError`` naming the key when a size is out of range or the values contradict
+    one another, so nothing is allocated (or crashes inside torch) for an impossible config.
+    """
     network = spec(architecture).network
     if network is None:
         raise CheckpointError(f"a '{architecture}' checkpoint holds no torch network")
+    if not isinstance(hparams, Mapping):
+        raise CheckpointError(f"hyper-parameters of '{architecture}' are {_shown(hparams)}; "
+                              "expected an object")
+    params = inspect.signature(resolve(network)).parameters
+    unknown = [k for k in hparams if k not in params]
+    if unknown:
+        raise CheckpointError(f"hyper-parameters {_shown(unknown)} do not fit '{architecture}'"
+                              f"; it takes {', '.join(params)}")
+    missing = [k for k, p in params.items()
+               if p.default is inspect.Parameter.empty and k not in hparams]
+    if missing:
+        raise CheckpointError(f"hyper-parameters of '{architecture}' lack {missing}")
+    full = {**{k: p.default for k, p in params.items()
+               if p.default is not inspect.Parameter.empty}, **hparams}
+
+    def bad(reason: str) -> None:
+        raise CheckpointError(f"hyper-parameters of '{architecture}': {reason}")
+
+    _check_sizes(full, bad)
+    _check_lists(full, bad)
+    return full
+
+
+def network_shapes(architecture: str, hparams: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The weight shapes a network of these hyper-parameters holds, from a build on torch's
+    ``meta`` device (no memory): what a checkpoint's file must match, and its size."""
+    import torch
+
+    full = check_hparams(architecture, hparams)
     try:
-        return resolve(network)(**hparams)
+        with torch.device("meta"):
+            net = resolve(spec(architecture).network)(**full)
+    except (TypeError, ValueError, AssertionError, RuntimeError) as exc:
+        raise CheckpointError(f"hyper-parameters {_shown(dict(hparams))} do not fit "
+                              f"'{architecture}': {str(exc)[:200]}") from exc
+    shapes = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    n = sum(math.prod(s) for s in shapes.values())
+    if n > MAX_PARAMETERS:
+        raise CheckpointError(f"hyper-parameters of '{architecture}' ask for {n:,} weights "
+                              f"(about {4 * n / 2**30:.1f} GiB); the most this code builds is "
+                              f"{MAX_PARAMETERS:,}")
+    return shapes
+
+
+def build_model(architecture: str, hparams: Mapping[str, Any]) -> nn.Module:
+    """Instantiate an architecture's network by name from its JSON hyper-parameters, after
+    checking them (sizes, heads dividing the width, total weights) without allocating."""
+    network_shapes(architecture, hparams)
+    try:
+        return resolve(spec(architecture).network)(**hparams)
     except TypeError as exc:
-        raise CheckpointError(f"hyper-parameters {dict(hparams)} do not fit "
+        raise CheckpointError(f"hyper-parameters {_shown(dict(hparams))} do not fit "
                               f"'{architecture}': {exc}") from exc
