@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,55 @@ def positive_int(text: str) -> int:
     return value
 
 
+DEVICES_EXPECTED = "auto, cpu, cuda, cuda:N or mps"
+_DEVICE = re.compile(r"(auto|cpu|mps|cuda)(?::(\d{1,3}))?")
+
+
+def _device_missing(kind: str, index: int | None) -> str | None:
+    """Why ``kind[:index]`` cannot run here, asking torch only for an accelerator (so
+    ``auto`` and ``cpu`` parse without importing it); None when it can."""
+    import torch
+
+    if kind == "cuda":
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            return "this machine has no CUDA device (or torch was built without CUDA)"
+        if index is not None and index >= n:
+            return f"this machine has {n} CUDA device(s), numbered 0 to {n - 1}"
+    mps = getattr(torch.backends, "mps", None)
+    if kind == "mps" and not (mps is not None and mps.is_available()):
+        return "MPS (Apple GPU) is not available on this machine"
+    return None
+
+
+def device_arg(text: str) -> str:
+    """An argparse type for ``--device``: a device this machine has, checked when the
+    arguments are parsed, so a typo or a missing GPU fails in a second, not after the data
+    has loaded (or deep inside torch)."""
+    value = text.strip().lower()
+    found = _DEVICE.fullmatch(value)
+    if not found or (found.group(2) is not None and found.group(1) in ("auto", "cpu")):
+        raise argparse.ArgumentTypeError(f"unknown device {text[:80]!r}; expected "
+                                         f"{DEVICES_EXPECTED}")
+    kind, index = found.group(1), found.group(2)
+    if kind == "mps" and index not in (None, "0"):
+        raise argparse.ArgumentTypeError(f"unknown device {text[:80]!r}; MPS has one device, "
+                                         "'mps'")
+    if kind in ("cuda", "mps"):
+        why = _device_missing(kind, None if index is None else int(index))
+        if why:
+            raise argparse.ArgumentTypeError(f"{value} is not usable: {why}; use --device "
+                                             "cpu or auto")
+    return value
+
+
+def add_device_argument(p: argparse.ArgumentParser, *, note: str = "") -> None:
+    """``--device``, the same choices and checks on every command that runs a model."""
+    p.add_argument("--device", type=device_arg, default="auto",
+                   help=f"auto | cpu | cuda | cuda:N | mps{note} (default auto: a GPU when "
+                        "there is one)")
+
+
 def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
                            name: str | None, epochs: int, frames_per_play: int) -> None:
     """The options ``train`` and ``train-family`` share: data, checkpoint, seed, clock,
@@ -141,7 +191,7 @@ def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--epochs", type=positive_int, default=epochs)
     p.add_argument("--frames-per-play", type=positive_int, default=frames_per_play)
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    add_device_argument(p)
     for split, example in (("train", "1-7"), ("val", "8"), ("test", "9")):
         p.add_argument(f"--{split}-weeks", help=f"e.g. {example}")
     p.add_argument("--hparams", default=None, help='JSON, e.g. \'{"dim": 96}\'')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coverage.commands.common import parse_weeks
+from coverage.commands.common import add_device_argument, parse_weeks
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -130,7 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--budget-minutes", type=float, default=None,
                    help="training time in all, split across the four models (default: 40 "
                         "on CPU, full training with a CUDA GPU; 0 = full training)")
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda | mps (with --data)")
+    add_device_argument(p, note=", with --data")
     p.add_argument("--seed", type=int, default=0, help="training seed (with --data)")
     p.add_argument("--force", action="store_true",
                    help="rebuild the synthetic store / retrain every real_* model")

@@ -7,6 +7,7 @@ import json
 
 from coverage.commands.common import (
     add_data_argument,
+    add_device_argument,
     add_training_arguments,
     parse_weeks,
     prediction_target,
@@ -188,7 +189,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model_dir")
     add_data_argument(p, what="store folder")
     p.add_argument("--weeks", help="e.g. 9 or 1-9 (default: all)")
-    p.add_argument("--device", default="auto")
+    add_device_argument(p)
     p.add_argument("--batch-size", type=int, default=4096)
     p.set_defaults(func=_cmd_predict)
 
