@@ -82,10 +82,11 @@ def prepare_store(data: str | None) -> Path:
         return folder
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def read_store(folder: str, generation: str) -> Store:
     """The store of a folder, read-only: one object per live generation and server process
-    (a re-ingest switches the generation, so the next rerun reads the new one)."""
+    (a re-ingest switches the generation, so the next rerun reads the new one: the pointer
+    is read on every rerun, a few bytes); replaced generations drop out of the cache."""
     return Store(folder)
 
 
