@@ -6,12 +6,15 @@ import functools
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
+
+from coverage.errors import DataError
 
 
 @functools.cache
@@ -40,10 +43,39 @@ def file_mode() -> int:
     return 0o666 & ~_umask()
 
 
+def special_file_kind(path: str | Path) -> str | None:
+    """What ``path`` is when it exists but is neither a regular file nor a folder (a device,
+    a fifo, a socket): an output must never be written over one. None otherwise."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    for test, kind in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a fifo (named pipe)"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return None
+
+
+def _refuse_special(path: Path) -> None:
+    """The rename would replace a device node or fifo with a regular file (as root, it
+    does): refuse, naming it. A symlink is replaced itself, never its target, so only the
+    path's own entry counts here."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+        raise DataError(f"{path} is {special_file_kind(path) or 'not a regular file'}; "
+                        "refusing to replace it with a file", file=str(path),
+                        expected="a regular file or a new path")
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temp path in the target's folder; rename it over ``path`` on success."""
     path = Path(path)
+    _refuse_special(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -51,6 +83,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.chmod(tmp_path, file_mode())
+        _refuse_special(path)  # checked again right before the rename: it may be new
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

@@ -83,3 +83,83 @@ def test_the_cli_exports_other_and_unlabelled_plays(other_store, tmp_path, capsy
                    "--stride", "5"])
         assert rc == 0, capsys.readouterr().err
         assert Image.open(out).format == "GIF"
+
+
+# ------------------------------------------------------------------ export arguments
+@pytest.mark.parametrize("opt,value", [
+    ("--fps", "0"), ("--fps", "-5"), ("--fps", "nan"), ("--fps", "inf"), ("--fps", "1e309"),
+    ("--fps", "fast"), ("--fps", "1e6"), ("--stride", "0"), ("--stride", "-1"),
+    ("--stride", "2.5"), ("--stride", "99999999999999999999"), ("--stride", "x" * 5000),
+])
+def test_export_numbers_out_of_range_name_the_option(opt, value, other_store, tmp_path,
+                                                     capsys) -> None:
+    store, ids = other_store
+    game, play = ids[0]
+    with pytest.raises(SystemExit) as done:
+        main(["export-gif", str(game), str(play), "-o", str(tmp_path / "x.gif"), "--store",
+              str(store), opt, value])
+    err = capsys.readouterr().err
+    assert done.value.code == 2
+    assert f"argument {opt}" in err and err.count("\n") == 1 and len(err) < 300, err
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_export_numbers_at_the_edges_work(other_store, tmp_path) -> None:
+    store, ids = other_store
+    game, play = ids[0]
+    for extra in (["--fps", "0.01", "--stride", "1000"], ["--fps", "1000"]):
+        out = tmp_path / "edge.gif"
+        assert main(["export-gif", str(game), str(play), "-o", str(out), "--store",
+                     str(store), *extra]) == 0
+        assert Image.open(out).format == "GIF"
+
+
+def test_the_functions_refuse_impossible_arguments(demo) -> None:
+    f, p, pl_ = demo["frames"], demo["preds"], demo["play"]
+    for kw in ({"fps": float("nan")}, {"fps": 0}, {"frame_stride": 0}, {"frame_stride": 1.5},
+               {"size": (0, 100)}, {"size": (10**6, 10**6)}, {"size": (300,)}):
+        with pytest.raises(ValueError):
+            render_play_gif(f, p, pl_, **kw)
+    with pytest.raises(ValueError):
+        render_play_png(f, p, pl_, int(f["frameId"][0]), size=(-1, 5))
+    slow = render_play_gif(f, p, pl_, fps=0.0001, frame_stride=50, size=(200, 100))
+    assert Image.open(io.BytesIO(slow)).info["duration"] == 655_350  # a GIF's longest delay
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dir", "null"])
+def test_export_refuses_outputs_that_are_not_regular_files(kind, other_store, tmp_path,
+                                                           capsys) -> None:
+    import os
+
+    store, ids = other_store
+    game, play = ids[0]
+    out = {"fifo": tmp_path / "pipe.gif", "dir": tmp_path / "d.gif",
+           "null": tmp_path / "null.gif"}[kind]
+    if kind == "fifo":
+        os.mkfifo(out)
+    elif kind == "dir":
+        out.mkdir()
+    else:
+        out.symlink_to("/dev/null")
+    rc = main(["export-gif", str(game), str(play), "-o", str(out), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert {"fifo": "fifo", "dir": "folder", "null": "character device"}[kind] in err
+    assert out.is_symlink() if kind == "null" else not out.is_file()
+
+
+def test_the_rename_never_replaces_a_device_or_fifo(tmp_path) -> None:
+    """Checked again right before the rename: the node may appear while the GIF renders."""
+    import os
+
+    from coverage.atomic import atomic_path, write_bytes
+
+    with pytest.raises(DataError, match="character device"):
+        write_bytes(b"x", "/dev/null")
+    pipe = tmp_path / "late.gif"
+    with pytest.raises(DataError, match="fifo"):
+        with atomic_path(pipe) as tmp:
+            tmp.write_bytes(b"gif")
+            os.mkfifo(pipe)
+    assert not pipe.is_file() and [p.name for p in tmp_path.iterdir()] == ["late.gif"]
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
+from coverage.atomic import special_file_kind
 from coverage.errors import CoverageError, DataError
 
 WEEKS_EXPECTED = "week numbers such as 9, 1-8 or 1,3,5"
@@ -88,6 +91,10 @@ def check_output_file(path: str | Path, what: str = "output file") -> Path:
     folder = path.absolute().parent
     if path.is_dir():
         raise DataError(f"{what} {path} is a folder; give a file name", file=str(path))
+    kind = special_file_kind(path)
+    if kind:
+        raise DataError(f"{what} {path} is {kind}, not a regular file; give a new file name "
+                        "or a regular file to replace", file=str(path))
     if not folder.exists():
         raise DataError(f"{what} {path}: folder {path.parent} does not exist; create it first",
                         file=str(path))
@@ -109,14 +116,34 @@ def prediction_target(args: argparse.Namespace) -> tuple[str, Any, str]:
     """What ``predict``, ``predict-family`` and ``evaluate`` share before any model runs: the
     checkpoint's weights hash (refusing an incomplete folder), the writable store and the
     model's name in it."""
-    from coverage.models.checkpoint import checkpoint_hash, validate_checkpoint
+    from coverage.models.checkpoint import validate_checkpoint
     from coverage.opener import open_store
+    from coverage.prior import prediction_digest, prior_change
 
-    digest = checkpoint_hash(args.model_dir)
+    digest = prediction_digest(args.model_dir)  # its context prior's too, where it changed
     validate_checkpoint(args.model_dir)  # an impossible config fails here, before any work
+    if why := prior_change(args.model_dir):
+        print(f"note: {why}", file=sys.stderr)
     store = open_store(args.data)
     check_output_dir(store.path, "store")
     return digest, store, Path(args.model_dir).name
+
+
+def bounded_number(lo: float, hi: float, *, whole: bool = False) -> Any:
+    """An argparse type: a finite number from ``lo`` to ``hi`` (a whole one with ``whole``),
+    so a value the command cannot honour is refused naming the option, not met as a
+    traceback (or an absurd output) later."""
+    def parse(text: str) -> float | int:
+        try:
+            value: float | int = int(text) if whole else float(text)
+        except ValueError:
+            kind = "a whole number" if whole else "a number"
+            raise argparse.ArgumentTypeError(f"expected {kind}, got {text[:80]!r}") from None
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise argparse.ArgumentTypeError(f"expected {lo:g} to {hi:g}, got "
+                                             f"{str(value)[:80]}")
+        return value
+    return parse
 
 
 def positive_int(text: str) -> int:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coverage.commands.common import check_output_file, parse_id
-from coverage.errors import DataError
+from coverage.commands.common import bounded_number, check_output_file, parse_id
+
+# A play is at most a few hundred 10 Hz frames: a larger stride keeps one frame either way.
+# GIF players show 50 frames a second at most and a frame at most about 11 minutes.
+MAX_STRIDE = 1000
+MIN_FPS, MAX_FPS = 0.01, 1000.0
 
 
 def _cmd_export_gif(args: argparse.Namespace) -> int:
@@ -19,8 +23,6 @@ def _cmd_export_gif(args: argparse.Namespace) -> int:
     from coverage.export.gif import render_play_gif
     from coverage.opener import open_tracking_store
 
-    if args.stride < 1:
-        raise DataError(f"--stride must be >= 1, got {args.stride}")
     game_id, play_id = parse_id(args.game, "gameId"), parse_id(args.play, "playId")
     check_output_file(args.out, "GIF")  # the writer would create any missing folders
     store = open_tracking_store(args.data)
@@ -44,10 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", type=Path, required=True, help="output .gif path")
     p.add_argument("--store", "--data", dest="data", default=None,
                    help="store folder (default: embedded synthetic)")
-    p.add_argument("--stride", type=int, default=1, help="keep every N-th frame (default 1)")
-    p.add_argument("--fps", type=float, default=10.0,
-                   help="playback in tracking frames per second (default 10 = real time at "
-                   "any --stride; 20 = double speed)")
+    p.add_argument("--stride", type=bounded_number(1, MAX_STRIDE, whole=True), default=1,
+                   help=f"keep every N-th frame, 1 to {MAX_STRIDE} (default 1)")
+    p.add_argument("--fps", type=bounded_number(MIN_FPS, MAX_FPS), default=10.0,
+                   help=f"playback in tracking frames per second, {MIN_FPS:g} to {MAX_FPS:g} "
+                   "(default 10 = real time at any --stride; 20 = double speed)")
     p.add_argument("--model", action="append",
                    help="only this model's curve (repeatable; default: all in the store)")
     p.set_defaults(func=_cmd_export_gif)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -448,6 +449,25 @@ class _Renderer:
         return self.palette.quantize(im)
 
 
+MAX_SIDE = 8192  # pixels: a larger image is no slide or chat image, and costs gigabytes
+GIF_MAX_MS = 655_350  # a GIF frame's delay is 16 bits of centiseconds
+
+
+def _check_size(size: tuple[int, int]) -> None:
+    ok = (isinstance(size, tuple | list) and len(size) == 2
+          and all(isinstance(v, int) and not isinstance(v, bool) for v in size)
+          and all(64 <= v <= MAX_SIDE for v in size))
+    if not ok:
+        raise ValueError(f"size must be (width, height) in pixels, each 64 to {MAX_SIDE}, "
+                         f"got {str(size)[:80]}")
+
+
+def _frame_ms(frame_stride: int, fps: float) -> int:
+    """How long each GIF frame shows: 20 ms at the fastest (browsers slow anything faster
+    down), a GIF's 16-bit delay at the slowest."""
+    return min(GIF_MAX_MS, max(20, int(round(1000 * frame_stride / fps))))
+
+
 def render_play_gif(
     frames: pl.DataFrame,
     preds: pl.DataFrame | None,
@@ -477,15 +497,18 @@ def render_play_gif(
     ``coverage.app.provenance``) marks each curve, and the title badge says which data
     the play is (``applied_to``, else the play's own ``source``).
     """
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
+    if not (isinstance(fps, int | float) and math.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be a finite number above 0, got {fps!r}")
+    if isinstance(frame_stride, bool) or not isinstance(frame_stride, int) or frame_stride < 1:
+        raise ValueError(f"frame_stride must be a whole number >= 1, got {frame_stride!r}")
+    _check_size(size)
     pa = play_arrays(frames, play, frame_stride=frame_stride, attribution=attribution)
     rend = _Renderer(pa, preds, play, frames, size, team_colors=team_colors,
                      model_labels=model_labels, applied_to=applied_to)
     images = [rend.frame(k) for k in range(pa.n_frames)]
     buf = io.BytesIO()
     images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
-                   duration=max(20, int(round(1000 * frame_stride / fps))), loop=loop,
+                   duration=_frame_ms(frame_stride, fps), loop=loop,
                    optimize=True,
                    transparency=TRANSPARENT_INDEX)
     data = buf.getvalue()
@@ -509,6 +532,7 @@ def render_play_png(
 ) -> bytes:
     """One frame of the GIF as a PNG (field + P(man) curve up to that moment): a still for
     a report or a slide, with the same badge, legend and labels as the GIF."""
+    _check_size(size)
     pa = play_arrays(frames, play, attribution=attribution)
     hits = np.flatnonzero(pa.frame_ids == int(frame_id))
     if not len(hits):
