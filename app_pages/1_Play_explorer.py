@@ -17,6 +17,7 @@ import polars as pl
 import streamlit as st
 
 from coverage.app import keyboard, play_data, view_state
+from coverage.app.data_guard import md_text
 from coverage.app.play_player import (
     PLAYER_HEIGHT,
     build_spec,
@@ -266,15 +267,15 @@ def play_view() -> None:
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
-                   f"{play.get('offenseFormation') or '—'} · pass result "
-                   f"{play.get('passResult') or '—'}")
+                   f"{md_text(play.get('offenseFormation') or '—')} · pass result "
+                   f"{md_text(play.get('passResult') or '—')}")
         if play.get("playDescription"):
-            st.markdown(f"> {play['playDescription']}")
+            st.text(play["playDescription"])  # text from the data file: never Markdown
     with info[1]:
         row = shown.filter((pl.col("gameId") == game_id) & (pl.col("playId") == play_id)).row(
             0, named=True)
-        truth = row["family"] if row["family"] == "Unlabelled" else (
-            f"{row['family']} ({row['coverage']})")
+        truth = md_text(row["family"] if row["family"] == "Unlabelled" else (
+            f"{row['family']} ({row['coverage']})"))
         if row["p_man_snap"] is not None:
             verdict = "✅ hit" if row["outcome"] == "hit" else (
                 "❌ miss" if row["outcome"] == "miss" else "not scored")

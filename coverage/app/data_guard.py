@@ -8,9 +8,19 @@ server's filesystem. The operator's own ``--data`` never passes through here.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from coverage.errors import DataError
+
+# CommonMark lets a backslash make any ASCII punctuation literal
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
+
+
+def md_text(value: object) -> str:
+    """A value from the data files, made literal inside Streamlit Markdown: no image that
+    loads an external address, no link, no emphasis or heading can come from the data."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
 
 REFUSED = ("That folder cannot be opened here: the app only opens folders inside its data "
            "folder. Fix: give a folder inside it (a path relative to it works too), or ask "

@@ -10,6 +10,7 @@ highlighted player all run in the browser without a rerun.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import json
@@ -44,7 +45,8 @@ _SEQ = "_player_seq"
 _SHOWN = "_player_shown"  # the session's player has drawn a play (first_play_pending)
 
 
-def _cache_root() -> Path:
+def _cache_root() -> Path | None:
+    """The user's cache folder, or None when it cannot be written."""
     root = config.cache_root()
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -52,9 +54,34 @@ def _cache_root() -> Path:
             return root
     except OSError:
         pass
-    fallback = Path(tempfile.gettempdir()) / "coverage-cache"
-    fallback.mkdir(parents=True, exist_ok=True)
-    return fallback
+    return None
+
+
+def _player_files() -> dict[str, bytes]:
+    """What the served folder holds: the player's files, its page with them inlined."""
+    files = {name: (ASSETS / name).read_bytes() for name in ASSET_FILES}
+    files["index.html"] = inline_assets((ASSETS / "index.html").read_text()).encode("utf-8")
+    return files
+
+
+def _ours(folder: Path, files: Mapping[str, bytes]) -> bool:
+    """A folder we may serve as it is: a real folder owned by this user, writable by no one
+    else, holding exactly the expected bytes in each player file."""
+    try:
+        st_ = folder.lstat()
+        if (folder.is_symlink() or not folder.is_dir() or st_.st_uid != os.getuid()
+                or st_.st_mode & 0o022):
+            return False
+        return all(not (folder / n).is_symlink() and (folder / n).read_bytes() == data
+                   for n, data in files.items())
+    except OSError:
+        return False
+
+
+def _write_into(folder: Path, files: Mapping[str, bytes]) -> Path:
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
 
 
 def served_dir() -> Path:
@@ -62,25 +89,39 @@ def served_dir() -> Path:
     Streamlit serves a component from one folder; published specs go under it too.
 
     Named by a digest of the contents, so an upgrade gets a fresh folder, and built in a
-    temp folder renamed into place, so a concurrent start never serves half a copy.
+    temp folder renamed into place, so a concurrent start never serves half a copy. A
+    folder found there is served only when it is ours and its files are the expected
+    bytes; without a writable cache folder the files go into a private folder made for
+    this process (never a shared one that someone else could have filled).
     """
+    files = _player_files()
     h = hashlib.sha256(f"{plotly.__version__} inlined".encode())  # + how index.html is built
     for name in ASSET_FILES:
-        h.update((ASSETS / name).read_bytes())
+        h.update(files[name])
     root = _cache_root()
+    if root is None:
+        return _private_dir(files)
     target = root / f"player-{h.hexdigest()[:16]}"
-    if (target / "index.html").is_file():
+    if _ours(target, files):
         return target
-    tmp = Path(tempfile.mkdtemp(prefix=".player-", dir=root))
-    for name in ASSET_FILES:
-        shutil.copyfile(ASSETS / name, tmp / name)
-    (tmp / "index.html").write_text(inline_assets((ASSETS / "index.html").read_text()),
-                                    encoding="utf-8")
+    tmp = Path(tempfile.mkdtemp(prefix=".player-", dir=root))  # 0700, ours
+    _write_into(tmp, files)
+    os.chmod(tmp, 0o755)  # Streamlit reads it; no one else writes
     try:
-        os.replace(tmp, target)
-    except OSError:  # another process put it there first
-        shutil.rmtree(tmp, ignore_errors=True)
+        os.replace(tmp, target)  # onto a missing or empty folder only
+    except OSError:
+        if _ours(target, files):  # another start of the app put it there first
+            shutil.rmtree(tmp, ignore_errors=True)
+            return target
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+        return tmp  # something else holds the name: serve our own copy, leave it be
     return target
+
+
+def _private_dir(files: Mapping[str, bytes]) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="coverage-player-"))  # new, 0700, owned by us
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return _write_into(folder, files)
 
 
 def inline_assets(html: str) -> str:
