@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from coverage.errors import DataError
+from coverage.errors import DataError, DiskFullError, is_disk_full
 
 
 @functools.cache
@@ -81,8 +81,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.chmod(tmp_path, file_mode())
+        try:
+            yield tmp_path
+            os.chmod(tmp_path, file_mode())
+        except Exception as exc:
+            if is_disk_full(exc):  # the output's fault, not the input's: say which output
+                raise DiskFullError(path) from exc
+            raise
         _refuse_special(path)  # checked again right before the rename: it may be new
         os.replace(tmp_path, path)
     finally:

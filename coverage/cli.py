@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 
 from coverage.commands import COMMAND_MODULES
-from coverage.errors import CoverageError
+from coverage.errors import CoverageError, DiskFullError, cut_values, is_disk_full
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage mistakes end like every other bad input: one line, exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_BAD_INPUT, f"error: {message} (see: {self.prog} --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"error: {cut_values(message)} (see: {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,10 +111,25 @@ def _os_message(exc: OSError) -> str:
     return f"{where}: {what}{hint}" if where else f"{what}{hint}"
 
 
+def _written_file(exc: BaseException) -> str:
+    """The file a write that filled the disk was writing: the error's own file name, else
+    the innermost package frame's ``path`` (writes outside ``coverage.atomic`` keep it)."""
+    name = getattr(exc, "filename", None)
+    if name is not None:
+        return str(name)
+    for frame in _package_frames(exc.__traceback__):
+        value = frame.f_locals.get("path")
+        if isinstance(value, str | Path):
+            return str(value)
+    return "an output file"
+
+
 def describe_input_error(exc: BaseException) -> str | None:
     """One line for an error that bad input causes; None for anything else (a bug)."""
     if isinstance(exc, CoverageError):
         return str(exc)
+    if is_disk_full(exc):  # a full disk is no bad input, whichever file was being read
+        return str(DiskFullError(_written_file(exc)))
     if isinstance(exc, OSError):
         return _os_message(exc)
     if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) or _polars_error(exc):
@@ -139,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         message = describe_input_error(exc)
         if message is None or args.debug:
             raise
-        print(f"error: {' '.join(message.split())}", file=sys.stderr)
+        print(f"error: {cut_values(' '.join(message.split()))}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -157,9 +157,8 @@ def test_the_rename_never_replaces_a_device_or_fifo(tmp_path) -> None:
     with pytest.raises(DataError, match="character device"):
         write_bytes(b"x", "/dev/null")
     pipe = tmp_path / "late.gif"
-    with pytest.raises(DataError, match="fifo"):
-        with atomic_path(pipe) as tmp:
-            tmp.write_bytes(b"gif")
-            os.mkfifo(pipe)
+    with pytest.raises(DataError, match="fifo"), atomic_path(pipe) as tmp:
+        tmp.write_bytes(b"gif")
+        os.mkfifo(pipe)
     assert not pipe.is_file() and [p.name for p in tmp_path.iterdir()] == ["late.gif"]
     assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
