@@ -24,7 +24,7 @@ from coverage.errors import CheckpointError, CoverageError, DataError
 from coverage.family.predict import predict_family_week
 from coverage.features import FrameTensors, week_frames
 from coverage.models import registry
-from coverage.models.checkpoint import Checkpoint, checkpoint_hash, predicted_by, read_config
+from coverage.models.checkpoint import Checkpoint, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
 from coverage.store import PlayTables, Store
 from coverage.training.data import held_out
@@ -157,7 +157,7 @@ def evaluate(model_dir: str | Path, store: Store, week: int | None = None,
     name did, so the week is predicted again first.
     """
     cfg = read_config(model_dir)
-    digest = checkpoint_hash(model_dir)
+    digest = prior.prediction_digest(model_dir)  # a changed context prior: predict again
     name = name or Path(model_dir).name
     if week is None:
         try:

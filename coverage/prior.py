@@ -100,6 +100,84 @@ def resolve(entry: dict[str, Any]) -> Path:
         "checkpoint back or retrain without --prior")
 
 
+def _present_hash(entry: dict[str, Any]) -> str | None:
+    """The hash of the prior checkpoint a config's entry resolves to now (None: gone)."""
+    try:
+        return checkpoint_hash(resolve(entry))
+    except CheckpointError:
+        return None
+
+
+def _prior_entry(model_dir: str | Path) -> dict[str, Any] | None:
+    """A checkpoint's recorded prior (None without one, or for a config that cannot be
+    read: whoever loads the checkpoint says what is wrong with it)."""
+    try:
+        entry = read_config(model_dir).get("prior")
+    except CheckpointError:
+        return None
+    return entry if isinstance(entry, dict) and entry.get("checkpoint") else None
+
+
+def prediction_digest(model_dir: str | Path) -> str:
+    """The identity of the predictions a checkpoint makes, as store manifests record it.
+
+    A tracking model's calls are moved by its context prior, which lives in another folder:
+    its own hash (weights + config) does not change when that prior is retrained or
+    swapped. So while the prior present is the one its config recorded, the identity is
+    the checkpoint's hash (stored predictions stay current); once it differs, the present
+    prior's hash is part of it, so predictions made with another prior count as stale and
+    are made again (see :func:`prior_change` for what to tell the user).
+    """
+    digest = checkpoint_hash(model_dir)
+    entry = _prior_entry(model_dir)
+    if entry is None:
+        return digest
+    present = _present_hash(entry)
+    if present is not None and present == entry.get("hash"):
+        return digest
+    return f"{digest}+prior-{present or 'missing'}"
+
+
+def prior_change(model_dir: str | Path) -> str | None:
+    """Why a checkpoint's calls would differ from the ones it was trained and scored with:
+    its context prior is not the one its config recorded (or is gone). None when it has
+    no prior or the same one."""
+    entry = _prior_entry(model_dir)
+    if entry is None:
+        return None
+    present = _present_hash(entry)
+    name, prior_name = Path(model_dir).name, entry["checkpoint"]
+    if present is None:
+        return (f"model '{name}': its context prior '{prior_name}' is missing, so its "
+                "predictions cannot be made; put that checkpoint back or retrain without "
+                "--prior")
+    recorded = entry.get("hash")
+    if present == recorded:
+        return None
+    return (f"model '{name}': its context prior '{prior_name}' is not the one it was "
+            f"trained with (hash {recorded} recorded, {present} present): predictions made "
+            "with the old prior are stale and are made again with the present one, whose "
+            "weight was fitted on the old one (retrain to refit it)")
+
+
+def stale_by_prior(store: Store, model_dirs: list[Path]) -> dict[str, str]:
+    """Models whose stored predictions were made with another context prior than the one
+    present: name -> :func:`prior_change`'s reason. Views use it not to show those
+    predictions as current."""
+    manifest = store.manifest()
+    out = {}
+    for m in model_dirs:
+        entry = manifest.get(m.name)
+        if not isinstance(entry, dict) or _prior_entry(m) is None:
+            continue
+        weeks = entry.get("weeks") if isinstance(entry.get("weeks"), dict) else {}
+        recorded = set(weeks.values()) or {entry.get("checkpoint")}
+        reason = prior_change(m)
+        if reason and recorded != {prediction_digest(m)}:
+            out[m.name] = reason
+    return out
+
+
 def per_play_pipeline(prior_dir: str | Path) -> tuple[Callable, Predictor]:
     """(loader, predictor) of a checkpoint that can serve as a prior; a clear error for any
     other (checked before a tracking model trains, not after)."""

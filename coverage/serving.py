@@ -13,8 +13,9 @@ from pathlib import Path
 from coverage.config import models_root
 from coverage.errors import CoverageError
 from coverage.evaluation import EVALUATION_VERSION
-from coverage.models.checkpoint import checkpoint_hash, checkpoints_in, read_config
+from coverage.models.checkpoint import checkpoints_in, read_config
 from coverage.pipelines import evaluate, prediction_weeks, record_predictions, write_outputs
+from coverage.prior import prediction_digest, prior_change
 from coverage.store import Store
 
 
@@ -34,7 +35,7 @@ def stale_models(store: Store, root: str | Path | None = None) -> list[Path]:
     """Checkpoints whose predictions are missing from the store or out of date."""
     manifest = store.manifest()
     return [m for m in shipped_models(root)
-            if not _current(manifest.get(m.name, {}), checkpoint_hash(m))]
+            if not _current(manifest.get(m.name, {}), prediction_digest(m))]
 
 
 def _report_entry(store: Store, m: Path, digest: str) -> dict:
@@ -69,7 +70,7 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
 
 
 def _ensure_model(store: Store, m: Path, log: Callable[[str], None] | None) -> None:
-    digest = checkpoint_hash(m)  # reads the weights: once per checkpoint and call
+    digest = prediction_digest(m)  # reads the weights (and its prior's): once per call
     entry = store.manifest().get(m.name, {})
     stale = not _current(entry, digest)
     if not stale and (entry.get("status") != "ok"
@@ -77,6 +78,8 @@ def _ensure_model(store: Store, m: Path, log: Callable[[str], None] | None) -> N
         return
     try:
         if stale:
+            if log and (why := prior_change(m)):
+                log(why)
             write_outputs(m, store, test_weeks=_test_weeks(store, m), name=m.name)
             weeks = prediction_weeks(read_config(m)["architecture"], store)
             record_predictions(store, m.name, weeks, digest, replace=True)
