@@ -131,7 +131,17 @@ class Store:
     # ------------------------------------------------------------------ metadata
     @cached_property
     def meta(self) -> dict:
-        return json.loads((self.path / META).read_text())
+        path = self.path / META
+        try:
+            meta = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"the store's metadata is not valid JSON ({exc})", file=str(path),
+                            expected="a JSON object; re-ingest the data") from None
+        if not isinstance(meta, dict):
+            kind = "null" if meta is None else type(meta).__name__
+            raise DataError(f"the store's metadata holds a JSON {kind}, not an object",
+                            file=str(path), expected="a JSON object; re-ingest the data")
+        return meta
 
     @property
     def source(self) -> str:

@@ -107,3 +107,17 @@ def test_a_command_that_fills_the_disk(sim_store, tmp_path, monkeypatch, capsys)
                "--every", "play-table", "-o", str(out)])
     err = _one_line(capsys)
     assert rc == 2 and f"no space left on device while writing {out}" in err, err
+
+
+@pytest.mark.parametrize("text,words", [("null", "JSON null"), ("[1, 2]", "JSON list"),
+                                        ("{bad", "not valid JSON")])
+def test_a_store_whose_metadata_is_not_an_object(text, words, tmp_path, capsys) -> None:
+    from coverage.generations import current
+    from coverage.ingest import ingest
+    from tests.rawkit import make_raw_dir
+
+    ingest(make_raw_dir(tmp_path / "raw"), tmp_path / "store", progress=False)
+    (current(tmp_path / "store") / "meta.json").write_text(text)
+    assert main(["info", str(tmp_path / "store")]) == 2
+    err = _one_line(capsys)
+    assert words in err and "meta.json" in err, err

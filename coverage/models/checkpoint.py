@@ -278,7 +278,8 @@ def _json_object(path: Path, what: str, expected: str) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"checkpoint {what} {path} is not valid JSON: {exc}") from exc
     if not isinstance(out, dict):
-        raise CheckpointError(f"checkpoint {what} {path} holds a JSON {type(out).__name__}; "
+        kind = "null" if out is None else type(out).__name__
+        raise CheckpointError(f"checkpoint {what} {path} holds a JSON {kind}; "
                               f"expected {expected}")
     return out
 
