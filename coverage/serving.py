@@ -63,19 +63,25 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
     A checkpoint that cannot run on this store (e.g. a feature mismatch) is
     reported and skipped; it never takes the others down with it.
     """
+    digests = {m: prediction_digest(m) for m in shipped_models(root)}  # reads the weights
+    if not any(_needs_work(store.manifest().get(m.name, {}), d) for m, d in digests.items()):
+        return store.manifest()  # nothing to write: no lock (a read-only store stays usable)
     with store.writing(log=log):  # every model's outputs and its manifest entry: one writer
-        for m in shipped_models(root):
-            _ensure_model(store, m, log)
+        for m, digest in digests.items():
+            if _needs_work(store.manifest().get(m.name, {}), digest):
+                _ensure_model(store, m, digest, log)
         return store.manifest()
 
 
-def _ensure_model(store: Store, m: Path, log: Callable[[str], None] | None) -> None:
-    digest = prediction_digest(m)  # reads the weights (and its prior's): once per call
-    entry = store.manifest().get(m.name, {})
-    stale = not _current(entry, digest)
-    if not stale and (entry.get("status") != "ok"
-                      or entry.get("evaluation") == EVALUATION_VERSION):
-        return
+def _needs_work(entry: Mapping, digest: str) -> bool:
+    """Stale predictions, or current ones whose report an older evaluation wrote."""
+    return not _current(entry, digest) or (entry.get("status") == "ok"
+                                           and entry.get("evaluation") != EVALUATION_VERSION)
+
+
+def _ensure_model(store: Store, m: Path, digest: str,
+                  log: Callable[[str], None] | None) -> None:
+    stale = not _current(store.manifest().get(m.name, {}), digest)
     try:
         if stale:
             if log and (why := prior_change(m)):

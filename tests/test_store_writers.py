@@ -227,3 +227,15 @@ def test_outputs_follow_an_unchanged_reingest(raw, store_dir):
     assert after.manifest() == store.manifest()
     assert json.loads((after.path / "predictions" / "manifest.json").read_text())["m"][
         "checkpoint"] == "abc"
+
+
+def test_ensure_predictions_with_nothing_to_do_takes_no_lock(store_dir, tmp_path):
+    from coverage.serving import ensure_predictions
+
+    (store_dir / generations.LOCK).unlink(missing_ok=True)
+    (store_dir / generations.LOCK).mkdir()  # no lock can be taken here (like a read-only store)
+    (tmp_path / "no_models").mkdir()
+    assert ensure_predictions(Store(store_dir), root=tmp_path / "no_models", log=None) == {}
+    ckpts = _checkpoints(tmp_path)
+    with pytest.raises(DataError, match="cannot lock the store"):  # work to do: one clear line
+        ensure_predictions(Store(store_dir), root=ckpts["gbm_a"].parent, log=None)
