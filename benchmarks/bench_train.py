@@ -7,7 +7,8 @@ same optimiser step (forward, backward, gradient clipping, AdamW), batch drawing
 * **before**: the trainer as it was (:mod:`baseline_training`): each sampled moment is its
   own k-frame window, LSTM batches of plays in random order;
 * **now**: what ``coverage train`` / ``coverage init`` run (chunks of overlapping windows
-  with every frame encoded once, LSTM batches of plays of similar length).
+  with every frame encoded once, each step split into one single-threaded shard per core,
+  LSTM batches of plays of similar length).
 
 The two paths alternate in rounds, so a busy machine slows both alike. Figures:
 *moments/s* (predictions trained on), *frames/s* (moments x k frames each, the unit of the
@@ -41,13 +42,13 @@ from coverage.family.week_frames import WeekFrames  # noqa: E402
 from coverage.features import FEATURES, input_hparams  # noqa: E402
 from coverage.models.registry import build_model  # noqa: E402
 from coverage.opener import open_store  # noqa: E402
-from coverage.training.loop import masked_bce  # noqa: E402
+from coverage.training.loop import Shards, Stepper, masked_bce  # noqa: E402
 from coverage.training.options import ModelInputs, Optimisation  # noqa: E402
 from coverage.training.sampling import lstm_batches, window_batches  # noqa: E402
 from coverage.training.windows import (  # noqa: E402
     WindowedFamily,
     WindowedTransformer,
-    fast_encode,
+    train_dropout,
 )
 
 _IN, _OPT = ModelInputs(), Optimisation()  # the trainers' defaults
@@ -68,8 +69,25 @@ def matmul_peak(dtype: torch.dtype) -> float:
     return best
 
 
+class _Loss:
+    """A benchmark step's loss as the trainers' Objective gives it (validation unused)."""
+
+    def __init__(self, step: Callable, count: Callable) -> None:
+        self.step, self.count = step, count
+
+    def train_loss(self, module, batch, device):
+        return self.step(module, batch), self.count(batch)[0]
+
+    def validate(self, model):  # pragma: no cover - never validated here
+        raise NotImplementedError
+
+
 class TrainPath:
-    """One way of training one model: its batches, its step and how a batch counts."""
+    """One way of training one model: its batches, its step and how a batch counts.
+
+    The "now" path steps with the trainers' own :class:`~coverage.training.loop.Stepper`
+    (data-parallel shards on the CPU's cores where the view allows); "before" takes the
+    plain step the trainer took."""
 
     def __init__(self, model: str, path: str, module: torch.nn.Module, params: torch.nn.Module,
                  batches: Callable, step: Callable, count: Callable) -> None:
@@ -77,29 +95,33 @@ class TrainPath:
             model, path, module, step, count
         self.opt = torch.optim.AdamW(params.parameters(), lr=1e-3, weight_decay=1e-4)
         self.params = params
+        self.rng = np.random.default_rng(0)
         self.gen = batches(np.random.default_rng(0))
         self.seconds, self.cpu = 0.0, 0.0
         self.totals = np.zeros(3)  # moments, encoded frames, FLOPs
         self.flops_per_unit = 0.0
+        cpu = torch.device("cpu")
+        n = Shards.available(module, cpu) if path == "now" else 1
+        self.stepper = Stepper(params, module, _Loss(step, count), self.opt, cpu,
+                               Shards(module, n) if n > 1 else None)
 
     def step(self, batch) -> None:
         self.params.train()
-        loss = self.step_fn(self.module, batch)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.params.parameters(), 1.0)
-        self.opt.step()
+        self.stepper(batch, self.rng)
 
     def calibrate(self) -> None:
         """FLOPs of forward + backward per unit of ``count`` (encoded or padded frames),
-        from two batches counted by torch (not timed)."""
+        from two batches counted by torch in plain steps (the counter sees one thread;
+        shards do the same work), not timed."""
         flops, units = 0, 0
+        shards, self.stepper.shards = self.stepper.shards, None
         for _ in range(2):
             batch = next(self.gen)
             with FlopCounterMode(display=False) as fc:
                 self.step(batch)
             flops += fc.get_total_flops()
             units += self.count(batch)[2]
+        self.stepper.shards = shards
         self.flops_per_unit = flops / units
 
     def timed(self, steps: int) -> None:
@@ -122,9 +144,9 @@ def _twins(kind: str, hp: dict) -> tuple[torch.nn.Module, torch.nn.Module]:
     return out[0], out[1]
 
 
-def _encode(model):
-    """The training forward the trainers use on this device (None: the module's)."""
-    return fast_encode(model, torch.device("cpu"), np.random.default_rng(1))
+def _drop(model):
+    """The training forward's dropout the trainers use on this device (None: the module's)."""
+    return train_dropout(model, torch.device("cpu"), np.random.default_rng(1))
 
 
 def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
@@ -140,7 +162,7 @@ def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
     m0, m1 = _twins("transformer", hp)
     return [TrainPath("transformer", "before", m0, m0,
                   before.transformer_batches(ft, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("transformer", "now", WindowedTransformer(m1, K, _encode(m1)), m1,
+            TrainPath("transformer", "now", WindowedTransformer(m1, K, _drop(m1)), m1,
                   window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
 
 
@@ -157,7 +179,7 @@ def _family_paths(ef, hp: dict, batch: int = BATCH) -> list[TrainPath]:
     m0, m1 = _twins("family", {**hp, "n_families": 8, "n_assignments": 6})
     return [TrainPath("family", "before", m0, m0,
                   before.family_batches(ef, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("family", "now", WindowedFamily(m1, K, _encode(m1)), m1,
+            TrainPath("family", "now", WindowedFamily(m1, K, _drop(m1)), m1,
                   explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
 
 

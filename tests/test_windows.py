@@ -4,6 +4,7 @@ each window on its own, and the chunk sampler draws what it promises."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from coverage.features import FEATURES, FrameTensors
@@ -90,23 +91,19 @@ def test_windowed_family_equals_the_model_on_each_window() -> None:
         torch.testing.assert_close(out[key], want, atol=1e-5, rtol=1e-4)
 
 
-def test_a_training_encode_replaces_the_encoder_in_training_mode_only() -> None:
+def test_the_fast_training_forward_runs_in_training_mode_only() -> None:
+    from coverage.models.train_encoder import Dropout
+
     torch.manual_seed(0)
     model = build_model("transformer", {"n_features": F, "dim": 16, "depth": 1, "heads": 2,
-                                        "dropout": 0.0})
-    calls = []
-
-    def encode(encoder, z):
-        calls.append(z.shape)
-        return encoder.tokens_and_pooled(z)
-    view = WindowedTransformer(model, 3, encode)
+                                        "dropout": 0.5})
+    view = WindowedTransformer(model, 3, Dropout(0.5, 0))
     x = torch.randn(2, 5, 22, F)
     model.train()
-    a = view(x)
+    a, b = view(x), view(x)
+    assert not torch.allclose(a, b)  # masks drawn afresh each call
     model.eval()
-    b = view(x)
-    assert calls == [torch.Size([10, 22, F])]
-    torch.testing.assert_close(a, b)
+    torch.testing.assert_close(view(x), WindowedTransformer(model, 3)(x))
 
 
 def test_frames_built_once_equal_each_trainer_building_its_own(tmp_path) -> None:
@@ -132,18 +129,97 @@ def test_frames_built_once_equal_each_trainer_building_its_own(tmp_path) -> None
     assert wf.explain([1, 2]) is wf.explain([1, 2])  # built once
 
 
-def test_the_fast_training_encode_is_the_module_without_dropout() -> None:
-    from coverage.training.windows import fast_encode
+def test_the_fast_training_forward_is_the_module_without_dropout() -> None:
+    from coverage.training.windows import train_dropout
+
+    torch.manual_seed(0)
+    for kind, view_of in (("family", WindowedFamily), ("transformer", WindowedTransformer)):
+        model = build_model(kind, {"n_features": F, "dim": 16, "depth": 1, "heads": 2,
+                                   "dropout": 0.0})
+        drop = train_dropout(model, torch.device("cpu"), np.random.default_rng(0))
+        assert drop is not None
+        assert train_dropout(model, torch.device("meta"), np.random.default_rng(0)) is None
+        x = torch.randn(2, 6, 22, F)
+        model.train()
+        fast, plain = view_of(model, 3, drop)(x), view_of(model, 3)(x)
+        for key in (("family", "assign", "pointer") if kind == "family" else (None,)):
+            torch.testing.assert_close(fast[key] if key else fast, plain[key] if key else plain,
+                                       atol=1e-5, rtol=1e-4)
+
+
+def test_a_shard_draws_its_masks_from_its_own_generator() -> None:
+    from coverage.models.train_encoder import Dropout
 
     torch.manual_seed(0)
     model = build_model("family", {"n_features": F, "dim": 16, "depth": 1, "heads": 2,
-                                   "dropout": 0.0})
-    encode = fast_encode(model, torch.device("cpu"), np.random.default_rng(0))
-    assert encode is not None
-    assert fast_encode(model, torch.device("meta"), np.random.default_rng(0)) is None
+                                   "dropout": 0.3})
+    view = WindowedFamily(model, 3, Dropout(0.3, 0))
+    assert WindowedFamily(model, 3).shard(np.random.default_rng(0)) is None
     x = torch.randn(2, 6, 22, F)
     model.train()
-    fast = WindowedFamily(model, 3, encode)(x)
-    plain = WindowedFamily(model, 3)(x)
-    for key in ("family", "assign", "pointer"):
-        torch.testing.assert_close(fast[key], plain[key], atol=1e-5, rtol=1e-4)
+    one = view.shard(np.random.default_rng(7))(x)
+    two = view.shard(np.random.default_rng(7))(x)
+    other = view.shard(np.random.default_rng(8))(x)
+    torch.testing.assert_close(one["family"], two["family"])
+    assert not torch.allclose(one["family"], other["family"])
+    assert view.shard(np.random.default_rng(7)).model is model  # nothing copied
+
+
+def test_shard_batch_keeps_each_chunks_labels_with_it() -> None:
+    from coverage.training.loop import shard_batch
+
+    x = torch.arange(5).float()[:, None].expand(5, 3)
+    per_moment = torch.arange(5).repeat_interleave(4)  # b * c rows, chunk-major
+    parts = shard_batch((x, per_moment, None), 2)
+    assert [p[0].shape[0] for p in parts] == [2, 3]
+    for xs, ys, none in parts:
+        assert none is None
+        assert torch.equal(ys, xs[:, 0].long().repeat_interleave(4))
+    assert shard_batch((x, torch.zeros(7)), 2) is None  # rows not a multiple of 5
+    assert shard_batch((x[:1],), 2) is None
+
+
+def test_a_sharded_step_is_the_full_batch_gradient_and_reproducible() -> None:
+    """Two threads, each with its share of the batch, give the gradient of the whole batch
+    (no dropout); with dropout, the same seed gives the same fit twice."""
+    from coverage.training.loop import MaskedBCE, Shards, fit
+    from coverage.training.windows import train_dropout
+
+    torch.manual_seed(0)
+    model = build_model("transformer", {"n_features": F, "dim": 16, "depth": 1, "heads": 2,
+                                        "dropout": 0.0})
+    view = WindowedTransformer(model, 3, train_dropout(model, torch.device("cpu"),
+                                                       np.random.default_rng(0)))
+    x, y = torch.randn(6, 6, 22, F), (torch.rand(6, 4) < 0.4).float()
+    objective = MaskedBCE(2.0, lambda m: (np.zeros(2), np.array([0.0, 1.0])))
+    model.train()
+    params = list(model.parameters())
+    loss, _ = objective.train_loss(view, ((x,), y, None), torch.device("cpu"))
+    want = torch.autograd.grad(loss, params, allow_unused=True)
+    shards = Shards(view, 2)
+    got_loss, n = shards.loss_and_grads(((x,), y, None), objective, torch.device("cpu"), params,
+                                        np.random.default_rng(0))
+    shards.close()
+    assert n == y.numel()
+    assert got_loss == pytest.approx(float(loss.detach()), rel=1e-5)
+    for p, g in zip(params, want, strict=True):
+        if g is not None:
+            torch.testing.assert_close(p.grad, g, atol=1e-6, rtol=1e-4)
+
+    ft = _frames([40, 30, 20, 25])
+    weights = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # a step of two shards, on any machine
+    for _ in range(2):
+        torch.manual_seed(1)
+        m = build_model("transformer", {"n_features": F, "dim": 16, "depth": 1, "heads": 2,
+                                        "dropout": 0.2})
+        rng = np.random.default_rng(3)
+        v = WindowedTransformer(m, 3, train_dropout(m, torch.device("cpu"), rng))
+        fit(m, window_batches(ft, 3, 2, 8, 4, 2), objective, rng=rng, epochs=2, lr=1e-3,
+            weight_decay=0.0, patience=5, device=torch.device("cpu"), progress=False,
+            train_module=v)
+        weights.append(m.state_dict())
+    torch.set_num_threads(threads)
+    for key, value in weights[0].items():
+        assert torch.equal(value, weights[1][key]), key

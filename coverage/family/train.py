@@ -45,7 +45,7 @@ from coverage.training.options import (
 )
 from coverage.training.sampling import chunk_rows, mirror_half
 from coverage.training.tracking import run_config
-from coverage.training.windows import WindowedFamily, fast_encode
+from coverage.training.windows import WindowedFamily, train_dropout
 from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX, ZONE
 
 ARCHITECTURE = "family"
@@ -200,7 +200,7 @@ def train_family(opts: TrainOptions, store: Store,
     hparams = _hparams(opts, tr)
     rng = seed_everything(run.seed)
     model = build_model(ARCHITECTURE, hparams).to(device)
-    windowed = WindowedFamily(model, k, fast_encode(model, device, rng))
+    windowed = WindowedFamily(model, k, train_dropout(model, device, rng))
     per_play = opts.inputs.frames_per_play
     chunk = min(opts.inputs.chunk, per_play)
     objective = FamilyObjective(getattr(opts, "tasks", TaskWeights()),
@@ -211,7 +211,7 @@ def train_family(opts: TrainOptions, store: Store,
               patience=o.patience, device=device, progress=o.progress, desc=ARCHITECTURE,
               train_module=windowed,
               on_epoch=_epoch_callback(opts), time_budget_s=o.time_budget_s,
-              resume_dir=o.resume_dir)
+              resume_dir=o.resume_dir, warmup_steps=o.warmup_steps)
     vo = explain_outputs(model, va, k, stride, device=device)
     temperature = evaluation.fit_temperature(vo.family_logits, va.family)
     vo = ExplainOutputs(vo.family_logits / temperature, vo.assign, vo.pointer)

@@ -7,7 +7,7 @@ weights, the per-epoch callback) is the same for all of them.
 
 Two limits make long CPU runs practical (``coverage init --data``): a time budget, after which
 training stops (mid-epoch if need be; the best epoch so far is kept), and a resume folder,
-where every finished epoch leaves a safetensors file (weights, optimiser, scheduler, random
+where every finished epoch leaves a safetensors file (weights, optimiser, step count, random
 states, history) so an interrupted run continues from its last finished epoch, exactly as if
 it had never stopped.
 
@@ -26,6 +26,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +41,7 @@ from tqdm.auto import tqdm
 
 from coverage import evaluation
 from coverage.atomic import atomic_path
+from coverage.models.workers import one_thread_per_worker
 
 Batch = tuple[tuple[torch.Tensor, ...], torch.Tensor, torch.Tensor | None]  # inputs, y, mask
 
@@ -147,8 +149,8 @@ class MaskedBCE:
 
 @dataclass
 class _Progress:
-    """Where a fit stands between epochs: all it needs, beyond the model, optimiser and
-    scheduler, to continue after an interruption."""
+    """Where a fit stands between epochs: all it needs, beyond the model and optimiser, to
+    continue after an interruption."""
 
     best: FitResult
     next_epoch: int = 0
@@ -156,13 +158,14 @@ class _Progress:
     elapsed: float = 0.0  # seconds trained so far, in this and earlier runs
     batches: int | None = None  # batches per epoch, known after the first (the bar's total)
     done: bool = False  # stopped (patience, budget or last epoch): a resume only reloads
+    step: int = 0  # optimiser steps taken (the warm-up counts them)
 
 
 RESUME_FILE = "fit_state.safetensors"
 
 
 def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
-                   sched: Any, prog: _Progress, rng: np.random.Generator) -> None:
+                   prog: _Progress, rng: np.random.Generator) -> None:
     """One safetensors file (tensors + a JSON header), renamed into place: a crash mid-write
     leaves the previous epoch's file."""
     opt_sd = opt.state_dict()
@@ -170,7 +173,7 @@ def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
     tensors |= {f"best.{k}": v for k, v in prog.best.state_dict.items()}
     tensors |= {f"opt.{i}.{k}": v for i, st in opt_sd["state"].items() for k, v in st.items()}
     tensors["torch_rng"] = torch.get_rng_state()
-    header = {"param_groups": opt_sd["param_groups"], "sched": sched.state_dict(),
+    header = {"param_groups": opt_sd["param_groups"], "step": prog.step,
               "numpy_rng": rng.bit_generator.state, "python_rng": random.getstate(),
               "best_epoch": prog.best.best_epoch, "best_val_loss": prog.best.best_val_loss,
               "history": prog.best.history, "next_epoch": prog.next_epoch, "bad": prog.bad,
@@ -181,9 +184,9 @@ def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
         save_file(tensors, str(tmp), metadata={"state": json.dumps(header, default=float)})
 
 
-def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer, sched: Any,
+def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
                    rng: np.random.Generator) -> _Progress | None:
-    """Restore a saved fit into ``model``/``opt``/``sched``/``rng``; None (start afresh) when
+    """Restore a saved fit into ``model``/``opt``/``rng``; None (start afresh) when
     there is none, or it belongs to a model of another shape."""
     if not path.exists():
         return None
@@ -204,7 +207,6 @@ def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer, sch
             _, i, name = k.split(".", 2)
             state.setdefault(int(i), {})[name] = v
     opt.load_state_dict({"state": state, "param_groups": header["param_groups"]})
-    sched.load_state_dict(header["sched"])
     torch.set_rng_state(tensors["torch_rng"])
     rng.bit_generator.state = header["numpy_rng"]
     py = header["python_rng"]
@@ -213,7 +215,7 @@ def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer, sch
                      header["best_epoch"], header["best_val_loss"], header["history"],
                      header.get("stopped_by", "epochs"))
     return _Progress(best, header["next_epoch"], header["bad"], header["elapsed"],
-                     header["batches"], header["done"])
+                     header["batches"], header["done"], header.get("step", 0))
 
 
 def mixed_precision(device: torch.device) -> torch.dtype | None:
@@ -225,37 +227,159 @@ def mixed_precision(device: torch.device) -> torch.dtype | None:
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def _train_epoch(model: nn.Module, step_model: nn.Module, batches: Iterable[Any],
-                 objective: Objective, opt: torch.optim.Optimizer, device: torch.device,
-                 deadline: float | None = None,
-                 lr_at: Callable[[], float] | None = None) -> tuple[float, int, bool]:
+def shard_batch(batch: Any, parts: int) -> list[Any] | None:
+    """``batch`` (tensors in nested tuples, None allowed) cut into ``parts`` along the first
+    dimension, every tensor at the same fractions of the first one's rows, so labels kept
+    per moment (``b * c`` rows for ``b`` chunks) stay with their chunk; None when it cannot
+    be (fewer rows than parts, or rows that are not a multiple of the first tensor's)."""
+    leaves: list[torch.Tensor] = []
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, torch.Tensor):
+            leaves.append(obj)
+        elif isinstance(obj, tuple | list):
+            for o in obj:
+                walk(o)
+    walk(batch)
+    b = leaves[0].shape[0] if leaves and leaves[0].dim() else 0
+    if parts < 2 or b < parts or any(t.dim() == 0 or t.shape[0] % b for t in leaves):
+        return None
+    cuts = [b * i // parts for i in range(parts + 1)]
+
+    def cut(obj: Any, i: int) -> Any:
+        if isinstance(obj, torch.Tensor):
+            m = obj.shape[0] // b
+            return obj[cuts[i] * m:cuts[i + 1] * m]
+        if isinstance(obj, tuple | list):
+            return type(obj)(cut(o, i) for o in obj)
+        return obj
+    return [cut(batch, i) for i in range(parts)]
+
+
+class Shards:
+    """Data-parallel steps on the CPU: each of ``n`` threads runs a single-threaded forward
+    and backward on its share of the batch, and the gradients are summed in a fixed order.
+
+    Every operator of these small models, split across cores, pays a fork/join barrier and
+    leaves the cores' caches half used (as in inference, :mod:`coverage.models.workers`);
+    whole shards per core do not. Each shard draws its dropout masks from its own generator
+    (``shard(rng)`` of the training view), seeded from the fit's Generator in the main
+    thread, so a sharded fit is as reproducible, and as exactly resumable, as a plain one.
+    """
+
+    def __init__(self, step_model: nn.Module, n: int) -> None:
+        self.step_model, self.n = step_model, n
+        self.pool = ThreadPoolExecutor(n, thread_name_prefix="shard")
+
+    @staticmethod
+    def available(step_model: nn.Module, device: torch.device) -> int:
+        """How many shards a step takes: one per core on the CPU, where the training view
+        can give each its own dropout masks; 1 (a plain step) otherwise."""
+        shard = getattr(step_model, "shard", None)
+        if device.type != "cpu" or shard is None or shard(np.random.default_rng(0)) is None:
+            return 1
+        return torch.get_num_threads()
+
+    def loss_and_grads(self, batch: Any, objective: Objective, device: torch.device,
+                       params: list[nn.Parameter], rng: np.random.Generator
+                       ) -> tuple[float, int] | None:
+        """Set every parameter's ``.grad`` to the batch's gradient (the shards' mean-loss
+        gradients weighted by their sample counts); the batch's mean loss and size. None
+        when the batch cannot be sharded (the caller takes a plain step)."""
+        parts = shard_batch(batch, self.n)
+        if parts is None:
+            return None
+        seeds = rng.integers(0, 2**63 - 1, size=len(parts))
+
+        def run(i: int) -> tuple[float, int, tuple[torch.Tensor | None, ...]]:
+            view = self.step_model.shard(np.random.default_rng(int(seeds[i])))
+            loss, size = objective.train_loss(view, parts[i], device)
+            grads = torch.autograd.grad(loss, params, allow_unused=True)
+            return float(loss.detach()), size, grads
+        with one_thread_per_worker():
+            results = list(self.pool.map(run, range(len(parts))))
+        total = sum(size for _, size, _ in results)
+        for j, p in enumerate(params):
+            grad = None
+            for _, size, grads in results:
+                if grads[j] is not None:
+                    g = grads[j] * (size / max(total, 1))
+                    grad = g if grad is None else grad.add_(g)
+            p.grad = grad
+        return sum(loss * size for loss, size, _ in results) / max(total, 1), total
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+@dataclass
+class Stepper:
+    """One optimiser step of a fit: forward, backward (data-parallel over ``shards`` when
+    given), gradient clipping, the update. Benchmarks time the same object ``fit`` uses."""
+
+    model: nn.Module
+    step_model: nn.Module
+    objective: Objective
+    opt: torch.optim.Optimizer
+    device: torch.device
+    shards: Shards | None = None
+
+    def __post_init__(self) -> None:
+        self.amp = mixed_precision(self.device)
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == torch.float16)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+
+    def __call__(self, batch: Any, rng: np.random.Generator) -> tuple[float, int]:
+        """Train on ``batch``; its mean loss and sample count."""
+        sharded = (self.shards.loss_and_grads(batch, self.objective, self.device,
+                                              self.params, rng)
+                   if self.shards is not None else None)
+        if sharded is None:
+            with torch.autocast(self.device.type, dtype=self.amp or torch.float32,
+                                enabled=self.amp is not None):
+                loss, size = self.objective.train_loss(self.step_model, batch, self.device)
+            self.opt.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            value = float(loss.detach())
+        else:
+            value, size = sharded
+        self.scaler.unscale_(self.opt)
+        nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.scaler.step(self.opt)
+        self.scaler.update()
+        return value, size
+
+
+def _train_epoch(stepper: Stepper, batches: Iterable[Any], lr_at: Callable[[], float],
+                 rng: np.random.Generator, deadline: float | None = None
+                 ) -> tuple[float, int, bool]:
     """One pass over the training batches, cut short at ``deadline`` (perf_counter time):
     the sample-weighted mean training loss, the number of batches and whether it was cut.
-    ``lr_at()``, when given, sets the learning rate before every step."""
-    step_model.train()
-    model.train()
-    amp = mixed_precision(device)
-    scaler = torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
+    ``lr_at()`` sets the learning rate before every step."""
+    stepper.step_model.train()
+    stepper.model.train()
     total, n, steps = 0.0, 0, 0
     for batch in batches:
-        if lr_at is not None:
-            rate = lr_at()
-            for group in opt.param_groups:
-                group["lr"] = rate
-        with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
-            loss, size = objective.train_loss(step_model, batch, device)
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.unscale_(opt)
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        scaler.step(opt)
-        scaler.update()
-        total += float(loss.detach()) * size
+        rate = lr_at()
+        for group in stepper.opt.param_groups:
+            group["lr"] = rate
+        value, size = stepper(batch, rng)
+        total += value * size
         n += size
         steps += 1
         if deadline is not None and time.perf_counter() >= deadline:
             return total / max(n, 1), steps, True
     return total / max(n, 1), steps, False
+
+
+def learning_rate(lr: float, step: int, progress: float, warmup_steps: int) -> float:
+    """``lr`` warmed up linearly over the first ``warmup_steps`` optimiser steps, times a
+    cosine from 1 to 0 over ``progress`` (0 at the start, 1 at the end of training).
+
+    The warm-up keeps Adam's first steps, taken on second-moment estimates of a handful
+    of batches, from knocking a fresh transformer into predicting the base rate."""
+    warm = min(1.0, (step + 1) / warmup_steps) if warmup_steps > 0 else 1.0
+    return lr * warm * 0.5 * (1.0 + math.cos(math.pi * min(1.0, max(0.0, progress))))
 
 
 def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterable[Any]],
@@ -264,8 +388,10 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         desc: str = "train", compile_model: bool = False,
         train_module: nn.Module | None = None,
         on_epoch: Callable[[dict[str, float]], None] | None = None,
-        time_budget_s: float | None = None, resume_dir: str | Path | None = None) -> FitResult:
-    """Adam-W with cosine decay; keep the weights of the epoch with the best ``val_loss``.
+        time_budget_s: float | None = None, resume_dir: str | Path | None = None,
+        warmup_steps: int = 0) -> FitResult:
+    """Adam-W with a linear warm-up over ``warmup_steps`` steps, then cosine decay; keep the
+    weights of the epoch with the best ``val_loss``.
 
     ``on_epoch(row)``, when given, sees every epoch's validation-only metrics (plus the
     running best) as they happen, so experiment trackers (MLflow) and schedulers (Ray
@@ -282,36 +408,38 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
 
     ``train_module``, when given, is what the training steps call instead of ``model``: a
     module holding ``model`` (its parameters, nothing else to learn) that takes another
-    batch layout, such as a windowed view (:mod:`coverage.training.windows`).
+    batch layout, such as a windowed view (:mod:`coverage.training.windows`). One that can
+    ``shard(rng)`` itself trains data-parallel on the CPU's cores (:class:`Shards`).
     """
     model.to(device)
     step_model = train_module.to(device) if train_module is not None else model
     step_model = torch.compile(step_model) if compile_model else step_model
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
-             if time_budget_s is None else torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0))
     resume = Path(resume_dir) / RESUME_FILE if resume_dir is not None else None
-    prog = (_load_progress(resume, model, opt, sched, rng) if resume is not None else None) \
+    prog = (_load_progress(resume, model, opt, rng) if resume is not None else None) \
         or _Progress(FitResult(copy.deepcopy(model.state_dict()), -1, math.inf))
     best = prog.best
     start = time.perf_counter() - prog.elapsed
     deadline = None if time_budget_s is None else start + time_budget_s
     epoch_now = [prog.next_epoch]
 
-    def lr_at() -> float:  # cosine over the budget's clock or the epochs, the further along
-        done = max((time.perf_counter() - start) / time_budget_s, epoch_now[0] / epochs)
-        return lr * 0.5 * (1.0 + math.cos(math.pi * min(1.0, done)))
+    def lr_at() -> float:  # cosine over the epochs, or the budget's clock if further along
+        done = epoch_now[0] / epochs
+        if time_budget_s is not None:
+            done = max(done, (time.perf_counter() - start) / time_budget_s)
+        prog.step += 1
+        return learning_rate(lr, prog.step - 1, done, warmup_steps)
+    n_shards = Shards.available(step_model, device)
+    shards = Shards(step_model, n_shards) if n_shards > 1 else None
+    stepper = Stepper(model, step_model, objective, opt, device, shards)
     bar = tqdm(range(prog.next_epoch, epochs), desc=desc, unit="epoch", disable=not progress,
                leave=False, initial=prog.next_epoch, total=epochs)
     for epoch in ([] if prog.done else bar):
         batches = tqdm(train_batches(rng), desc=f"{desc} epoch {epoch + 1}/{epochs}",
                        unit="batch", total=prog.batches, disable=not progress, leave=False)
         epoch_now[0] = epoch
-        train_loss, n_batches, cut = _train_epoch(model, step_model, batches, objective, opt,
-                                                  device, deadline,
-                                                  None if time_budget_s is None else lr_at)
+        train_loss, n_batches, cut = _train_epoch(stepper, batches, lr_at, rng, deadline)
         batches.close()
-        sched.step()
         model.eval()
         with torch.no_grad():
             val = objective.validate(model)
@@ -332,13 +460,15 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
             best.stopped_by = ("budget" if out_of_time else "patience" if prog.bad >= patience
                                else "epochs")
         if resume is not None:
-            _save_progress(resume, model, opt, sched, prog, rng)
+            _save_progress(resume, model, opt, prog, rng)
         if on_epoch is not None:
             on_epoch({**row, "best_val_loss": best.best_val_loss,
                       "best_epoch": float(best.best_epoch)})
         if prog.done:
             break
     bar.close()
+    if shards is not None:
+        shards.close()
     best.epochs_max, best.time_budget_s = epochs, time_budget_s
     model.load_state_dict(best.state_dict)
     model.eval()

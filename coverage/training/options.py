@@ -40,6 +40,8 @@ class Optimisation:
     epochs: int = 30
     batch_size: int = 256
     lr: float = 1e-3
+    # linear warm-up of the learning rate over this many optimiser steps (see fit())
+    warmup_steps: int = 0
     weight_decay: float = 1e-4
     patience: int = 5
     pos_weight: str | float = "auto"  # man/zone objective only

@@ -33,7 +33,7 @@ from coverage.training.loop import (
 )
 from coverage.training.options import TrainOptions
 from coverage.training.sampling import lstm_batches, window_batches
-from coverage.training.windows import WindowedTransformer, fast_encode
+from coverage.training.windows import WindowedTransformer, train_dropout
 from coverage.vocab import man_zone_name
 
 
@@ -61,14 +61,14 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
     windowed = (None if opts.run.model == "lstm"
-                else WindowedTransformer(model, k, fast_encode(model, device, rng)))
+                else WindowedTransformer(model, k, train_dropout(model, device, rng)))
     o = opts.optim
     res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
               weight_decay=o.weight_decay, patience=o.patience, device=device,
               progress=o.progress, desc=opts.run.model, compile_model=o.compile,
               train_module=windowed,
               on_epoch=opts.hooks.on_epoch, time_budget_s=o.time_budget_s,
-              resume_dir=o.resume_dir)
+              resume_dir=o.resume_dir, warmup_steps=o.warmup_steps)
     return model, hparams, res
 
 

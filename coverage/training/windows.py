@@ -9,22 +9,24 @@ slide the k-frame window over the embeddings. They hold the model as a submodule
 same parameters, nothing copied): the optimiser, the checkpoint and inference use the
 model itself.
 
-``encode`` replaces the frame encoder while the model is in training mode (a faster
-differentiable forward of the same layers); in eval mode the module's own forward runs.
+In training mode, with a :class:`~coverage.models.train_encoder.Dropout` (see
+:func:`train_dropout`), the views run a faster differentiable forward of the same layers
+whose dropout masks, the heads' included, come from that Dropout's numpy generator: a
+training run depends on no global random state, so :meth:`_Windowed.shard` can hand each
+of several threads its own masks and a sharded step stays reproducible. Without one (a GPU,
+an encoder layout the fast forward does not reproduce), and in eval mode, the module's own
+forward runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
 
 import numpy as np
 import torch
 from torch import nn
 
-from coverage.models.train_encoder import NO_DROPOUT, Dropout, train_tokens_and_pooled
-
-# (encoder module, standardised frames [N, 22, F]) -> (tokens [N, 22, D], pooled [N, D])
-TrainEncode = Callable[[nn.Module, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+from coverage.models.train_encoder import Dropout, dropout_p, train_tokens_and_pooled
 
 
 def _windows(pooled: torch.Tensor, k: int) -> torch.Tensor:
@@ -33,20 +35,42 @@ def _windows(pooled: torch.Tensor, k: int) -> torch.Tensor:
 
 
 class _Windowed(nn.Module):
-    def __init__(self, model: nn.Module, k: int, encode: TrainEncode | None = None) -> None:
+    def __init__(self, model: nn.Module, k: int, drop: Dropout | None = None) -> None:
         super().__init__()
-        self.model, self.k, self.encode = model, k, encode
+        self.model, self.k, self.drop = model, k, drop
+
+    @property
+    def _fast(self) -> bool:
+        return self.model.training and self.drop is not None
+
+    def shard(self, rng: np.random.Generator) -> _Windowed | None:
+        """The same view (same model, nothing copied) drawing its dropout masks from
+        ``rng``, for one thread of a sharded step; None without a fast training forward."""
+        if self.drop is None:
+            return None
+        view = copy.copy(self)  # shares the submodules: only ``drop`` differs
+        view.drop = Dropout(self.drop.p, rng)
+        return view
 
     def _frames(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``[b, L, 22, F]`` raw frames -> (tokens ``[b, L, 22, D]``, pooled ``[b, L, D]``)."""
         b, length = x.shape[:2]
         z = self.model.norm(x.flatten(0, 1))
         encoder = self.model.frame_encoder
-        if self.model.training and self.encode is not None:
-            tokens, pooled = self.encode(encoder, z)
+        if self._fast:
+            tokens, pooled = train_tokens_and_pooled(encoder, z, self.drop)
         else:
             tokens, pooled = encoder.tokens_and_pooled(z)
         return tokens.unflatten(0, (b, length)), pooled.unflatten(0, (b, length))
+
+    def _head(self, head: nn.Sequential, h: torch.Tensor) -> torch.Tensor:
+        """``head(h)``, its dropout layers masked from this view's generator when fast."""
+        if not self._fast:
+            return head(h)
+        for layer in head:
+            h = (Dropout(layer.p, self.drop.rng)(h) if isinstance(layer, nn.Dropout)
+                 else layer(h))
+        return h
 
 
 class WindowedTransformer(_Windowed):
@@ -54,7 +78,11 @@ class WindowedTransformer(_Windowed):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _, pooled = self._frames(x)
-        return self.model.from_embeddings(_windows(pooled, self.k)).view(x.shape[0], -1)
+        windows = _windows(pooled, self.k)
+        if not self._fast:
+            return self.model.from_embeddings(windows).view(x.shape[0], -1)
+        _, last = self.model.temporal(windows)
+        return self._head(self.model.head, last[-1]).view(x.shape[0], -1)
 
 
 class WindowedFamily(_Windowed):
@@ -66,25 +94,25 @@ class WindowedFamily(_Windowed):
         state = self.model.play_state(_windows(pooled, self.k))
         newest = tokens[:, self.k - 1:].flatten(0, 1)  # each window's own frame
         assign, pointer = self.model.player_logits(newest, state)
-        return {"family": self.model.family_logits(state), "assign": assign,
+        return {"family": self._head(self.model.family_head, state), "assign": assign,
                 "pointer": pointer}
 
 
-def fast_encode(model: nn.Module, device: torch.device, rng: np.random.Generator
-                ) -> TrainEncode | None:
-    """The faster training forward of ``model``'s frame encoder
-    (:func:`coverage.models.train_encoder.train_tokens_and_pooled`) with dropout masks drawn
-    from ``rng``: the training's own Generator, whose state a resumed fit restores, so an
-    interrupted run still continues exactly. None where it does not apply: on a GPU (its
-    masks are drawn on the CPU) or for an encoder layout it does not reproduce."""
+def train_dropout(model: nn.Module, device: torch.device, rng: np.random.Generator
+                  ) -> Dropout | None:
+    """The Dropout of ``model``'s fast training forward
+    (:func:`coverage.models.train_encoder.train_tokens_and_pooled`), drawing from ``rng``:
+    the training's own Generator, whose state a resumed fit restores, so an interrupted
+    run still continues exactly. None where it does not apply: on a GPU (its masks are
+    drawn on the CPU) or for an encoder layout it does not reproduce."""
     if device.type != "cpu":
         return None
     encoder = model.frame_encoder
     try:
-        drop = Dropout.for_encoder(encoder, rng)
+        drop = Dropout(dropout_p(encoder), rng)
         with torch.no_grad():  # a layout it does not reproduce raises here, not mid-training
             train_tokens_and_pooled(encoder, torch.zeros(1, 22, encoder.embed[0].in_features),
-                                    NO_DROPOUT)
+                                    Dropout(0.0))
     except (ValueError, AttributeError, TypeError, IndexError):
         return None
-    return lambda enc, z: train_tokens_and_pooled(enc, z, drop)
+    return drop
