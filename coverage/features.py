@@ -102,6 +102,14 @@ class FrameTensors:
         lengths = np.diff(np.r_[starts, len(self)])
         return starts, lengths
 
+    def snap_grid(self, every: int) -> np.ndarray:
+        """Whether each row is an ``every``-th frame counted back from its play's last (the
+        snap): with ``every`` the history stride, these moments' windows read only each
+        other's frames, so scoring them encodes 1/``every`` of the frames."""
+        starts, lengths = self.play_bounds()
+        last = np.repeat(starts + lengths - 1, lengths)
+        return (last - np.arange(len(self))) % max(1, every) == 0
+
     def select_plays(self, mask_rows: np.ndarray) -> FrameTensors:
         """Subset whole plays (``mask_rows`` must be constant within a play)."""
         idx = np.flatnonzero(mask_rows)

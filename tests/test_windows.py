@@ -223,3 +223,9 @@ def test_a_sharded_step_is_the_full_batch_gradient_and_reproducible() -> None:
     torch.set_num_threads(threads)
     for key, value in weights[0].items():
         assert torch.equal(value, weights[1][key]), key
+
+
+def test_the_snap_grid_steps_back_from_each_plays_last_frame() -> None:
+    ft = _frames([5, 3])
+    assert ft.snap_grid(2).tolist() == [True, False, True, False, True, True, False, True]
+    assert ft.snap_grid(1).all()

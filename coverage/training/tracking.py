@@ -56,8 +56,12 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
         batches = window_batches(tr, k, stride, per_play, min(opts.inputs.chunk, per_play),
                                  opts.optim.batch_size)
 
+        # epochs are compared on the moments a stride apart back from the snap (half the
+        # encoding of every moment with the default stride; the whole week after training)
+        grid = np.flatnonzero(~np.isnan(va.y) & va.snap_grid(stride))
+
         def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
-            return transformer_logits(m, va, k, stride, 4096, device, lab), va.y[lab]
+            return transformer_logits(m, va, k, stride, 4096, device, grid), va.y[grid]
     hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
     windowed = (None if opts.run.model == "lstm"
