@@ -82,6 +82,7 @@ def _needs_work(entry: Mapping, digest: str) -> bool:
 def _ensure_model(store: Store, m: Path, digest: str,
                   log: Callable[[str], None] | None) -> None:
     stale = not _current(store.manifest().get(m.name, {}), digest)
+    before = _week_files(store)
     try:
         if stale:
             if log and (why := prior_change(m)):
@@ -93,7 +94,40 @@ def _ensure_model(store: Store, m: Path, digest: str,
         if log:
             log(f"predictions ready: {m.name}")
     except CoverageError as exc:
-        entry = {"checkpoint": digest, "status": f"error: {exc}"}
+        entry = _failed_entry(store.manifest().get(m.name, {}), digest, exc,
+                              _rewritten(before, _week_files(store)))
         if log:
             log(f"skipped {m.name}: {exc}")
     store.update_manifest(lambda manifest: manifest.__setitem__(m.name, entry))
+
+
+def _week_files(store: Store) -> dict[str, tuple[int, int, int]]:
+    """Identity of each week file of the predictions (inode, mtime, size): every write
+    replaces the file atomically, so a week this run wrote shows a new identity."""
+    folder = store.path / "predictions"
+    out = {}
+    for f in folder.glob("week_*.parquet") if folder.is_dir() else ():
+        st = f.stat()
+        out[f.stem.removeprefix("week_")] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
+def _rewritten(before: Mapping[str, tuple], after: Mapping[str, tuple]) -> list[str]:
+    """The weeks whose predictions file a run replaced (it holds the model's lock: no other
+    writer touched them in between)."""
+    return [w for w, ident in after.items() if before.get(w) != ident]
+
+
+def _failed_entry(entry: Mapping, digest: str, exc: CoverageError,
+                  rewritten: list[str]) -> dict:
+    """The manifest entry of a checkpoint whose refresh failed part-way.
+
+    It says, week by week, which checkpoint wrote the rows still in the store: the weeks
+    the failed run rewrote are this checkpoint's, the others keep the older one's mark.
+    It carries no ``checkpoint`` of its own, so the model stays stale (tried again next
+    time) and no reader takes the older rows for this checkpoint's (an older entry without
+    weeks loses its mark: its rows are of unknown origin, so they are predicted again).
+    """
+    weeks = entry.get("weeks") if isinstance(entry.get("weeks"), dict) else {}
+    weeks = {**weeks, **dict.fromkeys(rewritten, digest)}
+    return {"weeks": weeks, "status": f"error: {exc}", "failed_checkpoint": digest}
