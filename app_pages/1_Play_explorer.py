@@ -101,7 +101,9 @@ def _step(delta: int) -> None:
     if not listed:
         return
     cur = st.session_state.get(view_state.PLAY_KEY)
-    i = listed.index(cur) if cur in listed else 0
+    cur = tuple(cur) if cur is not None else None
+    # none of the list on screen (a broken link): ▶ opens the first, ◀ the last
+    i = listed.index(cur) if cur in listed else (-1 if delta > 0 else 0)
     st.session_state[view_state.PLAY_KEY] = listed[(i + delta) % len(listed)]
 
 
@@ -195,7 +197,8 @@ def play_view() -> None:
     and Explain rerun only this part, not the list and filters below and beside it."""
     keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
     labels = dict(zip(keys, shown["label"].to_list(), strict=True))
-    pick = view_state.current_play(keys)
+    missing = view_state.missing_link(keys)  # a link to a play this list does not hold
+    pick = view_state.current_play(keys) if missing is None else None
     st.session_state["_listed"] = keys
     st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
     prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
@@ -203,6 +206,7 @@ def play_view() -> None:
     prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
                     help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
     pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
+                       placeholder="Choose a play",
                        on_change=_on_pick)
     next_col.button("▶", key="next_play", on_click=_step, args=(1,),
                     help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
@@ -215,8 +219,12 @@ def play_view() -> None:
              "responsibility. Needs a family model: `coverage train-family`."
              if explain_dir is not None else "Train a family model first: `coverage train-family`"
              " then `coverage predict-family models/family`.")
-    view_state.to_url(selections, search=search, model=model, play=pick, sort=order,
-                      zoom=zoom_box)
+    view_state.to_url(selections, search=search, model=model, play=pick or missing,
+                      sort=order, zoom=zoom_box)
+    if pick is None:  # the link stays as it was: the analyst sees what it asked for
+        st.warning(play_data.missing_play_message(table, *missing) + " Pick a play from the "
+                   "list or the picker above.", icon="🔎")
+        return
 
     # --- the selected play
     game_id, play_id = int(pick[0]), int(pick[1])

@@ -163,6 +163,18 @@ def filter_options(table: pl.DataFrame) -> dict[str, list[Any]]:
     return out
 
 
+def missing_play_message(table: pl.DataFrame, game_id: int, play_id: int) -> str:
+    """Why a linked play is not on screen: not in the data at all (which part of it), or
+    only hidden by the link's filters or search."""
+    in_game = table.filter(pl.col("gameId") == game_id)
+    if in_game.height == 0:
+        return f"Game {game_id} is not in this data, so play {play_id} cannot be shown."
+    if in_game.filter(pl.col("playId") == play_id).height == 0:
+        return f"Play {play_id} of game {game_id} is not in this data."
+    return (f"Play {play_id} of game {game_id} is hidden by the filters or the search: clear "
+            "them to see it.")
+
+
 def filter_plays(table: pl.DataFrame, filters: PlayFilters) -> pl.DataFrame:
     """Rows of ``play_table`` matching every active filter and the text search.
 

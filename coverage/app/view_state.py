@@ -22,6 +22,7 @@ PLAY_KEY = "cur_play"  # (gameId, playId) on screen: the one source of truth for
 KEPT = (*FILTER_KEYS, "search", "sort", "model", "show_synthetic", "zoom_box", PLAY_KEY)
 _URL_READ = "_url_read"
 _URL_FRAME = "_url_frame"  # (gameId, playId, frameId) a link opened on, until used
+_URL_PLAY = "_url_play"  # (gameId, playId) a link named, until the analyst picks another
 _SEP = "~"
 
 
@@ -69,6 +70,7 @@ def from_url(options: dict[str, Sequence[Any]]) -> None:
         st.session_state["zoom_box"] = True
     with contextlib.suppress(KeyError, TypeError, ValueError):  # no or a broken play link
         st.session_state[PLAY_KEY] = (int(q["game"]), int(q["play"]))
+        st.session_state[_URL_PLAY] = st.session_state[PLAY_KEY]
         st.session_state[_URL_FRAME] = (*st.session_state[PLAY_KEY], int(q["frame"]))
 
 
@@ -106,6 +108,19 @@ def to_url(selections: dict[str, list], *, search: str = "", model: str | None =
     st.query_params.from_dict(params)
 
 
+def missing_link(keys: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """The play a link named when it is not among ``keys`` and the analyst has not picked
+    another since: the page says so (and keeps the link) instead of opening another play."""
+    linked = st.session_state.get(_URL_PLAY)
+    cur = st.session_state.get(PLAY_KEY)
+    if linked is None or cur is None or tuple(cur) != tuple(linked):
+        st.session_state.pop(_URL_PLAY, None)  # a pick since: the link is spent
+        return None
+    if tuple(linked) in keys:
+        return None  # found: a later filter change may move on from it as usual
+    return int(linked[0]), int(linked[1])
+
+
 def current_play(keys: Sequence[tuple[int, int]]) -> tuple[int, int]:
     """The play on screen: the session's, while it is in the list; else the first listed."""
     cur = st.session_state.get(PLAY_KEY)
@@ -113,4 +128,5 @@ def current_play(keys: Sequence[tuple[int, int]]) -> tuple[int, int]:
     if cur not in keys:
         cur = keys[0]
     st.session_state[PLAY_KEY] = cur
+    st.session_state.pop(_URL_PLAY, None)
     return cur  # type: ignore[return-value]
