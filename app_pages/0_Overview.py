@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import plotly.express as px
-import polars as pl
 import streamlit as st
 
 from coverage.app.play_data import models_in
 from coverage.app.provenance import provenance
 from coverage.app.session import load_plays, load_predictions, page_start, plot, real_model_note
+from coverage.views import coverage_mix_figure
 from coverage.vocab import is_man, labelled
 
 store = page_start("coverage — man or zone, before the snap",
@@ -41,10 +40,4 @@ if store is not None:
     c[1].metric("Games", f"{plays['gameId'].n_unique():,}")
     c[2].metric("Weeks", _week_span(store.weeks), help=", ".join(map(str, store.weeks)))
     c[3].metric("Man share (Man+Zone)", f"{man_rate:.1%}")
-    mix = (plays.group_by("pff_passCoverage", "pff_manZone").len()
-           .sort("len", descending=True).with_columns(pl.col("pff_passCoverage").fill_null("—")))
-    fig = px.bar(mix, x="pff_passCoverage", y="len",
-                 color="pff_manZone", title="Coverage mix",
-                 labels={"len": "plays", "pff_passCoverage": "coverage",
-                         "pff_manZone": "man / zone"})
-    plot(fig, width="stretch")
+    plot(coverage_mix_figure(plays), width="stretch")

@@ -22,7 +22,7 @@ from coverage.app.session import (
     shown_path,
     warn_provenance,
 )
-from coverage.views import rate_bar_figure
+from coverage.views import rate_bar_figure, reference_line
 from coverage.vocab import MAN_ZONE
 
 store, plays, preds = page_data("Teams", "🛡️", fix="check the data folder in the sidebar.")
@@ -128,9 +128,7 @@ for tab, fam in zip(tabs, MAN_ZONE, strict=True):
         fig.update_layout(title_text=f"{choice.label()} · applied to {store.source} data",
                           title_font_size=13)
         if league_med is not None:
-            fig.add_vline(x=league_med, line={"color": "#111", "dash": "dash"},
-                          annotation_text=f"league median {league_med:.1f} s",
-                          annotation_position="top")
+            reference_line(fig, league_med, f"league median {league_med:.1f} s")
         plot(fig, key=f"giveaway_{fam}")
 st.dataframe(by_def, hide_index=True, column_config={
     "median_secs": st.column_config.NumberColumn("median s before snap", format="%.1f"),

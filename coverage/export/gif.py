@@ -41,6 +41,7 @@ from coverage.views._common import (
     readouts,
     true_coverage,
 )
+from coverage.views.labels import stagger
 from coverage.views.team_colors import hex_to_rgb, matchup_colors, text_color_for
 from coverage.vocab import MAN, MAN_ZONE, ZONE
 
@@ -293,19 +294,7 @@ def _draw_curve_panel(
         x = cv.x(lay, sec)
         draw.line((x, b, x, b + 3), fill=DARK)
         draw.text((x, b + 4), f"{sec:d}", font=font, fill=DARK, anchor="mt")
-    draw.text(((l + r) / 2, b + 5 + fs), "seconds from snap", font=font, fill=DARK, anchor="mt")
-    # event labels sit one line below the "true: ..." note when that note is at the top
-    ev_y = top + 2 + (fs + 6 if truth != ZONE else 0)
-    for secs, ev in events:
-        x = cv.x(lay, secs)
-        if EVENT_LABELS.get(ev) == "snap":
-            continue
-        for y in range(top, b, 6):  # dashed event line
-            draw.line((x, y, x, min(y + 3, b)), fill=MID_GRAY, width=1)
-        label = EVENT_LABELS.get(ev, ev)
-        right = x + 2 + draw.textlength(label, font=font) > r  # keep it inside the panel
-        draw.text((x - 2 if right else x + 2, ev_y), label, font=font, fill=MID_GRAY,
-                  anchor="ra" if right else "la")
+    _draw_event_tags(draw, lay, cv, events, font)
     if cv.lo <= 0 <= cv.hi:
         x0 = cv.x(lay, 0.0)
         draw.line((x0, top, x0, b), fill=BLACK, width=2)
@@ -313,10 +302,7 @@ def _draw_curve_panel(
         draw.text((x0 - 3 if right else x0 + 2, b - 2), "snap", font=font, fill=DARK,
                   anchor="rb" if right else "lb")
     draw.rectangle((l, top, r, b), outline=MID_GRAY)
-    color = hex_to_rgb(MAN_COLOR if truth == MAN else ZONE_COLOR if truth == ZONE
-                       else UNLABELLED_GRAY)
-    draw.text((l + 4, top + 4 if truth != ZONE else b - 4 - fs), f"true: {true_coverage(play)}",
-              font=_font(fs + 1), fill=color)
+    _draw_axis_title_and_truth(draw, lay, play, font, _font(fs + 1))
     # legend above the plot area, one or more rows (the last one just above the plot)
     rows = _legend_rows(cv, font, l, r)
     row_h = max(10, int(lay.height * 0.03))
@@ -329,6 +315,51 @@ def _draw_curve_panel(
         for m, x in row:
             draw.line((x, ly + fs / 2, x + 16, ly + fs / 2), fill=cv.colors[m], width=3)
             draw.text((x + 20, ly), cv.label(m), font=font, fill=DARK)
+
+
+def _draw_event_tags(draw: ImageDraw.ImageDraw, lay: _Layout, cv: _Curve,
+                     events: list[tuple[float, str]], font: Any) -> None:
+    """Dashed event lines and their names along the top of the plot, stacked onto further
+    rows where two names would print over each other (``coverage.views.labels``)."""
+    l, top, r, b = lay.curve_box
+    fs = _panel_font_size(lay.height)
+    tags = []
+    for secs, ev in events:
+        label = EVENT_LABELS.get(ev, ev)
+        if label == "snap":
+            continue
+        x = cv.x(lay, secs)
+        for y in range(top, b, 6):  # dashed event line
+            draw.line((x, y, x, min(y + 3, b)), fill=MID_GRAY, width=1)
+        w = draw.textlength(label, font=font)
+        start = x - 2 - w if x + 2 + w > r else x + 2  # keep it inside the panel
+        tags.append((max(l + 1.0, start), w, label))
+    rows = stagger([t[0] for t in tags], [t[1] for t in tags], gap=4)
+    for (x, _, label), row in zip(tags, rows, strict=True):
+        draw.text((x, top + 2 + row * (fs + 4)), label, font=font, fill=MID_GRAY, anchor="la")
+
+
+def _draw_axis_title_and_truth(draw: ImageDraw.ImageDraw, lay: _Layout,
+                               play: Mapping[str, Any], font: Any, bold: Any) -> None:
+    """The x axis' title and the "true: ..." note on the line under the ticks, outside the
+    plot box so no curve runs under the note; where the panel is too narrow for both, the
+    note goes inside the box in the half the truth is not in."""
+    l, top, r, b = lay.curve_box
+    fs = _panel_font_size(lay.height)
+    truth = play.get("pff_manZone")
+    color = hex_to_rgb(MAN_COLOR if truth == MAN else ZONE_COLOR if truth == ZONE
+                       else UNLABELLED_GRAY)
+    note = f"true: {true_coverage(play)}"
+    y = b + 5 + fs
+    title_w, note_w = draw.textlength("seconds from snap", font=font), draw.textlength(
+        note, font=bold)
+    if l + title_w + 10 <= r - note_w:
+        draw.text((l, y), "seconds from snap", font=font, fill=DARK, anchor="la")
+        draw.text((r, y), note, font=bold, fill=color, anchor="ra")
+        return
+    draw.text(((l + r) / 2, y), "seconds from snap", font=font, fill=DARK, anchor="mt")
+    draw.text((r - 4, top + 4 if truth != MAN else b - 4 - fs), note, font=bold, fill=color,
+              anchor="ra")
 
 
 def _sprite(fill: str, outline: str, jersey: str, diameter: int) -> tuple[Image.Image, Image.Image]:

@@ -11,8 +11,10 @@ from coverage.views.charts import (
     accuracy_by_time_figure,
     calibration_figure,
     confusion_figure,
+    coverage_mix_figure,
     importance_figure,
     rate_bar_figure,
+    reference_line,
 )
 from coverage.views.curves import combined_animation
 from coverage.views.field import zoom_to_box
@@ -30,6 +32,8 @@ __all__ = [
     "accuracy_by_time_figure",
     "calibration_figure",
     "confusion_figure",
+    "coverage_mix_figure",
+    "reference_line",
     "importance_figure",
     "key_events",
     "matchup_colors",

@@ -17,6 +17,7 @@ import polars as pl
 
 from coverage.errors import DataError
 from coverage.schema import FRAME_RATE_HZ, SNAP_EVENTS
+from coverage.views.palette import MAN_COLOR, ZONE_COLOR  # noqa: F401 - re-exported
 
 # Events worth pointing at on a pre-snap timeline.
 KEY_EVENTS = ("line_set", "man_in_motion", "shift", *SNAP_EVENTS)
@@ -25,12 +26,11 @@ EVENT_LABELS = {e: "snap" for e in SNAP_EVENTS} | {
     "man_in_motion": "motion",
     "shift": "shift",
 }
-# Colour-blind-safe qualitative palette; index by sorted model name so every
-# view (plotly curve, GIF legend) gives a model the same colour.
-MODEL_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000",
-                 "#F0E442")
-MAN_COLOR = "#C0392B"
-ZONE_COLOR = "#2471A3"
+# Colour-blind-safe qualitative palette (Okabe-Ito based, the too light and too dark ones
+# replaced so every line reads on the light and the dark page); index by sorted model name
+# so every view (plotly curve, GIF legend) gives a model the same colour.
+MODEL_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#A67C00", "#9467BD", "#A0724F",
+                 "#6F8A00")
 LOS_COLOR = "#1E63FF"  # line of scrimmage and first-down line: the same on the field and GIF
 FIRST_DOWN_COLOR = "#FFD400"
 ARROW_SECONDS = 0.6  # velocity arrows show where a player would be this far ahead

@@ -15,8 +15,10 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from coverage.errors import DataError
-from coverage.views._common import MAN_COLOR, model_colors
-from coverage.views.team_colors import hex_to_rgb, team_color
+from coverage.views._common import MAN_COLOR, MODEL_PALETTE, model_colors
+from coverage.views.palette import MAN_ZONE_COLORS, OTHER_COVERAGE_COLOR, REFERENCE_COLOR
+from coverage.views.team_colors import hex_to_rgb
+from coverage.views.theme import TEAM_BARS, team_bar_marker
 from coverage.vocab import MAN_ZONE
 
 
@@ -104,9 +106,9 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
             .sort("secs_from_snap"))
     fig.add_trace(go.Scatter(x=base["secs_from_snap"].to_numpy(),
                              y=base["majority_baseline"].to_numpy(),
-                             mode="lines", name="baseline", line={"color": "#555",
+                             mode="lines", name="baseline", line={"color": REFERENCE_COLOR,
                              "dash": "dash", "width": 1.5}), secondary_y=False)
-    fig.add_vline(x=0, line={"color": "#111", "width": 1.5})
+    fig.add_vline(x=0, line={"color": REFERENCE_COLOR, "width": 1.5})
     fig.update_yaxes(title_text="accuracy", range=[0, 1.0], tickformat=".0%",
                      secondary_y=False)
     # five steps, like the accuracy axis's 20% ones, so both axes' ticks sit on its grid
@@ -129,7 +131,7 @@ def calibration_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
     _require(df, ("model", "mean_pred", "frac_man", "n"), "calibration")
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect",
-                             line={"color": "#888", "dash": "dash"}, hoverinfo="skip"))
+                             line={"color": REFERENCE_COLOR, "dash": "dash"}, hoverinfo="skip"))
     colors = model_colors(df["model"].unique().to_list())
     n_max = float(df["n"].max() or 1)
     for m in sorted(colors):
@@ -204,7 +206,6 @@ def rate_bar_figure(
     _require(df, cols, "rate bars")
     sub = df.sort(value)
     cats = [str(c) for c in sub[category].to_list()]
-    colors = [team_color(c, "defense")[0] if team_colored else MAN_COLOR for c in cats]
     err = None
     if ci_low and ci_high:
         v = sub[value].to_numpy()
@@ -213,20 +214,51 @@ def rate_bar_figure(
                # mid-grey reads on light and on dark club colours alike
                "color": "#9a9a9a"}
     custom = sub[n].to_numpy() if n else None
+    # club bars carry their clubs, so the dark theme can re-resolve their colours
+    marker = team_bar_marker(cats, dark=False) if team_colored else {"color": MAN_COLOR}
     fig = go.Figure(go.Bar(
-        x=sub[value].to_numpy(), y=cats, orientation="h", marker={"color": colors},
-        error_x=err, customdata=custom,
+        x=sub[value].to_numpy(), y=cats, orientation="h", marker=marker,
+        meta={TEAM_BARS: cats} if team_colored else None, error_x=err, customdata=custom,
         hovertemplate="%{y}: %{x:.1%}" + (" · %{customdata} plays" if n else "")
         + "<extra></extra>"))
     if reference is not None:
-        fig.add_vline(x=reference, line={"color": "#111", "dash": "dash"},
-                      annotation_text=f"{reference_label} {reference:.0%}",
-                      annotation_position="top")
+        reference_line(fig, reference, f"{reference_label} {reference:.0%}")
     fig.update_layout(height=height or max(300, 18 * len(cats) + 80), plot_bgcolor="white",
                       xaxis={"tickformat": ".0%", "gridcolor": "#eee", "rangemode": "tozero",
                              "title": {"text": x_title or value.replace("_", " ")}},
                       yaxis={"title": {"text": y_title or category.replace("_", " ")}},
                       margin={"l": 60, "r": 20, "t": 30, "b": 50}, showlegend=False)
+    return fig
+
+
+def reference_line(fig: go.Figure, x: float, label: str) -> go.Figure:
+    """A dashed vertical reference (league rate, league median) with its label, in the one
+    reference colour that reads on both themes."""
+    fig.add_vline(x=x, line={"color": REFERENCE_COLOR, "dash": "dash"},
+                  annotation_text=label, annotation_position="top")
+    return fig
+
+
+def coverage_mix_figure(plays: pl.DataFrame, *, title: str = "Coverage mix") -> go.Figure:
+    """Plays per coverage shell, split Man / Zone in the app's Man and Zone colours."""
+    _require(plays, ("pff_passCoverage", "pff_manZone"), "coverage mix")
+    mix = (plays.group_by("pff_passCoverage", "pff_manZone").len()
+           .sort("len", descending=True)
+           .with_columns(pl.col("pff_passCoverage").fill_null("—"),
+                         pl.col("pff_manZone").cast(pl.String).fill_null("unlabelled")))
+    fig = go.Figure()
+    kinds = [*MAN_ZONE, *sorted(set(mix["pff_manZone"].to_list()) - set(MAN_ZONE))]
+    for kind in kinds:
+        sub = mix.filter(pl.col("pff_manZone") == kind)
+        if sub.height == 0:
+            continue
+        fig.add_trace(go.Bar(x=sub["pff_passCoverage"].to_list(), y=sub["len"].to_list(),
+                             name=kind, marker_color=MAN_ZONE_COLORS.get(kind,
+                                                                        OTHER_COVERAGE_COLOR),
+                             hovertemplate="%{x}: %{y:,} plays<extra>" + kind + "</extra>"))
+    fig.update_layout(title=title, barmode="stack", legend_title_text="man / zone",
+                      xaxis={"title": "coverage", "categoryorder": "total descending"},
+                      yaxis={"title": "plays"}, plot_bgcolor="white")
     return fig
 
 
@@ -237,7 +269,7 @@ def importance_figure(df: pl.DataFrame, *, height: int | None = None) -> go.Figu
     d = df.sort("log_loss_increase")
     fig = go.Figure(go.Bar(
         x=d["log_loss_increase"].to_list(), y=d["group"].to_list(), orientation="h",
-        marker_color="#2471A3", customdata=np.stack([d["auc_drop"].to_numpy(),
+        marker_color=MODEL_PALETTE[0], customdata=np.stack([d["auc_drop"].to_numpy(),
                                                      d["features"].to_numpy()], axis=1),
         hovertemplate="%{y}: log-loss +%{x:.4f}, AUC −%{customdata[0]:.3f}<br>"
                       "%{customdata[1]}<extra></extra>",

@@ -18,8 +18,6 @@ from plotly.subplots import make_subplots
 
 from coverage.views._common import (
     EVENT_LABELS,
-    MAN_COLOR,
-    ZONE_COLOR,
     PlayArrays,
     key_events,
     model_colors,
@@ -35,6 +33,8 @@ from coverage.views.field import (
     figure_title,
     frame_labels,
 )
+from coverage.views.labels import stagger
+from coverage.views.palette import MAN_COLOR, REFERENCE_COLOR, TAG_COLOR, ZONE_COLOR
 from coverage.views.player_spec import FRAME_MS, Animation, Parts, animation
 from coverage.vocab import MAN, MAN_ZONE
 
@@ -58,20 +58,43 @@ def _curve_lines(preds: pl.DataFrame | None, xaxis: str, yaxis: str) -> list[dic
     return out
 
 
+# the curve column's plot width on the smallest layout (1024 px wide, sidebar open) and the
+# width of one character of a 10 px tag: what the tags' collision avoidance assumes
+CURVE_PX = 220
+TAG_CHAR_PX = 6.5
+TAG_ROW = 0.075  # one tag row, as a share of the curve's height
+
+
+def _event_tags(events: list[tuple[float, str]], xaxis: str, yd: str,
+                secs_per_px: float) -> list[dict]:
+    """The snap label and one tag per key event at the top of the curve, stacked onto
+    further rows where their x positions are too close to print side by side."""
+    tags = [(0.0, "snap")] + [(secs, EVENT_LABELS.get(ev, ev)) for secs, ev in events
+                              if EVENT_LABELS.get(ev) != "snap"]
+    widths = [(len(text) * TAG_CHAR_PX + 6) * secs_per_px for _, text in tags]
+    rows = stagger([x for x, _ in tags], widths, gap=2 * secs_per_px)
+    return [{"xref": xaxis, "yref": yd, "x": x, "y": 1.0 - TAG_ROW * row, "text": text,
+             "showarrow": False, "textangle": 0, "xanchor": "left", "yanchor": "top",
+             "font": {"size": 11 if text == "snap" else 10,
+                      "color": "#222" if text == "snap" else TAG_COLOR}}
+            for (x, text), row in zip(tags, rows, strict=True)]
+
+
 def _curve_decor(
     play: Mapping[str, Any], events: list[tuple[float, str]], xaxis: str, yaxis: str,
+    secs_per_px: float = 0.02,
 ) -> tuple[list[dict], list[dict]]:
-    """0.5 line, snap line, truth band and event markers, bound to the curve axes."""
+    """0.5 line, snap line, truth band and event markers, bound to the curve axes.
+
+    Every line is in the reference grey that reads on both themes; the tags are placed
+    by :func:`coverage.views.labels.stagger` (``secs_per_px``: the x axis' scale), and the
+    "true: ..." note sits above the plot box, where no curve can run under it."""
     xd, yd = f"{xaxis} domain", f"{yaxis} domain"
     shapes = [
         {"type": "line", "xref": xd, "yref": yaxis, "x0": 0, "x1": 1, "y0": 0.5, "y1": 0.5,
-         "line": {"color": "#888", "width": 1, "dash": "dash"}},
+         "line": {"color": REFERENCE_COLOR, "width": 1, "dash": "dash"}},
         {"type": "line", "xref": xaxis, "yref": yd, "x0": 0, "x1": 0, "y0": 0, "y1": 1,
-         "line": {"color": "#111", "width": 2}},
-    ]
-    annotations = [
-        {"xref": xaxis, "yref": yd, "x": 0, "y": 1.0, "text": "snap", "showarrow": False,
-         "xanchor": "left", "yanchor": "top", "font": {"size": 11}},
+         "line": {"color": REFERENCE_COLOR, "width": 2}},
     ]
     truth = play.get("pff_manZone")
     if truth in MAN_ZONE:
@@ -83,25 +106,17 @@ def _curve_decor(
                        "layer": "below"})
     else:
         color = "#666"
-    # in the half the truth is *not* in: a right call's curve runs in the shaded half, so
-    # the label stays clear of it
-    annotations.append({
-        "xref": xd, "yref": yd, "x": 0.01, "y": 0.01 if truth == MAN else 0.99,
-        "xanchor": "left", "yanchor": "bottom" if truth == MAN else "top",
+    annotations = [{
+        "xref": xd, "yref": yd, "x": 1.0, "y": 1.0, "xanchor": "right", "yanchor": "bottom",
         "text": f"<b>true: {true_coverage(play)}</b>", "showarrow": False,
         "font": {"color": color, "size": 12},
-    })
-    for i, (secs, ev) in enumerate(events):
-        shapes.append({"type": "line", "xref": xaxis, "yref": yd, "x0": secs, "x1": secs,
-                       "y0": 0, "y1": 1, "line": {"color": "#999", "width": 1, "dash": "dot"}})
+    }]
+    for secs, ev in events:
         if EVENT_LABELS.get(ev) != "snap":
-            annotations.append({
-                "xref": xaxis, "yref": yd, "x": secs, "y": 0.92 - 0.07 * (i % 2),
-                "text": EVENT_LABELS.get(ev, ev), "showarrow": False, "textangle": 0,
-                "xanchor": "left", "font": {"size": 10, "color": "#555"},
-                "bgcolor": "rgba(255,255,255,0.7)",
-            })
-    return shapes, annotations
+            shapes.append({"type": "line", "xref": xaxis, "yref": yd, "x0": secs, "x1": secs,
+                           "y0": 0, "y1": 1,
+                           "line": {"color": REFERENCE_COLOR, "width": 1, "dash": "dot"}})
+    return shapes, annotations + _event_tags(events, xaxis, yd, secs_per_px)
 
 
 def _secs_range(preds: pl.DataFrame | None, extra: Sequence[float]) -> tuple[float, float]:
@@ -120,7 +135,7 @@ def _cursor_parts(
     dot_colors = [colors[m] for m in models]
     dynamic = [
         {"type": "scatter", "mode": "lines", "name": "now", "x": [pa.secs[0]] * 2,
-         "y": [0.0, 1.0], "line": {"color": "#D00000", "width": 1.5}, "hoverinfo": "skip",
+         "y": [0.0, 1.0], "line": {"color": "#E0201B", "width": 1.5}, "hoverinfo": "skip",
          "showlegend": False, "xaxis": xaxis, "yaxis": yaxis},
         {"type": "scatter", "mode": "markers", "name": "P(man) now",
          "x": [pa.secs[0]] * len(models), "y": np.round(p[:, 0], 4),
@@ -203,7 +218,8 @@ def combined_animation(frames: pl.DataFrame, preds: pl.DataFrame | None,
     fparts = field_parts(pa, play, team_colors=layers.get("team_colors"),
                          links=layers.get("links"))
     ev = [(e.secs, e.event) for e in key_events(frames)]
-    shapes, annotations = _curve_decor(play, ev, "x2", "y2")
+    lo, hi = _secs_range(preds, [float(pa.secs.min()), float(pa.secs.max())])
+    shapes, annotations = _curve_decor(play, ev, "x2", "y2", (hi - lo + 0.2) / CURVE_PX)
     cdyn, cupd = _cursor_parts(pa, preds, "x2", "y2")
     lines = _curve_lines(preds, "x2", "y2")
     if not lines:

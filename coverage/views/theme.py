@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from coverage.views.palette import DARK_BG, DARK_PANEL, readable_line, team_mark
 from coverage.views.team_colors import hex_to_rgb
 
-DARK_BG = "#0E1117"     # Streamlit's dark background
-DARK_PANEL = "#1A1D26"
+TEAM_BARS = "team_bars"  # trace.meta key: the clubs of a bar trace, re-coloured per theme
 LIGHT_TEXT = "#E6E6E6"
 DIM_TEXT = "#A0A4AD"
 GRID = "#343842"
@@ -51,10 +51,31 @@ def _relight(color: str | None, fallback: str = LIGHT_TEXT) -> str | None:
         else color
 
 
+def team_bar_marker(clubs: list[str], dark: bool) -> dict:
+    """Bar marker of one bar per club as it reads on the theme's background: fill, and an
+    outline on the bars whose colours do not read (see ``coverage.views.palette``)."""
+    marks = [team_mark(c, dark) for c in clubs]
+    return {"color": [m.fill for m in marks],
+            "line": {"color": [m.outline or m.fill for m in marks],
+                     "width": [2 if m.outline else 0 for m in marks]}}
+
+
+def _reink_shapes(fig: go.Figure) -> None:
+    for shape in fig.layout.shapes or ():
+        color = shape.line.color if shape.line is not None else None
+        if isinstance(color, str) and color.startswith("#"):
+            shape.line.color = readable_line(color, dark=True)
+
+
 def themed(fig: go.Figure, dark: bool) -> go.Figure:
     """``fig`` re-coloured for a dark page (in place, returned); unchanged when light."""
     if not dark:
         return fig
+    for trace in fig.data:
+        meta = trace.meta if isinstance(getattr(trace, "meta", None), dict) else {}
+        if TEAM_BARS in meta:
+            trace.marker.update(team_bar_marker(list(meta[TEAM_BARS]), dark=True))
+    _reink_shapes(fig)
     fig.update_layout(paper_bgcolor=DARK_BG, plot_bgcolor=DARK_PANEL,
                       font={"color": LIGHT_TEXT}, title_font_color=LIGHT_TEXT,
                       legend={"bgcolor": "rgba(0,0,0,0)", "font": {"color": LIGHT_TEXT}},
@@ -69,4 +90,6 @@ def themed(fig: go.Figure, dark: bool) -> go.Figure:
         if ann.font is not None:
             ann.font.color = _relight(ann.font.color, DIM_TEXT) if ann.font.color else \
                 LIGHT_TEXT
+        if ann.bgcolor is not None:  # a light box would hold the re-inked light text
+            ann.bgcolor = "rgba(26,29,38,0.75)"
     return fig
