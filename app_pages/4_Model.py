@@ -20,6 +20,7 @@ from coverage.app.session import (
     page_start,
     plot,
     shown_path,
+    warn_stale,
 )
 from coverage.training.notes import checkpoint_notes, init_notes, stopped_by_budget
 from coverage.views import importance_figure
@@ -38,6 +39,7 @@ if not ckpts:
 in_store: list[str] = []
 if store is not None:
     in_store = play_data.models_in(load_predictions(store, store.output_stamp("predictions")))
+    warn_stale(store, in_store)
 
 
 def _used(c: dict) -> bool:

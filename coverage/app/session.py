@@ -24,6 +24,7 @@ from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
 from coverage.app.spec_cache import SpecCache
+from coverage.app.staleness import checkpoints_stamp, stale_lines
 from coverage.config import REPO_ROOT, data_arg, data_root, data_root_allowed, models_root
 from coverage.errors import CoverageError, brief
 from coverage.explain.attribution import attribute_play
@@ -238,12 +239,29 @@ def model_picker(models: list[str], *, store: Store, key: str = "model",
     real_model_note(prov, hidden_synthetic=hidden and not show)
     if not visible:
         return ModelChoice(None, [], prov)
+    warn_stale(store, visible)
     view_state.model_from_url(visible)
     if st.session_state.get(key) not in visible:
         st.session_state[key] = prov.default(visible)
     with st.sidebar:  # no index=: the session value (kept across pages, or the link's) rules
         model = st.selectbox(label, visible, key=key, format_func=prov.label)
     return ModelChoice(model, visible, prov)
+
+
+@st.cache_data(show_spinner=False, hash_funcs=BY_PATH, max_entries=32)
+def _stale_lines(store: Store, models: tuple[str, ...], stamp: str, checkpoints: str
+                 ) -> dict[str, str]:
+    return stale_lines(store, models, shown_path)  # hashes weights: once per change
+
+
+def warn_stale(store: Store, models: list[str]) -> None:
+    """One warning per model whose stored predictions its present checkpoint (or context
+    prior) did not make, with the command that makes them again; nothing when all are
+    current. Every page showing a model's predictions calls it (the model picker does)."""
+    lines = _stale_lines(store, tuple(sorted(models)), store.output_stamp("predictions"),
+                         checkpoints_stamp(store, models))
+    for line in lines.values():
+        st.warning(line, icon="⚠️")
 
 
 def real_model_note(prov: Provenance, *, hidden_synthetic: bool) -> None:
