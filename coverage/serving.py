@@ -104,11 +104,12 @@ def _ensure_model(store: Store, m: Path, digest: str,
 def _week_files(store: Store) -> dict[str, tuple[int, int, int]]:
     """Identity of each week file of the predictions (inode, mtime, size): every write
     replaces the file atomically, so a week this run wrote shows a new identity."""
-    folder = store.path / "predictions"
     out = {}
-    for f in folder.glob("week_*.parquet") if folder.is_dir() else ():
-        st = f.stat()
-        out[f.stem.removeprefix("week_")] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    for week in sorted(set(store.weeks) | set(store.label_weeks)):
+        f = store.output_path("predictions", week)
+        if f.exists():
+            st = f.stat()
+            out[str(week)] = (st.st_ino, st.st_mtime_ns, st.st_size)
     return out
 
 
