@@ -129,21 +129,41 @@ def prediction_target(args: argparse.Namespace) -> tuple[str, Any, str]:
     return digest, store, Path(args.model_dir).name
 
 
-def bounded_number(lo: float, hi: float, *, whole: bool = False) -> Any:
-    """An argparse type: a finite number from ``lo`` to ``hi`` (a whole one with ``whole``),
-    so a value the command cannot honour is refused naming the option, not met as a
-    traceback (or an absurd output) later."""
+def bounded_number(lo: float, hi: float, *, whole: bool = False, above: bool = False) -> Any:
+    """An argparse type: a finite number from ``lo`` to ``hi`` (a whole one with ``whole``;
+    strictly more than ``lo`` with ``above``), so a value the command cannot honour is
+    refused naming the option, not met as a traceback (or an absurd output) later."""
     def parse(text: str) -> float | int:
         try:
             value: float | int = int(text) if whole else float(text)
         except ValueError:
             kind = "a whole number" if whole else "a number"
             raise argparse.ArgumentTypeError(f"expected {kind}, got {text[:80]!r}") from None
-        if not (math.isfinite(value) and lo <= value <= hi):
-            raise argparse.ArgumentTypeError(f"expected {lo:g} to {hi:g}, got "
-                                             f"{str(value)[:80]}")
+        low_ok = value > lo if above else value >= lo
+        if not (math.isfinite(value) and low_ok and value <= hi):
+            span = f"more than {lo:g} and at most {hi:g}" if above else f"{lo:g} to {hi:g}"
+            raise argparse.ArgumentTypeError(f"expected {span}, got {str(value)[:80]}")
         return value
     return parse
+
+
+# Ranges of the numeric options. Upper bounds only catch a value no run could mean (a typo
+# of a few digits), far above anything useful; the lower ones are what the code needs.
+SEED = bounded_number(0, 2**32 - 1, whole=True)  # numpy's generators take no negative seed
+BATCH_SIZE = bounded_number(1, 1 << 20, whole=True)
+MINUTES = bounded_number(0, 60 * 24 * 365)  # a time budget: 0 = none
+
+
+def pos_weight_arg(text: str) -> str | float:
+    """An argparse type for ``--pos-weight``: ``auto``, ``none`` or a weight above 0 (the
+    loss takes its logarithm)."""
+    value = text.strip().lower()
+    if value in ("auto", "none"):
+        return value
+    try:
+        return bounded_number(0, 1000, above=True)(value)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"expected auto, none or a number; {exc}") from None
 
 
 def positive_int(text: str) -> int:
@@ -215,7 +235,7 @@ def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
     p.add_argument("--name", default=name,
                    help=f"checkpoint name (default: {name or 'the model kind'})")
     p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--epochs", type=positive_int, default=epochs)
     p.add_argument("--frames-per-play", type=positive_int, default=frames_per_play)
     add_device_argument(p)
@@ -231,8 +251,9 @@ def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
                    help="tracking models: a per-play checkpoint (e.g. "
                         "models/context_real_gbm) whose P(man) they start from; its weight "
                         "is fitted on the validation week (coverage/prior.py)")
-    p.add_argument("--budget-minutes", type=float, default=None,
-                   help="stop training after this many minutes (best epoch so far kept)")
+    p.add_argument("--budget-minutes", type=MINUTES, default=None,
+                   help="stop training after this many minutes (best epoch so far kept; "
+                        "0 = no limit)")
     p.add_argument("--quiet", "-q", action="store_true")
 
 

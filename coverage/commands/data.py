@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from coverage.commands.common import add_device_argument, parse_weeks
+from coverage.commands.common import (
+    MINUTES,
+    SEED,
+    add_device_argument,
+    bounded_number,
+    parse_weeks,
+)
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -127,11 +133,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "trains real_tabular/transformer/lstm/family into "
                         "<store>/models "
                         "(Ctrl-C and re-run resumes), synthetic data gets the shipped models")
-    p.add_argument("--budget-minutes", type=float, default=None,
+    p.add_argument("--budget-minutes", type=MINUTES, default=None,
                    help="training time in all, split across the four models (default: 40 "
                         "on CPU, full training with a CUDA GPU; 0 = full training)")
     add_device_argument(p, note=", with --data")
-    p.add_argument("--seed", type=int, default=0, help="training seed (with --data)")
+    p.add_argument("--seed", type=SEED, default=0, help="training seed (with --data)")
     p.add_argument("--force", action="store_true",
                    help="rebuild the synthetic store / retrain every real_* model")
     p.add_argument("--quiet", "-q", action="store_true")
@@ -144,7 +150,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="frame | play | lineset | snap | a window such as 500ms or 1s | "
                         "play-table (one row per play with off_formation, off_alignment, "
                         "def_shell, def_front)")
-    p.add_argument("--change-threshold", type=float, default=0.0,
+    p.add_argument("--change-threshold", type=bounded_number(0, 1), default=0.0,
                    help="keep the previous template unless the cost improves by this fraction")
     p.add_argument("-o", "--output", help="write the table to this parquet file")
     p.set_defaults(func=_cmd_formations)

@@ -9,6 +9,7 @@ from coverage.commands.common import (
     add_data_argument,
     add_training_arguments,
     parse_weeks,
+    positive_int,
     prediction_target,
     training_options,
 )
@@ -89,5 +90,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("game", type=int)
     p.add_argument("play", type=int)
     add_data_argument(p, what="store folder")
-    p.add_argument("-n", type=int, default=5)
+    p.add_argument("-n", type=positive_int, default=5, help="how many tells")
     p.set_defaults(func=_cmd_explain)

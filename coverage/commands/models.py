@@ -6,10 +6,14 @@ import argparse
 import json
 
 from coverage.commands.common import (
+    BATCH_SIZE,
     add_data_argument,
     add_device_argument,
     add_training_arguments,
+    bounded_number,
     parse_weeks,
+    pos_weight_arg,
+    positive_int,
     prediction_target,
     training_options,
 )
@@ -31,6 +35,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     opts = TrainOptions.of(
         model=args.model, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
         pos_weight=args.pos_weight, compile=args.compile, history=args.history,
+        weight_decay=args.weight_decay,
         stride=args.stride, max_secs=args.max_secs, **values)
     if args.tune:
         from coverage.experiments.tune import require_ray  # optional extra
@@ -150,14 +155,20 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     add_training_arguments(p, name=None, epochs=30, frames_per_play=8,
                            data_what=f"store folder, or raw BDB folder ({', '.join(PER_PLAY)} "
                            "only)")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--patience", type=int, default=5)
-    p.add_argument("--pos-weight", default="auto", help="auto | none | a number")
+    p.add_argument("--batch-size", type=BATCH_SIZE, default=256)
+    p.add_argument("--lr", type=bounded_number(0, 10, above=True), default=1e-3)
+    p.add_argument("--weight-decay", type=bounded_number(0, 1), default=1e-4,
+                   help="AdamW weight decay (tracking models)")
+    p.add_argument("--patience", type=bounded_number(1, 10_000, whole=True), default=5,
+                   help="epochs without a better validation loss before stopping")
+    p.add_argument("--pos-weight", type=pos_weight_arg, default="auto",
+                   help="auto | none | a number")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
-    p.add_argument("--history", type=int, default=5, help="frames of context (transformer)")
-    p.add_argument("--stride", type=int, default=2, help="frames between history steps")
-    p.add_argument("--max-secs", type=float, default=None,
+    p.add_argument("--history", type=bounded_number(1, 100, whole=True), default=5,
+                   help="frames of context (transformer)")
+    p.add_argument("--stride", type=bounded_number(1, 100, whole=True), default=2,
+                   help="frames between history steps")
+    p.add_argument("--max-secs", type=bounded_number(0, 3600, above=True), default=None,
                    help="train on the last N seconds before the snap only")
     p.add_argument("--refit", action="store_true",
                    help="tabular: after week-8 selection, refit on weeks 1-8 with the chosen "
@@ -166,11 +177,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--tune", action="store_true",
                    help="Ray Tune search (ASHA) selected on the validation week, then "
                         "retrain the best config and score the test week once")
-    g.add_argument("--trials", type=int, default=20, help="configurations to sample")
+    g.add_argument("--trials", type=bounded_number(1, 100_000, whole=True), default=20,
+                   help="configurations to sample")
     g.add_argument("--address", default=None,
                    help="existing Ray cluster: auto | ray://head:10001 (default: local)")
-    g.add_argument("--cpus-per-trial", type=float, default=1.0)
-    g.add_argument("--gpus-per-trial", type=float, default=0.0)
+    g.add_argument("--cpus-per-trial", type=bounded_number(0, 4096, above=True), default=1.0)
+    g.add_argument("--gpus-per-trial", type=bounded_number(0, 1024), default=0.0)
     g.add_argument("--ray-storage", default=None,
                    help="Ray results folder or URI (default: ./ray_results; shared "
                         "storage on a multi-node cluster)")
@@ -190,11 +202,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_argument(p, what="store folder")
     p.add_argument("--weeks", help="e.g. 9 or 1-9 (default: all)")
     add_device_argument(p)
-    p.add_argument("--batch-size", type=int, default=4096)
+    p.add_argument("--batch-size", type=BATCH_SIZE, default=4096)
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("evaluate", help="test-week metrics and accuracy-by-time curve")
     p.add_argument("model_dir")
     add_data_argument(p, what="store folder")
-    p.add_argument("--week", type=int, default=None, help="default: the model's test week")
+    p.add_argument("--week", type=positive_int, default=None,
+                   help="default: the model's test week")
     p.set_defaults(func=_cmd_evaluate)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from coverage.commands.common import SEED, bounded_number
+
 # a 2022-like season: 13-16 games a week, ~120 plays a game, real pre-snap lengths
 REAL_SIZE = {"games_per_week": "16,14,15,13,16,14,15,13,16", "plays_per_game": "120",
              "approach_secs": "3:7", "after_set_secs": "2:15", "post_snap_secs": "2:3.5"}
@@ -65,8 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "or a comma list with one per week. Tracking is streamed to disk game "
                        "by game, so memory stays flat however large a week is.")
     p.add_argument("out_dir", metavar="OUT_DIR")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--weeks", type=int, default=9)
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--weeks", type=bounded_number(1, 52, whole=True), default=9)
     p.add_argument("--real-size", action="store_true",
                    help="a 2022-like season: games per week " + REAL_SIZE["games_per_week"]
                    + ", 120 plays per game, approach 3:7 s, line set to snap 2:15 s "
