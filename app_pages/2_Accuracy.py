@@ -26,6 +26,7 @@ from coverage.app.session import (
 from coverage.store import EVALUATION
 from coverage.views import (
     accuracy_by_time_figure,
+    as_secondary,
     calibration_figure,
     confusion_figure,
     rate_bar_figure,
@@ -81,7 +82,8 @@ else:
     curve = pl.DataFrame()
 if curve.height:
     bands = [prov.label(model)] if model is not None else None
-    fig = accuracy_by_time_figure(prov.relabel(curve), bands_for=bands)
+    fig = accuracy_by_time_figure(prov.relabel(curve), bands_for=bands,
+                                  applied_to=store.source)
     fig.update_layout(legend_title_text=f"applied to {store.source} data:")
     plot(fig, key="acc_time")
     for m in sorted(curve["model"].unique().to_list()):
@@ -102,13 +104,13 @@ with left:
     st.subheader("Calibration at the snap")
     cal = result_data.calibration_bins(preds, scope)
     if cal.height:
-        fig = calibration_figure(prov.relabel(cal))
+        fig = calibration_figure(prov.relabel(cal), applied_to=store.source)
         fig.update_layout(legend_title_text=f"applied to {store.source} data:")
         plot(fig, key="acc_cal")
 with right:
     st.subheader(f"Confusion at the snap · {choice.label()}")
-    plot(confusion_figure(result_data.confusion_matrix(preds, scope, model)),
-                    key="acc_conf")
+    plot(as_secondary(confusion_figure(result_data.confusion_matrix(preds, scope, model)),
+                      prov.secondary(model)), key="acc_conf")
 choice.warn()
 
 st.subheader(f"Accuracy at the snap by group · {choice.label()}")
@@ -122,13 +124,13 @@ for tab, (label, col) in zip(tabs, groups.items(), strict=True):
             st.info("No labelled plays with predictions.")
             continue
         overall = float((acc["accuracy"] * acc["n_plays"]).sum() / acc["n_plays"].sum())
-        plot(
+        plot(as_secondary(
             rate_bar_figure(acc, category="group", value="accuracy", n="n_plays",
                             ci_low="ci_low", ci_high="ci_high", reference=overall,
                             reference_label="all plays", team_colored=col in (
                                 "defensiveTeam", "possessionTeam"),
                             x_title="accuracy at the snap (95% CI)", y_title=label),
-            key=f"acc_group_{col}")
+            prov.secondary(model)), key=f"acc_group_{col}")
 
 if reports:
     with st.expander("Evaluation reports (JSON)"):

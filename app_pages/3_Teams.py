@@ -22,7 +22,7 @@ from coverage.app.session import (
     shown_path,
     warn_provenance,
 )
-from coverage.views import rate_bar_figure, reference_line
+from coverage.views import as_secondary, rate_bar_figure, reference_line
 from coverage.vocab import MAN_ZONE
 
 store, plays, preds = page_data("Teams", "🛡️", fix="check the data folder in the sidebar.")
@@ -72,8 +72,18 @@ else:
     st.caption("Mean |change of P(man)| when one of the defense's players is removed "
                "(occlusion, family model), by position; larger = that position tells the "
                "offense more about the call.")
-    family_prov = provenance(store, ["family"])
-    warn_provenance(family_prov, "family")
+    # the models that wrote these attributions, by their own names: a real-trained family
+    # model (coverage init's) must never be labelled as the shipped synthetic "family"
+    attr_prov = provenance(store, team_data.attribution_models(attr_summary))
+    attr_models = attr_prov.visible() or attr_prov.models
+    attr_model = attr_prov.default(attr_models)
+    if len(attr_models) > 1:
+        attr_model = st.selectbox("Attribution model", attr_models, key="pos_model",
+                                  index=attr_models.index(attr_model),
+                                  format_func=attr_prov.label)
+    warn_provenance(attr_prov, attr_model)
+    by_pos = team_data.position_giveaway_table(attr_summary, plays, store.players(),
+                                               model=attr_model)
     teams = sorted(by_pos["defensiveTeam"].unique().to_list())
     team = st.selectbox("Defense", ["all", *teams], key="pos_team")
     sub = by_pos if team == "all" else by_pos.filter(pl.col("defensiveTeam") == team)
@@ -82,7 +92,8 @@ else:
         pl.col("n").sum()).sort("mean_abs_attribution", descending=True))
     fig = rate_bar_figure(sub, category="position", value="mean_abs_attribution", n="n",
                           team_colored=False)
-    fig.update_layout(title_text=f"{family_prov.label('family')} · applied "
+    as_secondary(fig, attr_prov.secondary(attr_model))  # synthetic-trained, real plays
+    fig.update_layout(title_text=f"{attr_prov.label(attr_model)} · applied "
                       f"to {store.source} data", title_font_size=13)
     fig.update_xaxes(tickformat=".3f", title_text="mean |ΔP(man)| when removed")
     fig.update_yaxes(title_text="position")
@@ -127,10 +138,13 @@ for tab, fam in zip(tabs, MAN_ZONE, strict=True):
                           texttemplate="%{x:.1f} s", textposition="outside", cliponaxis=False)
         fig.update_layout(title_text=f"{choice.label()} · applied to {store.source} data",
                           title_font_size=13)
+        as_secondary(fig, choice.prov.secondary(model))
         if league_med is not None:
             reference_line(fig, league_med, f"league median {league_med:.1f} s")
         plot(fig, key=f"giveaway_{fam}")
-st.dataframe(by_def, hide_index=True, column_config={
+# the table names its model too: it may leave the page as a CSV download
+st.dataframe(by_def.with_columns(pl.lit(choice.label()).alias("model")), hide_index=True,
+             column_config={
     "median_secs": st.column_config.NumberColumn("median s before snap", format="%.1f"),
     "share_given_away": st.column_config.NumberColumn("share given away", format="percent"),
 })

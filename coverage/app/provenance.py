@@ -117,6 +117,10 @@ class Provenance:
                 f"{self.applied_to} data: its hit/miss and accuracy are not its real-data "
                 "performance.")
 
+    def secondary(self, model: str) -> bool:
+        """Drawn secondary (dashed, faded): a synthetic-trained model shown on real data."""
+        return self.applied_to == "real" and self.of(model) == "synthetic"
+
     def relabel(self, df: pl.DataFrame | None, column: str = "model") -> pl.DataFrame | None:
         """``df`` with each model name replaced by its label, for legends and hovers."""
         if df is None or column not in df.columns:

@@ -71,6 +71,15 @@ def giveaway_by_defense(times: pl.DataFrame) -> pl.DataFrame:
             .sort("team", "family"))
 
 
+def attribution_models(summary: pl.DataFrame | None) -> list[str]:
+    """The models whose attributions the store holds (checkpoint names, e.g. the shipped
+    ``family`` and ``coverage init``'s real-trained one): what the Teams page must label,
+    never a name it assumes."""
+    if summary is None or summary.height == 0 or "model" not in summary.columns:
+        return []
+    return sorted(str(m) for m in summary["model"].drop_nulls().unique().to_list())
+
+
 def position_giveaway_table(summary: pl.DataFrame | None, plays: pl.DataFrame,
                             players: pl.DataFrame, model: str | None = None,
                             side: str = "defense") -> pl.DataFrame:

@@ -30,6 +30,7 @@ from coverage.views._common import (
     FIRST_DOWN_COLOR,
     LOS_COLOR,
     MAN_COLOR,
+    SECONDARY_OPACITY,
     ZONE_COLOR,
     PlayArrays,
     SideArrays,
@@ -39,6 +40,7 @@ from coverage.views._common import (
     play_arrays,
     play_title,
     readouts,
+    secondary_models,
     true_coverage,
 )
 from coverage.views.labels import stagger
@@ -210,6 +212,7 @@ class _Curve:
     lo: float
     hi: float
     labels: dict[str, str] = field(default_factory=dict)  # legend text, e.g. with training data
+    secondary: set[str] = field(default_factory=set)  # drawn dashed and faded (see _curve_data)
 
     def label(self, model: str) -> str:
         return self.labels.get(model, model)
@@ -244,7 +247,10 @@ def _legend_rows(cv: _Curve, font: Any, left: int, right: int) -> list[list[tupl
 
 
 def _curve_data(preds: pl.DataFrame | None, pa: PlayArrays,
-                labels: Mapping[str, str] | None = None) -> _Curve:
+                labels: Mapping[str, str] | None = None,
+                applied_to: str | None = None) -> _Curve:
+    """The curves to draw; on real data (``applied_to``) a model whose label says it was
+    trained on synthetic plays is secondary: faded, dashed, its label unchanged."""
     lo, hi = float(pa.secs.min()), float(pa.secs.max())
     if preds is None or preds.height == 0:
         return _Curve([], {}, [], [], lo, max(hi, lo + 0.1))
@@ -261,8 +267,12 @@ def _curve_data(preds: pl.DataFrame | None, pa: PlayArrays,
         pman.append(np.clip(p[ok], 0, 1))
         if ok.any():
             lo, hi = min(lo, float(t[ok].min())), max(hi, float(t[ok].max()))
-    return _Curve(models, {m: hex_to_rgb(hexes[m]) for m in models}, secs, pman, lo,
-                  max(hi, lo + 0.1), dict(labels or {}))
+    labels = dict(labels or {})
+    secondary = secondary_models([labels.get(m, m) for m in models], applied_to)
+    faded = {m for m in models if labels.get(m, m) in secondary}
+    colors = {m: _tint(hex_to_rgb(hexes[m]), SECONDARY_OPACITY) if m in faded
+              else hex_to_rgb(hexes[m]) for m in models}
+    return _Curve(models, colors, secs, pman, lo, max(hi, lo + 0.1), labels, faded)
 
 
 def _curve_px(lay: _Layout, cv: _Curve, t: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -313,7 +323,9 @@ def _draw_curve_panel(
     for i, row in enumerate(rows):
         ly = ly0 + i * row_h
         for m, x in row:
-            draw.line((x, ly + fs / 2, x + 16, ly + fs / 2), fill=cv.colors[m], width=3)
+            for x0 in (x, x + 10) if m in cv.secondary else (x,):  # dashed: secondary
+                draw.line((x0, ly + fs / 2, x0 + (6 if m in cv.secondary else 16),
+                           ly + fs / 2), fill=cv.colors[m], width=3)
             draw.text((x + 20, ly), cv.label(m), font=font, fill=DARK)
 
 
@@ -388,7 +400,7 @@ class _Renderer:
         self.pa = pa
         self.colors = matchup_colors(play.get("possessionTeam") or pa.offense.club,
                                      play.get("defensiveTeam") or pa.defense.club, team_colors)
-        self.cv = _curve_data(preds, pa, model_labels)
+        self.cv = _curve_data(preds, pa, model_labels, applied_to or play.get("source"))
         box = _layout(size).curve_box
         n_rows = len(_legend_rows(self.cv, _font(_panel_font_size(size[1])), box[0], box[2]))
         self.lay = _layout(size, n_rows)
@@ -462,7 +474,11 @@ class _Renderer:
         draw.line((x, top, x, b), fill=CURSOR, width=1)
         for m, t, pts in zip(self.cv.models, self.cv.secs, self._curve_pts, strict=True):
             n = int(np.searchsorted(t, now + 1e-6, side="right"))
-            if n >= 2:
+            if n >= 2 and m in self.cv.secondary:  # dashed: three points on, three off
+                for i in range(0, n - 1, 6):
+                    draw.line([tuple(p) for p in pts[i:min(i + 4, n)]],
+                              fill=self.cv.colors[m], width=2)
+            elif n >= 2:
                 draw.line([tuple(p) for p in pts[:n]], fill=self.cv.colors[m], width=2,
                           joint="curve")
             if n >= 1:

@@ -9,6 +9,7 @@ Streamlit, so pages stay thin and the figures are testable.
 from coverage.views._common import KeyEvent, key_events, model_colors, play_title
 from coverage.views.charts import (
     accuracy_by_time_figure,
+    as_secondary,
     calibration_figure,
     confusion_figure,
     coverage_mix_figure,
@@ -30,6 +31,7 @@ __all__ = [
     "TEAM_COLORS",
     "KeyEvent",
     "accuracy_by_time_figure",
+    "as_secondary",
     "calibration_figure",
     "confusion_figure",
     "coverage_mix_figure",

@@ -336,6 +336,21 @@ def is_synthetic(play: Mapping[str, Any]) -> bool:
     return str(play.get("source") or "").lower() == "synthetic"
 
 
+# What a model's label says when it was trained on synthetic plays
+# (coverage.app.provenance.Provenance.label); on real data its curves are drawn secondary.
+SYNTHETIC_TRAINED = "(trained on synthetic)"
+SECONDARY_OPACITY = 0.5
+SECONDARY_DASH = "dash"
+
+
+def secondary_models(models: Sequence[str], applied_to: str | None) -> set[str]:
+    """The models (as labelled) to draw secondary: on real data, those trained on synthetic
+    plays, whose hit rate says nothing about real football. Their name keeps saying so."""
+    if applied_to != "real":
+        return set()
+    return {m for m in models if SYNTHETIC_TRAINED in str(m)}
+
+
 def model_colors(models: Sequence[str]) -> dict[str, str]:
     """Stable model -> colour (sorted names), shared by every view."""
     return {m: MODEL_PALETTE[i % len(MODEL_PALETTE)] for i, m in enumerate(sorted(set(models)))}

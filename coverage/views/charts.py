@@ -15,7 +15,14 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from coverage.errors import DataError
-from coverage.views._common import MAN_COLOR, MODEL_PALETTE, model_colors
+from coverage.views._common import (
+    MAN_COLOR,
+    MODEL_PALETTE,
+    SECONDARY_DASH,
+    SECONDARY_OPACITY,
+    model_colors,
+    secondary_models,
+)
 from coverage.views.palette import MAN_ZONE_COLORS, OTHER_COVERAGE_COLOR, REFERENCE_COLOR
 from coverage.views.team_colors import hex_to_rgb
 from coverage.views.theme import TEAM_BARS, team_bar_marker
@@ -46,7 +53,8 @@ SPARSE_PLAYS = 30
 
 def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
                             bands_for: Sequence[str] | None = None,
-                            min_plays: int = SPARSE_PLAYS) -> go.Figure:
+                            min_plays: int = SPARSE_PLAYS,
+                            applied_to: str | None = None) -> go.Figure:
     """Accuracy vs seconds from snap per model, CI bands, baseline, plays on a 2nd axis.
 
     Columns of coverage.evaluation.CURVE_SCHEMA (model, secs_from_snap, accuracy, ci_low,
@@ -55,7 +63,8 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
     plays have short pre-snap windows), so wide bands there are expected. Overlapping
     bands of many models make a muddy area, so only ``bands_for`` get one (default: all
     when there are at most two models, else the first); every line keeps its interval
-    in the hover.
+    in the hover. On real data (``applied_to``), models trained on synthetic plays are
+    drawn secondary: dashed, faded, no band.
     """
     _require(df, ("model", "secs_from_snap", "accuracy", "ci_low", "ci_high", "n_plays",
                   "majority_baseline"), "accuracy by time")
@@ -67,8 +76,10 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
                   secondary_y=True)
     colors = model_colors(df["model"].unique().to_list())
     names = sorted(colors)
-    banded = set(bands_for) if bands_for is not None else set(
-        names if len(names) <= 2 else names[:1])
+    secondary = secondary_models(names, applied_to)
+    primary = [m for m in names if m not in secondary] or names
+    banded = (set(bands_for) if bands_for is not None else set(
+        primary if len(primary) <= 2 else primary[:1])) - secondary
     for m in names:
         sub = df.filter(pl.col("model") == m).sort("secs_from_snap")
         x = sub["secs_from_snap"].to_numpy()
@@ -86,9 +97,12 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
         custom = np.stack([sub["ci_low"].to_numpy(), sub["ci_high"].to_numpy(),
                            sub["n_plays"].to_numpy()], axis=1)
         acc = sub["accuracy"].to_numpy().astype(float)
+        style = ({"line": {"color": colors[m], "width": 1.5, "dash": SECONDARY_DASH},
+                  "opacity": SECONDARY_OPACITY} if m in secondary
+                 else {"line": {"color": colors[m], "width": 2.5}})
         fig.add_trace(go.Scatter(
             x=x, y=np.where(dense, acc, np.nan), mode="lines+markers", name=m,
-            legendgroup=m, line={"color": colors[m], "width": 2.5}, marker={"size": 4},
+            legendgroup=m, **style, marker={"size": 4},
             customdata=custom,
             hovertemplate=(m + ": %{y:.1%} [%{customdata[0]:.1%}, %{customdata[1]:.1%}]"
                            " · %{customdata[2]} plays<extra></extra>")),
@@ -122,11 +136,13 @@ def accuracy_by_time_figure(df: pl.DataFrame, *, height: int = 420,
     return fig
 
 
-def calibration_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
+def calibration_figure(df: pl.DataFrame, *, height: int = 420,
+                       applied_to: str | None = None) -> go.Figure:
     """Reliability diagram: mean predicted P(man) vs observed man rate per bin.
 
     Columns: model, mean_pred, frac_man, n (plays or frames in the bin). Marker
-    area follows n so sparse bins do not look as trustworthy as dense ones.
+    area follows n so sparse bins do not look as trustworthy as dense ones. On real data
+    (``applied_to``), models trained on synthetic plays are drawn dashed and faded.
     """
     _require(df, ("model", "mean_pred", "frac_man", "n"), "calibration")
     fig = go.Figure()
@@ -134,12 +150,16 @@ def calibration_figure(df: pl.DataFrame, *, height: int = 420) -> go.Figure:
                              line={"color": REFERENCE_COLOR, "dash": "dash"}, hoverinfo="skip"))
     colors = model_colors(df["model"].unique().to_list())
     n_max = float(df["n"].max() or 1)
+    secondary = secondary_models(list(colors), applied_to)
     for m in sorted(colors):
         sub = df.filter(pl.col("model") == m).sort("mean_pred")
         n = sub["n"].to_numpy().astype(float)
+        style = ({"line": {"color": colors[m], "dash": SECONDARY_DASH},
+                  "opacity": SECONDARY_OPACITY} if m in secondary
+                 else {"line": {"color": colors[m]}})
         fig.add_trace(go.Scatter(
             x=sub["mean_pred"].to_numpy(), y=sub["frac_man"].to_numpy(), mode="lines+markers",
-            name=m, line={"color": colors[m]}, customdata=n,
+            name=m, **style, customdata=n,
             marker={"size": 6 + 16 * np.sqrt(n / n_max), "color": colors[m]},
             hovertemplate=m + ": predicted %{x:.2f}, observed %{y:.2f}, n=%{customdata:.0f}"
             "<extra></extra>"))
@@ -228,6 +248,14 @@ def rate_bar_figure(
                              "title": {"text": x_title or value.replace("_", " ")}},
                       yaxis={"title": {"text": y_title or category.replace("_", " ")}},
                       margin={"l": 60, "r": 20, "t": 30, "b": 50}, showlegend=False)
+    return fig
+
+
+def as_secondary(fig: go.Figure, secondary: bool = True) -> go.Figure:
+    """``fig`` drawn faded when it shows a secondary model (one trained on synthetic plays,
+    on real data), so it never looks as trustworthy as a real-trained one."""
+    if secondary:
+        fig.update_traces(opacity=SECONDARY_OPACITY)
     return fig
 
 

@@ -18,11 +18,14 @@ from plotly.subplots import make_subplots
 
 from coverage.views._common import (
     EVENT_LABELS,
+    SECONDARY_DASH,
+    SECONDARY_OPACITY,
     PlayArrays,
     key_events,
     model_colors,
     play_arrays,
     preds_matrix,
+    secondary_models,
     true_coverage,
 )
 from coverage.views.field import (
@@ -39,19 +42,24 @@ from coverage.views.player_spec import FRAME_MS, Animation, Parts, animation
 from coverage.vocab import MAN, MAN_ZONE
 
 
-def _curve_lines(preds: pl.DataFrame | None, xaxis: str, yaxis: str) -> list[dict]:
-    """One line per model, at full prediction resolution (not the field stride)."""
+def _curve_lines(preds: pl.DataFrame | None, xaxis: str, yaxis: str,
+                 applied_to: str | None = None) -> list[dict]:
+    """One line per model, at full prediction resolution (not the field stride); on real
+    data a model trained on synthetic plays is drawn secondary (dashed, faded)."""
     if preds is None or preds.height == 0:
         return []
     colors = model_colors(preds["model"].unique().to_list())
+    secondary = secondary_models(list(colors), applied_to)
     out = []
     for m in sorted(colors):
         sub = preds.filter(pl.col("model") == m).sort("secs_from_snap")
+        style = ({"line": {"color": colors[m], "width": 1.5, "dash": SECONDARY_DASH},
+                  "opacity": SECONDARY_OPACITY} if m in secondary
+                 else {"line": {"color": colors[m], "width": 2.5}})
         out.append({
             "type": "scatter", "mode": "lines", "name": m, "legendgroup": m,
             "x": np.round(sub["secs_from_snap"].to_numpy().astype(float), 2),
-            "y": np.round(sub["p_man"].to_numpy().astype(float), 4),
-            "line": {"color": colors[m], "width": 2.5},
+            "y": np.round(sub["p_man"].to_numpy().astype(float), 4), **style,
             "hovertemplate": m + ": P(man) %{y:.2f} at %{x:+.1f} s<extra></extra>",
             "xaxis": xaxis, "yaxis": yaxis,
         })
@@ -221,7 +229,7 @@ def combined_animation(frames: pl.DataFrame, preds: pl.DataFrame | None,
     lo, hi = _secs_range(preds, [float(pa.secs.min()), float(pa.secs.max())])
     shapes, annotations = _curve_decor(play, ev, "x2", "y2", (hi - lo + 0.2) / CURVE_PX)
     cdyn, cupd = _cursor_parts(pa, preds, "x2", "y2")
-    lines = _curve_lines(preds, "x2", "y2")
+    lines = _curve_lines(preds, "x2", "y2", applied_to=play.get("source"))
     if not lines:
         annotations.append({"xref": "x2 domain", "yref": "y2 domain", "x": 0.5, "y": 0.5,
                             "text": "no predictions", "showarrow": False,
