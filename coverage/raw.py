@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from coverage.errors import DataError, brief
+from coverage.errors import CoverageError, DataError, DiskFullError, brief, is_disk_full
 from coverage.schema import (
     GAMES_KEYS,
     GAMES_VALUES,
@@ -73,6 +73,16 @@ class RawFiles:
     tracking_games: dict[int, list[int]] = field(default_factory=dict)
     # what the user should know about the choice of files (e.g. a CSV shadowed by parquet)
     notes: tuple[str, ...] = ()
+
+
+def _read_error(exc: BaseException, path: str | Path, message: str, **where: str
+                ) -> CoverageError:
+    """The error for a polars failure while reading ``path``: bad input is a DataError
+    naming the file; a full disk or quota (polars spills large reads to temporary files
+    and keeps the OS error only as text) is a DiskFullError, never blamed on the input."""
+    if is_disk_full(exc):
+        return DiskFullError(f"temporary files (reading {Path(path).name})")
+    return DataError(message, file=str(path), **where)
 
 
 def _shadowed(paths) -> tuple[str, ...]:
@@ -167,8 +177,8 @@ def _weeks_of_games(tracking: tuple, games: tuple) -> dict[int, tuple[int, ...]]
     try:
         ids = lf.select(pl.col("gameId").cast(pl.Int64)).unique().drop_nulls().collect()
     except pl.exceptions.PolarsError as exc:
-        raise DataError(f"could not read the gameId column: {exc}", file=str(path),
-                        column="gameId", expected="integer game ids") from exc
+        raise _read_error(exc, path, f"could not read the gameId column: {exc}",
+                          column="gameId", expected="integer game ids") from exc
     if games:
         g = (scan_games(Path(games[0]))
              .select(pl.col("gameId").cast(pl.Int64), pl.col("week").cast(pl.Int64))
@@ -258,8 +268,8 @@ def _require_rows(path: Path) -> None:
         try:
             n = pl.scan_parquet(path).select(pl.len()).collect().item()
         except pl.exceptions.PolarsError as exc:
-            raise DataError(f"{path.name} is not a readable parquet file: {exc}",
-                            file=str(path)) from exc
+            raise _read_error(exc, path, f"{path.name} is not a readable parquet file: "
+                              f"{exc}") from exc
         if n == 0:
             raise DataError(f"{path.name} has no rows", file=str(path),
                             expected="at least one row")
@@ -310,7 +320,7 @@ def scan_table(path: str | Path, *, drop_blank_rows: bool = True,
     try:
         return _clean_csv(lf, drop_blank_rows)
     except pl.exceptions.PolarsError as exc:
-        raise DataError(f"could not read {path.name}: {exc}", file=str(path)) from exc
+        raise _read_error(exc, path, f"could not read {path.name}: {exc}") from exc
 
 
 def _similar(col: str, names: list[str]) -> str | None:
@@ -448,8 +458,8 @@ def _checked_table(path: str | Path, table: str) -> pl.LazyFrame:
     try:  # read once: the checks below each pass over the (small) table
         lf = _renamed(lf, spec.renames).collect().lazy()
     except pl.exceptions.PolarsError as exc:
-        raise DataError(f"could not read {Path(path).name}: {brief(exc)}",
-                        file=str(path)) from exc
+        raise _read_error(exc, path, f"could not read {Path(path).name}: {brief(exc)}") \
+            from exc
     require_columns(lf, path, spec.required)
     lf = _numeric(lf, path, numeric)
     return check_values(lf, path, spec.rules)
