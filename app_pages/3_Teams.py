@@ -23,7 +23,7 @@ from coverage.app.session import (
     warn_provenance,
 )
 from coverage.views import as_secondary, rate_bar_figure, reference_line
-from coverage.vocab import MAN_ZONE
+from coverage.vocab import MAN_ZONE, metric_words
 
 store, plays, preds = page_data("Teams", "🛡️", fix="check the data folder in the sidebar.")
 
@@ -145,6 +145,8 @@ for tab, fam in zip(tabs, MAN_ZONE, strict=True):
 # the table names its model too: it may leave the page as a CSV download
 st.dataframe(by_def.with_columns(pl.lit(choice.label()).alias("model")), hide_index=True,
              column_config={
-    "median_secs": st.column_config.NumberColumn("median s before snap", format="%.1f"),
-    "share_given_away": st.column_config.NumberColumn("share given away", format="percent"),
+    **{c: metric_words(c) for c in by_def.columns},
+    "median_secs": st.column_config.NumberColumn(metric_words("median_secs"), format="%.1f"),
+    "share_given_away": st.column_config.NumberColumn(metric_words("share_given_away"),
+                                                      format="percent"),
 })

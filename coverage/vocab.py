@@ -193,3 +193,36 @@ def family_mix(plays: pl.DataFrame, col: str = "pff_passCoverage") -> dict[str, 
     n = max(fam.height, 1)
     counts = dict(fam.group_by("family").len().iter_rows())
     return {f: counts.get(f, 0) / n for f in FAMILIES}
+
+
+# --------------------------------------------------------------------------- plain words
+# Raw event and column names as an analyst reads them, one mapping for every view and
+# export (a chart tag, a read-out, a table header and a CSV must not disagree).
+EVENT_WORDS: dict[str, str] = {
+    "ball_snap": "snap", "autoevent_ballsnap": "snap", "snap_direct": "snap",
+    "line_set": "line set", "man_in_motion": "motion", "shift": "shift",
+    "huddle_break_offense": "huddle break", "huddle_start_offense": "huddle",
+    "play_action": "play action", "pass_forward": "pass", "autoevent_passforward": "pass",
+    "pass_arrived": "pass arrives", "pass_outcome_caught": "catch",
+    "pass_outcome_incomplete": "incomplete", "first_contact": "first contact",
+    "out_of_bounds": "out of bounds", "qb_sack": "sack", "qb_kneel": "kneel",
+    "qb_spike": "spike", "handoff": "handoff", "run": "run", "tackle": "tackle",
+    "touchdown": "touchdown", "fumble": "fumble",
+}
+METRIC_WORDS: dict[str, str] = {
+    "n_given_away": "plays given away", "share_given_away": "share given away",
+    "median_secs": "median s before snap", "n_plays": "plays", "man_rate": "man rate",
+    "man_rate_raw": "man rate (raw)", "mean_abs_attribution": "mean |ΔP(man)| when removed",
+    "secs_from_snap": "seconds from snap", "p_man": "P(man)", "ci_low": "95% CI low",
+    "ci_high": "95% CI high", "defensiveTeam": "defense", "possessionTeam": "offense",
+}
+
+
+def event_words(event: str) -> str:
+    """A tracking event in plain football words ("ball_snap" -> "snap")."""
+    return EVENT_WORDS.get(event, str(event).replace("autoevent_", "").replace("_", " "))
+
+
+def metric_words(column: str) -> str:
+    """A table column in plain words ("n_given_away" -> "plays given away")."""
+    return METRIC_WORDS.get(column, str(column).replace("_", " "))

@@ -26,7 +26,6 @@ from coverage import pitch
 from coverage.atomic import atomic_path
 from coverage.views._common import (
     ARROW_SECONDS,
-    EVENT_LABELS,
     FIRST_DOWN_COLOR,
     LOS_COLOR,
     MAN_COLOR,
@@ -45,7 +44,7 @@ from coverage.views._common import (
 )
 from coverage.views.labels import stagger
 from coverage.views.team_colors import hex_to_rgb, matchup_colors, text_color_for
-from coverage.vocab import MAN, MAN_ZONE, ZONE
+from coverage.vocab import MAN, MAN_ZONE, ZONE, event_words
 
 RGB = tuple[int, int, int]
 WHITE: RGB = (255, 255, 255)
@@ -337,7 +336,7 @@ def _draw_event_tags(draw: ImageDraw.ImageDraw, lay: _Layout, cv: _Curve,
     fs = _panel_font_size(lay.height)
     tags = []
     for secs, ev in events:
-        label = EVENT_LABELS.get(ev, ev)
+        label = event_words(ev)
         if label == "snap":
             continue
         x = cv.x(lay, secs)

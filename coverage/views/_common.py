@@ -18,14 +18,11 @@ import polars as pl
 from coverage.errors import DataError
 from coverage.schema import FRAME_RATE_HZ, SNAP_EVENTS
 from coverage.views.palette import MAN_COLOR, ZONE_COLOR  # noqa: F401 - re-exported
+from coverage.vocab import event_words
 
 # Events worth pointing at on a pre-snap timeline.
 KEY_EVENTS = ("line_set", "man_in_motion", "shift", *SNAP_EVENTS)
-EVENT_LABELS = {e: "snap" for e in SNAP_EVENTS} | {
-    "line_set": "line set",
-    "man_in_motion": "motion",
-    "shift": "shift",
-}
+EVENT_LABELS = {e: event_words(e) for e in KEY_EVENTS}  # see coverage.vocab.EVENT_WORDS
 # Colour-blind-safe qualitative palette (Okabe-Ito based, the too light and too dark ones
 # replaced so every line reads on the light and the dark page); index by sorted model name
 # so every view (plotly curve, GIF legend) gives a model the same colour.
@@ -47,7 +44,7 @@ class KeyEvent:
 
     @property
     def label(self) -> str:
-        return EVENT_LABELS.get(self.event, self.event)
+        return event_words(self.event)
 
 
 @dataclass
@@ -285,7 +282,7 @@ def readouts(pa: PlayArrays, when_format: str = "{}") -> list[str]:
     out, last = [], ""
     for secs, ev in zip(pa.secs, pa.events, strict=True):
         if ev:
-            last = EVENT_LABELS.get(ev, ev)
+            last = event_words(ev)
         when = "SNAP" if abs(secs) < 1e-6 else (
             f"{-secs:.1f} s to snap" if secs < 0 else f"+{secs:.1f} s after snap")
         out.append(when_format.format(when) + (f"   last event: {last}" if last else ""))

@@ -39,7 +39,7 @@ from coverage.views.field import (
 from coverage.views.labels import stagger
 from coverage.views.palette import MAN_COLOR, REFERENCE_COLOR, TAG_COLOR, ZONE_COLOR
 from coverage.views.player_spec import FRAME_MS, Animation, Parts, animation
-from coverage.vocab import MAN, MAN_ZONE
+from coverage.vocab import MAN, MAN_ZONE, event_words
 
 
 def _curve_lines(preds: pl.DataFrame | None, xaxis: str, yaxis: str,
@@ -77,7 +77,7 @@ def _event_tags(events: list[tuple[float, str]], xaxis: str, yd: str,
                 secs_per_px: float) -> list[dict]:
     """The snap label and one tag per key event at the top of the curve, stacked onto
     further rows where their x positions are too close to print side by side."""
-    tags = [(0.0, "snap")] + [(secs, EVENT_LABELS.get(ev, ev)) for secs, ev in events
+    tags = [(0.0, "snap")] + [(secs, event_words(ev)) for secs, ev in events
                               if EVENT_LABELS.get(ev) != "snap"]
     widths = [(len(text) * TAG_CHAR_PX + 6) * secs_per_px for _, text in tags]
     rows = stagger([x for x, _ in tags], widths, gap=2 * secs_per_px)
@@ -196,7 +196,7 @@ def client_meta(pa: PlayArrays, anim: Animation) -> dict[str, Any]:
     first: dict[str, int] = {}
     for k, ev in enumerate(pa.events):
         if ev:
-            first.setdefault(EVENT_LABELS.get(ev, ev), k)
+            first.setdefault(event_words(ev), k)
     snap = int(np.argmin(np.abs(pa.secs)))
     if abs(float(pa.secs[snap])) < 0.05:
         first["snap"] = snap

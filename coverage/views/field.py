@@ -18,7 +18,6 @@ import polars as pl
 from coverage import pitch
 from coverage.views._common import (
     ARROW_SECONDS,
-    EVENT_LABELS,
     FIRST_DOWN_COLOR,
     LOS_COLOR,
     PlayArrays,
@@ -30,6 +29,7 @@ from coverage.views._common import (
 )
 from coverage.views.player_spec import Parts
 from coverage.views.team_colors import matchup_colors, text_color_for
+from coverage.vocab import event_words
 
 FIELD_GREEN = pitch.GRASS
 ENDZONE_GREEN = pitch.ENDZONE_GRASS
@@ -56,8 +56,8 @@ def frame_labels(pa: PlayArrays) -> list[str]:
     out = []
     for secs, ev in zip(pa.secs, pa.events, strict=True):
         label = f"{secs:+.1f} s" if secs != 0 else "snap 0.0 s"
-        if ev:
-            label += f" · {EVENT_LABELS.get(ev, ev)}"
+        if ev and not (secs == 0 and event_words(ev) == "snap"):  # not "snap 0.0 s · snap"
+            label += f" · {event_words(ev)}"
         out.append(label)
     return out
 
