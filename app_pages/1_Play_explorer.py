@@ -191,10 +191,44 @@ def explained_spec(explain_dir: Path, g: int, p: int, e_stamp: str) -> str:
     return explain_spec(frames_, play_, preds_, attr_, resp_)
 
 
+def downloads(frames: pl.DataFrame, play_preds: pl.DataFrame | None, play: dict,
+              attr: pl.DataFrame | None) -> None:
+    """The play as a GIF or a still PNG, rendered only when a button is clicked."""
+    game_id, play_id = int(play["gameId"]), int(play["playId"])
+    g1, g2 = st.columns([1, 3])
+    stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
+                             help="Keep every N-th frame (smaller file); the GIF plays in real "
+                             "time at any stride.")
+
+    def _gif() -> bytes:
+        """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
+        return render_play_gif(frames, play_preds, play, frame_stride=int(stride),
+                               attribution=attr, model_labels=prov.labels(),
+                               applied_to=store.source)
+
+    g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",
+                       mime="image/gif", on_click="ignore", key="gif_button")
+    moments = play_data.frame_moments(frames)
+    p1, p2 = st.columns([3, 1], vertical_alignment="bottom")
+    still = p1.select_slider("Still image at", list(moments),
+                             value=play_data.snap_moment(moments),
+                             format_func=lambda f: moments[f],
+                             key=f"png_frame_{game_id}_{play_id}")  # a play's own frames
+
+    def _png() -> bytes:
+        return render_play_png(frames, play_preds, play, int(still), attribution=attr,
+                               model_labels=prov.labels(), applied_to=store.source)
+
+    p2.download_button("Download PNG", _png, file_name=f"play_{game_id}_{play_id}_{still}.png",
+                       mime="image/png", on_click="ignore", key="png_button")
+
+
+
 @st.fragment
 def play_view() -> None:
     """The play on screen and everything about it. A fragment: ◀ / ▶, the picker, the keys
     and Explain rerun only this part, not the list and filters below and beside it."""
+    full_run = page_run.pop("full", False)  # False: a rerun of this fragment alone
     keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
     labels = dict(zip(keys, shown["label"].to_list(), strict=True))
     missing = view_state.missing_link(keys)  # a link to a play this list does not hold
@@ -297,35 +331,12 @@ def play_view() -> None:
             st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
     if explain_on:
         explain_panel(frames, tell_rows, resp_play, fam_play)
-    g1, g2 = st.columns([1, 3])
-    stride = g1.number_input("GIF frame stride", 1, 10, 2, key="gif_stride",
-                             help="Keep every N-th frame (smaller file); the GIF plays in real "
-                             "time at any stride.")
-
-    def _gif() -> bytes:
-        """Rendered only when the button is clicked: a GIF takes ~1 s, a play switch must not."""
-        return render_play_gif(frames, play_preds, play, frame_stride=int(stride),
-                               attribution=attr, model_labels=prov.labels(),
-                               applied_to=store.source)
-
-    g2.download_button("Download GIF", _gif, file_name=f"play_{game_id}_{play_id}.gif",
-                       mime="image/gif", on_click="ignore", key="gif_button")
-    moments = play_data.frame_moments(frames)
-    p1, p2 = st.columns([3, 1], vertical_alignment="bottom")
-    still = p1.select_slider("Still image at", list(moments),
-                             value=play_data.snap_moment(moments),
-                             format_func=lambda f: moments[f],
-                             key=f"png_frame_{game_id}_{play_id}")  # a play's own frames
-
-    def _png() -> bytes:
-        return render_play_png(frames, play_preds, play, int(still), attribution=attr,
-                               model_labels=prov.labels(), applied_to=store.source)
-
-    p2.download_button("Download PNG", _png, file_name=f"play_{game_id}_{play_id}_{still}.png",
-                       mime="image/png", on_click="ignore", key="png_button")
-
+    downloads(frames, play_preds, play, attr)
+    if not full_run and st.session_state.get(view_state.LIST_MARK) != pick:
+        st.rerun(scope="app")  # the list below marks the play this fragment switched to
 
 sent: dict[str, bool] = {}
+page_run = {"full": True}  # popped by the fragment: its own reruns find it empty
 if shown.height:
     with top:
         play_view()
@@ -396,20 +407,20 @@ with list_box:
                          if c in shown.columns])
     _table_keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
     # a new list (filters, search) or a pick made elsewhere draws a fresh table: no stale tick
-    _table_key = f"play_list_{hash(tuple(_table_keys)) & 0xFFFFFFFF:x}_" \
-        f"{st.session_state.get('_table_nonce', 0)}"
+    # one table per list (filters, search, sort): its selected row follows the play on
+    # screen, and a click on any cell of a row (or its tick box) opens that row's play
+    _table_key = f"play_list_{hash(tuple(_table_keys)) & 0xFFFFFFFF:x}"
     st.session_state["_play_list_key"] = _table_key
+    view_state.mark_in_list(_table_key, _table_keys)
 
     def _on_table_select() -> None:
-        """A click on a row opens its play; the table is drawn afresh, so no row stays
-        ticked while the picker, ◀ / ▶ or the keys move on to other plays."""
-        rows = st.session_state[_table_key].selection.rows
-        if rows and rows[0] < len(_table_keys):
-            st.session_state[view_state.PLAY_KEY] = _table_keys[rows[0]]
-        st.session_state["_table_nonce"] = st.session_state.get("_table_nonce", 0) + 1
+        row = view_state.clicked_row(_table_key)
+        if row is not None and row < len(_table_keys):
+            st.session_state[view_state.PLAY_KEY] = _table_keys[row]
 
     st.dataframe(
-        view, key=_table_key, on_select=_on_table_select, selection_mode="single-row",
+        view, key=_table_key, on_select=_on_table_select,
+        selection_mode=["single-row", "single-cell"],
         hide_index=True,
         height=260,
         column_config={

@@ -64,3 +64,29 @@ def test_a_link_to_a_missing_game_or_a_filtered_play_says_which(point_at) -> Non
     assert f"Play {hidden[1]} of game {hidden[0]} is hidden by the filters" in warned, warned
     assert at.sidebar.multiselect(key="f_family").value == ["Zone"]
     assert _url(at)["play"] == str(hidden[1])
+
+
+def _marked(at: AppTest) -> list[int]:
+    """The rows the play list shows selected (the selection the page sent it)."""
+    import json
+
+    key = at.session_state["_play_list_key"]
+    grid = next(d for d in at.dataframe if d.key == key)
+    state = grid.proto.selection_state or grid.proto.selection_default
+    return json.loads(state)["selection"]["rows"] if state else []
+
+
+def test_the_list_marks_the_play_on_screen_however_it_was_picked(point_at) -> None:
+    point_at("preds")
+    at = run_page(PAGE)
+    assert_clean(at)
+    assert _marked(at) == [0]  # the first play is on screen and marked
+    listed = _listed(at)
+    at.selectbox(key="play_pick").set_value(listed[4]).run()  # the picker
+    assert_clean(at)
+    assert at.session_state["cur_play"] == listed[4] and _marked(at) == [4]
+    at.button(key="next_play").click().run()  # ▶ (a rerun of the play's fragment)
+    assert at.session_state["cur_play"] == listed[5] and _marked(at) == [5]
+    at.button(key="prev_play").click().run()
+    at.button(key="prev_play").click().run()
+    assert at.session_state["cur_play"] == listed[3] and _marked(at) == [3]

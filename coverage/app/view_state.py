@@ -24,6 +24,7 @@ _URL_READ = "_url_read"
 _URL_FRAME = "_url_frame"  # (gameId, playId, frameId) a link opened on, until used
 _URL_PLAY = "_url_play"  # (gameId, playId) a link named, until the analyst picks another
 _SEP = "~"
+LIST_MARK = "_list_marks"  # the play the play list last marked as selected (None: none)
 
 
 def keep(keys: Iterable[str] = KEPT) -> None:
@@ -130,3 +131,25 @@ def current_play(keys: Sequence[tuple[int, int]]) -> tuple[int, int]:
     st.session_state[PLAY_KEY] = cur
     st.session_state.pop(_URL_PLAY, None)
     return cur  # type: ignore[return-value]
+
+
+def mark_in_list(table_key: str, keys: Sequence[tuple[int, int]]) -> None:
+    """Before the play list is drawn: its selected row is the play on screen, however that
+    play was chosen (picker, ◀ / ▶, keys, a link); no row when the play is not listed."""
+    cur = st.session_state.get(PLAY_KEY)
+    cur = tuple(cur) if cur is not None else None
+    rows = [list(keys).index(cur)] if cur in keys else []
+    state = st.session_state.get(table_key)
+    have = state["selection"] if state else None
+    if have is None or list(have["rows"]) != rows or have["cells"] or have["columns"]:
+        st.session_state[table_key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    st.session_state[LIST_MARK] = cur if rows else None
+
+
+def clicked_row(table_key: str) -> int | None:
+    """The row a click in the play list chose: a cell's row (a click anywhere on a row)
+    or a ticked row; None for an un-tick."""
+    sel = st.session_state[table_key]["selection"]
+    if sel["cells"]:
+        return int(sel["cells"][0][0])
+    return int(sel["rows"][0]) if sel["rows"] else None

@@ -1,0 +1,135 @@
+"""The explorer's state in a real browser, where only a browser shows it drifting: a click
+anywhere on a row of the list, the frame kept across Explain, zoom and page visits, and
+fast j / k presses each counted.
+
+Starts ``streamlit run app.py`` against the small test store and drives Debian's headless
+Chromium through Playwright, as tests/test_browser.py does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.builders.server import streamlit_server
+from tests.builders.stores import build_app_stores, build_explain_models
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+PLAYER = ".st-key-play_figure iframe"
+_PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure iframe');
+  const b = f && f.contentDocument && f.contentDocument.body;
+  return !!(b && b.dataset.renders && f.contentDocument.querySelector('.main-svg')); }"""
+_IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+_URL_PLAY = ("(() => { const q = new URLSearchParams(location.search);"
+             " return q.get('game') + '-' + q.get('play'); })()")
+_ON_SCREEN = ("(() => { const f = document.querySelector('.st-key-play_figure iframe');"
+              " return f && f.contentDocument && f.contentDocument.body.dataset.play; })()")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
+                        "(pip install playwright; never `playwright install`)")
+    base = tmp_path_factory.getbasetemp()
+    stores = build_app_stores(base / "app_stores")
+    explain = build_explain_models(stores["preds"], base / "explain_models")
+    env = {**os.environ, "COVERAGE_DATA": str(explain / "store"),
+           "COVERAGE_DATA_DIR": str(stores["data_dir"]), "COVERAGE_MODELS_DIR": str(explain)}
+    with streamlit_server(env, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _idle(page) -> None:
+    page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+    page.wait_for_function(_IDLE, timeout=60_000)
+    page.wait_for_timeout(600)
+
+
+def _open(browser, url: str, height: int = 1100):
+    page = browser.new_page(viewport={"width": 1440, "height": height})
+    page.goto(url, wait_until="domcontentloaded")
+    _idle(page)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+    return page
+
+
+def _player(page, expr: str):
+    return page.frame_locator(PLAYER).locator("body").evaluate(f"() => {expr}")
+
+
+def _grid_rows(page) -> list[str]:
+    """The list's rows as the grid's accessible table reports them: 'game-play' per row,
+    with a '*' for a selected row."""
+    return page.evaluate("""() => {
+      const t = document.querySelector("[data-testid='stDataFrame'] table[role='grid']");
+      if (!t) return [];
+      return [...t.querySelectorAll('tbody tr')].map(tr => {
+        const cells = [...tr.querySelectorAll('td')].map(td => td.innerText.trim());
+        const sel = tr.getAttribute('aria-selected') === 'true' ? '*' : '';
+        return sel + cells.join('|');
+      });
+    }""")
+
+
+def _marked(page) -> list[str]:
+    return [r[1:].split("|")[0] + "-" + r[1:].split("|")[1] for r in _grid_rows(page)
+            if r.startswith("*")]
+
+
+def _listed(page) -> list[str]:
+    return [r.lstrip("*").split("|")[0] + "-" + r.lstrip("*").split("|")[1]
+            for r in _grid_rows(page)]
+
+
+def test_a_click_anywhere_on_a_row_opens_its_play_and_the_list_marks_it(server,
+                                                                       browser) -> None:
+    """A click on a row's cells (not only its tick box) opens that play; the list's
+    selected row is the play on screen after the click, after ▶ and after the picker."""
+    page = _open(browser, f"{server}/Play_explorer?family=Zone")
+    try:
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.scroll_into_view_if_needed()
+        page.wait_for_function("document.querySelectorAll(\"[data-testid='stDataFrame'] "
+                               "table[role='grid'] tbody tr\").length > 4", timeout=30_000)
+        rows = _listed(page)
+        first = page.evaluate(_URL_PLAY)
+        assert rows[0] == first and _marked(page) == [first]
+        box = grid.bounding_box()
+        # a cell in the middle of the third row (header ~35 px, rows ~35 px)
+        t0 = time.perf_counter()
+        page.mouse.click(box["x"] + 420, box["y"] + 35 + 2 * 35 + 17)
+        page.wait_for_function(f"{_URL_PLAY} === {rows[2]!r} && {_ON_SCREEN} === {rows[2]!r}",
+                               timeout=30_000)
+        print(f"row click -> play drawn: {(time.perf_counter() - t0) * 1000:.0f} ms")
+        _idle(page)
+        assert _marked(page) == [rows[2]]
+        page.locator(".st-key-next_play button").first.click()
+        page.wait_for_function(f"{_URL_PLAY} === {rows[3]!r}", timeout=30_000)
+        page.wait_for_function(f"{_ON_SCREEN} === {rows[3]!r}", timeout=30_000)
+        _idle(page)
+        assert _marked(page) == [rows[3]]  # ▶ moved the list's mark too
+        # a click on the marked row's tick box keeps that play (no play lost to an un-tick)
+        page.mouse.click(box["x"] + 14, box["y"] + 35 + 3 * 35 + 17)
+        _idle(page)
+        assert page.evaluate(_URL_PLAY) == rows[3] and _marked(page) == [rows[3]]
+    finally:
+        page.close()
