@@ -64,6 +64,13 @@ def hex_to_rgb(color: str) -> tuple[int, int, int]:
                     expected="#rgb, #rrggbb, rgb(r, g, b) or a CSS colour name")
 
 
+def css_hex(color: str) -> str:
+    """Any CSS colour :func:`hex_to_rgb` reads, as ``#RRGGBB``: the one form every consumer
+    of a team colour (figures, the GIF, the browser player's contrast check) can parse."""
+    r, g, b = hex_to_rgb(color)
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
 def text_color_for(fill: str) -> str:
     """Black or white, whichever stays legible on ``fill`` (jersey numbers)."""
     r, g, b = hex_to_rgb(fill)
@@ -79,12 +86,14 @@ def _distance(a: str, b: str) -> float:
 def team_color(
     club: str | None, side: str, team_colors: Mapping[str, tuple[str, str]] | None = None
 ) -> tuple[str, str]:
-    """(fill, outline) for a club, falling back to a side colour if unknown."""
+    """(fill, outline) for a club, falling back to a side colour if unknown; always as
+    ``#RRGGBB`` (a caller's palette may use any CSS form: normalised here, once, so no
+    consumer downstream needs a parser of its own)."""
     table = TEAM_COLORS if team_colors is None else {**TEAM_COLORS, **team_colors}
     key = TEAM_ALIASES.get(club or "", club or "")
-    if key in table:
-        return table[key]
-    return SIDE_FALLBACK.get(side, ("#888888", "#FFFFFF"))
+    fill, outline = table[key] if key in table else SIDE_FALLBACK.get(side,
+                                                                      ("#888888", "#FFFFFF"))
+    return css_hex(fill), css_hex(outline)
 
 
 def matchup_colors(
