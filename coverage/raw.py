@@ -361,10 +361,15 @@ def _numeric(lf: pl.LazyFrame, path: str | Path, columns) -> pl.LazyFrame:
             and dtype != pl.Null and not isinstance(dtype, _NUMERIC)]
     if not text:
         return lf
-    found = lf.select(
-        pl.col(c).cast(pl.String).filter(
-            pl.col(c).is_not_null() & pl.col(c).cast(pl.String).cast(pl.Float64, strict=False)
-            .is_null()).first().alias(c) for c in text).collect()
+    try:
+        found = lf.select(
+            pl.col(c).cast(pl.String).filter(
+                pl.col(c).is_not_null() & pl.col(c).cast(pl.String).cast(pl.Float64,
+                                                                          strict=False)
+                .is_null()).first().alias(c) for c in text).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise _read_error(exc, path, f"could not read {Path(path).name}: {brief(exc)}") \
+            from exc
     for col in text:
         if found[col][0] is not None or schema[col] != pl.String:
             value = found[col][0]

@@ -91,3 +91,14 @@ def test_ingest_on_a_full_disk_says_so(tmp_path, monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err
     assert "no space left on device" in err and "could not read" not in err, err
+
+
+@pytest.mark.parametrize("make", FULL)
+def test_the_numeric_check_read(tmp_path, make) -> None:
+    """The one pass that looks for text in numeric columns reads the file too."""
+    class _Text(_Failing):
+        def collect_schema(self):
+            return {"down": pl.String}
+    with pytest.raises(DiskFullError) as err:
+        raw._numeric(_Text(make()), tmp_path / "plays.csv", ["down"])
+    assert "plays.csv" in str(err.value) and "writing" in str(err.value)
