@@ -41,6 +41,7 @@ from coverage.family.train import explain_batches, multitask_loss  # noqa: E402
 from coverage.family.week_frames import WeekFrames  # noqa: E402
 from coverage.features import FEATURES, input_hparams  # noqa: E402
 from coverage.models.registry import build_model  # noqa: E402
+from coverage.models.train_encoder import train_dtype  # noqa: E402
 from coverage.opener import open_store  # noqa: E402
 from coverage.training.loop import Shards, Stepper, masked_bce  # noqa: E402
 from coverage.training.options import ModelInputs, Optimisation  # noqa: E402
@@ -52,6 +53,7 @@ from coverage.training.windows import (  # noqa: E402
 )
 
 _IN, _OPT = ModelInputs(), Optimisation()  # the trainers' defaults
+CPU = torch.device("cpu")
 K, STRIDE, PER_PLAY, CHUNK, BATCH = (_IN.history, _IN.stride, _IN.frames_per_play, _IN.chunk,
                                      _OPT.batch_size)
 
@@ -146,7 +148,7 @@ def _twins(kind: str, hp: dict) -> tuple[torch.nn.Module, torch.nn.Module]:
 
 def _drop(model):
     """The training forward's dropout the trainers use on this device (None: the module's)."""
-    return train_dropout(model, torch.device("cpu"), np.random.default_rng(1))
+    return train_dropout(model, CPU, np.random.default_rng(1))
 
 
 def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
@@ -162,7 +164,8 @@ def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
     m0, m1 = _twins("transformer", hp)
     return [TrainPath("transformer", "before", m0, m0,
                   before.transformer_batches(ft, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("transformer", "now", WindowedTransformer(m1, K, _drop(m1)), m1,
+            TrainPath("transformer", "now",
+                      WindowedTransformer(m1, K, _drop(m1), train_dtype(_OPT.precision, CPU)), m1,
                   window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
 
 
@@ -179,7 +182,8 @@ def _family_paths(ef, hp: dict, batch: int = BATCH) -> list[TrainPath]:
     m0, m1 = _twins("family", {**hp, "n_families": 8, "n_assignments": 6})
     return [TrainPath("family", "before", m0, m0,
                   before.family_batches(ef, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("family", "now", WindowedFamily(m1, K, _drop(m1)), m1,
+            TrainPath("family", "now",
+                      WindowedFamily(m1, K, _drop(m1), train_dtype(_OPT.precision, CPU)), m1,
                   explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
 
 

@@ -125,3 +125,24 @@ def test_refuses_layouts_and_probabilities_it_does_not_reproduce() -> None:
     enc.encoder.layers[1].dropout2.p = 0.2
     with pytest.raises(ValueError):
         dropout_p(enc)
+
+
+def test_bfloat16_forward_is_the_module_to_bf16_rounding_with_float32_gradients() -> None:
+    from coverage.models.train_encoder import train_dtype
+
+    enc = _encoder(0.0)
+    x = torch.randn(64, 22, 12)
+    ref = _run(enc, enc.tokens_and_pooled, x)
+    got = _run(enc, lambda v: train_tokens_and_pooled(enc, v, None, torch.bfloat16), x)
+    assert got[0].dtype == got[1].dtype == torch.float32
+    for a, b in zip(got[:2], ref[:2], strict=True):
+        assert (a - b).abs().max() / b.abs().max() < 0.05
+    for name, g in ref[2].items():
+        assert got[2][name].dtype == torch.float32, name
+        cos = torch.nn.functional.cosine_similarity(got[2][name].flatten(), g.flatten(), 0)
+        assert cos > 0.98, name
+    assert train_dtype("float32", torch.device("cpu")) == torch.float32
+    assert train_dtype("bfloat16", torch.device("cpu")) == torch.bfloat16
+    assert train_dtype("auto", torch.device("meta")) == torch.float32
+    with pytest.raises(ValueError, match="precision"):
+        train_dtype("fp8", torch.device("cpu"))

@@ -24,13 +24,14 @@ without dropout. See :class:`~coverage.models.fast_encoder.FastEncoder` for infe
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
-from coverage.models.fast_encoder import supported
+from coverage.models.fast_encoder import native_bf16, supported
 
 # masks compare 16 random bits per element with a threshold, so the drop probability is
 # p rounded to a multiple of 1/65536 and the kept values are scaled by exactly 1/(1 - p)
@@ -169,34 +170,51 @@ class _SplitHeads(torch.autograd.Function):
 
 def _attention(y: torch.Tensor, attn: nn.MultiheadAttention, drop: Dropout) -> torch.Tensor:
     b, p, dim = y.shape
+    cast = _caster(y.dtype)
     scale = _query_scale(attn, attn.in_proj_weight)
-    bias = None if attn.in_proj_bias is None else attn.in_proj_bias * scale
-    q, k, v = _SplitHeads.apply(F.linear(y, attn.in_proj_weight * scale[:, None]), bias,
+    bias = None if attn.in_proj_bias is None else cast(attn.in_proj_bias * scale)
+    q, k, v = _SplitHeads.apply(F.linear(y, cast(attn.in_proj_weight * scale[:, None])), bias,
                                 attn.num_heads)                             # [B, H, P, d]
-    e = drop(torch.softmax(torch.matmul(q, k.transpose(-1, -2)).float(), -1).to(y.dtype))
+    # softmax accumulates in float32 inside the kernel for bfloat16 inputs too
+    e = drop(torch.softmax(torch.matmul(q, k.transpose(-1, -2)), -1))
     o = torch.matmul(e, v)                                                  # [B, H, P, d]
-    return F.linear(o.transpose(1, 2).reshape(b, p, dim), attn.out_proj.weight,
-                    attn.out_proj.bias)
+    return F.linear(o.transpose(1, 2).reshape(b, p, dim), cast(attn.out_proj.weight),
+                    cast(attn.out_proj.bias))
+
+
+def _caster(dtype: torch.dtype) -> Callable[[torch.Tensor | None], torch.Tensor | None]:
+    """A parameter as ``dtype`` for this forward: a differentiable cast, so the float32
+    weights still receive float32 gradients (the identity for float32)."""
+    def cast(t: torch.Tensor | None) -> torch.Tensor | None:
+        return t if t is None or t.dtype == dtype else t.to(dtype)
+    return cast
 
 
 def _layer(h: torch.Tensor, layer: nn.TransformerEncoderLayer, drop: Dropout) -> torch.Tensor:
     dim = h.shape[-1]
+    cast = _caster(h.dtype)
     n1, n2 = layer.norm1, layer.norm2
-    y = F.layer_norm(h, (dim,), n1.weight, n1.bias, n1.eps)
+    y = F.layer_norm(h, (dim,), cast(n1.weight), cast(n1.bias), n1.eps)
     h = drop.add(h, _attention(y, layer.self_attn, drop))
-    y = F.layer_norm(h, (dim,), n2.weight, n2.bias, n2.eps)
-    z = drop(F.gelu(F.linear(y, layer.linear1.weight, layer.linear1.bias)))
-    return drop.add(h, F.linear(z, layer.linear2.weight, layer.linear2.bias))
+    y = F.layer_norm(h, (dim,), cast(n2.weight), cast(n2.bias), n2.eps)
+    z = drop(F.gelu(F.linear(y, cast(layer.linear1.weight), cast(layer.linear1.bias))))
+    return drop.add(h, F.linear(z, cast(layer.linear2.weight), cast(layer.linear2.bias)))
 
 
 def train_tokens_and_pooled(encoder: nn.Module, x: torch.Tensor,
-                            dropout: Dropout | None = None
+                            dropout: Dropout | None = None,
+                            dtype: torch.dtype = torch.float32
                             ) -> tuple[torch.Tensor, torch.Tensor]:
     """``encoder.tokens_and_pooled(x)`` for training: standardised ``[B, 22, F]`` ->
-    (tokens ``[B, 22, D]``, pooled ``[B, D]``), differentiable in the encoder's parameters.
+    (tokens ``[B, 22, D]``, pooled ``[B, D]``, both float32), differentiable in the
+    encoder's parameters.
 
     ``dropout`` (None: none) applies only while ``encoder.training``, as the module's
-    dropout layers do; an active one must have the encoder's probability. ValueError for
+    dropout layers do; an active one must have the encoder's probability. ``dtype``
+    bfloat16 runs every operator of the encoder in bfloat16 (weights cast per call, float32
+    gradients and optimiser state): on a CPU with bf16 matrix units, and with activations
+    half the bytes, a step costs less than in float32, though each step learns less
+    (``train_dtype``; ``docs/performance.md``). ValueError for
     an encoder whose layout this forward does not reproduce.
     """
     # supported() also admits a tanh-approximate nn.GELU; this forward uses the exact one
@@ -207,7 +225,27 @@ def train_tokens_and_pooled(encoder: nn.Module, x: torch.Tensor,
     drop = dropout if dropout is not None and encoder.training else NO_DROPOUT
     if drop.active and not math.isclose(drop.p, dropout_p(encoder)):
         raise ValueError(f"dropout p={drop.p} differs from the encoder's {dropout_p(encoder)}")
-    h = encoder.embed(x)
+    cast = _caster(dtype)
+    h = x.to(dtype)
+    for module in encoder.embed:
+        h = (F.linear(h, cast(module.weight), cast(module.bias))
+             if isinstance(module, nn.Linear) else module(h))
     for layer in encoder.encoder.layers:
         h = _layer(h, layer, drop)
-    return h, encoder.pool(torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1))
+    norm, out = encoder.pool
+    pooled = F.layer_norm(torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1),
+                          norm.normalized_shape, cast(norm.weight), cast(norm.bias), norm.eps)
+    pooled = F.linear(pooled, cast(out.weight), cast(out.bias))
+    return h.float(), pooled.float()
+
+
+def train_dtype(precision: str, device: torch.device) -> torch.dtype:
+    """The dtype the training forward's encoder runs in: ``precision`` "float32" (the
+    default: a model that does not depend on the CPU it was trained on), "bfloat16", or
+    "auto" (bfloat16 on a CPU with bf16 matrix units, float32 elsewhere)."""
+    if precision not in ("float32", "bfloat16", "auto"):
+        raise ValueError(f"training precision {precision!r}: expected float32, bfloat16 or "
+                         "auto")
+    if precision == "auto":
+        return torch.bfloat16 if device.type == "cpu" and native_bf16() else torch.float32
+    return torch.bfloat16 if precision == "bfloat16" else torch.float32

@@ -46,6 +46,8 @@ class Optimisation:
     patience: int = 5
     pos_weight: str | float = "auto"  # man/zone objective only
     device: str = "auto"
+    # the training forward's frame encoder: float32, bfloat16 or auto (train_dtype())
+    precision: str = "float32"
     compile: bool = False
     progress: bool = True
     # Limits for long CPU runs (``coverage init --data``); fit() explains both. None: off.

@@ -19,6 +19,7 @@ from coverage.errors import DataError
 from coverage.features import FEATURES, FrameTensors, input_hparams
 from coverage.models.checkpoint import fingerprint, save_checkpoint
 from coverage.models.registry import build_model
+from coverage.models.train_encoder import train_dtype
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.frame_models import lstm_logits, model_logits, transformer_logits
@@ -64,9 +65,10 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
             return transformer_logits(m, va, k, stride, 4096, device, grid), va.y[grid]
     hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
-    windowed = (None if opts.run.model == "lstm"
-                else WindowedTransformer(model, k, train_dropout(model, device, rng)))
     o = opts.optim
+    windowed = (None if opts.run.model == "lstm"
+                else WindowedTransformer(model, k, train_dropout(model, device, rng),
+                                        train_dtype(o.precision, device)))
     res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
               weight_decay=o.weight_decay, patience=o.patience, device=device,
               progress=o.progress, desc=opts.run.model, compile_model=o.compile,

@@ -15,7 +15,8 @@ whose dropout masks, the heads' included, come from that Dropout's numpy generat
 training run depends on no global random state, so :meth:`_Windowed.shard` can hand each
 of several threads its own masks and a sharded step stays reproducible. Without one (a GPU,
 an encoder layout the fast forward does not reproduce), and in eval mode, the module's own
-forward runs.
+forward runs. ``dtype`` is the fast forward's encoder dtype
+(:func:`~coverage.models.train_encoder.train_dtype`: bfloat16 on CPUs with bf16 units).
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ def _windows(pooled: torch.Tensor, k: int) -> torch.Tensor:
 
 
 class _Windowed(nn.Module):
-    def __init__(self, model: nn.Module, k: int, drop: Dropout | None = None) -> None:
+    def __init__(self, model: nn.Module, k: int, drop: Dropout | None = None,
+                 dtype: torch.dtype = torch.float32) -> None:
         super().__init__()
-        self.model, self.k, self.drop = model, k, drop
+        self.model, self.k, self.drop, self.dtype = model, k, drop, dtype
 
     @property
     def _fast(self) -> bool:
@@ -58,7 +60,7 @@ class _Windowed(nn.Module):
         z = self.model.norm(x.flatten(0, 1))
         encoder = self.model.frame_encoder
         if self._fast:
-            tokens, pooled = train_tokens_and_pooled(encoder, z, self.drop)
+            tokens, pooled = train_tokens_and_pooled(encoder, z, self.drop, self.dtype)
         else:
             tokens, pooled = encoder.tokens_and_pooled(z)
         return tokens.unflatten(0, (b, length)), pooled.unflatten(0, (b, length))
