@@ -22,6 +22,7 @@ from coverage.app.play_player import (
     PLAYER_HEIGHT,
     build_spec,
     first_play_pending,
+    pending_steps,
     play_player,
     spec_folder,
 )
@@ -92,7 +93,9 @@ list_box = st.container()
 
 
 def _on_pick() -> None:
-    st.session_state[view_state.PLAY_KEY] = st.session_state["play_pick"]
+    picked = st.session_state["play_pick"]
+    if picked is not None and not view_state.is_echo("play_pick", tuple(picked)):
+        st.session_state[view_state.PLAY_KEY] = picked
 
 
 def _step(delta: int) -> None:
@@ -229,12 +232,16 @@ def play_view() -> None:
     """The play on screen and everything about it. A fragment: ◀ / ▶, the picker, the keys
     and Explain rerun only this part, not the list and filters below and beside it."""
     full_run = page_run.pop("full", False)  # False: a rerun of this fragment alone
+    steps = pending_steps()  # ◀ / ▶ and j / k as the browser's player counted them
+    if steps:
+        _step(steps)
     keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
     labels = dict(zip(keys, shown["label"].to_list(), strict=True))
     missing = view_state.missing_link(keys)  # a link to a play this list does not hold
     pick = view_state.current_play(keys) if missing is None else None
     st.session_state["_listed"] = keys
     st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
+    view_state.shown_in("play_pick", pick)
     prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
                                                            vertical_alignment="bottom")
     prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
@@ -415,7 +422,8 @@ with list_box:
 
     def _on_table_select() -> None:
         row = view_state.clicked_row(_table_key)
-        if row is not None and row < len(_table_keys):
+        if row is not None and row < len(_table_keys) and \
+                not view_state.is_echo(_table_key, _table_keys[row]):
             st.session_state[view_state.PLAY_KEY] = _table_keys[row]
 
     st.dataframe(

@@ -100,6 +100,14 @@ def _listed(page) -> list[str]:
             for r in _grid_rows(page)]
 
 
+def _wait_marked(page, play: str) -> None:
+    """Wait (up to 10 s) for the list to mark ``play`` alone, then check it."""
+    deadline = time.monotonic() + 10
+    while _marked(page) != [play] and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert _marked(page) == [play]
+
+
 def test_a_click_anywhere_on_a_row_opens_its_play_and_the_list_marks_it(server,
                                                                        browser) -> None:
     """A click on a row's cells (not only its tick box) opens that play; the list's
@@ -121,15 +129,104 @@ def test_a_click_anywhere_on_a_row_opens_its_play_and_the_list_marks_it(server,
                                timeout=30_000)
         print(f"row click -> play drawn: {(time.perf_counter() - t0) * 1000:.0f} ms")
         _idle(page)
-        assert _marked(page) == [rows[2]]
+        _wait_marked(page, rows[2])
         page.locator(".st-key-next_play button").first.click()
         page.wait_for_function(f"{_URL_PLAY} === {rows[3]!r}", timeout=30_000)
         page.wait_for_function(f"{_ON_SCREEN} === {rows[3]!r}", timeout=30_000)
         _idle(page)
-        assert _marked(page) == [rows[3]]  # ▶ moved the list's mark too
+        _wait_marked(page, rows[3])  # ▶ moved the list's mark too
         # a click on the marked row's tick box keeps that play (no play lost to an un-tick)
         page.mouse.click(box["x"] + 14, box["y"] + 35 + 3 * 35 + 17)
         _idle(page)
-        assert page.evaluate(_URL_PLAY) == rows[3] and _marked(page) == [rows[3]]
+        _wait_marked(page, rows[3])
+        assert page.evaluate(_URL_PLAY) == rows[3]
+    finally:
+        page.close()
+
+
+
+_FRAME = """JSON.stringify((() => {
+  const d = document.getElementById('plot').data;
+  const text = (n) => { const t = d.find(t => t.name === n); return t ? String(t.text) : ''; };
+  const now = d.find(t => t.name === 'now');
+  return { slider: +document.querySelector('#slider').value,
+           label: document.querySelector('#label').innerText, clock: text('clock'),
+           now: now ? now.x[0] : null, play: document.body.dataset.play };
+})())"""
+
+
+def _frame(page) -> dict:
+    """What the player shows as the frame: slider, label, the field's clock and the curve's
+    'now' line; asserting they agree (one frame on screen, not three)."""
+    import json
+
+    state = json.loads(_player(page, _FRAME))
+    secs = float(state["label"].split(" s")[0])
+    assert state["now"] is not None and abs(state["now"] - secs) < 1e-6, state
+    assert f"{abs(secs):.1f} s" in state["clock"], state
+    return state
+
+
+def _seek(page, index: int) -> None:
+    page.frame_locator(PLAYER).locator("#slider").evaluate(
+        f"s => {{ s.value = {index}; s.dispatchEvent(new Event('input')); }}")
+
+
+def test_explain_zoom_and_page_visits_keep_the_frame(server, browser) -> None:
+    """Paused before the snap, the frame stays the same (slider, curve and field together)
+    when Explain is switched on and off, when the field zooms to the box, and after a visit
+    to another page and back."""
+    page = _open(browser, f"{server}/Play_explorer", height=1400)
+    try:
+        _seek(page, 20)
+        paused = _frame(page)
+        assert paused["slider"] == 20 and paused["label"].startswith("-")
+        for step in ("explain on", "zoom", "explain off"):
+            renders = int(page.frame_locator(PLAYER).locator("body").get_attribute("data-renders"))
+            if step.startswith("explain"):
+                page.get_by_text("Explain", exact=True).first.click()
+            else:
+                page.locator("[data-testid='stSidebar']").get_by_text("Zoom to the box").click()
+            page.wait_for_function(
+                f"() => {{ const f = document.querySelector({PLAYER!r});"
+                f" return +f.contentDocument.body.dataset.renders > {renders}; }}",
+                timeout=60_000)
+            _idle(page)
+            assert _frame(page) == paused, step
+        assert "frame=" in page.url  # the link still opens on that moment
+        page.get_by_role("link", name="Accuracy").first.click()
+        page.wait_for_function("!document.querySelector('.st-key-play_figure iframe')",
+                               timeout=30_000)
+        page.wait_for_function(_IDLE, timeout=60_000)
+        page.get_by_role("link", name="Play explorer").first.click()
+        _idle(page)
+        assert _frame(page) == paused  # back on the same play at the same moment
+    finally:
+        page.close()
+
+
+def test_fast_j_and_k_presses_each_move_one_play(server, browser) -> None:
+    """Six presses 80 ms apart move exactly six plays, either way."""
+    page = _open(browser, f"{server}/Play_explorer")
+    try:
+        page.wait_for_function("document.__coverageKeys === true", timeout=30_000)
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        start = page.evaluate(_URL_PLAY)
+        seen = [start]
+        for _ in range(6):  # one at a time: where six steps lead
+            page.keyboard.press("j")
+            page.wait_for_function(f"{_URL_PLAY} !== {seen[-1]!r}", timeout=30_000)
+            _idle(page)
+            seen.append(page.evaluate(_URL_PLAY))
+        assert len(set(seen)) == 7, seen
+        for key, target in (("k", start), ("j", seen[-1])):
+            for _ in range(6):
+                page.keyboard.press(key)
+                page.wait_for_timeout(80)
+            page.wait_for_function(f"{_URL_PLAY} === {target!r} && {_ON_SCREEN} === {target!r}",
+                                   timeout=30_000)
+            _idle(page)
+            assert page.evaluate(_URL_PLAY) == target, key
+            assert target in page.locator(".st-key-play_pick input").first.input_value()
     finally:
         page.close()

@@ -90,3 +90,46 @@ def test_the_list_marks_the_play_on_screen_however_it_was_picked(point_at) -> No
     at.button(key="prev_play").click().run()
     at.button(key="prev_play").click().run()
     assert at.session_state["cur_play"] == listed[3] and _marked(at) == [3]
+
+
+def _steps_app() -> None:
+    import streamlit as st
+
+    from coverage.app.play_player import pending_steps
+
+    st.session_state["applied"] = st.session_state.get("applied", 0) + pending_steps("probe")
+
+
+def test_steps_counted_by_the_browser_are_each_applied_once() -> None:
+    """The player sends a running count; a count that jumps (presses merged while a run was
+    pending) is applied whole, a repeated value not again, a new frame counts from 0."""
+    at = AppTest.from_function(_steps_app).run()
+    for value, applied in (({"drawn": True, "id": "a", "steps": 1}, 1),
+                           ({"drawn": True, "id": "a", "steps": 6}, 6),
+                           ({"drawn": True, "id": "a", "steps": 6}, 6),
+                           ({"drawn": True, "id": "a", "steps": 2}, 2),
+                           ({"drawn": True, "id": "b", "steps": 1}, 3),
+                           (True, 3)):
+        at.session_state["probe"] = value
+        at.run()
+        assert_clean(at)
+        assert at.session_state["applied"] == applied, value
+
+
+def _echo_app() -> None:
+    import streamlit as st
+
+    from coverage.app import view_state
+
+    for play in st.session_state.get("shows", []):
+        view_state.shown_in("w", play)
+    st.session_state["echo"] = {p: view_state.is_echo("w", p) for p in ("A", "B", "C", "D")}
+
+
+def test_a_value_the_page_showed_a_moment_ago_is_an_echo_not_a_pick() -> None:
+    at = AppTest.from_function(_echo_app)
+    at.session_state["shows"] = ["A", "B", "C"]
+    at.run()
+    # A and B left the screen just now (a browser not yet updated sends them back); C is on
+    # screen (no change); D was never shown: a real pick
+    assert at.session_state["echo"] == {"A": True, "B": True, "C": False, "D": False}

@@ -43,6 +43,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"  # t
 KEY = "play_figure"
 _SEQ = "_player_seq"
 _SHOWN = "_player_shown"  # the session's player has drawn a play (first_play_pending)
+_STEPS_SEEN = "_player_steps_seen"  # player frame id -> the step count already applied
 
 
 def _cache_root() -> Path | None:
@@ -266,7 +267,9 @@ def play_player(spec: str, *, height: int, start_frame: int | None = None,
     The player answers once, when its first play is drawn: that (a rerun of its fragment)
     reruns the whole page, which then sends what :func:`first_play_pending` held back.
     """
-    if st.session_state.get(key) and not st.session_state.get(_SHOWN):
+    value = st.session_state.get(key)
+    drawn = value is True or (isinstance(value, dict) and bool(value.get("drawn")))
+    if drawn and not st.session_state.get(_SHOWN):
         st.session_state[_SHOWN] = True
         st.rerun()  # the whole page: the rest of it may come now
     urls = {d: f"{SPECS_DIR}/{n}" for d, n in (nav or {}).items() if n}
@@ -287,3 +290,24 @@ def first_play_pending() -> bool:
     would ever answer, so nothing waits.
     """
     return bool(st.context.headers) and not st.session_state.get(_SHOWN)
+
+
+def pending_steps(key: str = KEY) -> int:
+    """◀ / ▶ steps the browser's player has counted since the last run (negative: back).
+
+    In a browser the player counts the page's ◀ / ▶ clicks (and the j / k presses that
+    click them) itself and sends the running count as its value: clicks of one button
+    sent while a run was pending reached the script as one, and fast presses were lost.
+    Each player frame counts from 0 under its own id (a page visit makes a new frame).
+    """
+    value = st.session_state.get(key)
+    if not isinstance(value, dict) or value.get("id") is None:
+        return 0
+    try:
+        frame_id, count = str(value["id"]), int(value.get("steps") or 0)
+    except (TypeError, ValueError):
+        return 0
+    seen = st.session_state.setdefault(_STEPS_SEEN, {})
+    delta = count - seen.get(frame_id, 0)
+    seen[frame_id] = count
+    return delta

@@ -10,6 +10,7 @@ string (:func:`to_url`) and reads them back once per session (:func:`from_url`).
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,6 +26,8 @@ _URL_FRAME = "_url_frame"  # (gameId, playId, frameId) a link opened on, until u
 _URL_PLAY = "_url_play"  # (gameId, playId) a link named, until the analyst picks another
 _SEP = "~"
 LIST_MARK = "_list_marks"  # the play the play list last marked as selected (None: none)
+_SHOWN_PLAYS = "_shown_plays"  # widget key -> [(time, play)] the page set it to, newest last
+ECHO_S = 2.0  # how long a value the page set may come back from a browser not yet updated
 
 
 def keep(keys: Iterable[str] = KEPT) -> None:
@@ -144,6 +147,7 @@ def mark_in_list(table_key: str, keys: Sequence[tuple[int, int]]) -> None:
     if have is None or list(have["rows"]) != rows or have["cells"] or have["columns"]:
         st.session_state[table_key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
     st.session_state[LIST_MARK] = cur if rows else None
+    shown_in(table_key, cur if rows else None)
 
 
 def clicked_row(table_key: str) -> int | None:
@@ -153,3 +157,25 @@ def clicked_row(table_key: str) -> int | None:
     if sel["cells"]:
         return int(sel["cells"][0][0])
     return int(sel["rows"][0]) if sel["rows"] else None
+
+
+def shown_in(widget: str, play: Any) -> None:
+    """Record that the page set ``widget`` (picker, list) to show ``play`` this run."""
+    now = time.monotonic()
+    history = st.session_state.setdefault(_SHOWN_PLAYS, {})
+    # (time it stopped being shown or None while shown, play): the recent ones only
+    kept = [(t, p) for t, p in history.get(widget, []) if t is not None and now - t < ECHO_S]
+    last = history.get(widget, [])[-1:] or [(None, play)]
+    if last[0][1] != play:
+        kept.append((now, last[0][1]))
+    history[widget] = [*[(t, p) for t, p in kept if p != play], (None, play)]
+
+
+def is_echo(widget: str, play: Any) -> bool:
+    """A widget's "change" to ``play`` that only echoes a value the page itself showed until
+    a moment ago: a rerun asked for (a key press, a click) before the browser had the page's
+    newer value carries the old one back, and taking it as a pick undid steps. (A pick of a
+    play that left the screen less than ``ECHO_S`` seconds ago is taken for one too.)"""
+    history = st.session_state.get(_SHOWN_PLAYS, {}).get(widget, [])
+    now = time.monotonic()
+    return any(p == play and t is not None and now - t < ECHO_S for t, p in history)

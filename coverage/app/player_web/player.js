@@ -40,6 +40,22 @@
   let clock = null;       // {trace, slot, x, y, color}: the time read-out, moved with the view
   let baseRanges = null;  // the field's axis ranges as the server sent them
 
+  // ---- the frame on screen: this player's k is the one source of truth. A new spec of the
+  // same play (Explain, zoom, theme) keeps it; the page keeps a copy (the tab's window
+  // outlives this frame, which a visit to another page removes) so the play comes back on
+  // the same moment; the link carries it (rememberFrame) for a reload or a shared URL.
+  function playKey(s) { return s ? s.game + "-" + s.play : null; }
+
+  function memory() {
+    try { return window.parent.__coverageFrame || null; } catch (e) { return null; }
+  }
+
+  function remember() {
+    try {
+      if (spec) window.parent.__coverageFrame = { play: playKey(spec), frame: spec.names[k] };
+    } catch (e) { /* another origin: the link still carries the frame */ }
+  }
+
   function send(type, data) {
     window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type: type }, data || {}), "*");
   }
@@ -114,6 +130,7 @@
     Plotly.animate(gd, frame, STILL);
     ui.slider.value = String(k);
     ui.label.textContent = spec.labels[k] || "";
+    remember();
   }
 
   // ---- follow the ball: a fixed window (the zoom to the box's size) centred on the ball,
@@ -190,7 +207,7 @@
       const params = new URLSearchParams(loc.search);
       if (!spec || params.get("game") !== String(spec.game) ||
           params.get("play") !== String(spec.play)) return;
-      params.set("frame", spec.names[k]);
+      if (k > 0) params.set("frame", spec.names[k]); else params.delete("frame");
       window.parent.history.replaceState(window.parent.history.state, "",
                                          loc.pathname + "?" + params.toString() + loc.hash);
     } catch (e) { /* another origin: no deep link, nothing else lost */ }
@@ -410,10 +427,13 @@
 
   // The field's lines and numbers are the same on every play: handing plotly the very objects
   // it already draws lets Plotly.react skip recomputing them on a play switch.
-  function reuseUnchanged(data) {
+  // Animated traces are never reused: Plotly.animate moves their objects in place, so one
+  // would bring the old play's (or the old spec's) frame back onto the field.
+  function reuseUnchanged(data, moved) {
     const texts = data.map((t) => JSON.stringify(t));
-    const out = data.map((t, i) => (drawn[i] && drawn[i].text === texts[i] ? drawn[i].trace : t));
-    drawn = out.map((t, i) => ({ trace: t, text: texts[i] }));
+    const out = data.map((t, i) => (drawn[i] && !drawn[i].moved && drawn[i].text === texts[i]
+      ? drawn[i].trace : t));
+    drawn = out.map((t, i) => ({ trace: t, text: texts[i], moved: moved.has(i) }));
     return out;
   }
 
@@ -483,8 +503,25 @@
     }
   });
 
+  // the frame a new spec opens on: the one on screen for a new spec of the same play, else
+  // the tab's copy for this play (back from another page), else the link's, else the first
+  function startFrame(next, args) {
+    const names = next.names.map(String);
+    const tries = [];
+    if (spec && playKey(spec) === playKey(next)) tries.push(spec.names[k]);
+    const m = memory();
+    if (m && m.play === playKey(next)) tries.push(m.frame);
+    if (args.start != null) tries.push(args.start);
+    for (const name of tries) {
+      const i = names.indexOf(String(name));
+      if (i >= 0) return i;
+    }
+    return 0;
+  }
+
   function load(args, parsed) {
     const next = parsed || JSON.parse(args.spec);
+    const start = startFrame(next, args);
     spec = next;
     specText = args.spec;
     pause();
@@ -508,7 +545,7 @@
     const t0 = performance.now();
     const sketch = document.getElementById("preview");
     if (sketch) sketch.remove();  // in the same task as the draw below: no blank frame
-    return Plotly.react(gd, reuseUnchanged(fig.data), fig.layout,
+    return Plotly.react(gd, reuseUnchanged(fig.data, new Set(spec.traces)), fig.layout,
                         { displaylogo: false, responsive: true, scrollZoom: false })
       .then(() => {
         if (!gd.__coverageClick) {
@@ -518,11 +555,6 @@
         ui.slider.max = String(Math.max(0, spec.names.length - 1));
         jumpButtons();
         drawLegend();
-        let start = 0;
-        if (args.start != null) {
-          const i = spec.names.indexOf(String(args.start));
-          if (i >= 0) start = i;
-        }
         focusUI();  // the new traces are drawn unfocused: no restyle needed
         if (ui.follow.checked && clock) {
           Plotly.restyle(gd, { "textfont.color": "white" }, [clock.trace]);
@@ -533,7 +565,9 @@
           k = 0;
           ui.slider.value = "0";
           ui.label.textContent = spec.labels[0] || "";
+          remember();
         }
+        rememberFrame();
         document.body.dataset.play = spec.game + "-" + spec.play;
         document.body.dataset.frames = String(spec.names.length);
         document.body.dataset.drawn = String(performance.timeOrigin + performance.now());
@@ -612,6 +646,15 @@
             e.target.closest(".st-key-next_play, .st-key-prev_play");
           if (!el || !document.body.isConnected) return;
           const dir = el.classList.contains("st-key-next_play") ? "next" : "prev";
+          if (rendered) {
+            // counted here, not by the button: Streamlit merges clicks of one button that
+            // arrive while a run is pending, and fast j / k presses were lost that way
+            e.stopPropagation();
+            e.preventDefault();
+            steps += dir === "next" ? 1 : -1;
+            document.body.dataset.steps = String(steps);
+            reply();
+          }
           setTimeout(() => drawAhead(dir), 0);
         } catch (err) { /* a frame that is gone: the rerun draws the play */ }
       };
@@ -644,7 +687,19 @@
   function announce() {
     if (announced) return;
     announced = true;
-    send("streamlit:setComponentValue", { value: true, dataType: "json" });
+    reply();
+  }
+
+  // The player's one value: whether its first play is drawn, and a running count of the
+  // ◀ / ▶ steps asked for here (j / k press those buttons). A count, not a click: of values
+  // sent while a run is pending the server keeps the last, which still holds every step.
+  // ``id`` names this frame, whose count starts at 0 (play_player.pending_steps).
+  const playerId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  let steps = 0;
+  let rendered = false;  // a render message came: Streamlit takes this frame's values
+  function reply() {
+    send("streamlit:setComponentValue",
+         { value: { drawn: announced, id: playerId, steps: steps }, dataType: "json" });
   }
 
   function addScript(src, fallback) {
@@ -700,6 +755,7 @@
   window.addEventListener("message", function (event) {
     const msg = event.data;
     if (!msg || msg.type !== "streamlit:render") return;
+    rendered = true;
     if (!announced) setTimeout(announce, ANNOUNCE_LATEST_MS);  // whatever happens to the draw
     if (plotlyState !== "ready") {
       themeColors(msg.theme);
@@ -730,13 +786,13 @@
     }
     if (args.spec === specText && base === themeBase) { // a rerun that left the play alone
       setNav(args.nav);
+      rememberFrame();  // the run rewrote the link from the server's copy: the frame again
       return;
     }
-    const keepFrame = args.spec === specText ? k : null; // only the theme changed
     themeBase = base;
     // wall-clock stamps (shared with the parent page) the speed benchmark splits a switch by
     document.body.dataset.received = String(performance.timeOrigin + performance.now());
-    load(keepFrame === null ? args : Object.assign({}, args, { start: spec.names[keepFrame] }));
+    load(args);  // a new spec of the play on screen keeps its frame (startFrame)
     setNav(args.nav);
   }
 
