@@ -52,8 +52,9 @@ def window_outputs(norm: nn.Module, encoder: nn.Module, head: Callable[[torch.Te
     its own run of plays (:mod:`coverage.models.workers`).
     """
     hist = ft.history_index(k, stride)
+    # every frame is the newest of its own window: all rows need every frame
+    needed = np.arange(len(ft)) if rows is None else np.unique(hist[rows])
     rows = np.arange(len(ft)) if rows is None else rows
-    needed = np.unique(hist[rows])
     encode = frame_encoder_fn(norm, encoder, dtype)
     dim = encoder.pool[-1].out_features
     emb = torch.empty((len(ft), dim), dtype=torch.float32)
