@@ -164,11 +164,19 @@ _ASSIGNMENT_OF: dict[str, str] = {
 }
 
 
+def _any_case(table: dict[str, str]) -> dict[str, str]:
+    """``table`` keyed in lower case: charting exported in another case ('cover-1', 'man')
+    must map as the official spelling does, not fall silently into "Other"."""
+    return {k.lower(): v for k, v in table.items()}
+
+
 def family_expr(col: str = "pff_passCoverage") -> pl.Expr:
-    """Family name of a ``pff_passCoverage`` value (null stays null = unlabelled)."""
+    """Family name of a ``pff_passCoverage`` value in any case (null stays null =
+    unlabelled)."""
     c = pl.col(col).cast(pl.String).str.strip_chars()
     return (pl.when(c.is_null() | (c == "")).then(None)
-            .otherwise(c.replace_strict(_FAMILY_OF, default="Other"))
+            .otherwise(c.str.to_lowercase().replace_strict(_any_case(_FAMILY_OF),
+                                                           default="Other"))
             .alias("family"))
 
 
@@ -183,7 +191,8 @@ def assignment_expr(col: str = "assignment") -> pl.Expr:
     """Assignment group of a raw PFF assignment code; null means "no coverage assignment"."""
     c = pl.col(col).cast(pl.String).str.strip_chars()
     return (pl.when(c.is_null() | (c == "")).then(pl.lit("RUSH"))
-            .otherwise(c.replace_strict(_ASSIGNMENT_OF, default="OTHER"))
+            .otherwise(c.str.to_lowercase().replace_strict(_any_case(_ASSIGNMENT_OF),
+                                                           default="OTHER"))
             .alias("assignment_group"))
 
 

@@ -241,3 +241,18 @@ def test_real_2023_plays_pass_unchanged(shared_bdb: Path) -> None:
     plays = scan_plays(path).collect()
     assert plays.height == 7 and label_table_counts(path, "plays") == (0, {})
     assert sorted(plays["pff_manZone"].to_list()) == ["Man"] * 2 + ["Zone"] * 5
+
+
+def test_coverage_and_assignment_labels_map_in_any_case() -> None:
+    import polars as pl
+
+    from coverage.vocab import assignment_expr, family_expr
+
+    df = pl.DataFrame({"pff_passCoverage": ["Cover-1", "cover-1", " COVER-3 SEAM ", "quarters",
+                                            "Cover 6-left", "Mystery", "", None],
+                       "assignment": ["MAN", "man", "3l", "Hol", "pre", "zz", "", None]})
+    got = df.select(family_expr(), assignment_expr())
+    assert got["family"].to_list() == ["Cover-1", "Cover-1", "Cover-3", "Quarters", "Cover-6",
+                                       "Other", None, None]
+    assert got["assignment_group"].to_list() == ["MAN", "MAN", "DEEP", "HOOK", "RUSH", "OTHER",
+                                                 "RUSH", "RUSH"]
