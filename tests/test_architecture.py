@@ -149,7 +149,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = tuple((name, frozenset(
     ("pipelines", "pipelines explain views export"),
     ("open a path", "opener"),
     ("products", "serving experiments bootstrap"),
-    ("app", "app"),
+    ("app", "app report"),  # the report names models by their training data (app.provenance)
     ("commands", "commands"),
     ("entry", "cli __main__"),
 ))

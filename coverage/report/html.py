@@ -1,0 +1,171 @@
+"""The scouting report as one self-contained HTML file: inline CSS and hand-drawn SVG
+charts, nothing fetched when it opens (no script, font, image or style sheet from
+anywhere), laid out to print to PDF on Letter or A4 without cutting a figure.
+
+Every rate is drawn with its 95% interval and printed with its count: a coordinator
+reads "58% of 24 plays" differently from "58% of 400".
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import polars as pl
+
+from coverage.report.tendencies import (
+    FIELD_ZONE_WORDS,
+    LEAGUE,
+    SCOPE,
+    SITUATIONS,
+    ScoutingReport,
+)
+from coverage.vocab import DISTANCE_BUCKETS, FAMILIES
+
+DEFENSE_COLOUR, LEAGUE_COLOUR = "#1f5fa8", "#9aa5b1"
+PREDICTED_COLOUR = "#c26a1b"
+SYNTHETIC_BANNER = (
+    "Synthetic data. This report is made from the embedded synthetic season made by our "
+    "simulator in the official Big Data Bowl schema, not real NFL tracking: its tendencies "
+    "describe no real team."
+)
+_ORDER: list[object] = [*FIELD_ZONE_WORDS.values(), *DISTANCE_BUCKETS, *FAMILIES]
+CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP = 640, 190, 13, 9
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+ color:#1b1f24;margin:24px auto;max-width:760px;line-height:1.4}
+h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.15em;margin:1.4em 0 .4em}
+.meta{color:#555}.banner{background:#fff3cd;border:1px solid #d6a400;padding:8px 12px;
+ border-radius:4px;margin:12px 0;font-weight:600}
+.pred{border-left:4px solid #c26a1b;padding-left:10px}
+figure{margin:0 0 18px;break-inside:avoid;page-break-inside:avoid}
+figcaption{font-size:.85em;color:#444;margin-top:4px}
+table{border-collapse:collapse;font-size:.85em;margin-top:6px}
+th,td{padding:2px 8px;text-align:right;border-bottom:1px solid #e3e3e3}
+th:first-child,td:first-child{text-align:left}
+.key span{display:inline-block;width:12px;height:12px;margin:0 4px -2px 12px}
+svg text{font-size:11px;fill:#1b1f24}
+@page{size:auto;margin:14mm}
+@page letter{size:letter}@page a4{size:A4}
+@media print{body{margin:0;max-width:none}.banner{border-width:2px}
+ h2{break-after:avoid;page-break-after:avoid}}
+"""
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{100 * x:.0f}%"
+
+
+def _bars(groups: list[tuple[str, list[dict]]], value: str, colours: dict[str, str]) -> str:
+    """Horizontal bars with 95% whiskers: one block per group, one bar per scope."""
+    plot = CHART_WIDTH - LABEL_WIDTH - 60
+    y, parts = 4, []
+    for label, rows in groups:
+        parts.append(f'<text x="0" y="{y + BAR_HEIGHT}">{escape(label)}</text>')
+        for r in rows:
+            v, lo, hi = r[value], r["ci_low"], r["ci_high"]
+            x0, w = LABEL_WIDTH, plot * (v or 0)
+            c = colours.get(r[SCOPE], DEFENSE_COLOUR)
+            parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" '
+                         f'fill="{c}"><title>{escape(r[SCOPE])}: {_pct(v)} of '
+                         f'{r["n_plays"]}</title></rect>')
+            if lo == lo and hi == hi:  # not NaN
+                ym = y + BAR_HEIGHT / 2
+                parts.append(f'<line x1="{x0 + plot * lo:.1f}" x2="{x0 + plot * hi:.1f}" '
+                             f'y1="{ym}" y2="{ym}" stroke="#111" stroke-width="1.2"/>')
+            parts.append(f'<text x="{x0 + plot + 6}" y="{y + BAR_HEIGHT - 2}">{_pct(v)} '
+                         f'(n={r["n_plays"]})</text>')
+            y += BAR_HEIGHT + 2
+        y += GAP
+    return (f'<svg role="img" width="{CHART_WIDTH}" '
+            f'height="{y}" viewBox="0 0 {CHART_WIDTH} {y}">{"".join(parts)}</svg>')
+
+
+def _table(df: pl.DataFrame, by: list[str], value: str, value_name: str) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in
+                   [*by, "who", value_name, "95% CI", "plays"])
+    rows = []
+    for r in df.iter_rows(named=True):
+        cells = [*(str(r[b]) for b in by), r[SCOPE], _pct(r[value]),
+                 f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}", str(r["n_plays"])]
+        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _figure(df: pl.DataFrame, by: list[str], value: str, value_name: str, caption: str,
+            defense: str, colours: dict[str, str] | None = None) -> str:
+    """One figure: the bars, the caption, and the same numbers as a table."""
+    colours = colours or {defense: DEFENSE_COLOUR, LEAGUE: LEAGUE_COLOUR}
+    order = {defense: 0, LEAGUE: 1}
+    df = df.with_columns(pl.col(SCOPE).replace_strict(order, default=2).alias("_o"))
+    keys = sorted(df.select(by).unique().rows(), key=_key_order) if by else [()]
+    groups = []
+    for key in keys:
+        sel = df
+        for b, k in zip(by, key, strict=True):
+            sel = sel.filter(pl.col(b) == k)
+        label = " · ".join(_group_label(b, k) for b, k in zip(by, key, strict=True)) or "all"
+        groups.append((label, sel.sort("_o").to_dicts()))
+    return (f"<figure>{_bars(groups, value, colours)}<figcaption>{caption}</figcaption>"
+            f"{_table(df.drop('_o'), by, value, value_name)}</figure>")
+
+
+def _key_order(key: tuple) -> tuple:
+    """Groups in football order (downs 1-4, short to long, goal line to open field)."""
+    return tuple((_ORDER.index(k), "") if k in _ORDER else (len(_ORDER), str(k))
+                 for k in key)
+
+
+def _group_label(column: str, value: object) -> str:
+    if column == "down":
+        return {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}.get(value, str(value))  # type: ignore
+    return str(value)
+
+
+def _key(defense: str) -> str:
+    return (f'<p class="key"><span style="background:{DEFENSE_COLOUR}"></span>{escape(defense)}'
+            f'<span style="background:{LEAGUE_COLOUR}"></span>league (all defenses, same '
+            "weeks) — black line: 95% Wilson interval</p>")
+
+
+def _predicted_section(report: ScoutingReport) -> str:
+    if report.predicted is None:
+        return ""
+    colours = {report.defense: PREDICTED_COLOUR, LEAGUE: LEAGUE_COLOUR}
+    cap = (f"PREDICTION, not charting: mean P(man) at the snap from the model "
+           f"{escape(report.model_label or '')} over the plays with no Man/Zone label. The "
+           "interval shows the spread of the plays only, not the model's own error; read it "
+           "with the model's calibration on the Accuracy page.")
+    fig = _figure(report.predicted, [], "man_rate", "predicted man rate", cap,
+                  report.defense, colours)
+    return (f'<section class="pred"><h2>Predicted man rate where charting is missing '
+            f"(model: {escape(report.model_label or '')})</h2>{fig}</section>")
+
+
+def render_html(report: ScoutingReport) -> str:
+    """The whole report as one HTML document (str)."""
+    d = report.defense
+    weeks = ", ".join(map(str, report.weeks))
+    banner = f'<p class="banner">{escape(SYNTHETIC_BANNER)}</p>' if report.synthetic else ""
+    body = [
+        f"<h1>{escape(d)} defense: coverage scouting report</h1>",
+        f'<p class="meta">Weeks {escape(weeks)} · {escape(report.source)} data · from the '
+        "charted labels (pff_manZone, pff_passCoverage) unless marked PREDICTION</p>",
+        banner, _key(d),
+        "<h2>Man or zone</h2>",
+        _figure(report.overall, [], "man_rate", "man rate",
+                "Share of Man among the plays charted Man or Zone.", d),
+        "<h2>Coverage families</h2>",
+        _figure(report.families, ["family"], "share", "share",
+                "Share of each coverage family among the charted plays "
+                "(Cover-0, Cover-1 and 2-Man are man coverages).", d),
+    ]
+    for title, by in SITUATIONS.items():
+        body += [f"<h2>Man rate by {escape(title)}</h2>",
+                 _figure(report.situations[title], list(by), "man_rate", "man rate",
+                         f"Man rate by {escape(title)}; short groups have wide intervals.", d)]
+    body.append(_predicted_section(report))
+    body += [f'<p class="meta">{escape(n)}</p>' for n in report.notes]
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(d)} coverage scouting report</title><style>{CSS}</style>"
+            f"</head><body>{''.join(body)}</body></html>")

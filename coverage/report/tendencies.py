@@ -1,0 +1,204 @@
+"""What one defense plays, against the league over the same weeks, with counts and 95%
+Wilson intervals.
+
+Charted labels come first: a man rate is Man / (Man + Zone) of ``pff_manZone`` (Other
+and missing labels are neither, as everywhere in the package) and the family mix is
+``pff_passCoverage`` grouped by :func:`coverage.vocab.family_expr`. Where a play has no
+label but the store holds a model's P(man) for it, the report gives the model's mean
+P(man) at the snap instead, always under the model's name and never mixed with the
+charted rates: a prediction is an estimate of the label, not a count of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from coverage.app.provenance import provenance
+from coverage.errors import CoverageError
+from coverage.evaluation import with_wilson
+from coverage.store import PlayTables
+from coverage.tabular.context import _yards_to_goal
+from coverage.vocab import (
+    DISTANCE_BUCKETS,
+    FAMILIES,
+    distance_expr,
+    family_expr,
+    field_zone_expr,
+    is_man,
+    is_man_or_zone,
+)
+
+LEAGUE = "league"
+SCOPE = "scope"
+# the situations each tendency is cut by: (title, the report columns that define it)
+SITUATIONS: dict[str, tuple[str, ...]] = {
+    "down & distance": ("down", "distance"),
+    "field zone": ("field_zone",),
+}
+FIELD_ZONE_WORDS = {"goal": "goal line (inside 5)", "red": "red zone (6-20)",
+                    "open": "open field"}
+
+
+@dataclass(frozen=True)
+class ScoutingReport:
+    """Every figure of one defense's report; each frame has ``scope`` (the defense or
+    ``league``), ``n_plays``, ``k``, a rate and ``ci_low`` / ``ci_high``."""
+
+    defense: str
+    weeks: list[int]
+    source: str
+    overall: pl.DataFrame
+    situations: dict[str, pl.DataFrame]
+    families: pl.DataFrame
+    predicted: pl.DataFrame | None = None
+    model_label: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.source == "synthetic"
+
+
+def report_plays(store: PlayTables, weeks: Sequence[int] | None = None) -> pl.DataFrame:
+    """Every play of ``weeks`` (all when None) with the report's columns: ``man`` (True /
+    False for a Man / Zone label, null otherwise), ``family``, ``distance`` and
+    ``field_zone``. All plays, tracked or not: labels need no tracking."""
+    plays = store.all_plays()
+    if weeks is not None:
+        plays = plays.filter(pl.col("week").is_in(list(weeks)))
+    return plays.with_columns(
+        pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+        pl.col("defensiveTeam").cast(pl.String),
+        pl.when(is_man_or_zone()).then(is_man()).otherwise(None).alias("man"),
+        family_expr(),
+        distance_expr(names=DISTANCE_BUCKETS).alias("distance"),
+        _yards_to_goal(plays.schema).alias("to_goal"),
+    ).with_columns(field_zone_expr("to_goal").replace_strict(FIELD_ZONE_WORDS, default=None)
+                   .alias("field_zone"))
+
+
+def defenses(store: PlayTables) -> list[str]:
+    """The defenses a report can be made for: every defensive team in the plays."""
+    return sorted(store.all_plays()["defensiveTeam"].drop_nulls().cast(pl.String)
+                  .unique().to_list())
+
+
+def _scoped(plays: pl.DataFrame, defense: str) -> pl.DataFrame:
+    """The defense's plays (scope = defense) stacked on every play (scope = league)."""
+    return pl.concat([plays.filter(pl.col("defensiveTeam") == defense)
+                      .with_columns(pl.lit(defense).alias(SCOPE)),
+                      plays.with_columns(pl.lit(LEAGUE).alias(SCOPE))])
+
+
+def man_rates(plays: pl.DataFrame, defense: str, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Man rate (Man of Man + Zone labels) per scope and ``by`` group, with its interval."""
+    out = (_scoped(plays.filter(pl.col("man").is_not_null()), defense)
+           .drop_nulls(list(by))
+           .group_by(SCOPE, *by)
+           .agg(pl.len().alias("n_plays"), pl.col("man").sum().cast(pl.Int64).alias("k"))
+           .with_columns((pl.col("k") / pl.col("n_plays")).alias("man_rate"))
+           .sort(SCOPE, *by))
+    return with_wilson(out)
+
+
+def family_mix(plays: pl.DataFrame, defense: str) -> pl.DataFrame:
+    """Share of each coverage family among the labelled plays, per scope (every family
+    listed, zero included, in :data:`coverage.vocab.FAMILIES` order)."""
+    scoped = _scoped(plays.filter(pl.col("family").is_not_null()), defense)
+    totals = scoped.group_by(SCOPE).agg(pl.len().alias("n_plays"))
+    grid = totals.join(pl.DataFrame({"family": list(FAMILIES)}), how="cross")
+    counts = scoped.group_by(SCOPE, "family").agg(pl.len().cast(pl.Int64).alias("k"))
+    out = (grid.join(counts, on=[SCOPE, "family"], how="left")
+           .with_columns(pl.col("k").fill_null(0))
+           .with_columns((pl.col("k") / pl.col("n_plays")).alias("share"),
+                         pl.col("family").replace_strict(list(FAMILIES),
+                                                         list(range(len(FAMILIES))))
+                         .alias("_order"))
+           .sort(SCOPE, "_order").drop("_order"))
+    return with_wilson(out)
+
+
+def snap_predictions(preds: pl.DataFrame) -> pl.DataFrame:
+    """One P(man) per model and play: the last frame at or before the snap."""
+    return (preds.filter(pl.col("secs_from_snap") <= 1e-6)
+            .sort("secs_from_snap")
+            .group_by("model", "gameId", "playId")
+            .agg(pl.col("p_man").last()))
+
+
+def predicted_man_rates(plays: pl.DataFrame, preds: pl.DataFrame, defense: str, model: str
+                        ) -> pl.DataFrame:
+    """Mean P(man) at the snap of ``model`` over the plays with no Man / Zone label, per
+    scope; ``k`` is the expected number of man plays (the interval treats it as a count,
+    so it shows the sampling spread only, not the model's own error)."""
+    snap = snap_predictions(preds.filter(pl.col("model") == model)).drop("model")
+    unlabelled = plays.filter(pl.col("man").is_null()).join(snap, on=["gameId", "playId"])
+    out = (_scoped(unlabelled, defense).group_by(SCOPE)
+           .agg(pl.len().alias("n_plays"), pl.col("p_man").sum().alias("k"),
+                pl.col("p_man").mean().alias("man_rate"))
+           .sort(SCOPE))
+    return with_wilson(out)
+
+
+def _stored_predictions(store: PlayTables, weeks: Sequence[int]) -> pl.DataFrame | None:
+    """The store's P(man) rows for ``weeks``; None for label tables or when there are none."""
+    read = getattr(store, "predictions", None)
+    if read is None:
+        return None
+    frames = [p for w in weeks if (p := read(w)) is not None and p.height]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def _predicted(store: PlayTables, plays: pl.DataFrame, defense: str, weeks: Sequence[int]
+               ) -> tuple[pl.DataFrame | None, str | None]:
+    """The predicted man rate of the unlabelled plays, with the model's label."""
+    if plays.filter((pl.col("defensiveTeam") == defense) & pl.col("man").is_null()).is_empty():
+        return None, None
+    preds = _stored_predictions(store, weeks)
+    if preds is None:
+        return None, None
+    prov = provenance(store, preds["model"].unique().to_list())
+    model = prov.default(prov.models)
+    if model is None:
+        return None, None
+    out = predicted_man_rates(plays, preds, defense, model)
+    if out.filter(pl.col(SCOPE) == defense).is_empty():
+        return None, None
+    return out, prov.label(model)
+
+
+def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = None
+                 ) -> ScoutingReport:
+    """The scouting report of ``defense`` over ``weeks`` (every labelled week when None).
+
+    An unknown defense or week is refused with the valid choices, never an empty report.
+    """
+    valid = defenses(store)
+    if defense not in valid:
+        raise CoverageError(f"defense {defense!r} is not in the data; valid teams: "
+                            f"{', '.join(valid)}")
+    have = store.label_weeks
+    chosen = sorted(set(weeks)) if weeks else have
+    missing = [w for w in chosen if w not in have]
+    if missing:
+        raise CoverageError(f"week(s) {', '.join(map(str, missing))} not in the data; "
+                            f"weeks with plays: {', '.join(map(str, have))}")
+    plays = report_plays(store, chosen)
+    if plays.filter(pl.col("defensiveTeam") == defense).is_empty():
+        raise CoverageError(f"{defense} has no plays in week(s) "
+                            f"{', '.join(map(str, chosen))}")
+    predicted, model_label = _predicted(store, plays, defense, chosen)
+    n_unlabelled = plays.filter((pl.col("defensiveTeam") == defense)
+                                & pl.col("man").is_null()).height
+    notes = [f"{n_unlabelled} of {defense}'s plays have no Man/Zone label (Other or not "
+             "charted): they are left out of the charted rates."] if n_unlabelled else []
+    return ScoutingReport(
+        defense=defense, weeks=chosen, source=store.source,
+        overall=man_rates(plays, defense),
+        situations={t: man_rates(plays, defense, by) for t, by in SITUATIONS.items()},
+        families=family_mix(plays, defense),
+        predicted=predicted, model_label=model_label, notes=notes,
+    )
