@@ -79,6 +79,8 @@ filter_cols = [c for c in play_data.FILTER_COLUMNS if options.get(c)
                and not (c == "outcome" and model is None)]
 selections: dict[str, list] = {c: list(st.session_state.get(f"f_{c}") or [])
                                for c in filter_cols}
+# each filter offers what the other filters leave (a pick it rules out stays, visibly)
+offered = play_data.filter_options(table, selections)
 zoom_box = bool(st.session_state.get("zoom_box", False))
 search = st.session_state.get("search") or ""
 order = st.session_state.get("sort") or next(iter(play_data.SORTS))
@@ -356,9 +358,7 @@ if sent.get("player") and first_play_pending():
     st.stop()
 
 # --- the widgets behind the values read above: the same keys, so they show (and own) them
-games = (table.group_by("gameId").agg(pl.col("week").first(), pl.col("offense").first(),
-                                      pl.col("defense").first()))
-game_names = {g: f"wk {w} · {o} vs {d} · {g}" for g, w, o, d in games.iter_rows()}
+game_names = play_data.game_titles(table)  # the picker labels' own game names
 fmt = {"gameId": lambda g: game_names.get(g, str(g))}
 with st.sidebar:
     st.toggle("Zoom to the box", key="zoom_box",
@@ -370,7 +370,7 @@ with st.sidebar:
                  "the label" if col == "outcome" else None)
         if col == "outcome":
             label = f"{label} · {choice.label()}"
-        st.multiselect(label, options[col], key=f"f_{col}", help=help_,
+        st.multiselect(label, offered[col], key=f"f_{col}", help=help_,
                        format_func=fmt.get(col, str))
 
 with list_box:

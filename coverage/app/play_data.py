@@ -65,13 +65,35 @@ def snap_predictions(preds: pl.DataFrame | None) -> pl.DataFrame:
                     pl.col("playId").cast(pl.Int64), "p_man", "p_man_swing"))
 
 
+def matchup_expr(plays: pl.DataFrame) -> pl.Expr:
+    """A game's one name, "KC @ SEA", in the Game filter and in every play's picker label,
+    so what one says the search finds in the other. Visitor @ home where games.csv gave
+    them; else the two teams in alphabetical order (never offense first: that flips from
+    play to play)."""
+    off, de = pl.col("possessionTeam"), pl.col("defensiveTeam")
+    pair = pl.when(off <= de).then(pl.format("{} vs {}", off, de)) \
+        .otherwise(pl.format("{} vs {}", de, off))
+    if {"homeTeamAbbr", "visitorTeamAbbr"} <= set(plays.columns):
+        home, away = pl.col("homeTeamAbbr"), pl.col("visitorTeamAbbr")
+        pair = pl.when(home.is_not_null() & away.is_not_null()) \
+            .then(pl.format("{} @ {}", away, home)).otherwise(pair)
+    return pair
+
+
+def game_titles(table: pl.DataFrame) -> dict[int, str]:
+    """gameId -> the Game filter's name of it, "wk 1 · KC @ SEA · 2022091100" (its plays'
+    picker labels hold the same "wk 1 · KC @ SEA")."""
+    return dict(table.select("gameId", pl.format("wk {} · {} · {}", "week", "matchup",
+                                                 "gameId")).unique("gameId").iter_rows())
+
+
 def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
                model: str | None = None, formations: pl.DataFrame | None = None
                ) -> pl.DataFrame:
     """One row per play with the filterable columns and the model's call at the snap.
 
     Columns: gameId, playId, week, offense, defense, quarter, down, yardsToGo,
-    down_distance, distance, family, coverage, formation, passResult, description,
+    down_distance, matchup, distance, family, coverage, formation, passResult, description,
     p_man_snap, predicted, outcome, label. Without predictions the prediction
     columns are null so the same filters and table work either way.
     """
@@ -90,6 +112,7 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
         *[(pl.col(src).cast(pl.Float64, strict=False) if src in plays.columns
            else pl.lit(None, pl.Float64)).alias(dst)
           for src, dst in (("yardsGained", "yards"), ("expectedPointsAdded", "epa"))],
+        matchup_expr(plays).alias("matchup"),
     ).with_columns(
         pl.format("{} & {}", pl.col("down"), pl.col("yardsToGo")).alias("down_distance"),
     )
@@ -113,11 +136,10 @@ def play_table(plays: pl.DataFrame, preds: pl.DataFrame | None = None,
         .then(None)
         .when(pl.col("predicted") == pl.col("family")).then(pl.lit("hit"))
         .otherwise(pl.lit("miss")).alias("outcome"),
-        pl.format("{}-{} · wk {} · {} vs {} · {} {} · {}", "gameId", "playId", "week",
-                  "offense", "defense",
-                  pl.when(pl.col("quarter") <= 4)
+        pl.format("{}-{} · wk {} · {} · {} {} · {} ball · {}", "gameId", "playId", "week",
+                  "matchup", pl.when(pl.col("quarter") <= 4)
                   .then(pl.format("Q{}", "quarter")).otherwise(pl.lit("OT")),
-                  "down_distance", "family").alias("label"),
+                  "down_distance", "offense", "family").alias("label"),
     )
     return t.sort("week", "gameId", "playId")
 
@@ -153,12 +175,41 @@ class PlayFilters:
         return {k: v for k, v in self.selections.items() if v}
 
 
-def filter_options(table: pl.DataFrame) -> dict[str, list[Any]]:
-    """Distinct values per filter column, in a sensible order (buckets short→long)."""
+def _typed(table: pl.DataFrame, col: str, vals: Sequence[Any]) -> pl.Series:
+    """Picked values in the column's type (a link's "3" is week 3), nulls dropped."""
+    dtype = table.schema[col]
+    vals = [v for v in vals if v is not None]
+    if dtype.is_integer():
+        vals = [int(v) for v in vals]
+    return pl.Series(vals, dtype=dtype)
+
+
+def _is_in(table: pl.DataFrame, col: str, vals: Sequence[Any]) -> pl.Expr:
+    return pl.col(col).is_in(_typed(table, col, vals).implode())
+
+
+def filter_options(table: pl.DataFrame,
+                   selections: dict[str, list[Any]] | None = None) -> dict[str, list[Any]]:
+    """Values each filter offers, in a sensible order (buckets short→long).
+
+    Each filter offers what the plays left by the *other* filters hold, so picking a
+    defense leaves only its games and opponents, and a filter never offers a value that
+    would empty the list. A value already picked stays offered even when the others rule
+    it out: the analyst sees why the list is empty instead of losing the pick silently.
+    """
     order = {"distance": DISTANCE_BUCKETS, "outcome": OUTCOMES}
+    cols = [c for c in FILTER_COLUMNS if c in table.columns]
+    picked = {c: v for c, v in (selections or {}).items() if v and c in table.columns}
+
+    def others(col: str) -> pl.Expr:
+        return pl.all_horizontal(pl.lit(True), *[_is_in(table, c, v)
+                                                 for c, v in picked.items() if c != col])
+
+    left = table.select(pl.col(c).filter(others(c)).drop_nulls().unique().implode()
+                        for c in cols).row(0, named=True) if cols else {}
     out: dict[str, list[Any]] = {}
-    for col in (c for c in FILTER_COLUMNS if c in table.columns):
-        vals = table[col].drop_nulls().unique().to_list()
+    for col in cols:
+        vals = set(left[col]) | set(_typed(table, col, picked.get(col, [])))
         out[col] = [v for v in order[col] if v in vals] if col in order else sorted(vals)
     return out
 
@@ -181,15 +232,9 @@ def filter_plays(table: pl.DataFrame, filters: PlayFilters) -> pl.DataFrame:
     The search is a case-insensitive literal match over the description, ids,
     teams and coverage, so typing "Cover-1" or a playId finds the play.
     """
-    expr = pl.lit(True)
-    for col, vals in filters.active().items():
-        if col not in table.columns:
-            continue
-        dtype = table.schema[col]
-        vals = [v for v in vals if v is not None]
-        if dtype.is_integer():
-            vals = [int(v) for v in vals]
-        expr = expr & pl.col(col).is_in(pl.Series(vals, dtype=dtype).implode())
+    expr = pl.all_horizontal(pl.lit(True), *[_is_in(table, col, vals) for col, vals
+                                              in filters.active().items()
+                                              if col in table.columns])
     q = filters.search.strip().lower()
     if q:
         hay = pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in
