@@ -11,4 +11,5 @@ COMMAND_MODULES = (
     "coverage.commands.models",
     "coverage.commands.family",
     "coverage.commands.export",
+    "coverage.commands.report",
 )

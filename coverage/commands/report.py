@@ -1,0 +1,53 @@
+"""``coverage report``: the opponent scouting report of one defense as one HTML file.
+
+The same :mod:`coverage.report` functions as the app's Scouting page, so the file a
+coordinator gets is the page an analyst looked at.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from coverage.commands.common import (
+    WEEKS_EXPECTED,
+    add_data_argument,
+    check_output_file,
+    parse_weeks,
+)
+
+
+def _weeks(parts: list[str] | None) -> list[int] | None:
+    """``--weeks 1 2 5``, ``--weeks 1-4`` or ``--weeks 1,3``: one sorted list."""
+    if not parts:
+        return None
+    return sorted({w for p in parts for w in parse_weeks(p) or []})
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from coverage.atomic import write_bytes
+    from coverage.opener import open_store
+    from coverage.report import build_report
+    from coverage.report.html import render_html
+
+    check_output_file(args.out, "report")
+    store = open_store(args.data)
+    report = build_report(store, args.defense.strip().upper(), _weeks(args.weeks))
+    data = render_html(report).encode("utf-8")
+    write_bytes(data, args.out)
+    n = int(report.overall.filter(report.overall["scope"] == report.defense)["n_plays"].sum())
+    print(f"wrote {args.out} ({len(data) / 1024:.0f} KiB, {report.defense} defense, "
+          f"weeks {', '.join(map(str, report.weeks))}, {n} charted Man/Zone plays, "
+          f"{report.source} data)")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="scouting report of one defense's coverage (HTML)")
+    p.add_argument("--defense", required=True,
+                   help="the defense's club abbreviation, e.g. KC")
+    p.add_argument("--weeks", nargs="+", metavar="WEEK",
+                   help=f"weeks to cover ({WEEKS_EXPECTED}; default: every week)")
+    add_data_argument(p)
+    p.add_argument("-o", "--out", type=Path, required=True, help="output .html path")
+    p.set_defaults(func=_cmd_report)

@@ -1,0 +1,118 @@
+"""The scouting report: its rates are the plays table's own counts, its HTML fetches
+nothing and prints by the page, and its command refuses a bad team in one line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from coverage.cli import main
+from coverage.opener import open_store
+from coverage.report import build_report
+from coverage.report.html import SYNTHETIC_BANNER, render_html
+from coverage.report.tendencies import LEAGUE, predicted_man_rates, report_plays
+from coverage.vocab import FAMILIES, family_mix
+
+WEEKS = [1, 2]
+
+
+def _direct_man_rates(plays: pl.DataFrame) -> dict[str, tuple[int, int]]:
+    """(man, man + zone) per defense, counted from the label strings themselves."""
+    counted = (plays.filter(pl.col("week").is_in(WEEKS)
+                            & pl.col("pff_manZone").is_in(["Man", "Zone"]))
+               .group_by("defensiveTeam")
+               .agg((pl.col("pff_manZone") == "Man").sum().alias("man"), pl.len().alias("n")))
+    return {t: (m, n) for t, m, n in counted.iter_rows()}
+
+
+def _team(store) -> str:
+    """A defense with charted plays in :data:`WEEKS`."""
+    return sorted(_direct_man_rates(store.all_plays()))[0]
+
+
+def _report_man_rates(store, teams: list[str]) -> dict[str, tuple[int, int]]:
+    out = {}
+    for team in teams:
+        row = build_report(store, team, WEEKS).overall.filter(pl.col("scope") == team)
+        out[team] = (int(row["k"][0]), int(row["n_plays"][0]))
+    return out
+
+
+def test_man_rates_and_family_mix_are_the_plays_tables_counts(sim_store) -> None:
+    plays = sim_store.all_plays()
+    direct = _direct_man_rates(plays)
+    assert direct and _report_man_rates(sim_store, sorted(direct)) == direct
+    team = sorted(direct)[0]
+    report = build_report(sim_store, team, WEEKS)
+    mine = plays.filter(pl.col("week").is_in(WEEKS) & (pl.col("defensiveTeam") == team))
+    for scope, expected in ((team, family_mix(mine)),
+                            (LEAGUE, family_mix(plays.filter(pl.col("week").is_in(WEEKS))))):
+        got = report.families.filter(pl.col("scope") == scope)
+        assert got["family"].to_list() == list(FAMILIES)
+        assert dict(zip(got["family"], got["share"], strict=True)) == pytest.approx(expected)
+        assert (got["ci_low"] <= got["share"] + 1e-9).all()
+        assert (got["share"] <= got["ci_high"] + 1e-9).all()
+    league = report.overall.filter(pl.col("scope") == LEAGUE)
+    assert (int(league["k"][0]), int(league["n_plays"][0])) == tuple(
+        map(sum, zip(*direct.values(), strict=True)))
+
+
+def test_situation_rates_add_up_to_the_overall_rate(sim_store) -> None:
+    team = _team(sim_store)
+    report = build_report(sim_store, team, WEEKS)
+    whole = report.overall.filter(pl.col("scope") == team)
+    for frame in report.situations.values():
+        mine = frame.filter(pl.col("scope") == team)
+        assert mine["k"].sum() <= whole["k"][0] and mine["n_plays"].sum() <= whole["n_plays"][0]
+    by_down = report.situations["down & distance"].filter(pl.col("scope") == team)
+    assert set(by_down["down"].to_list()) <= {1, 2, 3, 4}
+
+
+def test_the_html_fetches_nothing_and_prints_by_the_page(sim_store) -> None:
+    page = render_html(build_report(sim_store, _team(sim_store), WEEKS))
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    assert "<script" not in page.lower() and "@import" not in page and "url(" not in page
+    assert "@page" in page and "break-inside:avoid" in page and page.count("<svg") >= 4
+    assert sim_store.is_synthetic and SYNTHETIC_BANNER in page
+
+
+def test_predicted_man_rate_takes_the_snap_frame_of_unlabelled_plays() -> None:
+    plays = pl.DataFrame({"gameId": [1, 1, 1], "playId": [1, 2, 3],
+                          "defensiveTeam": ["KC", "KC", "BUF"], "man": [None, True, None]})
+    preds = pl.DataFrame({
+        "model": ["m"] * 6, "gameId": [1] * 6, "playId": [1, 1, 1, 2, 3, 3],
+        "secs_from_snap": [-1.0, 0.0, 0.5, 0.0, -0.1, 0.3], "p_man": [.1, .8, .0, .9, .2, .9]})
+    out = predicted_man_rates(plays, preds, "KC", "m")
+    kc = out.filter(pl.col("scope") == "KC").row(0, named=True)
+    league = out.filter(pl.col("scope") == LEAGUE).row(0, named=True)
+    assert kc["n_plays"] == 1 and kc["man_rate"] == pytest.approx(0.8)
+    assert league["n_plays"] == 2 and league["man_rate"] == pytest.approx(0.5)
+
+
+def test_the_command_writes_the_file_and_refuses_a_bad_team(sim_store, tmp_path: Path,
+                                                            capsys) -> None:
+    out = tmp_path / "r.html"
+    team = _team(sim_store)
+    assert main(["report", "--defense", team.lower(), "--weeks", "1", "2",
+                 "--data", str(sim_store.root), "-o", str(out)]) == 0
+    assert f"{team} defense" in out.read_text()
+    capsys.readouterr()
+    assert main(["report", "--defense", "XYZ", "--data", str(sim_store.root),
+                 "-o", str(tmp_path / "bad.html")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "XYZ" in err and team in err
+    assert not (tmp_path / "bad.html").exists()
+
+
+def test_real_labels_man_rates_per_defense_match_plays_csv(labels_raw_dir: Path) -> None:
+    plays = pl.read_csv(labels_raw_dir / "plays.csv", infer_schema_length=0).join(
+        pl.read_csv(labels_raw_dir / "games.csv", infer_schema_length=0)
+        .select("gameId", pl.col("week").cast(pl.Int64)), on="gameId")
+    direct = _direct_man_rates(plays)
+    store = open_store(labels_raw_dir)
+    assert len(direct) == 32 and _report_man_rates(store, sorted(direct)) == direct
+    rp = report_plays(store, WEEKS)
+    assert rp["field_zone"].null_count() == 0 and rp["distance"].null_count() == 0
