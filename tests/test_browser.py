@@ -8,19 +8,14 @@ browser is used). Screenshots go to test-artifacts/ for a human look.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-from tests.builders.server import REPO, streamlit_server
+from tests.builders.server import CHROMIUM, REPO, chromium, streamlit_server
 from tests.builders.stores import build_app_stores, build_explain_models
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
 # url path -> (screenshot name, charts expected)
 # (the explorer's play is drawn by the play player, in its own frame: see _player_ready)
 PAGES = {"": ("home", 1), "Play_explorer": ("play_explorer", 0), "Accuracy": ("accuracy", 3),
@@ -62,12 +57,8 @@ def dark_server(app_env, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.builders.server import streamlit_server
+from tests.builders.server import CHROMIUM, chromium, streamlit_server
 from tests.builders.stores import build_app_stores, build_explain_models
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
 PLAYER = ".st-key-play_figure iframe"
 _PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure iframe');
   const b = f && f.contentDocument && f.contentDocument.body;
@@ -50,12 +45,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _idle(page) -> None:
