@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/2_Accuracy.py", title="Accuracy", icon="📈", url_path="Accuracy"),
     st.Page("app_pages/3_Teams.py", title="Teams", icon="🛡️", url_path="Teams"),
     st.Page("app_pages/4_Model.py", title="Model", icon="🧠", url_path="Model"),
+    st.Page("app_pages/5_Scouting.py", title="Scouting", icon="📋", url_path="Scouting"),
 ]
 
 

@@ -116,3 +116,18 @@ def test_real_labels_man_rates_per_defense_match_plays_csv(labels_raw_dir: Path)
     assert len(direct) == 32 and _report_man_rates(store, sorted(direct)) == direct
     rp = report_plays(store, WEEKS)
     assert rp["field_zone"].null_count() == 0 and rp["distance"].null_count() == 0
+
+
+def test_the_scouting_page_shows_the_report_with_its_download(point_at) -> None:
+    from tests.builders.apptest import assert_clean, run_page
+
+    point_at("bare")
+    at = run_page("app_pages/5_Scouting.py")
+    assert_clean(at)
+    assert any("Synthetic data" in w.value for w in at.warning)
+    team = at.selectbox(key="scout_team").value
+    assert team and f"--defense {team}" in at.caption[0].value
+    other = at.selectbox(key="scout_team").options[-1]
+    at.selectbox(key="scout_team").set_value(other).run()
+    assert_clean(at)
+    assert f"--defense {other}" in at.caption[0].value
