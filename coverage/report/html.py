@@ -29,7 +29,8 @@ SYNTHETIC_BANNER = (
     "describe no real team."
 )
 _ORDER: list[object] = [*FIELD_ZONE_WORDS.values(), *DISTANCE_BUCKETS, *FAMILIES]
-CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP = 640, 190, 13, 9
+CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP = 640, 150, 13, 9
+VALUE_WIDTH = 110  # room right of the bars for "100% (n=1234)"
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
@@ -58,7 +59,7 @@ def _pct(x: float | None) -> str:
 
 def _bars(groups: list[tuple[str, list[dict]]], value: str, colours: dict[str, str]) -> str:
     """Horizontal bars with 95% whiskers: one block per group, one bar per scope."""
-    plot = CHART_WIDTH - LABEL_WIDTH - 60
+    plot = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     y, parts = 4, []
     for label, rows in groups:
         parts.append(f'<text x="0" y="{y + BAR_HEIGHT}">{escape(label)}</text>')
