@@ -12,6 +12,7 @@ import polars as pl
 from coverage.formations import EFPI
 from coverage.players import tag_expr
 from coverage.schema import PLAY_KEYS
+from coverage.views import key_events, moment_label
 from coverage.vocab import DISTANCE_BUCKETS, distance_expr, is_man_or_zone, man_zone_expr
 
 UNLABELLED = "Unlabelled"
@@ -367,15 +368,19 @@ def family_at_snap(fam: pl.DataFrame) -> pl.DataFrame:
 
 
 def frame_moments(frames: pl.DataFrame) -> dict[int, str]:
-    """frameId -> "-3.2 s" (time to snap, with the event there if any), in frame order."""
-    f = (frames.group_by("frameId").agg(pl.col("secs_from_snap").first(),
-                                        pl.col("event").drop_nulls().first())
-         .sort("frameId"))
-    return {int(fid): f"{secs:+.1f} s" + (f" · {ev}" if ev else "")
-            for fid, secs, ev in f.iter_rows()}
+    """frameId -> its moment in the player's words ("-3.2 s · motion", "snap 0.0 s"), in
+    frame order: the still-image picker names frames as the player's slider does, with
+    the key events where the player puts them (the snap on the snap anchor)."""
+    secs = (frames.group_by("frameId").agg(pl.col("secs_from_snap").drop_nulls().first())
+            .sort("frameId"))
+    events: dict[int, str] = {}
+    for ev in key_events(frames):
+        events.setdefault(ev.frame_id, ev.event)
+    return {int(fid): moment_label(float(s or 0.0), events.get(int(fid)))
+            for fid, s in secs.iter_rows()}
 
 
 def snap_moment(moments: dict[int, str]) -> int:
     """The snap frame of :func:`frame_moments` (else its last frame)."""
-    snap = [f for f, label in moments.items() if label.startswith(("+0.0 s", "-0.0 s"))]
+    snap = [f for f, label in moments.items() if label.startswith(moment_label(0.0))]
     return snap[0] if snap else list(moments)[-1]

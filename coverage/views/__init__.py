@@ -6,7 +6,7 @@ Every builder is a pure function of normalised-store tables (see
 Streamlit, so pages stay thin and the figures are testable.
 """
 
-from coverage.views._common import KeyEvent, key_events, model_colors, play_title
+from coverage.views._common import KeyEvent, key_events, model_colors, moment_label, play_title
 from coverage.views.charts import (
     accuracy_by_time_figure,
     as_secondary,
@@ -40,6 +40,7 @@ __all__ = [
     "key_events",
     "matchup_colors",
     "model_colors",
+    "moment_label",
     "play_title",
     "rate_bar_figure",
     "team_color",

@@ -96,14 +96,37 @@ def _check_frames(frames: pl.DataFrame) -> None:
         raise DataError("no tracking rows to draw", expected="one play's tracking rows")
 
 
+def moment_label(secs: float, event: str | None = None) -> str:
+    """A frame's time to the snap in words, with its key event: "-1.2 s · motion", and
+    "snap 0.0 s" at the snap (the player's slider and the still-image picker alike)."""
+    label = f"{secs:+.1f} s" if abs(secs) >= 1e-6 else "snap 0.0 s"
+    if event and not (abs(secs) < 1e-6 and event_words(event) == "snap"):
+        label += f" · {event_words(event)}"
+    return label
+
+
 def key_events(frames: pl.DataFrame) -> list[KeyEvent]:
-    """First occurrence of each key event, in time order (events repeat per player row)."""
+    """First occurrence of each key event, in time order (events repeat per player row).
+
+    A charted snap event sits on the snap anchor (``secs_from_snap`` 0), not on the frame
+    it was charted in: ingest moves the anchor back to the ball's first move, and a snap
+    shown 0.2 s after the snap would contradict every clock on screen.
+    """
     if "event" not in frames.columns:
         return []
     secs = ["secs_from_snap"] if "secs_from_snap" in frames.columns else []
+    ev = frames.select("frameId", "event", *secs).filter(pl.col("event").is_in(KEY_EVENTS))
+    if secs:
+        anchor = frames.filter(pl.col("secs_from_snap").abs() < 1e-6)["frameId"]
+        if anchor.len():
+            snap = pl.col("event").is_in(list(SNAP_EVENTS))
+            ev = ev.with_columns(
+                pl.when(snap).then(pl.lit(anchor.min())).otherwise(pl.col("frameId"))
+                .cast(ev.schema["frameId"]).alias("frameId"),
+                pl.when(snap).then(0.0).otherwise(pl.col("secs_from_snap"))
+                .cast(ev.schema["secs_from_snap"]).alias("secs_from_snap"))
     ev = (
-        frames.select("frameId", "event", *secs)
-        .filter(pl.col("event").is_in(KEY_EVENTS))
+        ev
         .group_by("frameId", "event")
         .agg(pl.all().first())
         .sort("frameId")

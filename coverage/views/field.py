@@ -23,13 +23,13 @@ from coverage.views._common import (
     PlayArrays,
     SideArrays,
     is_synthetic,
+    moment_label,
     play_subtitle,
     play_title,
     readouts,
 )
 from coverage.views.player_spec import Parts
 from coverage.views.team_colors import matchup_colors, text_color_for
-from coverage.vocab import event_words
 
 FIELD_GREEN = pitch.GRASS
 ENDZONE_GREEN = pitch.ENDZONE_GRASS
@@ -53,13 +53,7 @@ def _r(a: np.ndarray, nd: int = 2) -> np.ndarray:
 
 def frame_labels(pa: PlayArrays) -> list[str]:
     """Slider label per frame: time to snap, plus the key event on that frame."""
-    out = []
-    for secs, ev in zip(pa.secs, pa.events, strict=True):
-        label = f"{secs:+.1f} s" if secs != 0 else "snap 0.0 s"
-        if ev and not (secs == 0 and event_words(ev) == "snap"):  # not "snap 0.0 s · snap"
-            label += f" · {event_words(ev)}"
-        out.append(label)
-    return out
+    return [moment_label(secs, ev) for secs, ev in zip(pa.secs, pa.events, strict=True)]
 
 
 def _polyline(segments: list[pitch.Segment]) -> tuple[list[float | None], list[float | None]]:
