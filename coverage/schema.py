@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from coverage import pitch
+from coverage import pitch, vocab
 
 FIELD_LENGTH = pitch.LENGTH
 FIELD_WIDTH = pitch.WIDTH
@@ -101,7 +101,7 @@ PLAYERS_KEYS = ("nflId",)
 PLAYER_PLAY_KEYS = ("gameId", "playId", "nflId")
 # Label columns and their official spellings: other cases ("man", "ZONE") are mapped onto
 # these and counted; any other value is an error.
-LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {"pff_manZone": ("Man", "Zone", "Other")}
+LABEL_SPELLINGS: dict[str, tuple[str, ...]] = {"pff_manZone": (vocab.MAN, vocab.ZONE, vocab.OTHER)}
 
 # BDB 2023 (2021 season) -> BDB 2025 renames.
 LEGACY_TRACKING_RENAMES = {"team": "club"}
