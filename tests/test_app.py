@@ -22,7 +22,7 @@ from tests.builders.apptest import run_page as _run
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ["app_pages/0_Overview.py", "app_pages/1_Play_explorer.py", "app_pages/2_Accuracy.py",
-         "app_pages/3_Teams.py", "app_pages/4_Model.py"]
+         "app_pages/3_Teams.py", "app_pages/4_Model.py", "app_pages/5_Scouting.py"]
 def _shown(at) -> int:
     return int(next(m for m in at.metric if m.label == "Plays shown").value.replace(",", ""))
 
@@ -35,7 +35,7 @@ def test_every_page_runs_with_predictions(point_at, page) -> None:
     assert any("Synthetic data" in w.value for w in at.warning)  # the banner, every page
     if page == "app_pages/1_Play_explorer.py":
         assert player_figure(at)["data"], "no play drawn"
-    elif page != "app_pages/4_Model.py":
+    elif page not in ("app_pages/4_Model.py", "app_pages/5_Scouting.py"):  # tables / HTML
         assert at.get("plotly_chart"), "no chart rendered"
 
 

@@ -19,7 +19,7 @@ ARTIFACTS = REPO / "test-artifacts"
 # url path -> (screenshot name, charts expected)
 # (the explorer's play is drawn by the play player, in its own frame: see _player_ready)
 PAGES = {"": ("home", 1), "Play_explorer": ("play_explorer", 0), "Accuracy": ("accuracy", 3),
-         "Teams": ("teams", 2), "Model": ("model", 0)}
+         "Teams": ("teams", 2), "Model": ("model", 0), "Scouting": ("scouting", 0)}
 PLAYER = ".st-key-play_figure iframe"
 # the play player (coverage/app/play_player.py) has drawn a play: its render counter is set
 _PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure iframe');
@@ -70,6 +70,10 @@ def test_page_renders_in_chromium(server, browser, path) -> None:
         page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=30_000)
         if path == "Play_explorer":
             page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        elif path == "Scouting":  # the report is its own HTML document, in a frame
+            page.wait_for_function(
+                "[...document.querySelectorAll('iframe')].some(f => f.contentDocument"
+                " && f.contentDocument.querySelector('svg'))", timeout=60_000)
         elif n_charts:
             page.wait_for_function(
                 f"document.querySelectorAll('.js-plotly-plot').length >= {n_charts}",
