@@ -131,6 +131,40 @@ def field_band_expr(col: str = "yards_to_goal") -> pl.Expr:
     return (pl.col(col) / FIELD_BAND_YARDS).floor().clip(0, 4)
 
 
+# --------------------------------------------------------------------------- game state
+ONE_SCORE_POINTS = 8  # a touchdown and a two-point try: the margin one possession erases
+SCORE_STATES: tuple[str, ...] = ("trailing 9+", "trailing 1-8", "tied", "leading 1-8",
+                                 "leading 9+")  # the defense's margin, before the snap
+TWO_MINUTE_SECS = 120  # the last two minutes of a half
+CLOCK_STATES: tuple[str, ...] = ("1st qtr", "2nd qtr", "2nd qtr, two-minute", "3rd qtr",
+                                 "4th qtr", "4th qtr, two-minute", "overtime")
+
+
+def score_state_expr(margin: str | pl.Expr = "def_margin") -> pl.Expr:
+    """:data:`SCORE_STATES` of the defense's points minus the offense's."""
+    m = pl.col(margin) if isinstance(margin, str) else margin
+    return (pl.when(m.is_null()).then(None)
+            .when(m < -ONE_SCORE_POINTS).then(pl.lit(SCORE_STATES[0]))
+            .when(m < 0).then(pl.lit(SCORE_STATES[1]))
+            .when(m == 0).then(pl.lit(SCORE_STATES[2]))
+            .when(m <= ONE_SCORE_POINTS).then(pl.lit(SCORE_STATES[3]))
+            .otherwise(pl.lit(SCORE_STATES[4])))
+
+
+def clock_state_expr(quarter: str = "quarter", half_secs: str = "half_secs_left") -> pl.Expr:
+    """:data:`CLOCK_STATES` of a play: its quarter, the 2nd and 4th split at the two-minute
+    mark (the hurry-up changes what a defense calls)."""
+    q, late = pl.col(quarter).cast(pl.Int64), pl.col(half_secs) <= TWO_MINUTE_SECS
+    return (pl.when(q.is_null()).then(None)
+            .when(q == 1).then(pl.lit(CLOCK_STATES[0]))
+            .when((q == 2) & late).then(pl.lit(CLOCK_STATES[2]))
+            .when(q == 2).then(pl.lit(CLOCK_STATES[1]))
+            .when(q == 3).then(pl.lit(CLOCK_STATES[3]))
+            .when((q == 4) & late).then(pl.lit(CLOCK_STATES[5]))
+            .when(q == 4).then(pl.lit(CLOCK_STATES[4]))
+            .otherwise(pl.lit(CLOCK_STATES[6])))
+
+
 # --------------------------------------------------------------------------- families
 FAMILIES: tuple[str, ...] = (
     "Cover-0", "Cover-1", "Cover-2", "Cover-3", "Quarters", "Cover-6", "2-Man", "Other",

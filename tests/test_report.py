@@ -116,6 +116,8 @@ def test_real_labels_man_rates_per_defense_match_plays_csv(labels_raw_dir: Path)
     assert len(direct) == 32 and _report_man_rates(store, sorted(direct)) == direct
     rp = report_plays(store, WEEKS)
     assert rp["field_zone"].null_count() == 0 and rp["distance"].null_count() == 0
+    assert rp["score_state"].null_count() == 0 and rp["clock_state"].null_count() == 0
+    assert rp["def_package"].null_count() < rp.height * 0.05
 
 
 def test_the_scouting_page_shows_the_report_with_its_download(point_at) -> None:
@@ -131,3 +133,44 @@ def test_the_scouting_page_shows_the_report_with_its_download(point_at) -> None:
     at.selectbox(key="scout_team").set_value(other).run()
     assert_clean(at)
     assert f"--defense {other}" in at.caption[0].value
+
+
+def test_personnel_and_game_state_rates_recount_from_the_plays(sim_store) -> None:
+    team = _team(sim_store)
+    report = build_report(sim_store, team, WEEKS)
+    plays = report_plays(sim_store, WEEKS).filter(pl.col("man").is_not_null()
+                                                   & (pl.col("defensiveTeam") == team))
+    assert plays["def_package"].null_count() == 0 and plays["score_state"].null_count() == 0
+    for frame, col in ((report.personnel["defensive package"], "def_package"),
+                       (report.personnel["offensive formation"], "offenseFormation"),
+                       (report.situations["score (the defense's margin)"], "score_state"),
+                       (report.situations["quarter and clock"], "clock_state")):
+        mine = frame.filter(pl.col("scope") == team)
+        direct = plays.group_by(col).agg(pl.col("man").sum().alias("k"), pl.len().alias("n"))
+        want = {g: (k, n) for g, k, n in direct.iter_rows()}
+        got = {g: (k, n) for g, k, n in mine.select(col, "k", "n_plays").iter_rows()}
+        assert got and all(want[g] == v for g, v in got.items())
+    assert set(report.personnel["defensive package"]["def_package"]) <= {"base", "nickel",
+                                                                        "dime", "quarter"}
+
+
+def test_score_and_clock_buckets_follow_the_vocabulary() -> None:
+    from coverage.vocab import (
+        CLOCK_STATES,
+        ONE_SCORE_POINTS,
+        SCORE_STATES,
+        TWO_MINUTE_SECS,
+        clock_state_expr,
+        score_state_expr,
+    )
+
+    m = ONE_SCORE_POINTS
+    got = pl.DataFrame({"d": [-m - 1, -m, 0, m, m + 1, None]}).select(score_state_expr("d"))
+    assert got.to_series().to_list() == [SCORE_STATES[0], SCORE_STATES[1], SCORE_STATES[2],
+                                         SCORE_STATES[3], SCORE_STATES[4], None]
+    t = TWO_MINUTE_SECS
+    clock = pl.DataFrame({"quarter": [1, 2, 2, 4, 4, 5], "half_secs_left": [1500, t + 1, t,
+                                                                           t + 1, t, 300]})
+    assert clock.select(clock_state_expr()).to_series().to_list() == [
+        CLOCK_STATES[0], CLOCK_STATES[1], CLOCK_STATES[2], CLOCK_STATES[4], CLOCK_STATES[5],
+        CLOCK_STATES[6]]

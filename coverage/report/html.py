@@ -15,11 +15,14 @@ import polars as pl
 from coverage.report.tendencies import (
     FIELD_ZONE_WORDS,
     LEAGUE,
+    MAX_GROUPS,
+    PACKAGES,
+    PERSONNEL,
     SCOPE,
     SITUATIONS,
     ScoutingReport,
 )
-from coverage.vocab import DISTANCE_BUCKETS, FAMILIES
+from coverage.vocab import CLOCK_STATES, DISTANCE_BUCKETS, FAMILIES, SCORE_STATES
 
 DEFENSE_COLOUR, LEAGUE_COLOUR = "#1f5fa8", "#9aa5b1"
 PREDICTED_COLOUR = "#c26a1b"
@@ -28,7 +31,8 @@ SYNTHETIC_BANNER = (
     "simulator in the official Big Data Bowl schema, not real NFL tracking: its tendencies "
     "describe no real team."
 )
-_ORDER: list[object] = [*FIELD_ZONE_WORDS.values(), *DISTANCE_BUCKETS, *FAMILIES]
+_ORDER: list[object] = [*FIELD_ZONE_WORDS.values(), *DISTANCE_BUCKETS, *FAMILIES,
+                        *SCORE_STATES, *CLOCK_STATES, *PACKAGES]
 CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP = 640, 150, 13, 9
 VALUE_WIDTH = 110  # room right of the bars for "100% (n=1234)"
 
@@ -41,7 +45,8 @@ h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.15em;margin:1.4em 0 .4em}
 .pred{border-left:4px solid #c26a1b;padding-left:10px}
 figure{margin:0 0 18px;break-inside:avoid;page-break-inside:avoid}
 figcaption{font-size:.85em;color:#444;margin-top:4px}
-table{border-collapse:collapse;font-size:.85em;margin-top:6px}
+table{border-collapse:collapse;font-size:.85em;margin:-10px 0 18px}
+thead{display:table-header-group}tr{break-inside:avoid}
 th,td{padding:2px 8px;text-align:right;border-bottom:1px solid #e3e3e3}
 th:first-child,td:first-child{text-align:left}
 .key span{display:inline-block;width:12px;height:12px;margin:0 4px -2px 12px}
@@ -107,8 +112,10 @@ def _figure(df: pl.DataFrame, by: list[str], value: str, value_name: str, captio
             sel = sel.filter(pl.col(b) == k)
         label = " · ".join(_group_label(b, k) for b, k in zip(by, key, strict=True)) or "all"
         groups.append((label, sel.sort("_o").to_dicts()))
+    # the table follows the figure, not inside it: a long table may run onto the next
+    # printed page, the chart may not
     return (f"<figure>{_bars(groups, value, colours)}<figcaption>{caption}</figcaption>"
-            f"{_table(df.drop('_o'), by, value, value_name)}</figure>")
+            f"</figure>{_table(df.drop('_o'), by, value, value_name)}")
 
 
 def _key_order(key: tuple) -> tuple:
@@ -118,6 +125,8 @@ def _key_order(key: tuple) -> tuple:
 
 
 def _group_label(column: str, value: object) -> str:
+    if column == "off_personnel":
+        return f"{value} personnel"
     if column == "down":
         return {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}.get(value, str(value))  # type: ignore
     return str(value)
@@ -165,6 +174,13 @@ def render_html(report: ScoutingReport) -> str:
         body += [f"<h2>Man rate by {escape(title)}</h2>",
                  _figure(report.situations[title], list(by), "man_rate", "man rate",
                          f"Man rate by {escape(title)}; short groups have wide intervals.", d)]
+    for title, by in PERSONNEL.items():
+        if report.personnel.get(title) is None or report.personnel[title].is_empty():
+            continue
+        body += [f"<h2>Man rate by {escape(title)}</h2>",
+                 _figure(report.personnel[title], list(by), "man_rate", "man rate",
+                         f"Man rate by {escape(title)}, the {MAX_GROUPS} groups "
+                         f"{escape(d)} saw most; short groups have wide intervals.", d)]
     body.append(_predicted_section(report))
     body += [f'<p class="meta">{escape(n)}</p>' for n in report.notes]
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"

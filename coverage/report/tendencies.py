@@ -20,15 +20,18 @@ from coverage.app.provenance import provenance
 from coverage.errors import CoverageError
 from coverage.evaluation import with_wilson
 from coverage.store import PlayTables
-from coverage.tabular.context import _yards_to_goal
+from coverage.tabular.context import _yards_to_goal, context_table
+from coverage.tabular.features import personnel, players_table
 from coverage.vocab import (
     DISTANCE_BUCKETS,
     FAMILIES,
+    clock_state_expr,
     distance_expr,
     family_expr,
     field_zone_expr,
     is_man,
     is_man_or_zone,
+    score_state_expr,
 )
 
 LEAGUE = "league"
@@ -37,7 +40,18 @@ SCOPE = "scope"
 SITUATIONS: dict[str, tuple[str, ...]] = {
     "down & distance": ("down", "distance"),
     "field zone": ("field_zone",),
+    "score (the defense's margin)": ("score_state",),
+    "quarter and clock": ("clock_state",),
 }
+# what the offense shows and what the defense sends out: (title, columns)
+PERSONNEL: dict[str, tuple[str, ...]] = {
+    "offensive formation": ("offenseFormation",),
+    "receiver alignment": ("receiverAlignment",),
+    "offensive personnel (RB-TE)": ("off_personnel",),
+    "defensive package": ("def_package",),
+}
+MAX_GROUPS = 8  # most groups one personnel figure shows
+PACKAGES = ("base", "nickel", "dime", "quarter")  # coverage.tabular.features.personnel's
 FIELD_ZONE_WORDS = {"goal": "goal line (inside 5)", "red": "red zone (6-20)",
                     "open": "open field"}
 
@@ -53,6 +67,7 @@ class ScoutingReport:
     overall: pl.DataFrame
     situations: dict[str, pl.DataFrame]
     families: pl.DataFrame
+    personnel: dict[str, pl.DataFrame] = field(default_factory=dict)
     predicted: pl.DataFrame | None = None
     model_label: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -69,6 +84,8 @@ def report_plays(store: PlayTables, weeks: Sequence[int] | None = None) -> pl.Da
     plays = store.all_plays()
     if weeks is not None:
         plays = plays.filter(pl.col("week").is_in(list(weeks)))
+    plays = plays.join(_game_state(plays), on=["gameId", "playId"], how="left").join(
+        _packages(store, plays), on=["gameId", "playId"], how="left")
     return plays.with_columns(
         pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
         pl.col("defensiveTeam").cast(pl.String),
@@ -78,6 +95,31 @@ def report_plays(store: PlayTables, weeks: Sequence[int] | None = None) -> pl.Da
         _yards_to_goal(plays.schema).alias("to_goal"),
     ).with_columns(field_zone_expr("to_goal").replace_strict(FIELD_ZONE_WORDS, default=None)
                    .alias("field_zone"))
+
+
+def _game_state(plays: pl.DataFrame) -> pl.DataFrame:
+    """Score and clock state per play, from the context table's offense-side margin and
+    half clock (one spelling of both, shared with the tabular model)."""
+    need = {"preSnapHomeScore", "preSnapVisitorScore", "homeTeamAbbr", "gameClock",
+            "quarter", "possessionTeam", "yardsToGo"}
+    keys = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
+    if not need <= set(plays.columns):
+        return keys.with_columns(pl.lit(None, pl.String).alias("score_state"),
+                                 pl.lit(None, pl.String).alias("clock_state"))
+    ctx = context_table(plays.select(*sorted(need), "gameId", "playId"))
+    return ctx.select("gameId", "playId",
+                      score_state_expr(-pl.col("score_diff")).alias("score_state"),
+                      clock_state_expr().alias("clock_state"))
+
+
+def _packages(store: PlayTables, plays: pl.DataFrame) -> pl.DataFrame:
+    """Offensive personnel and defensive package per play, counted from who was on the
+    field (player_play + players); nulls where those tables are missing."""
+    read = getattr(store, "player_play", None)
+    player_play = read() if read is not None else None
+    out = personnel(plays, player_play, players_table(store))
+    return out.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                      "off_personnel", "def_package")
 
 
 def defenses(store: PlayTables) -> list[str]:
@@ -102,6 +144,15 @@ def man_rates(plays: pl.DataFrame, defense: str, by: Sequence[str] = ()) -> pl.D
            .with_columns((pl.col("k") / pl.col("n_plays")).alias("man_rate"))
            .sort(SCOPE, *by))
     return with_wilson(out)
+
+
+def top_groups(rates: pl.DataFrame, defense: str, by: Sequence[str], n: int = MAX_GROUPS
+                ) -> pl.DataFrame:
+    """The ``n`` groups the defense saw most (a figure that fits on a printed page); groups
+    it never saw are dropped: a league-only bar scouts nobody."""
+    seen = (rates.filter(pl.col(SCOPE) == defense).sort("n_plays", descending=True)
+            .head(n).select(*by))
+    return rates.join(seen, on=list(by), how="semi")
 
 
 def family_mix(plays: pl.DataFrame, defense: str) -> pl.DataFrame:
@@ -199,6 +250,8 @@ def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = 
         defense=defense, weeks=chosen, source=store.source,
         overall=man_rates(plays, defense),
         situations={t: man_rates(plays, defense, by) for t, by in SITUATIONS.items()},
+        personnel={t: top_groups(man_rates(plays, defense, by), defense, by)
+                   for t, by in PERSONNEL.items()},
         families=family_mix(plays, defense),
         predicted=predicted, model_label=model_label, notes=notes,
     )
