@@ -174,3 +174,31 @@ def test_score_and_clock_buckets_follow_the_vocabulary() -> None:
     assert clock.select(clock_state_expr()).to_series().to_list() == [
         CLOCK_STATES[0], CLOCK_STATES[1], CLOCK_STATES[2], CLOCK_STATES[4], CLOCK_STATES[5],
         CLOCK_STATES[6]]
+
+
+def test_early_read_is_accuracy_by_time_per_scope() -> None:
+    from coverage.report.tendencies import early_read
+
+    plays = pl.DataFrame({"gameId": [1, 1, 1], "playId": [1, 2, 3],
+                          "defensiveTeam": ["KC", "BUF", "BUF"], "man": [True, False, None]})
+    preds = pl.DataFrame({
+        "model": ["m"] * 6, "gameId": [1] * 6, "playId": [1, 1, 2, 2, 3, 3],
+        "secs_from_snap": [-1.0, 0.0, -1.0, 0.0, -1.0, 0.0], "p_man": [.2, .9, .3, .7, .9, .9]})
+    out = early_read(plays, preds, "KC", "m")
+    got = {(s, b): (a, n) for s, b, a, n in
+           out.select("scope", "before_snap", "accuracy", "n_plays").iter_rows()}
+    assert got == {("KC", "1.0 s before the snap"): (0.0, 1),
+                   ("KC", "0.0 s before the snap"): (1.0, 1),
+                   (LEAGUE, "1.0 s before the snap"): (0.5, 2),
+                   (LEAGUE, "0.0 s before the snap"): (0.5, 2)}
+
+
+def test_model_figures_name_the_model_and_its_calibration(app_stores) -> None:
+    store = open_store(app_stores["preds"])
+    team = sorted(store.all_plays()["defensiveTeam"].unique())[0]
+    report = build_report(store, team)
+    assert report.early_read is not None and "trained on" in (report.model_label or "")
+    assert {team, LEAGUE} <= set(report.calibration)
+    page = render_html(report)
+    assert "How early their coverage can be read" in page and "MODEL FIGURE" in page
+    assert "expected calibration error" in page

@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from coverage.opener import open_store
 from coverage.report import build_report
 from coverage.report.html import render_html
 from tests.builders.server import CHROMIUM, chromium
@@ -29,11 +30,13 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def report_file(sim_store, tmp_path_factory):
-    plays = sim_store.all_plays().filter(pl.col("week").is_in(WEEKS))
+def report_file(app_stores, tmp_path_factory):
+    """The fullest report the test stores give: charted figures and the model's."""
+    store = open_store(app_stores["preds"])
+    plays = store.all_plays().filter(pl.col("week").is_in(WEEKS))
     team = sorted(plays["defensiveTeam"].unique().to_list())[0]
     path = tmp_path_factory.mktemp("report") / "report.html"
-    path.write_text(render_html(build_report(sim_store, team, WEEKS)), encoding="utf-8")
+    path.write_text(render_html(build_report(store, team, WEEKS)), encoding="utf-8")
     return path
 
 
@@ -45,7 +48,7 @@ def test_the_report_opens_offline_with_no_console_error(browser, report_file) ->
     page.on("pageerror", lambda e: errors.append(str(e)))
     url = report_file.as_uri()
     page.goto(url, wait_until="load")
-    assert page.locator("figure").count() >= 4
+    assert page.locator("figure").count() >= 10
     assert requests == [url] and errors == []
     page.close()
 

@@ -145,11 +145,39 @@ def _predicted_section(report: ScoutingReport) -> str:
     cap = (f"PREDICTION, not charting: mean P(man) at the snap from the model "
            f"{escape(report.model_label or '')} over the plays with no Man/Zone label. The "
            "interval shows the spread of the plays only, not the model's own error; read it "
-           "with the model's calibration on the Accuracy page.")
+           "with the model's calibration: " + escape(_calibration_words(report)))
     fig = _figure(report.predicted, [], "man_rate", "predicted man rate", cap,
                   report.defense, colours)
     return (f'<section class="pred"><h2>Predicted man rate where charting is missing '
             f"(model: {escape(report.model_label or '')})</h2>{fig}</section>")
+
+
+def _calibration_words(report: ScoutingReport) -> str:
+    """One sentence on how far the model's P(man) can be trusted, from the charted plays."""
+    parts = []
+    for scope, c in report.calibration.items():
+        who = "the league" if scope == LEAGUE else scope
+        parts.append(f"on {who}'s {c['n_plays']:.0f} charted plays it is right "
+                     f"{_pct(c['accuracy'])} at the snap, expected calibration error "
+                     f"{c['ece']:.3f}")
+    if not parts:
+        return "No charted plays here to check its calibration on."
+    return "Calibration: " + "; ".join(parts) + "."
+
+
+def _early_read_section(report: ScoutingReport) -> str:
+    if report.early_read is None:
+        return ""
+    colours = {report.defense: PREDICTED_COLOUR, LEAGUE: LEAGUE_COLOUR}
+    cap = (f"MODEL FIGURE: accuracy of {escape(report.model_label or '')} on the charted "
+           "Man/Zone plays, half a second at a time before the snap (each play once per "
+           "bin), with 95% Wilson intervals. A bar that reaches its full height early says "
+           "the coverage shows early. " + escape(_calibration_words(report)))
+    df = report.early_read.select(SCOPE, "before_snap", "n_plays", "accuracy",
+                                  "ci_low", "ci_high")
+    fig = _figure(df, ["before_snap"], "accuracy", "accuracy", cap, report.defense, colours)
+    return (f'<section class="pred"><h2>How early their coverage can be read (model: '
+            f"{escape(report.model_label or '')})</h2>{fig}</section>")
 
 
 def render_html(report: ScoutingReport) -> str:
@@ -181,7 +209,7 @@ def render_html(report: ScoutingReport) -> str:
                  _figure(report.personnel[title], list(by), "man_rate", "man rate",
                          f"Man rate by {escape(title)}, the {MAX_GROUPS} groups "
                          f"{escape(d)} saw most; short groups have wide intervals.", d)]
-    body.append(_predicted_section(report))
+    body += [_predicted_section(report), _early_read_section(report)]
     body += [f'<p class="meta">{escape(n)}</p>' for n in report.notes]
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(d)} coverage scouting report</title><style>{CSS}</style>"

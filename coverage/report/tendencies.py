@@ -18,7 +18,7 @@ import polars as pl
 
 from coverage.app.provenance import provenance
 from coverage.errors import CoverageError
-from coverage.evaluation import with_wilson
+from coverage.evaluation import accuracy_by_time, ece, with_wilson
 from coverage.store import PlayTables
 from coverage.tabular.context import _yards_to_goal, context_table
 from coverage.tabular.features import personnel, players_table
@@ -70,6 +70,8 @@ class ScoutingReport:
     personnel: dict[str, pl.DataFrame] = field(default_factory=dict)
     predicted: pl.DataFrame | None = None
     model_label: str | None = None
+    early_read: pl.DataFrame | None = None
+    calibration: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -203,22 +205,69 @@ def _stored_predictions(store: PlayTables, weeks: Sequence[int]) -> pl.DataFrame
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 
-def _predicted(store: PlayTables, plays: pl.DataFrame, defense: str, weeks: Sequence[int]
-               ) -> tuple[pl.DataFrame | None, str | None]:
-    """The predicted man rate of the unlabelled plays, with the model's label."""
-    if plays.filter((pl.col("defensiveTeam") == defense) & pl.col("man").is_null()).is_empty():
-        return None, None
+READ_BIN_SECS, READ_MAX_SECS = 0.5, 3.0  # the early-read figure's time bins
+
+
+def early_read(plays: pl.DataFrame, preds: pl.DataFrame, defense: str, model: str
+               ) -> pl.DataFrame:
+    """Accuracy of ``model`` on the charted Man / Zone plays per half second before the
+    snap, per scope (:func:`coverage.evaluation.accuracy_by_time`, the Accuracy page's
+    estimator): how early this defense's coverage can be read against the league's."""
+    labelled = plays.filter(pl.col("man").is_not_null()).select(
+        "gameId", "playId", "defensiveTeam", pl.col("man").cast(pl.Int64).alias("y"))
+    scored = _scoped(labelled.join(preds.filter(pl.col("model") == model).drop("model"),
+                                   on=["gameId", "playId"]), defense)
+    out = accuracy_by_time(scored.with_columns(pl.col(SCOPE).alias("model")),
+                           bin_secs=READ_BIN_SECS, max_secs=READ_MAX_SECS)
+    return out.rename({"model": SCOPE}).with_columns(
+        pl.format("{} s before the snap", pl.col("secs_from_snap").abs().round(1))
+        .alias("before_snap"))
+
+
+def calibration(plays: pl.DataFrame, preds: pl.DataFrame, defense: str, model: str
+                ) -> dict[str, dict[str, float]]:
+    """Snap accuracy, expected calibration error and play count of ``model`` on the
+    charted plays, per scope: what a predicted man rate's trust rests on."""
+    snap = snap_predictions(preds.filter(pl.col("model") == model)).drop("model")
+    df = _scoped(plays.filter(pl.col("man").is_not_null()).join(snap, on=["gameId", "playId"]),
+                 defense)
+    out = {}
+    for scope in (defense, LEAGUE):
+        part = df.filter(pl.col(SCOPE) == scope)
+        if part.height:
+            y, p = part["man"].cast(pl.Int64).to_numpy(), part["p_man"].to_numpy()
+            out[scope] = {"n_plays": float(part.height), "ece": ece(y, p),
+                          "accuracy": float(((p >= 0.5) == (y == 1)).mean())}
+    return out
+
+
+@dataclass(frozen=True)
+class _ModelFigures:
+    predicted: pl.DataFrame | None = None
+    label: str | None = None
+    early_read: pl.DataFrame | None = None
+    calibration: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _model_figures(store: PlayTables, plays: pl.DataFrame, defense: str,
+                   weeks: Sequence[int]) -> _ModelFigures:
+    """The model figures of the best stored model (one trained on this kind of data
+    first): predicted man rate of the unlabelled plays, early read, calibration."""
     preds = _stored_predictions(store, weeks)
     if preds is None:
-        return None, None
+        return _ModelFigures()
     prov = provenance(store, preds["model"].unique().to_list())
     model = prov.default(prov.models)
     if model is None:
-        return None, None
-    out = predicted_man_rates(plays, preds, defense, model)
-    if out.filter(pl.col(SCOPE) == defense).is_empty():
-        return None, None
-    return out, prov.label(model)
+        return _ModelFigures()
+    predicted = predicted_man_rates(plays, preds, defense, model)
+    if predicted.filter(pl.col(SCOPE) == defense).is_empty():
+        predicted = None
+    read = early_read(plays, preds, defense, model)
+    if read.filter(pl.col(SCOPE) == defense).is_empty():
+        read = None
+    return _ModelFigures(predicted, prov.label(model), read,
+                         calibration(plays, preds, defense, model))
 
 
 def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = None
@@ -241,7 +290,7 @@ def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = 
     if plays.filter(pl.col("defensiveTeam") == defense).is_empty():
         raise CoverageError(f"{defense} has no plays in week(s) "
                             f"{', '.join(map(str, chosen))}")
-    predicted, model_label = _predicted(store, plays, defense, chosen)
+    model = _model_figures(store, plays, defense, chosen)
     n_unlabelled = plays.filter((pl.col("defensiveTeam") == defense)
                                 & pl.col("man").is_null()).height
     notes = [f"{n_unlabelled} of {defense}'s plays have no Man/Zone label (Other or not "
@@ -253,5 +302,6 @@ def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = 
         personnel={t: top_groups(man_rates(plays, defense, by), defense, by)
                    for t, by in PERSONNEL.items()},
         families=family_mix(plays, defense),
-        predicted=predicted, model_label=model_label, notes=notes,
+        predicted=model.predicted, model_label=model.label, early_read=model.early_read,
+        calibration=model.calibration, notes=notes,
     )
