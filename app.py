@@ -6,15 +6,26 @@ and keeps each page's address stable for shared links. The pages live in ``app_p
 not ``pages/``: Streamlit treats a ``pages/`` folder beside this script as its older
 multipage mode, in which a deep link runs the page without this script until someone opens
 the home page.
+
+``python app.py [streamlit options] [-- --data DIR]`` (what ``make app`` runs) is
+``streamlit run app.py`` with the server's caches warmed as it starts
+(:mod:`coverage.app.warmup`): the first visitor waits no longer than later ones.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import streamlit as st
 
-from coverage.app.play_player import publish_static
+if __name__ == "__main__" and not st.runtime.exists():  # `python app.py`: start the server
+    from coverage.app.warmup import serve
+
+    raise SystemExit(serve(__file__, sys.argv[1:]))
+
+from coverage.app import warmup  # noqa: E402 - after the launcher above: it needs none of it
+from coverage.app.play_player import publish_static  # noqa: E402
 
 PAGES = [
     st.Page("app_pages/0_Overview.py", title="Overview", icon="🏈", default=True),
@@ -34,4 +45,5 @@ def _static_published() -> bool:
 
 
 _static_published()
+warmup.start(warmup.data_option(sys.argv[1:]))  # once per process; no-op if started
 st.navigation(PAGES).run()

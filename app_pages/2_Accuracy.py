@@ -49,7 +49,8 @@ choice = model_picker(sorted(set(models) | set(curve_models)), store=store)
 model, prov = choice.model, choice.prov
 if curves is not None:
     curves = curves.filter(pl.col("model").is_in(choice.visible))
-preds = preds.filter(pl.col("model").is_in(choice.visible)) if preds is not None else None
+if preds is not None and set(models) - set(choice.visible):  # else the cached table itself:
+    preds = preds.filter(pl.col("model").is_in(choice.visible))  # its snap calls are kept
 
 weeks = sorted(plays["week"].drop_nulls().unique().to_list())
 held_out = result_data.held_out_weeks(reports, choice.visible, weeks)

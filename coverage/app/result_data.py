@@ -9,6 +9,8 @@ pages still show something right after ``coverage predict`` on a new store.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,10 +40,29 @@ def _truth(plays: pl.DataFrame, *columns: pl.Expr | str) -> pl.DataFrame:
                                   pl.col("playId").cast(pl.Int64), *columns)
 
 
+# the last predictions table's calls at the snap: a page draws several charts from one table
+# (Accuracy: six), and each would otherwise scan every pre-snap row of every week again
+_SNAP_LOCK = threading.Lock()
+_SNAP_LAST: list = [None, None]  # [weakref to the predictions, their calls at the snap]
+
+
+def _snaps(preds: pl.DataFrame | None) -> pl.DataFrame:
+    if preds is None:
+        return snap_predictions(preds)
+    with _SNAP_LOCK:
+        ref, snap = _SNAP_LAST
+        if ref is not None and ref() is preds:
+            return snap
+    snap = snap_predictions(preds)
+    with _SNAP_LOCK:
+        _SNAP_LAST[:] = [weakref.ref(preds), snap]
+    return snap
+
+
 def _snap_truth(preds: pl.DataFrame | None, plays: pl.DataFrame, model: str | None,
                 *columns: pl.Expr | str) -> pl.DataFrame:
     """Calls at the snap (``model``'s only, when given) of the labelled plays, with ``columns``."""
-    snap = snap_predictions(preds)
+    snap = _snaps(preds)
     if model is not None:
         snap = snap.filter(pl.col("model") == model)
     return snap.join(_truth(plays, *columns), on=PLAY_KEYS, how="inner")

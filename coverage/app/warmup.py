@@ -1,0 +1,134 @@
+"""Warm the server's caches as it starts, so the first visitor waits no longer than later ones.
+
+Streamlit runs a page's script only when a browser connects: without this, the first
+visitor after ``make app`` pays for the package's imports (torch among them), opening the
+store, reading every week's predictions, the play list and the first play's figure. One
+background thread per process does that work ahead, through the very caches the pages
+use (the ``st.cache_*`` loaders of :mod:`coverage.app.session` and the explorer's
+:data:`coverage.app.spec_cache.SPECS`): a visitor who arrives while it runs waits on the
+same computation (Streamlit's per-key compute lock, the spec cache's pending future)
+instead of doing it a second time.
+
+``python app.py [streamlit options] [-- --data DIR]`` starts the thread before the server
+(:func:`serve`); under a plain ``streamlit run app.py`` the app's first script run starts it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+LOG = logging.getLogger("coverage.app.warmup")
+RUNTIME_WAIT_S = 60.0  # the server's runtime must exist before a cache is made (see below)
+
+_LOCK = threading.Lock()
+_STARTED: Future | None = None
+
+
+def start(data: str | None = None, *, wait_runtime: bool = True) -> Future:
+    """Start warming once per process (later calls return the first call's future, whose
+    result is the seconds each step took)."""
+    global _STARTED
+    with _LOCK:
+        if _STARTED is None:
+            fut: Future = Future()
+
+            def work() -> None:
+                try:
+                    fut.set_result(warm(data, wait_runtime=wait_runtime))
+                except BaseException as exc:  # noqa: BLE001 - the pages then show the error
+                    LOG.warning("warm-up stopped: %s", exc)
+                    fut.set_exception(exc)
+
+            threading.Thread(target=work, name="coverage-warmup", daemon=True).start()
+            _STARTED = fut
+        return _STARTED
+
+
+def _wait_for_runtime(limit: float) -> None:
+    """A cache made before Streamlit's runtime exists lives in a storage the pages never
+    read: the loaders are called only once it is up."""
+    from streamlit import runtime
+
+    deadline = time.monotonic() + limit
+    while not runtime.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def warm(data: str | None, *, wait_runtime: bool = True) -> dict[str, float]:
+    """What the explorer's first run needs, in its order; the seconds of each step (logged).
+
+    The spec key and builder mirror the explorer's ``spec_key`` and default play (the first
+    in the list's default order, no filters): ``tests/test_warmup.py`` checks that the
+    page's first run then builds nothing of this again."""
+    took: dict[str, float] = {}
+
+    def step(name: str, fn: Callable[[], Any]) -> Any:
+        t0 = time.perf_counter()
+        out = fn()
+        took[name] = time.perf_counter() - t0
+        return out
+
+    def imports() -> None:
+        import coverage.app.play_player  # noqa: F401 - the explorer's modules, torch among them
+        import coverage.app.session  # noqa: F401
+        import coverage.export  # noqa: F401
+
+    step("imports", imports)
+    if wait_runtime:
+        step("server start", lambda: _wait_for_runtime(RUNTIME_WAIT_S))
+    from coverage.app import play_data, session
+    from coverage.app.play_player import build_spec
+    from coverage.app.provenance import provenance
+    from coverage.app.spec_cache import SPECS
+    from coverage.app.staleness import checkpoints_stamp
+
+    store = step("store", lambda: session.load_store(data))
+    stamp = store.output_stamp("predictions")
+    plays = step("plays", lambda: session.load_plays(store))
+    preds = step("predictions", lambda: session.load_predictions(store, stamp))
+    models = play_data.models_in(preds)
+    prov = step("provenance", lambda: provenance(store, models))
+    visible = prov.visible(show_synthetic=False)
+    if visible:
+        step("staleness", lambda: session._stale_lines(  # noqa: SLF001 - the picker's cache
+            store, tuple(sorted(visible)), stamp, checkpoints_stamp(store, visible)))
+    model = prov.default(visible) if visible else None
+    table = step("play table", lambda: session.load_play_table(store, model, stamp))
+    shown = play_data.sort_plays(table, next(iter(play_data.SORTS)))
+    if shown.height:
+        g, p = int(shown["gameId"][0]), int(shown["playId"][0])
+        frames = step("play frames", lambda: session.load_play_frames(store, g, p))
+        slots = step("formation slots", lambda: session.load_formation_slots(store, g, p))
+        play = session.play_row(plays, g, p)
+        play_preds = play_data.play_predictions(preds, g, p, visible)
+        key = (str(store.path), stamp, g, p, tuple(visible), False)  # the explorer's spec_key
+        step("first play's figure", lambda: SPECS.get_or_build(key, lambda: build_spec(
+            frames, play, prov.relabel(play_preds), slots=slots, source=store.source)))
+    LOG.info("warm-up: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
+    return took
+
+
+def data_option(args: list[str]) -> str | None:
+    """The app's ``--data DIR``: after ``--`` in ``python app.py``'s arguments (streamlit's
+    own options come first), or anywhere in the script's (``sys.argv`` under streamlit)."""
+    rest = args[args.index("--") + 1:] if "--" in args else args
+    ap = argparse.ArgumentParser(add_help=False)
+    ap.add_argument("--data", default=None)
+    got, _ = ap.parse_known_args(rest)
+    from coverage.config import data_arg
+
+    return got.data or data_arg()
+
+
+def serve(script: str, args: list[str]) -> int:
+    """``streamlit run script *args`` in this process, the warm-up started first."""
+    from streamlit.web import cli
+
+    start(data_option(args))
+    return cli.main(["run", script, *args], standalone_mode=False) or 0
