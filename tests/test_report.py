@@ -202,3 +202,24 @@ def test_model_figures_name_the_model_and_its_calibration(app_stores) -> None:
     page = render_html(report)
     assert "How early their coverage can be read" in page and "MODEL FIGURE" in page
     assert "expected calibration error" in page
+
+
+def test_giveaway_positions_are_the_teams_pages_table(explain_models) -> None:
+    from coverage.app.team_data import position_giveaway_table
+
+    store = open_store(explain_models / "store")
+    summary = store.read_output("attribution")
+    plays = store.all_plays()
+    team = sorted(summary.join(plays.select("gameId", "playId", "defensiveTeam"),
+                               on=["gameId", "playId"])["defensiveTeam"].unique())[0]
+    report = build_report(store, team)
+    assert report.giveaway is not None and "trained on" in (report.giveaway_label or "")
+    teams = position_giveaway_table(summary, plays, store.players())
+    want = dict(teams.filter(pl.col("defensiveTeam") == team)
+                .select("position", "mean_abs_attribution").iter_rows())
+    mine = report.giveaway.filter(pl.col("scope") == team)
+    got = dict(mine.select("position", "mean_abs_attribution").iter_rows())
+    assert got and got == {p: pytest.approx(want[p]) for p in got}
+    assert mine["mean_abs_attribution"].to_list() == sorted(got.values(), reverse=True)
+    assert set(report.giveaway.filter(pl.col("scope") == LEAGUE)["position"]) == set(got)
+    assert "Who gives it away" in render_html(report)

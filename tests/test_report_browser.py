@@ -4,7 +4,6 @@ page boundary."""
 
 from __future__ import annotations
 
-import polars as pl
 import pytest
 
 from coverage.opener import open_store
@@ -30,11 +29,13 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def report_file(app_stores, tmp_path_factory):
-    """The fullest report the test stores give: charted figures and the model's."""
-    store = open_store(app_stores["preds"])
-    plays = store.all_plays().filter(pl.col("week").is_in(WEEKS))
-    team = sorted(plays["defensiveTeam"].unique().to_list())[0]
+def report_file(explain_models, tmp_path_factory):
+    """The fullest report the test stores give: charted figures and the model's, the
+    attribution's included."""
+    store = open_store(explain_models / "store")
+    attributed = store.read_output("attribution").join(
+        store.all_plays().select("gameId", "playId", "defensiveTeam"), on=["gameId", "playId"])
+    team = sorted(attributed["defensiveTeam"].unique().to_list())[0]
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(render_html(build_report(store, team, WEEKS)), encoding="utf-8")
     return path
@@ -48,7 +49,8 @@ def test_the_report_opens_offline_with_no_console_error(browser, report_file) ->
     page.on("pageerror", lambda e: errors.append(str(e)))
     url = report_file.as_uri()
     page.goto(url, wait_until="load")
-    assert page.locator("figure").count() >= 10
+    assert page.locator("figure").count() >= 12
+    assert page.get_by_text("Who gives it away").count() == 1
     assert requests == [url] and errors == []
     page.close()
 

@@ -8,6 +8,7 @@ reads "58% of 24 plays" differently from "58% of 400".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 import polars as pl
@@ -62,9 +63,11 @@ def _pct(x: float | None) -> str:
     return "–" if x is None or x != x else f"{100 * x:.0f}%"
 
 
-def _bars(groups: list[tuple[str, list[dict]]], value: str, colours: dict[str, str]) -> str:
-    """Horizontal bars with 95% whiskers: one block per group, one bar per scope."""
-    plot = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
+def _bars(groups: list[tuple[str, list[dict]]], value: str, colours: dict[str, str],
+          top: float = 1.0, fmt: Callable[[float | None], str] = _pct) -> str:
+    """Horizontal bars with 95% whiskers: one block per group, one bar per scope; a bar
+    of ``top`` fills the plot."""
+    plot = (CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH) / (top or 1.0)
     y, parts = 4, []
     for label, rows in groups:
         parts.append(f'<text x="0" y="{y + BAR_HEIGHT}">{escape(label)}</text>')
@@ -73,13 +76,13 @@ def _bars(groups: list[tuple[str, list[dict]]], value: str, colours: dict[str, s
             x0, w = LABEL_WIDTH, plot * (v or 0)
             c = colours.get(r[SCOPE], DEFENSE_COLOUR)
             parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{BAR_HEIGHT}" '
-                         f'fill="{c}"><title>{escape(r[SCOPE])}: {_pct(v)} of '
+                         f'fill="{c}"><title>{escape(r[SCOPE])}: {fmt(v)} of '
                          f'{r["n_plays"]}</title></rect>')
             if lo == lo and hi == hi:  # not NaN
                 ym = y + BAR_HEIGHT / 2
                 parts.append(f'<line x1="{x0 + plot * lo:.1f}" x2="{x0 + plot * hi:.1f}" '
                              f'y1="{ym}" y2="{ym}" stroke="#111" stroke-width="1.2"/>')
-            parts.append(f'<text x="{x0 + plot + 6}" y="{y + BAR_HEIGHT - 2}">{_pct(v)} '
+            parts.append(f'<text x="{x0 + plot * top + 6}" y="{y + BAR_HEIGHT - 2}">{fmt(v)} '
                          f'(n={r["n_plays"]})</text>')
             y += BAR_HEIGHT + 2
         y += GAP
@@ -87,19 +90,21 @@ def _bars(groups: list[tuple[str, list[dict]]], value: str, colours: dict[str, s
             f'height="{y}" viewBox="0 0 {CHART_WIDTH} {y}">{"".join(parts)}</svg>')
 
 
-def _table(df: pl.DataFrame, by: list[str], value: str, value_name: str) -> str:
+def _table(df: pl.DataFrame, by: list[str], value: str, value_name: str,
+           fmt: Callable[[float | None], str] = _pct) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in
                    [*by, "who", value_name, "95% CI", "plays"])
     rows = []
     for r in df.iter_rows(named=True):
-        cells = [*(str(r[b]) for b in by), r[SCOPE], _pct(r[value]),
+        cells = [*(str(r[b]) for b in by), r[SCOPE], fmt(r[value]),
                  f"{_pct(r['ci_low'])}–{_pct(r['ci_high'])}", str(r["n_plays"])]
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _figure(df: pl.DataFrame, by: list[str], value: str, value_name: str, caption: str,
-            defense: str, colours: dict[str, str] | None = None) -> str:
+            defense: str, colours: dict[str, str] | None = None, top: float = 1.0,
+            fmt: Callable[[float | None], str] = _pct) -> str:
     """One figure: the bars, the caption, and the same numbers as a table."""
     colours = colours or {defense: DEFENSE_COLOUR, LEAGUE: LEAGUE_COLOUR}
     order = {defense: 0, LEAGUE: 1}
@@ -114,8 +119,8 @@ def _figure(df: pl.DataFrame, by: list[str], value: str, value_name: str, captio
         groups.append((label, sel.sort("_o").to_dicts()))
     # the table follows the figure, not inside it: a long table may run onto the next
     # printed page, the chart may not
-    return (f"<figure>{_bars(groups, value, colours)}<figcaption>{caption}</figcaption>"
-            f"</figure>{_table(df.drop('_o'), by, value, value_name)}")
+    return (f"<figure>{_bars(groups, value, colours, top, fmt)}<figcaption>{caption}"
+            f"</figcaption></figure>{_table(df.drop('_o'), by, value, value_name, fmt)}")
 
 
 def _key_order(key: tuple) -> tuple:
@@ -180,6 +185,28 @@ def _early_read_section(report: ScoutingReport) -> str:
             f"{escape(report.model_label or '')})</h2>{fig}</section>")
 
 
+def _giveaway_section(report: ScoutingReport) -> str:
+    if report.giveaway is None:
+        return ""
+    df = report.giveaway
+    colours = {report.defense: PREDICTED_COLOUR, LEAGUE: LEAGUE_COLOUR}
+    top = float(df["mean_abs_attribution"].max() or 1.0) * 1.05
+    cap = (f"MODEL FIGURE: mean |change of P(man)| when one of the defense's players is "
+           f"removed (occlusion, {escape(report.giveaway_label or '')}), by position, "
+           f"{escape(report.defense)}'s largest first against the same positions "
+           "league-wide; n counts player-plays. Larger = that position's movement tells the "
+           "model, and a reading offense, more about the call. A mean of magnitudes, so no "
+           "interval.")
+    fig = _figure(df, ["position"], "mean_abs_attribution", "mean |ΔP(man)|", cap,
+                  report.defense, colours, top=top, fmt=_small)
+    return (f'<section class="pred"><h2>Who gives it away (model: '
+            f"{escape(report.giveaway_label or '')})</h2>{fig}</section>")
+
+
+def _small(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{x:.4f}"
+
+
 def render_html(report: ScoutingReport) -> str:
     """The whole report as one HTML document (str)."""
     d = report.defense
@@ -209,7 +236,8 @@ def render_html(report: ScoutingReport) -> str:
                  _figure(report.personnel[title], list(by), "man_rate", "man rate",
                          f"Man rate by {escape(title)}, the {MAX_GROUPS} groups "
                          f"{escape(d)} saw most; short groups have wide intervals.", d)]
-    body += [_predicted_section(report), _early_read_section(report)]
+    body += [_predicted_section(report), _early_read_section(report),
+             _giveaway_section(report)]
     body += [f'<p class="meta">{escape(n)}</p>' for n in report.notes]
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(d)} coverage scouting report</title><style>{CSS}</style>"

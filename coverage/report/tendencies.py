@@ -19,6 +19,7 @@ import polars as pl
 from coverage.app.provenance import provenance
 from coverage.errors import CoverageError
 from coverage.evaluation import accuracy_by_time, ece, with_wilson
+from coverage.report.giveaway import LEAGUE, SCOPE, giveaway
 from coverage.store import PlayTables
 from coverage.tabular.context import _yards_to_goal, context_table
 from coverage.tabular.features import personnel, players_table
@@ -34,8 +35,6 @@ from coverage.vocab import (
     score_state_expr,
 )
 
-LEAGUE = "league"
-SCOPE = "scope"
 # the situations each tendency is cut by: (title, the report columns that define it)
 SITUATIONS: dict[str, tuple[str, ...]] = {
     "down & distance": ("down", "distance"),
@@ -72,6 +71,8 @@ class ScoutingReport:
     model_label: str | None = None
     early_read: pl.DataFrame | None = None
     calibration: dict[str, dict[str, float]] = field(default_factory=dict)
+    giveaway: pl.DataFrame | None = None
+    giveaway_label: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -291,6 +292,7 @@ def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = 
         raise CoverageError(f"{defense} has no plays in week(s) "
                             f"{', '.join(map(str, chosen))}")
     model = _model_figures(store, plays, defense, chosen)
+    by_position, giveaway_label = giveaway(store, plays, defense, chosen)
     n_unlabelled = plays.filter((pl.col("defensiveTeam") == defense)
                                 & pl.col("man").is_null()).height
     notes = [f"{n_unlabelled} of {defense}'s plays have no Man/Zone label (Other or not "
@@ -303,5 +305,6 @@ def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = 
                    for t, by in PERSONNEL.items()},
         families=family_mix(plays, defense),
         predicted=model.predicted, model_label=model.label, early_read=model.early_read,
-        calibration=model.calibration, notes=notes,
+        calibration=model.calibration, giveaway=by_position,
+        giveaway_label=giveaway_label, notes=notes,
     )
