@@ -34,7 +34,7 @@ setup-test: $(VENV)/.installed-test
 
 app: setup
 	$(BIN)/coverage init $(if $(DATA),--data $(DATA),)
-	$(BIN)/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) \
+	$(BIN)/python app.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--server.headless true \
 		--browser.gatherUsageStats false --server.fileWatcherType none $(if $(DATA),-- --data $(DATA),)
 

@@ -110,7 +110,8 @@ def _free_port() -> int:
 
 def _start(data: str | None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    # as `make app` starts it: `python app.py` warms the caches as the server starts
+    cmd = [sys.executable, "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     if data:
@@ -176,6 +177,41 @@ def _plain_load(browser, url: str, path: str) -> float:
     return elapsed
 
 
+def _first_visit(args: argparse.Namespace) -> int:
+    """The first visitor after the server starts (``make app``) against a plain page and a
+    later visitor, all in a fresh profile, on one server: what warming at start must close."""
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _start(args.data)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            cold, page = _first_load(browser, url)
+            cold_paint = _first_load.marks["painted"] / 1000  # type: ignore[attr-defined]
+            page.close()
+            plain = [_plain_load(browser, url, args.plain_page) for _ in range(args.loads)]
+            later, later_paint = [], []
+            for _ in range(args.loads):
+                t, pg = _first_load(browser, url)
+                pg.close()
+                later.append(t)
+                later_paint.append(_first_load.marks["painted"] / 1000)  # type: ignore[attr-defined]
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    print(f"First visit after a server start, headless Chromium, 1366x768, fresh profiles "
+          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
+    print(f"  explorer, first visitor   play painted {cold_paint * 1000:6.0f} ms   "
+          f"interactive {cold * 1000:6.0f} ms")
+    print(f"  explorer, later visitors  play painted {statistics.median(later_paint) * 1000:6.0f}"
+          f" ms   interactive {statistics.median(later) * 1000:6.0f} ms  "
+          f"(median of {len(later)})")
+    print(f"  plain page ({args.plain_page})         {statistics.median(plain) * 1000:6.0f} ms"
+          f"  (median of {len(plain)})")
+    return 0
+
+
 def _stats(xs: list[float]) -> str:
     xs = sorted(xs)
     p95 = xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
@@ -192,10 +228,16 @@ def main() -> int:
     ap.add_argument("--dwell", type=float, default=1.5,
                     help="seconds on each play before the next click (an analyst looks at a "
                          "play before moving on; 0 = click as fast as it draws)")
+    ap.add_argument("--first-only", action="store_true",
+                    help="only the first visit after a server start: the explorer's first "
+                         "load on a fresh server, then the plain page and the explorer again "
+                         "(fresh profiles), in the same run")
     docpage.add_flag(ap)
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
+    if args.first_only:
+        return _first_visit(args)
     proc, url = _start(args.data)
     try:
         with sync_playwright() as p:

@@ -24,13 +24,12 @@ from concurrent.futures import Future
 from typing import Any
 
 LOG = logging.getLogger("coverage.app.warmup")
-RUNTIME_WAIT_S = 60.0  # the server's runtime must exist before a cache is made (see below)
 
 _LOCK = threading.Lock()
 _STARTED: Future | None = None
 
 
-def start(data: str | None = None, *, wait_runtime: bool = True) -> Future:
+def start(data: str | None = None) -> Future:
     """Start warming once per process (later calls return the first call's future, whose
     result is the seconds each step took)."""
     global _STARTED
@@ -40,7 +39,7 @@ def start(data: str | None = None, *, wait_runtime: bool = True) -> Future:
 
             def work() -> None:
                 try:
-                    fut.set_result(warm(data, wait_runtime=wait_runtime))
+                    fut.set_result(warm(data))
                 except BaseException as exc:  # noqa: BLE001 - the pages then show the error
                     LOG.warning("warm-up stopped: %s", exc)
                     fut.set_exception(exc)
@@ -50,17 +49,7 @@ def start(data: str | None = None, *, wait_runtime: bool = True) -> Future:
         return _STARTED
 
 
-def _wait_for_runtime(limit: float) -> None:
-    """A cache made before Streamlit's runtime exists lives in a storage the pages never
-    read: the loaders are called only once it is up."""
-    from streamlit import runtime
-
-    deadline = time.monotonic() + limit
-    while not runtime.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def warm(data: str | None, *, wait_runtime: bool = True) -> dict[str, float]:
+def warm(data: str | None) -> dict[str, float]:
     """What the explorer's first run needs, in its order; the seconds of each step (logged).
 
     The spec key and builder mirror the explorer's ``spec_key`` and default play (the first
@@ -79,9 +68,8 @@ def warm(data: str | None, *, wait_runtime: bool = True) -> dict[str, float]:
         import coverage.app.session  # noqa: F401
         import coverage.export  # noqa: F401
 
-    step("imports", imports)
-    if wait_runtime:
-        step("server start", lambda: _wait_for_runtime(RUNTIME_WAIT_S))
+    step("imports", imports)  # while the server starts: a cache made before its runtime is
+    # the one the pages find later (Streamlit keys caches by function, not by runtime)
     from coverage.app import play_data, session
     from coverage.app.play_player import build_spec
     from coverage.app.provenance import provenance

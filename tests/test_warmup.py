@@ -1,0 +1,94 @@
+"""The server's warm-up fills the caches the explorer's first run reads, so that run rebuilds
+none of it (coverage.app.warmup), and it starts once per process."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import streamlit as st
+
+from coverage.app import play_player, session, spec_cache, view_state, warmup
+from coverage.store import Store
+from tests.builders.apptest import assert_clean, player_figure, run_page
+
+EXPLORER = "app_pages/1_Play_explorer.py"
+
+
+@pytest.fixture
+def calls(monkeypatch) -> Counter:
+    """Counts of the slow builders behind the explorer's first run (play specs by play)."""
+    counts: Counter = Counter()
+
+    def counted(name, fn, key=None):
+        def wrapper(*args, **kwargs):
+            counts[name if key is None else (name, key(*args, **kwargs))] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(Store, "predictions", counted("predictions", Store.predictions))
+    monkeypatch.setattr(Store, "plays", counted("plays", Store.plays))
+    monkeypatch.setattr(session, "play_table", counted("play_table", session.play_table))
+    monkeypatch.setattr(session, "formation_slots",
+                        counted("formation_slots", session.formation_slots))
+    monkeypatch.setattr(play_player, "build_spec", counted(
+        "spec", play_player.build_spec,
+        key=lambda frames, play, *a, **k: (int(play["gameId"]), int(play["playId"]))))
+    return counts
+
+
+def _cold(monkeypatch) -> None:
+    monkeypatch.setattr(spec_cache, "SPECS", spec_cache.SpecCache())
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    session._PREPARED.clear()  # noqa: SLF001 - a fresh server process
+
+
+def test_warmup_fills_what_the_first_run_needs(point_at, calls, monkeypatch) -> None:
+    point_at("preds")
+    _cold(monkeypatch)
+    took = warmup.warm(warmup.data_option([]))
+    assert {"store", "plays", "predictions", "play table", "first play's figure"} <= set(took)
+    assert calls["predictions"] == 1 and calls["play_table"] == 1
+    warmed_specs = {k for k in calls if isinstance(k, tuple) and k[0] == "spec"}
+    assert len(warmed_specs) == 1, warmed_specs  # the first play's only
+    calls.clear()
+
+    at = run_page(EXPLORER)
+    assert_clean(at)
+    first = tuple(int(v) for v in at.session_state[view_state.PLAY_KEY])
+    drawn = player_figure(at)
+    assert drawn["data"], "no play drawn"
+    # the first run read nothing the warm-up had read, and built none of its figure
+    assert calls["predictions"] == 0 and calls["plays"] == 0, calls
+    assert calls["play_table"] == 0 and calls["formation_slots"] <= 2, calls
+    (spec_key,) = warmed_specs
+    assert spec_key[1] == first  # the warm-up built the play the page opens
+    assert calls[spec_key] == 0, calls
+
+
+def test_without_warmup_the_first_run_builds_them(point_at, calls, monkeypatch) -> None:
+    """The counters see the work: the check above is not vacuous."""
+    point_at("preds")
+    _cold(monkeypatch)
+    at = run_page(EXPLORER)
+    assert_clean(at)
+    assert calls["predictions"] >= 1 and calls["play_table"] >= 1
+    assert any(isinstance(k, tuple) and k[0] == "spec" for k in calls)
+
+
+def test_start_runs_once_per_process(monkeypatch) -> None:
+    runs: list = []
+    monkeypatch.setattr(warmup, "_STARTED", None)
+    monkeypatch.setattr(warmup, "warm", lambda data: runs.append(data) or {"x": 0.0})
+    first = warmup.start("a")
+    assert warmup.start("b") is first
+    assert first.result(timeout=10) == {"x": 0.0}
+    assert runs == ["a"]
+
+
+def test_data_option_reads_both_argument_forms(monkeypatch) -> None:
+    monkeypatch.delenv("COVERAGE_DATA", raising=False)
+    assert warmup.data_option(["--server.port", "1", "--", "--data", "d"]) == "d"
+    assert warmup.data_option(["--data", "d"]) == "d"  # sys.argv under streamlit
+    assert warmup.data_option(["--server.port", "1"]) is None
