@@ -49,6 +49,13 @@ from coverage.export import render_play_gif, render_play_png
 from coverage.store import folder_stamp
 from coverage.views import key_events
 
+_FIT_CSS = """<style>
+.stMainBlockContainer.block-container { padding-top: 0.9rem; }
+[data-testid='stHeader'] { background: transparent; height: 2.6rem; }
+[data-testid='stMainBlockContainer'] h1 { padding: 0.1rem 0 0.2rem; font-size: 1.9rem; }
+[data-testid='stMainBlockContainer'] [data-testid='stAlertContainer'] {
+  padding: 0.45rem 0.9rem; }
+</style>"""
 # a play on screen this long gets its Explain built in the background (~0.5 s of CPU: not
 # for each play stepped through, which would slow the steps down on a small machine)
 EXPLAIN_AHEAD_S = 2.5
@@ -56,6 +63,9 @@ EXPLAIN_AHEAD_S = 2.5
 store = page_start("Play explorer", compact=True)
 if store is None:
     st.stop()
+# a 1366x768 laptop leaves ~657 px under the browser's bars: a tighter page head keeps the
+# field, the curve and the Play bar above the fold (style only: st.html adds no element)
+st.html(_FIT_CSS)
 stamp = store.output_stamp("predictions")
 try:
     preds = load_predictions(store, stamp)
@@ -249,7 +259,7 @@ def play_view() -> None:
     prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
                     help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
     pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
-                       placeholder="Choose a play",
+                       placeholder="Choose a play", label_visibility="collapsed",
                        on_change=_on_pick)
     next_col.button("▶", key="next_play", on_click=_step, args=(1,),
                     help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
@@ -407,10 +417,12 @@ with list_box:
     if model is not None and shown.height:
         choice.warn()  # next to the accuracy figure and the hit/miss filter
 
-    view = shown.select([c for c in ("gameId", "playId", "week", "offense", "defense",
-                                      "down_distance", "family", "coverage", "formation",
-                                      "detected", "shell", "p_man_snap", "p_man_swing",
-                                      "outcome", "passResult", "yards", "epa", "description")
+    # the call and whether it was right first: on a 1024 px screen the grid shows ~6 columns
+    view = shown.select([c for c in ("gameId", "playId", "p_man_snap", "outcome", "family",
+                                      "coverage", "week", "offense", "defense",
+                                      "down_distance", "formation", "detected", "shell",
+                                      "p_man_swing", "passResult", "yards", "epa",
+                                      "description")
                          if c in shown.columns])
     _table_keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
     # a new list (filters, search) or a pick made elsewhere draws a fresh table: no stale tick
@@ -436,10 +448,11 @@ with list_box:
             "playId": st.column_config.NumberColumn("play", format="%d"),
             "down_distance": "down & dist",
             "family": "label",
-            "outcome": f"hit/miss · {choice.label()}",
+            "outcome": st.column_config.TextColumn(f"hit/miss · {choice.label()}",
+                                                   width="medium"),
             "p_man_snap": st.column_config.ProgressColumn(
                 f"P(man) at snap · {choice.label()}", min_value=0.0, max_value=1.0,
-                format="%.2f"),
+                format="%.2f", width="medium"),
             "p_man_swing": st.column_config.NumberColumn("swing", format="%.2f",
                                                          help="max - min P(man) before the snap"),
             "passResult": "result",

@@ -467,8 +467,24 @@
   const MIN_PLOT_PX = 330;
   let mostHeight = null;  // the server's height for the plot
 
-  function fitHeight(layout, width, most) {
-    mostHeight = most;
+  // The page above the player and the player's own title, legend and bar leave the plot
+  // this much of the browser's window: the Play bar stays above the fold on a laptop.
+  const MIN_FIT_PX = 240;
+  function viewportRoom() {
+    try {
+      const f = window.frameElement, P = window.parent;
+      if (!f) return Infinity;
+      let top = f.getBoundingClientRect().top;
+      for (let e = f.parentElement; e; e = e.parentElement) top += e.scrollTop || 0;
+      const h = (id, least) => Math.max(least, (document.getElementById(id) || {}).offsetHeight || 0);
+      const room = P.innerHeight - top - h("title", 40) - h("legend", 20) - h("bar", 30) - 10;
+      return room > 0 ? Math.max(MIN_FIT_PX, Math.round(room)) : Infinity;
+    } catch (e) { return Infinity; }  // another origin: the server's height
+  }
+
+  function fitHeight(layout, width, serverMost) {
+    mostHeight = serverMost;
+    const most = Math.min(serverMost, viewportRoom());
     const xa = layout.xaxis, ya = layout.yaxis, m = layout.margin || {};
     if (!xa || !ya || !xa.range || !ya.range || !xa.domain || ya.scaleanchor !== "x") return most;
     const fieldPx = (xa.domain[1] - xa.domain[0]) * (width - (m.l || 0) - (m.r || 0));
@@ -485,8 +501,28 @@
     layout.height = fitHeight(layout, width, most);
   }
 
-  window.addEventListener("resize", () => {
-    if (!window.Plotly || !gd.layout || !gd.layout.xaxis) return;
+  // Streamlit opens its sidebar on any screen wider than a phone; under NARROW_PX it took a
+  // third of a 1024 px screen from the field, so a tab's first explorer closes it (once:
+  // the analyst's own choice after that stands)
+  const NARROW_PX = 1100;
+  function sidebarOutOfTheWay() {
+    try {
+      const P = window.parent, key = "coverage.sidebarClosed";
+      if (P.innerWidth >= NARROW_PX || P.sessionStorage.getItem(key)) return;
+      P.sessionStorage.setItem(key, "1");
+      const close = P.document.querySelector("button[aria-label='Collapse sidebar']");
+      if (close && close.getAttribute("aria-expanded") !== "false") close.click();
+    } catch (e) { /* another origin: the sidebar stays as Streamlit opened it */ }
+  }
+  sidebarOutOfTheWay();
+
+  // a resize while plotly.js is still loading (the sidebar closing on a first load) is
+  // applied once the plot is up: the plot was fitted to the frame's old width
+  function refit(tries) {
+    if (!window.Plotly || !gd.layout || !gd.layout.xaxis) {
+      if (tries > 0) setTimeout(() => refit(tries - 1), 150);
+      return;
+    }
     const d = columnDomains(gd.layout, gd.clientWidth);
     const update = {};
     if (d && Math.abs(d[0][1] - (gd.layout.xaxis.domain || [])[1]) > 1e-4) {
@@ -497,11 +533,15 @@
                      yaxis: gd.layout.yaxis, margin: gd.layout.margin };
     const height = mostHeight ? fitHeight(fitted, gd.clientWidth, mostHeight) : null;
     if (height && height !== gd.layout.height) update.height = height;
+    // plotly keeps the width it first laid out until told (no `responsive` config)
+    const full = gd._fullLayout && gd._fullLayout.width;
+    if (full && gd.clientWidth && Math.abs(full - gd.clientWidth) > 1) update.width = gd.clientWidth;
     if (Object.keys(update).length) {
       Plotly.relayout(gd, update).then(() =>
         send("streamlit:setFrameHeight", { height: document.body.scrollHeight }));
     }
-  });
+  }
+  window.addEventListener("resize", () => refit(40));
 
   // the frame a new spec opens on: the one on screen for a new spec of the same play, else
   // the tab's copy for this play (back from another page), else the link's, else the first

@@ -1,0 +1,149 @@
+"""The explorer at the screen sizes analysts use, light and dark: field, curve and the Play
+bar in view without scrolling, the list's P(man) and hit/miss columns visible without a
+horizontal scroll, nothing overlapping, the sidebar out of the way on narrow screens.
+
+Only a real browser lays the page out, so this drives Debian's headless Chromium through
+Playwright against ``streamlit run app.py`` on the small test store, as
+tests/test_browser_explorer.py does. 1366x657 is a 1366x768 laptop under its browser's bars.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.builders.server import CHROMIUM, REPO, chromium, streamlit_server
+from tests.builders.stores import build_app_stores
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = REPO / "test-artifacts"
+VIEWPORTS = [(1366, 657), (1280, 720), (1024, 768), (1920, 1080)]
+NARROW = 1100  # under this width the sidebar starts collapsed
+_PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure iframe');
+  const b = f && f.contentDocument && f.contentDocument.body;
+  return !!(b && b.dataset.renders && f.contentDocument.querySelector('.main-svg')); }"""
+_IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+# boxes in the page's viewport coordinates: the player's parts are offset by its frame
+_BOXES = """() => {
+  const f = document.querySelector('.st-key-play_figure iframe');
+  const fr = f.getBoundingClientRect(), d = f.contentDocument;
+  const box = (e, inner) => { if (!e) return null; const r = e.getBoundingClientRect();
+    const dx = inner ? fr.x : 0, dy = inner ? fr.y : 0;
+    return [Math.round(r.x + dx), Math.round(r.y + dy), Math.round(r.width),
+            Math.round(r.height)]; };
+  const side = document.querySelector("[data-testid='stSidebar']");
+  const sr = side && side.getBoundingClientRect();
+  const open = !!sr && sr.width > 50 && sr.x + sr.width > 50;  // collapsed: slid off-screen
+  return { field: box(d.querySelector(".nsewdrag[data-subplot='xy']"), true),
+           curve: box(d.querySelector(".nsewdrag[data-subplot='x2y2']"), true),
+           curve_title: box(d.querySelector('.g-y2title text'), true),
+           bar: box(d.getElementById('bar'), true),
+           play: box(d.getElementById('play'), true),
+           frame: box(f, false),
+           sidebar_open: open, sidebar: open ? box(side, false) : null,
+           view: [innerWidth, innerHeight] };
+}"""
+
+# the list's columns as the grid lays them out, from its header row (x and width each)
+_COLUMNS = """() => {
+  const g = document.querySelector("[data-testid='stDataFrame']");
+  const r = g.getBoundingClientRect();
+  const th = [...g.querySelectorAll("table[role='grid'] thead th")];
+  return { grid: [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)],
+           heads: th.map(h => h.innerText.trim()),
+           scroller: (() => { const s = g.querySelector('.dvn-scroller');
+             return s ? [s.scrollWidth, s.clientWidth] : null; })() };
+}"""
+
+
+def _env(base):
+    stores = build_app_stores(base / "app_stores")
+    return {**os.environ, "COVERAGE_DATA": str(stores["preds"]),
+            "COVERAGE_DATA_DIR": str(stores["data_dir"])}
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
+                        "(pip install playwright; never `playwright install`)")
+    env = _env(tmp_path_factory.getbasetemp())
+    with streamlit_server(env, tmp_path_factory.mktemp("light") / "server.log") as light, \
+            streamlit_server(env, tmp_path_factory.mktemp("dark") / "server.log",
+                             server_args=("--theme.base", "dark")) as dark:
+        yield {"light": light, "dark": dark}
+
+
+@pytest.fixture(scope="module")
+def browser(servers):
+    with chromium() as b:
+        yield b
+
+
+def _inside(b, w: int, h: int) -> bool:
+    x, y, bw, bh = b
+    return x >= 0 and y >= 0 and x + bw <= w + 1 and y + bh <= h + 1
+
+
+def _overlap(a, b) -> bool:
+    return (a[0] < b[0] + b[2] - 1 and b[0] < a[0] + a[2] - 1
+            and a[1] < b[1] + b[3] - 1 and b[1] < a[1] + a[3] - 1)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
+def test_the_play_and_its_controls_fit_the_screen(servers, browser, theme, size) -> None:
+    """On a fresh tab, without scrolling: field, curve (with its axis title) and the Play
+    bar inside the viewport and apart; the sidebar collapsed under ~1100 px; scrolled to,
+    the list shows P(man) and hit/miss without a horizontal scroll."""
+    w, h = size
+    page = browser.new_page(viewport={"width": w, "height": h})
+    try:
+        page.goto(f"{servers[theme]}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        page.wait_for_function(_IDLE, timeout=60_000)
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1200)  # the player's resize to its frame's width
+        boxes = page.evaluate(_BOXES)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"viewport_{w}x{h}_{theme}.png"))
+        print(f"\n{w}x{h} {theme}: {json.dumps(boxes)}")
+        assert boxes["sidebar_open"] == (w >= NARROW), boxes
+        for name in ("field", "curve", "curve_title", "bar", "play"):
+            assert boxes[name] is not None, name
+            assert _inside(boxes[name], w, h), (name, boxes[name], size)
+        parts = ["field", "curve", "curve_title", "bar"]
+        for i, a in enumerate(parts):
+            for b in parts[i + 1:]:
+                if {a, b} != {"curve", "curve_title"}:
+                    assert not _overlap(boxes[a], boxes[b]), (a, boxes[a], b, boxes[b])
+        if boxes["sidebar"]:
+            for name in parts:
+                assert not _overlap(boxes[name], boxes["sidebar"]), (name, boxes["sidebar"])
+        assert boxes["field"][2] >= 0.3 * w, boxes["field"]  # a field, not a thumbnail
+
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
+        cols = page.evaluate(_COLUMNS)
+        print(f"{w}x{h} {theme} list: {json.dumps(cols)}")
+        assert _inside(cols["grid"][:2] + [cols["grid"][2], 1], w, h), cols["grid"]
+        heads = cols["heads"]
+        key = [i for i, t in enumerate(heads) if t.startswith(("P(man) at snap", "hit/miss"))]
+        # glide draws the grid on a canvas; its accessible table lists the columns it drew,
+        # in order: the key columns right after game and play, at their "medium" 200 px,
+        # fit in front of any horizontal scroll on every grid at least 600 px wide
+        assert key == [2, 3], heads
+        assert cols["grid"][2] >= 600 and cols["grid"][0] + cols["grid"][2] <= w, cols
+        if cols["scroller"]:
+            assert page.evaluate(_SCROLL_LEFT) == 0
+    finally:
+        page.close()
+
+
+_SCROLL_LEFT = ("document.querySelector(\"[data-testid='stDataFrame'] .dvn-scroller\")"
+                ".scrollLeft")
