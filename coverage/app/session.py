@@ -27,8 +27,12 @@ from coverage.app.spec_cache import SpecCache
 from coverage.app.staleness import checkpoints_stamp, stale_lines
 from coverage.config import REPO_ROOT, data_arg, data_root, data_root_allowed, models_root
 from coverage.errors import CoverageError, brief
+from coverage.explain.attribution import attribute_play
+from coverage.explain.tells import tells
+from coverage.family.predict import load_explainer
 from coverage.models.checkpoint import is_checkpoint
 from coverage.opener import store_folder
+from coverage.serving import ensure_predictions
 from coverage.store import Store
 from coverage.views.theme import themed
 
@@ -74,8 +78,6 @@ def prepare_store(data: str | None) -> Path:
         with st.spinner("Preparing data (first run builds the synthetic season)…"):
             folder = store_folder(data or None, require_tracking=True)
             if not data:
-                from coverage.serving import ensure_predictions  # torch: scoring, if needed
-
                 ensure_predictions(Store(folder), log=None)  # no-op unless models/ changed
         _PREPARED[key] = folder
         return folder
@@ -367,8 +369,6 @@ _MODEL_LOCK = threading.Lock()
 def _explainer(model_dir: str, stamp: str):
     """The explain model, loaded once per checkpoint version (``stamp``); usable from the
     explorer's background worker too (no Streamlit cache: no script run needed)."""
-    from coverage.family.predict import load_explainer  # torch: only where Explain is used
-
     with _MODEL_LOCK:  # one load at a time: the page and the worker may ask together
         return load_explainer(model_dir)
 
@@ -381,9 +381,6 @@ def explanation(store: Store, model_dir: str, stamp: str, game_id: int, play_id:
     """Attribution table and tells of one play, kept per process: what the explorer
     computes ahead, in the background, for the play an analyst is watching."""
     def build() -> tuple[pl.DataFrame, list[dict]]:
-        from coverage.explain.attribution import attribute_play  # torch: not for other pages
-        from coverage.explain.tells import tells
-
         model, cfg = _explainer(model_dir, stamp)
         f = store.play_frames(game_id, play_id) if frames is None else frames
         attr = attribute_play(model, cfg, f, store.play_row(game_id, play_id))

@@ -23,6 +23,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import coverage.export  # noqa: F401 - the explorer's modules: imported once, at start
+from coverage.app import play_data, play_player, session, spec_cache
+from coverage.app.provenance import provenance
+from coverage.app.staleness import checkpoints_stamp
+from coverage.config import data_arg
+
 LOG = logging.getLogger("coverage.app.warmup")
 
 _LOCK = threading.Lock()
@@ -63,19 +69,8 @@ def warm(data: str | None) -> dict[str, float]:
         took[name] = time.perf_counter() - t0
         return out
 
-    def imports() -> None:
-        import coverage.app.play_player  # noqa: F401 - the explorer's modules, torch among them
-        import coverage.app.session  # noqa: F401
-        import coverage.export  # noqa: F401
-
-    step("imports", imports)  # while the server starts: a cache made before its runtime is
-    # the one the pages find later (Streamlit keys caches by function, not by runtime)
-    from coverage.app import play_data, session
-    from coverage.app.play_player import build_spec
-    from coverage.app.provenance import provenance
-    from coverage.app.spec_cache import SPECS
-    from coverage.app.staleness import checkpoints_stamp
-
+    # this runs while the server starts: a cache made before its runtime is the one the
+    # pages find later (Streamlit keys its caches by function, not by runtime)
     store = step("store", lambda: session.load_store(data))
     stamp = store.output_stamp("predictions")
     plays = step("plays", lambda: session.load_plays(store))
@@ -96,8 +91,9 @@ def warm(data: str | None) -> dict[str, float]:
         play = session.play_row(plays, g, p)
         play_preds = play_data.play_predictions(preds, g, p, visible)
         key = (str(store.path), stamp, g, p, tuple(visible), False)  # the explorer's spec_key
-        step("first play's figure", lambda: SPECS.get_or_build(key, lambda: build_spec(
-            frames, play, prov.relabel(play_preds), slots=slots, source=store.source)))
+        step("first play's figure", lambda: spec_cache.SPECS.get_or_build(
+            key, lambda: play_player.build_spec(frames, play, prov.relabel(play_preds),
+                                                slots=slots, source=store.source)))
     LOG.info("warm-up: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
     return took
 
@@ -109,8 +105,6 @@ def data_option(args: list[str]) -> str | None:
     ap = argparse.ArgumentParser(add_help=False)
     ap.add_argument("--data", default=None)
     got, _ = ap.parse_known_args(rest)
-    from coverage.config import data_arg
-
     return got.data or data_arg()
 
 
