@@ -28,15 +28,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from coverage.atomic import write_bytes
     from coverage.opener import open_store
     from coverage.report import build_report
+    from coverage.report.compare import compare_defenses, split_season
     from coverage.report.html import render_html
 
     check_output_file(args.out, "report")
     store = open_store(args.data)
-    report = build_report(store, args.defense.strip().upper(), _weeks(args.weeks))
+    team, weeks = args.defense.strip().upper(), _weeks(args.weeks)
+    if args.compare:
+        report = compare_defenses(store, team, args.compare.strip().upper(), weeks)
+    elif args.split_season:
+        report = split_season(store, team, weeks)
+    else:
+        report = build_report(store, team, weeks)
     data = render_html(report).encode("utf-8")
     write_bytes(data, args.out)
     n = int(report.overall.filter(report.overall["scope"] == report.defense)["n_plays"].sum())
-    print(f"wrote {args.out} ({len(data) / 1024:.0f} KiB, {report.defense} defense, "
+    who = report.defense + (f" vs {report.other}" if report.other else "")
+    print(f"wrote {args.out} ({len(data) / 1024:.0f} KiB, {who} defense, "
           f"weeks {', '.join(map(str, report.weeks))}, {n} charted Man/Zone plays, "
           f"{report.source} data)")
     return 0
@@ -48,6 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the defense's club abbreviation, e.g. KC")
     p.add_argument("--weeks", nargs="+", metavar="WEEK",
                    help=f"weeks to cover ({WEEKS_EXPECTED}; default: every week)")
+    side = p.add_mutually_exclusive_group()
+    side.add_argument("--compare", metavar="TEAM2",
+                      help="a second defense, drawn beside the first against the same league")
+    side.add_argument("--split-season", action="store_true",
+                      help="the defense's first half of the chosen weeks beside its second")
     add_data_argument(p)
     p.add_argument("-o", "--out", type=Path, required=True, help="output .html path")
     p.set_defaults(func=_cmd_report)

@@ -27,6 +27,7 @@ from coverage.vocab import CLOCK_STATES, DISTANCE_BUCKETS, FAMILIES, SCORE_STATE
 
 DEFENSE_COLOUR, LEAGUE_COLOUR = "#1f5fa8", "#9aa5b1"
 PREDICTED_COLOUR = "#c26a1b"
+OTHER_COLOUR, OTHER_PREDICTED = "#2a8c5a", "#7a3f8f"  # comparison mode's second side
 SYNTHETIC_BANNER = (
     "Synthetic data. This report is made from the embedded synthetic season made by our "
     "simulator in the official Big Data Bowl schema, not real NFL tracking: its tendencies "
@@ -103,11 +104,11 @@ def _table(df: pl.DataFrame, by: list[str], value: str, value_name: str,
 
 
 def _figure(df: pl.DataFrame, by: list[str], value: str, value_name: str, caption: str,
-            defense: str, colours: dict[str, str] | None = None, top: float = 1.0,
+            colours: dict[str, str], top: float = 1.0,
             fmt: Callable[[float | None], str] = _pct) -> str:
-    """One figure: the bars, the caption, and the same numbers as a table."""
-    colours = colours or {defense: DEFENSE_COLOUR, LEAGUE: LEAGUE_COLOUR}
-    order = {defense: 0, LEAGUE: 1}
+    """One figure: the bars, the caption, and the same numbers as a table; ``colours``
+    maps each scope to its colour, in the order the bars are drawn."""
+    order = {scope: i for i, scope in enumerate(colours)}
     df = df.with_columns(pl.col(SCOPE).replace_strict(order, default=2).alias("_o"))
     keys = sorted(df.select(by).unique().rows(), key=_key_order) if by else [()]
     groups = []
@@ -137,8 +138,20 @@ def _group_label(column: str, value: object) -> str:
     return str(value)
 
 
-def _key(defense: str) -> str:
-    return (f'<p class="key"><span style="background:{DEFENSE_COLOUR}"></span>{escape(defense)}'
+def _palette(report: ScoutingReport, model: bool = False) -> dict[str, str]:
+    """Scope -> colour, drawing order: the defense, the compared one, the league."""
+    first, second = (PREDICTED_COLOUR, OTHER_PREDICTED) if model else (DEFENSE_COLOUR,
+                                                                         OTHER_COLOUR)
+    out = {report.defense: first}
+    if report.other:
+        out[report.other] = second
+    return {**out, LEAGUE: LEAGUE_COLOUR}
+
+
+def _key(report: ScoutingReport) -> str:
+    swatches = "".join(f'<span style="background:{c}"></span>{escape(s)}'
+                       for s, c in _palette(report).items() if s != LEAGUE)
+    return (f'<p class="key">{swatches}'
             f'<span style="background:{LEAGUE_COLOUR}"></span>league (all defenses, same '
             "weeks) — black line: 95% Wilson interval</p>")
 
@@ -146,13 +159,12 @@ def _key(defense: str) -> str:
 def _predicted_section(report: ScoutingReport) -> str:
     if report.predicted is None:
         return ""
-    colours = {report.defense: PREDICTED_COLOUR, LEAGUE: LEAGUE_COLOUR}
+    colours = _palette(report, model=True)
     cap = (f"PREDICTION, not charting: mean P(man) at the snap from the model "
            f"{escape(report.model_label or '')} over the plays with no Man/Zone label. The "
            "interval shows the spread of the plays only, not the model's own error; read it "
            "with the model's calibration: " + escape(_calibration_words(report)))
-    fig = _figure(report.predicted, [], "man_rate", "predicted man rate", cap,
-                  report.defense, colours)
+    fig = _figure(report.predicted, [], "man_rate", "predicted man rate", cap, colours)
     return (f'<section class="pred"><h2>Predicted man rate where charting is missing '
             f"(model: {escape(report.model_label or '')})</h2>{fig}</section>")
 
@@ -173,14 +185,14 @@ def _calibration_words(report: ScoutingReport) -> str:
 def _early_read_section(report: ScoutingReport) -> str:
     if report.early_read is None:
         return ""
-    colours = {report.defense: PREDICTED_COLOUR, LEAGUE: LEAGUE_COLOUR}
+    colours = _palette(report, model=True)
     cap = (f"MODEL FIGURE: accuracy of {escape(report.model_label or '')} on the charted "
            "Man/Zone plays, half a second at a time before the snap (each play once per "
            "bin), with 95% Wilson intervals. A bar that reaches its full height early says "
            "the coverage shows early. " + escape(_calibration_words(report)))
     df = report.early_read.select(SCOPE, "before_snap", "n_plays", "accuracy",
                                   "ci_low", "ci_high")
-    fig = _figure(df, ["before_snap"], "accuracy", "accuracy", cap, report.defense, colours)
+    fig = _figure(df, ["before_snap"], "accuracy", "accuracy", cap, colours)
     return (f'<section class="pred"><h2>How early their coverage can be read (model: '
             f"{escape(report.model_label or '')})</h2>{fig}</section>")
 
@@ -189,7 +201,7 @@ def _giveaway_section(report: ScoutingReport) -> str:
     if report.giveaway is None:
         return ""
     df = report.giveaway
-    colours = {report.defense: PREDICTED_COLOUR, LEAGUE: LEAGUE_COLOUR}
+    colours = _palette(report, model=True)
     top = float(df["mean_abs_attribution"].max() or 1.0) * 1.05
     cap = (f"MODEL FIGURE: mean |change of P(man)| when one of the defense's players is "
            f"removed (occlusion, {escape(report.giveaway_label or '')}), by position, "
@@ -197,8 +209,8 @@ def _giveaway_section(report: ScoutingReport) -> str:
            "league-wide; n counts player-plays. Larger = that position's movement tells the "
            "model, and a reading offense, more about the call. A mean of magnitudes, so no "
            "interval.")
-    fig = _figure(df, ["position"], "mean_abs_attribution", "mean |ΔP(man)|", cap,
-                  report.defense, colours, top=top, fmt=_small)
+    fig = _figure(df, ["position"], "mean_abs_attribution", "mean |ΔP(man)|", cap, colours,
+                  top=top, fmt=_small)
     return (f'<section class="pred"><h2>Who gives it away (model: '
             f"{escape(report.giveaway_label or '')})</h2>{fig}</section>")
 
@@ -212,33 +224,36 @@ def render_html(report: ScoutingReport) -> str:
     d = report.defense
     weeks = ", ".join(map(str, report.weeks))
     banner = f'<p class="banner">{escape(SYNTHETIC_BANNER)}</p>' if report.synthetic else ""
+    pal = _palette(report)
+    heading = f"{d} defense" if not report.other else f"{d} vs {report.other} defense"
+    who = escape(d if not report.other else f"{d} and {report.other}")
     body = [
-        f"<h1>{escape(d)} defense: coverage scouting report</h1>",
+        f"<h1>{escape(heading)}: coverage scouting report</h1>",
         f'<p class="meta">Weeks {escape(weeks)} · {escape(report.source)} data · from the '
         "charted labels (pff_manZone, pff_passCoverage) unless marked PREDICTION</p>",
-        banner, _key(d),
+        banner, _key(report),
         "<h2>Man or zone</h2>",
         _figure(report.overall, [], "man_rate", "man rate",
-                "Share of Man among the plays charted Man or Zone.", d),
+                "Share of Man among the plays charted Man or Zone.", pal),
         "<h2>Coverage families</h2>",
         _figure(report.families, ["family"], "share", "share",
                 "Share of each coverage family among the charted plays "
-                "(Cover-0, Cover-1 and 2-Man are man coverages).", d),
+                "(Cover-0, Cover-1 and 2-Man are man coverages).", pal),
     ]
     for title, by in SITUATIONS.items():
         body += [f"<h2>Man rate by {escape(title)}</h2>",
                  _figure(report.situations[title], list(by), "man_rate", "man rate",
-                         f"Man rate by {escape(title)}; short groups have wide intervals.", d)]
+                         f"Man rate by {escape(title)}; short groups have wide intervals.", pal)]
     for title, by in PERSONNEL.items():
         if report.personnel.get(title) is None or report.personnel[title].is_empty():
             continue
         body += [f"<h2>Man rate by {escape(title)}</h2>",
                  _figure(report.personnel[title], list(by), "man_rate", "man rate",
                          f"Man rate by {escape(title)}, the {MAX_GROUPS} groups "
-                         f"{escape(d)} saw most; short groups have wide intervals.", d)]
+                         f"{who} saw most; short groups have wide intervals.", pal)]
     body += [_predicted_section(report), _early_read_section(report),
              _giveaway_section(report)]
     body += [f'<p class="meta">{escape(n)}</p>' for n in report.notes]
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(d)} coverage scouting report</title><style>{CSS}</style>"
+            f"<title>{escape(heading)} coverage scouting report</title><style>{CSS}</style>"
             f"</head><body>{''.join(body)}</body></html>")

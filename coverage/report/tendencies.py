@@ -73,6 +73,7 @@ class ScoutingReport:
     calibration: dict[str, dict[str, float]] = field(default_factory=dict)
     giveaway: pl.DataFrame | None = None
     giveaway_label: str | None = None
+    other: str | None = None  # comparison mode: the second defense (or half season)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -149,11 +150,13 @@ def man_rates(plays: pl.DataFrame, defense: str, by: Sequence[str] = ()) -> pl.D
     return with_wilson(out)
 
 
-def top_groups(rates: pl.DataFrame, defense: str, by: Sequence[str], n: int = MAX_GROUPS
-                ) -> pl.DataFrame:
-    """The ``n`` groups the defense saw most (a figure that fits on a printed page); groups
-    it never saw are dropped: a league-only bar scouts nobody."""
-    seen = (rates.filter(pl.col(SCOPE) == defense).sort("n_plays", descending=True)
+def top_groups(rates: pl.DataFrame, scopes: Sequence[str], by: Sequence[str],
+               n: int = MAX_GROUPS) -> pl.DataFrame:
+    """The ``n`` groups the defenses in ``scopes`` saw most together (a figure that fits
+    on a printed page); groups they never saw are dropped: a league-only bar scouts
+    nobody."""
+    seen = (rates.filter(pl.col(SCOPE).is_in(list(scopes))).group_by(*by)
+            .agg(pl.col("n_plays").sum()).sort("n_plays", *by, descending=True)
             .head(n).select(*by))
     return rates.join(seen, on=list(by), how="semi")
 
@@ -271,12 +274,9 @@ def _model_figures(store: PlayTables, plays: pl.DataFrame, defense: str,
                          calibration(plays, preds, defense, model))
 
 
-def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = None
-                 ) -> ScoutingReport:
-    """The scouting report of ``defense`` over ``weeks`` (every labelled week when None).
-
-    An unknown defense or week is refused with the valid choices, never an empty report.
-    """
+def chosen_weeks(store: PlayTables, defense: str, weeks: Sequence[int] | None) -> list[int]:
+    """``weeks`` checked against the data (every labelled week when None): an unknown
+    defense or week is refused with the valid choices, never an empty report."""
     valid = defenses(store)
     if defense not in valid:
         raise CoverageError(f"defense {defense!r} is not in the data; valid teams: "
@@ -287,24 +287,37 @@ def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = 
     if missing:
         raise CoverageError(f"week(s) {', '.join(map(str, missing))} not in the data; "
                             f"weeks with plays: {', '.join(map(str, have))}")
-    plays = report_plays(store, chosen)
+    return chosen
+
+
+def assemble(store: PlayTables, plays: pl.DataFrame, defense: str, weeks: list[int]
+             ) -> ScoutingReport:
+    """Every figure of ``defense`` (a ``defensiveTeam`` value of ``plays``, which may be
+    relabelled, e.g. one half of a season) against all of ``plays``."""
     if plays.filter(pl.col("defensiveTeam") == defense).is_empty():
         raise CoverageError(f"{defense} has no plays in week(s) "
-                            f"{', '.join(map(str, chosen))}")
-    model = _model_figures(store, plays, defense, chosen)
-    by_position, giveaway_label = giveaway(store, plays, defense, chosen)
+                            f"{', '.join(map(str, weeks))}")
+    model = _model_figures(store, plays, defense, weeks)
+    by_position, giveaway_label = giveaway(store, plays, defense, weeks)
     n_unlabelled = plays.filter((pl.col("defensiveTeam") == defense)
                                 & pl.col("man").is_null()).height
     notes = [f"{n_unlabelled} of {defense}'s plays have no Man/Zone label (Other or not "
              "charted): they are left out of the charted rates."] if n_unlabelled else []
     return ScoutingReport(
-        defense=defense, weeks=chosen, source=store.source,
+        defense=defense, weeks=weeks, source=store.source,
         overall=man_rates(plays, defense),
         situations={t: man_rates(plays, defense, by) for t, by in SITUATIONS.items()},
-        personnel={t: top_groups(man_rates(plays, defense, by), defense, by)
+        personnel={t: top_groups(man_rates(plays, defense, by), [defense], by)
                    for t, by in PERSONNEL.items()},
         families=family_mix(plays, defense),
         predicted=model.predicted, model_label=model.label, early_read=model.early_read,
         calibration=model.calibration, giveaway=by_position,
         giveaway_label=giveaway_label, notes=notes,
     )
+
+
+def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = None
+                 ) -> ScoutingReport:
+    """The scouting report of ``defense`` over ``weeks`` (every labelled week when None)."""
+    chosen = chosen_weeks(store, defense, weeks)
+    return assemble(store, report_plays(store, chosen), defense, chosen)
