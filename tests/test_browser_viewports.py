@@ -147,3 +147,67 @@ def test_the_play_and_its_controls_fit_the_screen(servers, browser, theme, size)
 
 _SCROLL_LEFT = ("document.querySelector(\"[data-testid='stDataFrame'] .dvn-scroller\")"
                 ".scrollLeft")
+
+
+# the curve's text and lines as drawn (colour and every opacity above it, blended onto the
+# curve's background) and that background, as #rrggbb
+_CHART_COLOURS = """() => {
+  const f = document.querySelector('.st-key-play_figure iframe');
+  const d = f.contentDocument, w = f.contentWindow, gd = d.getElementById('plot');
+  const probe = d.createElement('span'); d.body.appendChild(probe);
+  const rgba = (c) => { probe.style.color = ''; probe.style.color = c || 'transparent';
+    const v = w.getComputedStyle(probe).color.match(/[\\d.]+/g).map(Number);
+    return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const over = (c, a, bg) => [0, 1, 2].map(i => c[i] * a + bg[i] * (1 - a));
+  const hex = (c) => '#' + c.map(v => Math.round(v).toString(16).padStart(2, '0')).join('');
+  let bg = rgba(getComputedStyle(document.querySelector('.stApp')).backgroundColor);
+  for (const c of [gd._fullLayout.paper_bgcolor, gd._fullLayout.plot_bgcolor]) {
+    const p = rgba(c); bg = over(p, p[3], bg); }
+  const alpha = (e, own) => { let a = own; for (let n = e; n && n.nodeType === 1; n = n.parentNode)
+    a *= +(w.getComputedStyle(n).opacity || 1); return a; };
+  const field = d.querySelector(".nsewdrag[data-subplot='xy']").getBoundingClientRect();
+  const offField = (e) => { const r = e.getBoundingClientRect(); return r.width + r.height > 0
+    && (r.right <= field.left || r.left >= field.right || r.bottom <= field.top
+        || r.top >= field.bottom); };
+  const out = [];
+  const texts = d.querySelectorAll('.x2tick text, .y2tick text, .g-x2title text, .g-y2title text, '
+                                   + '.annotation text, .subplot.x2y2 text');
+  for (const t of texts) { if (!offField(t) || !t.textContent.trim()) continue;
+    const s = w.getComputedStyle(t), c = rgba(s.fill);
+    out.push(['text ' + t.textContent.trim().slice(0, 24),
+              hex(over(c, alpha(t, c[3] * +(s.fillOpacity || 1)), bg))]); }
+  const lines = d.querySelectorAll('.subplot.x2y2 .scatterlayer path.js-line, .shapelayer path');
+  for (const p of lines) { const s = w.getComputedStyle(p);
+    if (!s.stroke || s.stroke === 'none' || !(parseFloat(s.strokeWidth) > 0)
+        || !offField(p)) continue;
+    const c = rgba(s.stroke);
+    if (c[3] === 0) continue;
+    const name = p.closest('.trace') ? 'curve line' : 'reference line';
+    out.push([name, hex(over(c, alpha(p, c[3] * +(s.strokeOpacity || 1)), bg))]); }
+  probe.remove();
+  return { bg: hex(bg), items: out };
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_curves_text_and_lines_read_on_their_background(servers, browser, theme) -> None:
+    """WCAG 3:1 for the curve's tick labels, titles, tags, model lines and reference lines
+    against the curve's background, as the browser draws them (faded lines included)."""
+    from coverage.views.palette import contrast_ratio
+
+    page = browser.new_page(viewport={"width": 1366, "height": 657})
+    try:
+        page.goto(f"{servers[theme]}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        page.wait_for_function(_IDLE, timeout=60_000)
+        page.wait_for_timeout(800)
+        drawn = page.evaluate(_CHART_COLOURS)
+        ratios = [(name, c, round(contrast_ratio(c, drawn["bg"]), 2))
+                  for name, c in drawn["items"]]
+        print(f"\n{theme} on {drawn['bg']}: {ratios}")
+        assert len([r for r in ratios if r[0].startswith("text")]) >= 5, ratios
+        assert any(r[0] == "curve line" for r in ratios), ratios
+        low = [r for r in ratios if r[2] < 3.0]
+        assert not low, (drawn["bg"], low)
+    finally:
+        page.close()
