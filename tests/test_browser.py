@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from tests.builders.server import CHROMIUM, REPO, chromium, streamlit_server
+from tests.builders.server import REPO, chromium, require_chromium, streamlit_server
 from tests.builders.stores import build_app_stores, build_explain_models
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,10 +29,7 @@ _PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure
 
 @pytest.fixture(scope="module")
 def app_env(tmp_path_factory) -> dict[str, str]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
-                        "(pip install playwright; never `playwright install`)")
+    require_chromium()
     stores = build_app_stores(tmp_path_factory.getbasetemp() / "app_stores")
     explain = build_explain_models(stores["preds"],
                                    tmp_path_factory.getbasetemp() / "explain_models")

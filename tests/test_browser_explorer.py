@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.builders.server import CHROMIUM, chromium, streamlit_server
+from tests.builders.server import chromium, require_chromium, streamlit_server
 from tests.builders.stores import build_app_stores, build_explain_models
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -30,10 +30,7 @@ _ON_SCREEN = ("(() => { const f = document.querySelector('.st-key-play_figure if
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
-                        "(pip install playwright; never `playwright install`)")
+    require_chromium()
     base = tmp_path_factory.getbasetemp()
     stores = build_app_stores(base / "app_stores")
     explain = build_explain_models(stores["preds"], base / "explain_models")

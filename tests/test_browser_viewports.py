@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from tests.builders.server import CHROMIUM, REPO, chromium, streamlit_server
+from tests.builders.server import REPO, chromium, require_chromium, streamlit_server
 from tests.builders.stores import build_app_stores
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,10 +67,7 @@ def _env(base):
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
-                        "(pip install playwright; never `playwright install`)")
+    require_chromium()
     env = _env(tmp_path_factory.getbasetemp())
     with streamlit_server(env, tmp_path_factory.mktemp("light") / "server.log") as light, \
             streamlit_server(env, tmp_path_factory.mktemp("dark") / "server.log",

@@ -9,7 +9,7 @@ import pytest
 from coverage.opener import open_store
 from coverage.report import build_report
 from coverage.report.html import render_html
-from tests.builders.server import CHROMIUM, chromium
+from tests.builders.server import chromium, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MM = 96 / 25.4  # CSS px per millimetre
@@ -21,9 +21,7 @@ PAPERS = {"Letter": (215.9, 279.4), "A4": (210.0, 297.0)}
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    require_chromium()
     with chromium() as b:
         yield b
 

@@ -81,3 +81,11 @@ def chromium() -> Iterator:
             yield b
         finally:
             b.close()
+
+
+def require_chromium() -> None:
+    """Skip the calling test unless Chromium and Playwright's Python package are here."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
+                        "(pip install playwright; never `playwright install`)")
