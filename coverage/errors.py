@@ -8,8 +8,12 @@ so the fix is obvious without reading a traceback.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 BRIEF_CHARS = 300
 VALUE_CHARS = 80  # a value echoed in a message: enough to recognise it
@@ -124,3 +128,18 @@ class DiskFullError(CoverageError):
         self.path = path
         super().__init__(f"no space left on device while writing {path}; free some space "
                          "(or write elsewhere) and run the command again")
+
+
+def json_object(path: str | Path, what: str, error: Callable[[str], CoverageError]
+                ) -> dict[str, Any]:
+    """The one JSON object a file must hold (a store's metadata, a source marker, a
+    checkpoint's config); broken JSON or any other value is ``error(message)``, saying what
+    the file holds instead."""
+    try:
+        out = json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{what} is not valid JSON ({exc})") from None
+    if not isinstance(out, dict):
+        kind = "null" if out is None else type(out).__name__
+        raise error(f"{what} holds a JSON {kind}, not an object")
+    return out

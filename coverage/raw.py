@@ -9,7 +9,6 @@ tracking file holding several weeks, split through games.csv.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +16,14 @@ from pathlib import Path
 
 import polars as pl
 
-from coverage.errors import CoverageError, DataError, DiskFullError, brief, is_disk_full
+from coverage.errors import (
+    CoverageError,
+    DataError,
+    DiskFullError,
+    brief,
+    is_disk_full,
+    json_object,
+)
 from coverage.schema import (
     GAMES_KEYS,
     GAMES_VALUES,
@@ -203,15 +209,8 @@ def _source_meta(root: Path) -> dict:
     marker = root / "_source.json"
     if not marker.exists():
         return {}
-    try:
-        meta = json.loads(marker.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"_source.json is not valid JSON: {exc}", file=str(marker),
-                        expected='an object such as {"source": "real"}') from exc
-    if not isinstance(meta, dict):
-        raise DataError("_source.json is not a JSON object", file=str(marker),
-                        expected='an object such as {"source": "real"}')
-    return meta
+    return json_object(marker, "_source.json", lambda msg: DataError(
+        msg, file=str(marker), expected='an object such as {"source": "real"}'))
 
 
 def find_raw_files(root: str | Path, *, require_tracking: bool = True) -> RawFiles:

@@ -31,7 +31,7 @@ import polars as pl
 
 from coverage import generations
 from coverage.atomic import write_json, write_parquet
-from coverage.errors import DataError
+from coverage.errors import DataError, json_object
 from coverage.schema import (
     ATTRIBUTION_SUMMARY_SCHEMA,
     FAMILY_SCHEMA,
@@ -132,16 +132,8 @@ class Store:
     @cached_property
     def meta(self) -> dict:
         path = self.path / META
-        try:
-            meta = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"the store's metadata is not valid JSON ({exc})", file=str(path),
-                            expected="a JSON object; re-ingest the data") from None
-        if not isinstance(meta, dict):
-            kind = "null" if meta is None else type(meta).__name__
-            raise DataError(f"the store's metadata holds a JSON {kind}, not an object",
-                            file=str(path), expected="a JSON object; re-ingest the data")
-        return meta
+        return json_object(path, "the store's metadata", lambda msg: DataError(
+            msg, file=str(path), expected="a JSON object; re-ingest the data"))
 
     @property
     def source(self) -> str:

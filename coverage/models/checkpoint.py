@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from coverage.atomic import atomic_path, write_json
-from coverage.errors import CheckpointError
+from coverage.errors import CheckpointError, json_object
 from coverage.models.registry import build_model, network_shapes, spec
 
 if TYPE_CHECKING:
@@ -273,15 +272,8 @@ def _require_files(directory: Path, names: Sequence[str]) -> None:
 
 def _json_object(path: Path, what: str, expected: str) -> dict[str, Any]:
     """A checkpoint file that must hold one JSON object, refused with the file named."""
-    try:
-        out = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"checkpoint {what} {path} is not valid JSON: {exc}") from exc
-    if not isinstance(out, dict):
-        kind = "null" if out is None else type(out).__name__
-        raise CheckpointError(f"checkpoint {what} {path} holds a JSON {kind}; "
-                              f"expected {expected}")
-    return out
+    return json_object(path, f"checkpoint {what} {path}",
+                       lambda msg: CheckpointError(f"{msg}; expected {expected}"))
 
 
 def read_config(directory: str | Path) -> dict[str, Any]:
