@@ -19,6 +19,7 @@ and bfloat16 with the same threads; *frames per CPU-s* is the same work per seco
 this process's CPU time, which other load on the machine disturbs less than wall time.
 
     python benchmarks/bench_train.py [--store DIR] [--weeks 1 2 3 4 5 6 7] [--rounds 6]
+                                     [--unsharded]
 """
 
 from __future__ import annotations
@@ -213,6 +214,8 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=BATCH,
                     help="moments per batch of the 'now' path (default: the trainers')")
     ap.add_argument("--models", nargs="+", default=["transformer", "family", "lstm"])
+    ap.add_argument("--unsharded", action="store_true",
+                    help="also time the 'now' step unsharded (operators on all threads)")
     docpage.add_flag(ap)
     args = ap.parse_args()
     peak32, peak16 = matmul_peak(torch.float32), matmul_peak(torch.bfloat16)
@@ -229,7 +232,12 @@ def main() -> int:
     make = {"transformer": lambda: _tracking_paths(ef.ft, hp, args.batch),
             "family": lambda: _family_paths(ef, hp, args.batch),
             "lstm": lambda: _lstm_paths(ef.ft, hp)}
-    for paths in (make[m]() for m in args.models):
+    for m in args.models:
+        paths = make[m]()
+        if args.unsharded and paths[1].stepper.shards is not None:
+            plain = make[m]()[1]  # the same step, its operators split across the threads
+            plain.path, plain.stepper.shards = "now, unsharded", None
+            paths.append(plain)
         for p in paths:
             p.calibrate()
         for _ in range(args.rounds):
