@@ -11,7 +11,7 @@ import torch
 from coverage.features import FEATURE_SETS, FEATURES, feature_inputs
 from coverage.models.registry import build_model
 from coverage.store import Store
-from devtools.realism.transfer import at_offsets, render, scores, transfer_summary
+from devtools.realism.transfer import at_offsets, render, scores, shared_plays, transfer_summary
 
 
 @pytest.mark.parametrize("arch,extra", [("transformer", {}), ("lstm", {}),
@@ -71,13 +71,57 @@ def test_at_offsets_takes_the_last_frame_at_or_just_before_each_time():
 
 
 def test_scores_flag_a_model_that_calls_one_class_everywhere():
-    calls = pl.DataFrame({"model": ["a"] * 4 + ["b"] * 4, "offset": [0.0] * 8,
+    calls = pl.DataFrame({"gameId": [1, 2, 3, 4] * 2, "playId": [1] * 8,
+                          "model": ["a"] * 4 + ["b"] * 4, "offset": [0.0] * 8,
                           "label": [1.0, 0.0, 0.0, 0.0] * 2,
                           "p_man": [0.9, 0.8, 0.7, 0.9, 0.8, 0.2, 0.1, 0.3]})
     s = {r["model"]: r for r in scores(calls).to_dicts()}
     assert s["a"]["called_man"] == 1.0 and s["a"]["accuracy"] == 0.25
     assert s["b"]["accuracy"] == 1.0 and s["b"]["log_loss"] < s["a"]["log_loss"]
     np.testing.assert_allclose(s["b"]["brier"], np.mean([0.04, 0.04, 0.01, 0.09]))
+
+
+def test_every_row_at_one_time_rests_on_the_same_plays():
+    """A per-play prior answers at every time, a tracking model only where the tracking
+    reaches back: at -3 s both are scored on the one play the tracking model has."""
+    calls = pl.DataFrame({
+        "gameId": [1, 2, 3] * 3 + [1], "playId": [1] * 10,
+        "model": ["prior"] * 6 + ["track"] * 4,
+        "offset": [0.0] * 3 + [-3.0] * 3 + [0.0] * 3 + [-3.0],
+        "label": [1.0, 0.0, 0.0] * 3 + [1.0],
+        "p_man": [0.6, 0.4, 0.3, 0.6, 0.4, 0.3, 0.9, 0.1, None, 0.8]})
+    shared = shared_plays(calls)
+    # play 3 has no P(man) from the tracking model at the snap: it leaves every row there
+    assert sorted(shared.filter(pl.col("offset") == 0.0)["gameId"].unique()) == [1, 2]
+    assert shared.filter(pl.col("offset") == -3.0)["gameId"].to_list() == [1, 1]
+    s = {(r["model"], r["offset"]): r for r in scores(calls).to_dicts()}
+    assert s[("prior", -3.0)]["n"] == s[("track", -3.0)]["n"] == 1
+    assert (s[("prior", 0.0)]["n"], s[("prior", 0.0)]["n_man"], s[("prior", 0.0)]["n_zone"]) \
+        == (2, 1, 1)
+    np.testing.assert_allclose(s[("prior", -3.0)]["log_loss"], -np.log(0.6), rtol=1e-6)
+    # a model with no play at all at a time leaves that time without rows
+    assert scores(calls.filter(pl.col("model") == "track").with_columns(
+        pl.when(pl.col("offset") == -3.0).then(None).otherwise(pl.col("p_man"))
+        .alias("p_man")).vstack(calls.filter(pl.col("model") == "prior"))
+    ).filter(pl.col("offset") == -3.0).height == 0
+
+
+def test_render_prints_the_n_behind_each_figure():
+    real = [{"offset": 0.0, "n": 8, "n_man": 2, "n_zone": 6, "log_loss": 0.4, "brier": 0.1,
+             "accuracy": 0.9, "called_man": 0.3, "p_man_on_man": 0.8, "p_man_on_zone": 0.2},
+            {"offset": -1.0, "n": 1, "n_man": 0, "n_zone": 1, "log_loss": 0.3, "brier": 0.1,
+             "accuracy": 1.0, "called_man": 0.0, "p_man_on_man": None, "p_man_on_zone": 0.2}]
+    summary = {"offsets": [-1.0, 0.0], "plays": [], "calls": [],
+               "scored_plays": [{"offset": 0.0, "n": 8, "n_man": 2, "n_zone": 6},
+                                {"offset": -1.0, "n": 1, "n_man": 0, "n_zone": 1}],
+               "models": {"m": {"trained_on": "synthetic", "feature_set": "motion",
+                                "prior": None, "test_accuracy_at_snap": 0.9, "real": real,
+                                "responsibilities": {"right": 7, "n": 11, "plays": 1}}}}
+    text = render(summary)
+    assert "snap: 8 (2 Man), −1 s: 1 (0 Man)" in text
+    row = next(line for line in text.splitlines() if line.startswith("| m |"))
+    assert "0.80 (2) / 0.20 (6)" in row and "0.300 (1) / – (0)" in row
+    assert "7 of 11 (1)" in row
 
 
 def test_shipped_checkpoints_on_the_real_plays(shared_bdb, tmp_path):
@@ -93,6 +137,11 @@ def test_shipped_checkpoints_on_the_real_plays(shared_bdb, tmp_path):
         snap = {r["offset"]: r for r in m["real"]}[0.0]
         assert snap["n"] == len(labelled), name
         assert np.isfinite(snap["log_loss"]) and 0 <= snap["brier"] <= 1
+    for t in (-1.0, -3.0):  # the context prior is scored on the tracking models' plays
+        ns = {r["n"] for m in summary["models"].values() for r in m["real"]
+              if r["offset"] == t}
+        assert len(ns) == 1, (t, ns)
+        assert ns == {next(p["n"] for p in summary["scored_plays"] if p["offset"] == t)}
     fam = [m for name, m in summary["models"].items()
            if m["architecture"] == "family" and not name.endswith("(no prior)")]
     assert fam

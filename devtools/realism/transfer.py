@@ -128,21 +128,42 @@ def real_play_calls(checkpoints: Sequence[tuple[str, Path, Any, dict[str, Any]]]
                                                          "offset"), resp
 
 
-def scores(calls: pl.DataFrame) -> pl.DataFrame:
-    """Per model and offset: n, log-loss, Brier, accuracy, share called man, mean P(man)
-    on the real man and the real zone plays."""
-    out = []
+def shared_plays(calls: pl.DataFrame) -> pl.DataFrame:
+    """The labelled calls, at each offset only on the plays every model has a P(man) for.
+
+    A per-play model (the context priors) answers at every offset while a tracking model
+    answers only where the play's tracking reaches back that far; scored on their own plays,
+    a prior's -3 s row would rest on 8 plays and a tracking model's on 1, and the rows could
+    not be compared. Every model must answer, so an offset where one model has no play at
+    all has no row."""
     lab = calls.filter(pl.col("label").is_not_null() & pl.col("p_man").is_not_null())
+    if lab.height == 0:
+        return lab
+    n_models = calls["model"].n_unique()
+    keys = [*PLAY_KEYS, "offset"]
+    if "source" in lab.columns:
+        keys = ["source", *keys]
+    full = (lab.group_by(keys).agg(pl.col("model").n_unique().alias("_n"))
+            .filter(pl.col("_n") == n_models).drop("_n"))
+    return lab.join(full, on=keys, how="semi")
+
+
+def scores(calls: pl.DataFrame) -> pl.DataFrame:
+    """Per model and offset, on :func:`shared_plays`: n (with n man / n zone), log-loss,
+    Brier, accuracy, share called man, mean P(man) on the real man and the real zone
+    plays."""
+    out = []
+    lab = shared_plays(calls)
     for (model, offset), g in lab.group_by("model", "offset", maintain_order=True):
         y, p = g["label"].to_numpy().astype(float), g["p_man"].to_numpy().astype(float)
         out.append({"model": model, "offset": offset, "n": len(y),
-                    "n_man": int(y.sum()),
+                    "n_man": int(y.sum()), "n_zone": int((y == 0).sum()),
                     "log_loss": evaluation.log_loss(y, p), "brier": evaluation.brier(y, p),
                     "accuracy": float(np.mean((p >= 0.5) == (y == 1))),
                     "called_man": float(np.mean(p >= 0.5)),
                     "p_man_on_man": float(p[y == 1].mean()) if (y == 1).any() else None,
                     "p_man_on_zone": float(p[y == 0].mean()) if (y == 0).any() else None})
-    return pl.DataFrame(out).sort("model", "offset")
+    return pl.DataFrame(out).sort("model", "offset") if out else pl.DataFrame()
 
 
 def transfer_summary(model_dirs: Sequence[str | Path], stores: Sequence[Store]
@@ -171,20 +192,38 @@ def transfer_summary(model_dirs: Sequence[str | Path], stores: Sequence[Store]
         }
     plays = calls.select(*PLAY_KEYS, "label", "coverage").unique(maintain_order=True) \
         if calls.height else pl.DataFrame()
+    shared = shared_plays(calls) if calls.height else pl.DataFrame()
+    scored = {t: (shared.filter(pl.col("offset") == t).select(*PLAY_KEYS, "label").unique()
+                  if shared.height else pl.DataFrame()) for t in OFFSETS}
     return {"offsets": list(OFFSETS), "models": models,
+            "scored_plays": [{"offset": t, "n": g.height,
+                              "n_man": int((g["label"] == 1).sum()) if g.height else 0,
+                              "n_zone": int((g["label"] == 0).sum()) if g.height else 0}
+                             for t, g in scored.items()],
             "plays": plays.to_dicts() if plays.height else [],
             "calls": calls.drop("source", "week").to_dicts() if calls.height else []}
 
 
+def _secs(t: float) -> str:
+    return "snap" if t == 0 else f"{t:+.0f} s".replace("-", "−")
+
+
 def render(summary: dict[str, Any]) -> str:
-    """Markdown: one row per model at the snap and at -1 / -3 s, then the per-play calls."""
+    """Markdown: one row per model at the snap and at -1 / -3 s, each figure with the n
+    plays it rests on (the same plays for every row at one time), then the per-play
+    calls."""
     n_plays = len(summary["plays"])
     n_man = sum(1 for p in summary["plays"] if p["label"] == 1)
+    at_t = {r["offset"]: r for r in summary.get("scored_plays", [])}
+    scored = ", ".join(f"{_secs(t)}: {at_t[t]['n']} ({at_t[t]['n_man']} Man)"
+                       for t in sorted(at_t, reverse=True))
     lines = [f"## Checkpoints on real tracking ({n_plays} real plays, {n_man} Man / "
              f"{sum(1 for p in summary['plays'] if p['label'] == 0)} Zone)", "",
+             "Every row at one time is scored on the same plays: those every model has a "
+             f"P(man) for at that time (plays scored at {scored or 'no time'}).", "",
              "| model | trained on | inputs + prior | own test week acc. at snap | real n | "
-             "log-loss at snap | Brier | accuracy | called man | P(man) on man / zone | "
-             "log-loss at −1 s / −3 s (n) | responsibilities |",
+             "log-loss at snap | Brier | accuracy | called man | P(man) on man (n) / zone (n) | "
+             "log-loss at −1 s / −3 s (n) | responsibilities (plays) |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def f(v: Any, d: int = 3) -> str:
@@ -192,17 +231,19 @@ def render(summary: dict[str, Any]) -> str:
     for name, m in summary["models"].items():
         at = {r["offset"]: r for r in m["real"]}
         s = at.get(0.0, {})
-        early = " / ".join(f"{f(at[t]['log_loss'])} ({at[t]['n']})" if t in at else "–"
+        early = " / ".join(f"{f(at[t]['log_loss'])} ({at[t]['n']})" if t in at else "– (0)"
                            for t in (-1.0, -3.0))
         r = m["responsibilities"]
-        resp = f"{r['right']} of {r['n']}" if r else "–"
+        resp = f"{r['right']} of {r['n']} ({r['plays']})" if r else "–"
+        n_zone = s.get("n_zone", s.get("n", 0) - s.get("n_man", 0))
+        on = (f"{f(s.get('p_man_on_man'), 2)} ({s.get('n_man', 0)}) / "
+              f"{f(s.get('p_man_on_zone'), 2)} ({n_zone})")
         lines.append(
             f"| {name} | {m['trained_on']} | {m['feature_set']}"
             f"{' + ' + m['prior'] if m['prior'] else ''} | "
             f"{f(m['test_accuracy_at_snap'])} | {s.get('n', 0)} | {f(s.get('log_loss'))} | "
             f"{f(s.get('brier'))} | {f(s.get('accuracy'), 2)} | {f(s.get('called_man'), 2)} | "
-            f"{f(s.get('p_man_on_man'), 2)} / {f(s.get('p_man_on_zone'), 2)} | {early} | "
-            f"{resp} |")
+            f"{on} | {early} | {resp} |")
     lines += ["", "P(man) per play at −3 / −2 / −1 / 0 s (– : the play's tracking starts later):",
               "", "| play | truth | " + " | ".join(summary["models"]) + " |",
               "| --- | --- | " + " | ".join("---" for _ in summary["models"]) + " |"]
