@@ -284,3 +284,35 @@ def test_the_scouting_page_compares_two_defenses_and_two_halves(point_at) -> Non
     at.radio(key="scout_mode").set_value("first half vs second half").run()
     # one game a team in the app store: the split is refused in one line, not a traceback
     assert not at.exception and any("split season" in e.value for e in at.error)
+
+
+def _direct_field_zone(plays: pl.DataFrame) -> pl.Series:
+    """The four field zones counted from plays.csv's own columns, written out longhand."""
+    num = pl.col("yardlineNumber").cast(pl.Int64)
+    to_goal = (pl.when(num == 50).then(50)
+               .when(pl.col("yardlineSide") == pl.col("possessionTeam")).then(100 - num)
+               .otherwise(num))
+    togo = pl.col("yardsToGo").cast(pl.Int64)
+    return plays.select(
+        pl.when(togo >= to_goal).then(pl.lit("goal to go"))
+        .when(to_goal <= 20).then(pl.lit("red zone (not goal to go)"))
+        .when(to_goal >= 80).then(pl.lit("backed up (own 1-20)"))
+        .otherwise(pl.lit("open field")).alias("field_zone")).to_series()
+
+
+def test_real_field_zone_man_rates_recount_from_plays_csv(labels_raw_dir: Path) -> None:
+    plays = pl.read_csv(labels_raw_dir / "plays.csv", infer_schema_length=0).join(
+        pl.read_csv(labels_raw_dir / "games.csv", infer_schema_length=0)
+        .select("gameId", pl.col("week").cast(pl.Int64)), on="gameId")
+    plays = plays.with_columns(_direct_field_zone(plays)).filter(
+        pl.col("week").is_in(WEEKS) & pl.col("pff_manZone").is_in(["Man", "Zone"]))
+    assert set(plays["field_zone"]) == {"backed up (own 1-20)", "open field",
+                                        "red zone (not goal to go)", "goal to go"}
+    team = sorted(plays["defensiveTeam"].unique())[0]
+    direct = (plays.filter(pl.col("defensiveTeam") == team).group_by("field_zone")
+              .agg((pl.col("pff_manZone") == "Man").sum().alias("k"), pl.len().alias("n")))
+    report = build_report(open_store(labels_raw_dir), team, WEEKS)
+    got = report.situations["field zone"].filter(pl.col("scope") == team)
+    assert dict(zip(got["field_zone"], zip(got["k"], got["n_plays"], strict=True),
+                    strict=True)) == {z: (k, n) for z, k, n in direct.iter_rows()}
+    assert "backed up = the offense snaps inside its own 20" in render_html(report)

@@ -14,6 +14,7 @@ from html import escape
 import polars as pl
 
 from coverage.report.tendencies import (
+    FIELD_ZONE_DEFINITION,
     FIELD_ZONE_WORDS,
     LEAGUE,
     MAX_GROUPS,
@@ -241,9 +242,11 @@ def render_html(report: ScoutingReport) -> str:
                 "(Cover-0, Cover-1 and 2-Man are man coverages).", pal),
     ]
     for title, by in SITUATIONS.items():
+        extra = f" {FIELD_ZONE_DEFINITION}" if by == ("field_zone",) else ""
         body += [f"<h2>Man rate by {escape(title)}</h2>",
                  _figure(report.situations[title], list(by), "man_rate", "man rate",
-                         f"Man rate by {escape(title)}; short groups have wide intervals.", pal)]
+                         f"Man rate by {escape(title)}; short groups have wide intervals."
+                         f"{escape(extra)}", pal)]
     for title, by in PERSONNEL.items():
         if report.personnel.get(title) is None or report.personnel[title].is_empty():
             continue

@@ -26,10 +26,11 @@ from coverage.tabular.features import personnel, players_table
 from coverage.vocab import (
     DISTANCE_BUCKETS,
     FAMILIES,
+    RED_ZONE_YARDS,
     clock_state_expr,
     distance_expr,
     family_expr,
-    field_zone_expr,
+    goal_to_go_expr,
     is_man,
     is_man_or_zone,
     score_state_expr,
@@ -51,8 +52,15 @@ PERSONNEL: dict[str, tuple[str, ...]] = {
 }
 MAX_GROUPS = 8  # most groups one personnel figure shows
 PACKAGES = ("base", "nickel", "dime", "quarter")  # coverage.tabular.features.personnel's
-FIELD_ZONE_WORDS = {"goal": "goal line (inside 5)", "red": "red zone (6-20)",
-                    "open": "open field"}
+BACKED_UP_YARDS = 80  # "backed up": the offense snaps inside its own 20
+# the report's field zones, own goal to theirs; goal to go (the first-down line is the
+# goal line, the NFL's own definition) wins over red zone (inside the opponent's 20)
+FIELD_ZONE_WORDS = {"backed": "backed up (own 1-20)", "open": "open field",
+                    "red": "red zone (not goal to go)", "goal": "goal to go"}
+FIELD_ZONE_DEFINITION = (
+    "Field zones: backed up = the offense snaps inside its own 20; red zone = inside the "
+    f"opponent's {RED_ZONE_YARDS} with the first-down line short of the goal line; goal to "
+    "go = the first-down line is the goal line; open field = everything else.")
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,18 @@ def report_plays(store: PlayTables, weeks: Sequence[int] | None = None) -> pl.Da
         family_expr(),
         distance_expr(names=DISTANCE_BUCKETS).alias("distance"),
         _yards_to_goal(plays.schema).alias("to_goal"),
-    ).with_columns(field_zone_expr("to_goal").replace_strict(FIELD_ZONE_WORDS, default=None)
-                   .alias("field_zone"))
+    ).with_columns(report_field_zone_expr().alias("field_zone"))
+
+
+def report_field_zone_expr(to_goal: str = "to_goal", togo: str = "yardsToGo") -> pl.Expr:
+    """The report's field zone of a play (:data:`FIELD_ZONE_WORDS`' words; null without a
+    field position)."""
+    y, words = pl.col(to_goal), FIELD_ZONE_WORDS
+    return (pl.when(y.is_null()).then(None)
+            .when(goal_to_go_expr(togo, to_goal).fill_null(False)).then(pl.lit(words["goal"]))
+            .when(y <= RED_ZONE_YARDS).then(pl.lit(words["red"]))
+            .when(y >= BACKED_UP_YARDS).then(pl.lit(words["backed"]))
+            .otherwise(pl.lit(words["open"])))
 
 
 def _game_state(plays: pl.DataFrame) -> pl.DataFrame:
