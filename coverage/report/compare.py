@@ -25,6 +25,9 @@ from coverage.report.tendencies import (
 )
 from coverage.store import PlayTables
 
+# the newer figures that merge by stacking ``b``'s side under ``a``'s
+STACKED = ("travel", "travel_man", "motion_p_man", "package_families", "shells", "shell_man")
+
 
 def _stack(a: pl.DataFrame | None, b: pl.DataFrame | None, other: str) -> pl.DataFrame | None:
     """``a`` (its defense and the league) plus ``b``'s rows of the other side."""
@@ -56,7 +59,9 @@ def merge(a: ScoutingReport, b: ScoutingReport) -> ScoutingReport:
         or b.model_label, early_read=_stack(a.early_read, b.early_read, o),
         calibration={**b.calibration, **a.calibration},
         giveaway=_top(_stack(a.giveaway, b.giveaway, o), [a.defense, o], ["position"]),
-        giveaway_label=a.giveaway_label or b.giveaway_label, notes=[*a.notes, *b.notes])
+        giveaway_label=a.giveaway_label or b.giveaway_label, notes=[*a.notes, *b.notes],
+        **{f: _stack(getattr(a, f), getattr(b, f), o) for f in STACKED},
+        telling=[*a.telling, *b.telling])
 
 
 def compare_defenses(store: PlayTables, defense: str, other: str,

@@ -20,6 +20,9 @@ from coverage.app.provenance import provenance
 from coverage.errors import CoverageError
 from coverage.evaluation import accuracy_by_time, ece, with_wilson
 from coverage.report.giveaway import LEAGUE, SCOPE, giveaway
+from coverage.report.motion import p_man_across_motion, travel_rates, with_motion
+from coverage.report.packages import package_families, shares, with_shells
+from coverage.report.telling import TellingPlay, telling_plays
 from coverage.store import PlayTables
 from coverage.tabular.context import _yards_to_goal, context_table
 from coverage.tabular.features import personnel, players_table
@@ -81,6 +84,15 @@ class ScoutingReport:
     calibration: dict[str, dict[str, float]] = field(default_factory=dict)
     giveaway: pl.DataFrame | None = None
     giveaway_label: str | None = None
+    telling: list[TellingPlay] = field(default_factory=list)  # most telling plays (model)
+    # against motion: travel share (tracking geometry), man rate by travel (charted),
+    # P(man) before / after the motion (model)
+    travel: pl.DataFrame | None = None
+    travel_man: pl.DataFrame | None = None
+    motion_p_man: pl.DataFrame | None = None
+    package_families: pl.DataFrame | None = None  # family mix per package (charted)
+    shells: pl.DataFrame | None = None  # detected shell shares (formation detection)
+    shell_man: pl.DataFrame | None = None  # man rate by detected shell (charted)
     other: str | None = None  # comparison mode: the second defense (or half season)
     notes: list[str] = field(default_factory=list)
 
@@ -98,7 +110,7 @@ def report_plays(store: PlayTables, weeks: Sequence[int] | None = None) -> pl.Da
         plays = plays.filter(pl.col("week").is_in(list(weeks)))
     plays = plays.join(_game_state(plays), on=["gameId", "playId"], how="left").join(
         _packages(store, plays), on=["gameId", "playId"], how="left")
-    return plays.with_columns(
+    plays = plays.with_columns(
         pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
         pl.col("defensiveTeam").cast(pl.String),
         pl.when(is_man_or_zone()).then(is_man()).otherwise(None).alias("man"),
@@ -106,6 +118,9 @@ def report_plays(store: PlayTables, weeks: Sequence[int] | None = None) -> pl.Da
         distance_expr(names=DISTANCE_BUCKETS).alias("distance"),
         _yards_to_goal(plays.schema).alias("to_goal"),
     ).with_columns(report_field_zone_expr().alias("field_zone"))
+    chosen = list(weeks) if weeks is not None else sorted(
+        plays["week"].drop_nulls().unique().to_list())
+    return with_motion(store, with_shells(store, plays), chosen)
 
 
 def report_field_zone_expr(to_goal: str = "to_goal", togo: str = "yardsToGo") -> pl.Expr:
@@ -269,12 +284,15 @@ class _ModelFigures:
     label: str | None = None
     early_read: pl.DataFrame | None = None
     calibration: dict[str, dict[str, float]] = field(default_factory=dict)
+    motion_p_man: pl.DataFrame | None = None
+    telling: list[TellingPlay] = field(default_factory=list)
 
 
 def _model_figures(store: PlayTables, plays: pl.DataFrame, defense: str,
                    weeks: Sequence[int]) -> _ModelFigures:
     """The model figures of the best stored model (one trained on this kind of data
-    first): predicted man rate of the unlabelled plays, early read, calibration."""
+    first): predicted man rate of the unlabelled plays, early read, calibration, P(man)
+    across the motion and the most telling plays."""
     preds = _stored_predictions(store, weeks)
     if preds is None:
         return _ModelFigures()
@@ -289,7 +307,9 @@ def _model_figures(store: PlayTables, plays: pl.DataFrame, defense: str,
     if read.filter(pl.col(SCOPE) == defense).is_empty():
         read = None
     return _ModelFigures(predicted, prov.label(model), read,
-                         calibration(plays, preds, defense, model))
+                         calibration(plays, preds, defense, model),
+                         p_man_across_motion(plays, preds, defense, model),
+                         telling_plays(store, plays, preds, defense, model, prov.labels()))
 
 
 def chosen_weeks(store: PlayTables, defense: str, weeks: Sequence[int] | None) -> list[int]:
@@ -330,8 +350,19 @@ def assemble(store: PlayTables, plays: pl.DataFrame, defense: str, weeks: list[i
         families=family_mix(plays, defense),
         predicted=model.predicted, model_label=model.label, early_read=model.early_read,
         calibration=model.calibration, giveaway=by_position,
-        giveaway_label=giveaway_label, notes=notes,
+        giveaway_label=giveaway_label, notes=notes, telling=model.telling,
+        travel=travel_rates(plays, defense), motion_p_man=model.motion_p_man,
+        travel_man=_if_mine(man_rates(plays, defense, ["travel"]), defense),
+        package_families=package_families(plays, defense),
+        shells=_if_mine(shares(plays, defense, "def_shell"), defense),
+        shell_man=_if_mine(man_rates(plays, defense, ["def_shell"]), defense),
     )
+
+
+def _if_mine(df: pl.DataFrame, defense: str) -> pl.DataFrame | None:
+    """``df``, or None when it holds no row of ``defense`` (a figure of the league alone
+    scouts nobody)."""
+    return df if df.filter(pl.col(SCOPE) == defense).height else None
 
 
 def build_report(store: PlayTables, defense: str, weeks: Sequence[int] | None = None
