@@ -247,13 +247,6 @@ def build_frames(tracking: pl.LazyFrame, plays: pl.DataFrame | pl.LazyFrame,
     return frame_grid(tracking, plays, max_secs)[0]
 
 
-def week_frames(store: Any, week: int) -> FrameTensors:
-    """Every 11 v 11 pre-snap frame of the tracked plays of ``week`` in ``store`` (a
-    :class:`coverage.store.Store`): what a tracking model predicts of that week. It needs
-    no torch, so a command builds it while torch and the model load."""
-    return build_frames(store.tracking(week), store.plays().filter(pl.col("week") == week))
-
-
 def mirror(x: torch.Tensor | np.ndarray, features: tuple[str, ...] = FEATURES
            ) -> torch.Tensor | np.ndarray:
     """Reflect ``[..., 22, F]`` player tensors across the ball's y.

@@ -22,7 +22,8 @@ from torch import nn
 from coverage import prior, vocab
 from coverage.errors import CheckpointError, CoverageError, DataError
 from coverage.family.predict import predict_family_week
-from coverage.features import FrameTensors, week_frames
+from coverage.features import FrameTensors
+from coverage.frame_cache import week_frames
 from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, predicted_by, read_config
 from coverage.schema import PREDICTION_SCHEMA
@@ -110,7 +111,7 @@ def predict_week(model_dir: str | Path, store: Store, week: int, *,
 
     ``loaded``: the checkpoint's (model, config), loaded once for several weeks;
     ``frames``: a tracking model's frames of the week, built already
-    (:func:`coverage.features.week_frames`, while torch loads)."""
+    (:func:`coverage.frame_cache.week_frames`, while torch loads)."""
     if not store.has_tracking:
         raise DataError("predictions are written into a store; pass a store folder",
                         file=str(store.path))
@@ -201,10 +202,11 @@ def write_outputs(model_dir: str | Path, store: Store, *, test_weeks: Sequence[i
     shared = predict_week in run.week_writers and not run.per_play
     loaded = load_model(model_dir) if shared else None
     with ThreadPoolExecutor(1, thread_name_prefix="coverage-frames") as pool:
-        ahead = pool.submit(week_frames, store, weeks[0]) if shared and weeks else None
+        ahead = (pool.submit(week_frames, store, weeks[0], keep=True) if shared and weeks
+                 else None)
         for i, week in enumerate(weeks):
             frames = ahead.result() if ahead is not None else None
-            ahead = (pool.submit(week_frames, store, weeks[i + 1])
+            ahead = (pool.submit(week_frames, store, weeks[i + 1], keep=True)
                      if shared and i + 1 < len(weeks) else None)
             for write in run.week_writers + (run.test_week_writers if week in test_weeks
                                              else ()):

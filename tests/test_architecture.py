@@ -141,7 +141,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = tuple((name, frozenset(
     ("foundation", "errors atomic config pitch players stats evaluation vocab spill"),
     ("schema", "schema generations"),
     ("tables", "normalize raw validation formations features"),
-    ("store", "store"),
+    ("store", "store frame_cache"),
     ("data in", "ingest labels_only simulate"),
     ("networks", "models"),
     ("training", "training"),

@@ -101,7 +101,7 @@ def _predict_weeks(args: argparse.Namespace, store, name: str, digest: str,
                    weeks: list[int] | None) -> None:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from coverage.features import week_frames
+    from coverage.frame_cache import week_frames
     from coverage.models.checkpoint import read_config
     from coverage.models.registry import spec as model_spec
 
@@ -113,7 +113,7 @@ def _predict_weeks(args: argparse.Namespace, store, name: str, digest: str,
         def frames_of(i: int) -> Future | None:
             if not spec.needs_tracking or i >= len(weeks) or weeks[i] not in store.weeks:
                 return None
-            return pool.submit(week_frames, store, weeks[i])
+            return pool.submit(week_frames, store, weeks[i], keep=True)
         ahead = frames_of(0)
         from coverage.pipelines import load_model, predict_week, record_predictions
 

@@ -255,10 +255,9 @@ def attribution_week(model_dir: str | Path, store: Store, week: int, *,
         raise DataError("attribution summaries are written into a store", file=str(store.path))
     model, cfg = load_explainer(model_dir)
     name = name or Path(model_dir).name
-    plays = store.plays().filter(pl.col("week") == week)
-    if max_plays is not None:
-        plays = plays.head(max_plays)
-    ef = load_explain_frames(store, [week], None, plays, labelled=False)
+    plays = None if max_plays is None else \
+        store.plays().filter(pl.col("week") == week).head(max_plays)
+    ef = load_explain_frames(store, [week], None, plays, labelled=False, keep=write)
     every = int(cfg["stride"]) if every is None else every
     parts = summarise_frames(model, cfg, ef, dtype=dtype, every=every)
     df = (pl.concat(parts) if parts else pl.DataFrame()).with_columns(

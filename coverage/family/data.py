@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from coverage.features import N_PLAYERS, FrameTensors, concat_frames, frame_grid
+from coverage.frame_cache import week_grid
 from coverage.schema import PLAY_KEYS, PLAYERS_PER_SIDE
 from coverage.spill import Spill
 from coverage.store import Store
@@ -89,8 +90,14 @@ def build_explain_frames(tracking: pl.LazyFrame, plays: pl.DataFrame,
                          max_secs: float | None = None) -> ExplainFrames:
     """Like :func:`coverage.features.build_frames`, plus nflIds and explain labels
     (``labels``: :func:`player_labels`; None: every defender unknown, as at inference)."""
-    keys = ["gameId", "playId"]
     ft, nfl = frame_grid(tracking, plays, max_secs)
+    return explain_frames(ft, nfl, plays, labels)
+
+
+def explain_frames(ft: FrameTensors, nfl: np.ndarray, plays: pl.DataFrame,
+                   labels: pl.DataFrame | None = None) -> ExplainFrames:
+    """:func:`build_explain_frames` of frames already built (:func:`frame_grid`)."""
+    keys = ["gameId", "playId"]
     n = len(ft)
     fam = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
                        family_index_expr())
@@ -138,12 +145,22 @@ def concat_explain(parts: Iterable[ExplainFrames], spill: bool = False) -> Expla
 
 
 def load_explain_frames(store: Store, weeks: Sequence[int], max_secs: float | None = None,
-                        plays: pl.DataFrame | None = None, *,
-                        labelled: bool = True) -> ExplainFrames:
+                        plays: pl.DataFrame | None = None, *, labelled: bool = True,
+                        keep: bool = False) -> ExplainFrames:
     """Explain frames of several weeks of a store, one week's long table at a time
-    (``labelled=False``: without the per-defender labels, which inference never reads)."""
-    plays = store.plays() if plays is None else plays
+    (``labelled=False``: without the per-defender labels, which inference never reads).
+
+    Whole weeks of every play (no ``max_secs``, no ``plays``) come from the store's kept
+    frames (:mod:`coverage.frame_cache`; ``keep``: kept when built, by a command that
+    writes into the store)."""
     labels = player_labels(store) if labelled else None
+    if plays is None and max_secs is None:
+        everything = store.plays()
+        return concat_explain((
+            explain_frames(*week_grid(store, w, keep=keep),
+                           everything.filter(pl.col("week") == w), labels)
+            for w in weeks), spill=len(weeks) > 1)
+    plays = store.plays() if plays is None else plays
     return concat_explain((
         build_explain_frames(store.tracking(w), plays.filter(pl.col("week") == w), labels,
                              max_secs) for w in weeks), spill=len(weeks) > 1)

@@ -26,7 +26,8 @@ from torch import nn
 
 from coverage.errors import CheckpointError, DataError
 from coverage.family.data import ExplainFrames, load_explain_frames
-from coverage.features import FEATURES, FrameTensors, week_frames
+from coverage.features import FEATURES, FrameTensors
+from coverage.frame_cache import week_frames
 from coverage.models.checkpoint import check_calibration, load_checkpoint, read_config
 from coverage.models.transformer import (
     ENCODE_BATCH,
@@ -176,7 +177,7 @@ def predict_family_week(model_dir: str | Path, store: Store, week: int, *,
         raise DataError("predictions are written into a store", file=str(store.path))
     model, cfg = load_explainer(model_dir)
     name = name or Path(model_dir).name
-    ef = load_explain_frames(store, [week], None, store.plays(), labelled=False)
+    ef = load_explain_frames(store, [week], labelled=False, keep=write)
     out = explain_outputs(model, ef, cfg["history"], cfg["stride"], cfg.get("temperature", 1.0))
     if adjust is not None:
         out = ExplainOutputs(adjust(cfg, store, ef.ft.game_id, ef.ft.play_id, out.family_logits),
@@ -220,7 +221,7 @@ def predict_family_frames(model: nn.Module, cfg: dict[str, Any], store: Store, w
     its predictor in coverage.pipelines, so ``predict_week`` and evaluation treat it like
     any model. P(man) needs only the frame encoder, the GRU and the family head, so the
     per-defender heads (and the defenders' labels) are not computed. ``frames``: the
-    week's frames, built already (:func:`coverage.features.week_frames`)."""
+    week's frames, built already (:func:`coverage.frame_cache.week_frames`)."""
     ft = frames if frames is not None else week_frames(store, week)
     dev = pick_device(device)
     model.eval().to(dev)

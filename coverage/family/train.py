@@ -225,7 +225,7 @@ def train_family(opts: TrainOptions, store: Store,
            "man_families": [FAMILIES[i] for i in MAN_FAMILY_INDEX], "temperature": temperature}
     # --- the one and only look at the test week
     te = (frames["test"] if "test" in frames
-          else load_explain_frames(store, split["test"], None, store.plays()))
+          else load_explain_frames(store, split["test"]))
     to = explain_outputs(model, te, k, stride, temperature, device=device)
     weeks = {s: store.plays().filter(pl.col("week").is_in(list(w))) for s, w in split.items()}
     name = run.name or ARCHITECTURE

@@ -28,7 +28,7 @@ class WeekFrames:
         (each kept frame's one-second displacement still looks back at the frames cut)."""
         key = tuple(int(w) for w in weeks)
         if key not in self._built:
-            self._built[key] = load_explain_frames(self.store, key, None, self.store.plays())
+            self._built[key] = load_explain_frames(self.store, key, keep=True)
         ef = self._built[key]
         return ef if max_secs is None else ef.select_plays(ef.ft.secs >= -max_secs)
 

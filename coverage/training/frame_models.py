@@ -17,11 +17,8 @@ import torch
 from torch import nn
 
 from coverage import evaluation
-from coverage.features import (
-    FEATURES,
-    FrameTensors,
-    build_frames,
-)
+from coverage.features import FEATURES, FrameTensors
+from coverage.frame_cache import week_frames
 from coverage.models.checkpoint import (
     check_calibration,
     load_checkpoint,
@@ -155,7 +152,7 @@ def predict_frame_model(model: nn.Module, cfg: dict[str, Any], store: Store, wee
                         frames: FrameTensors | None = None) -> pl.DataFrame:
     """P(man) of every pre-snap 11 v 11 frame of ``week`` (the transformer's and the LSTM's
     predictor in coverage.pipelines); ``frames``: that week's frames, built already
-    (:func:`coverage.features.week_frames`)."""
-    ft = frames if frames is not None else build_frames(store.tracking(week), plays)
+    (:func:`coverage.frame_cache.week_frames`)."""
+    ft = frames if frames is not None else week_frames(store, week)
     z = model_logits(model, cfg, ft, pick_device(device), batch_size, dtype)
     return pl.DataFrame({**ft.frame_keys(), "p_man": evaluation.sigmoid(z).astype(np.float32)})
