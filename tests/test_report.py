@@ -3,6 +3,7 @@ nothing and prints by the page, and its command refuses a bad team in one line."
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from coverage.opener import open_store
 from coverage.report import build_report
 from coverage.report.html import SYNTHETIC_BANNER, render_html
 from coverage.report.tendencies import LEAGUE, predicted_man_rates, report_plays
-from coverage.vocab import FAMILIES, family_mix
+from coverage.vocab import FAMILIES, family_expr, family_mix
 
 WEEKS = [1, 2]
 
@@ -316,3 +317,162 @@ def test_real_field_zone_man_rates_recount_from_plays_csv(labels_raw_dir: Path) 
     assert dict(zip(got["field_zone"], zip(got["k"], got["n_plays"], strict=True),
                     strict=True)) == {z: (k, n) for z, k, n in direct.iter_rows()}
     assert "backed up = the offense snaps inside its own 20" in render_html(report)
+
+
+def _direct_packages(raw: Path) -> pl.DataFrame:
+    """Per play, its package counted longhand: the defense's CB, SS, FS and DB on the field
+    in player_play (base 4 or fewer, nickel 5, dime 6, quarter 7+)."""
+    players = pl.read_csv(raw / "players.csv", infer_schema_length=0).select(
+        pl.col("nflId").cast(pl.Int64), "position")
+    plays = pl.read_csv(raw / "plays.csv", infer_schema_length=0).select(
+        pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64), "defensiveTeam")
+    db = (pl.read_parquet(raw / "player_play.parquet").select(
+        pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+        pl.col("nflId").cast(pl.Int64), pl.col("teamAbbr").cast(pl.String))
+        .join(plays, on=["gameId", "playId"]).filter(pl.col("teamAbbr") == pl.col("defensiveTeam"))
+        .join(players, on="nflId", how="left")
+        .group_by("gameId", "playId").agg(pl.col("position").is_in(["CB", "SS", "FS", "DB"])
+                                          .sum().alias("n_db")))
+    return db.select("gameId", "playId", pl.when(pl.col("n_db") <= 4).then(pl.lit("base"))
+                     .when(pl.col("n_db") == 5).then(pl.lit("nickel"))
+                     .when(pl.col("n_db") == 6).then(pl.lit("dime"))
+                     .otherwise(pl.lit("quarter")).alias("pkg"))
+
+
+def test_real_package_man_rates_and_family_mix_recount_from_the_tables(
+        labels_raw_dir: Path) -> None:
+    plays = (pl.read_csv(labels_raw_dir / "plays.csv", infer_schema_length=0)
+             .with_columns(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
+             .join(pl.read_csv(labels_raw_dir / "games.csv", infer_schema_length=0)
+                   .select(pl.col("gameId").cast(pl.Int64), pl.col("week").cast(pl.Int64)),
+                   on="gameId")
+             .join(_direct_packages(labels_raw_dir), on=["gameId", "playId"])
+             .filter(pl.col("week").is_in(WEEKS))
+             .with_columns(family_expr()))
+    store = open_store(labels_raw_dir)
+    for team in sorted(plays["defensiveTeam"].unique())[:4]:
+        report = build_report(store, team, WEEKS)
+        mine = plays.filter(pl.col("defensiveTeam") == team)
+        charted = mine.filter(pl.col("pff_manZone").is_in(["Man", "Zone"]))
+        want = {p: (k, n) for p, k, n in charted.group_by("pkg").agg(
+            (pl.col("pff_manZone") == "Man").sum(), pl.len()).iter_rows()}
+        got = report.personnel["defensive package"].filter(pl.col("scope") == team)
+        assert {p: (k, n) for p, k, n in got.select("def_package", "k", "n_plays")
+                .iter_rows()} == want
+        fams = report.package_families
+        assert fams is not None
+        for pkg in set(fams["def_package"]):
+            sub = mine.filter((pl.col("pkg") == pkg) & pl.col("family").is_not_null())
+            counts = dict(sub.group_by("family").len().iter_rows())
+            row = fams.filter((pl.col("def_package") == pkg) & (pl.col("scope") == team))
+            assert row["family"].to_list() == list(FAMILIES)
+            assert dict(zip(row["family"], row["k"], strict=True)) == {
+                f: counts.get(f, 0) for f in FAMILIES}
+            assert (row["n_plays"] == sub.height).all()
+        assert "What the nickel package plays" in render_html(report)
+
+
+def _naive_travel(store, game: int, play: int) -> bool | None:
+    """Did a defender travel with the motion on this play, read from its frames one by
+    one (the report's definition, written without polars' group-bys)."""
+    from coverage.report.motion import MIN_MOTION_YARDS, MIN_TRAVEL_YARDS, TRAVEL_SHARE
+
+    f = store.play_frames(game, play)
+    ev = f.filter((pl.col("event") == "man_in_motion") & (pl.col("secs_from_snap") < 0))
+    if ev.is_empty():
+        return None
+    m0 = ev["frameId"].min()
+    s0 = f.filter(pl.col("secs_from_snap").abs() < 1e-3)["frameId"].min()
+    y = {(r["nflId"], r["frameId"]): (r["side"], r["y"]) for r in f.filter(
+        pl.col("frameId").is_in([m0, s0])).iter_rows(named=True)}
+    dy = {i: (side, y[(i, s0)][1] - yy) for (i, fr), (side, yy) in y.items()
+          if fr == m0 and (i, s0) in y and side in ("offense", "defense")}
+    off = max((d for s, d in dy.values() if s == "offense"), key=abs)
+    if abs(off) < MIN_MOTION_YARDS:
+        return None
+    need = max(abs(off) * TRAVEL_SHARE, MIN_TRAVEL_YARDS)
+    return any(s == "defense" and d * (1 if off > 0 else -1) >= need for s, d in dy.values())
+
+
+def test_motion_travel_is_the_tracking_read_play_by_play(sim_store) -> None:
+    team = _team(sim_store)
+    plays = report_plays(sim_store, WEEKS)
+    motion = plays.filter(pl.col("traveled").is_not_null())
+    assert motion.height >= 5
+    for g, p, t in motion.select("gameId", "playId", "traveled").head(12).iter_rows():
+        assert _naive_travel(sim_store, g, p) is t
+    report = build_report(sim_store, team, WEEKS)
+    mine = motion.filter(pl.col("defensiveTeam") == team)
+    if report.travel is not None:
+        row = report.travel.filter(pl.col("scope") == team).row(0, named=True)
+        assert (row["k"], row["n_plays"]) == (mine["traveled"].sum(), mine.height)
+        assert "Against motion" in render_html(report)
+    league = motion.filter(pl.col("man").is_not_null())
+    # the simulator's man defenders travel: travelling must go with more man, not less
+    rate = dict(league.group_by("traveled").agg(pl.col("man").mean()).iter_rows())
+    assert rate.get(True, 1.0) > rate.get(False, 0.0)
+
+
+def test_p_man_before_and_after_the_motion_takes_the_right_frames() -> None:
+    from coverage.report.motion import p_man_across_motion
+
+    plays = pl.DataFrame({"gameId": [1, 1], "playId": [1, 2], "defensiveTeam": ["KC", "NE"],
+                          "traveled": [True, False],
+                          "travel": ["a defender travels", "nobody travels"],
+                          "motion_frame": [3, 2], "snap_frame": [5, 4]})
+    preds = pl.DataFrame({"model": ["m"] * 10, "gameId": [1] * 10,
+                          "playId": [1] * 5 + [2] * 5, "frameId": [1, 2, 3, 4, 5] * 2,
+                          "p_man": [.1, .2, .3, .6, .9, .5, .4, .3, .2, .1]})
+    out = p_man_across_motion(plays, preds, "KC", "m")
+    got = {(s, t, m): v for s, t, m, v in out.select("scope", "travel", "moment", "p_man")
+           .iter_rows()}
+    assert got[("KC", "a defender travels", "before the motion")] == pytest.approx(.3)
+    assert got[("KC", "a defender travels", "at the snap")] == pytest.approx(.9)
+    assert got[(LEAGUE, "nobody travels", "at the snap")] == pytest.approx(.2)
+    assert out.filter(pl.col("scope") == "KC")["n_plays"].to_list() == [1, 1]
+
+
+def test_shells_are_the_stores_detected_formations(sim_store) -> None:
+    team = _team(sim_store)
+    report = build_report(sim_store, team, WEEKS)
+    f = sim_store.formations().join(sim_store.all_plays().select(
+        "gameId", "playId", "defensiveTeam", "week"), on=["gameId", "playId"])
+    mine = f.filter((pl.col("defensiveTeam") == team) & pl.col("week").is_in(WEEKS)
+                    & pl.col("def_shell").is_not_null())
+    assert report.shells is not None
+    got = report.shells.filter(pl.col("scope") == team)
+    assert dict(zip(got["def_shell"], got["k"], strict=True)) == {
+        s: n for s, n in mine.group_by("def_shell").len().iter_rows()}
+    assert "Detected defensive shells" in render_html(report)
+
+
+def test_telling_plays_hold_their_read_and_link_to_the_explorer(app_stores) -> None:
+    from coverage.report.telling import CONFIDENT
+
+    store = open_store(app_stores["preds"])
+    preds = store.predictions()
+    plays = report_plays(store)
+    teams = plays.join(preds.select("gameId", "playId").unique(), on=["gameId", "playId"])
+    best = None
+    for team in sorted(teams["defensiveTeam"].unique()):
+        report = build_report(store, team)
+        if report.telling:
+            best = report
+            break
+    assert best is not None and 1 <= len(best.telling) <= 5
+    for tp in best.telling:
+        label = plays.filter((pl.col("gameId") == tp.game_id) & (pl.col("playId") == tp.play_id))
+        man = bool(label["man"][0])
+        assert label["defensiveTeam"][0] == best.defense
+        after = [p for s, p in tp.curve if s >= tp.read_secs - 1e-6]
+        assert after and all((p >= 0.5) == man and abs(p - 0.5) >= CONFIDENT for p in after)
+        assert tp.still is None or tp.still.startswith("data:image/png;base64,")
+        assert tp.link("http://h:1") == (f"http://h:1/Play_explorer?game={tp.game_id}"
+                                         f"&play={tp.play_id}&frame={tp.read_frame}")
+    page = render_html(best, app_url="http://h:1")
+    assert "The most telling plays" in page
+    assert html.escape(best.telling[0].link("http://h:1")) in page
+    assert any(tp.still for tp in best.telling)
+    # a link is only an <a href> to the app: nothing the page loads comes from a network
+    assert not re.search(r"""src\s*=\s*["']?\s*(https?:)?//""", page, re.I)
+    assert set(re.findall(r'href="(https?://[^/"]+)', page)) == {"http://h:1"}
