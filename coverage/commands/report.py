@@ -40,7 +40,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         report = split_season(store, team, weeks)
     else:
         report = build_report(store, team, weeks)
-    data = render_html(report).encode("utf-8")
+    data = render_html(report, app_url=args.app_url).encode("utf-8")
     write_bytes(data, args.out)
     n = int(report.overall.filter(report.overall["scope"] == report.defense)["n_plays"].sum())
     who = report.defense + (f" vs {report.other}" if report.other else "")
@@ -61,6 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="a second defense, drawn beside the first against the same league")
     side.add_argument("--split-season", action="store_true",
                       help="the defense's first half of the chosen weeks beside its second")
+    p.add_argument("--app-url", default="http://localhost:8501", metavar="URL",
+                   help="where the telling plays' links open the app (default: %(default)s, "
+                   "`coverage app`'s address)")
     add_data_argument(p)
     p.add_argument("-o", "--out", type=Path, required=True, help="output .html path")
     p.set_defaults(func=_cmd_report)

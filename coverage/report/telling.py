@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from coverage.errors import CoverageError
+from coverage.export.gif import render_play_png
 from coverage.store import PlayTables
 
 CONFIDENT = 0.25  # |P(man) - 0.5| from which a read counts as made
@@ -80,8 +81,6 @@ def pick(reads_: pl.DataFrame) -> list[tuple[int, int, str]]:
 def _still(store: PlayTables, game_id: int, play_id: int, frame: int,
            preds: pl.DataFrame, labels: dict[str, str]) -> str | None:
     """The explorer's PNG of the play at ``frame`` as a data: URI (None: no tracking)."""
-    from coverage.export.gif import render_play_png
-
     frames_of = getattr(store, "play_frames", None)
     if frames_of is None:
         return None
