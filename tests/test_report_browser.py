@@ -49,6 +49,11 @@ def test_the_report_opens_offline_with_no_console_error(browser, report_file) ->
     page.goto(url, wait_until="load")
     assert page.locator("figure").count() >= 12
     assert page.get_by_text("Who gives it away").count() == 1
+    # the telling plays' stills are inline data: URIs, decoded with no request
+    assert page.locator("figure.play").count() >= 1
+    assert page.eval_on_selector_all("figure.play img", "els => els.every(e => "
+                                     "e.complete && e.naturalWidth > 0)")
+    assert page.get_by_text("Against motion").count() >= 1
     assert requests == [url] and errors == []
     page.close()
 
