@@ -389,3 +389,25 @@ def test_cli_real_size_preset_cycles_over_weeks(tmp_path: Path,
     params_ = json.loads((tmp_path / "_source.json").read_text())["params"]
     assert params_["games_per_week"] == [16, 14]
     assert params_["after_set_secs"] == [2.0, 15.0]
+
+
+def test_simulator_knobs_default_to_the_embedded_season_and_refuse_unknown_keys(tmp_path):
+    """knobs.json's values are the embedded season's; COVERAGE_SIM_KNOBS overrides them for
+    a realism experiment, and a key the simulator does not know is refused by name."""
+    import os
+    import subprocess
+    import sys
+
+    assert params.OFFENSE_SWAY == (0.08, 0.2)
+    probe = "from coverage.simulate import params; print(params.OFFENSE_SWAY)"
+    good = tmp_path / "k.json"
+    good.write_text(json.dumps({"offense_sway": [0.3, 0.6]}))
+    env = {**os.environ, "COVERAGE_SIM_KNOBS": str(good)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "(0.3, 0.6)"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"offence_sway": [0.3, 0.6]}))
+    env["COVERAGE_SIM_KNOBS"] = str(bad)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "offence_sway" in out.stderr and "offense_sway" in out.stderr

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coverage.simulate.params import OFFENSE_SWAY
+
 DT = 0.1
 W = 53.3
 
@@ -78,7 +80,7 @@ def add_jitter(rng: np.random.Generator, xy: np.ndarray) -> np.ndarray:
     """
     level = rng.uniform(0.6, 1.4)
     # offense players stand still in their stance; defenders sway and shuffle a little
-    who = np.concatenate([rng.uniform(0.08, 0.2, 11), rng.uniform(0.7, 1.3, 11)])
+    who = np.concatenate([rng.uniform(*OFFENSE_SWAY, 11), rng.uniform(0.7, 1.3, 11)])
     if xy.shape[1] != 22:
         who = np.ones(xy.shape[1])
     eps = rng.normal(0, 0.026 * level, xy.shape) * who[None, :, None]

@@ -10,6 +10,7 @@ real files at run time. The names below are the ones the simulator imports.
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from typing import Any
 
@@ -38,3 +39,28 @@ POSITION_COUNTS: dict[str, int] = _DATA["POSITION_COUNTS"]
 
 # Real-season order of the official club abbreviations (used for schedules).
 TEAMS = tuple(sorted(MAN_RATE_BY_TEAM))
+
+
+def _knobs() -> dict[str, Any]:
+    """The hand-set shape knobs (``knobs.json``), with ``COVERAGE_SIM_KNOBS=FILE``'s keys
+    over them: a realism experiment simulates a season with other values without
+    touching the embedded one, which the shipped checkpoints were trained on."""
+    knobs = json.loads(resources.files(__package__).joinpath("knobs.json")
+                       .read_text(encoding="utf-8"))
+    path = os.environ.get("COVERAGE_SIM_KNOBS")
+    if path:
+        from coverage.errors import DataError, json_object
+
+        extra = json_object(path, "simulator knobs",
+                            lambda msg: DataError(msg, file=path))
+        unknown = sorted(set(extra) - set(knobs))
+        if unknown:
+            raise DataError(f"unknown simulator knob {unknown[0]!r}", file=path,
+                            expected=", ".join(k for k in knobs if not k.startswith("_")))
+        knobs |= extra
+    return knobs
+
+
+KNOBS: dict[str, Any] = _knobs()
+# offense players' stance sway, as a multiple of the defenders' (per player, uniform range)
+OFFENSE_SWAY: tuple[float, float] = tuple(KNOBS["offense_sway"])
