@@ -68,3 +68,8 @@ def cache_root() -> Path:
     """Where derived files that are safe to delete live (the app's browser assets)."""
     base = os.environ.get("COVERAGE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
     return Path(base) / "coverage" if base else Path.home() / ".cache" / "coverage"
+
+
+def sim_knobs_file() -> str | None:
+    """A JSON file of simulator shape knobs over the shipped ones (realism experiments)."""
+    return os.environ.get("COVERAGE_SIM_KNOBS") or None

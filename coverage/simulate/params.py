@@ -10,9 +10,11 @@ real files at run time. The names below are the ones the simulator imports.
 from __future__ import annotations
 
 import json
-import os
 from importlib import resources
 from typing import Any
+
+from coverage.config import sim_knobs_file
+from coverage.errors import DataError, json_object
 
 _DATA: dict[str, Any] = json.loads(
     resources.files(__package__).joinpath("params.json").read_text(encoding="utf-8"))
@@ -47,10 +49,8 @@ def _knobs() -> dict[str, Any]:
     touching the embedded one, which the shipped checkpoints were trained on."""
     knobs = json.loads(resources.files(__package__).joinpath("knobs.json")
                        .read_text(encoding="utf-8"))
-    path = os.environ.get("COVERAGE_SIM_KNOBS")
+    path = sim_knobs_file()
     if path:
-        from coverage.errors import DataError, json_object
-
         extra = json_object(path, "simulator knobs",
                             lambda msg: DataError(msg, file=path))
         unknown = sorted(set(extra) - set(knobs))
