@@ -213,7 +213,8 @@ def train_family(opts: TrainOptions, store: Store,
               patience=o.patience, device=device, progress=o.progress, desc=ARCHITECTURE,
               train_module=windowed,
               on_epoch=_epoch_callback(opts), time_budget_s=o.time_budget_s,
-              resume_dir=o.resume_dir, warmup_steps=o.warmup_steps)
+              resume_dir=o.resume_dir, warmup_steps=o.warmup_steps,
+              average_epochs=o.average_epochs)
     vo = explain_outputs(model, va, k, stride, device=device)
     temperature = evaluation.fit_temperature(vo.family_logits, va.family)
     vo = ExplainOutputs(vo.family_logits / temperature, vo.assign, vo.pointer)

@@ -27,6 +27,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +43,7 @@ from tqdm.auto import tqdm
 from coverage import evaluation
 from coverage.atomic import atomic_path
 from coverage.models.workers import one_thread_per_worker
+from coverage.training.averaging import WeightAverage
 
 Batch = tuple[tuple[torch.Tensor, ...], torch.Tensor, torch.Tensor | None]  # inputs, y, mask
 
@@ -165,7 +167,8 @@ RESUME_FILE = "fit_state.safetensors"
 
 
 def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
-                   prog: _Progress, rng: np.random.Generator) -> None:
+                   prog: _Progress, rng: np.random.Generator,
+                   average: WeightAverage | None = None) -> None:
     """One safetensors file (tensors + a JSON header), renamed into place: a crash mid-write
     leaves the previous epoch's file."""
     opt_sd = opt.state_dict()
@@ -173,7 +176,11 @@ def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
     tensors |= {f"best.{k}": v for k, v in prog.best.state_dict.items()}
     tensors |= {f"opt.{i}.{k}": v for i, st in opt_sd["state"].items() for k, v in st.items()}
     tensors["torch_rng"] = torch.get_rng_state()
-    header = {"param_groups": opt_sd["param_groups"], "step": prog.step,
+    counters = None
+    if average is not None:
+        shadow, counters = average.state()
+        tensors |= {f"avg.{k}": v for k, v in shadow.items()}
+    header = {"average": counters, "param_groups": opt_sd["param_groups"], "step": prog.step,
               "numpy_rng": rng.bit_generator.state, "python_rng": random.getstate(),
               "best_epoch": prog.best.best_epoch, "best_val_loss": prog.best.best_val_loss,
               "history": prog.best.history, "next_epoch": prog.next_epoch, "bad": prog.bad,
@@ -185,9 +192,11 @@ def _save_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
 
 
 def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
-                   rng: np.random.Generator) -> _Progress | None:
-    """Restore a saved fit into ``model``/``opt``/``rng``; None (start afresh) when
-    there is none, or it belongs to a model of another shape."""
+                   rng: np.random.Generator, average: WeightAverage | None = None
+                   ) -> _Progress | None:
+    """Restore a saved fit into ``model``/``opt``/``rng`` (and ``average``, which starts
+    from the restored weights when the file has none); None (start afresh) when there is
+    none, or it belongs to a model of another shape."""
     if not path.exists():
         return None
     try:
@@ -201,6 +210,12 @@ def _load_progress(path: Path, model: nn.Module, opt: torch.optim.Optimizer,
     if {k: v.shape for k, v in saved.items()} != own:
         return None
     model.load_state_dict(saved)
+    if average is not None:
+        shadow = {k[4:]: v for k, v in tensors.items() if k.startswith("avg.")}
+        if header.get("average") and shadow.keys() == saved.keys():
+            average.restore(shadow, header["average"])
+        else:
+            average.restore(saved, {})
     state: dict[int, dict[str, torch.Tensor]] = {}
     for k, v in tensors.items():
         if k.startswith("opt."):
@@ -323,6 +338,7 @@ class Stepper:
     opt: torch.optim.Optimizer
     device: torch.device
     shards: Shards | None = None
+    average: WeightAverage | None = None  # updated after every step
 
     def __post_init__(self) -> None:
         self.amp = mixed_precision(self.device)
@@ -347,6 +363,8 @@ class Stepper:
         nn.utils.clip_grad_norm_(self.params, 1.0)
         self.scaler.step(self.opt)
         self.scaler.update()
+        if self.average is not None:
+            self.average.update(self.model)
         return value, size
 
 
@@ -389,7 +407,7 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         train_module: nn.Module | None = None,
         on_epoch: Callable[[dict[str, float]], None] | None = None,
         time_budget_s: float | None = None, resume_dir: str | Path | None = None,
-        warmup_steps: int = 0) -> FitResult:
+        warmup_steps: int = 0, average_epochs: float = 0.0) -> FitResult:
     """Adam-W with a linear warm-up over ``warmup_steps`` steps, then cosine decay; keep the
     weights of the epoch with the best ``val_loss``.
 
@@ -406,6 +424,10 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
     folder, model and data continues from it (the caller names the folder after what it
     trains, so a different run never picks up another's state).
 
+    ``average_epochs`` > 0 validates, selects and returns a moving average of the weights
+    over about that many epochs (:mod:`coverage.training.averaging`) instead of the last
+    step's.
+
     ``train_module``, when given, is what the training steps call instead of ``model``: a
     module holding ``model`` (its parameters, nothing else to learn) that takes another
     batch layout, such as a windowed view (:mod:`coverage.training.windows`). One that can
@@ -416,7 +438,8 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
     step_model = torch.compile(step_model) if compile_model else step_model
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     resume = Path(resume_dir) / RESUME_FILE if resume_dir is not None else None
-    prog = (_load_progress(resume, model, opt, rng) if resume is not None else None) \
+    average = WeightAverage(model, average_epochs) if average_epochs > 0 else None
+    prog = (_load_progress(resume, model, opt, rng, average) if resume is not None else None) \
         or _Progress(FitResult(copy.deepcopy(model.state_dict()), -1, math.inf))
     best = prog.best
     start = time.perf_counter() - prog.elapsed
@@ -431,7 +454,7 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         return learning_rate(lr, prog.step - 1, done, warmup_steps)
     n_shards = Shards.available(step_model, device)
     shards = Shards(step_model, n_shards) if n_shards > 1 else None
-    stepper = Stepper(model, step_model, objective, opt, device, shards)
+    stepper = Stepper(model, step_model, objective, opt, device, shards, average)
     bar = tqdm(range(prog.next_epoch, epochs), desc=desc, unit="epoch", disable=not progress,
                leave=False, initial=prog.next_epoch, total=epochs)
     for epoch in ([] if prog.done else bar):
@@ -440,19 +463,22 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         epoch_now[0] = epoch
         train_loss, n_batches, cut = _train_epoch(stepper, batches, lr_at, rng, deadline)
         batches.close()
-        model.eval()
-        with torch.no_grad():
-            val = objective.validate(model)
-        row = {"epoch": epoch, "train_loss": train_loss, **val}
-        val_loss = row["val_loss"]
-        best.history.append(row)
-        bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
-        if val_loss < best.best_val_loss - 1e-5:
-            best.state_dict = copy.deepcopy(model.state_dict())
-            best.best_epoch, best.best_val_loss, prog.bad = epoch, val_loss, 0
-        else:
-            prog.bad += 1
         prog.next_epoch, prog.batches = epoch + 1, prog.batches or n_batches
+        if average is not None:
+            average.steps_per_epoch = prog.batches
+        model.eval()
+        with average.swapped_in(model) if average is not None else nullcontext():
+            with torch.no_grad():
+                val = objective.validate(model)
+            row = {"epoch": epoch, "train_loss": train_loss, **val}
+            val_loss = row["val_loss"]
+            best.history.append(row)
+            bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
+            if val_loss < best.best_val_loss - 1e-5:
+                best.state_dict = copy.deepcopy(model.state_dict())
+                best.best_epoch, best.best_val_loss, prog.bad = epoch, val_loss, 0
+            else:
+                prog.bad += 1
         prog.elapsed = time.perf_counter() - start
         out_of_time = cut or (deadline is not None and time.perf_counter() >= deadline)
         prog.done = prog.bad >= patience or out_of_time or prog.next_epoch >= epochs
@@ -460,7 +486,7 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
             best.stopped_by = ("budget" if out_of_time else "patience" if prog.bad >= patience
                                else "epochs")
         if resume is not None:
-            _save_progress(resume, model, opt, prog, rng)
+            _save_progress(resume, model, opt, prog, rng, average)
         if on_epoch is not None:
             on_epoch({**row, "best_val_loss": best.best_val_loss,
                       "best_epoch": float(best.best_epoch)})

@@ -74,7 +74,8 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
               progress=o.progress, desc=opts.run.model, compile_model=o.compile,
               train_module=windowed,
               on_epoch=opts.hooks.on_epoch, time_budget_s=o.time_budget_s,
-              resume_dir=o.resume_dir, warmup_steps=o.warmup_steps)
+              resume_dir=o.resume_dir, warmup_steps=o.warmup_steps,
+              average_epochs=o.average_epochs)
     return model, hparams, res
 
 
