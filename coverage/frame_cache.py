@@ -30,8 +30,9 @@ from coverage import features
 from coverage.atomic import atomic_path
 from coverage.errors import CoverageError
 from coverage.features import FrameTensors, frame_grid
+from coverage.store import FRAMES
 
-FOLDER = "frames"
+FOLDER = FRAMES
 # the per-frame index arrays, saved beside the big x array
 _INDEX = ("game_id", "play_id", "frame_id", "secs", "y", "play_start")
 

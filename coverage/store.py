@@ -46,6 +46,8 @@ INGEST_REPORT = "ingest_report.json"
 TRACKING = "tracking"  # week_N.parquet: normalised frames, sorted by play
 GEOMETRY = "geometry"  # week_N.parquet: one row per play (snap, line of scrimmage)
 MODELS = "models"  # beside the generations: checkpoints trained on the store's data
+# <code key>/week_N.npy + week_N_index.npz: each week's model inputs (coverage.frame_cache)
+FRAMES = "frames"
 
 
 def table_path(gen: Path, name: str) -> Path:
