@@ -44,7 +44,7 @@ class Optimisation:
     warmup_steps: int = 0
     # validate, select and keep a moving average of the weights over about this many
     # epochs (coverage.training.averaging); 0: the last step's weights
-    average_epochs: float = 0.0
+    average_epochs: float = 1.0
     weight_decay: float = 1e-4
     patience: int = 5
     pos_weight: str | float = "auto"  # man/zone objective only
