@@ -59,6 +59,7 @@ _FIT_CSS = """<style>
 # a play on screen this long gets its Explain built in the background (~0.5 s of CPU: not
 # for each play stepped through, which would slow the steps down on a small machine)
 EXPLAIN_AHEAD_S = 2.5
+MARK = "▶"  # the play list's mark of the play on screen
 
 store = page_start("Play explorer", compact=True)
 if store is None:
@@ -104,9 +105,9 @@ top = st.container()
 list_box = st.container()
 
 
-def _on_pick() -> None:
-    picked = st.session_state["play_pick"]
-    if picked is not None and not view_state.is_echo("play_pick", tuple(picked)):
+def _on_pick(key: str, shown: tuple[int, int] | None) -> None:
+    picked = view_state.picked(key, shown)
+    if picked is not None:
         st.session_state[view_state.PLAY_KEY] = picked
 
 
@@ -244,6 +245,7 @@ def play_view() -> None:
     """The play on screen and everything about it. A fragment: ◀ / ▶, the picker, the keys
     and Explain rerun only this part, not the list and filters below and beside it."""
     full_run = page_run.pop("full", False)  # False: a rerun of this fragment alone
+    view_state.list_seen(st.session_state.get("_play_list_key"))
     steps = pending_steps()  # ◀ / ▶ and j / k as the browser's player counted them
     if steps:
         _step(steps)
@@ -252,15 +254,15 @@ def play_view() -> None:
     missing = view_state.missing_link(keys)  # a link to a play this list does not hold
     pick = view_state.current_play(keys) if missing is None else None
     st.session_state["_listed"] = keys
-    st.session_state["play_pick"] = pick  # the picker shows the play on screen, always
-    view_state.shown_in("play_pick", pick)
+    pick_key = view_state.picker_key(pick)  # the picker shows the play on screen, always
     prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
                                                            vertical_alignment="bottom")
     prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
                     help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
-    pick_col.selectbox("Play", keys, key="play_pick", format_func=lambda k: labels[k],
-                       placeholder="Choose a play", label_visibility="collapsed",
-                       on_change=_on_pick)
+    pick_col.container(key=view_state.PICKER).selectbox(
+        "Play", keys, key=pick_key, format_func=lambda k: labels[k],
+        placeholder="Choose a play", label_visibility="collapsed", on_change=_on_pick,
+        args=(pick_key, pick))
     next_col.button("▶", key="next_play", on_click=_step, args=(1,),
                     help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
     keyboard.install()
@@ -352,7 +354,7 @@ def play_view() -> None:
         explain_panel(frames, tell_rows, resp_play, fam_play)
     downloads(frames, play_preds, play, attr)
     if not full_run and st.session_state.get(view_state.LIST_MARK) != pick:
-        st.rerun(scope="app")  # the list below marks the play this fragment switched to
+        view_state.own_rerun()  # the list below marks the play this fragment switched to
 
 sent: dict[str, bool] = {}
 page_run = {"full": True}  # popped by the fragment: its own reruns find it empty
@@ -418,24 +420,29 @@ with list_box:
         choice.warn()  # next to the accuracy figure and the hit/miss filter
 
     # the call and whether it was right first: on a 1024 px screen the grid shows ~6 columns
-    view = shown.select([c for c in ("gameId", "playId", "p_man_snap", "outcome", "family",
-                                      "coverage", "week", "offense", "defense",
-                                      "down_distance", "formation", "detected", "shell",
-                                      "p_man_swing", "passResult", "yards", "epa",
-                                      "description")
-                         if c in shown.columns])
+    cur = st.session_state.get(view_state.PLAY_KEY)
+    cur = tuple(cur) if cur is not None else None
     _table_keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
-    # a new list (filters, search) or a pick made elsewhere draws a fresh table: no stale tick
-    # one table per list (filters, search, sort): its selected row follows the play on
-    # screen, and a click on any cell of a row (or its tick box) opens that row's play
+    marked = cur if cur in set(_table_keys) else None
+    st.session_state[view_state.LIST_MARK] = marked
+    # the play on screen marked in a column of its own: derived in this run from the play,
+    # never by selecting its row (a selection the browser would echo back as a click)
+    view = shown.with_columns(on_screen=pl.Series(
+        [MARK if k == marked else "" for k in _table_keys], dtype=pl.String))
+    view = view.select([c for c in ("on_screen", "gameId", "playId", "p_man_snap", "outcome",
+                                     "family", "coverage", "week", "offense", "defense",
+                                     "down_distance", "formation", "detected", "shell",
+                                     "p_man_swing", "passResult", "yards", "epa",
+                                     "description")
+                        if c in view.columns])
+    # one table per list (filters, search, sort): a click on any cell of a row (or its tick
+    # box) opens that row's play
     _table_key = f"play_list_{hash(tuple(_table_keys)) & 0xFFFFFFFF:x}"
     st.session_state["_play_list_key"] = _table_key
-    view_state.mark_in_list(_table_key, _table_keys)
 
     def _on_table_select() -> None:
         row = view_state.clicked_row(_table_key)
-        if row is not None and row < len(_table_keys) and \
-                not view_state.is_echo(_table_key, _table_keys[row]):
+        if row is not None and row < len(_table_keys):
             st.session_state[view_state.PLAY_KEY] = _table_keys[row]
 
     st.dataframe(
@@ -444,6 +451,8 @@ with list_box:
         hide_index=True,
         height=260,
         column_config={
+            "on_screen": st.column_config.TextColumn(MARK, width=28,
+                                                     help="the play on screen"),
             "gameId": st.column_config.NumberColumn("game", format="%d"),
             "playId": st.column_config.NumberColumn("play", format="%d"),
             "down_distance": "down & dist",

@@ -17,7 +17,7 @@ from PIL import Image
 
 from coverage.store import Store
 from tests.builders.apptest import assert_clean as _assert_clean
-from tests.builders.apptest import player_figure
+from tests.builders.apptest import picker, player_figure
 from tests.builders.apptest import run_page as _run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_filters_change_the_play_list(point_at) -> None:
     _assert_clean(at)
     n_man = _shown(at)
     assert 0 < n_man < total
-    assert len(at.selectbox(key="play_pick").options) == n_man
+    assert len(picker(at).options) == n_man
     at.sidebar.multiselect(key="f_family").unselect("Man").select("Zone").run()
     assert 0 < _shown(at) <= total - n_man  # the rest may hold Other / unlabelled plays
     at.sidebar.multiselect(key="f_family").unselect("Zone").run()
@@ -79,7 +79,7 @@ def test_filters_change_the_play_list(point_at) -> None:
 def test_selecting_a_play_renders_the_combined_figure(point_at) -> None:
     point_at("preds")
     at = _run("app_pages/1_Play_explorer.py")
-    box = at.selectbox(key="play_pick")
+    box = picker(at)
     assert len(box.options) > 2
     first_title = player_figure(at)["spec"]["title"]
     box.select_index(2).run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.builders.apptest import assert_clean, player_figure, run_page
+from tests.builders.apptest import assert_clean, picker, player_figure, run_page
 
 PAGE = "app_pages/1_Play_explorer.py"
 
@@ -17,7 +17,7 @@ def _url(at: AppTest) -> dict[str, str]:
 
 def _listed(at: AppTest) -> list[tuple[int, int]]:
     return [tuple(int(v) for v in o.split(" ")[0].split("-"))
-            for o in at.selectbox(key="play_pick").options]
+            for o in picker(at).options]
 
 
 def _players(at: AppTest) -> list:
@@ -34,7 +34,7 @@ def test_a_link_to_a_missing_play_says_so_and_keeps_the_link(point_at) -> None:
     warned = " ".join(w.value for w in at.warning)
     assert f"Play 999999 of game {game} is not in this data" in warned, warned
     assert not _players(at)  # no other play opened in its place
-    assert at.selectbox(key="play_pick").value is None
+    assert picker(at).value is None
     assert at.sidebar.multiselect(key="f_family").value == ["Zone"]  # the filters stay
     url = _url(at)
     assert (url["game"], url["play"], url["family"]) == (str(game), "999999", "Zone")
@@ -67,13 +67,10 @@ def test_a_link_to_a_missing_game_or_a_filtered_play_says_which(point_at) -> Non
 
 
 def _marked(at: AppTest) -> list[int]:
-    """The rows the play list shows selected (the selection the page sent it)."""
-    import json
-
+    """The rows the play list marks as the play on screen (its mark column)."""
     key = at.session_state["_play_list_key"]
     grid = next(d for d in at.dataframe if d.key == key)
-    state = grid.proto.selection_state or grid.proto.selection_default
-    return json.loads(state)["selection"]["rows"] if state else []
+    return [i for i, v in enumerate(grid.value["on_screen"]) if v]
 
 
 def test_the_list_marks_the_play_on_screen_however_it_was_picked(point_at) -> None:
@@ -82,7 +79,7 @@ def test_the_list_marks_the_play_on_screen_however_it_was_picked(point_at) -> No
     assert_clean(at)
     assert _marked(at) == [0]  # the first play is on screen and marked
     listed = _listed(at)
-    at.selectbox(key="play_pick").set_value(listed[4]).run()  # the picker
+    picker(at).set_value(listed[4]).run()  # the picker
     assert_clean(at)
     assert at.session_state["cur_play"] == listed[4] and _marked(at) == [4]
     at.button(key="next_play").click().run()  # ▶ (a rerun of the play's fragment)
@@ -116,20 +113,59 @@ def test_steps_counted_by_the_browser_are_each_applied_once() -> None:
         assert at.session_state["applied"] == applied, value
 
 
-def _echo_app() -> None:
+def _picker_app() -> None:
     import streamlit as st
 
     from coverage.app import view_state
 
-    for play in st.session_state.get("shows", []):
-        view_state.shown_in("w", play)
-    st.session_state["echo"] = {p: view_state.is_echo("w", p) for p in ("A", "B", "C", "D")}
+    shown = st.session_state.get("show")
+    key = view_state.picker_key(shown)
+    st.session_state.setdefault("keys", []).append(key)
+    if st.session_state.get("browser") is not None:  # what the browser sends for that key
+        st.session_state[key] = st.session_state["browser"]
+    st.session_state["picked"] = view_state.picked(key, shown)
 
 
-def test_a_value_the_page_showed_a_moment_ago_is_an_echo_not_a_pick() -> None:
-    at = AppTest.from_function(_echo_app)
-    at.session_state["shows"] = ["A", "B", "C"]
+def test_the_picker_takes_any_value_but_the_one_its_widget_was_made_for() -> None:
+    """Each play the page shows gets a picker of its own: an old value a browser sends back
+    for it can only be the play it was made for, never read as a pick; any other is."""
+    at = AppTest.from_function(_picker_app)
+    at.session_state["show"] = (1, 1)
     at.run()
-    # A and B left the screen just now (a browser not yet updated sends them back); C is on
-    # screen (no change); D was never shown: a real pick
-    assert at.session_state["echo"] == {"A": True, "B": True, "C": False, "D": False}
+    at.session_state["show"] = (1, 1)
+    at.run()
+    at.session_state["show"] = (1, 2)
+    at.run()
+    keys = at.session_state["keys"]
+    assert keys[0] == keys[1] != keys[2]  # a new widget only when the play changes
+    for browser, picked in (((1, 2), None), ((1, 1), (1, 1)), ((3, 3), (3, 3))):
+        at.session_state["browser"] = browser
+        at.run()
+        assert at.session_state["picked"] == picked, browser
+
+
+def _click_app() -> None:
+    import streamlit as st
+
+    from coverage.app import view_state
+
+    st.session_state.pop("row", None)
+    if "send" in st.session_state:  # the browser's value of the list, as a rerun carries it
+        st.session_state["list"] = {"selection": st.session_state.pop("send")}
+        st.session_state["row"] = view_state.clicked_row("list")
+    view_state.list_seen("list")
+
+
+def test_a_list_click_counts_once_and_again_once_the_browser_has_the_clear() -> None:
+    """A click taken clears the list; the same click carried back by a rerun the browser
+    asked for before that clear reached it is not a second pick, the same cell clicked
+    after a rerun that reported the cleared list is."""
+    at = AppTest.from_function(_click_app).run()
+    click = {"rows": [], "columns": [], "cells": [[3, "family"]]}
+    empty = {"rows": [], "columns": [], "cells": []}
+    for sent, row in ((click, 3), (click, None), (click, None), (empty, None), (click, 3),
+                      ({"rows": [5], "columns": [], "cells": []}, 5), (empty, None)):
+        at.session_state["send"] = sent
+        at.run()
+        assert_clean(at)
+        assert at.session_state["row"] == row, (sent, row)

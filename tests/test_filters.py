@@ -6,7 +6,7 @@ import polars as pl
 
 from coverage.app import play_data
 from coverage.store import Store
-from tests.builders.apptest import assert_clean, run_page
+from tests.builders.apptest import assert_clean, picker, run_page
 
 EXPLORER = "app_pages/1_Play_explorer.py"
 
@@ -95,5 +95,5 @@ def test_picking_a_defense_narrows_games_and_offenses(point_at) -> None:
     at.sidebar.multiselect(key="f_gameId").select(game).run()
     assert_clean(at)
     week_and_teams = titles[game].rsplit(" · ", 1)[0]
-    picker = at.selectbox(key="play_pick")
-    assert picker.options and all(f" · {week_and_teams} · " in o for o in picker.options)
+    box = picker(at)
+    assert box.options and all(f" · {week_and_teams} · " in o for o in box.options)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from coverage.store import Store
-from tests.builders.apptest import player_figure
+from tests.builders.apptest import picker, player_figure
 from tests.builders.server import HEALTH, streamlit_server
 
 pytestmark = pytest.mark.slow
@@ -168,7 +168,7 @@ def test_make_app_init_then_streamlit(tmp_path: Path, monkeypatch) -> None:
     assert "Traceback" not in (tmp_path / "server.log").read_text()
 
     at = _apptest_explorer(monkeypatch, env, [str(REPO / "app.py")])
-    assert len(at.selectbox(key="play_pick").options) == TINY_PLAYS
+    assert len(picker(at).options) == TINY_PLAYS
     assert player_figure(at)["data"], "no figure for the selected play"
 
 
@@ -199,4 +199,4 @@ def test_make_app_with_a_raw_data_folder(tmp_path: Path, monkeypatch) -> None:
     # the same page in-process, from a fresh data dir (AppTest sees `-- --data RAW` in argv)
     shutil.rmtree(data_dir)
     at = _apptest_explorer(monkeypatch, env, [str(REPO / "app.py"), "--data", str(raw)])
-    assert len(at.selectbox(key="play_pick").options) == 12
+    assert len(picker(at).options) == 12

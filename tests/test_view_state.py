@@ -6,7 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from tests.builders.apptest import assert_clean as _clean
-from tests.builders.apptest import player_figure, run_page
+from tests.builders.apptest import picker, player_figure, run_page
 
 
 def _explorer(query: dict[str, str] | None = None) -> AppTest:
@@ -16,7 +16,7 @@ def _explorer(query: dict[str, str] | None = None) -> AppTest:
 
 def _on_screen(at: AppTest) -> tuple[int, int]:
     """The play the field draws (cur_play), checked against what the picker displays."""
-    sb = at.selectbox(key="play_pick")
+    sb = picker(at)
     g, p = at.session_state["cur_play"]
     assert tuple(sb.value) == (g, p)
     assert sb.options[sb.index].startswith(f"{g}-{p} ")  # the label the user reads
@@ -27,7 +27,7 @@ def _on_screen(at: AppTest) -> tuple[int, int]:
 
 def _listed(at: AppTest) -> list[tuple[int, int]]:
     return [tuple(int(v) for v in o.split(" ")[0].split("-"))
-            for o in at.selectbox(key="play_pick").options]
+            for o in picker(at).options]
 
 
 def _table_key(at: AppTest) -> str:
@@ -42,7 +42,7 @@ def test_picker_names_the_play_on_screen_after_filters(point_at) -> None:
     point_at("preds")
     at = _explorer()
     _clean(at)
-    at.selectbox(key="play_pick").set_value(_listed(at)[5]).run()
+    picker(at).set_value(_listed(at)[5]).run()
     assert _on_screen(at) == _listed(at)[5]
     for family in ("Man", "Zone"):
         at.sidebar.multiselect(key="f_family").select(family).run()
@@ -56,7 +56,7 @@ def test_a_pick_and_the_arrows_move_the_field(point_at) -> None:
     at = _explorer()
     first_key = _table_key(at)
     target = _listed(at)[2]
-    at.selectbox(key="play_pick").set_value(target).run()
+    picker(at).set_value(target).run()
     _clean(at)
     assert _on_screen(at) == target
     # the list is not redrawn for a pick (and a row click clears its own tick)
@@ -96,7 +96,7 @@ def test_filters_survive_a_visit_to_another_page(point_at) -> None:
     point_at("preds")
     at = _explorer()
     at.sidebar.multiselect(key="f_family").select("Zone").run()  # the larger family
-    at.selectbox(key="play_pick").set_value(_listed(at)[1]).run()
+    picker(at).set_value(_listed(at)[1]).run()
     picked = _on_screen(at)
     at.switch_page("2_Accuracy.py").run()
     _clean(at)

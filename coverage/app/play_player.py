@@ -29,6 +29,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from coverage import config
+from coverage.app import view_state
 from coverage.atomic import write_bytes
 from coverage.views import Animation, combined_animation, zoom_to_box
 from coverage.views.field import field_extent, title_parts
@@ -271,7 +272,7 @@ def play_player(spec: str, *, height: int, start_frame: int | None = None,
     drawn = value is True or (isinstance(value, dict) and bool(value.get("drawn")))
     if drawn and not st.session_state.get(_SHOWN):
         st.session_state[_SHOWN] = True
-        st.rerun()  # the whole page: the rest of it may come now
+        view_state.own_rerun()  # the whole page: the rest of it may come now
     urls = {d: f"{SPECS_DIR}/{n}" for d, n in (nav or {}).items() if n}
     # numbers this run's arguments: the browser tells them from a re-send of older ones
     seq = st.session_state.get(_SEQ, 0) + 1

@@ -10,7 +10,6 @@ string (:func:`to_url`) and reads them back once per session (:func:`from_url`).
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,9 +24,7 @@ _URL_READ = "_url_read"
 _URL_FRAME = "_url_frame"  # (gameId, playId, frameId) a link opened on, until used
 _URL_PLAY = "_url_play"  # (gameId, playId) a link named, until the analyst picks another
 _SEP = "~"
-LIST_MARK = "_list_marks"  # the play the play list last marked as selected (None: none)
-_SHOWN_PLAYS = "_shown_plays"  # widget key -> [(time, play)] the page set it to, newest last
-ECHO_S = 2.0  # how long a value the page set may come back from a browser not yet updated
+LIST_MARK = "_list_mark"  # the play the play list marks (its mark column), None: none
 
 
 def keep(keys: Iterable[str] = KEPT) -> None:
@@ -136,46 +133,82 @@ def current_play(keys: Sequence[tuple[int, int]]) -> tuple[int, int]:
     return cur  # type: ignore[return-value]
 
 
-def mark_in_list(table_key: str, keys: Sequence[tuple[int, int]]) -> None:
-    """Before the play list is drawn: its selected row is the play on screen, however that
-    play was chosen (picker, ◀ / ▶, keys, a link); no row when the play is not listed."""
-    cur = st.session_state.get(PLAY_KEY)
-    cur = tuple(cur) if cur is not None else None
-    rows = [list(keys).index(cur)] if cur in keys else []
+PICKER = "play_pick"  # the picker's widget keys start so; its container carries it as is
+_PICKER_GEN = "_picker_gen"  # (generation, the play its widget was created to show)
+_CLICK = "_list_click"  # the list click last taken: {"key", "value", "acked"}
+OWN_RERUN = "_own_rerun"  # set before the page's own st.rerun: that run's widget values are
+# the server's copy, not the browser's
+
+
+def picker_key(play: tuple[int, int] | None) -> str:
+    """The picker's widget key for a run showing ``play``: a new key (a new widget) each
+    time the page changes the play it shows.
+
+    A browser sends every widget's value with each rerun it asks for; one asked for (a key
+    press) before the page's newer value arrived carries the picker's old value back, which
+    Streamlit reports as a change. A widget made for one value never held any other, so any
+    other value it reports is the analyst's pick, however late it comes.
+    """
+    gen, shown = st.session_state.get(_PICKER_GEN, (0, None))
+    if shown != play:
+        gen += 1
+        st.session_state[_PICKER_GEN] = (gen, play)
+    key = f"{PICKER}_{gen}"
+    st.session_state[key] = play
+    return key
+
+
+def picked(key: str, shown: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The picker widget ``key``'s value when the analyst chose it (not the ``shown`` play
+    the page created that widget with), else None."""
+    value = st.session_state.get(key)
+    value = tuple(value) if value is not None else None
+    return value if value is not None and value != shown else None  # type: ignore[return-value]
+
+
+def _selection(table_key: str) -> tuple[tuple, tuple]:
     state = st.session_state.get(table_key)
-    have = state["selection"] if state else None
-    if have is None or list(have["rows"]) != rows or have["cells"] or have["columns"]:
-        st.session_state[table_key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
-    st.session_state[LIST_MARK] = cur if rows else None
-    shown_in(table_key, cur if rows else None)
+    sel = state["selection"] if state else {}
+    return (tuple(sel.get("rows") or ()),
+            tuple(tuple(c) for c in (sel.get("cells") or ())))
 
 
 def clicked_row(table_key: str) -> int | None:
-    """The row a click in the play list chose: a cell's row (a click anywhere on a row)
-    or a ticked row; None for an un-tick."""
-    sel = st.session_state[table_key]["selection"]
-    if sel["cells"]:
-        return int(sel["cells"][0][0])
-    return int(sel["rows"][0]) if sel["rows"] else None
+    """The row a click in the play list chose (a cell: a click anywhere on a row, or its
+    tick box), once: None for an un-tick and for a click already taken.
+
+    The page never marks the play by selecting its row (a column marks it) and clears the
+    list's selection once it has taken a click, so the selection holds only clicks. A rerun
+    asked for before the browser had that clear carries the taken click back: it is the
+    same click until the browser has reported the cleared list (:func:`list_seen`).
+    """
+    rows, cells = _selection(table_key)
+    if not rows and not cells:
+        return None
+    value = (rows, cells)
+    taken = st.session_state.get(_CLICK)
+    if taken and taken["key"] == table_key and taken["value"] == value and not taken["acked"]:
+        return None
+    st.session_state[_CLICK] = {"key": table_key, "value": value, "acked": False, "fresh": True}
+    st.session_state[table_key] = {"selection": {"rows": [], "columns": [], "cells": []}}
+    return int(cells[0][0]) if cells else int(rows[0])
 
 
-def shown_in(widget: str, play: Any) -> None:
-    """Record that the page set ``widget`` (picker, list) to show ``play`` this run."""
-    now = time.monotonic()
-    history = st.session_state.setdefault(_SHOWN_PLAYS, {})
-    # (time it stopped being shown or None while shown, play): the recent ones only
-    kept = [(t, p) for t, p in history.get(widget, []) if t is not None and now - t < ECHO_S]
-    last = history.get(widget, [])[-1:] or [(None, play)]
-    if last[0][1] != play:
-        kept.append((now, last[0][1]))
-    history[widget] = [*[(t, p) for t, p in kept if p != play], (None, play)]
+def list_seen(table_key: str | None) -> None:
+    """Once per run, before clicks are read: a rerun the browser asked for, carrying the
+    cleared list, shows the browser has the clear; from then on the same cell is a new
+    click. (Not in the run that cleared it, nor in the page's own reruns.)"""
+    own = st.session_state.pop(OWN_RERUN, False)
+    taken = st.session_state.get(_CLICK)
+    if not taken or taken.get("acked"):
+        return
+    if taken.pop("fresh", False) or own or table_key != taken["key"]:
+        return
+    if _selection(table_key) == ((), ()):
+        taken["acked"] = True
 
 
-def is_echo(widget: str, play: Any) -> bool:
-    """A widget's "change" to ``play`` that only echoes a value the page itself showed until
-    a moment ago: a rerun asked for (a key press, a click) before the browser had the page's
-    newer value carries the old one back, and taking it as a pick undid steps. (A pick of a
-    play that left the screen less than ``ECHO_S`` seconds ago is taken for one too.)"""
-    history = st.session_state.get(_SHOWN_PLAYS, {}).get(widget, [])
-    now = time.monotonic()
-    return any(p == play and t is not None and now - t < ECHO_S for t, p in history)
+def own_rerun(scope: str = "app") -> None:
+    """``st.rerun`` for the page's own reasons (marked: its widget values are not news)."""
+    st.session_state[OWN_RERUN] = True
+    st.rerun(scope=scope)  # type: ignore[arg-type]

@@ -34,3 +34,9 @@ def player_figure(at: AppTest) -> dict:
                if e.proto.component_name.endswith("play_player")]
     assert players, "no play player on the page"
     return spec_figure(json.loads(json.loads(players[-1].proto.json_args)["spec"]))
+
+
+def picker(at: AppTest):
+    """The explorer's play picker (its widget key changes with each play it is set to show:
+    coverage.app.view_state.picker_key)."""
+    return next(s for s in at.selectbox if (s.key or "").startswith("play_pick_"))
