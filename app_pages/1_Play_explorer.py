@@ -18,6 +18,13 @@ import streamlit as st
 
 from coverage.app import keyboard, play_data, view_state
 from coverage.app.data_guard import md_text
+from coverage.app.explain_data import (
+    EXPLAIN_MODEL,
+    explain_model_dir,
+    explanation,
+    play_explanation,
+    play_family_tables,
+)
 from coverage.app.play_player import (
     PLAYER_HEIGHT,
     build_spec,
@@ -28,9 +35,6 @@ from coverage.app.play_player import (
 )
 from coverage.app.provenance import provenance
 from coverage.app.session import (
-    EXPLAIN_MODEL,
-    explain_model_dir,
-    explanation,
     load_formation_slots,
     load_play_frames,
     load_play_table,
@@ -39,8 +43,6 @@ from coverage.app.session import (
     model_picker,
     no_predictions_message,
     page_start,
-    play_explanation,
-    play_family_tables,
     play_row,
     show_error,
 )

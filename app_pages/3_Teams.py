@@ -15,13 +15,13 @@ from coverage.app.provenance import provenance
 from coverage.app.session import (
     load_attribution_summary,
     model_picker,
-    models_root,
     no_predictions_message,
     page_data,
     plot,
     shown_path,
     warn_provenance,
 )
+from coverage.config import models_root
 from coverage.views import as_secondary, rate_bar_figure, reference_line
 from coverage.vocab import MAN_ZONE, metric_words
 

@@ -16,12 +16,12 @@ from coverage.app import play_data, result_data
 from coverage.app.provenance import checkpoint_dir, trained_phrase
 from coverage.app.session import (
     load_predictions,
-    models_root,
     page_start,
     plot,
     shown_path,
     warn_stale,
 )
+from coverage.config import models_root
 from coverage.training.notes import checkpoint_notes, init_notes, stopped_by_budget
 from coverage.views import importance_figure
 

@@ -9,14 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from coverage.config import models_root
 from coverage.errors import CoverageError
 from coverage.evaluation import EVALUATION_VERSION
+from coverage.models import registry
 from coverage.models.checkpoint import checkpoints_in, read_config
-from coverage.pipelines import evaluate, prediction_weeks, record_predictions, write_outputs
 from coverage.prior import prediction_digest, prior_change
 from coverage.store import Store
+
+
+def _deferred(name: str) -> Callable[..., Any]:
+    """A function of :mod:`coverage.pipelines`, resolved on its first call (as the model table
+    resolves each model's own): running models imports torch, and the app asks
+    :func:`ensure_predictions` on a server's first page, where usually nothing is stale."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return registry.resolve(f"coverage.pipelines:{name}")(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+evaluate, prediction_weeks, record_predictions, write_outputs = map(
+    _deferred, ("evaluate", "prediction_weeks", "record_predictions", "write_outputs"))
 
 
 def shipped_models(root: str | Path | None = None) -> list[Path]:

@@ -16,6 +16,7 @@ instead of doing it a second time.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import threading
 import time
@@ -30,6 +31,9 @@ from coverage.app.staleness import checkpoints_stamp
 from coverage.config import data_arg
 
 LOG = logging.getLogger("coverage.app.warmup")
+# the explorer's Explain (it imports torch): loaded last, off every page's own run, so that
+# no other page pays for torch and the explorer's first visitor does not either
+EXPLAIN_MODULE = "coverage.app.explain_data"
 
 _LOCK = threading.Lock()
 _STARTED: Future | None = None
@@ -94,6 +98,7 @@ def warm(data: str | None) -> dict[str, float]:
         step("first play's figure", lambda: spec_cache.SPECS.get_or_build(
             key, lambda: play_player.build_spec(frames, play, prov.relabel(play_preds),
                                                 slots=slots, source=store.source)))
+    step("explain code", lambda: importlib.import_module(EXPLAIN_MODULE))
     LOG.info("warm-up: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
     return took
 
