@@ -1,5 +1,6 @@
-"""Only the Play explorer loads torch: every other page, the app's entry and its warm-up
-module render without importing it (torch's import alone costs about a plain page's load).
+"""Only the Play explorer (and the Model page's weight checks) load torch: every other page,
+the app's entry and its warm-up module render without importing it (torch's import alone
+costs about a plain page's load).
 
 Each check runs in a fresh interpreter, since this test process has long imported torch.
 """
@@ -72,6 +73,19 @@ def test_pages_other_than_the_explorer_render_without_torch(app_env) -> None:
     assert {p: r["errors"] for p, r in shown.items() if r["errors"]} == {}
     loaded = [p for p, r in shown.items() if r["torch"]]
     assert loaded == [], f"torch imported by (the first of) {loaded}"
+
+
+def test_pages_beside_the_shipped_networks_render_without_torch(app_env) -> None:
+    """With real network checkpoints beside the tabular one (the Teams page looks for team
+    tendencies among them). The Model page is left out: it checks each network's weights
+    against its config, which builds the network (torch) once per server."""
+    if not (REPO / "models" / "transformer" / "model.safetensors").is_file():
+        pytest.skip("no shipped network checkpoint")
+    env = {**app_env, "COVERAGE_MODELS_DIR": str(REPO / "models")}
+    pages = [p for p in OTHER_PAGES if not p.endswith("4_Model.py")]
+    shown = json.loads(_fresh(_RUN_PAGES, *pages, env=env))
+    assert {p: r["errors"] for p, r in shown.items() if r["errors"]} == {}
+    assert [p for p, r in shown.items() if r["torch"]] == []
 
 
 def test_the_explorer_still_loads_explain(app_env) -> None:

@@ -247,11 +247,13 @@ def read_importance(checkpoint: str | Path) -> pl.DataFrame | None:
 
 
 def tendency_checkpoint(roots: Iterable[str | Path]) -> Path | None:
-    """The first checkpoint under ``roots`` that carries learned team tendencies."""
+    """The first checkpoint under ``roots`` that carries learned team tendencies (found by
+    its files alone: validating every checkpoint would build each network, importing torch
+    on the Teams page)."""
     for root in roots:
-        for c in read_checkpoints(root):
-            if (Path(c["path"]) / TENDENCIES).is_file():
-                return Path(c["path"])
+        for cfg_path in sorted(Path(root).glob(f"*/{CONFIG}")):
+            if (cfg_path.parent / TENDENCIES).is_file():
+                return cfg_path.parent
     return None
 
 
