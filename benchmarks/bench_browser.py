@@ -1,32 +1,34 @@
-"""Felt speed of the Play explorer in a real browser (headless Chromium via Playwright).
+"""Felt speed of the app in headless Chromium, against a plain Streamlit page in the same run.
 
-What an analyst waits for, timed inside the page (``performance.now()``, no Playwright
-round trip in the figure): from the click to the new play drawn by the play player
-(its render counter ticks after ``Plotly.react`` resolves and the first frame is shown).
+Driven by Playwright on Debian's Chromium. A first load is only slow or fast next to what
+Streamlit itself costs on the same machine at the same moment, so the run starts two servers:
+the app as ``make app`` starts it (``python app.py``: the caches warm as it starts) and a
+plain page (``st.title`` and ``st.write``, nothing else) on another port. Every figure is
+printed in seconds and as a ratio to the plain page's first load (fresh profile,
+median of ``--rounds``):
 
-* first load: a tab on the explorer until the play's first frame is painted (the sketch
-  the player draws before plotly.js is loaded, ``preview.js``) and until plotly has drawn
-  it (interactive: hover, playback) (cold: the server's first
-  visit; warm: a fresh browser profile on a warm server; returning: a new tab in a browser
-  that has opened the app before, so its HTTP cache holds Streamlit's and the player's
-  scripts; median of ``--loads``), beside the floor: the same on a plain page
-  (``--plain-page``, default Model) until its script has run; and when the play list shows
-  (a first load sends it once the player has drawn the play: ``first_play_pending``);
-* play switch: the ``▶`` next-play button, N times: until the new play is drawn (the player
-  draws the next play's spec it fetched ahead, ``spec_cache.py``), and until the rerun is
-  in (the picker and the link name the new play);
-* first Explain toggle: the toggle until the play is redrawn with the tells;
-* one full playback of a play at 1× to check the player keeps 10 Hz.
+* the explorer's first load, fresh profile: until the play's first frame is painted (the
+  sketch drawn before plotly.js is loaded, ``preview.js``) and until plotly has drawn it
+  (interactive: hover, playback); for the first visitor after the server starts and on a
+  warm server; then a new tab of a returning browser (its HTTP cache holds Streamlit's and
+  the player's scripts), beside the plain page in that browser;
+* the first load of a page other than the explorer (``--page``, default Accuracy);
+* a play switch: ``j`` pressed ``--switches`` times, until the new play is drawn (timed in
+  the page, no Playwright round trip) and until the rerun is in (the link names it);
+* a row click: a click on a cell of a row of the play list until that play is drawn;
+* the first Explain toggle and one playback at 1x (the player keeps 10 Hz).
 
-Goals (issue 13): switch median < 300 ms and p95 < 600 ms, first load < 2.5 s, first
-Explain toggle < 1 s. Starts its own server on a free port:
+Goals (issue 28): a first load within 0.3 s of the plain page, play painted and
+interactive, first visitor and warm server; switch median < 150 ms, p95 < 300 ms; a row
+click < 500 ms. A quick look: ``--rounds 1 --switches 2 --no-doc``. The full run:
 
-    python benchmarks/bench_browser.py [--data DIR] [--switches 20]
+    python benchmarks/bench_browser.py [--data DIR] [--rounds 5] [--switches 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import statistics
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import docpage
@@ -45,10 +48,17 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PLAYER = ".st-key-play_figure iframe"
+# the floor: Streamlit alone, one title and one line, served like the app
+PLAIN_PAGE = ('import streamlit as st\n\nst.title("A plain page")\n'
+              'st.write("Streamlit alone: no data, no charts.")\n')
+GOAL_LOAD_S = 0.3  # a first load within this of the plain page's
+GOAL_SWITCH_MS = (150, 300)  # median, p95
+GOAL_ROW_MS = 500
 
-# in the page: click `selector`, resolve with the ms until the player's render counter moves
-_TIMED_CLICK = """
-async ([selector, player, waitUrl]) => {
+# in the page: press a key (``key:j``) or click a selector; resolve with the ms until the
+# player's render counter moves (and the parts of it), then until the link names a new play
+_TIMED_STEP = """
+async ([action, player, waitUrl]) => {
   const frame = document.querySelector(player);
   const body = () => frame.contentDocument && frame.contentDocument.body;
   const before = body() ? body().dataset.renders : undefined;
@@ -57,7 +67,10 @@ async ([selector, player, waitUrl]) => {
                         return q.get('game') + '-' + q.get('play'); };
   const url0 = where();
   const t0 = performance.now();
-  document.querySelector(selector).click();
+  if (action.startsWith('key:')) {  // as a key press reaches the app's listener (keyboard.py)
+    document.body.dispatchEvent(new KeyboardEvent('keydown', {key: action.slice(4),
+                                                              bubbles: true}));
+  } else { document.querySelector(action).click(); }
   return await new Promise((resolve, reject) => {
     const limit = t0 + 30000;
     let drawn = null;
@@ -82,22 +95,36 @@ async ([selector, player, waitUrl]) => {
   });
 }
 """
-_REDRAWN = """([player, before]) => { const f = document.querySelector(player);
+# first true: the ms since navigation start, kept in the page (no round trip in the figure)
+_INTERACTIVE = """player => { const f = document.querySelector(player);
   const b = f && f.contentDocument && f.contentDocument.body;
-  return b && b.dataset.renders && b.dataset.renders !== before; }"""
-
-
-def _renders(page) -> str:
-    return page.frame_locator(PLAYER).locator("body").get_attribute("data-renders") or ""
-
-_DRAWN = """player => { const f = document.querySelector(player);
-  const b = f && f.contentDocument && f.contentDocument.body;
-  return b && b.dataset.renders; }"""
+  if (!(b && b.dataset.renders)) return false;
+  window.__loaded = window.__loaded || performance.now(); return true; }"""
+_PAGE_DONE = """() => { if (!document.querySelector("[data-testid='stMain'] h1")
+    || document.querySelector("[data-testid='stStatusWidget']")) return false;
+  window.__loaded = window.__loaded || performance.now(); return true; }"""
 # when the play list's grid first shows (a first load sends it once the play is drawn)
 _GRID_SEEN = """new MutationObserver((_, obs) => {
   if (document.querySelector("[data-testid='stDataFrame']")) {
     window.__gridSeen = performance.timeOrigin + performance.now(); obs.disconnect(); }
 }).observe(document, {childList: true, subtree: true});"""
+_MARKS = """player => { const b = document.querySelector(player).contentDocument.body;
+  const o = performance.timeOrigin, nav = performance.getEntriesByType('navigation')[0];
+  const w = document.querySelector(player).contentWindow;
+  return {html: nav.responseEnd, player_frame: w.performance.timeOrigin - o,
+          player_ready: b.dataset.ready - o, painted: b.dataset.painted - o,
+          plotly_ready: b.dataset.plotly - o, play_data: b.dataset.received - o,
+          interactive: window.__loaded, list: window.__gridSeen - o}; }"""
+# the plays of the list's visible rows, top to bottom, from the grid's accessible table
+_ROWS = """() => {
+  const t = document.querySelector("[data-testid='stDataFrame'] table[role='grid']");
+  return t ? [...t.querySelectorAll('tbody tr')].map(tr => {
+    const c = [...tr.querySelectorAll('td')].map(td => td.innerText.trim());
+    return c[1] + '-' + c[2]; }) : []; }"""
+_ON_SCREEN = """([player, play]) => { const f = document.querySelector(player);
+  const b = f && f.contentDocument && f.contentDocument.body;
+  return !!b && b.dataset.play === play; }"""
+_IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
 _STOPPED = """player => !document.querySelector(player).contentDocument
   .querySelector('#play').dataset.playing"""
 
@@ -108,241 +135,276 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(data: str | None) -> tuple[subprocess.Popen, str]:
+@contextlib.contextmanager
+def _server(script: list[str], tail: Sequence[str] = ()) -> Iterator[str]:
+    """A Streamlit server on a free port, started by ``script`` from the repository (its
+    ``.streamlit/config.toml`` applies to both servers); yields its URL, always stops it."""
     port = _free_port()
-    # as `make app` starts it: `python app.py` warms the caches as the server starts
-    cmd = [sys.executable, "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    if data:
-        cmd += ["--", "--data", data]
+    cmd = [sys.executable, *script, "--server.headless", "true", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", *tail]
     log = open(Path(tempfile.gettempdir()) / f"bench_browser_{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit(f"the app did not start; see {log.name}")
-
-
-def _viewport(browser) -> dict:
-    """A Browser's new page takes the size; a BrowserContext's pages have it already."""
-    return {"viewport": VIEWPORT} if hasattr(browser, "new_context") else {}
-
-
-def _first_load(browser, url: str) -> tuple[float, object]:
-    """``browser`` may be a Browser (each page in a fresh profile) or a BrowserContext
-    (a new tab in the same profile: its HTTP cache is kept). Returns the seconds until
-    the play is drawn by plotly (interactive); ``_first_load.marks`` has, from the
-    navigation start, when its first frame was painted (the sketch drawn before plotly.js
-    is loaded, ``preview.js``) and the other steps."""
-    page = browser.new_page(**_viewport(browser))
-    page.add_init_script(_GRID_SEEN)
-    t0 = time.perf_counter()
-    page.goto(url + "/Play_explorer")
-    page.wait_for_function(_DRAWN, arg=PLAYER, timeout=120_000, polling="raf")
-    elapsed = time.perf_counter() - t0
-    page.wait_for_function("window.__gridSeen", timeout=120_000, polling="raf")
-    # where the time went, from the page's navigation start
-    marks = page.evaluate("""player => { const b = document.querySelector(player)
-        .contentDocument.body; const o = performance.timeOrigin;
-      const nav = performance.getEntriesByType('navigation')[0];
-      const w = document.querySelector(player).contentWindow;
-      return {html: nav.responseEnd, player_frame: w.performance.timeOrigin - o,
-              player_ready: b.dataset.ready - o, painted: b.dataset.painted - o,
-              plotly_ready: b.dataset.plotly - o,
-              play_data: b.dataset.received - o, drawn: b.dataset.drawn - o,
-              list: window.__gridSeen - o}; }""", PLAYER)
-    _first_load.marks = marks  # type: ignore[attr-defined]
-    return elapsed, page
-
-
-def _plain_load(browser, url: str, path: str) -> float:
-    """The floor: a fresh tab on a plain page of the app (no player) until its script has
-    run (the page's widgets drawn, Streamlit's running indicator gone)."""
-    page = browser.new_page(**_viewport(browser))
-    t0 = time.perf_counter()
-    page.goto(f"{url}/{path}")
-    page.wait_for_selector("[data-testid='stMain'] h1", timeout=120_000)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=120_000, polling="raf")
-    elapsed = time.perf_counter() - t0
-    page.close()
-    return elapsed
-
-
-def _first_visit(args: argparse.Namespace) -> int:
-    """The first visitor after the server starts (``make app``) against a plain page and a
-    later visitor, all in a fresh profile, on one server: what warming at start must close."""
-    from playwright.sync_api import sync_playwright
-
-    proc, url = _start(args.data)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            cold, page = _first_load(browser, url)
-            cold_paint = _first_load.marks["painted"] / 1000  # type: ignore[attr-defined]
-            page.close()
-            plain = [_plain_load(browser, url, args.plain_page) for _ in range(args.loads)]
-            later, later_paint = [], []
-            for _ in range(args.loads):
-                t, pg = _first_load(browser, url)
-                pg.close()
-                later.append(t)
-                later_paint.append(_first_load.marks["painted"] / 1000)  # type: ignore[attr-defined]
-            browser.close()
+        deadline = time.time() + 90
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise SystemExit(f"{script[-1]} did not start; see {log.name}") from None
+                time.sleep(0.3)
+        yield url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    print(f"First visit after a server start, headless Chromium, 1366x768, fresh profiles "
-          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
-    print(f"  explorer, first visitor   play painted {cold_paint * 1000:6.0f} ms   "
-          f"interactive {cold * 1000:6.0f} ms")
-    print(f"  explorer, later visitors  play painted {statistics.median(later_paint) * 1000:6.0f}"
-          f" ms   interactive {statistics.median(later) * 1000:6.0f} ms  "
-          f"(median of {len(later)})")
-    print(f"  plain page ({args.plain_page})         {statistics.median(plain) * 1000:6.0f} ms"
-          f"  (median of {len(plain)})")
-    return 0
+        log.close()
 
 
-def _stats(xs: list[float]) -> str:
+def _new_page(browser):
+    """A Browser's page opens in a fresh profile (and takes the size); a BrowserContext's
+    page is a new tab of that profile (its HTTP cache kept)."""
+    return browser.new_page(**({"viewport": VIEWPORT} if hasattr(browser, "new_context")
+                               else {}))
+
+
+def _explorer_load(browser, url: str, keep: bool = False):
+    """A tab on the explorer until plotly has drawn the play and the list has shown; the
+    marks (ms from navigation start: painted, interactive, list and the steps between),
+    and the page when ``keep``."""
+    page = _new_page(browser)
+    page.add_init_script(_GRID_SEEN)
+    page.goto(url + "/Play_explorer")
+    page.wait_for_function(_INTERACTIVE, arg=PLAYER, timeout=120_000, polling="raf")
+    page.wait_for_function("window.__gridSeen", timeout=120_000, polling="raf")
+    marks = page.evaluate(_MARKS, PLAYER)
+    if not keep:
+        page.close()
+        page = None
+    return marks, page
+
+
+def _page_load(browser, url: str) -> float:
+    """A tab on a page without the player until its title shows and its script has run
+    (Streamlit's running indicator gone): ms from navigation start."""
+    page = _new_page(browser)
+    page.goto(url)
+    page.wait_for_function(_PAGE_DONE, timeout=120_000, polling="raf")
+    ms = page.evaluate("window.__loaded")
+    page.close()
+    return ms
+
+
+def _loads(browser, app: str, plain: str, args: argparse.Namespace) -> tuple[dict, object]:
+    """Every first load, the plain page's beside the app's in each round (the machine's
+    drift hits both); the last explorer tab stays open for the clicks."""
+    other = f"{app}/{'' if args.page == 'Overview' else args.page}"
+    ms: dict[str, list[float]] = {k: [] for k in ("plain", "painted", "interactive", "list",
+                                                  "other", "back_painted", "back_interactive",
+                                                  "back_plain")}
+    res = {"loads": ms}
+    res["cold"], _ = _explorer_load(browser, app)  # the first visitor after the start
+    page = None
+    for r in range(args.rounds):
+        ms["plain"].append(_page_load(browser, plain))
+        marks, page = _explorer_load(browser, app, keep=r == args.rounds - 1)
+        for k in ("painted", "interactive", "list"):
+            ms[k].append(marks[k])
+        ms["other"].append(_page_load(browser, other))
+    res["marks"] = marks
+    ctx = browser.new_context(viewport=VIEWPORT)  # a returning browser: its cache filled
+    _explorer_load(ctx, app)
+    _page_load(ctx, plain)
+    for _ in range(args.rounds):
+        marks, _ = _explorer_load(ctx, app)
+        ms["back_painted"].append(marks["painted"])
+        ms["back_interactive"].append(marks["interactive"])
+        ms["back_plain"].append(_page_load(ctx, plain))
+    ctx.close()
+    return res, page
+
+
+def _switches(page, n: int, dwell: float) -> list[list[float]]:
+    """``j`` pressed ``n`` times (after two that pay for the server's cold caches), each
+    after ``dwell`` s on the play: [to drawn, to data, data to drawn, react, early, rerun]."""
+    page.wait_for_function("document.__coverageKeys === true", timeout=60_000)
+    out = []
+    for _ in range(n + 2):
+        page.wait_for_timeout(dwell * 1000)
+        out.append(page.evaluate(_TIMED_STEP, ["key:j", PLAYER, True]))
+    return out[2:]
+
+
+def _row_clicks(page, n: int, dwell: float) -> list[float]:
+    """A click on a cell in the middle of a visible row of the list (never the play on
+    screen) until that row's play is drawn: ms, timed from Python around the click."""
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.scroll_into_view_if_needed()
+    page.wait_for_function(f"({_ROWS})().length > 3", timeout=60_000)
+    out = []
+    for i in range(n):
+        page.wait_for_timeout(dwell * 1000)
+        page.wait_for_function(_IDLE, timeout=60_000)
+        rows = page.evaluate(_ROWS)[:5]
+        now = page.frame_locator(PLAYER).locator("body").get_attribute("data-play")
+        pick = [j for j, play in enumerate(rows) if play != now][i % (len(rows) - 1)]
+        box = grid.bounding_box()
+        t0 = time.perf_counter()
+        page.mouse.click(box["x"] + 420, box["y"] + 35 + pick * 35 + 17)
+        page.wait_for_function(_ON_SCREEN, arg=[PLAYER, rows[pick]], timeout=60_000,
+                               polling="raf")
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _after(page) -> tuple[float | None, int, float]:
+    """The first Explain toggle (ms; None without a family model), then one playback at 1x:
+    its frames and seconds."""
+    explain = None
+    if page.locator(".st-key-explain input").is_enabled():
+        explain = page.evaluate(_TIMED_STEP, [".st-key-explain input", PLAYER, False])[0]
+    page.evaluate("for (const e of document.querySelectorAll('*')) "
+                  "{ if (e.scrollTop > 0) e.scrollTop = 0; }")
+    frames = page.frame_locator(PLAYER)
+    n = int(frames.locator("body").get_attribute("data-frames") or 0)
+    t0 = time.perf_counter()
+    frames.locator("#play").click()
+    page.wait_for_function(_STOPPED, arg=PLAYER, timeout=120_000)
+    return explain, n, time.perf_counter() - t0
+
+
+def _stats(xs: list[float]) -> tuple[float, float, float]:
     xs = sorted(xs)
-    p95 = xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
-    return f"median {statistics.median(xs):6.0f} ms  p95 {p95:6.0f} ms  max {xs[-1]:6.0f} ms"
+    return statistics.median(xs), xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))], xs[-1]
+
+
+def _fmt(xs: list[float]) -> str:
+    med, p95, top = _stats(xs)
+    return f"median {med:6.0f} ms  p95 {p95:6.0f} ms  max {top:6.0f} ms"
+
+
+def _rows(res: dict, args: argparse.Namespace) -> list[dict[str, object]]:
+    """The figures against the plain page's first load: seconds, ratio, goal, met."""
+    med = {k: statistics.median(v) / 1000 for k, v in res["loads"].items()}
+    plain = med["plain"]
+    load = f"within {GOAL_LOAD_S} s of the plain page"
+    rows = [("plain Streamlit page, first load (fresh profile)", plain, "the floor", None),
+            ("explorer, first visitor after the start: play painted",
+             res["cold"]["painted"] / 1000, load, None),
+            ("explorer, first visitor after the start: interactive",
+             res["cold"]["interactive"] / 1000, load, None),
+            ("explorer, warm server: play painted", med["painted"], load, None),
+            ("explorer, warm server: interactive", med["interactive"], load, None),
+            ("explorer, warm server: filters and list shown", med["list"], "", None),
+            (f"{args.page}, first load (fresh profile)", med["other"], load, None),
+            ("explorer, returning browser: play painted", med["back_painted"],
+             "vs the plain page, returning", med["back_plain"]),
+            ("explorer, returning browser: interactive", med["back_interactive"],
+             "vs the plain page, returning", med["back_plain"])]
+    out = []
+    for name, s, goal, floor in rows:
+        floor = plain if floor is None else floor
+        met = "" if not goal or goal == "the floor" else (
+            "yes" if s - floor <= GOAL_LOAD_S else "no")
+        out.append({"measure": name, "seconds": round(s, 3), "x plain": round(s / plain, 2),
+                    "over plain (s)": round(s - floor, 3), "goal": goal, "met": met})
+    for key, name, goal, ok in (
+            ("switches", "play switch (j): median", f"< {GOAL_SWITCH_MS[0]} ms",
+             lambda m, p: m < GOAL_SWITCH_MS[0]),
+            ("switches", "play switch (j): p95", f"< {GOAL_SWITCH_MS[1]} ms",
+             lambda m, p: p < GOAL_SWITCH_MS[1]),
+            ("rows", "row click -> play drawn: median", f"< {GOAL_ROW_MS} ms",
+             lambda m, p: m < GOAL_ROW_MS),
+            ("rows", "row click -> play drawn: p95", f"< {GOAL_ROW_MS} ms",
+             lambda m, p: p < GOAL_ROW_MS)):
+        if not res.get(key):
+            continue
+        m, p, _ = _stats(res[key])
+        s = (p if "p95" in name else m) / 1000
+        out.append({"measure": f"{name} (n={len(res[key])})", "seconds": round(s, 3),
+                    "x plain": round(s / plain, 2), "over plain (s)": "", "goal": goal,
+                    "met": "yes" if ok(m, p) else "no"})
+    return out
+
+
+def _report(res: dict, switches: list[list[float]], args: argparse.Namespace) -> None:
+    where = args.data or "embedded synthetic store"
+    print(f"The app in headless Chromium, 1366x768, on {where}, against a plain Streamlit page "
+          f"served in the same run ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; "
+          f"loads: median of {args.rounds})")
+    rows = _rows(res, args)
+    for r in rows:
+        print(f"  {r['measure']:<58} {r['seconds']:7.3f} s  {r['x plain']:5.2f}x plain"
+              f"  {r['goal']} {r['met']}".rstrip())
+    print("    explorer first load, from navigation start (ms): "
+          + ", ".join(f"{k} {v:.0f}" for k, v in res["marks"].items()))
+    if switches:
+        print(f"  play switch (j), n={len(switches)}: to drawn {_fmt([s[0] for s in switches])}")
+        print(f"    drawn from the spec fetched ahead: {sum(s[4] for s in switches)} of "
+              f"{len(switches)}")
+        print(f"    click -> data   {_fmt([s[1] for s in switches])}  (fetched ahead, else "
+              "the server's rerun)")
+        print(f"    data -> drawn   {_fmt([s[2] for s in switches])}  (of which Plotly.react "
+              f"median {statistics.median([s[3] for s in switches]):.0f} ms)")
+        print(f"    key -> rerun done  {_fmt([s[5] for s in switches])}  (picker and link "
+              "name the new play)")
+    if res.get("rows"):
+        print(f"  row click -> play drawn, n={len(res['rows'])}: {_fmt(res['rows'])}")
+    if "explain" in res:
+        print("  first Explain toggle  " + ("(no family model in this store)"
+                                           if res["explain"] is None
+                                           else f"{res['explain']:7.0f} ms   goal < 1000 ms"))
+        n, secs = res["playback"]
+        print(f"  playback of {n} frames  {secs:7.2f} s   real time {n / 10:.1f} s (10 Hz)")
+    docpage.add_section("Against a plain Streamlit page", docpage.table(rows))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=None, help="a store or raw folder (default: embedded)")
-    ap.add_argument("--switches", type=int, default=20)
-    ap.add_argument("--loads", type=int, default=5, help="first loads per kind (median)")
-    ap.add_argument("--plain-page", default="Model",
-                    help="the page whose first load is the floor (a warm server, a fresh tab)")
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="first loads of each kind (median), the plain page's included")
+    ap.add_argument("--switches", type=int, default=20,
+                    help="timed j presses; half as many row clicks (at least one)")
+    ap.add_argument("--page", default="Accuracy",
+                    choices=["Overview", "Accuracy", "Teams", "Model", "Scouting"],
+                    help="the page other than the explorer whose first load is timed")
     ap.add_argument("--dwell", type=float, default=1.5,
-                    help="seconds on each play before the next click (an analyst looks at a "
-                         "play before moving on; 0 = click as fast as it draws)")
+                    help="seconds on each play before the next press or click (an analyst "
+                         "looks at a play before moving on; 0 = as fast as it draws)")
     ap.add_argument("--first-only", action="store_true",
-                    help="only the first visit after a server start: the explorer's first "
-                         "load on a fresh server, then the plain page and the explorer again "
-                         "(fresh profiles), in the same run")
+                    help="only the first loads (first visitor, warm server, returning "
+                         "browser, the other page, the plain page)")
     docpage.add_flag(ap)
     args = ap.parse_args()
+    if args.rounds < 1 or args.switches < 1:
+        ap.error("--rounds and --switches take 1 or more")
     from playwright.sync_api import sync_playwright
 
-    if args.first_only:
-        return _first_visit(args)
-    proc, url = _start(args.data)
-    try:
-        with sync_playwright() as p:
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        plain_py = Path(tmp) / "plain_page.py"
+        plain_py.write_text(PLAIN_PAGE)
+        with _server(["-m", "streamlit", "run", str(plain_py)]) as plain:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            cold, page = _first_load(browser, url)
-            page.close()
-            plain = statistics.median([_plain_load(browser, url, args.plain_page)
-                                       for _ in range(args.loads)])
-            fresh, fresh_paint = [], []
-            for _ in range(args.loads - 1):
-                t, pg = _first_load(browser, url)
-                pg.close()
-                fresh.append(t)
-                fresh_paint.append(_first_load.marks["painted"] / 1000)  # type: ignore[attr-defined]
-            ctx = browser.new_context(viewport=VIEWPORT)
-            _first_load(ctx, url)[1].close()  # the browser's first visit fills its cache
-            returning, plain_back, returning_paint, returning_list = [], [], [], []
-            for _ in range(args.loads):
-                t, pg = _first_load(ctx, url)
-                pg.close()
-                returning.append(t)
-                returning_paint.append(_first_load.marks["painted"] / 1000)  # type: ignore[attr-defined]
-                returning_list.append(_first_load.marks["list"] / 1000)  # type: ignore[attr-defined]
-                plain_back.append(_plain_load(ctx, url, args.plain_page))
-            ctx.close()
-            warm, page = _first_load(browser, url)
-            fresh.append(warm)
-            fresh_paint.append(_first_load.marks["painted"] / 1000)  # type: ignore[attr-defined]
-            warm = statistics.median(fresh)
-            marks = _first_load.marks  # type: ignore[attr-defined]
-            switches = []
-            for _ in range(args.switches + 2):
-                page.wait_for_timeout(args.dwell * 1000)
-                switches.append(page.evaluate(_TIMED_CLICK,
-                                              [".st-key-next_play button", PLAYER, True]))
-            switches = switches[2:]  # the first two pay for the server's cold caches
-            server = [s[1] for s in switches]  # click -> the play's data in the player
-            draw = [s[2] for s in switches]  # data -> drawn (plotly in the player)
-            react = [s[3] for s in switches]  # of which Plotly.react
-            early = sum(s[4] for s in switches)  # drawn from the spec fetched ahead
-            agreed = [s[5] for s in switches]  # click -> the rerun's link names the play
-            switches = [s[0] for s in switches]
-            picks = []  # a jump: a click on a row of the list (a full rerun, never prefetched)
-            grid = page.locator("[data-testid='stDataFrame']").first
-            for i in range(args.switches // 2):
-                page.wait_for_timeout(args.dwell * 1000)
-                grid.scroll_into_view_if_needed()
-                box = grid.bounding_box()
-                before = _renders(page)
-                t0 = time.perf_counter()
-                page.mouse.click(box["x"] + 14, box["y"] + 35 + (1 + i % 5) * 35 + 17)
-                page.wait_for_function(_REDRAWN, arg=[PLAYER, before], timeout=60_000,
-                                       polling="raf")
-                picks.append((time.perf_counter() - t0) * 1000)
-            page.evaluate("for (const e of document.querySelectorAll('*')) "
-                          "{ if (e.scrollTop > 0) e.scrollTop = 0; }")
-            frames = page.frame_locator(PLAYER)
-            n = int(frames.locator("body").get_attribute("data-frames") or 0)
-            t0 = time.perf_counter()
-            frames.locator("#play").click()
-            page.wait_for_function(_STOPPED, arg=PLAYER, timeout=120_000)
-            playback = time.perf_counter() - t0
-            explain = None
-            if page.locator(".st-key-explain input").is_enabled():
-                explain = page.evaluate(_TIMED_CLICK,
-                                        [".st-key-explain input", PLAYER, False])[0]
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    where = args.data or "embedded synthetic store"
-    print(f"Play explorer in headless Chromium, 1366x768, on {where} "
-          f"({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
-    print(f"  first load, cold server   {cold * 1000:7.0f} ms")
-    print(f"  first load, warm server, fresh profile (median of {len(fresh)})  "
-          f"play painted {statistics.median(fresh_paint) * 1000:7.0f} ms   goal < 2500 ms; "
-          f"interactive (plotly) {warm * 1000:7.0f} ms")
-    print(f"    plain page ({args.plain_page}), fresh profile   {plain * 1000:7.0f} ms   "
-          "(the floor: Streamlit itself on this machine)")
-    print(f"  first load, new tab of a returning browser (median of {len(returning)})  "
-          f"play painted {statistics.median(returning_paint) * 1000:7.0f} ms   goal < 2500 ms;"
-          f" interactive (plotly) {statistics.median(returning) * 1000:7.0f} ms")
-    print(f"    play list shown (sent once the play is drawn)   "
-          f"{statistics.median(returning_list) * 1000:7.0f} ms")
-    print(f"    plain page ({args.plain_page}), returning browser   "
-          f"{statistics.median(plain_back) * 1000:7.0f} ms")
-    print("    from navigation start: " + ", ".join(f"{k} {v:.0f} ms" for k, v in marks.items()))
-    print(f"  play switch (n={len(switches)})     {_stats(switches)}   goal median < 300, "
-          "p95 < 600")
-    print(f"    drawn ahead of the rerun (spec fetched in advance): {early} of {len(switches)}")
-    print(f"    of which click -> data   {_stats(server)}  (the spec in the player: fetched "
-          "ahead, else the server rerun + Streamlit)")
-    print(f"    of which data -> drawn   {_stats(draw)}  (the player: parse + plotly)")
-    print(f"      of which Plotly.react  {_stats(react)}")
-    print(f"    click -> rerun done      {_stats(agreed)}  (picker and link name the new play)")
-    print(f"  jump: a click on a row of the list (n={len(picks)}, timed from Python)  "
-          f"{_stats(picks)}")
-    if explain is not None:
-        print(f"  first Explain toggle      {explain:7.0f} ms   goal < 1000 ms")
-    else:
-        print("  first Explain toggle      (no family model in this store)")
-    print(f"  playback of {n} frames    {playback:7.2f} s    real time {n / 10:.1f} s (10 Hz)")
+            _page_load(browser, plain)  # Chromium's own first start, not the page's
+            tail = ["--", "--data", args.data] if args.data else []
+            with _server(["app.py"], tail) as app:
+                res, page = _loads(browser, app, plain, args)
+                switches = []
+                if not args.first_only:
+                    switches = _switches(page, args.switches, args.dwell)
+                    res["switches"] = [s[0] for s in switches]
+                    res["rows"] = _row_clicks(page, max(1, args.switches // 2), args.dwell)
+                    explain, n, secs = _after(page)
+                    res["explain"], res["playback"] = explain, (n, secs)
+                browser.close()
+    _report(res, switches, args)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(docpage.run(main, "browser", "Felt speed of the Play explorer in "
-                                 "headless Chromium"))
+    raise SystemExit(docpage.run(main, "browser", "Felt speed of the app in headless "
+                                 "Chromium, against a plain Streamlit page"))
