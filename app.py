@@ -25,6 +25,7 @@ if __name__ == "__main__" and not st.runtime.exists():  # `python app.py`: start
     raise SystemExit(serve(__file__, sys.argv[1:]))
 
 from coverage.app import warmup  # noqa: E402 - after the launcher above: it needs none of it
+from coverage.app.layout import narrow_sidebar_closed  # noqa: E402
 from coverage.app.play_player import publish_static  # noqa: E402
 
 PAGES = [
@@ -46,4 +47,5 @@ def _static_published() -> bool:
 
 _static_published()
 warmup.start(warmup.data_option(sys.argv[1:]))  # once per process; no-op if started
+narrow_sidebar_closed()  # every page: the sidebar out of the way on a narrow screen
 st.navigation(PAGES).run()

@@ -208,3 +208,37 @@ def test_the_curves_text_and_lines_read_on_their_background(servers, browser, th
         assert not low, (drawn["bg"], low)
     finally:
         page.close()
+
+
+_SIDEBAR_OPEN = """() => { const s = document.querySelector("[data-testid='stSidebar']");
+  const r = s && s.getBoundingClientRect();
+  return !!r && r.width > 50 && r.x + r.width > 50; }"""
+_PAGE_DONE = f"!!document.querySelector(\"[data-testid='stMain'] h1\") && {_IDLE}"
+
+
+def _sidebar_settles(page, is_open: bool) -> None:
+    """Wait out the sidebar's slide, then for it to be open (or not): 5 s at most."""
+    page.wait_for_timeout(800)
+    page.wait_for_function(f"({_SIDEBAR_OPEN})() === {str(is_open).lower()}", timeout=5_000)
+
+
+def test_every_page_moves_the_sidebar_out_of_the_way_on_a_narrow_screen(servers,
+                                                                        browser) -> None:
+    """Not only the explorer: a tab's first page at 1024x768 (Accuracy) opens with the
+    sidebar closed, at 1366 it stays open; opened again by hand, it stays open on the next
+    page of that tab (once per tab: the analyst's choice stands)."""
+    wide = browser.new_page(viewport={"width": 1366, "height": 657})
+    narrow = browser.new_page(viewport={"width": 1024, "height": 768})
+    try:
+        for page, is_open in ((wide, True), (narrow, False)):
+            page.goto(f"{servers['light']}/Accuracy", wait_until="domcontentloaded")
+            page.wait_for_function(_PAGE_DONE, timeout=60_000)
+            _sidebar_settles(page, is_open)
+        narrow.locator("[data-testid='stExpandSidebarButton']").click()
+        _sidebar_settles(narrow, True)
+        narrow.goto(f"{servers['light']}/", wait_until="domcontentloaded")  # Overview
+        narrow.wait_for_function(_PAGE_DONE, timeout=60_000)
+        _sidebar_settles(narrow, True)
+    finally:
+        wide.close()
+        narrow.close()

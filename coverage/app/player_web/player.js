@@ -501,23 +501,9 @@
     layout.height = fitHeight(layout, width, most);
   }
 
-  // Streamlit opens its sidebar on any screen wider than a phone; under NARROW_PX it took a
-  // third of a 1024 px screen from the field, so a tab's first explorer closes it (once:
-  // the analyst's own choice after that stands)
-  const NARROW_PX = 1100;
-  function sidebarOutOfTheWay() {
-    try {
-      const P = window.parent, key = "coverage.sidebarClosed";
-      if (P.innerWidth >= NARROW_PX || P.sessionStorage.getItem(key)) return;
-      P.sessionStorage.setItem(key, "1");
-      const close = P.document.querySelector("button[aria-label='Collapse sidebar']");
-      if (close && close.getAttribute("aria-expanded") !== "false") close.click();
-    } catch (e) { /* another origin: the sidebar stays as Streamlit opened it */ }
-  }
-  sidebarOutOfTheWay();
-
-  // a resize while plotly.js is still loading (the sidebar closing on a first load) is
-  // applied once the plot is up: the plot was fitted to the frame's old width
+  // a resize while plotly.js is still loading (the sidebar closing on a narrow screen's
+  // first load, coverage/app/layout.py) is applied once the plot is up: the plot was fitted
+  // to the frame's old width
   function refit(tries) {
     if (!window.Plotly || !gd.layout || !gd.layout.xaxis) {
       if (tries > 0) setTimeout(() => refit(tries - 1), 150);

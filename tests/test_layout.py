@@ -1,0 +1,55 @@
+"""The sidebar out of the way on narrow screens, from one place for every page.
+
+What the browser does with it (closed at 1024 px on the explorer and on other pages, open
+at 1366 px) is checked in tests/test_browser_viewports.py; here: the helper puts its
+script in the sidebar, hidden, ``app.py`` calls it before it runs any page, and no page or
+player keeps a copy of its own.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from coverage.app import layout
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _page() -> None:
+    from coverage.app.layout import narrow_sidebar_closed
+
+    narrow_sidebar_closed()
+
+
+def test_the_helper_puts_a_hidden_script_in_the_sidebar() -> None:
+    at = AppTest.from_function(_page).run()
+    assert not at.exception
+    assert not at.main.get("html")  # nothing in the page's own column
+    (html,) = at.sidebar.get("html")
+    assert html.proto.unsafe_allow_javascript  # runs in the app's document, not an iframe
+    body = html.proto.body
+    assert f"window.innerWidth >= {layout.NARROW_PX}" in body
+    assert "button[aria-label='Collapse sidebar']" in body
+    assert layout.STORAGE_KEY in body  # once per tab: the analyst's choice stands after
+    assert ".stElementContainer:has(.coverage-sidebar-fit) { display: none; }" in body
+
+
+def test_app_py_calls_it_before_it_runs_any_page() -> None:
+    tree = ast.parse((REPO / "app.py").read_text())
+    calls = [ast.unparse(n.value.func) for n in tree.body
+             if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+    assert "narrow_sidebar_closed" in calls
+    run = next(i for i, c in enumerate(calls) if c.endswith(".run") and "navigation" in c)
+    assert calls.index("narrow_sidebar_closed") < run, calls
+
+
+def test_no_page_or_player_keeps_its_own_copy() -> None:
+    sources = [REPO / "app.py", *sorted((REPO / "app_pages").glob("*.py")),
+               *sorted((REPO / "coverage" / "app").rglob("*.py")),
+               *sorted((REPO / "coverage" / "app" / "player_web").glob("*.js"))]
+    holders = [p.relative_to(REPO).as_posix() for p in sources
+               if "Collapse sidebar" in p.read_text(errors="replace")]
+    assert holders == ["coverage/app/layout.py"], holders
