@@ -200,21 +200,13 @@ def _page_load(browser, url: str) -> float:
 
 def _loads(browser, app: str, plain: str, args: argparse.Namespace) -> tuple[dict, object]:
     """Every first load, the plain page's beside the app's in each round (the machine's
-    drift hits both); the last explorer tab stays open for the clicks."""
+    drift hits both); the last explorer tab, opened last, stays open for the clicks."""
     other = f"{app}/{'' if args.page == 'Overview' else args.page}"
     ms: dict[str, list[float]] = {k: [] for k in ("plain", "painted", "interactive", "list",
                                                   "other", "back_painted", "back_interactive",
                                                   "back_plain")}
     res = {"loads": ms}
     res["cold"], _ = _explorer_load(browser, app)  # the first visitor after the start
-    page = None
-    for r in range(args.rounds):
-        ms["plain"].append(_page_load(browser, plain))
-        marks, page = _explorer_load(browser, app, keep=r == args.rounds - 1)
-        for k in ("painted", "interactive", "list"):
-            ms[k].append(marks[k])
-        ms["other"].append(_page_load(browser, other))
-    res["marks"] = marks
     ctx = browser.new_context(viewport=VIEWPORT)  # a returning browser: its cache filled
     _explorer_load(ctx, app)
     _page_load(ctx, plain)
@@ -224,6 +216,14 @@ def _loads(browser, app: str, plain: str, args: argparse.Namespace) -> tuple[dic
         ms["back_interactive"].append(marks["interactive"])
         ms["back_plain"].append(_page_load(ctx, plain))
     ctx.close()
+    page = None
+    for r in range(args.rounds):
+        ms["plain"].append(_page_load(browser, plain))
+        ms["other"].append(_page_load(browser, other))
+        marks, page = _explorer_load(browser, app, keep=r == args.rounds - 1)
+        for k in ("painted", "interactive", "list"):
+            ms[k].append(marks[k])
+    res["marks"] = marks
     return res, page
 
 
