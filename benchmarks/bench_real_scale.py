@@ -17,9 +17,10 @@ as a user would run it, and reports wall time and that process's peak memory:
 5. the Play explorer's first load on the store, server side (streamlit AppTest, cold)
 6. with ``--untimed``: the same init on a copy of the store with no time budget, and each
    model's test-week accuracy at the snap, log-loss and AUC beside the default path's
+   (``--untimed-from STORE``: that table from a copy trained so earlier)
 
     python benchmarks/bench_real_scale.py [--out DIR] [--budget-minutes B] [--untimed]
-        [--weeks 9 --games 14 --plays 120] [--keep]
+        [--untimed-from STORE] [--weeks 9 --games 14 --plays 120] [--keep]
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ def main() -> int:
     ap.add_argument("--untimed", action="store_true",
                     help="also train without a budget on a copy and compare the models")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--untimed-from", type=Path, default=None,
+                    help="instead of --untimed: the table of a store already trained by init "
+                         "with --budget-minutes 0 on the same season (untimed quality does not "
+                         "depend on the machine's load, so it may run beside other work)")
     docpage.add_flag(ap)
     args = ap.parse_args()
     work = args.out or Path(tempfile.mkdtemp(prefix="bench_real_scale_"))
@@ -163,6 +168,8 @@ def main() -> int:
         _first_load(store, env, rows)
         if args.untimed:
             models += _init_table(_untimed(store, work, env, rows), "no budget")
+        elif args.untimed_from is not None:
+            models += _init_table(args.untimed_from, "no budget")
         docpage.add_section("Steps (wall time and each process's peak RSS)",
                             docpage.table(rows))
         docpage.add_section("Inside init: each model's training and the test week",
