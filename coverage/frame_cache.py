@@ -49,9 +49,11 @@ def cache_dir(store: Any) -> Path:
     return Path(store.path) / FOLDER / code_key()
 
 
-def _paths(store: Any, week: int) -> tuple[Path, Path]:
-    d = cache_dir(store)
-    return d / f"week_{int(week)}.npy", d / f"week_{int(week)}_index.npz"
+def _paths(store: Any, week: int) -> tuple[Path, Path, Path]:
+    """The frames, who stands in each slot (both mapped, not read), and the small index
+    (read whole), in the order they are written."""
+    d, w = cache_dir(store), int(week)
+    return d / f"week_{w}.npy", d / f"week_{w}_nfl.npy", d / f"week_{w}_index.npz"
 
 
 def load_week(store: Any, week: int) -> tuple[FrameTensors, np.ndarray] | None:
@@ -59,14 +61,15 @@ def load_week(store: Any, week: int) -> tuple[FrameTensors, np.ndarray] | None:
     :func:`coverage.features.frame_grid`), the frames memory-mapped copy-on-write (pages
     come from the kernel's cache, and a caller that writes into them gets its own copy);
     None when they are absent or do not hold together."""
-    x_path, index_path = _paths(store, week)
-    if not index_path.is_file() or not x_path.is_file():
+    x_path, nfl_path, index_path = _paths(store, week)
+    if not index_path.is_file():
         return None
     try:
         with np.load(index_path, allow_pickle=False) as z:
             index = {k: z[k] for k in _INDEX}
-            nfl, dropped = z["nfl"], int(z["dropped_frames"])
+            dropped = int(z["dropped_frames"])
         x = np.load(x_path, mmap_mode="c", allow_pickle=False)
+        nfl = np.load(nfl_path, mmap_mode="c", allow_pickle=False)
     except (OSError, ValueError, KeyError):
         return None
     n = len(index["game_id"])
@@ -80,15 +83,17 @@ def load_week(store: Any, week: int) -> tuple[FrameTensors, np.ndarray] | None:
 def keep_week(store: Any, week: int, ft: FrameTensors, nfl: np.ndarray) -> bool:
     """Write ``week``'s frames for later commands; False when they could not be written.
 
-    The big array goes first and the index last, each renamed into place whole, so a
-    reader that finds the index finds a complete array beside it."""
-    x_path, index_path = _paths(store, week)
+    The big arrays go first and the index last, each renamed into place whole, so a
+    reader that finds the index finds complete arrays beside it."""
+    x_path, nfl_path, index_path = _paths(store, week)
     try:
         _drop_other_codes(x_path.parent)
-        with atomic_path(x_path) as tmp, open(tmp, "wb") as f:
-            np.save(f, np.ascontiguousarray(ft.x, dtype=np.float32), allow_pickle=False)
+        for path, a in ((x_path, np.ascontiguousarray(ft.x, dtype=np.float32)),
+                        (nfl_path, np.ascontiguousarray(nfl, dtype=np.int64))):
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                np.save(f, a, allow_pickle=False)
         with atomic_path(index_path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, **{k: getattr(ft, k) for k in _INDEX}, nfl=nfl,
+            np.savez(f, **{k: getattr(ft, k) for k in _INDEX},
                      dropped_frames=np.int64(ft.dropped_frames))
     except (OSError, CoverageError):
         return False
