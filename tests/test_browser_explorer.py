@@ -24,8 +24,10 @@ _PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure
 _IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
 _URL_PLAY = ("(() => { const q = new URLSearchParams(location.search);"
              " return q.get('game') + '-' + q.get('play'); })()")
+# the player's frame may be between documents (no body yet) when a rerun replaces it
 _ON_SCREEN = ("(() => { const f = document.querySelector('.st-key-play_figure iframe');"
-              " return f && f.contentDocument && f.contentDocument.body.dataset.play; })()")
+              " const b = f && f.contentDocument && f.contentDocument.body;"
+              " return b ? b.dataset.play : null; })()")
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +179,8 @@ def test_explain_zoom_and_page_visits_keep_the_frame(server, browser) -> None:
                 page.locator("[data-testid='stSidebar']").get_by_text("Zoom to the box").click()
             page.wait_for_function(
                 f"() => {{ const f = document.querySelector({PLAYER!r});"
-                f" return +f.contentDocument.body.dataset.renders > {renders}; }}",
+                " const b = f && f.contentDocument && f.contentDocument.body;"
+                f" return !!b && +b.dataset.renders > {renders}; }}",
                 timeout=60_000)
             _idle(page)
             assert _frame(page) == paused, step

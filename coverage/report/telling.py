@@ -17,6 +17,7 @@ import polars as pl
 from coverage.errors import CoverageError
 from coverage.export.gif import render_play_png
 from coverage.store import PlayTables
+from coverage.vocab import MAN, ZONE
 
 CONFIDENT = 0.25  # |P(man) - 0.5| from which a read counts as made
 N_EARLIEST, N_SWING = 3, 2  # plays picked for the earliest read, then for the largest swing
@@ -109,7 +110,7 @@ def telling_plays(store: PlayTables, plays: pl.DataFrame, preds: pl.DataFrame,
         curve = [(float(s), float(p)) for s, p in
                  mine.filter(pl.col("secs_from_snap") <= 1e-6)
                  .select("secs_from_snap", "p_man").iter_rows()]
-        kind = "Man" if play["man"] else "Zone"
+        kind = MAN if play["man"] else ZONE
         out.append(TellingPlay(
             game_id=game_id, play_id=play_id, why=why,
             label=f"{play.get('family') or kind} ({kind})",
