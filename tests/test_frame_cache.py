@@ -108,3 +108,19 @@ def test_explain_frames_from_kept_frames_equal_a_fresh_build(sim_store: Store, t
     _same(kept.ft, fresh.ft)
     for k in ("nfl", "family", "assign", "target"):
         np.testing.assert_array_equal(getattr(kept, k), getattr(fresh, k), err_msg=k)
+
+
+@pytest.mark.parametrize("raw", ["real_raw_dir", "legacy_raw_dir"])
+def test_real_plays_kept_and_read_back_equal(raw: str, request, tmp_path) -> None:
+    """The real 2022 play and the 2021 (BDB 2023 schema) plays: kept, mapped back, equal."""
+    from coverage.ingest import ingest
+
+    ingest(request.getfixturevalue(raw), tmp_path / "store", progress=False)
+    store = Store(tmp_path / "store")
+    for week in store.weeks:
+        ft, nfl = _fresh(store, week)
+        assert len(ft) > 0
+        frame_cache.week_frames(store, week, keep=True)
+        kept, kept_nfl = frame_cache.load_week(store, week)
+        _same(kept, ft)
+        np.testing.assert_array_equal(kept_nfl, nfl)
