@@ -154,13 +154,12 @@ def load_explain_frames(store: Store, weeks: Sequence[int], max_secs: float | No
     frames (:mod:`coverage.frame_cache`; ``keep``: kept when built, by a command that
     writes into the store)."""
     labels = player_labels(store) if labelled else None
-    if plays is None and max_secs is None:
-        everything = store.plays()
-        return concat_explain((
-            explain_frames(*week_grid(store, w, keep=keep),
-                           everything.filter(pl.col("week") == w), labels)
-            for w in weeks), spill=len(weeks) > 1)
+    kept = plays is None and max_secs is None
     plays = store.plays() if plays is None else plays
-    return concat_explain((
-        build_explain_frames(store.tracking(w), plays.filter(pl.col("week") == w), labels,
-                             max_secs) for w in weeks), spill=len(weeks) > 1)
+
+    def week(w: int) -> ExplainFrames:
+        of_week = plays.filter(pl.col("week") == w)
+        if kept:
+            return explain_frames(*week_grid(store, w, keep=keep), of_week, labels)
+        return build_explain_frames(store.tracking(w), of_week, labels, max_secs)
+    return concat_explain(map(week, weeks), spill=len(weeks) > 1)
