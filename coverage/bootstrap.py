@@ -54,7 +54,7 @@ from coverage.serving import ensure_predictions, shipped_models
 from coverage.store import Store
 from coverage.training.data import MIN_WEEKS, held_out, partial_split
 from coverage.training.notes import INIT_STATE_FILE, budget_note
-from coverage.training.options import TrainOptions
+from coverage.training.options import DEFAULT_BUDGET_MINUTES, TrainOptions
 
 Log = Callable[[str], None]
 
@@ -69,7 +69,6 @@ SHARES = {"tabular": 0.1, "transformer": 0.3, "lstm": 0.2, "family": 0.4}
 # their inputs and their sampling are those of an untimed run; only the learning rate's
 # schedule follows the clock (coverage.training.loop.fit).
 CPU_LIMITS: dict[str, dict[str, Any]] = {m: {} for m in MODELS}
-DEFAULT_BUDGET_MINUTES = 8.0
 MIN_STEP_SECONDS = 30.0  # a model whose share is used up still gets this long to train
 PREDICT_STEP = "predict"
 STATE_FILE = INIT_STATE_FILE
@@ -228,11 +227,11 @@ def _record(store: Store, state: dict[str, Any], step: str, **info: Any) -> None
 
 
 # ------------------------------------------------------------------ steps
-def _resume_dir(store: Store, data: str, the_plan: Mapping[str, Any], model: str) -> Path:
+def resume_dir(root: Path, data: str, the_plan: Mapping[str, Any], model: str) -> Path:
     """Per model, data and plan, so another run's half-trained epochs are never picked up."""
     key = hashlib.sha256(json.dumps([data, the_plan, model], sort_keys=True,
                                     default=str).encode()).hexdigest()[:12]
-    return store.models_dir / RESUME_DIR / f"{real_name(model)}-{key}"
+    return root / RESUME_DIR / f"{real_name(model)}-{key}"
 
 
 def train_options(store: Store, model: str, the_plan: Mapping[str, Any],
@@ -260,14 +259,21 @@ def _step_budget(budget: float | None, spent: float, todo: list[str], model: str
     return max(MIN_STEP_SECONDS, (budget - spent) * share)
 
 
-def _train_step(store: Store, model: str, the_plan: Mapping[str, Any], data: str,
-                opts: BootstrapOptions, time_budget_s: float | None,
-                week_frames: WeekFrames) -> dict[str, Any]:
-    """Train one real_* model (a tracking one on the frames built once for all of them);
-    refuse a checkpoint not marked as trained on real data."""
-    resume = _resume_dir(store, data, the_plan, model)
+def train_step(store: Store, model: str, the_plan: Mapping[str, Any], data: str,
+               opts: BootstrapOptions, time_budget_s: float | None, week_frames: WeekFrames,
+               *, resume: Path, out_root: Path | None = None,
+               on_epoch: Callable[[dict[str, float]], None] | None = None,
+               overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Train one real_* model (a tracking one on the frames built once for all of them)
+    into ``out_root`` (default: the store's models folder), its finished epochs kept in
+    ``resume``; refuse a checkpoint not marked as trained on real data. ``overrides``:
+    training options over the plan's (``coverage finish-training``'s tests shorten it)."""
     topts = train_options(store, model, the_plan, opts, time_budget_s=time_budget_s,
-                          resume_dir=resume)
+                          resume_dir=resume).with_values(**(overrides or {}))
+    if out_root is not None:
+        topts = topts.with_values(out_root=out_root)
+    if on_epoch is not None:
+        topts = topts.with_values(on_epoch=on_epoch)
     frames = None
     if model in TRACKING:
         r = topts.run
@@ -278,10 +284,14 @@ def _train_step(store: Store, model: str, the_plan: Mapping[str, Any], data: str
     if cfg.get("data", {}).get("source") != "real" or not cfg.get("fingerprint"):
         raise CoverageError(f"{out['dir']}: trained without the real-data source/fingerprint "
                             "marks; refusing to serve it as a real_* model")
+    return out
+
+
+def drop_resume(resume: Path) -> None:
+    """Remove a finished model's epoch files (and their folder once it is empty)."""
     shutil.rmtree(resume, ignore_errors=True)
     if resume.parent.is_dir() and not any(resume.parent.iterdir()):
         resume.parent.rmdir()
-    return out
 
 
 def _format_plan(store: Store, the_plan: Mapping[str, Any]) -> str:
@@ -330,7 +340,10 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
         bar.set_postfix_str(real_name(model) + (f" ({step_budget / 60:.1f} min)"
                                                 if step_budget else ""))
         t0 = time.perf_counter()
-        out = _train_step(store, model, the_plan, data, opts, step_budget, week_frames)
+        resume = resume_dir(store.models_dir, data, the_plan, model)
+        out = train_step(store, model, the_plan, data, opts, step_budget, week_frames,
+                         resume=resume)
+        drop_resume(resume)
         seconds = time.perf_counter() - t0
         spent += seconds
         _record(store, state, real_name(model), seconds=round(seconds, 1), dir=out["dir"])

@@ -73,3 +73,10 @@ def cache_root() -> Path:
 def sim_knobs_file() -> str | None:
     """A JSON file of simulator shape knobs over the shipped ones (realism experiments)."""
     return os.environ.get("COVERAGE_SIM_KNOBS") or None
+
+
+def finish_in_background() -> bool:
+    """``python app.py -- --data DIR`` (``make app DATA=DIR``) trains the models ``coverage
+    init``'s budget stopped short beside the app; ``COVERAGE_FINISH_TRAINING=0`` keeps the
+    CPU for the app alone."""
+    return os.environ.get("COVERAGE_FINISH_TRAINING", "1").strip() not in ("0", "false", "no")

@@ -138,7 +138,7 @@ def test_nothing_but_the_cli_imports_the_command_layer() -> None:
 # layers near the top open a user's path (which may ingest or simulate).
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = tuple((name, frozenset(
     f"coverage.{a}" if a else "coverage" for a in areas.split())) for name, areas in (
-    ("foundation", "errors atomic config pitch players stats evaluation vocab spill"),
+    ("foundation", "errors atomic config pitch players stats evaluation vocab spill background"),
     ("schema", "schema generations"),
     ("tables", "normalize raw validation formations features"),
     ("store", "store frame_cache"),
@@ -148,7 +148,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = tuple((name, frozenset(
     ("learners", "family tabular prior"),
     ("pipelines", "pipelines explain views export"),
     ("open a path", "opener"),
-    ("products", "serving experiments bootstrap"),
+    ("products", "serving experiments bootstrap finish"),
     ("app", "app report"),  # the report names models by their training data (app.provenance)
     ("commands", "commands"),
     ("entry", "cli __main__"),

@@ -28,7 +28,8 @@ import coverage.export  # noqa: F401 - the explorer's modules: imported once, at
 from coverage.app import play_data, play_player, session, spec_cache
 from coverage.app.provenance import provenance
 from coverage.app.staleness import checkpoints_stamp
-from coverage.config import data_arg
+from coverage.background import spawn
+from coverage.config import data_arg, finish_in_background
 
 LOG = logging.getLogger("coverage.app.warmup")
 # the explorer's Explain (it imports torch): loaded last, off every page's own run, so that
@@ -114,8 +115,17 @@ def data_option(args: list[str]) -> str | None:
 
 
 def serve(script: str, args: list[str]) -> int:
-    """``streamlit run script *args`` in this process, the warm-up started first."""
+    """``streamlit run script *args`` in this process, the warm-up started first; with
+    ``--data DIR``, ``coverage finish-training`` beside it at the lowest priority (it
+    leaves at once when ``coverage init`` trained everything in full), stopped with it."""
     from streamlit.web import cli
 
-    start(data_option(args))
-    return cli.main(["run", script, *args], standalone_mode=False) or 0
+    data = data_option(args)
+    start(data)
+    child = (spawn(["finish-training", "--data", data])
+             if data is not None and finish_in_background() else None)
+    try:
+        return cli.main(["run", script, *args], standalone_mode=False) or 0
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()

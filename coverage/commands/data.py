@@ -1,4 +1,4 @@
-"""``coverage ingest | info | init | formations``: data in, stores out."""
+"""``coverage ingest | info | init | finish-training | formations``: data in, stores out."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from coverage.commands.common import (
     bounded_number,
     parse_weeks,
 )
+from coverage.training.options import DEFAULT_BUDGET_MINUTES
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
@@ -90,6 +91,27 @@ def _init_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_finish(args: argparse.Namespace) -> int:
+    """``finish-training --data DIR``: the budget-stopped real_* models trained in full."""
+    from coverage.background import become_child_of
+
+    if args.with_parent is not None and not become_child_of(args.with_parent):
+        return 0  # the app that started it is gone already
+    from coverage.finish import finish_training
+    from coverage.opener import open_store
+
+    def say(line: str) -> None:
+        print(f"coverage finish-training: {line}", flush=True)
+
+    store = open_store(args.data, progress=False)
+    quiet_when_idle = args.with_parent is not None  # the app starts it on every start
+    result = finish_training(store, device=args.device,
+                             log=None if args.quiet else say)
+    if not result and not quiet_when_idle and not args.quiet:
+        say(f"{store.path}: every model is trained in full")
+    return 0
+
+
 def _cmd_formations(args: argparse.Namespace) -> int:
     import polars as pl
 
@@ -134,14 +156,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "<store>/models "
                         "(Ctrl-C and re-run resumes), synthetic data gets the shipped models")
     p.add_argument("--budget-minutes", type=MINUTES, default=None,
-                   help="training time in all, split across the four models (default: 40 "
-                        "on CPU, full training with a CUDA GPU; 0 = full training)")
+                   help="training time in all, split across the four models (default: "
+                        f"{DEFAULT_BUDGET_MINUTES:g} on CPU, full training with a CUDA GPU; "
+                        "0 = full training; `coverage finish-training` completes a budgeted "
+                        "run)")
     add_device_argument(p, note=", with --data")
     p.add_argument("--seed", type=SEED, default=0, help="training seed (with --data)")
     p.add_argument("--force", action="store_true",
                    help="rebuild the synthetic store / retrain every real_* model")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("finish-training", help="train in full the real_* models that "
+                       "`coverage init --data`'s time budget stopped short, swapping each in "
+                       "(with its predictions) when it finishes; `make app DATA=DIR` runs "
+                       "it beside the app at low priority")
+    p.add_argument("--data", required=True, metavar="DIR",
+                   help="the folder or store given to `coverage init --data`")
+    add_device_argument(p)
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.add_argument("--with-parent", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_finish)
 
     p = sub.add_parser("formations", help="detect offensive formations and defensive shells "
                        "(template matching)")

@@ -14,11 +14,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from coverage.background import process_alive
 from coverage.training.data import held_out
 
 # ``coverage init --data``'s state file in a store's models folder (coverage.bootstrap):
 # besides its finished steps, the notes on what the data's weeks left out.
 INIT_STATE_FILE = "bootstrap.json"
+# ``coverage finish-training``'s progress (coverage.finish), read by the app and ``info``
+FINISH_STATE_FILE = "finish.json"
+METRICS_FILE = "metrics.json"
 # Models whose validation loss is the man/zone log-loss; the family model's is its
 # weighted multi-task objective.
 LOG_LOSS_MODELS = ("transformer", "lstm")
@@ -77,3 +81,49 @@ def init_notes(models_dir: str | Path) -> list[str]:
         return []
     notes = state.get("notes") if isinstance(state, dict) else None
     return [str(n) for n in notes] if isinstance(notes, list) else []
+
+
+def _json(path: Path) -> dict[str, Any] | None:
+    try:
+        out = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return out if isinstance(out, dict) else None
+
+
+def budget_stopped(models_dir: str | Path) -> list[str]:
+    """The models of the last ``coverage init --data`` whose served checkpoint a time
+    budget stopped short (``real_<model>`` names, in training order): what
+    ``coverage finish-training`` trains in full."""
+    state = _json(Path(models_dir) / INIT_STATE_FILE) or {}
+    models = (state.get("plan") or {}).get("models") or []
+    names = [f"real_{m}" for m in models if isinstance(m, str)]
+    return [n for n in names
+            if stopped_by_budget(_json(Path(models_dir) / n / METRICS_FILE))]
+
+
+def finish_note(models_dir: str | Path, name: str) -> str | None:
+    """Where the full training of a budget-stopped model stands, in one sentence; None when
+    none was started for it or it finished (the checkpoint then says nothing of a budget)."""
+    state = _json(Path(models_dir) / FINISH_STATE_FILE) or {}
+    entry = (state.get("models") or {}).get(name)
+    if not isinstance(entry, dict) or entry.get("state") in (None, "done"):
+        return None
+    pid = state.get("pid")
+    running = isinstance(pid, int) and process_alive(pid)
+    epoch, most = entry.get("epoch"), entry.get("epochs_max")
+    at = (f"epoch {epoch} of at most {most} done" if isinstance(epoch, int) else
+          "starting")
+    if isinstance(v := entry.get("best_val_loss"), int | float):
+        at += f", best validation loss so far {v:.4f}"
+    if entry.get("state") == "failed":
+        return f"full training failed: {entry.get('reason', 'unknown error')}"
+    if entry.get("state") == "discarded":
+        return f"full training was discarded: {entry.get('reason', 'the data changed')}"
+    if running:
+        what = "runs" if entry.get("state") == "training" else "is queued"
+        return (f"full training {what} in the background at low priority ({at}); the "
+                "finished model replaces this one and its predictions when it is done")
+    return (f"full training stopped with the app ({at}); it goes on from there the next "
+            "time the app starts with this data, or run `coverage finish-training --data "
+            "DIR`")

@@ -17,6 +17,9 @@ from typing import Any, Self
 from coverage.config import models_root
 
 EpochCallback = Callable[[dict[str, float]], None]
+# ``coverage init --data``'s training time on a CPU, in minutes, all models together
+# (coverage.bootstrap shares it out; ``coverage finish-training`` completes what it cut)
+DEFAULT_BUDGET_MINUTES = 8.0
 
 
 @dataclass

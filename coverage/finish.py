@@ -1,0 +1,214 @@
+"""Full training of the models a time budget stopped short, while the app is already open.
+
+On a CPU, ``coverage init --data`` gives the tracking models a few minutes each, so the app
+opens in minutes rather than hours; a run without a budget trains several times as many
+epochs and reaches clearly better models. ``coverage finish-training`` is that untimed run,
+model by model, at the lowest priority beside the app (:mod:`coverage.background`; ``make
+app DATA=DIR`` starts it): each model trains with init's own plan and seed, only without
+the budget, so it is exactly the model an untimed ``coverage init`` would have trained.
+
+Each model trains into a staging folder and is swapped in only when it has finished, under
+the store's lock and only if neither the data nor the checkpoint it replaces changed
+meanwhile (a re-run ``coverage init`` wins); then its predictions are written as for any
+changed checkpoint (:func:`coverage.serving.ensure_predictions`). Finished epochs are kept,
+so closing the app loses at most one: the next start goes on from there. Progress goes to a
+small JSON file the Model page and ``coverage info`` read (:mod:`coverage.training.notes`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from coverage.atomic import write_json
+from coverage.background import signals_held
+from coverage.bootstrap import (
+    MODELS,
+    STATE_FILE,
+    BootstrapOptions,
+    data_fingerprint,
+    drop_resume,
+    real_name,
+    resume_dir,
+    train_options,
+    train_step,
+)
+from coverage.errors import CoverageError
+from coverage.family.week_frames import WeekFrames
+from coverage.models.checkpoint import checkpoint_hash, is_checkpoint
+from coverage.serving import ensure_predictions
+from coverage.store import Store
+from coverage.training.notes import FINISH_STATE_FILE, budget_stopped
+
+Log = Callable[[str], None]
+STAGING = ".full"  # in the store's models folder; hidden, so never listed as a checkpoint
+LOCK_FILE = "finish.lock"
+
+
+def full_plan(init_plan: Mapping[str, Any]) -> dict[str, Any]:
+    """Init's plan without its time budget: what an untimed ``coverage init`` runs."""
+    return {**init_plan, "budget_s": None, "limits": {m: {} for m in MODELS}}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Progress:
+    """The status file: which models wait, train (at which epoch) or finished; written
+    atomically after every change, so a reader never sees half of it."""
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        self.path = path
+        self.state: dict[str, Any] = {"pid": os.getpid(), "started": _now(),
+                                      "models": {n: {"state": "waiting"} for n in names}}
+        self._write()
+
+    def _write(self) -> None:
+        self.state["updated"] = _now()
+        write_json(self.state, self.path)
+
+    def set(self, name: str, **entry: Any) -> None:
+        self.state["models"][name] = {**self.state["models"].get(name, {}), **entry}
+        self._write()
+
+    def epoch_hook(self, name: str, epochs_max: int) -> Callable[[dict[str, float]], None]:
+        def on_epoch(row: dict[str, float]) -> None:
+            self.set(name, state="training", epoch=int(row["epoch"]) + 1,
+                     epochs_max=epochs_max, best_val_loss=float(row["best_val_loss"]))
+        return on_epoch
+
+
+@contextlib.contextmanager
+def _only_one(path: Path) -> Iterator[bool]:
+    """An OS lock on ``path``: True inside when this process got it (a second finisher on
+    the same store gets False and leaves); released when the process ends, however."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _init_state(store: Store) -> dict[str, Any]:
+    try:
+        state = json.loads((store.models_dir / STATE_FILE).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        state = None
+    if not isinstance(state, dict) or not isinstance(state.get("plan"), dict):
+        raise CoverageError(f"{store.path}: no `coverage init --data` has trained models here "
+                            "yet; run it first (finish-training only completes what its "
+                            "time budget stopped short)")
+    return state
+
+
+def _swap(staged: Path, live: Path) -> None:
+    """Put the finished checkpoint folder where the budgeted one was: two renames that
+    Ctrl-C cannot split, so the name always holds a whole checkpoint."""
+    old = staged.parent / f"{live.name}.replaced"
+    shutil.rmtree(old, ignore_errors=True)
+    with signals_held():
+        live.rename(old)
+        staged.rename(live)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def finish_training(store: Store, *, device: str = "auto", log: Log | None = print,
+                    overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Train each budget-stopped real_* model of the last init in full and swap it in;
+    returns what became of each (``done``, ``discarded`` and why, or ``busy`` when another
+    finisher holds the store); {} when none was stopped short (or init never ran).
+    ``overrides``: training options over init's (tests shorten training with it)."""
+    todo = budget_stopped(store.models_dir)
+    if not todo:
+        return {}
+    init = _init_state(store)
+    root = store.models_dir / STAGING
+    with _only_one(root / LOCK_FILE) as mine:
+        if not mine:
+            if log:
+                log(f"another finish-training already runs on {store.path}")
+            return dict.fromkeys(todo, "busy")
+        return _finish(store, init, todo, root, device, log, dict(overrides or {}))
+
+
+def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
+            device: str, log: Log | None, overrides: dict[str, Any]) -> dict[str, str]:
+    data = data_fingerprint(store)
+    if init.get("data") != data:
+        raise CoverageError(f"{store.path} changed since `coverage init --data` trained its "
+                            "models; run it again first")
+    the_plan = full_plan(init["plan"])
+    opts = BootstrapOptions(budget_minutes=0, device=device, seed=int(the_plan["seed"]),
+                            progress=False)
+    models = [m for m in MODELS if real_name(m) in todo]
+    resumes = {m: resume_dir(root, data, {**the_plan, **overrides}, m) for m in models}
+    for stale in resumes[models[0]].parent.glob("*"):
+        if stale not in resumes.values():
+            shutil.rmtree(stale, ignore_errors=True)  # another data's or plan's epochs
+    progress = Progress(store.models_dir / FINISH_STATE_FILE, todo)
+    if log:
+        log(f"training {', '.join(todo)} in full (the time budget stopped them short); "
+            "each replaces its budgeted model when it finishes")
+    week_frames, result = WeekFrames(store), {}
+    for model in models:
+        name, live = real_name(model), store.models_dir / real_name(model)
+        before = checkpoint_hash(live)
+        epochs = train_options(store, model, the_plan, opts, time_budget_s=None,
+                               resume_dir=None).with_values(**overrides).optim.epochs
+        progress.set(name, state="training", epochs_max=epochs)
+        try:
+            out = train_step(store, model, the_plan, data, opts, None, week_frames,
+                             resume=resumes[model], out_root=root, overrides=overrides,
+                             on_epoch=progress.epoch_hook(name, epochs))
+        except CoverageError as exc:
+            progress.set(name, state="failed", reason=str(exc))
+            result[name] = f"failed: {exc}"
+            continue
+        result[name] = _publish(store, name, Path(out["dir"]), before, data, init, log)
+        drop_resume(resumes[model])
+        progress.set(name, state=result[name].split(":")[0], reason=result[name],
+                     finished=_now())
+    week_frames.clear()
+    return result
+
+
+def _publish(store: Store, name: str, staged: Path, before: str, data: str,
+             init: Mapping[str, Any], log: Log | None) -> str:
+    """Swap the finished checkpoint in and predict with it, unless init retrained the model
+    or the data changed while it trained (then it is thrown away)."""
+    with store.writing(log=log):
+        live = store.models_dir / name
+        now = _init_state(store)
+        if (now.get("data"), now.get("plan")) != (data, init["plan"]):
+            why = "`coverage init` ran again with other data or another plan meanwhile"
+        elif not is_checkpoint(live) or checkpoint_hash(live) != before:
+            why = f"{name} was retrained meanwhile"
+        else:
+            why = ""
+        if why:
+            shutil.rmtree(staged, ignore_errors=True)
+            if log:
+                log(f"{name}: full training discarded ({why})")
+            return f"discarded: {why}"
+        _swap(staged, live)
+        entry = ensure_predictions(store, root=store.models_dir, log=None).get(name, {})
+    acc = entry.get("accuracy_at_snap")
+    if log:
+        log(f"{name}: trained in full and swapped in" + (
+            f" (accuracy at the snap {acc:.3f} on week {entry.get('test_week')})"
+            if isinstance(acc, float) else "") + "; reload the app's page to see it")
+    return "done"
