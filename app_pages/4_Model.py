@@ -22,7 +22,7 @@ from coverage.app.session import (
     warn_stale,
 )
 from coverage.config import models_root
-from coverage.training.notes import checkpoint_notes, init_notes, stopped_by_budget
+from coverage.training.notes import init_notes, served_notes, stopped_by_budget
 from coverage.views import importance_figure
 
 store = page_start("Model", "🧠")
@@ -105,7 +105,7 @@ for c in ckpts:
                     f"Trained on **{src}** data.")
         else:
             st.warning("Training data unknown: its config.json has no data.source.")
-        for note in checkpoint_notes(cfg, met):
+        for note in served_notes(c["path"], cfg, met):
             st.warning(f"**{c['name']}**: {note}.", icon="⏱️" if "budget" in note else "⚠️")
         if not c["has_weights"]:
             st.warning("Weights file (model.safetensors) is missing: this checkpoint cannot "

@@ -53,7 +53,7 @@ from coverage.pipelines import train
 from coverage.serving import ensure_predictions, shipped_models
 from coverage.store import Store
 from coverage.training.data import MIN_WEEKS, held_out, partial_split
-from coverage.training.notes import INIT_STATE_FILE, budget_note
+from coverage.training.notes import INIT_STATE_FILE, budget_note, finish_hint
 from coverage.training.options import DEFAULT_BUDGET_MINUTES, TrainOptions
 
 Log = Callable[[str], None]
@@ -397,8 +397,8 @@ def _budget_note(models_dir: Path, name: str) -> str | None:
 def summary_lines(result: Mapping[str, Any]) -> list[str]:
     """One line per served model: its status and test-week accuracy at the snap, and below
     it whether the time budget stopped it short; last, the notes on what the data's weeks
-    left out (skipped models, test weeks not held out)."""
-    lines = []
+    left out (skipped models, test weeks not held out) and how to finish the short ones."""
+    lines, short = [], []
     for name, entry in result["models"].items():
         acc = entry.get("accuracy_at_snap")
         status = entry.get("status", "not run")
@@ -407,5 +407,6 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
         lines.append(f"{name}: {what}")
         if note := _budget_note(result["models_dir"], name):
             lines.append(f"  {name}: {note}")
+            short.append(name)
     lines += [f"note: {n}" for n in result.get("notes") or ()]
-    return lines
+    return lines + ([f"note: {finish_hint(short)}"] if short else [])

@@ -143,6 +143,18 @@ def test_budget_stopped_models_are_trained_in_full_and_swapped_in(budgeted: Stor
 
 
 @pytest.mark.slow
+def test_info_says_what_was_stopped_short_and_how_to_finish_it(budgeted: Store,
+                                                              capsys) -> None:
+    assert main(["info", str(budgeted.root)]) == 0
+    out = capsys.readouterr().out
+    assert "stopped by the time budget" in out
+    lines = bs.summary_lines({"models_dir": str(budgeted.models_dir),
+                              "models": {n: {"status": "ok"} for n in
+                                         budget_stopped(budgeted.models_dir)}})
+    assert "coverage finish-training --data DIR" in lines[-1]
+
+
+@pytest.mark.slow
 def test_a_model_retrained_meanwhile_is_not_overwritten(budgeted: Store,
                                                         monkeypatch: pytest.MonkeyPatch
                                                         ) -> None:
@@ -164,3 +176,67 @@ def test_a_model_retrained_meanwhile_is_not_overwritten(budgeted: Store,
         (store.models_dir / "real_lstm" / "metrics.json").read_text())["training"]["stopped_by"]
     note = finish_note(store.models_dir, "real_lstm")
     assert note and "discarded" in note
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _wait(until, seconds: float) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if until():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_app_trains_beside_itself_at_low_priority_and_never_outlives_it(
+        budgeted: Store) -> None:
+    """``python app.py -- --data DIR`` (``make app DATA=DIR``) starts ``finish-training`` as
+    its child at the lowest priority; killed outright, the server takes the child along."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         "--", "--data", str(budgeted.root)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        child: list[int] = []
+
+        def started() -> bool:
+            child[:] = [p for p in _children(server.pid) if "finish-training" in _cmdline(p)]
+            return bool(child) and os.getpriority(os.PRIO_PROCESS, child[0]) == 19
+        assert _wait(started, 90), "no low-priority finish-training child"
+        assert f"--with-parent {server.pid}" in _cmdline(child[0])
+        server.kill()
+        server.wait(30)
+        assert _wait(lambda: not Path(f"/proc/{child[0]}").exists()
+                     or "finish-training" not in _cmdline(child[0]), 60), "child outlived it"
+    finally:
+        if server.poll() is None:
+            server.kill()

@@ -43,7 +43,7 @@ def _models_lines(models_dir: Path) -> list[str]:
     the data's weeks left out."""
     from coverage.errors import CoverageError
     from coverage.models.checkpoint import Checkpoint, checkpoints_in
-    from coverage.training.notes import checkpoint_notes, init_notes
+    from coverage.training.notes import init_notes, served_notes
 
     lines = []
     for d in checkpoints_in(models_dir):
@@ -58,7 +58,7 @@ def _models_lines(models_dir: Path) -> list[str]:
                      f"{(cfg.get('data') or {}).get('source', 'unknown')} data, weeks "
                      f"train {split.get('train')} / validate "
                      f"{split.get('val', split.get('selected_on'))} / test {split.get('test')}")
-        lines += [f"  {n}" for n in checkpoint_notes(cfg, metrics)]
+        lines += [f"  {n}" for n in served_notes(d, cfg, metrics)]
     if lines:
         lines.insert(0, f"models trained on this data ({models_dir}):")
     return lines + [f"note: {n}" for n in init_notes(models_dir)]

@@ -127,3 +127,21 @@ def finish_note(models_dir: str | Path, name: str) -> str | None:
     return (f"full training stopped with the app ({at}); it goes on from there the next "
             "time the app starts with this data, or run `coverage finish-training --data "
             "DIR`")
+
+
+def served_notes(checkpoint_dir: str | Path, config: Mapping[str, Any] | None,
+                 metrics: Mapping[str, Any] | None) -> list[str]:
+    """:func:`checkpoint_notes`, then where the full training of a budget-stopped
+    checkpoint stands (from the status file beside it)."""
+    notes = checkpoint_notes(config, metrics)
+    if stopped_by_budget(metrics):
+        d = Path(checkpoint_dir)
+        notes += [n for n in (finish_note(d.parent, d.name),) if n]
+    return notes
+
+
+def finish_hint(names: list[str]) -> str:
+    """What to run to train budget-stopped models in full."""
+    return (f"the time budget stopped {', '.join(names)} short: `make app DATA=DIR` trains "
+            "them in full beside the app (lowest priority, each swapped in with its "
+            "predictions when it finishes), or run `coverage finish-training --data DIR`")
