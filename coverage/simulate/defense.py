@@ -8,13 +8,21 @@ that a good model stays well short of perfect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from coverage.simulate.calls import SHELL_OF
 from coverage.simulate.kinematics import W
 from coverage.simulate.offense import Offense
+from coverage.simulate.params import (
+    CB_TE_COST,
+    FIFTH_ON_LINE,
+    MAN_CB_PRESS,
+    MAN_ROTATION_LEAD,
+    MAN_SAFETY,
+    ZONE_CB_PRESS,
+)
 from coverage.simulate.roster import Player
 
 ZONE_LANDMARK = {  # (depth past LOS, y as fraction of field width from the right sideline)
@@ -112,7 +120,8 @@ def build_defense(rng: np.random.Generator, roster: dict[str, list[Player]], off
     disguise_p = {0: 0.45, 1: 0.35, 2: 0.15}[shell]
     disguise = cov is not None and rng.random() < disguise_p
     shown_shell = {0: int(rng.choice([1, 2])), 1: 2, 2: 1}[shell] if disguise else shell
-    shown = _shown_alignment(rng, off, lay, codes, partner, shown_shell, los, by)
+    man = cov in _MAN_MATCH_COVS
+    shown = _shown_alignment(rng, off, lay, codes, partner, shown_shell, los, by, man)
     played, rot = _played_alignment(rng, off, lay, codes, partner, shown, cov, shell, disguise,
                                     los, by)
     shown[:, 1] = np.clip(shown[:, 1], 0.5, W - 0.5)
@@ -192,7 +201,10 @@ def _match(off: Offense, lay: _Layout, cand: list[int]) -> list[tuple[int, int]]
         rk, kd = off.rank[lay.rec[j]], off.kind[lay.rec[j]]
         c = abs(lay.nat[i] - ry[j]) * 0.3
         if lay.kind[i] == "CB":
-            c += 0 if rk == 0 and kd == "WR" else (2.5 if rk == 0 else 8.0)
+            if CB_TE_COST is not None and kd == "TE":
+                c += CB_TE_COST
+            else:
+                c += 0 if rk == 0 and kd == "WR" else (2.5 if rk == 0 else 8.0)
             c += 0 if np.sign(off.side[lay.rec[j]]) == lay.cb_side[i] else 20.0
         elif lay.kind[i] == "NCB":
             c += 0 if kd == "WR" and rk >= 1 else (3.0 if kd in ("WR", "TE") else 6.0)
@@ -263,8 +275,10 @@ def _assign_zone(rng: np.random.Generator, cov: str, shell: int, off: Offense, l
 
 def _shown_alignment(rng: np.random.Generator, off: Offense, lay: _Layout,
                      codes: list[str | None], partner: np.ndarray, shown_shell: int, los: float,
-                     by: float) -> np.ndarray:
-    """Spots after the line set: corners key off their man, safeties show ``shown_shell``."""
+                     by: float, man: bool = False) -> np.ndarray:
+    """Spots after the line set: corners key off their man, safeties show ``shown_shell``;
+    sometimes a linebacker walks up to the edge (a five-man line, which real defenses show
+    in zone as in man)."""
     shown = np.zeros((11, 2))
     dl_y = by + np.array([4.2, 1.0, -1.0, -4.2]) + rng.normal(0, 0.4, 4)
     # linemen crowd the ball (real: median 0.66 yd, IQR 0.57-0.95)
@@ -274,12 +288,17 @@ def _shown_alignment(rng: np.random.Generator, off: Offense, lay: _Layout,
     for j, i in enumerate(lay.i_lb):
         off_y = (0.0 if n_lb == 1 else (n_lb - 1) * (1.0 - 2.0 * j / (n_lb - 1)) * 2.5)
         shown[i] = [los + rng.uniform(3.2, 5.2), by + off_y + rng.normal(0, 0.6)]
+    p_edge = FIFTH_ON_LINE[0 if man else 1]
+    if p_edge > 0 and lay.i_lb and rng.random() < p_edge:
+        i = max(lay.i_lb, key=lambda j: abs(shown[j, 1] - by))
+        side = 1.0 if shown[i, 1] >= by else -1.0
+        shown[i] = [los + rng.uniform(0.3, 1.3), by + side * rng.uniform(4.5, 7.0)]
     for i in lay.i_cb + lay.i_nb:
         shown[i] = _corner_spot(rng, off, lay, i, codes[i], int(partner[i]), los, by)
     deep = lay.deep_s if lay.deep_s >= 0 else lay.i_s[0]
     for i in lay.i_s:
         shown[i] = _safety_spot(rng, off, lay, i, int(partner[i]), shown_shell, deep, los, by,
-                                SHOWN_SAFETY)
+                                _for_man(SHOWN_SAFETY) if man else SHOWN_SAFETY)
     return shown
 
 
@@ -292,11 +311,21 @@ class _SafetyDepths:
     middle: tuple[float, float]
     middle_sd: float
     zero_high: tuple[float, float]
+    down: tuple[float, float] = (3.5, 7.5)  # the 1-high shell's down safety
 
 
 # Shown shells sit a little wider and vaguer than the played ones they may disguise.
 SHOWN_SAFETY = _SafetyDepths((9.0, 12.5), (8.0, 12.0), (9.5, 14.0), 2.0, (4.0, 7.5))
 PLAYED_SAFETY = _SafetyDepths((9.0, 12.5), (8.0, 11.0), (10.0, 13.5), 1.5, (3.5, 6.5))
+
+
+def _for_man(d: _SafetyDepths) -> _SafetyDepths:
+    """A man call's safeties: the ``man_safety`` knob's depths when it is set (real man
+    safeties come down into the box more than zone ones)."""
+    if MAN_SAFETY is None:
+        return d
+    return replace(d, down=MAN_SAFETY.get("down", d.down),
+                   zero_high=MAN_SAFETY.get("zero_high", d.zero_high))
 
 
 def _safety_spot(rng: np.random.Generator, off: Offense, lay: _Layout, i: int, partner: int,
@@ -310,7 +339,7 @@ def _safety_spot(rng: np.random.Generator, off: Offense, lay: _Layout, i: int, p
         return [los + rng.uniform(*d.middle), by + rng.normal(0, d.middle_sd)]
     if shell == 1:
         ty = off.pos[partner, 1] if partner >= 0 else by + sd * 5
-        return [los + rng.uniform(3.5, 7.5), ty + rng.normal(0, 1.5)]
+        return [los + rng.uniform(*d.down), ty + rng.normal(0, 1.5)]
     ty = off.pos[partner, 1] if partner >= 0 else by + sd * 4
     return [los + rng.uniform(*d.zero_high), ty + rng.normal(0, 1.0)]
 
@@ -324,12 +353,12 @@ def _corner_spot(rng: np.random.Generator, off: Offense, lay: _Layout, i: int,
     inside = np.sign(by - ry_) if abs(by - ry_) > 0.5 else 0.0
     man_i = code == "MAN"
     if man_i:
-        press = rng.random() < (0.65 if lay.kind[i] == "CB" else 0.35)
-        depth = rng.uniform(0.6, 1.8) if press else rng.uniform(3.5, 7.0)
+        press = rng.random() < (MAN_CB_PRESS[0] if lay.kind[i] == "CB" else 0.35)
+        depth = rng.uniform(*MAN_CB_PRESS[1:]) if press else rng.uniform(3.5, 7.0)
         lev = inside * rng.uniform(0.3, 1.5) if rng.random() < 0.65 else \
             -inside * rng.uniform(0.0, 1.0)
     else:
-        press = rng.random() < (0.3 if code in ("FL", "FR") else 0.2)
+        press = rng.random() < ZONE_CB_PRESS[0 if code in ("FL", "FR") else 1]
         depth = rng.uniform(0.8, 2.2) if press else rng.uniform(4.0, 8.0)
         lev = -inside * rng.uniform(0.3, 2.0) if rng.random() < 0.6 else \
             inside * rng.uniform(0.0, 1.0)
@@ -344,9 +373,10 @@ def _played_alignment(rng: np.random.Generator, off: Offense, lay: _Layout,
                       by: float) -> tuple[np.ndarray, np.ndarray]:
     """Spots at the snap (the real shell) and when each late move starts."""
     played = shown.copy()
+    man = cov in _MAN_MATCH_COVS
     for i in lay.i_s:
         played[i] = _safety_spot(rng, off, lay, i, int(partner[i]), shell, lay.deep_s, los, by,
-                                 PLAYED_SAFETY)
+                                 _for_man(PLAYED_SAFETY) if man else PLAYED_SAFETY)
         if shell == 2 and cov == "Quarters":
             played[i, 0] = los + rng.uniform(8.0, 11.5)
     if not disguise:
@@ -355,6 +385,9 @@ def _played_alignment(rng: np.random.Generator, off: Offense, lay: _Layout,
     # late rotation: some start well before the snap, many only at the snap
     rot = np.zeros(11)
     rot[lay.i_s] = rng.choice([0.0, 0.0, rng.uniform(0.3, 1.0), rng.uniform(0.8, 2.0)])
+    if MAN_ROTATION_LEAD is not None and man and disguise:
+        # a man call's disguise must be rotated out of before the snap to get to the man
+        rot[lay.i_s] = rng.uniform(*MAN_ROTATION_LEAD)
     # corners: man press corners sometimes creep down late; zone press corners bail at the snap
     for i in lay.i_cb + lay.i_nb:
         if codes[i] == "MAN" and shown[i, 0] - los > 4 and rng.random() < 0.25:

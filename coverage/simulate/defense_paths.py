@@ -15,6 +15,7 @@ from coverage.simulate.defense import ZONE_LANDMARK, Defense
 from coverage.simulate.kinematics import DT, Timeline, W, lag
 from coverage.simulate.motion import PreSnapMotion
 from coverage.simulate.offense import QB, Offense
+from coverage.simulate.params import MOTION_BUMP, MOTION_BUMP_BOX, MOTION_BUMP_LAG
 
 
 def defender_follow(rng: np.random.Generator, de: Defense,
@@ -46,13 +47,16 @@ def defense_before_snap(rng: np.random.Generator, de: Defense, off: Offense, xy_
     """(F, 11, 2) defender targets, held at the snap spot after the snap."""
     dpos, w_set = _walk_up(rng, de, tl, los, by)
     _track_receivers(de, off, xy_off, tl, follow, lag_f, m, w_set, dpos)
-    # zone defenders "bump" toward a crossing motion man
+    # zone defenders "bump" toward a crossing motion man (with ``motion_bump_box``, so do
+    # the blitzers and the man defenders on other receivers: the whole front slides)
     if m.player is not None:
         set_f = min(tl.set_idx, tl.n_frames - 1)
         total = xy_off[:, m.player, 1] - xy_off[set_f, m.player, 1]
         for i in range(11):
-            if de.codes[i] not in (None, "MAN") and de.partner[i] != m.player:
-                dpos[:, i, 1] += np.where(tl.t > tl.t_set, lag(total, 5) * rng.uniform(0.08, 0.3),
+            bumps = de.codes[i] not in (None, "MAN") or (MOTION_BUMP_BOX and de.kind[i] != "DL")
+            if bumps and de.partner[i] != m.player:
+                dpos[:, i, 1] += np.where(tl.t > tl.t_set,
+                                          lag(total, MOTION_BUMP_LAG) * rng.uniform(*MOTION_BUMP),
                                           0)
     dpos[tl.pre.sum():] = dpos[tl.snap_idx]
     return dpos

@@ -14,7 +14,7 @@ import numpy as np
 
 from coverage.simulate.kinematics import DT, Timeline, W, interp_path
 from coverage.simulate.offense import Offense
-from coverage.simulate.params import MOTION_RATES
+from coverage.simulate.params import MOTION_DEPTH, MOTION_RATES
 
 
 @dataclass
@@ -130,13 +130,14 @@ def _motion_path(rng: np.random.Generator, motion_type: str, y0: np.ndarray, tl:
         y_end = by - sd * rng.uniform(2.0, 5.0)
         dur = abs(y_end - y0[1]) / speed
         t0 = max(t_snap - dur * rng.uniform(0.55, 0.9), t_set + 0.2)
-        return [t0, t0 + dur], [(y0[0], y0[1]), (los - rng.uniform(1.0, 2.0), y_end)]
+        return [t0, t0 + dur], [(y0[0], y0[1]), (los - rng.uniform(*MOTION_DEPTH["jet"]), y_end)]
     if motion_type == "across":
         speed = rng.uniform(3.0, 5.0)
         y_end = np.clip(by - sd * rng.uniform(5.0, 14.0), 2.0, W - 2.0)
         dur = abs(y_end - y0[1]) / speed
         t0 = max(t_snap - dur - rng.uniform(-0.6, 1.5), t_set + 0.2)
-        return [t0, t0 + dur], [(y0[0], y0[1]), (los - rng.uniform(0.8, 1.8), y_end)]
+        return [t0, t0 + dur], [(y0[0], y0[1]),
+                                (los - rng.uniform(*MOTION_DEPTH["across"]), y_end)]
     if motion_type == "orbit":
         speed = rng.uniform(4.0, 6.0)
         mid = (los - rng.uniform(4.0, 6.5), by)

@@ -64,3 +64,23 @@ def _knobs() -> dict[str, Any]:
 KNOBS: dict[str, Any] = _knobs()
 # offense players' stance sway, as a multiple of the defenders' (per player, uniform range)
 OFFENSE_SWAY: tuple[float, float] = tuple(KNOBS["offense_sway"])
+# man corners: P(press), press depth range; zone corners: P(press) in a flat zone, elsewhere
+MAN_CB_PRESS: tuple[float, float, float] = tuple(KNOBS["man_cb_press"])
+ZONE_CB_PRESS: tuple[float, float] = tuple(KNOBS["zone_cb_press"])
+# None, or a man call's safety depths: "down" (1-high) and "zero_high" (both) -> (lo, hi)
+MAN_SAFETY: dict[str, tuple[float, float]] | None = (
+    {k: tuple(v) for k, v in KNOBS["man_safety"].items()}
+    if KNOBS["man_safety"] is not None else None)
+# None: a disguised man shell rotates as any other; else secs before the snap it starts
+MAN_ROTATION_LEAD: tuple[float, float] | None = (
+    tuple(KNOBS["man_rotation_lead"]) if KNOBS["man_rotation_lead"] is not None else None)
+# None: a tight end costs a corner what any inside receiver does
+CB_TE_COST: float | None = KNOBS["cb_te_cost"]
+# P(a linebacker walks up to the edge of the line): in a man call, in a zone call
+FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
+MOTION_BUMP: tuple[float, float] = tuple(KNOBS["motion_bump"])
+MOTION_BUMP_BOX: bool = bool(KNOBS["motion_bump_box"])
+# yards behind the line a jet / across motion man runs at
+MOTION_DEPTH: dict[str, tuple[float, float]] = {
+    k: tuple(v) for k, v in KNOBS["motion_depth"].items()}
+MOTION_BUMP_LAG: int = int(KNOBS["motion_bump_lag"])  # frames

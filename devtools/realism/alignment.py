@@ -33,6 +33,21 @@ def depths(snap: pl.DataFrame) -> pl.DataFrame:
                       _long(s, "S split", pl.col("width").abs())])
 
 
+def depth_ranks(snap: pl.DataFrame, ranks: tuple[int, ...] = (3, 5, 7)) -> pl.DataFrame:
+    """Depth of the k-th shallowest defender per play, whatever his roster position: how
+    many defenders crowd the line (press, walk-ups, blitz looks) without trusting roles
+    that a borrowed roster may have wrong."""
+    d = snap.filter(pl.col("side") == "defense").sort("depth")
+    per_play = d.group_by([*KEYS, *LABELS]).agg(
+        pl.col("depth").get(k - 1, null_on_oob=True).alias(f"r{k}") for k in ranks)
+    return pl.concat([_long(per_play, f"defender depth, {_ordinal(k)} shallowest",
+                            pl.col(f"r{k}")) for k in ranks]).drop_nulls("value")
+
+
+def _ordinal(k: int) -> str:
+    return f"{k}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(k if k < 20 else k % 10, 'th')}"
+
+
 def cushions(snap: pl.DataFrame) -> pl.DataFrame:
     """Each corner against his nearest receiver: cushion (yards off him, downfield) and
     lateral leverage (yards inside him, toward the ball; negative = outside).
@@ -94,5 +109,5 @@ def facing(snap: pl.DataFrame) -> pl.DataFrame:
 
 def alignment_metrics(snap: pl.DataFrame) -> pl.DataFrame:
     """Every alignment figure at every moment, long."""
-    return pl.concat([depths(snap), cushions(snap), spacing(snap), speeds(snap),
+    return pl.concat([depths(snap), depth_ranks(snap), cushions(snap), spacing(snap), speeds(snap),
                       facing(snap)]).select(OUT)
