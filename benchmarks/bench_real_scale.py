@@ -15,11 +15,14 @@ as a user would run it, and reports wall time and that process's peak memory:
    predictions written: the transformer once on a store without kept week frames (see
    :mod:`coverage.frame_cache`), then every model as after init
 5. the Play explorer's first load on the store, server side (streamlit AppTest, cold)
-6. with ``--untimed``: the same init on a copy of the store with no time budget, and each
+6. with ``--finish``: ``coverage finish-training`` on the store, as ``make app DATA=DIR``
+   runs it beside the app: each budget-stopped model trained in full and swapped in, its
+   training time and test-week figures
+7. with ``--untimed``: the same init on a copy of the store with no time budget, and each
    model's test-week accuracy at the snap, log-loss and AUC beside the default path's
    (``--untimed-from STORE``: that table from a copy trained so earlier)
 
-    python benchmarks/bench_real_scale.py [--out DIR] [--budget-minutes B] [--untimed]
+    python benchmarks/bench_real_scale.py [--out DIR] [--budget-minutes B] [--finish] [--untimed]
         [--untimed-from STORE] [--weeks 9 --games 14 --plays 120] [--keep]
 """
 
@@ -70,16 +73,22 @@ def _first_load(store: Path, env: dict[str, str], rows: list[dict]) -> None:
          {**env, "COVERAGE_DATA": str(store)}, rows)
 
 
-def _init_table(store: Path, label: str) -> list[dict]:
-    """Per real_* model: training time, how it ended, test-week figures at the snap."""
+def _init_table(store: Path, label: str, *, finished: bool = False) -> list[dict]:
+    """Per real_* model: training time, how it ended, test-week figures at the snap
+    (``finished``: the models ``coverage finish-training`` trained, with its times)."""
     from coverage.bootstrap import PREDICT_STEP, STATE_FILE
     from coverage.store import Store
+    from coverage.training.notes import FINISH_STATE_FILE
 
     st = Store(store)
     state = json.loads((st.models_dir / STATE_FILE).read_text())
+    steps = state["steps"]
+    if finished:
+        status = st.models_dir / FINISH_STATE_FILE  # absent: the budget stopped none short
+        steps = json.loads(status.read_text())["models"] if status.exists() else {}
     reports = st.evaluation_reports()
     rows = []
-    for name, step in state["steps"].items():
+    for name, step in steps.items():
         row: dict = {"run": label, "model": name, "train_s": step.get("seconds")}
         if name == PREDICT_STEP:
             rows.append({**row, "model": "predict every week, score"})
@@ -120,6 +129,10 @@ def main() -> int:
                     help="init's budget (default: init's own default, as `make app` runs)")
     ap.add_argument("--untimed", action="store_true",
                     help="also train without a budget on a copy and compare the models")
+    ap.add_argument("--finish", action="store_true",
+                    help="then `coverage finish-training` (what `make app DATA=DIR` runs "
+                         "beside the app): the budget-stopped models trained in full, timed, "
+                         "and their test-week figures")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     ap.add_argument("--untimed-from", type=Path, default=None,
                     help="instead of --untimed: the table of a store already trained by init "
@@ -166,6 +179,10 @@ def main() -> int:
                  [cli, "predict", str(store / "models" / m), "--data", str(store),
                   "--weeks", str(args.weeks)], env, rows)
         _first_load(store, env, rows)
+        if args.finish:
+            _run("coverage finish-training --data (full training after the budget)",
+                 [cli, "finish-training", "--data", str(store), "-q"], env, rows)
+            models += _init_table(store, "finished in full", finished=True)
         if args.untimed:
             models += _init_table(_untimed(store, work, env, rows), "no budget")
         elif args.untimed_from is not None:

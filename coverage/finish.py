@@ -22,6 +22,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,6 +171,7 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
         epochs = train_options(store, model, the_plan, opts, time_budget_s=None,
                                resume_dir=None).with_values(**overrides).optim.epochs
         progress.set(name, state="training", epochs_max=epochs)
+        t0 = time.perf_counter()
         try:
             out = train_step(store, model, the_plan, data, opts, None, week_frames,
                              resume=resumes[model], out_root=root, overrides=overrides,
@@ -181,7 +183,7 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
         result[name] = _publish(store, name, Path(out["dir"]), before, data, init, log)
         drop_resume(resumes[model])
         progress.set(name, state=result[name].split(":")[0], reason=result[name],
-                     finished=_now())
+                     finished=_now(), seconds=round(time.perf_counter() - t0, 1))
     week_frames.clear()
     return result
 
