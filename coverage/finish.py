@@ -171,15 +171,21 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
         epochs = train_options(store, model, the_plan, opts, time_budget_s=None,
                                resume_dir=None).with_values(**overrides).optim.epochs
         progress.set(name, state="training", epochs_max=epochs)
+        shutil.rmtree(root / name, ignore_errors=True)  # its epochs live in the resume file
         t0 = time.perf_counter()
         try:
             out = train_step(store, model, the_plan, data, opts, None, week_frames,
                              resume=resumes[model], out_root=root, overrides=overrides,
                              on_epoch=progress.epoch_hook(name, epochs))
-        except CoverageError as exc:
+        except CoverageError as exc:  # bad data or a full disk: the next model may still go
             progress.set(name, state="failed", reason=str(exc))
             result[name] = f"failed: {exc}"
+            if log:
+                log(f"{name}: full training failed: {exc}")
             continue
+        except Exception as exc:  # a bug: said in the status, then the traceback
+            progress.set(name, state="failed", reason=f"{type(exc).__name__}: {exc}")
+            raise
         result[name] = _publish(store, name, Path(out["dir"]), before, data, init, log)
         drop_resume(resumes[model])
         progress.set(name, state=result[name].split(":")[0], reason=result[name],
