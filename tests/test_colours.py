@@ -20,6 +20,7 @@ from coverage.views import (
 from coverage.views import curves as curves_mod
 from coverage.views._common import MODEL_PALETTE
 from coverage.views.palette import (
+    FIELD_BACKGROUNDS,
     MAN_COLOR,
     MAN_ZONE_COLORS,
     MIN_CONTRAST,
@@ -28,6 +29,7 @@ from coverage.views.palette import (
     ZONE_COLOR,
     backgrounds,
     contrast_ratio,
+    field_colors,
     readable_mark,
     team_mark,
     worst_contrast,
@@ -162,3 +164,23 @@ def test_man_and_zone_are_the_same_colours_everywhere_in_both_themes() -> None:
         layout = combined_animation(demo["frames"], demo["preds"], play).figure.layout
         band = [s for s in layout.shapes if s.type == "rect" and s.xref == "x2 domain"]
         assert band and band[0].fillcolor == color
+
+
+def test_every_club_reads_on_the_grass_against_every_opponent() -> None:
+    """The players' markers on the field: the fill or the outline of each side reads at
+    3:1 or more on the field of play and the end zones, whoever the opponent is (clashing
+    primaries make one side switch colours, which must still read)."""
+    clubs = sorted(TEAM_COLORS)
+    faint = []
+    for off in clubs:
+        for de in clubs:
+            for side, (fill, outline) in field_colors(off, de).items():
+                if side == "ball":
+                    continue
+                edge = max(worst_contrast(fill, FIELD_BACKGROUNDS),
+                           worst_contrast(outline, FIELD_BACKGROUNDS))
+                if edge < MIN_CONTRAST:
+                    faint.append((off, de, side, fill, outline, round(edge, 2)))
+    assert faint == []
+    fill, outline = field_colors("PHI", "DAL")["offense"]
+    assert outline in ("#111111", "#E6E6E6")  # midnight green with silver: an ink instead

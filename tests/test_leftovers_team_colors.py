@@ -48,7 +48,8 @@ def test_the_player_spec_gets_hex_team_colours() -> None:
                                  team_colors=palette))
     sides = {i["name"].split()[0]: i for i in spec["legend"]["items"]
              if i["name"].split()[0] in ("offense", "defense")}
-    assert (sides["offense"]["color"], sides["offense"]["outline"]) == ("#C8102E", "#000080")
+    # neither a red fill nor a navy outline reads on the grass: the outline becomes an ink
+    assert (sides["offense"]["color"], sides["offense"]["outline"]) == ("#C8102E", "#E6E6E6")
     assert (sides["defense"]["color"], sides["defense"]["outline"]) == ("#003399", "#FFFFFF")
 
 

@@ -43,7 +43,8 @@ from coverage.views._common import (
     true_coverage,
 )
 from coverage.views.labels import stagger
-from coverage.views.team_colors import hex_to_rgb, matchup_colors, text_color_for
+from coverage.views.palette import field_colors
+from coverage.views.team_colors import hex_to_rgb, text_color_for
 from coverage.vocab import MAN, MAN_ZONE, ZONE, event_words
 
 RGB = tuple[int, int, int]
@@ -397,7 +398,7 @@ class _Renderer:
         model_labels: Mapping[str, str] | None = None, applied_to: str | None = None,
     ) -> None:
         self.pa = pa
-        self.colors = matchup_colors(play.get("possessionTeam") or pa.offense.club,
+        self.colors = field_colors(play.get("possessionTeam") or pa.offense.club,
                                      play.get("defensiveTeam") or pa.defense.club, team_colors)
         self.cv = _curve_data(preds, pa, model_labels, applied_to or play.get("source"))
         box = _layout(size).curve_box

@@ -28,8 +28,9 @@ from coverage.views._common import (
     play_title,
     readouts,
 )
+from coverage.views.palette import field_colors
 from coverage.views.player_spec import Parts
-from coverage.views.team_colors import matchup_colors, text_color_for
+from coverage.views.team_colors import text_color_for
 
 FIELD_GREEN = pitch.GRASS
 ENDZONE_GREEN = pitch.ENDZONE_GRASS
@@ -194,7 +195,7 @@ def field_parts(
     links: pl.DataFrame | None = None,
 ) -> Parts:
     """Field panel parts bound to the given axes (dynamic: off, def, arrows, ball, read-out)."""
-    colors = matchup_colors(
+    colors = field_colors(
         play.get("possessionTeam") or pa.offense.club,
         play.get("defensiveTeam") or pa.defense.club,
         team_colors,

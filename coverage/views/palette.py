@@ -10,10 +10,11 @@ that does (WCAG 2 contrast ratio, 3:1 being the minimum for graphics).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from coverage.views.team_colors import hex_to_rgb, team_color
+from coverage import pitch
+from coverage.views.team_colors import hex_to_rgb, matchup_colors, team_color
 from coverage.vocab import MAN, ZONE
 
 LIGHT_BG = "#FFFFFF"
@@ -34,6 +35,8 @@ REFERENCE_COLOR = "#808080"
 # box (a light box behind re-inked light text on a dark page was unreadable)
 TAG_COLOR = "#7A7A7A"
 _OUTLINES = ("#111111", "#E6E6E6")
+# what the players' markers are seen against: the field of play and the end zones
+FIELD_BACKGROUNDS = (pitch.GRASS, pitch.ENDZONE_GRASS)
 
 
 def _luminance(color: str) -> float:
@@ -103,3 +106,20 @@ def readable_line(color: str, dark: bool, min_ratio: float = MIN_CONTRAST) -> st
         if worst_contrast(mixed, bgs) >= min_ratio:
             return mixed
     return "#ffffff" if dark else "#000000"
+
+
+def field_colors(offense_club: str | None, defense_club: str | None,
+                 team_colors: Mapping[str, tuple[str, str]] | None = None
+                 ) -> dict[str, tuple[str, str]]:
+    """Each side's marker (fill, outline) on the grass: the clubs' colours as
+    :func:`~coverage.views.team_colors.matchup_colors` picks them, with the outline
+    replaced by the light or dark ink that reads on the grass when neither the fill nor
+    the club's outline does (a midnight green with silver, an aqua with orange)."""
+    out = {}
+    for side, (fill, outline) in matchup_colors(offense_club, defense_club,
+                                                team_colors).items():
+        if max(worst_contrast(fill, FIELD_BACKGROUNDS),
+               worst_contrast(outline, FIELD_BACKGROUNDS)) < MIN_CONTRAST:
+            outline = max(_OUTLINES, key=lambda ink: worst_contrast(ink, FIELD_BACKGROUNDS))
+        out[side] = (fill, outline)
+    return out
