@@ -186,7 +186,8 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
         except Exception as exc:  # a bug: said in the status, then the traceback
             progress.set(name, state="failed", reason=f"{type(exc).__name__}: {exc}")
             raise
-        result[name] = _publish(store, name, Path(out["dir"]), before, data, init, log)
+        result[name] = _publish(store, name, Path(out["dir"]), before, data, init, log,
+                                lambda n=name: progress.set(n, state="predicting"))
         drop_resume(resumes[model])
         progress.set(name, state=result[name].split(":")[0], reason=result[name],
                      finished=_now(), seconds=round(time.perf_counter() - t0, 1))
@@ -195,9 +196,10 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
 
 
 def _publish(store: Store, name: str, staged: Path, before: str, data: str,
-             init: Mapping[str, Any], log: Log | None) -> str:
+             init: Mapping[str, Any], log: Log | None, swapping: Callable[[], None]) -> str:
     """Swap the finished checkpoint in and predict with it, unless init retrained the model
-    or the data changed while it trained (then it is thrown away)."""
+    or the data changed while it trained (then it is thrown away). ``swapping()`` runs
+    first: the status then tells the app that the rows it shows are about to be replaced."""
     with store.writing(log=log):
         live = store.models_dir / name
         now = _init_state(store)
@@ -212,6 +214,7 @@ def _publish(store: Store, name: str, staged: Path, before: str, data: str,
             if log:
                 log(f"{name}: full training discarded ({why})")
             return f"discarded: {why}"
+        swapping()
         _swap(staged, live)
         entry = ensure_predictions(store, root=store.models_dir, log=None).get(name, {})
     acc = entry.get("accuracy_at_snap")

@@ -25,6 +25,7 @@ from coverage.training.notes import (
     budget_stopped,
     checkpoint_notes,
     finish_note,
+    predictions_pending,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,15 +115,34 @@ def budgeted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
 
 
 @pytest.mark.slow
-def test_budget_stopped_models_are_trained_in_full_and_swapped_in(budgeted: Store) -> None:
+def test_budget_stopped_models_are_trained_in_full_and_swapped_in(
+        budgeted: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each finished model replaces its budgeted one and is predicted with; while its
+    predictions are written, the app says the rows are about to be replaced (not stale)."""
+    from coverage.app.staleness import stale_lines
+
     store = budgeted
     stopped = budget_stopped(store.models_dir)
     assert stopped == [bs.real_name(m) for m in bs.TRACKING]
     before = {n: checkpoint_hash(store.models_dir / n) for n in stopped}
     tabular = checkpoint_hash(store.models_dir / "real_tabular")
+    pending: list[set[str]] = []
+    said: list[str] = []
+    real_predict = finish.ensure_predictions
+
+    def predicting(st, **kwargs):
+        pending.append({n for n in stopped if predictions_pending(store.models_dir, n)})
+        said.extend(stale_lines(store, sorted(pending[-1]), str).values())
+        return real_predict(st, **kwargs)
+
+    monkeypatch.setattr(finish, "ensure_predictions", predicting)
     lines: list[str] = []
     result = finish.finish_training(store, log=lines.append, overrides={"epochs": 2})
     assert result == dict.fromkeys(stopped, "done")
+    assert pending == [{n} for n in stopped]
+    assert len(said) == len(stopped) and all("being written" in s for s in said)
+    assert not any(predictions_pending(store.models_dir, n) for n in stopped)
+    assert stale_lines(store, stopped, str) == {}
     assert budget_stopped(store.models_dir) == []
     manifest = store.manifest()
     for name in stopped:

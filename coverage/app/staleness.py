@@ -17,6 +17,7 @@ from coverage.errors import CoverageError
 from coverage.models.checkpoint import read_config
 from coverage.prior import prediction_digest, prior_change, resolve
 from coverage.store import Store, folder_stamp
+from coverage.training.notes import predictions_pending
 
 
 def _recorded(entry: Mapping) -> set:
@@ -49,6 +50,11 @@ def stale_lines(store: Store, models: Iterable[str], shown: Callable[[Path], str
     for name in models:
         d, entry = checkpoint_dir(store, name), manifest.get(name)
         if d is None or not isinstance(entry, dict):
+            continue
+        if predictions_pending(d.parent, name):
+            out[name] = (f"**{name}**: trained in full just now (`coverage finish-training`); "
+                         "its predictions are being written, and until then the rows shown "
+                         "are the time-budgeted model's.")
             continue
         try:
             if _recorded(entry) == {prediction_digest(d)}:

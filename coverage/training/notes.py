@@ -129,6 +129,16 @@ def finish_note(models_dir: str | Path, name: str) -> str | None:
             "DIR`")
 
 
+def predictions_pending(models_dir: str | Path, name: str) -> bool:
+    """Whether ``coverage finish-training`` has just swapped in this model and is writing its
+    predictions (the rows in the store are still the budgeted model's)."""
+    state = _json(Path(models_dir) / FINISH_STATE_FILE) or {}
+    entry = (state.get("models") or {}).get(name)
+    pid = state.get("pid")
+    return (isinstance(entry, dict) and entry.get("state") == "predicting"
+            and isinstance(pid, int) and process_alive(pid))
+
+
 def served_notes(checkpoint_dir: str | Path, config: Mapping[str, Any] | None,
                  metrics: Mapping[str, Any] | None) -> list[str]:
     """:func:`checkpoint_notes`, then where the full training of a budget-stopped
