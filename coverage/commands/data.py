@@ -108,7 +108,11 @@ def _cmd_finish(args: argparse.Namespace) -> int:
     result = finish_training(store, device=args.device,
                              log=None if args.quiet else say)
     if not result and not quiet_when_idle and not args.quiet:
-        say(f"{store.path}: every model is trained in full")
+        from coverage.training.notes import INIT_STATE_FILE
+
+        say(f"{store.root}: every model the last `coverage init --data` trained is trained in "
+            "full" if (store.models_dir / INIT_STATE_FILE).exists() else
+            f"{store.root}: nothing to finish (no `coverage init --data` trained models here)")
     return 0
 
 
