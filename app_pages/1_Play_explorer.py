@@ -35,14 +35,12 @@ from coverage.app.play_player import (
 )
 from coverage.app.provenance import provenance
 from coverage.app.session import (
-    data_picker,
     load_formation_slots,
     load_play_frames,
     load_play_table,
     load_plays,
     load_predictions,
     model_picker,
-    model_widgets,
     no_predictions_message,
     page_start,
     play_row,
@@ -65,11 +63,7 @@ _FIT_CSS = """<style>
 EXPLAIN_AHEAD_S = 2.5
 MARK = "▶"  # the play list's mark of the play on screen
 
-# a browser's first load sends the play before every widget it can do without: the browser
-# loads each kind of widget's code before it draws what follows (the rest comes once the
-# player has drawn the play, in the same places)
-holding = first_play_pending()
-store = page_start("Play explorer", compact=True, widgets=not holding)
+store = page_start("Play explorer", compact=True)
 if store is None:
     st.stop()
 # a 1366x768 laptop leaves ~657 px under the browser's bars: a tighter page head keeps the
@@ -79,7 +73,7 @@ stamp = store.output_stamp("predictions")
 try:
     preds = load_predictions(store, stamp)
     models = play_data.models_in(preds)
-    choice = model_picker(models, store=store, draw=not holding)
+    choice = model_picker(models, store=store)
     model, prov = choice.model, choice.prov
     table = load_play_table(store, model, stamp)
     plays = load_plays(store)
@@ -253,7 +247,6 @@ def play_view() -> None:
     """The play on screen and everything about it. A fragment: ◀ / ▶, the picker, the keys
     and Explain rerun only this part, not the list and filters below and beside it."""
     full_run = page_run.pop("full", False)  # False: a rerun of this fragment alone
-    holding = first_play_pending()  # this run's (a fragment rerun may follow the draw)
     view_state.list_seen(st.session_state.get("_play_list_key"))
     steps = pending_steps()  # ◀ / ▶ and j / k as the browser's player counted them
     if steps:
@@ -274,18 +267,15 @@ def play_view() -> None:
         args=(pick_key, pick))
     next_col.button("▶", key="next_play", on_click=_step, args=(1,),
                     help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
+    keyboard.install()
     explain_dir = explain_model_dir()
-    if holding:  # the keys and the Explain toggle follow with the list
-        explain_on = bool(st.session_state.get("explain", False))
-    else:
-        keyboard.install()
-        explain_on = explain_col.toggle(
-            "Explain", key="explain", disabled=explain_dir is None,
-            help="Which players give the call away (occlusion attribution of P(man): rings "
-                 "scale with |change|), the tells, the coverage family and each defender's "
-                 "predicted responsibility. Needs a family model: `coverage train-family`."
-                 if explain_dir is not None else "Train a family model first: "
-                 "`coverage train-family` then `coverage predict-family models/family`.")
+    explain_on = explain_col.toggle(
+        "Explain", key="explain", disabled=explain_dir is None,
+        help="Which players give the call away (occlusion attribution of P(man): rings scale "
+             "with |change|), the tells, the coverage family and each defender's predicted "
+             "responsibility. Needs a family model: `coverage train-family`."
+             if explain_dir is not None else "Train a family model first: `coverage train-family`"
+             " then `coverage predict-family models/family`.")
     view_state.to_url(selections, search=search, model=model, play=pick or missing,
                       sort=order, zoom=zoom_box)
     if pick is None:  # the link stays as it was: the analyst sees what it asked for
@@ -293,8 +283,7 @@ def play_view() -> None:
                    "list or the picker above.", icon="🔎")
         return
 
-    # --- the selected play (on a first load, holding: the server's CPU goes to the page's
-    # files, not to the neighbours' specs, until the player has drawn it)
+    # --- the selected play
     game_id, play_id = int(pick[0]), int(pick[1])
     attr, tell_rows, fam_play, resp_play = None, [], None, None
     nav = None  # the next / previous play's published spec: the player draws it on ◀ / ▶
@@ -317,14 +306,13 @@ def play_view() -> None:
             spec = SPECS.get_or_build(spec_key(game_id, play_id), lambda: build_spec(
                 frames, play, prov.relabel(play_preds),
                 slots=load_formation_slots(store, game_id, play_id), **_spec_args()))
-            if not holding:
-                SPECS.prefetch((spec_key(*n), functools.partial(neighbour_spec, *n))
-                               for n in neighbours(keys, pick))
+            SPECS.prefetch((spec_key(*n), functools.partial(neighbour_spec, *n))
+                           for n in neighbours(keys, pick))
             if len(keys) > 1 and _published():
                 i = keys.index(pick)
                 nav = {"next": SPECS.published(spec_key(*keys[(i + 1) % len(keys)])),
                        "prev": SPECS.published(spec_key(*keys[(i - 1) % len(keys)]))}
-            if explain_dir is not None and not holding:  # a play watched a while: Explain
+            if explain_dir is not None:  # a play watched for a while: its Explain, ahead
                 watching = st.session_state.setdefault("_watching", {})
                 watching["play"] = pick
 
@@ -364,8 +352,6 @@ def play_view() -> None:
         evs = key_events(frames)
         if evs:
             st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
-    if holding:
-        return  # Explain's tables and the downloads follow with the list
     if explain_on:
         explain_panel(frames, tell_rows, resp_play, fam_play)
     downloads(frames, play_preds, play, attr)
@@ -384,9 +370,6 @@ if sent.get("player") and first_play_pending():
     st.sidebar.caption("Filters follow once the play is drawn…")
     list_box.caption("The play list follows once the play is drawn…")
     st.stop()
-if holding:  # no play drawn to wait for (none listed, a broken link): the widgets now
-    data_picker()
-    model_widgets(choice)
 
 # --- the widgets behind the values read above: the same keys, so they show (and own) them
 game_names = play_data.game_titles(table)  # the picker labels' own game names

@@ -46,7 +46,6 @@ REAL_NOTE = (
     "ask for them in the sidebar."
 )
 SHOW_SYNTHETIC = "show synthetic-trained models"
-SHOW_SYNTHETIC_KEY = "show_synthetic"
 
 
 def _cli_data_arg() -> str | None:
@@ -216,45 +215,32 @@ def warn_provenance(prov: Provenance, model: str) -> None:
 
 
 def model_picker(models: list[str], *, store: Store, key: str = "model",
-                 label: str = "Model", draw: bool = True) -> ModelChoice:
+                 label: str = "Model") -> ModelChoice:
     """Sidebar model choice shared across pages (same key = same model everywhere).
 
     Every option is marked with its training data. On real data a real-trained
     model is the default, and synthetic-trained ones appear only after the
     "show synthetic-trained models" toggle; with no real-trained model the page
     says so and gives the command that trains them.
-
-    ``draw=False`` picks the same model without drawing the sidebar's widgets (an
-    explorer's first load sends the play before them; the next run draws them).
     """
     prov = provenance(store, models)
     hidden = prov.applied_to == "real" and bool(prov.with_source("synthetic"))
-    # the session's value is the toggle's (a click is in the session before the run)
-    show = hidden and bool(st.session_state.get(SHOW_SYNTHETIC_KEY, False))
+    with st.sidebar:
+        show = st.toggle(SHOW_SYNTHETIC, key="show_synthetic",
+                         help="Models trained on the synthetic season, marked as such: their "
+                              "figures on real plays are not real-data performance.") \
+            if hidden else False
     visible = prov.visible(show_synthetic=show)
     real_model_note(prov, hidden_synthetic=hidden and not show)
-    choice = ModelChoice(None, [], prov)
-    if visible:
-        warn_stale(store, visible)
-        view_state.model_from_url(visible)
-        if st.session_state.get(key) not in visible:
-            st.session_state[key] = prov.default(visible)
-        choice = ModelChoice(st.session_state[key], visible, prov)
-    if draw:
-        model_widgets(choice, key=key, label=label)
-    return choice
-
-
-def model_widgets(choice: ModelChoice, *, key: str = "model", label: str = "Model") -> None:
-    """The sidebar's widgets behind a :func:`model_picker` choice (the same keys)."""
-    prov = choice.prov
-    with st.sidebar:
-        if prov.applied_to == "real" and prov.with_source("synthetic"):
-            st.toggle(SHOW_SYNTHETIC, key=SHOW_SYNTHETIC_KEY,
-                      help="Models trained on the synthetic season, marked as such: their "
-                           "figures on real plays are not real-data performance.")
-        if choice.visible:  # no index=: the session value (kept across pages, or the link's)
-            st.selectbox(label, choice.visible, key=key, format_func=prov.label)
+    if not visible:
+        return ModelChoice(None, [], prov)
+    warn_stale(store, visible)
+    view_state.model_from_url(visible)
+    if st.session_state.get(key) not in visible:
+        st.session_state[key] = prov.default(visible)
+    with st.sidebar:  # no index=: the session value (kept across pages, or the link's) rules
+        model = st.selectbox(label, visible, key=key, format_func=prov.label)
+    return ModelChoice(model, visible, prov)
 
 
 @st.cache_data(show_spinner=False, hash_funcs=BY_PATH, max_entries=32)
@@ -300,29 +286,21 @@ def plot(fig, **kwargs) -> None:  # fig: plotly Figure
 _COMPACT_CSS = "<style>.block-container{padding-top:2.2rem;padding-bottom:2rem}</style>"
 
 
-def data_picker() -> None:
-    """The sidebar's data folder (read by :func:`current_store` from the session)."""
-    with st.sidebar:
-        st.text_input("Data folder (empty = embedded synthetic season)", key="data_dir",
-                      help="A Big Data Bowl download folder (CSV or parquet) or an ingested "
-                           "store, inside the app's data folder (a relative path starts there).")
-
-
 def page_start(title: str, icon: str = "🏈", *, compact: bool = False,
-               tab: str | None = None, widgets: bool = True) -> Store | None:
+               tab: str | None = None) -> Store | None:
     """Page config, data picker, title, the store and the banner naming the data's origin
     (full width on every page: never a small caption), in one call.
 
     ``compact``: a smaller title, so the explorer's field fits a 1366x768 screen.
     ``tab``: the browser tab's title (default: ``<title> · coverage``).
-    ``widgets=False``: the data picker is left for the next run (the explorer's first load:
-    the browser loads each kind of widget's code before it draws what follows it).
     """
     st.set_page_config(page_title=tab or f"{title} · coverage", page_icon=icon, layout="wide")
     st.markdown(_COMPACT_CSS, unsafe_allow_html=True)
     view_state.keep()  # filters, play and model survive visits to the other pages
-    if widgets:
-        data_picker()
+    with st.sidebar:
+        st.text_input("Data folder (empty = embedded synthetic season)", key="data_dir",
+                      help="A Big Data Bowl download folder (CSV or parquet) or an ingested "
+                           "store, inside the app's data folder (a relative path starts there).")
     if compact:
         st.markdown(f"### {icon} {title}")
     else:

@@ -99,8 +99,6 @@ def warm(data: str | None) -> dict[str, float]:
         step("first play's figure", lambda: spec_cache.SPECS.get_or_build(
             key, lambda: play_player.build_spec(frames, play, prov.relabel(play_preds),
                                                 slots=slots, source=store.source)))
-    # the player's served folder (hashes and copies its 1.2 MB plotly.js once per process)
-    step("player files", play_player.spec_folder)
     step("explain code", lambda: importlib.import_module(EXPLAIN_MODULE))
     LOG.info("warm-up: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
     return took
