@@ -135,6 +135,7 @@ def finish_training(store: Store, *, device: str = "auto", log: Log | None = pri
     ``overrides``: training options over init's (tests shorten training with it)."""
     todo = budget_stopped(store.models_dir)
     if not todo:
+        _predictions_current(store, log)
         return {}
     init = _init_state(store)
     root = store.models_dir / STAGING
@@ -144,6 +145,30 @@ def finish_training(store: Store, *, device: str = "auto", log: Log | None = pri
                 log(f"another finish-training already runs on {store.path}")
             return dict.fromkeys(todo, "busy")
         return _finish(store, init, todo, root, device, log, dict(overrides or {}))
+
+
+def _predictions_current(store: Store, log: Log | None) -> None:
+    """Write the predictions of a model swapped in by a run that was stopped before it
+    had written them (the app was closed right then): nothing when all are current."""
+    if not (store.models_dir / STATE_FILE).exists():
+        return
+    before = store.manifest()
+    after = ensure_predictions(store, root=store.models_dir, log=None)
+    redone = sorted(n for n, e in after.items() if e != before.get(n))
+    status_path = store.models_dir / FINISH_STATE_FILE
+    try:
+        status = json.loads(status_path.read_text())
+        entries = status["models"].values()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        entries = ()
+    if any(e.get("state") == "predicting" for e in entries if isinstance(e, dict)):
+        for e in entries:
+            if isinstance(e, dict) and e.get("state") == "predicting":
+                e["state"] = "done"
+        write_json(status, status_path)
+    if redone and log:
+        log(f"predictions written for {', '.join(redone)} (a finished model's were "
+            "interrupted)")
 
 
 def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,

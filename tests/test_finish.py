@@ -161,6 +161,18 @@ def test_budget_stopped_models_are_trained_in_full_and_swapped_in(
     assert any("swapped in" in line for line in lines)
     assert finish.finish_training(store, log=None) == {}  # and nothing left to do
 
+    # the app closed between a swap and its predictions: the next start writes them
+    store.update_manifest(lambda m: m.__setitem__("real_lstm", {"checkpoint": "earlier"}))
+    status["models"]["real_lstm"]["state"] = "predicting"
+    (store.models_dir / FINISH_STATE_FILE).write_text(json.dumps(status))
+    lines.clear()
+    assert finish.finish_training(store, log=lines.append) == {}
+    assert store.manifest()["real_lstm"]["checkpoint"] == checkpoint_hash(
+        store.models_dir / "real_lstm")
+    assert any("predictions written for real_lstm" in line for line in lines)
+    status = json.loads((store.models_dir / FINISH_STATE_FILE).read_text())
+    assert status["models"]["real_lstm"]["state"] == "done"
+
 
 @pytest.mark.slow
 def test_info_says_what_was_stopped_short_and_how_to_finish_it(budgeted: Store,

@@ -107,6 +107,8 @@ def _cmd_finish(args: argparse.Namespace) -> int:
     quiet_when_idle = args.with_parent is not None  # the app starts it on every start
     result = finish_training(store, device=args.device,
                              log=None if args.quiet else say)
+    if result and not args.quiet:
+        say(", ".join(f"{name} {what}" for name, what in result.items()))
     if not result and not quiet_when_idle and not args.quiet:
         from coverage.training.notes import INIT_STATE_FILE
 

@@ -120,9 +120,12 @@ def finish_note(models_dir: str | Path, name: str) -> str | None:
         return f"full training failed: {entry.get('reason', 'unknown error')}"
     if entry.get("state") == "discarded":
         return f"full training was discarded: {entry.get('reason', 'the data changed')}"
+    if running and entry.get("state") == "waiting":
+        return ("full training waits its turn in the background (the models train one "
+                "after the other, at low priority); the finished model replaces this one "
+                "and its predictions when it is done")
     if running:
-        what = "runs" if entry.get("state") == "training" else "is queued"
-        return (f"full training {what} in the background at low priority ({at}); the "
+        return (f"full training runs in the background at low priority ({at}); the "
                 "finished model replaces this one and its predictions when it is done")
     return (f"full training stopped with the app ({at}); it goes on from there the next "
             "time the app starts with this data, or run `coverage finish-training --data "
