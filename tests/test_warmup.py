@@ -3,7 +3,11 @@ none of it (coverage.app.warmup), and it starts once per process."""
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -48,7 +52,8 @@ def test_warmup_fills_what_the_first_run_needs(point_at, calls, monkeypatch) -> 
     point_at("preds")
     _cold(monkeypatch)
     took = warmup.warm(warmup.data_option([]))
-    assert {"store", "plays", "predictions", "play table", "first play's figure"} <= set(took)
+    assert {"store", "plays", "predictions", "play table", "first play's figure",
+            "filter options", "player files", "table code"} <= set(took)
     assert calls["predictions"] == 1 and calls["play_table"] == 1
     warmed_specs = {k for k in calls if isinstance(k, tuple) and k[0] == "spec"}
     assert len(warmed_specs) == 1, warmed_specs  # the first play's only
@@ -75,6 +80,26 @@ def test_without_warmup_the_first_run_builds_them(point_at, calls, monkeypatch) 
     assert_clean(at)
     assert calls["predictions"] >= 1 and calls["play_table"] >= 1
     assert any(isinstance(k, tuple) and k[0] == "spec" for k in calls)
+
+
+def test_table_code_imports_what_streamlit_imports_on_first_use() -> None:
+    """A fresh process: the warm-up's module does not import them, its step does, and they
+    are what Streamlit's first component call (the explorer's player) imports."""
+    code = ("import sys\n"
+            "from coverage.app import warmup\n"
+            "from streamlit import dataframe_util\n"
+            "assert not set(warmup.TABLE_MODULES) & set(sys.modules), 'imported early'\n"
+            "warmup.table_code()\n"
+            "assert set(warmup.TABLE_MODULES) <= set(sys.modules)\n"
+            "before = set(sys.modules)\n"
+            "dataframe_util.is_dataframe_like({'spec': '{}'})\n"
+            "print(sorted({m.split('.')[0] for m in set(sys.modules) - before}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr[-2000:]
+    # nothing heavy left for the player's first call (small stdlib helpers may remain)
+    left = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
+    assert not left & {"pandas", "pyarrow", "numpy", "dateutil"}, left
 
 
 def test_start_runs_once_per_process(monkeypatch) -> None:

@@ -277,8 +277,10 @@ def play_player(spec: str, *, height: int, start_frame: int | None = None,
     # numbers this run's arguments: the browser tells them from a re-send of older ones
     seq = st.session_state.get(_SEQ, 0) + 1
     st.session_state[_SEQ] = seq
-    _component()(spec=spec, start=start_frame, nav=urls, seq=seq, height=height, key=key,
-                 default=None)
+    # every argument a text or a number: Streamlit checks any other kind for a data frame,
+    # and its first check imports pandas (the first visitor's player waited for it)
+    _component()(spec=spec, start=start_frame, nav=json.dumps(urls), seq=seq, height=height,
+                 key=key, default=None)
 
 
 def first_play_pending() -> bool:

@@ -35,6 +35,8 @@ LOG = logging.getLogger("coverage.app.warmup")
 # the explorer's Explain (it imports torch): loaded last, off every page's own run, so that
 # no other page pays for torch and the explorer's first visitor does not either
 EXPLAIN_MODULE = "coverage.app.explain_data"
+# imported by Streamlit on first use (streamlit.dataframe_util), not when it starts
+TABLE_MODULES = ("pandas", "pyarrow")
 
 _LOCK = threading.Lock()
 _STARTED: Future | None = None
@@ -99,9 +101,21 @@ def warm(data: str | None) -> dict[str, float]:
         step("first play's figure", lambda: spec_cache.SPECS.get_or_build(
             key, lambda: play_player.build_spec(frames, play, prov.relabel(play_preds),
                                                 slots=slots, source=store.source)))
+    # the page's first run calls these too; their first call pays for what they set up
+    step("filter options", lambda: play_data.filter_options(table))
+    step("player files", play_player.spec_folder)  # hashes plotly.js, copies it if new
+    step("table code", table_code)
     step("explain code", lambda: importlib.import_module(EXPLAIN_MODULE))
     LOG.info("warm-up: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
     return took
+
+
+def table_code() -> None:
+    """Import what Streamlit imports on a page's first element that takes arguments (a
+    component's among them: it checks each for a data frame): pandas and pyarrow, a slow
+    import the first visitor's player would otherwise wait for."""
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
 
 
 def data_option(args: list[str]) -> str | None:

@@ -616,7 +616,8 @@
   const NAV_RETRY_MS = 300, NAV_TRIES = 100;
 
   function setNav(urls) {
-    urls = urls || {};
+    // a JSON text (play_player.py: a dict argument makes Streamlit import pandas)
+    urls = (typeof urls === "string" ? JSON.parse(urls) : urls) || {};
     const fresh = {};
     for (const dir of ["next", "prev"]) {
       const url = urls[dir];
