@@ -440,3 +440,22 @@ def test_proposed_knobs_name_only_known_keys() -> None:
                           .joinpath("knobs_proposed.json").read_text())
     assert set(proposed) == set(base)
     assert proposed["_about"] != base["_about"]
+
+
+def test_motion_dropback_crosses_the_formation_at_depth(monkeypatch) -> None:
+    """With ``motion_dropback`` a jet / across motion man reaches his depth early in his
+    lateral travel and crosses at it; without it (the embedded season) the path is the
+    straight line it always was."""
+    from coverage.simulate import motion
+
+    start, end = (-1.0, 40.0), (-3.0, 20.0)
+    kt, kxy = motion._dropped(np.random.default_rng(0), 5.0, 2.0, start, end)
+    assert kt == [5.0, 7.0] and kxy == [start, end]
+    monkeypatch.setattr(motion, "MOTION_DROPBACK", (0.2, 0.4))
+    kt, kxy = motion._dropped(np.random.default_rng(0), 5.0, 2.0, start, end)
+    assert len(kt) == 3 and kt[0] == 5.0 and kt[-1] == 7.0 and 5.0 < kt[1] < 7.0
+    mid = kxy[1]
+    assert mid[0] == end[0] and 32.0 <= mid[1] <= 36.0  # 20-40% of the 20 yd across
+    # over the middle of the formation (the box) he is at full depth
+    at = motion.interp_path(np.array([6.5]), kt, kxy)
+    assert at[0, 0] == pytest.approx(end[0])

@@ -48,12 +48,13 @@ def defense_before_snap(rng: np.random.Generator, de: Defense, off: Offense, xy_
     dpos, w_set = _walk_up(rng, de, tl, los, by)
     _track_receivers(de, off, xy_off, tl, follow, lag_f, m, w_set, dpos)
     # zone defenders "bump" toward a crossing motion man (with ``motion_bump_box``, so do
-    # the blitzers and the man defenders on other receivers: the whole front slides)
+    # the linebackers who blitz or cover a back: the box slides; a man corner or safety on
+    # another receiver stays on his man, as real man defenders do)
     if m.player is not None:
         set_f = min(tl.set_idx, tl.n_frames - 1)
         total = xy_off[:, m.player, 1] - xy_off[set_f, m.player, 1]
         for i in range(11):
-            bumps = de.codes[i] not in (None, "MAN") or (MOTION_BUMP_BOX and de.kind[i] != "DL")
+            bumps = de.codes[i] not in (None, "MAN") or (MOTION_BUMP_BOX and de.kind[i] == "LB")
             if bumps and de.partner[i] != m.player:
                 dpos[:, i, 1] += np.where(tl.t > tl.t_set,
                                           lag(total, MOTION_BUMP_LAG) * rng.uniform(*MOTION_BUMP),

@@ -14,7 +14,7 @@ import numpy as np
 
 from coverage.simulate.kinematics import DT, Timeline, W, interp_path
 from coverage.simulate.offense import Offense
-from coverage.simulate.params import MOTION_DEPTH, MOTION_RATES
+from coverage.simulate.params import MOTION_DEPTH, MOTION_DROPBACK, MOTION_RATES
 
 
 @dataclass
@@ -130,14 +130,15 @@ def _motion_path(rng: np.random.Generator, motion_type: str, y0: np.ndarray, tl:
         y_end = by - sd * rng.uniform(2.0, 5.0)
         dur = abs(y_end - y0[1]) / speed
         t0 = max(t_snap - dur * rng.uniform(0.55, 0.9), t_set + 0.2)
-        return [t0, t0 + dur], [(y0[0], y0[1]), (los - rng.uniform(*MOTION_DEPTH["jet"]), y_end)]
+        end = (los - rng.uniform(*MOTION_DEPTH["jet"]), y_end)
+        return _dropped(rng, t0, dur, (y0[0], y0[1]), end)
     if motion_type == "across":
         speed = rng.uniform(3.0, 5.0)
         y_end = np.clip(by - sd * rng.uniform(5.0, 14.0), 2.0, W - 2.0)
         dur = abs(y_end - y0[1]) / speed
         t0 = max(t_snap - dur - rng.uniform(-0.6, 1.5), t_set + 0.2)
-        return [t0, t0 + dur], [(y0[0], y0[1]),
-                                (los - rng.uniform(*MOTION_DEPTH["across"]), y_end)]
+        end = (los - rng.uniform(*MOTION_DEPTH["across"]), y_end)
+        return _dropped(rng, t0, dur, (y0[0], y0[1]), end)
     if motion_type == "orbit":
         speed = rng.uniform(4.0, 6.0)
         mid = (los - rng.uniform(4.0, 6.5), by)
@@ -152,3 +153,18 @@ def _motion_path(rng: np.random.Generator, motion_type: str, y0: np.ndarray, tl:
     dur = abs(y_end - y0[1]) / speed
     t0 = max(t_snap - dur * rng.uniform(0.7, 1.3), t_set + 0.2)
     return [t0, t0 + dur], [(y0[0], y0[1]), (y0[0], y_end)]
+
+
+def _dropped(rng: np.random.Generator, t0: float, dur: float, start: tuple[float, float],
+             end: tuple[float, float]) -> tuple[list[float], list[tuple[float, float]]]:
+    """A jet / across path from ``start`` to ``end`` over ``dur`` seconds: a straight line, or
+    with ``motion_dropback`` one that first drops to ``end``'s depth and then runs across the
+    formation at it (real motion men cross behind the backfield, not along the line)."""
+    if MOTION_DROPBACK is None:
+        return [t0, t0 + dur], [start, end]
+    frac = rng.uniform(*MOTION_DROPBACK)
+    mid = (end[0], start[1] + (end[1] - start[1]) * frac)
+    d1 = float(np.hypot(mid[0] - start[0], mid[1] - start[1]))
+    d2 = abs(end[1] - mid[1])
+    t1 = t0 + dur * d1 / max(d1 + d2, 1e-6)
+    return [t0, t1, t0 + dur], [start, mid, end]

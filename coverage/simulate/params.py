@@ -84,3 +84,7 @@ MOTION_BUMP_BOX: bool = bool(KNOBS["motion_bump_box"])
 MOTION_DEPTH: dict[str, tuple[float, float]] = {
     k: tuple(v) for k, v in KNOBS["motion_depth"].items()}
 MOTION_BUMP_LAG: int = int(KNOBS["motion_bump_lag"])  # frames
+# None: a jet / across motion runs straight to its depth; else the fraction (lo, hi) of the
+# lateral travel by which the motion man has dropped to it
+MOTION_DROPBACK: tuple[float, float] | None = (
+    tuple(KNOBS["motion_dropback"]) if KNOBS["motion_dropback"] is not None else None)
