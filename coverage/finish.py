@@ -43,7 +43,7 @@ from coverage.bootstrap import (
 )
 from coverage.errors import CoverageError
 from coverage.family.week_frames import WeekFrames
-from coverage.models.checkpoint import checkpoint_hash, is_checkpoint
+from coverage.models.checkpoint import METRICS, checkpoint_hash, is_checkpoint
 from coverage.serving import ensure_predictions
 from coverage.store import Store
 from coverage.training.notes import FINISH_STATE_FILE, budget_stopped
@@ -180,7 +180,8 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
     the_plan = full_plan(init["plan"])
     opts = BootstrapOptions(budget_minutes=0, device=device, seed=int(the_plan["seed"]),
                             progress=False)
-    models = [m for m in MODELS if real_name(m) in todo]
+    models = sorted((m for m in MODELS if real_name(m) in todo),
+                    key=lambda m: _expected_seconds(store.models_dir / real_name(m)))
     resumes = {m: resume_dir(root, data, {**the_plan, **overrides}, m) for m in models}
     for stale in resumes[models[0]].parent.glob("*"):
         if stale not in resumes.values():
@@ -218,6 +219,17 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
                      finished=_now(), seconds=round(time.perf_counter() - t0, 1))
     week_frames.clear()
     return result
+
+
+def _expected_seconds(checkpoint: Path) -> float:
+    """About how long a full run of this budget-stopped model takes (its budget's seconds
+    per epoch times its epoch limit): the quickest train first, so full models start
+    arriving within minutes rather than after the slowest one."""
+    try:
+        t = json.loads((checkpoint / METRICS).read_text())["training"]
+        return float(t["time_budget_s"]) / max(int(t["epochs_run"]), 1) * int(t["epochs_max"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return float("inf")
 
 
 def _publish(store: Store, name: str, staged: Path, before: str, data: str,

@@ -139,7 +139,8 @@ def test_budget_stopped_models_are_trained_in_full_and_swapped_in(
     lines: list[str] = []
     result = finish.finish_training(store, log=lines.append, overrides={"epochs": 2})
     assert result == dict.fromkeys(stopped, "done")
-    assert pending == [{n} for n in stopped]
+    assert all(len(p) == 1 for p in pending)  # one at a time, each swapped then predicted
+    assert sorted(n for p in pending for n in p) == sorted(stopped)
     assert len(said) == len(stopped) and all("being written" in s for s in said)
     assert not any(predictions_pending(store.models_dir, n) for n in stopped)
     assert stale_lines(store, stopped, str) == {}
