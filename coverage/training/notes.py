@@ -155,6 +155,7 @@ def served_notes(checkpoint_dir: str | Path, config: Mapping[str, Any] | None,
 
 def finish_hint(names: list[str]) -> str:
     """What to run to train budget-stopped models in full."""
+    them, each = ("them", "each ") if len(names) > 1 else ("it", "")
     return (f"the time budget stopped {', '.join(names)} short: `make app DATA=DIR` trains "
-            "them in full beside the app (lowest priority, each swapped in with its "
+            f"{them} in full beside the app (lowest priority, {each}swapped in with its "
             "predictions when it finishes), or run `coverage finish-training --data DIR`")
