@@ -161,3 +161,26 @@ def test_init_predictions_skip_the_broken_folders(models_dir, app_stores, tmp_pa
     assert manifest["transformer"]["status"] == "ok"
     assert set(manifest) & (set(BROKEN) | set(RAW_CONFIGS)) == set()
     assert said == ["predictions ready: transformer"]
+
+
+def test_network_shapes_are_kept_and_a_broken_copy_is_rebuilt(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """The shapes a config builds are kept on disk (the app checks checkpoints without
+    torch); a torn or edited copy is built again, and hyper-parameters that fail their
+    checks are refused every time, never kept."""
+    from coverage.models import registry
+
+    monkeypatch.setenv("COVERAGE_CACHE_DIR", str(tmp_path))
+    cfg = json.loads((GOOD / "config.json").read_text())
+    want = weight_shapes(GOOD)
+    assert network_shapes(cfg["architecture"], cfg["hparams"]) == want
+    (kept,) = (tmp_path / "coverage" / "network_shapes").glob("*.json")
+    kept.write_text('{"torn": [1')
+    assert network_shapes(cfg["architecture"], cfg["hparams"]) == want
+    assert json.loads(kept.read_text()) == {k: list(v) for k, v in want.items()}
+    bad = {**cfg["hparams"], "dim": -4}
+    for _ in range(2):
+        with pytest.raises(CheckpointError):
+            network_shapes(cfg["architecture"], bad)
+    assert len(list(kept.parent.glob("*.json"))) == 1
+    assert registry._shapes_file("x", {}) != registry._shapes_file("y", {})

@@ -1,6 +1,5 @@
-"""Only the Play explorer (and the Model page's weight checks) load torch: every other page,
-the app's entry and its warm-up module render without importing it (torch's import alone
-costs about a plain page's load).
+"""Only the Play explorer loads torch: every other page, the app's entry and its warm-up
+module render without importing it (torch's import alone costs about a plain page's load).
 
 Each check runs in a fresh interpreter, since this test process has long imported torch.
 """
@@ -75,15 +74,26 @@ def test_pages_other_than_the_explorer_render_without_torch(app_env) -> None:
     assert loaded == [], f"torch imported by (the first of) {loaded}"
 
 
-def test_pages_beside_the_shipped_networks_render_without_torch(app_env) -> None:
+_CHECK_WEIGHTS = r"""
+import sys
+from coverage.models.checkpoint import checkpoints_in
+checkpoints_in(sys.argv[1])
+print("torch" in sys.modules)
+"""
+
+
+def test_pages_beside_the_shipped_networks_render_without_torch(app_env, tmp_path) -> None:
     """With real network checkpoints beside the tabular one (the Teams page looks for team
-    tendencies among them). The Model page is left out: it checks each network's weights
-    against its config, which builds the network (torch) once per server."""
+    tendencies among them), the Model page included: it checks each network's weights
+    against the shapes its config builds, which torch builds once (``coverage init`` does)
+    and every later process reads from the cache."""
     if not (REPO / "models" / "transformer" / "model.safetensors").is_file():
         pytest.skip("no shipped network checkpoint")
-    env = {**app_env, "COVERAGE_MODELS_DIR": str(REPO / "models")}
-    pages = [p for p in OTHER_PAGES if not p.endswith("4_Model.py")]
-    shown = json.loads(_fresh(_RUN_PAGES, *pages, env=env))
+    env = {**app_env, "COVERAGE_MODELS_DIR": str(REPO / "models"),
+           "COVERAGE_CACHE_DIR": str(tmp_path / "cache")}
+    assert _fresh(_CHECK_WEIGHTS, str(REPO / "models"), env=env) == "True"  # built once
+    assert _fresh(_CHECK_WEIGHTS, str(REPO / "models"), env=env) == "False"  # then read
+    shown = json.loads(_fresh(_RUN_PAGES, *OTHER_PAGES, env=env))
     assert {p: r["errors"] for p, r in shown.items() if r["errors"]} == {}
     assert [p for p, r in shown.items() if r["torch"]] == []
 

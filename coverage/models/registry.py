@@ -11,13 +11,20 @@ LightGBM, and the networks' package does not depend on the trainers above it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import importlib
 import inspect
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coverage.atomic import write_json
+from coverage.config import cache_root
 from coverage.errors import CheckpointError
 
 if TYPE_CHECKING:
@@ -193,7 +200,40 @@ def check_hparams(architecture: str, hparams: Mapping[str, Any]) -> dict[str, An
 
 def network_shapes(architecture: str, hparams: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
     """The weight shapes a network of these hyper-parameters holds, from a build on torch's
-    ``meta`` device (no memory): what a checkpoint's file must match, and its size."""
+    ``meta`` device (no memory): what a checkpoint's file must match, and its size.
+
+    Kept on disk by architecture, hyper-parameters and the networks' source code: the app
+    checks every checkpoint on its first page, and importing torch for it would cost each
+    server's first visitor seconds (``coverage init`` has built them already)."""
+    path = _shapes_file(architecture, hparams)
+    try:
+        cached = json.loads(path.read_text())
+        return {str(k): tuple(int(d) for d in v) for k, v in cached.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass  # absent or unreadable: build once more
+    shapes = _built_shapes(architecture, hparams)
+    with contextlib.suppress(OSError):  # a read-only cache only costs the next build
+        write_json({k: list(v) for k, v in shapes.items()}, path)
+    return shapes
+
+
+@functools.lru_cache(maxsize=1)
+def _networks_code() -> str:
+    """A digest of the networks' source files: shapes built by other code are not reused."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _shapes_file(architecture: str, hparams: Mapping[str, Any]) -> Path:
+    key = hashlib.sha256(json.dumps([architecture, hparams, _networks_code()],
+                                    sort_keys=True, default=str).encode()).hexdigest()[:24]
+    return cache_root() / "network_shapes" / f"{key}.json"
+
+
+def _built_shapes(architecture: str, hparams: Mapping[str, Any]
+                  ) -> dict[str, tuple[int, ...]]:
     import torch
 
     full = check_hparams(architecture, hparams)
