@@ -9,7 +9,8 @@ import torch
 from coverage.cli import build_parser, main
 
 # every command that declares --device, with the positional arguments it needs
-COMMANDS = [["train"], ["train-family"], ["predict", "models/transformer"], ["init"]]
+COMMANDS = [["train"], ["train-family"], ["predict", "models/transformer"], ["init"],
+            ["finish-training", "--data", "nowhere"]]
 
 
 def _declares_device(parser) -> list[str]:
