@@ -127,12 +127,22 @@ def _swap(staged: Path, live: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _undo_torn_swap(models_dir: Path) -> None:
+    """A swap killed outright between its two renames (SIGKILL cannot be held) left the
+    budgeted checkpoint under its ``.replaced`` name and none under its own: put it back."""
+    for old in (models_dir / STAGING).glob("*.replaced"):
+        live = models_dir / old.name.removesuffix(".replaced")
+        if not live.exists() and is_checkpoint(old):
+            old.rename(live)
+
+
 def finish_training(store: Store, *, device: str = "auto", log: Log | None = print,
                     overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Train each budget-stopped real_* model of the last init in full and swap it in;
     returns what became of each (``done``, ``discarded`` and why, or ``busy`` when another
     finisher holds the store); {} when none was stopped short (or init never ran).
     ``overrides``: training options over init's (tests shorten training with it)."""
+    _undo_torn_swap(store.models_dir)
     todo = budget_stopped(store.models_dir)
     if not todo:
         _predictions_current(store, log)

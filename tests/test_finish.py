@@ -162,6 +162,12 @@ def test_budget_stopped_models_are_trained_in_full_and_swapped_in(
     assert any("swapped in" in line for line in lines)
     assert finish.finish_training(store, log=None) == {}  # and nothing left to do
 
+    # a swap killed between its renames: the next start puts the checkpoint back
+    torn = store.models_dir / finish.STAGING / "real_lstm.replaced"
+    (store.models_dir / "real_lstm").rename(torn)
+    assert finish.finish_training(store, log=None) == {}
+    assert (store.models_dir / "real_lstm" / "config.json").exists() and not torn.exists()
+
     # the app closed between a swap and its predictions: the next start writes them
     store.update_manifest(lambda m: m.__setitem__("real_lstm", {"checkpoint": "earlier"}))
     status["models"]["real_lstm"]["state"] = "predicting"
