@@ -222,12 +222,12 @@ def _finish(store: Store, init: Mapping[str, Any], todo: list[str], root: Path,
         except Exception as exc:  # a bug: said in the status, then the traceback
             progress.set(name, state="failed", reason=f"{type(exc).__name__}: {exc}")
             raise
+        week_frames.clear()  # predicting maps its own; the app runs beside this process
         result[name] = _publish(store, name, Path(out["dir"]), before, data, init, log,
                                 lambda n=name: progress.set(n, state="predicting"))
         drop_resume(resumes[model])
         progress.set(name, state=result[name].split(":")[0], reason=result[name],
                      finished=_now(), seconds=round(time.perf_counter() - t0, 1))
-    week_frames.clear()
     return result
 
 
