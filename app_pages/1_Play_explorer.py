@@ -257,39 +257,28 @@ def play_view() -> None:
     pick = view_state.current_play(keys) if missing is None else None
     st.session_state["_listed"] = keys
     pick_key = view_state.picker_key(pick)  # the picker shows the play on screen, always
-    # the controls above the player are sent after it, in their place: the browser handles
-    # a run's messages in order, and the picker's options alone are a large one
-    bar = st.container()
+    prev_col, pick_col, next_col, explain_col = st.columns([1.2, 7.4, 1.2, 3],
+                                                           vertical_alignment="bottom")
+    prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
+                    help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
+    pick_col.container(key=view_state.PICKER).selectbox(
+        "Play", keys, key=pick_key, format_func=lambda k: labels[k],
+        placeholder="Choose a play", label_visibility="collapsed", on_change=_on_pick,
+        args=(pick_key, pick))
+    next_col.button("▶", key="next_play", on_click=_step, args=(1,),
+                    help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
+    keyboard.install()
     explain_dir = explain_model_dir()
-    explain_on = bool(st.session_state.get("explain", False))  # the toggle's, drawn below
-
-    def controls() -> None:
-        with bar:
-            prev_col, pick_col, next_col, explain_col = st.columns(
-                [1.2, 7.4, 1.2, 3], vertical_alignment="bottom")
-            prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
-                            help=f"previous play ({keyboard.KEYS_HELP})",
-                            use_container_width=True)
-            pick_col.container(key=view_state.PICKER).selectbox(
-                "Play", keys, key=pick_key, format_func=lambda k: labels[k],
-                placeholder="Choose a play", label_visibility="collapsed", on_change=_on_pick,
-                args=(pick_key, pick))
-            next_col.button("▶", key="next_play", on_click=_step, args=(1,),
-                            help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
-            keyboard.install()
-            explain_col.toggle(
-                "Explain", key="explain", disabled=explain_dir is None,
-                help="Which players give the call away (occlusion attribution of P(man): "
-                     "rings scale with |change|), the tells, the coverage family and each "
-                     "defender's predicted responsibility. Needs a family model: "
-                     "`coverage train-family`." if explain_dir is not None else
-                     "Train a family model first: `coverage train-family` then "
-                     "`coverage predict-family models/family`.")
-
+    explain_on = explain_col.toggle(
+        "Explain", key="explain", disabled=explain_dir is None,
+        help="Which players give the call away (occlusion attribution of P(man): rings scale "
+             "with |change|), the tells, the coverage family and each defender's predicted "
+             "responsibility. Needs a family model: `coverage train-family`."
+             if explain_dir is not None else "Train a family model first: `coverage train-family`"
+             " then `coverage predict-family models/family`.")
     view_state.to_url(selections, search=search, model=model, play=pick or missing,
                       sort=order, zoom=zoom_box)
     if pick is None:  # the link stays as it was: the analyst sees what it asked for
-        controls()
         st.warning(play_data.missing_play_message(table, *missing) + " Pick a play from the "
                    "list or the picker above.", icon="🔎")
         return
@@ -335,13 +324,11 @@ def play_view() -> None:
                 SPECS.later(explain_jobs, lambda w=watching, k=pick: w.get("play") == k,
                             EXPLAIN_AHEAD_S)
     except Exception as exc:  # noqa: BLE001
-        controls()
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
         return  # the list below still draws: another play is one click away
 
     play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav)
     sent["player"] = True
-    controls()
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "
