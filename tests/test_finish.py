@@ -279,24 +279,3 @@ def test_the_app_trains_beside_itself_at_low_priority_and_never_outlives_it(
     finally:
         if server.poll() is None:
             server.kill()
-
-
-@pytest.mark.slow
-def test_the_explorer_says_its_models_are_under_trained_and_being_finished(
-        budgeted: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """One caption above the player: which shown models the budget stopped short, and
-    whether their full training runs; gone once they are trained in full."""
-    from coverage.app.staleness import training_line
-    from tests.builders.apptest import assert_clean, run_page
-
-    stopped = budget_stopped(budgeted.models_dir)
-    line = training_line(budgeted, stopped)
-    assert line and all(n in line for n in stopped) and "coverage finish-training" in line
-    _status(budgeted.models_dir, os.getpid(), state="training", epoch=2, epochs_max=30)
-    assert "runs in the background" in training_line(budgeted, stopped)
-    monkeypatch.setenv("COVERAGE_DATA", str(budgeted.root))
-    at = run_page("app_pages/1_Play_explorer.py")
-    assert_clean(at)
-    assert any("stopped short by `coverage init`'s time budget" in c.value for c in at.caption)
-    finish.finish_training(budgeted, log=None, overrides={"epochs": 1})
-    assert training_line(budgeted, stopped) is None

@@ -23,12 +23,7 @@ from coverage.app.data_guard import allowed_data_folder, display_path
 from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
 from coverage.app.result_data import read_evaluation
-from coverage.app.staleness import (
-    checkpoints_stamp,
-    stale_lines,
-    training_line,
-    training_stamp,
-)
+from coverage.app.staleness import checkpoints_stamp, stale_lines
 from coverage.config import REPO_ROOT, data_arg, data_root, data_root_allowed
 from coverage.errors import CoverageError, brief
 from coverage.opener import store_folder
@@ -240,7 +235,6 @@ def model_picker(models: list[str], *, store: Store, key: str = "model",
     if not visible:
         return ModelChoice(None, [], prov)
     warn_stale(store, visible)
-    note_training(store, visible)
     view_state.model_from_url(visible)
     if st.session_state.get(key) not in visible:
         st.session_state[key] = prov.default(visible)
@@ -253,21 +247,6 @@ def model_picker(models: list[str], *, store: Store, key: str = "model",
 def _stale_lines(store: Store, models: tuple[str, ...], stamp: str, checkpoints: str
                  ) -> dict[str, str]:
     return stale_lines(store, models, shown_path)  # hashes weights: once per change
-
-
-@st.cache_data(show_spinner=False, hash_funcs=BY_PATH, max_entries=32)
-def _training_line(store: Store, models: tuple[str, ...], checkpoints: str, status: str
-                   ) -> str | None:
-    return training_line(store, models)
-
-
-def note_training(store: Store, models: list[str]) -> None:
-    """One caption when a shown model is under-trained by init's time budget, and whether
-    its full training runs (every page with the model picker shows it)."""
-    line = _training_line(store, tuple(sorted(models)), checkpoints_stamp(store, models),
-                          training_stamp(store))
-    if line:
-        st.caption(line)
 
 
 def warn_stale(store: Store, models: list[str]) -> None:

@@ -9,7 +9,6 @@ them again. Everything here reads files only (hashes, configs, the store's manif
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -18,13 +17,7 @@ from coverage.errors import CoverageError
 from coverage.models.checkpoint import read_config
 from coverage.prior import prediction_digest, prior_change, resolve
 from coverage.store import Store, folder_stamp
-from coverage.training.notes import (
-    FINISH_STATE_FILE,
-    METRICS_FILE,
-    finish_note,
-    predictions_pending,
-    stopped_by_budget,
-)
+from coverage.training.notes import predictions_pending
 
 
 def _recorded(entry: Mapping) -> set:
@@ -91,37 +84,3 @@ def checkpoints_stamp(store: Store, models: Iterable[str]) -> str:
         except (CoverageError, OSError, KeyError):
             parts.append("prior?")
     return "|".join(parts)
-
-
-def training_line(store: Store, models: Iterable[str]) -> str | None:
-    """One line naming the shown models that ``coverage init``'s time budget stopped short
-    and where their full training stands; None when none was. Short on purpose: it sits
-    above the explorer's player, and the Model page has the details."""
-    short, running = [], False
-    for name in models:
-        d = checkpoint_dir(store, name)
-        if d is None:
-            continue
-        try:
-            metrics = json.loads((d / METRICS_FILE).read_text())
-        except (OSError, ValueError):
-            continue
-        if stopped_by_budget(metrics if isinstance(metrics, dict) else None):
-            short.append(name)
-            running |= "runs in the background" in (finish_note(d.parent, name) or "")
-    if not short:
-        return None
-    more = ("full training runs in the background and replaces them as it finishes"
-            if running else "`make app DATA=DIR` or `coverage finish-training --data DIR` "
-            "trains them in full")
-    return (f"⏱️ {', '.join(short)}: stopped short by `coverage init`'s time budget "
-            f"(under-trained); {more}. Details on the Model page.")
-
-
-def training_stamp(store: Store) -> str:
-    """Changes when the full training's status file does (a cache key)."""
-    try:
-        st = (store.models_dir / FINISH_STATE_FILE).stat()
-    except OSError:
-        return ""
-    return f"{st.st_mtime_ns}-{st.st_size}"
