@@ -53,7 +53,7 @@ def test_warmup_fills_what_the_first_run_needs(point_at, calls, monkeypatch) -> 
     _cold(monkeypatch)
     took = warmup.warm(warmup.data_option([]))
     assert {"store", "plays", "predictions", "play table", "first play's figure",
-            "filter options", "player files", "table code"} <= set(took)
+            "filter options", "player files"} <= set(took)
     assert calls["predictions"] == 1 and calls["play_table"] == 1
     warmed_specs = {k for k in calls if isinstance(k, tuple) and k[0] == "spec"}
     assert len(warmed_specs) == 1, warmed_specs  # the first play's only

@@ -48,6 +48,10 @@ def start(data: str | None = None) -> Future:
     global _STARTED
     with _LOCK:
         if _STARTED is None:
+            # here, not in the thread: plotly takes a half-imported pandas from sys.modules
+            # (a page drawing a figure while the thread imported it crashed); every script
+            # run calls start() before it draws anything, and waits on the lock meanwhile
+            table_code()
             fut: Future = Future()
 
             def work() -> None:
@@ -104,7 +108,6 @@ def warm(data: str | None) -> dict[str, float]:
     # the page's first run calls these too; their first call pays for what they set up
     step("filter options", lambda: play_data.filter_options(table))
     step("player files", play_player.spec_folder)  # hashes plotly.js, copies it if new
-    step("table code", table_code)
     step("explain code", lambda: importlib.import_module(EXPLAIN_MODULE))
     LOG.info("warm-up: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
     return took
