@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -46,7 +45,7 @@ from coverage.family.week_frames import WeekFrames
 from coverage.models.checkpoint import METRICS, checkpoint_hash, is_checkpoint
 from coverage.serving import ensure_predictions
 from coverage.store import Store
-from coverage.training.notes import FINISH_STATE_FILE, budget_stopped
+from coverage.training.notes import FINISH_STATE_FILE, budget_stopped, read_json_object
 
 Log = Callable[[str], None]
 STAGING = ".full"  # in the store's models folder; hidden, so never listed as a checkpoint
@@ -105,11 +104,8 @@ def _only_one(path: Path) -> Iterator[bool]:
 
 
 def _init_state(store: Store) -> dict[str, Any]:
-    try:
-        state = json.loads((store.models_dir / STATE_FILE).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        state = None
-    if not isinstance(state, dict) or not isinstance(state.get("plan"), dict):
+    state = read_json_object(store.models_dir / STATE_FILE)
+    if state is None or not isinstance(state.get("plan"), dict):
         raise CoverageError(f"{store.path}: no `coverage init --data` has trained models here "
                             "yet; run it first (finish-training only completes what its "
                             "time budget stopped short)")
@@ -166,15 +162,13 @@ def _predictions_current(store: Store, log: Log | None) -> None:
     after = ensure_predictions(store, root=store.models_dir, log=None)
     redone = sorted(n for n, e in after.items() if e != before.get(n))
     status_path = store.models_dir / FINISH_STATE_FILE
-    try:
-        status = json.loads(status_path.read_text())
-        entries = status["models"].values()
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        entries = ()
-    if any(e.get("state") == "predicting" for e in entries if isinstance(e, dict)):
-        for e in entries:
-            if isinstance(e, dict) and e.get("state") == "predicting":
-                e["state"] = "done"
+    status = read_json_object(status_path) or {}
+    models = status.get("models")
+    stuck = [e for e in models.values() if isinstance(e, dict) and e.get("state") == "predicting"
+             ] if isinstance(models, dict) else []
+    for entry in stuck:
+        entry["state"] = "done"
+    if stuck:
         write_json(status, status_path)
     if redone and log:
         log(f"predictions written for {', '.join(redone)} (a finished model's were "
@@ -235,10 +229,10 @@ def _expected_seconds(checkpoint: Path) -> float:
     """About how long a full run of this budget-stopped model takes (its budget's seconds
     per epoch times its epoch limit): the quickest train first, so full models start
     arriving within minutes rather than after the slowest one."""
+    t = (read_json_object(checkpoint / METRICS) or {}).get("training")
     try:
-        t = json.loads((checkpoint / METRICS).read_text())["training"]
         return float(t["time_budget_s"]) / max(int(t["epochs_run"]), 1) * int(t["epochs_max"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return float("inf")
 
 

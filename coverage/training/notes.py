@@ -75,15 +75,12 @@ def checkpoint_notes(config: Mapping[str, Any] | None, metrics: Mapping[str, Any
 def init_notes(models_dir: str | Path) -> list[str]:
     """The notes the last ``coverage init --data`` left on what the data's weeks left out
     (models skipped, test weeks not held out); none when it never ran or left none."""
-    try:
-        state = json.loads((Path(models_dir) / INIT_STATE_FILE).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return []
-    notes = state.get("notes") if isinstance(state, dict) else None
+    state = read_json_object(Path(models_dir) / INIT_STATE_FILE) or {}
+    notes = state.get("notes")
     return [str(n) for n in notes] if isinstance(notes, list) else []
 
 
-def _json(path: Path) -> dict[str, Any] | None:
+def read_json_object(path: Path) -> dict[str, Any] | None:
     try:
         out = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -95,17 +92,17 @@ def budget_stopped(models_dir: str | Path) -> list[str]:
     """The models of the last ``coverage init --data`` whose served checkpoint a time
     budget stopped short (``real_<model>`` names, in training order): what
     ``coverage finish-training`` trains in full."""
-    state = _json(Path(models_dir) / INIT_STATE_FILE) or {}
+    state = read_json_object(Path(models_dir) / INIT_STATE_FILE) or {}
     models = (state.get("plan") or {}).get("models") or []
     names = [f"real_{m}" for m in models if isinstance(m, str)]
     return [n for n in names
-            if stopped_by_budget(_json(Path(models_dir) / n / METRICS_FILE))]
+            if stopped_by_budget(read_json_object(Path(models_dir) / n / METRICS_FILE))]
 
 
 def finish_note(models_dir: str | Path, name: str) -> str | None:
     """Where the full training of a budget-stopped model stands, in one sentence; None when
     none was started for it or it finished (the checkpoint then says nothing of a budget)."""
-    state = _json(Path(models_dir) / FINISH_STATE_FILE) or {}
+    state = read_json_object(Path(models_dir) / FINISH_STATE_FILE) or {}
     entry = (state.get("models") or {}).get(name)
     if not isinstance(entry, dict) or entry.get("state") in (None, "done"):
         return None
@@ -135,7 +132,7 @@ def finish_note(models_dir: str | Path, name: str) -> str | None:
 def predictions_pending(models_dir: str | Path, name: str) -> bool:
     """Whether ``coverage finish-training`` has just swapped in this model and is writing its
     predictions (the rows in the store are still the budgeted model's)."""
-    state = _json(Path(models_dir) / FINISH_STATE_FILE) or {}
+    state = read_json_object(Path(models_dir) / FINISH_STATE_FILE) or {}
     entry = (state.get("models") or {}).get(name)
     pid = state.get("pid")
     return (isinstance(entry, dict) and entry.get("state") == "predicting"
