@@ -461,7 +461,9 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         batches = tqdm(train_batches(rng), desc=f"{desc} epoch {epoch + 1}/{epochs}",
                        unit="batch", total=prog.batches, disable=not progress, leave=False)
         epoch_now[0] = epoch
+        t_train = time.perf_counter()
         train_loss, n_batches, cut = _train_epoch(stepper, batches, lr_at, rng, deadline)
+        t_val = time.perf_counter()
         batches.close()
         prog.next_epoch, prog.batches = epoch + 1, prog.batches or n_batches
         if average is not None:
@@ -470,7 +472,9 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
         with average.swapped_in(model) if average is not None else nullcontext():
             with torch.no_grad():
                 val = objective.validate(model)
-            row = {"epoch": epoch, "train_loss": train_loss, **val}
+            # where an epoch's time goes (steps, validation), for benchmarks and trackers
+            row = {"epoch": epoch, "train_loss": train_loss, **val,
+                   "train_s": t_val - t_train, "val_s": time.perf_counter() - t_val}
             val_loss = row["val_loss"]
             best.history.append(row)
             bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")

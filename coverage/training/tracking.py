@@ -20,6 +20,7 @@ from coverage.features import FEATURES, FrameTensors, input_hparams
 from coverage.models.checkpoint import fingerprint, save_checkpoint
 from coverage.models.registry import build_model
 from coverage.models.train_encoder import train_dtype
+from coverage.models.transformer import INFERENCE_DTYPE
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.frame_models import lstm_logits, model_logits, transformer_logits
@@ -58,11 +59,13 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
                                  opts.optim.batch_size)
 
         # epochs are compared on the moments a stride apart back from the snap (half the
-        # encoding of every moment with the default stride; the whole week after training)
+        # encoding of every moment with the default stride; the whole week after training),
+        # in the frame encoder's inference dtype: selected on what `predict` will serve
         grid = np.flatnonzero(~np.isnan(va.y) & va.snap_grid(stride))
 
         def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
-            return transformer_logits(m, va, k, stride, 4096, device, grid), va.y[grid]
+            return (transformer_logits(m, va, k, stride, 4096, device, grid,
+                                       dtype=INFERENCE_DTYPE), va.y[grid])
     hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
     o = opts.optim
@@ -101,7 +104,7 @@ def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tupl
                 ) -> tuple[dict, pl.DataFrame, FrameTensors]:
     """The one and only look at the test week: metrics and the accuracy-by-time curve."""
     te = load_frames(store, weeks, None) if te is None else te
-    zt = model_logits(model, cfg, te, device)
+    zt = model_logits(model, cfg, te, device, dtype=INFERENCE_DTYPE)
     lab_t = ~np.isnan(te.y)
     scored = pl.DataFrame({"gameId": te.game_id[lab_t], "playId": te.play_id[lab_t],
                            "secs_from_snap": te.secs[lab_t], "y": te.y[lab_t],
@@ -136,7 +139,7 @@ def train_tracking(opts: TrainOptions, store: Store,
     cfg = {**run_config(run.model, opts, store, split, hparams, "pff_manZone"),
            "logit_offset": -math.log(pw), "temperature": 1.0, "pos_weight": pw}
     lab = ~np.isnan(va.y)
-    zv = model_logits(model, cfg, va, device)
+    zv = model_logits(model, cfg, va, device, dtype=INFERENCE_DTYPE)  # as predict serves it
     cfg["temperature"] = evaluation.fit_temperature(zv[lab], va.y[lab])
     zv = zv / cfg["temperature"]
     majority = int(np.mean(y_plays) >= 0.5)
