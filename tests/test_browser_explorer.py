@@ -21,6 +21,9 @@ PLAYER = ".st-key-play_figure iframe"
 _PLAYER_DRAWN = """() => { const f = document.querySelector('.st-key-play_figure iframe');
   const b = f && f.contentDocument && f.contentDocument.body;
   return !!(b && b.dataset.renders && f.contentDocument.querySelector('.main-svg')); }"""
+# how long a condition may take to come true: generous, since a 2-core machine running
+# other tests beside the server can take tens of seconds for one rerun
+_WAIT = 90_000
 _IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
 _URL_PLAY = ("(() => { const q = new URLSearchParams(location.search);"
              " return q.get('game') + '-' + q.get('play'); })()")
@@ -49,8 +52,8 @@ def browser(server):
 
 
 def _idle(page) -> None:
-    page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
-    page.wait_for_function(_IDLE, timeout=60_000)
+    page.wait_for_function(_PLAYER_DRAWN, timeout=_WAIT)
+    page.wait_for_function(_IDLE, timeout=_WAIT)
     page.wait_for_timeout(600)
 
 
@@ -58,7 +61,7 @@ def _open(browser, url: str, height: int = 1100):
     page = browser.new_page(viewport={"width": 1440, "height": height})
     page.goto(url, wait_until="domcontentloaded")
     _idle(page)
-    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=_WAIT)
     return page
 
 
@@ -107,7 +110,7 @@ def test_a_click_anywhere_on_a_row_opens_its_play_and_the_list_marks_it(server,
         grid = page.locator("[data-testid='stDataFrame']").first
         grid.scroll_into_view_if_needed()
         page.wait_for_function("document.querySelectorAll(\"[data-testid='stDataFrame'] "
-                               "table[role='grid'] tbody tr\").length > 4", timeout=30_000)
+                               "table[role='grid'] tbody tr\").length > 4", timeout=_WAIT)
         rows = _listed(page)
         first = page.evaluate(_URL_PLAY)
         assert rows[0] == first and _marked(page) == [first]
@@ -116,13 +119,13 @@ def test_a_click_anywhere_on_a_row_opens_its_play_and_the_list_marks_it(server,
         t0 = time.perf_counter()
         page.mouse.click(box["x"] + 420, box["y"] + 35 + 2 * 35 + 17)
         page.wait_for_function(f"{_URL_PLAY} === {rows[2]!r} && {_ON_SCREEN} === {rows[2]!r}",
-                               timeout=30_000)
+                               timeout=_WAIT)
         print(f"row click -> play drawn: {(time.perf_counter() - t0) * 1000:.0f} ms")
         _idle(page)
         _wait_marked(page, rows[2])
         page.locator(".st-key-next_play button").first.click()
-        page.wait_for_function(f"{_URL_PLAY} === {rows[3]!r}", timeout=30_000)
-        page.wait_for_function(f"{_ON_SCREEN} === {rows[3]!r}", timeout=30_000)
+        page.wait_for_function(f"{_URL_PLAY} === {rows[3]!r}", timeout=_WAIT)
+        page.wait_for_function(f"{_ON_SCREEN} === {rows[3]!r}", timeout=_WAIT)
         _idle(page)
         _wait_marked(page, rows[3])  # ▶ moved the list's mark too
         # a click on the marked row's tick box keeps that play (no play lost to an un-tick)
@@ -181,14 +184,14 @@ def test_explain_zoom_and_page_visits_keep_the_frame(server, browser) -> None:
                 f"() => {{ const f = document.querySelector({PLAYER!r});"
                 " const b = f && f.contentDocument && f.contentDocument.body;"
                 f" return !!b && +b.dataset.renders > {renders}; }}",
-                timeout=60_000)
+                timeout=_WAIT)
             _idle(page)
             assert _frame(page) == paused, step
         assert "frame=" in page.url  # the link still opens on that moment
         page.get_by_role("link", name="Accuracy").first.click()
         page.wait_for_function("!document.querySelector('.st-key-play_figure iframe')",
-                               timeout=30_000)
-        page.wait_for_function(_IDLE, timeout=60_000)
+                               timeout=_WAIT)
+        page.wait_for_function(_IDLE, timeout=_WAIT)
         page.get_by_role("link", name="Play explorer").first.click()
         _idle(page)
         assert _frame(page) == paused  # back on the same play at the same moment
@@ -198,12 +201,12 @@ def test_explain_zoom_and_page_visits_keep_the_frame(server, browser) -> None:
 
 def _six_plays_forward(page) -> list[str]:
     """The play after each of six j presses, one at a time (each waited for)."""
-    page.wait_for_function("document.__coverageKeys === true", timeout=30_000)
+    page.wait_for_function("document.__coverageKeys === true", timeout=_WAIT)
     page.evaluate("document.activeElement && document.activeElement.blur()")
     seen = [page.evaluate(_URL_PLAY)]
     for _ in range(6):
         page.keyboard.press("j")
-        page.wait_for_function(f"{_URL_PLAY} !== {seen[-1]!r}", timeout=30_000)
+        page.wait_for_function(f"{_URL_PLAY} !== {seen[-1]!r}", timeout=_WAIT)
         _idle(page)
         seen.append(page.evaluate(_URL_PLAY))
     return seen
@@ -229,7 +232,7 @@ def test_fast_j_and_k_presses_each_move_one_play(server, browser) -> None:
                 page.keyboard.press(key)
                 page.wait_for_timeout(80)
             page.wait_for_function(f"{_URL_PLAY} === {target!r} && {_ON_SCREEN} === {target!r}",
-                                   timeout=30_000)
+                                   timeout=_WAIT)
             _idle(page)
             assert page.evaluate(_URL_PLAY) == target, key
             assert target in page.locator(".st-key-play_pick input").first.input_value()
