@@ -225,8 +225,11 @@ def test_man_defender_follows_motion(medium: Path) -> None:
     assert len(man_s) >= 3, "too few man-covered motion plays in the sample"
     assert len(zone_s) >= 3
     assert np.median(man_s) > 0.55
-    assert np.median(zone_s) < 0.4
-    assert np.median(man_s) > np.median(zone_s) + 0.3
+    # a zone defender near the motion shifts by the knob's fraction of its travel, no more;
+    # the man defender follows him most of the way
+    lo, hi = params.MOTION_BUMP
+    assert lo - 0.1 < np.median(zone_s) < hi
+    assert np.median(man_s) > np.median(zone_s) + 0.2
 
 
 @pytest.mark.slow
@@ -416,7 +419,7 @@ def test_simulator_knobs_default_to_the_embedded_season_and_refuse_unknown_keys(
 # SHA-256 over (name, bytes) of every CSV of the TINY season at seed 7, as the committed
 # knobs.json makes it: the shipped checkpoints were trained on the season these defaults
 # generate, so a knob change must come with a retrain (then update this digest).
-DEFAULT_KNOBS_DIGEST = "5fc9a76caa660e17e45e7ded4449453d9dcb4a61cbdeead1b549ecf9ae7e90dd"
+DEFAULT_KNOBS_DIGEST = "ab674c75b676d175202dfbaec596b11a28994404131966845f37ff181ce131d1"
 
 
 def test_committed_knobs_reproduce_the_embedded_season(tiny: Path) -> None:
@@ -430,25 +433,13 @@ def test_committed_knobs_reproduce_the_embedded_season(tiny: Path) -> None:
     assert h.hexdigest() == DEFAULT_KNOBS_DIGEST
 
 
-def test_proposed_knobs_name_only_known_keys() -> None:
-    """knobs_proposed.json (what the next retrain switches to) uses the knobs.json keys,
-    so COVERAGE_SIM_KNOBS accepts it as it stands."""
-    from importlib import resources
-
-    base = json.loads(resources.files("coverage.simulate").joinpath("knobs.json").read_text())
-    proposed = json.loads(resources.files("coverage.simulate")
-                          .joinpath("knobs_proposed.json").read_text())
-    assert set(proposed) == set(base)
-    assert proposed["_about"] != base["_about"]
-
-
 def test_motion_dropback_crosses_the_formation_at_depth(monkeypatch) -> None:
     """With ``motion_dropback`` a jet / across motion man reaches his depth early in his
-    lateral travel and crosses at it; without it (the embedded season) the path is the
-    straight line it always was."""
+    lateral travel and crosses at it; without it (null) the path is a straight line."""
     from coverage.simulate import motion
 
     start, end = (-1.0, 40.0), (-3.0, 20.0)
+    monkeypatch.setattr(motion, "MOTION_DROPBACK", None)
     kt, kxy = motion._dropped(np.random.default_rng(0), 5.0, 2.0, start, end)
     assert kt == [5.0, 7.0] and kxy == [start, end]
     monkeypatch.setattr(motion, "MOTION_DROPBACK", (0.2, 0.4))

@@ -114,9 +114,11 @@ def test_fourth_downs_are_played() -> None:
 
 
 def test_season_has_fourth_downs(tmp_path: Path) -> None:
-    simulate_season(tmp_path, seed=2, weeks=1, games_per_week=8, plays_per_game=40)
-    downs = pl.read_csv(tmp_path / "plays.csv")["down"]
-    assert (downs == 4).sum() >= 2
+    """A few percent of plays are on fourth down: 960 plays, so chance alone (a 320-play week
+    can hold none) does not decide it."""
+    simulate_season(tmp_path, seed=2, weeks=3, games_per_week=8, plays_per_game=40)
+    downs = pl.concat([pl.read_csv(f)["down"] for f in sorted(tmp_path.glob("plays*.csv"))])
+    assert (downs == 4).sum() >= 6
     assert (downs == 4).mean() < 0.06
 
 

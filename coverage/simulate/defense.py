@@ -18,6 +18,7 @@ from coverage.simulate.offense import Offense
 from coverage.simulate.params import (
     CB_TE_COST,
     FIFTH_ON_LINE,
+    GREEN_DOG,
     MAN_CB_PRESS,
     MAN_ROTATION_LEAD,
     MAN_SAFETY,
@@ -232,15 +233,22 @@ def _assign_man(rng: np.random.Generator, cov: str, off: Offense, lay: _Layout,
         cand = [i for i in cand if i not in lay.i_s]
         codes[lay.s_left] = "2L" if cov == "2-Man" else "4IL"
         codes[lay.s_right] = "2R" if cov == "2-Man" else "4IR"
+    green_dog = []
     for d, r in _match(off, lay, cand):
         codes[d] = "MAN"
         partner[d] = r
+        # a linebacker on a back often rushes when the back stays in to block (a "green
+        # dog"): charted as a rusher, which keeps linebackers' man share near the real one
+        if lay.kind[d] == "LB" and off.kind[r] == "RB" and rng.random() < GREEN_DOG:
+            green_dog.append(d)
     spare = [i for i in cand if codes[i] is None]
     for k, i in enumerate(spare):
         robber = k == 0 and (lay.kind[i] == "LB" or rng.random() < 0.5) and cov != "Cover-0"
         if robber or (cov == "Cover-0" and k == 0 and rng.random() < 0.3):
             codes[i] = "HOL"
         # otherwise: blitzes (no coverage code)
+    for d in green_dog:
+        codes[d] = None
 
 
 def _assign_zone(rng: np.random.Generator, cov: str, shell: int, off: Offense, lay: _Layout,

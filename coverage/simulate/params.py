@@ -76,6 +76,8 @@ MAN_ROTATION_LEAD: tuple[float, float] | None = (
     tuple(KNOBS["man_rotation_lead"]) if KNOBS["man_rotation_lead"] is not None else None)
 # None: a tight end costs a corner what any inside receiver does
 CB_TE_COST: float | None = KNOBS["cb_te_cost"]
+# P(a linebacker in man on a back rushes instead: a "green dog"), charted as a rusher
+GREEN_DOG: float = float(KNOBS["green_dog"])
 # P(a linebacker walks up to the edge of the line): in a man call, in a zone call
 FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
 MOTION_BUMP: tuple[float, float] = tuple(KNOBS["motion_bump"])
