@@ -126,8 +126,9 @@ def lstm_logits(model: nn.Module, ft: FrameTensors, batch_plays: int = 256,
 
 def model_logits(model: nn.Module, cfg: dict[str, Any], ft: FrameTensors,
                  device: torch.device | str = "cpu", batch_size: int = 4096,
-                 dtype: str = "float32") -> np.ndarray:
-    """Calibrated logits (offset + temperature applied) for every frame of ``ft``.
+                 dtype: str = INFERENCE_DTYPE) -> np.ndarray:
+    """Calibrated logits (offset + temperature applied) for every frame of ``ft``, as
+    ``predict`` serves them: training calibrates and scores on these too.
 
     ``dtype`` applies to the transformer's frame encoder (the LSTM runs in float32)."""
     if cfg["architecture"] == "lstm":

@@ -104,7 +104,7 @@ def _score_test(model: nn.Module, cfg: dict[str, Any], store: Store, weeks: tupl
                 ) -> tuple[dict, pl.DataFrame, FrameTensors]:
     """The one and only look at the test week: metrics and the accuracy-by-time curve."""
     te = load_frames(store, weeks, None) if te is None else te
-    zt = model_logits(model, cfg, te, device, dtype=INFERENCE_DTYPE)
+    zt = model_logits(model, cfg, te, device)
     lab_t = ~np.isnan(te.y)
     scored = pl.DataFrame({"gameId": te.game_id[lab_t], "playId": te.play_id[lab_t],
                            "secs_from_snap": te.secs[lab_t], "y": te.y[lab_t],
@@ -139,7 +139,7 @@ def train_tracking(opts: TrainOptions, store: Store,
     cfg = {**run_config(run.model, opts, store, split, hparams, "pff_manZone"),
            "logit_offset": -math.log(pw), "temperature": 1.0, "pos_weight": pw}
     lab = ~np.isnan(va.y)
-    zv = model_logits(model, cfg, va, device, dtype=INFERENCE_DTYPE)  # as predict serves it
+    zv = model_logits(model, cfg, va, device)  # as predict serves it
     cfg["temperature"] = evaluation.fit_temperature(zv[lab], va.y[lab])
     zv = zv / cfg["temperature"]
     majority = int(np.mean(y_plays) >= 0.5)
