@@ -118,6 +118,83 @@ def situation_man_rates(plays: pl.DataFrame, games: pl.DataFrame) -> dict[str, f
     return out
 
 
+DB_POSITIONS = ("CB", "S", "SS", "FS", "DB")
+PACKAGES = ("base", "nickel", "dime")
+
+
+def wr_bucket_expr(n_wr: pl.Expr) -> pl.Expr:
+    """Wide-receiver count as the simulator's package table keys it: sets with none or
+    four-plus wide receivers are too rare to stand alone (a few dozen plays each)."""
+    return (pl.when(n_wr <= 1).then(pl.lit("0-1")).when(n_wr >= 4).then(pl.lit("4+"))
+            .otherwise(n_wr.cast(pl.String)))
+
+
+def package_counts(plays: pl.DataFrame, pp: pl.DataFrame,
+                   players: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """Plays per wide-receiver bucket -> coverage family (Man / Zone / Other) -> package.
+
+    The package is read from who was on the field: the defense's defensive backs (<= 4
+    base, 5 nickel, 6+ dime), the offense's wide receivers by roster position. Raw counts:
+    the simulator shrinks thin cells toward their bucket's mix when it draws.
+    """
+    side = plays.select("gameId", "playId", "possessionTeam", "defensiveTeam", "pff_manZone")
+    d = (pp.select("gameId", "playId", "nflId", "teamAbbr")
+         .join(players.select("nflId", "position"), on="nflId", how="left")
+         .join(side, on=["gameId", "playId"], how="inner"))
+    per = (d.group_by("gameId", "playId")
+           .agg((pl.col("position").is_in(DB_POSITIONS)
+                 & (pl.col("teamAbbr") == pl.col("defensiveTeam"))).sum().alias("db"),
+                ((pl.col("position") == "WR")
+                 & (pl.col("teamAbbr") == pl.col("possessionTeam"))).sum().alias("wr"),
+                pl.col("pff_manZone").first())
+           .filter(pl.col("pff_manZone").is_not_null())
+           .with_columns(wr_bucket_expr(pl.col("wr")).alias("bucket"),
+                         pl.when(pl.col("db") <= 4).then(pl.lit("base"))
+                         .when(pl.col("db") == 5).then(pl.lit("nickel"))
+                         .otherwise(pl.lit("dime")).alias("package"))
+           .group_by("bucket", "pff_manZone", "package").len())
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for bucket in ("0-1", "2", "3", "4+"):
+        out[bucket] = {}
+        for fam in ("Man", "Zone", "Other"):
+            cell = per.filter((pl.col("bucket") == bucket) & (pl.col("pff_manZone") == fam))
+            got = dict(zip(cell["package"], cell["len"], strict=True))
+            out[bucket][fam] = {p: int(got.get(p, 0)) for p in PACKAGES}
+    return out
+
+
+def personnel_counts(plays: pl.DataFrame, pp: pl.DataFrame,
+                     players: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """formation -> receiver alignment -> offensive personnel ("RT": backs incl. fullbacks,
+    tight ends; the rest of the five skill players are wide receivers) -> plays.
+
+    The alignment alone does not say who stands where: a 2x2 is three receivers and a tight
+    end in 11 personnel, two and two in 12. Plays whose five skill players are not all
+    backs, tight ends and receivers (an extra lineman) are left out."""
+    pos = players.select("nflId", "position")
+    off = (pp.join(pos, on="nflId")
+           .join(plays.select("gameId", "playId", "possessionTeam", "offenseFormation",
+                              "receiverAlignment"), on=["gameId", "playId"])
+           .filter((pl.col("teamAbbr") == pl.col("possessionTeam"))
+                   & pl.col("offenseFormation").is_not_null()
+                   & pl.col("receiverAlignment").is_not_null()))
+    per_play = off.group_by("gameId", "playId", "offenseFormation", "receiverAlignment").agg(
+        pl.col("position").is_in(["RB", "FB"]).sum().alias("rb"),
+        (pl.col("position") == "TE").sum().alias("te"),
+        (pl.col("position") == "WR").sum().alias("wr"))
+    cells = (per_play.filter(pl.col("rb") + pl.col("te") + pl.col("wr") == 5)
+             .group_by("offenseFormation", "receiverAlignment",
+                       (pl.col("rb").cast(pl.String) + pl.col("te").cast(pl.String))
+                       .alias("personnel"))
+             .len().filter(pl.col("len") >= 5)
+             .sort("offenseFormation", "receiverAlignment", "len",
+                   descending=[False, False, True]))
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for f, a, p, n in cells.iter_rows():
+        out.setdefault(f, {}).setdefault(a, {})[p] = int(n)
+    return out
+
+
 def calibrate(bdb: Path) -> dict[str, object]:
     """Every number the simulator bakes in, keyed like ``params.py``."""
     plays = pl.read_csv(bdb / "plays.csv", infer_schema_length=20000)
@@ -183,6 +260,8 @@ def calibrate(bdb: Path) -> dict[str, object]:
     out["ASSIGNMENT_COUNTS_BY_COVERAGE"] = mix
     out["ASSIGNMENT_VOCAB"] = sorted(_counts(asg, "pff_defensiveCoverageAssignment"))
     out["POSITION_COUNTS"] = _counts(players, "position")
+    out["PERSONNEL_BY_FORMATION_ALIGNMENT"] = personnel_counts(plays, pp, players)
+    out["PACKAGE_COUNTS_BY_WR_COVERAGE"] = package_counts(plays, pp, players)
     return out
 
 

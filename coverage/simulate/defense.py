@@ -22,8 +22,10 @@ from coverage.simulate.params import (
     MAN_CB_PRESS,
     MAN_ROTATION_LEAD,
     MAN_SAFETY,
+    PACKAGE_BY_COVERAGE,
     ZONE_CB_PRESS,
 )
+from coverage.simulate.personnel import draw_package
 from coverage.simulate.roster import Player
 
 ZONE_LANDMARK = {  # (depth past LOS, y as fraction of field width from the right sideline)
@@ -107,7 +109,7 @@ def build_defense(rng: np.random.Generator, roster: dict[str, list[Player]], off
     ``front34``: this defense plays outside linebackers as its edge rushers (as about
     half the league does), so many linebackers rush rather than cover.
     """
-    pkg = _package(rng, off, cov)
+    pkg = draw_package(rng, off, cov) if PACKAGE_BY_COVERAGE else _package(rng, off, cov)
     slots, players, kind = _personnel(roster, pkg, front34)
     shell = SHELL_OF.get(cov or "Cover-3", 1)
     lay = _layout(rng, off, kind, shell, by)

@@ -38,6 +38,12 @@ MOTION_RATES: dict[str, float] = _DATA["MOTION_RATES"]
 ASSIGNMENT_COUNTS_BY_COVERAGE: dict[str, dict[str, int]] = _DATA["ASSIGNMENT_COUNTS_BY_COVERAGE"]
 ASSIGNMENT_VOCAB: list[str] = _DATA["ASSIGNMENT_VOCAB"]
 POSITION_COUNTS: dict[str, int] = _DATA["POSITION_COUNTS"]
+# formation -> receiver alignment -> offensive personnel ("RT": backs, tight ends) -> plays
+PERSONNEL_BY_FORMATION_ALIGNMENT: dict[str, dict[str, dict[str, int]]] = \
+    _DATA["PERSONNEL_BY_FORMATION_ALIGNMENT"]
+# wide-receiver bucket ("0-1", "2", "3", "4+") -> Man / Zone / Other -> base / nickel / dime plays
+PACKAGE_COUNTS_BY_WR_COVERAGE: dict[str, dict[str, dict[str, int]]] = _DATA[
+    "PACKAGE_COUNTS_BY_WR_COVERAGE"]
 
 # Real-season order of the official club abbreviations (used for schedules).
 TEAMS = tuple(sorted(MAN_RATE_BY_TEAM))
@@ -80,6 +86,12 @@ CB_TE_COST: float | None = KNOBS["cb_te_cost"]
 GREEN_DOG: float = float(KNOBS["green_dog"])
 # P(a linebacker walks up to the edge of the line): in a man call, in a zone call
 FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
+# False: the package follows the wide receivers only; True: drawn from the real
+# PACKAGE_COUNTS_BY_WR_COVERAGE given the wide receivers and the coverage call
+PACKAGE_BY_COVERAGE: bool = bool(KNOBS["package_by_coverage"])
+# False: tight ends drawn per formation by hand; True: the offense's personnel drawn from
+# PERSONNEL_BY_FORMATION_ALIGNMENT (who fills the alignment's spots)
+OFFENSE_PERSONNEL: bool = bool(KNOBS["offense_personnel"])
 MOTION_BUMP: tuple[float, float] = tuple(KNOBS["motion_bump"])
 MOTION_BUMP_BOX: bool = bool(KNOBS["motion_bump_box"])
 # yards behind the line a jet / across motion man runs at
