@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coverage.simulate.kinematics import DT, Timeline, W, along
+from coverage.simulate.params import OFFENSE_PERSONNEL, PERSONNEL_BY_FORMATION_ALIGNMENT
 from coverage.simulate.roster import Player
 
 ROUTES = ("GO", "HITCH", "OUT", "IN", "SLANT", "POST", "CORNER", "FLAT", "CROSS", "SCREEN")
@@ -79,14 +80,67 @@ def build_offense(rng: np.random.Generator, roster: dict[str, list[Player]], for
     n_te = int(min(n_te, n_a + n_b + max(backs - 1, 0)))
     lineup = _Lineup(roster, te_left=n_te)
     _add_line_and_qb(rng, lineup, formation, los, by)
+    plan = _personnel_plan(rng, formation, n_side, backs) if OFFENSE_PERSONNEL else None
+    if plan is not None:
+        lineup.te_left = 0  # the plan places every tight end
     for sd in (1, -1):
         if n_side[sd] > 0:
-            _add_side_receivers(rng, lineup, formation, sd, n_side[sd], los, by)
-    _add_backs(rng, lineup, formation, backs, strong, los, by)
+            _add_side_receivers(rng, lineup, formation, sd, n_side[sd], los, by,
+                                None if plan is None else plan[sd])
+    _add_backs(rng, lineup, formation, backs, strong, los, by,
+               None if plan is None else plan[0])
     xy_all = np.concatenate(lineup.pos, axis=0)
     xy_all[:, 1] = np.clip(xy_all[:, 1], 0.8, W - 0.8)
     return Offense(lineup.players, lineup.slots, xy_all, lineup.kind, np.array(lineup.side),
                    np.array(lineup.rank))
+
+
+def personnel_mix(formation: str, alignment: str) -> dict[str, int]:
+    """Real plays by offensive personnel ("RT": backs, tight ends) for this formation and
+    alignment; the formation's whole mix where the cell is thin, the league's where the
+    formation has none (a rare formation such as JUMBO mostly brings extra linemen)."""
+    cells = PERSONNEL_BY_FORMATION_ALIGNMENT
+    cell = cells.get(formation, {}).get(alignment, {})
+    if sum(cell.values()) >= 30:
+        return cell
+    pooled: dict[str, int] = {}
+    for group in ([cells[formation]] if formation in cells else list(cells.values())):
+        for mix in group.values():
+            for k, n in mix.items():
+                pooled[k] = pooled.get(k, 0) + n
+    return pooled
+
+
+def _personnel_plan(rng: np.random.Generator, formation: str, n_side: dict[int, int],
+                    backs: int) -> dict[int, list[str]]:
+    """Who fills each spot: side ``sd`` -> kinds outermost first, 0 -> the backfield.
+
+    The personnel comes from the real mix of the formation and alignment. Backs stand in
+    the backfield first (a back beyond its spots splits out, as in empty sets); tight ends
+    take the innermost spots left, on a side drawn by its free spots, then the backfield
+    (a wing or H-back); receivers take the rest, outside first."""
+    mix = personnel_mix(formation, f"{n_side[1]}x{n_side[-1]}" if n_side[1] >= n_side[-1]
+                        else f"{n_side[-1]}x{n_side[1]}")
+    keys = sorted(mix)
+    w = np.array([mix[k] for k in keys], dtype=float)
+    pick = keys[int(rng.choice(len(keys), p=w / w.sum()))]
+    n_rb, n_te = int(pick[0]), int(pick[1])
+    back = ["RB"] * min(n_rb, backs)
+    inner = {sd: n_side[sd] for sd in (1, -1)}  # spots still free on each side, from inside
+    side_kind: dict[int, list[str]] = {sd: [] for sd in (1, -1)}
+    for kind in ["RB"] * (n_rb - len(back)) + ["TE"] * n_te:
+        free = np.array([inner[1], inner[-1]], dtype=float)
+        if free.sum() == 0:
+            back.append(kind)
+            continue
+        sd = 1 if rng.random() < free[0] / free.sum() else -1
+        inner[sd] -= 1
+        side_kind[sd].append(kind)
+    while len(back) < backs:  # more backfield spots than backs and tight ends: a receiver
+        back.append("WR")
+    plan = {sd: ["WR"] * inner[sd] + side_kind[sd][::-1] for sd in (1, -1)}
+    plan[0] = back
+    return plan
 
 
 def _add_line_and_qb(rng: np.random.Generator, lineup: _Lineup, formation: str, los: float,
@@ -105,8 +159,11 @@ def _add_line_and_qb(rng: np.random.Generator, lineup: _Lineup, formation: str, 
 
 
 def _add_side_receivers(rng: np.random.Generator, lineup: _Lineup, formation: str, sd: int,
-                        k: int, los: float, by: float) -> None:
-    """The ``k`` receivers on side ``sd``, outermost first (slots are spaced off the outer one)."""
+                        k: int, los: float, by: float, kinds: list[str] | None = None) -> None:
+    """The ``k`` receivers on side ``sd``, outermost first (slots are spaced off the outer one).
+
+    ``kinds`` (outermost first) says who stands where; None: receivers, with a tight end
+    inside while the formation's hand-set count lasts."""
     sideline = W - 1.0 if sd == 1 else 1.0
     bunch = k >= 3 and rng.random() < 0.12
     bunch_y = by + sd * rng.uniform(5.5, 8.0)
@@ -116,11 +173,13 @@ def _add_side_receivers(rng: np.random.Generator, lineup: _Lineup, formation: st
         if r == 0 and k == 1 and lineup.te_left > 0 and formation in ("JUMBO", "I_FORM") \
                 and rng.random() < 0.5:
             use_te = True
+        if kinds is not None:
+            use_te = kinds[r] == "TE"
         if use_te:
-            p, kind, slot, x, y = _tight_end_spot(rng, lineup, sd, r, los, by)
+            p, kind, slot, x, y = _tight_end_spot(rng, lineup, sd, r, k, los, by)
         else:
             p, kind, slot, x, y = _wide_spot(rng, lineup, formation, sd, r, inner, sideline,
-                                             los, by)
+                                             los, by, None if kinds is None else kinds[r])
         if bunch and r < 3:
             y = bunch_y + sd * (1.2 - r * 1.1) + rng.normal(0, 0.2)
             x = los - (0.8, 2.0, 1.2)[r]
@@ -128,23 +187,30 @@ def _add_side_receivers(rng: np.random.Generator, lineup: _Lineup, formation: st
         lineup.add(p, kind, slot, xy, sd, r)
 
 
-def _tight_end_spot(rng: np.random.Generator, lineup: _Lineup, sd: int, r: int, los: float,
-                    by: float) -> tuple[Player, str, str, float, float]:
+def _tight_end_spot(rng: np.random.Generator, lineup: _Lineup, sd: int, r: int, k: int,
+                    los: float, by: float) -> tuple[Player, str, str, float, float]:
     lineup.te_left -= 1
     p = lineup.take("TE")
-    slot = "TE" if "TE" not in lineup.slots else "TE2"
+    n_te = sum(1 for k in lineup.kind if k == "TE")
+    slot = "TE" if n_te == 0 else f"TE{n_te + 1}"
     y = by + sd * (2.9 + rng.uniform(1.2, 2.2))
     x = los - 1.2
     if r == 0:  # lone TE as the only receiver on the side
         y = by + sd * (2.9 + rng.uniform(1.5, 2.5))
+    if r < k - 1:  # tight ends inside him too (heavy sets): a wing outside the inline one
+        y = by + sd * (2.9 + rng.uniform(2.6, 3.8))
+        x = los - 1.6
     return p, "TE", slot, x, y
 
 
 def _wide_spot(rng: np.random.Generator, lineup: _Lineup, formation: str, sd: int, r: int,
-               inner: bool, sideline: float, los: float,
-               by: float) -> tuple[Player, str, str, float, float]:
-    p = lineup.take("WR") if not (formation == "EMPTY" and inner and rng.random() < 0.4) \
-        else lineup.take("RB")
+               inner: bool, sideline: float, los: float, by: float,
+               kind: str | None = None) -> tuple[Player, str, str, float, float]:
+    if kind is None:
+        p = lineup.take("WR") if not (formation == "EMPTY" and inner and rng.random() < 0.4) \
+            else lineup.take("RB")
+    else:  # the personnel plan's receiver or split-out back
+        p = lineup.take(kind)
     kind = "WR" if p.position == "WR" else "RB"
     if r == 0:
         slot = {1: "X", -1: "Z"}[sd]
@@ -166,18 +232,26 @@ def _wide_spot(rng: np.random.Generator, lineup: _Lineup, formation: str, sd: in
 
 
 def _add_backs(rng: np.random.Generator, lineup: _Lineup, formation: str, backs: int,
-               strong: int, los: float, by: float) -> None:
-    """Backfield players; a spare tight end becomes a wing on the weak side."""
+               strong: int, los: float, by: float, kinds: list[str] | None = None) -> None:
+    """Backfield players; a spare tight end becomes a wing on the weak side. ``kinds``
+    (the personnel plan's backfield) names each one; None: backs and a spare tight end."""
     qb_depth = _QB_DEPTH.get(formation, 1.3)
     for b in range(backs):
-        if lineup.te_left > 0 and b == backs - 1 and b > 0:
-            lineup.te_left -= 1
+        wing = lineup.te_left > 0 and b == backs - 1 and b > 0
+        if wing or (kinds is not None and kinds[b] == "TE"):
+            lineup.te_left -= 1 if wing else 0
             p = lineup.take("TE")
+            slot = "WING" if "WING" not in lineup.slots else "HB"
             xy = np.array([[los - 2.0, by - strong * rng.uniform(3.5, 4.5)]])
-            lineup.add(p, "TE", "WING", xy, -strong, 9)
+            if slot == "HB":  # an H-back: offset behind the line, strong side
+                xy = np.array([[los - 2.5, by + strong * rng.uniform(2.0, 3.0)]])
+            lineup.add(p, "TE", slot, xy, -strong if slot == "WING" else strong, 9)
             continue
         fb = formation in ("I_FORM", "JUMBO") and b == 0 and backs >= 2
-        p = lineup.roster["FB"][0] if fb else lineup.take("RB")
+        if kinds is not None and kinds[b] == "WR":
+            p = lineup.take("WR")  # a receiver in the backfield (10 / 00 personnel)
+        else:
+            p = lineup.roster["FB"][0] if fb else lineup.take("RB")
         slot = "FB" if fb else ("RB" if "RB" not in lineup.slots else "RB2")
         if formation in ("SHOTGUN", "EMPTY", "WILDCAT"):
             sd = (1 if b == 0 else -1) * (1 if rng.random() < 0.5 else -1)
