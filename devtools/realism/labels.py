@@ -129,12 +129,84 @@ def matchups(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                     "value", "n"))
 
 
+PACKAGES = ("base", "nickel", "dime")
+WR_BUCKETS = ("0-1 WR", "2 WR", "3 WR", "4+ WR")
+
+
+def personnel_by_play(plays: pl.DataFrame, player_play: pl.DataFrame | None,
+                      positions: pl.DataFrame) -> pl.DataFrame | None:
+    """Per play: the defense's package from its defensive backs on the field (<= 4 base,
+    5 nickel, 6+ dime), the offense's wide-receiver bucket, and man (1/0; null when the
+    play is neither Man nor Zone). None without player_play or team columns."""
+    need = ("gameId", "playId", "nflId", "teamAbbr")
+    if player_play is None or not all(c in player_play.columns for c in need):
+        return None
+    keys = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                        pl.col("possessionTeam").cast(pl.String),
+                        pl.col("defensiveTeam").cast(pl.String),
+                        pl.when(_LABELLED).then(is_man().cast(pl.Float64)).alias("man"))
+    team = pl.col("teamAbbr").cast(pl.String)
+    per = (player_play.select(*[pl.col(c).cast(pl.Int64) for c in need[:3]], team)
+           .join(keys, on=PLAY_KEYS, how="inner")
+           .join(positions, on="nflId", how="left")
+           .group_by(PLAY_KEYS)
+           .agg((pl.col("group").is_in(["CB", "S"]) & (team == pl.col("defensiveTeam")))
+                .sum().alias("db"),
+                ((pl.col("group") == "WR") & (team == pl.col("possessionTeam")))
+                .sum().alias("wr"),
+                pl.col("man").first()))
+    return per.select(
+        *PLAY_KEYS, "man",
+        pl.when(pl.col("db") <= 4).then(pl.lit("base")).when(pl.col("db") == 5)
+        .then(pl.lit("nickel")).otherwise(pl.lit("dime")).alias("package"),
+        pl.when(pl.col("wr") <= 1).then(pl.lit("0-1 WR")).when(pl.col("wr") >= 4)
+        .then(pl.lit("4+ WR")).otherwise(pl.col("wr").cast(pl.String) + " WR").alias("wr"))
+
+
+def _mix(per: pl.DataFrame, by: list[str], table: str) -> pl.DataFrame:
+    """Share of each package within each ``by`` cell, every package listed (0 when none)."""
+    grid = pl.DataFrame({"package": PACKAGES})
+    cells = per.select(by).unique() if by else pl.DataFrame({"_": [0]})
+    got = per.group_by(*by, "package").len() if by else per.group_by("package").len()
+    full = cells.join(grid, how="cross")
+    on = [*by, "package"]
+    full = (full.join(got, on=on, how="left").with_columns(pl.col("len").fill_null(0))
+            .with_columns(pl.col("len").sum().over(by or "_").alias("n")))
+    level = pl.concat_str(*by, pl.lit(": "), "package") if by else pl.col("package")
+    return full.select(pl.lit(table).alias("table"), level.alias("level"),
+                       (pl.col("len") / pl.col("n")).alias("value"),
+                       pl.col("n").cast(pl.Int64))
+
+
+def package_tables(plays: pl.DataFrame, player_play: pl.DataFrame | None,
+                   positions: pl.DataFrame) -> pl.DataFrame:
+    """Defensive personnel against coverage: the package mix (overall and per wide-receiver
+    bucket) and P(man) among Man+Zone plays by package and by wide receivers x package.
+    Real defenses tie the two together (dime plays man more); a simulator that picks them
+    apart teaches a model that the package says nothing."""
+    per = personnel_by_play(plays, player_play, positions)
+    if per is None or per.is_empty():
+        return pl.DataFrame(schema=dict(zip(OUT, (pl.String, pl.String, pl.Float64,
+                                                  pl.Int64), strict=True)))
+    lab = per.filter(pl.col("man").is_not_null())
+    man = [lab.group_by("package").agg(pl.col("man").mean().alias("value"), pl.len().alias("n"))
+           .select(pl.lit("P(man) by package").alias("table"), pl.col("package").alias("level"),
+                   "value", "n"),
+           lab.group_by("wr", "package").agg(pl.col("man").mean().alias("value"),
+                                             pl.len().alias("n"))
+           .select(pl.lit("P(man) by WR x package").alias("table"),
+                   pl.concat_str("wr", pl.lit(", "), "package").alias("level"), "value", "n")]
+    return pl.concat([_mix(per, [], "package mix"), _mix(per, ["wr"], "package mix by WR"),
+                      *[m.with_columns(pl.col("n").cast(pl.Int64)) for m in man]])
+
+
 def label_tables(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                  positions: pl.DataFrame) -> pl.DataFrame:
     """Every label-table figure of one side, long: (table, level, value, n)."""
     return pl.concat([man_rate_by_situation(plays), motion_rates(plays, player_play),
                       matchups(plays, player_play, positions),
-                      assignment_mix(plays, player_play, positions)])
+                      assignment_mix(plays, player_play, positions),
+                      package_tables(plays, player_play, positions)])
 
 
 def side_by_side(synthetic: pl.DataFrame, real: pl.DataFrame) -> pl.DataFrame:
