@@ -195,6 +195,20 @@ def personnel_counts(plays: pl.DataFrame, pp: pl.DataFrame,
     return out
 
 
+def motion_man_rates(pp: pl.DataFrame, players: pl.DataFrame) -> dict[str, float]:
+    """Per skill player on the field (RB with fullbacks, TE, WR): P(he motions after the
+    line set or is in motion at the snap). Per player, not per play, so the simulator's
+    own personnel mix decides how often each position is the motion man."""
+    group = {"RB": "RB", "FB": "RB", "HB": "RB", "TE": "TE", "WR": "WR"}
+    rows = (pp.join(players.select("nflId", "position"), on="nflId", how="left")
+            .with_columns(pl.col("position").replace_strict(group, default=None).alias("g"))
+            .filter(pl.col("g").is_not_null())
+            .with_columns((pl.col("motionSinceLineset").fill_null(False)
+                           | pl.col("inMotionAtBallSnap").fill_null(False)).alias("moved")))
+    rates = rows.group_by("g").agg(pl.col("moved").mean()).sort("g")
+    return {g: round(float(r), 4) for g, r in rates.iter_rows()}
+
+
 def calibrate(bdb: Path) -> dict[str, object]:
     """Every number the simulator bakes in, keyed like ``params.py``."""
     plays = pl.read_csv(bdb / "plays.csv", infer_schema_length=20000)
@@ -251,6 +265,7 @@ def calibrate(bdb: Path) -> dict[str, object]:
     out["MOTION_RATES"] = {
         k: round(float(per_play[k].mean()), 4) for k in ("at_snap", "shift", "motion")
     }
+    out["MOTION_MAN_RATE_BY_POSITION"] = motion_man_rates(pp, players)
     asg = pp.join(plays.select("gameId", "playId", "pff_passCoverage"), on=["gameId", "playId"])
     asg = asg.filter(pl.col("pff_defensiveCoverageAssignment").is_not_null())
     mix = {}

@@ -15,7 +15,12 @@ from coverage.simulate.defense import ZONE_LANDMARK, Defense
 from coverage.simulate.kinematics import DT, Timeline, W, lag
 from coverage.simulate.motion import PreSnapMotion
 from coverage.simulate.offense import QB, Offense
-from coverage.simulate.params import MOTION_BUMP, MOTION_BUMP_BOX, MOTION_BUMP_LAG
+from coverage.simulate.params import (
+    MOTION_ANSWER,
+    MOTION_BUMP,
+    MOTION_BUMP_BOX,
+    MOTION_BUMP_LAG,
+)
 
 
 def defender_follow(rng: np.random.Generator, de: Defense,
@@ -53,14 +58,42 @@ def defense_before_snap(rng: np.random.Generator, de: Defense, off: Offense, xy_
     if m.player is not None:
         set_f = min(tl.set_idx, tl.n_frames - 1)
         total = xy_off[:, m.player, 1] - xy_off[set_f, m.player, 1]
+        over = _zone_over_motion(de, xy_off, dpos, tl, m.player, los)
         for i in range(11):
             bumps = de.codes[i] not in (None, "MAN") or (MOTION_BUMP_BOX and de.kind[i] == "LB")
-            if bumps and de.partner[i] != m.player:
+            if i == over:
+                # walks with him to an inside-leverage spot a yard inside where he stops
+                gap = xy_off[tl.snap_idx, m.player, 1] - dpos[set_f, i, 1]
+                room = gap - np.sign(gap) * 1.0
+                walk = lag(total, MOTION_BUMP_LAG) * rng.uniform(*MOTION_ANSWER)
+                walk = np.clip(walk, min(room, 0.0), max(room, 0.0))
+                dpos[:, i, 1] += np.where(tl.t > tl.t_set, walk, 0)
+            elif bumps and de.partner[i] != m.player:
                 dpos[:, i, 1] += np.where(tl.t > tl.t_set,
                                           lag(total, MOTION_BUMP_LAG) * rng.uniform(*MOTION_BUMP),
                                           0)
     dpos[tl.pre.sum():] = dpos[tl.snap_idx]
     return dpos
+
+
+def _zone_over_motion(de: Defense, xy_off: np.ndarray, dpos: np.ndarray, tl: Timeline,
+                      mover: int, los: float) -> int:
+    """With ``motion_answer``: the zone defender over the motion man's path (apex, overhang
+    or flat defender, or the box linebacker a back motions out past) who walks with him,
+    so on film the defender nearest a motion man moves as a real one does. -1 for none:
+    the knob is off, or a man defender already travels with him."""
+    if MOTION_ANSWER is None or any(de.partner[i] == mover and de.codes[i] == "MAN"
+                                    for i in range(11)):
+        return -1
+    set_f = min(tl.set_idx, tl.n_frames - 1)
+    start_y, end_y = xy_off[set_f, mover, 1], xy_off[tl.snap_idx, mover, 1]
+    lo, hi = min(start_y, end_y) - 1.0, max(start_y, end_y) + 1.0
+    # a shallow zone defender between where the motion starts and where it goes
+    cands = [i for i in range(11) if de.kind[i] != "DL" and de.codes[i] not in (None, "MAN")
+             and dpos[set_f, i, 0] - los < 8.0 and lo <= dpos[set_f, i, 1] <= hi]
+    if not cands:
+        return -1
+    return min(cands, key=lambda i: abs(dpos[set_f, i, 1] - end_y))
 
 
 def _walk_up(rng: np.random.Generator, de: Defense, tl: Timeline, los: float,

@@ -14,7 +14,13 @@ import numpy as np
 
 from coverage.simulate.kinematics import DT, Timeline, W, interp_path
 from coverage.simulate.offense import Offense
-from coverage.simulate.params import MOTION_DEPTH, MOTION_DROPBACK, MOTION_RATES
+from coverage.simulate.params import (
+    MOTION_DEPTH,
+    MOTION_DROPBACK,
+    MOTION_KINDS,
+    MOTION_MAN_RATE_BY_POSITION,
+    MOTION_RATES,
+)
 
 
 @dataclass
@@ -25,7 +31,7 @@ class PreSnapMotion:
     moving_at_snap: np.ndarray  # (11,) bool
     motioned: np.ndarray  # (11,) bool
     player: int | None = None  # the motion man
-    kind: str | None = None  # jet / across / short / orbit
+    kind: str | None = None  # jet / across / short / orbit / out
 
 
 def approach_targets(rng: np.random.Generator, off: Offense, tl: Timeline, los: float,
@@ -104,10 +110,13 @@ def _shift(rng: np.random.Generator, tl: Timeline, tgt: np.ndarray, events: list
 def _motion(rng: np.random.Generator, off: Offense, tl: Timeline, tgt: np.ndarray,
             events: list[str | None], cur: np.ndarray, m: PreSnapMotion, rec: list[int],
             los: float, by: float) -> None:
-    cands = [i for i in rec if off.slots[i] not in ("FB",)]
-    mp = int(rng.choice(cands))
+    if MOTION_KINDS is None:
+        cands = [i for i in rec if off.slots[i] not in ("FB",)]
+        mp = int(rng.choice(cands))
+        m.kind = str(rng.choice(["jet", "across", "short", "orbit"], p=[0.3, 0.3, 0.3, 0.1]))
+    else:
+        mp, m.kind = _mover_and_kind(rng, off, rec)
     m.player = mp
-    m.kind = str(rng.choice(["jet", "across", "short", "orbit"], p=[0.3, 0.3, 0.3, 0.1]))
     path_t, path = _motion_path(rng, m.kind, cur[mp].copy(), tl, los, by)
     seg = tl.t >= path_t[0]
     tgt[seg, mp] = interp_path(tl.t[seg], path_t, path)
@@ -118,6 +127,17 @@ def _motion(rng: np.random.Generator, off: Offense, tl: Timeline, tgt: np.ndarra
         events[ev] = "man_in_motion"
     m.motioned[mp] = True
     m.moving_at_snap[mp] = path_t[-1] > tl.t_snap - 0.05
+
+
+def _mover_and_kind(rng: np.random.Generator, off: Offense, rec: list[int]) -> tuple[int, str]:
+    """The motion man at the real per-player motion rate of his position (a fullback too),
+    and a motion his position runs (``motion_kinds``): on real film backs motion out of
+    the backfield, tight ends across the formation, receivers jet, across and short."""
+    w = np.array([MOTION_MAN_RATE_BY_POSITION.get(off.kind[i], 0.0) for i in rec])
+    mp = int(rng.choice(rec, p=w / w.sum()))
+    kinds = MOTION_KINDS[off.kind[mp]]
+    p = np.array(list(kinds.values()), dtype=float)
+    return mp, str(rng.choice(list(kinds), p=p / p.sum()))
 
 
 def _motion_path(rng: np.random.Generator, motion_type: str, y0: np.ndarray, tl: Timeline,
@@ -139,6 +159,14 @@ def _motion_path(rng: np.random.Generator, motion_type: str, y0: np.ndarray, tl:
         t0 = max(t_snap - dur - rng.uniform(-0.6, 1.5), t_set + 0.2)
         end = (los - rng.uniform(*MOTION_DEPTH["across"]), y_end)
         return _dropped(rng, t0, dur, (y0[0], y0[1]), end)
+    if motion_type == "out":  # a back out of the backfield to the flat or wide
+        speed = rng.uniform(4.0, 6.5)
+        side = sd if rng.random() < 0.6 else -sd
+        end = (los - rng.uniform(0.7, 1.5),
+               float(np.clip(by + side * rng.uniform(7.0, 14.0), 2.0, W - 2.0)))
+        dur = float(np.hypot(end[0] - y0[0], end[1] - y0[1])) / speed
+        t0 = max(t_snap - dur * rng.uniform(0.8, 1.6), t_set + 0.2)
+        return [t0, t0 + dur], [(y0[0], y0[1]), end]
     if motion_type == "orbit":
         speed = rng.uniform(4.0, 6.0)
         mid = (los - rng.uniform(4.0, 6.5), by)

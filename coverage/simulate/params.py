@@ -35,6 +35,8 @@ FORMATION_ALIGNMENT_COUNTS: dict[str, dict[str, int]] = _DATA["FORMATION_ALIGNME
 PASS_RESULT_COUNTS: dict[str, int] = _DATA["PASS_RESULT_COUNTS"]
 DROPBACK_RATE: float = _DATA["DROPBACK_RATE"]
 MOTION_RATES: dict[str, float] = _DATA["MOTION_RATES"]
+# per skill player on the field (RB with fullbacks, WR, TE): P(he is a motion man)
+MOTION_MAN_RATE_BY_POSITION: dict[str, float] = _DATA["MOTION_MAN_RATE_BY_POSITION"]
 ASSIGNMENT_COUNTS_BY_COVERAGE: dict[str, dict[str, int]] = _DATA["ASSIGNMENT_COUNTS_BY_COVERAGE"]
 ASSIGNMENT_VOCAB: list[str] = _DATA["ASSIGNMENT_VOCAB"]
 POSITION_COUNTS: dict[str, int] = _DATA["POSITION_COUNTS"]
@@ -102,3 +104,10 @@ MOTION_BUMP_LAG: int = int(KNOBS["motion_bump_lag"])  # frames
 # lateral travel by which the motion man has dropped to it
 MOTION_DROPBACK: tuple[float, float] | None = (
     tuple(KNOBS["motion_dropback"]) if KNOBS["motion_dropback"] is not None else None)
+# None: any skill player but a fullback motions, jet / across / short / orbit whoever he is;
+# else position -> {kind: weight}, the motion man drawn at his position's real rate
+MOTION_KINDS: dict[str, dict[str, float]] | None = KNOBS["motion_kinds"]
+# None: only the bump and each defender's follow answer motion; else the fraction (lo, hi) of
+# the motion man's lateral travel with which the zone defender over him walks with him
+MOTION_ANSWER: tuple[float, float] | None = (
+    tuple(KNOBS["motion_answer"]) if KNOBS["motion_answer"] is not None else None)

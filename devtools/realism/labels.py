@@ -13,6 +13,7 @@ import polars as pl
 
 from coverage.schema import PLAY_KEYS
 from coverage.vocab import assignment_expr, is_man, is_man_or_zone
+from devtools.realism.motion import motion_men_by_position
 
 _LABELLED = is_man_or_zone()
 OUT = ["table", "level", "value", "n"]
@@ -204,6 +205,7 @@ def label_tables(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                  positions: pl.DataFrame) -> pl.DataFrame:
     """Every label-table figure of one side, long: (table, level, value, n)."""
     return pl.concat([man_rate_by_situation(plays), motion_rates(plays, player_play),
+                      motion_men_by_position(plays, player_play, positions),
                       matchups(plays, player_play, positions),
                       assignment_mix(plays, player_play, positions),
                       package_tables(plays, player_play, positions)])

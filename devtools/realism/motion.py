@@ -81,3 +81,36 @@ def motion_metrics(frames: pl.LazyFrame) -> pl.DataFrame:
                      defender_response(win).select(*PLAY, *LABELS, "metric", "value")])
     return out.with_columns(pl.lit("line set → snap").alias("moment"),
                             pl.col("value").cast(pl.Float64)).select(OUT)
+
+
+def motion_men_by_position(plays: pl.DataFrame, player_play: pl.DataFrame | None,
+                           positions: pl.DataFrame) -> pl.DataFrame:
+    """Label table (table, level, value, n): who the motion men are. A motion man is flagged
+    ``motionSinceLineset`` or ``inMotionAtBallSnap``; per position group, his share of all
+    motion men (n = motion men) and the rate of plays with one (n = plays). The defense's
+    answer depends on who moves (a back out of the backfield draws a linebacker, a receiver
+    a corner), so the simulator's mover mix must be the real one."""
+    flags = ("motionSinceLineset", "inMotionAtBallSnap")
+    out = {"table": pl.String, "level": pl.String, "value": pl.Float64, "n": pl.Int64}
+    if player_play is None or not all(f in player_play.columns for f in flags):
+        return pl.DataFrame(schema=out)
+    keys = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64))
+    pp = (player_play.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                             pl.col("nflId").cast(pl.Int64),
+                             pl.any_horizontal(*[pl.col(f).cast(pl.Boolean, strict=False)
+                                                 .fill_null(False) for f in flags])
+                             .alias("moved"))
+          .join(keys, on=PLAY, how="inner")
+          .join(positions, on="nflId", how="left")
+          .with_columns(pl.col("group").fill_null("UNK")))
+    men = pp.filter(pl.col("moved") & pl.col("group").is_in(list(RECEIVER_GROUPS)))
+    n_plays = keys.unique().height
+    share = men.group_by("group").len().select(
+        pl.lit("motion men by position (share)").alias("table"), pl.col("group").alias("level"),
+        (pl.col("len") / pl.col("len").sum()).alias("value"),
+        pl.col("len").sum().cast(pl.Int64).alias("n"))
+    rate = men.unique([*PLAY, "group"]).group_by("group").len().select(
+        pl.lit("plays with a motion man of the position (rate)").alias("table"),
+        pl.col("group").alias("level"), (pl.col("len") / max(n_plays, 1)).alias("value"),
+        pl.lit(n_plays).cast(pl.Int64).alias("n"))
+    return pl.concat([share, rate]).cast(out)
