@@ -20,6 +20,7 @@ from coverage.simulate.params import (
     FIFTH_ON_LINE,
     GREEN_DOG,
     MAN_CB_PRESS,
+    MAN_MATCH,
     MAN_ROTATION_LEAD,
     MAN_SAFETY,
     PACKAGE_BY_COVERAGE,
@@ -212,9 +213,12 @@ def _match(off: Offense, lay: _Layout, cand: list[int]) -> list[tuple[int, int]]
         elif lay.kind[i] == "NCB":
             c += 0 if kd == "WR" and rk >= 1 else (3.0 if kd in ("WR", "TE") else 6.0)
         elif lay.kind[i] == "S":
-            c += -1.5 if kd == "TE" else (2.0 if kd == "WR" and rk >= 1 else 3.0)
+            c += (-1.5 if kd == "TE" else (2.0 if kd == "WR" and rk >= 1 else 3.0)) \
+                if MAN_MATCH is None or kd not in ("TE", "RB") \
+                else MAN_MATCH["s_te" if kd == "TE" else "s_rb"]
         else:  # LB
-            c += 2.0 if kd == "RB" else (2.5 if kd == "TE" else 7.0)
+            c += 2.0 if kd == "RB" else (
+                (2.5 if MAN_MATCH is None else MAN_MATCH["lb_te"]) if kd == "TE" else 7.0)
         return c
 
     cmat = np.array([[cost_for(i, j) for j in range(len(lay.rec))] for i in cand])
@@ -243,6 +247,14 @@ def _assign_man(rng: np.random.Generator, cov: str, off: Offense, lay: _Layout,
         # dog"): charted as a rusher, which keeps linebackers' man share near the real one
         if lay.kind[d] == "LB" and off.kind[r] == "RB" and rng.random() < GREEN_DOG:
             green_dog.append(d)
+        # a tight end who stays in to block frees his man: a linebacker rushes, a
+        # defensive back robs underneath
+        elif (MAN_MATCH is not None and off.kind[r] == "TE"
+              and rng.random() < MAN_MATCH["te_stays_in"]):
+            if lay.kind[d] == "LB":
+                green_dog.append(d)
+            else:
+                codes[d] = "HOL"
     spare = [i for i in cand if codes[i] is None]
     for k, i in enumerate(spare):
         robber = k == 0 and (lay.kind[i] == "LB" or rng.random() < 0.5) and cov != "Cover-0"

@@ -115,29 +115,26 @@ def _personnel_plan(rng: np.random.Generator, formation: str, n_side: dict[int, 
                     backs: int) -> dict[int, list[str]]:
     """Who fills each spot: side ``sd`` -> kinds outermost first, 0 -> the backfield.
 
-    The personnel comes from the real mix of the formation and alignment. Backs stand in
-    the backfield first (a back beyond its spots splits out, as in empty sets); tight ends
-    take the innermost spots left, on a side drawn by its free spots, then the backfield
-    (a wing or H-back); receivers take the rest, outside first."""
+    The personnel comes from the real mix of the formation and alignment. The backfield
+    takes the backs and tight ends (first, so in a fullback's spot), then receivers; a
+    back beyond its spots splits out, as in empty sets; the other tight ends take the
+    innermost spots, on a side drawn by its free spots; receivers take the rest, outside
+    first."""
     mix = personnel_mix(formation, f"{n_side[1]}x{n_side[-1]}" if n_side[1] >= n_side[-1]
                         else f"{n_side[-1]}x{n_side[1]}")
     keys = sorted(mix)
     w = np.array([mix[k] for k in keys], dtype=float)
     pick = keys[int(rng.choice(len(keys), p=w / w.sum()))]
     n_rb, n_te = int(pick[0]), int(pick[1])
-    back = ["RB"] * min(n_rb, backs)
+    rb_back = min(n_rb, backs)
+    te_back = min(n_te, backs - rb_back)
+    back = ["TE"] * te_back + ["RB"] * rb_back + ["WR"] * (backs - rb_back - te_back)
     inner = {sd: n_side[sd] for sd in (1, -1)}  # spots still free on each side, from inside
     side_kind: dict[int, list[str]] = {sd: [] for sd in (1, -1)}
-    for kind in ["RB"] * (n_rb - len(back)) + ["TE"] * n_te:
-        free = np.array([inner[1], inner[-1]], dtype=float)
-        if free.sum() == 0:
-            back.append(kind)
-            continue
-        sd = 1 if rng.random() < free[0] / free.sum() else -1
+    for kind in ["RB"] * (n_rb - rb_back) + ["TE"] * (n_te - te_back):
+        sd = 1 if rng.random() < inner[1] / max(inner[1] + inner[-1], 1) else -1
         inner[sd] -= 1
         side_kind[sd].append(kind)
-    while len(back) < backs:  # more backfield spots than backs and tight ends: a receiver
-        back.append("WR")
     plan = {sd: ["WR"] * inner[sd] + side_kind[sd][::-1] for sd in (1, -1)}
     plan[0] = back
     return plan
@@ -197,8 +194,8 @@ def _tight_end_spot(rng: np.random.Generator, lineup: _Lineup, sd: int, r: int, 
     x = los - 1.2
     if r == 0:  # lone TE as the only receiver on the side
         y = by + sd * (2.9 + rng.uniform(1.5, 2.5))
-    if r < k - 1:  # tight ends inside him too (heavy sets): a wing outside the inline one
-        y = by + sd * (2.9 + rng.uniform(2.6, 3.8))
+    if r < k - 1:  # tight ends inside him too (heavy sets): wings outside the inline one
+        y = by + sd * (2.9 + rng.uniform(1.2, 2.2) + 1.7 * (k - 1 - r))
         x = los - 1.6
     return p, "TE", slot, x, y
 
@@ -236,31 +233,36 @@ def _add_backs(rng: np.random.Generator, lineup: _Lineup, formation: str, backs:
     """Backfield players; a spare tight end becomes a wing on the weak side. ``kinds``
     (the personnel plan's backfield) names each one; None: backs and a spare tight end."""
     qb_depth = _QB_DEPTH.get(formation, 1.3)
+    first_side = -strong  # the side the first back stands on, where he is beside the QB
     for b in range(backs):
-        wing = lineup.te_left > 0 and b == backs - 1 and b > 0
-        if wing or (kinds is not None and kinds[b] == "TE"):
-            lineup.te_left -= 1 if wing else 0
+        if lineup.te_left > 0 and b == backs - 1 and b > 0:
+            lineup.te_left -= 1
             p = lineup.take("TE")
-            slot = "WING" if "WING" not in lineup.slots else "HB"
             xy = np.array([[los - 2.0, by - strong * rng.uniform(3.5, 4.5)]])
-            if slot == "HB":  # an H-back: offset behind the line, strong side
-                xy = np.array([[los - 2.5, by + strong * rng.uniform(2.0, 3.0)]])
-            lineup.add(p, "TE", slot, xy, -strong if slot == "WING" else strong, 9)
+            lineup.add(p, "TE", "WING", xy, -strong, 9)
             continue
         fb = formation in ("I_FORM", "JUMBO") and b == 0 and backs >= 2
-        if kinds is not None and kinds[b] == "WR":
-            p = lineup.take("WR")  # a receiver in the backfield (10 / 00 personnel)
-        else:
+        want = "RB" if kinds is None else kinds[b]
+        if want == "RB":
             p = lineup.roster["FB"][0] if fb else lineup.take("RB")
-        slot = "FB" if fb else ("RB" if "RB" not in lineup.slots else "RB2")
-        if formation in ("SHOTGUN", "EMPTY", "WILDCAT"):
+            slot = "FB" if fb else ("RB" if "RB" not in lineup.slots else "RB2")
+        else:  # the plan's tight end (a fullback or H-back) or receiver in the backfield
+            p = lineup.take(want)
+            slot = "FB" if fb else f"{want}_BACK"
+        if kinds is not None and b > 0:  # the plan's second / third back: his own spot
+            sd = -first_side if b == 1 else 0
+            depth = (max(qb_depth, 3.0) if sd != 0
+                     else 6.5 if formation in ("I_FORM", "JUMBO") else max(qb_depth, 3.0) + 1.8)
+            xy = [los - depth + rng.normal(0, 0.3), by + sd * rng.uniform(1.5, 2.5)]
+        elif formation in ("SHOTGUN", "EMPTY", "WILDCAT"):
             sd = (1 if b == 0 else -1) * (1 if rng.random() < 0.5 else -1)
+            first_side = sd
             xy = [los - qb_depth + rng.normal(0, 0.3), by + sd * rng.uniform(1.3, 2.3)]
         elif fb:
             xy = [los - 4.3 + rng.normal(0, 0.2), by + rng.normal(0, 0.3)]
         else:
             xy = [los - 6.5 + rng.normal(0, 0.4), by + rng.normal(0, 0.4)]
-        lineup.add(p, "RB", slot, np.array([xy]), 0, 9)
+        lineup.add(p, want if want != "RB" else "RB", slot, np.array([xy]), 0, 9)
 
 
 # --------------------------------------------------------------------------- after the snap

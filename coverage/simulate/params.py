@@ -86,6 +86,10 @@ MAN_ROTATION_LEAD: tuple[float, float] | None = (
 CB_TE_COST: float | None = KNOBS["cb_te_cost"]
 # P(a linebacker in man on a back rushes instead: a "green dog"), charted as a rusher
 GREEN_DOG: float = float(KNOBS["green_dog"])
+# None: man matchups by the costs in defense._match; else overrides of those costs, "s_te",
+# "s_rb", "lb_te" (a safety on a tight end / a back, a linebacker on a tight end), and
+# "te_stays_in": P(a tight end matched in man stays in to block, his defender freed)
+MAN_MATCH: dict[str, float] | None = KNOBS["man_match"]
 # P(a linebacker walks up to the edge of the line): in a man call, in a zone call
 FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
 # False: the package follows the wide receivers only; True: drawn from the real

@@ -1,0 +1,95 @@
+"""The offense's personnel and the man matchups it draws, with the knobs that shape them.
+
+The embedded season keeps its knobs (pinned by digest in test_simulate.py); these tests
+switch a knob on for one module and check what it is for: personnel in the real mix of
+the formation and alignment, and tight ends covered (or freed) as the real charting has it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coverage.simulate import defense, offense
+from coverage.simulate.params import PERSONNEL_BY_FORMATION_ALIGNMENT
+from coverage.simulate.roster import build_rosters
+
+LOS, BY = 40.0, 26.65
+
+
+@pytest.fixture(scope="module")
+def roster():
+    rosters, _ = build_rosters(np.random.default_rng(0), ("KC",))
+    return rosters["KC"]
+
+
+def _personnel(off: offense.Offense) -> str:
+    return f"{sum(k == 'RB' for k in off.kind)}{sum(k == 'TE' for k in off.kind)}"
+
+
+@pytest.mark.parametrize(("formation", "alignment"),
+                         [("SHOTGUN", "2x2"), ("SINGLEBACK", "3x1"), ("I_FORM", "2x1")])
+def test_offense_personnel_follows_the_real_mix(monkeypatch, roster, formation, alignment):
+    monkeypatch.setattr(offense, "OFFENSE_PERSONNEL", True)
+    rng = np.random.default_rng(1)
+    n = 1200
+    got: dict[str, int] = {}
+    for _ in range(n):
+        off = offense.build_offense(rng, roster, formation, alignment, LOS, BY)
+        assert len(off.players) == 11 and off.kind.count("OL") == 5
+        # each player stands in his own spot and plays the kind his position is
+        assert all(p.position == k or (k, p.position) in {("RB", "FB")}
+                   for p, k in zip(off.players, off.kind, strict=True) if k in ("WR", "TE"))
+        te = off.pos[[i for i, k in enumerate(off.kind) if k == "TE"]]
+        d = np.linalg.norm(te[:, None] - te[None], axis=-1)
+        assert d[np.triu_indices(len(te), 1)].min(initial=9.0) > 0.6  # two TEs side by side
+        key = _personnel(off)
+        got[key] = got.get(key, 0) + 1
+    mix = offense.personnel_mix(formation, alignment)
+    total = sum(mix.values())
+    for key, count in mix.items():
+        p = count / total
+        sd = (p * (1 - p) / n) ** 0.5
+        assert abs(got.get(key, 0) / n - p) <= max(3 * sd, 0.01), (key, got, mix)
+
+
+def test_personnel_mix_pools_thin_cells():
+    """A thin cell borrows its formation's whole mix, an unknown formation the league's."""
+    assert offense.personnel_mix("SHOTGUN", "2x2") == PERSONNEL_BY_FORMATION_ALIGNMENT[
+        "SHOTGUN"]["2x2"]
+    jumbo = offense.personnel_mix("JUMBO", "2x1")
+    assert sum(jumbo.values()) >= 30 and set(jumbo) >= {"13", "12"}
+    league = offense.personnel_mix("NOT_A_FORMATION", "2x2")
+    assert league["11"] > league["12"] > league["13"]
+
+
+def _man_on_te(monkeypatch, roster, match) -> tuple[int, int, int]:
+    """Over heavy sets in Cover-1: tight ends, those with a MAN defender, and of those
+    the defenders who are safeties."""
+    monkeypatch.setattr(offense, "OFFENSE_PERSONNEL", True)
+    monkeypatch.setattr(defense, "MAN_MATCH", match)
+    rng = np.random.default_rng(2)
+    tes = covered = by_safety = 0
+    for _ in range(300):
+        off = offense.build_offense(rng, roster, "SINGLEBACK", "2x2", LOS, BY)
+        de = defense.build_defense(rng, roster, off, "Cover-1", LOS, BY)
+        te = {i for i, k in enumerate(off.kind) if k == "TE"}
+        tes += len(te)
+        for d, (code, r) in enumerate(zip(de.codes, de.partner, strict=True)):
+            if code == "MAN" and r in te:
+                covered += 1
+                by_safety += de.kind[d] == "S"
+    return tes, covered, by_safety
+
+
+def test_tight_ends_stay_in_and_free_their_man(monkeypatch, roster):
+    base = {"s_te": -0.8, "s_rb": -0.5, "lb_te": 3.5}
+    tes, covered, _ = _man_on_te(monkeypatch, roster, base | {"te_stays_in": 0.0})
+    assert tes > 300 and covered / tes > 0.9
+    tes, covered, _ = _man_on_te(monkeypatch, roster, base | {"te_stays_in": 1.0})
+    assert covered == 0
+    _, covered, by_safety = _man_on_te(monkeypatch, roster, base | {"te_stays_in": 0.0,
+                                                                    "s_te": 5.0})
+    _, covered2, by_safety2 = _man_on_te(monkeypatch, roster, base | {"te_stays_in": 0.0,
+                                                                      "s_te": -3.0})
+    assert by_safety / covered < by_safety2 / covered2
