@@ -255,3 +255,24 @@ def test_rates_are_averaged_not_medianed() -> None:
                          "metric": ["motion (rate)"] * 3, "value": [0.0, 0.0, 1.0]})
     row = side_by_side(long, long).filter(pl.col("split") == "All").row(0, named=True)
     assert row["synthetic"] == pytest.approx(1 / 3)
+
+
+def test_completeness_counts_missing_players_and_skipped_frames() -> None:
+    """A play tracked in full reads 0; one whose frame 2 lacks a player and whose frame 3
+    was never recorded reads both gaps."""
+    from devtools.realism.completeness import completeness_metrics
+
+    def play(pid: int, frames: list[int], drop: tuple[int, int] | None) -> pl.DataFrame:
+        rows = [{"gameId": 1, "playId": pid, "frameId": f, "nflId": n, "coverage": "Zone",
+                 "family": "Cover-3"} for f in frames for n in range(22)
+                if (f, n) != drop]
+        return pl.DataFrame(rows)
+
+    frames = pl.concat([play(1, [1, 2, 3, 4], None), play(2, [1, 2, 4], (2, 5))]).lazy()
+    m = {(r["playId"], r["metric"]): r["value"]
+         for r in completeness_metrics(frames).iter_rows(named=True)}
+    assert m[(1, "player-frames missing (share)")] == 0.0
+    assert m[(1, "frame ids skipped (per play)")] == 0.0
+    assert m[(2, "frame ids skipped (per play)")] == 1.0
+    assert m[(2, "frames without all 22 (share)")] == pytest.approx(1 / 3)
+    assert m[(2, "player-frames missing (share)")] == pytest.approx(23 / 88)

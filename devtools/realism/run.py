@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from devtools.realism import alignment, compare, domain, labels, motion
+from devtools.realism.completeness import completeness_metrics
 from devtools.realism.context import context_auc
 from devtools.realism.frames import moments, player_frames
 from devtools.realism.sources import Side, open_side
@@ -41,7 +42,8 @@ def geometry_long(side: Side) -> pl.DataFrame:
     parts = []
     for store in side.stores:
         frames = player_frames(store.tracking(), store.plays(), side.positions)
-        parts += [alignment.alignment_metrics(moments(frames)), motion.motion_metrics(frames)]
+        parts += [alignment.alignment_metrics(moments(frames)), motion.motion_metrics(frames),
+                  completeness_metrics(frames)]
     return pl.concat(parts)
 
 
