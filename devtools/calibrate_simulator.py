@@ -24,6 +24,9 @@ from coverage.stats import beta_shrink  # noqa: E402
 from coverage.vocab import (  # noqa: E402
     DISTANCES,
     FIELD_ZONES,
+    MAN,
+    OTHER,
+    ZONE,
     distance_expr,
     field_zone_expr,
     is_man,
@@ -156,7 +159,7 @@ def package_counts(plays: pl.DataFrame, pp: pl.DataFrame,
     out: dict[str, dict[str, dict[str, int]]] = {}
     for bucket in ("0-1", "2", "3", "4+"):
         out[bucket] = {}
-        for fam in ("Man", "Zone", "Other"):
+        for fam in (MAN, ZONE, OTHER):
             cell = per.filter((pl.col("bucket") == bucket) & (pl.col("pff_manZone") == fam))
             got = dict(zip(cell["package"], cell["len"], strict=True))
             out[bucket][fam] = {p: int(got.get(p, 0)) for p in PACKAGES}

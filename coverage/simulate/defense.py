@@ -16,6 +16,7 @@ from coverage.simulate.calls import SHELL_OF
 from coverage.simulate.kinematics import W
 from coverage.simulate.offense import Offense
 from coverage.simulate.params import (
+    ASSIGNMENT_COUNTS_BY_COVERAGE,
     CB_TE_COST,
     FIFTH_ON_LINE,
     GREEN_DOG,
@@ -288,11 +289,27 @@ def _assign_zone(rng: np.random.Generator, cov: str, shell: int, off: Offense, l
     # red zone: a few defenders play man inside the zone call
     p_man_in_zone = 0.25 if cov == "Red Zone" else 0.06
     cand = lay.i_cb + lay.i_nb + [i for i in lay.i_lb + lay.i_s if i in under]
-    for d, r in _match(off, lay, cand):
+    pairs = _match(off, lay, cand)
+    man_kinds = ("LB", "NCB")
+    if MAN_MATCH is not None:
+        # as many defenders charted MAN as the real call has (pattern-matching zones:
+        # Quarters corners on #1, a hook defender on the tight end), drawn among those
+        # matched to a receiver
+        man_kinds = ("LB", "NCB", "CB", "S")
+        charted = sum(c is not None for c in codes)
+        matched = sum(codes[d] is not None for d, _ in pairs)
+        p_man_in_zone = min(1.0, _man_share(cov) * charted / max(matched, 1))
+    for d, r in pairs:
         partner[d] = r
-        if (lay.kind[d] in ("LB", "NCB") and rng.random() < p_man_in_zone
+        if (lay.kind[d] in man_kinds and rng.random() < p_man_in_zone
                 and codes[d] is not None):
             codes[d] = "MAN"
+
+
+def _man_share(cov: str) -> float:
+    """The real share of a call's charted defenders who play MAN."""
+    counts = ASSIGNMENT_COUNTS_BY_COVERAGE.get(cov, {})
+    return counts.get("MAN", 0) / max(sum(counts.values()), 1)
 
 
 def _shown_alignment(rng: np.random.Generator, off: Offense, lay: _Layout,

@@ -88,7 +88,8 @@ CB_TE_COST: float | None = KNOBS["cb_te_cost"]
 GREEN_DOG: float = float(KNOBS["green_dog"])
 # None: man matchups by the costs in defense._match; else overrides of those costs, "s_te",
 # "s_rb", "lb_te" (a safety on a tight end / a back, a linebacker on a tight end), and
-# "te_stays_in": P(a tight end matched in man stays in to block, his defender freed)
+# "te_stays_in": P(a tight end matched in man stays in to block, his defender freed); set, it
+# also charts MAN in zone calls at the real call's rate
 MAN_MATCH: dict[str, float] | None = KNOBS["man_match"]
 # P(a linebacker walks up to the edge of the line): in a man call, in a zone call
 FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
