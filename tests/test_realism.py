@@ -276,3 +276,21 @@ def test_completeness_counts_missing_players_and_skipped_frames() -> None:
     assert m[(2, "frame ids skipped (per play)")] == 1.0
     assert m[(2, "frames without all 22 (share)")] == pytest.approx(1 / 3)
     assert m[(2, "player-frames missing (share)")] == pytest.approx(23 / 88)
+
+
+def test_offense_personnel_counts_backs_and_tight_ends_of_the_offense_only() -> None:
+    from devtools.realism.labels import offense_personnel
+
+    plays = pl.DataFrame({"gameId": [1, 1], "playId": [1, 2], "possessionTeam": ["A", "B"]})
+    # play 1: A has a back and a tight end (11); play 2: B has two tight ends, no back (02);
+    # the defense's players never count
+    rows = [(1, 10, "A"), (1, 11, "A"), (1, 12, "A"), (1, 20, "B"),
+            (2, 11, "B"), (2, 13, "B"), (2, 10, "A")]
+    pp = pl.DataFrame({"gameId": [1] * len(rows), "playId": [r[0] for r in rows],
+                       "nflId": [r[1] for r in rows], "teamAbbr": [r[2] for r in rows]})
+    positions = pl.DataFrame({"nflId": [10, 11, 12, 13, 20],
+                              "group": ["RB", "TE", "WR", "TE", "TE"]})
+    t = offense_personnel(plays, pp, positions)
+    assert dict(t.select("level", "value").iter_rows()) == {"11": 0.5, "02": 0.5}
+    assert set(t["n"]) == {2}
+    assert offense_personnel(plays, None, positions).is_empty()

@@ -201,6 +201,35 @@ def package_tables(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                       *[m.with_columns(pl.col("n").cast(pl.Int64)) for m in man]])
 
 
+def offense_personnel(plays: pl.DataFrame, player_play: pl.DataFrame | None,
+                      positions: pl.DataFrame) -> pl.DataFrame:
+    """Share of plays by the offense's personnel ("11": one back, one tight end). Who
+    stands in the formation decides whom the defense can match in man (a corner on a tight
+    end needs a tight end on the field)."""
+    need = ("gameId", "playId", "nflId", "teamAbbr")
+    empty = pl.DataFrame(schema=dict(zip(OUT, (pl.String, pl.String, pl.Float64, pl.Int64),
+                                         strict=True)))
+    if player_play is None or not all(c in player_play.columns for c in need):
+        return empty
+    team = pl.col("teamAbbr").cast(pl.String)
+    keys = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
+                        pl.col("possessionTeam").cast(pl.String))
+    per = (player_play.select(*[pl.col(c).cast(pl.Int64) for c in need[:3]], team)
+           .join(keys, on=PLAY_KEYS, how="inner")
+           .filter(team == pl.col("possessionTeam"))
+           .join(positions, on="nflId", how="left")
+           .group_by(PLAY_KEYS)
+           .agg(pl.concat_str((pl.col("group") == "RB").sum().cast(pl.String),
+                              (pl.col("group") == "TE").sum().cast(pl.String))
+                .alias("level")))
+    if per.is_empty():
+        return empty
+    return (per.group_by("level").len()
+            .select(pl.lit("offense personnel (share)").alias("table"), "level",
+                    (pl.col("len") / pl.col("len").sum()).alias("value"),
+                    pl.col("len").sum().cast(pl.Int64).alias("n")))
+
+
 def label_tables(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                  positions: pl.DataFrame) -> pl.DataFrame:
     """Every label-table figure of one side, long: (table, level, value, n)."""
@@ -208,7 +237,8 @@ def label_tables(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                       motion_men_by_position(plays, player_play, positions),
                       matchups(plays, player_play, positions),
                       assignment_mix(plays, player_play, positions),
-                      package_tables(plays, player_play, positions)])
+                      package_tables(plays, player_play, positions),
+                      offense_personnel(plays, player_play, positions)])
 
 
 def side_by_side(synthetic: pl.DataFrame, real: pl.DataFrame) -> pl.DataFrame:
@@ -217,7 +247,8 @@ def side_by_side(synthetic: pl.DataFrame, real: pl.DataFrame) -> pl.DataFrame:
     r = real.rename({"value": "real", "n": "n real"})
     # a pairing or assignment one side never shows is a share of 0, not a gap
     share = pl.col("table").str.starts_with("man matchups") \
-        | pl.col("table").str.starts_with("assignment mix")
+        | pl.col("table").str.starts_with("assignment mix") \
+        | pl.col("table").str.starts_with("offense personnel")
     return (s.join(r, on=["table", "level"], how="full", coalesce=True)
             .with_columns(*[pl.when(share).then(pl.col(c).fill_null(0.0))
                             .otherwise(pl.col(c)).alias(c) for c in ("synthetic", "real")],
