@@ -35,6 +35,8 @@ from coverage.app.play_player import (
 )
 from coverage.app.provenance import provenance
 from coverage.app.session import (
+    data_picker,
+    data_picker_slot,
     load_formation_slots,
     load_play_frames,
     load_play_table,
@@ -63,8 +65,25 @@ _FIT_CSS = """<style>
 EXPLAIN_AHEAD_S = 2.5
 MARK = "▶"  # the play list's mark of the play on screen
 
-store = page_start("Play explorer", compact=True)
+# a browser's first load: the play first; lazily loaded widgets that are not needed to
+# watch it (the data folder input, the downloads) follow with the list
+first_load = first_play_pending()
+data_slot = data_picker_slot()
+store = page_start("Play explorer", compact=True, with_data_picker=False)
+data_sent: dict[str, bool] = {}
+
+
+def data_picker_now() -> None:
+    """The data folder input in its slot (once per run)."""
+    if not data_sent:
+        data_picker(data_slot)
+        data_sent["input"] = True
+
+
+if not first_load:
+    data_picker_now()
 if store is None:
+    data_picker_now()
     st.stop()
 # a 1366x768 laptop leaves ~657 px under the browser's bars: a tighter page head keeps the
 # field, the curve and the Play bar above the fold (style only: st.html adds no element)
@@ -80,6 +99,7 @@ try:
 except Exception as exc:  # noqa: BLE001 - any failure here must read as a message
     show_error(exc, "check the data folder in the sidebar; re-run `coverage ingest` if the "
                "store is from an older version.")
+    data_picker_now()
     st.stop()
 if not models:
     no_predictions_message(store)
@@ -354,7 +374,8 @@ def play_view() -> None:
             st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
     if explain_on:
         explain_panel(frames, tell_rows, resp_play, fam_play)
-    downloads(frames, play_preds, play, attr)
+    if not first_load:  # below the play: its coming moves nothing on screen
+        downloads(frames, play_preds, play, attr)
     if not full_run and st.session_state.get(view_state.LIST_MARK) != pick:
         view_state.own_rerun()  # the list below marks the play this fragment switched to
 
@@ -370,6 +391,7 @@ if sent.get("player") and first_play_pending():
     st.sidebar.caption("Filters follow once the play is drawn…")
     list_box.caption("The play list follows once the play is drawn…")
     st.stop()
+data_picker_now()
 
 # --- the widgets behind the values read above: the same keys, so they show (and own) them
 game_names = play_data.game_titles(table)  # the picker labels' own game names

@@ -532,21 +532,42 @@ _GRID_SEEN = """new MutationObserver((_, obs) => {
 }).observe(document, {childList: true, subtree: true});"""
 
 
+# the sidebar's model picker's tops as they change, and when the data folder input and the
+# downloads first show (lazily loaded widgets: a first load sends them after the play)
+_LATER_SEEN = """window.__modelTops = []; new MutationObserver(() => {
+  const now = performance.timeOrigin + performance.now();
+  const m = document.querySelector("[data-testid='stSidebar'] [data-testid='stSelectbox']");
+  if (m) { const t = Math.round(m.getBoundingClientRect().top), tops = window.__modelTops;
+           if (tops[tops.length - 1] !== t) tops.push(t); }
+  if (!window.__inputSeen && document.querySelector(
+      "[data-testid='stSidebar'] [data-testid='stTextInput']")) window.__inputSeen = now;
+  if (!window.__downloadSeen && document.querySelector(
+      "[data-testid='stDownloadButton']")) window.__downloadSeen = now;
+}).observe(document, {childList: true, subtree: true, attributes: true});"""
+
+
 def test_the_list_follows_the_play_on_a_first_load(server, browser) -> None:
-    """A first load sends the play list (a data grid: the costliest element to draw) only
-    once the player has drawn the play; then the list, the filters and the view's link are
-    all there, and the drawn play is left alone."""
+    """A first load sends the play list (a data grid: the costliest element to draw), the
+    data folder input and the downloads only once the player has drawn the play; then the
+    list, the filters, the input, the downloads and the view's link are all there, the drawn
+    play is left alone and the sidebar's model picker has not moved."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
         page.add_init_script(_GRID_SEEN)
+        page.add_init_script(_LATER_SEEN)
         page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
         page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
         page.locator("[data-testid='stDataFrame']").wait_for(timeout=60_000)
+        page.locator("[data-testid='stDownloadButton']").first.wait_for(timeout=60_000)
         _idle(page)
         drawn = _player(page, "+document.body.dataset.drawn")
         assert page.evaluate("window.__gridSeen") > drawn
+        assert page.evaluate("window.__inputSeen") > drawn
+        assert page.evaluate("window.__downloadSeen") > drawn
         assert _plays_shown(page) > 0
         assert page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").count()
+        assert page.locator("[data-testid='stSidebar'] .st-key-data_dir input").count() == 1
+        assert len(page.evaluate("window.__modelTops")) == 1  # held its place throughout
         assert "game=" in page.url and "play=" in page.url
         assert _renders(page) == 1  # the page's rerun left the drawn play alone
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from coverage import generations
 from coverage.app import view_state
@@ -284,23 +285,47 @@ def plot(fig, **kwargs) -> None:  # fig: plotly Figure
 
 # Streamlit's default top padding (6rem) pushes the field below the fold on a laptop screen
 _COMPACT_CSS = "<style>.block-container{padding-top:2.2rem;padding-bottom:2rem}</style>"
+DATA_DIR_KEY = "data_dir"
+DATA_SLOT_KEY = "data_dir_slot"
+# the data folder input's height in the sidebar (label and field), held by its slot
+DATA_PICKER_PX = 89
+
+
+def data_picker(where: DeltaGenerator | None = None) -> None:
+    """The data folder input (the sidebar's, or ``where``: a slot of :func:`data_picker_slot`)."""
+    (where or st.sidebar).text_input(
+        "Data folder (empty = embedded synthetic season)", key=DATA_DIR_KEY,
+        help="A Big Data Bowl download folder (CSV or parquet) or an ingested store, inside "
+             "the app's data folder (a relative path starts there).")
+
+
+def data_picker_slot() -> DeltaGenerator:
+    """The sidebar's place for the data folder input of a page that may send it later (with
+    ``page_start(with_data_picker=False)``), at least the input's height: what is drawn
+    below it does not move when the input comes, nor while its script loads. A text field
+    is one of Streamlit's lazily loaded widgets (about twenty script files): on the
+    explorer's first load those requests queued ahead of the player's."""
+    return st.sidebar.container(height=DATA_PICKER_PX, border=False, key=DATA_SLOT_KEY)
 
 
 def page_start(title: str, icon: str = "🏈", *, compact: bool = False,
-               tab: str | None = None) -> Store | None:
+               tab: str | None = None, with_data_picker: bool = True) -> Store | None:
     """Page config, data picker, title, the store and the banner naming the data's origin
     (full width on every page: never a small caption), in one call.
 
     ``compact``: a smaller title, so the explorer's field fits a 1366x768 screen.
     ``tab``: the browser tab's title (default: ``<title> · coverage``).
+    ``with_data_picker``: False when the page draws :func:`data_picker` itself, later.
     """
     st.set_page_config(page_title=tab or f"{title} · coverage", page_icon=icon, layout="wide")
-    st.markdown(_COMPACT_CSS, unsafe_allow_html=True)
+    # st.html, not st.markdown's raw HTML: the style adds no element, and the page loads
+    # no HTML parser for it (a lazily loaded script every page's first load waited for)
+    st.html(_COMPACT_CSS)
     view_state.keep()  # filters, play and model survive visits to the other pages
-    with st.sidebar:
-        st.text_input("Data folder (empty = embedded synthetic season)", key="data_dir",
-                      help="A Big Data Bowl download folder (CSV or parquet) or an ingested "
-                           "store, inside the app's data folder (a relative path starts there).")
+    if with_data_picker:
+        data_picker()
+    else:  # a folder typed on another page stays until the input is drawn again
+        view_state.keep((DATA_DIR_KEY,))
     if compact:
         st.markdown(f"### {icon} {title}")
     else:
