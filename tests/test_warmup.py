@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -117,3 +118,18 @@ def test_data_option_reads_both_argument_forms(monkeypatch) -> None:
     assert warmup.data_option(["--server.port", "1", "--", "--data", "d"]) == "d"
     assert warmup.data_option(["--data", "d"]) == "d"  # sys.argv under streamlit
     assert warmup.data_option(["--server.port", "1"]) is None
+
+
+def test_serve_waits_for_the_warmup_at_most_its_limit() -> None:
+    """`python app.py` serves once the caches are warm (a failed warm-up counts as done: the
+    pages show its error), or after the limit when the warm-up runs longer."""
+    from concurrent.futures import Future
+
+    done: Future = Future()
+    done.set_result({})
+    failed: Future = Future()
+    failed.set_exception(RuntimeError("no store"))
+    assert warmup.wait(done, 5) and warmup.wait(failed, 5)
+    t0 = time.perf_counter()
+    assert warmup.wait(Future(), 0.2) is False
+    assert time.perf_counter() - t0 < 5

@@ -9,8 +9,11 @@ use (the ``st.cache_*`` loaders of :mod:`coverage.app.session` and the explorer'
 same computation (Streamlit's per-key compute lock, the spec cache's pending future)
 instead of doing it a second time.
 
-``python app.py [streamlit options] [-- --data DIR]`` starts the thread before the server
-(:func:`serve`); under a plain ``streamlit run app.py`` the app's first script run starts it.
+``python app.py [streamlit options] [-- --data DIR]`` starts the thread and waits for it
+(up to :data:`WAIT_S`) before it starts the server (:func:`serve`): a visitor who came while
+it ran shared the process with it, and its imports (torch's above all) held up every file
+and message of their first load, not only the page that needs them. Under a plain
+``streamlit run app.py`` the app's first script run starts it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +41,10 @@ LOG = logging.getLogger("coverage.app.warmup")
 EXPLAIN_MODULE = "coverage.app.explain_data"
 # imported by Streamlit on first use (streamlit.dataframe_util), not when it starts
 TABLE_MODULES = ("pandas", "pyarrow")
+
+# the most `python app.py` waits for the warm-up before serving; a longer one (predictions
+# built on a fresh clone) goes on beside the server, its first visitor waiting on the caches
+WAIT_S = 60.0
 
 _LOCK = threading.Lock()
 _STARTED: Future | None = None
@@ -131,16 +139,30 @@ def data_option(args: list[str]) -> str | None:
     return got.data or data_arg()
 
 
+def wait(warming: Future, limit: float) -> bool:
+    """Wait for the warm-up up to ``limit`` seconds; True when it finished (a failure the
+    pages show themselves counts as finished: the server starts either way)."""
+    print(f"coverage: warming the app's caches before serving (up to {limit:.0f} s)…",
+          file=sys.stderr, flush=True)
+    try:
+        warming.exception(timeout=limit)
+    except TimeoutError:
+        return False
+    return True
+
+
 def serve(script: str, args: list[str]) -> int:
-    """``streamlit run script *args`` in this process, the warm-up started first; with
+    """``streamlit run script *args`` in this process, once the warm-up is done (or has
+    run :data:`WAIT_S`); with
     ``--data DIR``, ``coverage finish-training`` beside it at the lowest priority (it
     leaves at once when ``coverage init`` trained everything in full), stopped with it."""
     from streamlit.web import cli
 
     data = data_option(args)
-    start(data)
+    warming = start(data)
     child = (spawn(["finish-training", "--data", data])
              if data is not None and finish_in_background() else None)
+    wait(warming, WAIT_S)
     try:
         return cli.main(["run", script, *args], standalone_mode=False) or 0
     finally:
