@@ -66,7 +66,7 @@ EXPLAIN_AHEAD_S = 2.5
 MARK = "▶"  # the play list's mark of the play on screen
 
 # a browser's first load: the play first; lazily loaded widgets that are not needed to
-# watch it (the data folder input, the downloads) follow with the list
+# watch it (the data folder input, the key listener, the downloads) follow with the list
 first_load = first_play_pending()
 data_slot = data_picker_slot()
 store = page_start("Play explorer", compact=True, with_data_picker=False)
@@ -287,7 +287,6 @@ def play_view() -> None:
         args=(pick_key, pick))
     next_col.button("▶", key="next_play", on_click=_step, args=(1,),
                     help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
-    keyboard.install()
     explain_dir = explain_model_dir()
     explain_on = explain_col.toggle(
         "Explain", key="explain", disabled=explain_dir is None,
@@ -301,6 +300,7 @@ def play_view() -> None:
     if pick is None:  # the link stays as it was: the analyst sees what it asked for
         st.warning(play_data.missing_play_message(table, *missing) + " Pick a play from the "
                    "list or the picker above.", icon="🔎")
+        keyboard.install()  # j / k open the list's first or last play
         return
 
     # --- the selected play
@@ -345,6 +345,7 @@ def play_view() -> None:
                             EXPLAIN_AHEAD_S)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
+        keyboard.install()
         return  # the list below still draws: another play is one click away
 
     play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav)
@@ -374,7 +375,8 @@ def play_view() -> None:
             st.markdown("**Key events:** " + " · ".join(f"{e.label} {e.secs:+.1f} s" for e in evs))
     if explain_on:
         explain_panel(frames, tell_rows, resp_play, fam_play)
-    if not first_load:  # below the play: its coming moves nothing on screen
+    if not first_load:  # below the play: their coming moves nothing on screen
+        keyboard.install()  # an iframe of its own, 1 px high: under the play, not above it
         downloads(frames, play_preds, play, attr)
     if not full_run and st.session_state.get(view_state.LIST_MARK) != pick:
         view_state.own_rerun()  # the list below marks the play this fragment switched to
