@@ -64,9 +64,11 @@ _FIT_CSS = """<style>
 # for each play stepped through, which would slow the steps down on a small machine)
 EXPLAIN_AHEAD_S = 2.5
 MARK = "▶"  # the play list's mark of the play on screen
+PICKER_PX = 40  # the play picker's height (a select box, its label collapsed)
 
 # a browser's first load: the play first; lazily loaded widgets that are not needed to
-# watch it (the data folder input, the key listener, the downloads) follow with the list
+# watch it (the data folder input, the model and play pickers, Explain, the key listener,
+# the downloads) follow with the list
 first_load = first_play_pending()
 data_slot = data_picker_slot()
 store = page_start("Play explorer", compact=True, with_data_picker=False)
@@ -92,7 +94,7 @@ stamp = store.output_stamp("predictions")
 try:
     preds = load_predictions(store, stamp)
     models = play_data.models_in(preds)
-    choice = model_picker(models, store=store)
+    choice = model_picker(models, store=store, draw=not first_load)
     model, prov = choice.model, choice.prov
     table = load_play_table(store, model, stamp)
     plays = load_plays(store)
@@ -281,14 +283,22 @@ def play_view() -> None:
                                                            vertical_alignment="bottom")
     prev_col.button("◀", key="prev_play", on_click=_step, args=(-1,),
                     help=f"previous play ({keyboard.KEYS_HELP})", use_container_width=True)
-    pick_col.container(key=view_state.PICKER).selectbox(
-        "Play", keys, key=pick_key, format_func=lambda k: labels[k],
-        placeholder="Choose a play", label_visibility="collapsed", on_change=_on_pick,
-        args=(pick_key, pick))
+    # the picker's place keeps its height: its box is drawn, filled or not, from the start
+    picker = pick_col.container(key=view_state.PICKER, height=PICKER_PX, border=False).empty()
+
+    def draw_picker() -> None:
+        picker.selectbox(
+            "Play", keys, key=pick_key, format_func=lambda k: labels[k],
+            placeholder="Choose a play", label_visibility="collapsed", on_change=_on_pick,
+            args=(pick_key, pick))
+
+    light = first_load and pick is not None  # the player's title names the play meanwhile
+    if not light:
+        draw_picker()
     next_col.button("▶", key="next_play", on_click=_step, args=(1,),
                     help=f"next play ({keyboard.KEYS_HELP})", use_container_width=True)
     explain_dir = explain_model_dir()
-    explain_on = explain_col.toggle(
+    explain_on = False if light else explain_col.toggle(
         "Explain", key="explain", disabled=explain_dir is None,
         help="Which players give the call away (occlusion attribution of P(man): rings scale "
              "with |change|), the tells, the coverage family and each defender's predicted "
@@ -345,6 +355,8 @@ def play_view() -> None:
                             EXPLAIN_AHEAD_S)
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
+        if light:
+            draw_picker()
         keyboard.install()
         return  # the list below still draws: another play is one click away
 

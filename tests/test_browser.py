@@ -543,14 +543,16 @@ _LATER_SEEN = """window.__modelTops = []; new MutationObserver(() => {
       "[data-testid='stSidebar'] [data-testid='stTextInput']")) window.__inputSeen = now;
   if (!window.__downloadSeen && document.querySelector(
       "[data-testid='stDownloadButton']")) window.__downloadSeen = now;
+  if (!window.__pickerSeen && document.querySelector(
+      ".st-key-play_pick [data-testid='stSelectbox']")) window.__pickerSeen = now;
 }).observe(document, {childList: true, subtree: true, attributes: true});"""
 
 
 def test_the_list_follows_the_play_on_a_first_load(server, browser) -> None:
     """A first load sends the play list (a data grid: the costliest element to draw), the
-    data folder input and the downloads only once the player has drawn the play; then the
-    list, the filters, the input, the downloads and the view's link are all there, the drawn
-    play is left alone and the sidebar's model picker has not moved."""
+    data folder input, the pickers, Explain and the downloads (lazily loaded widgets) only
+    once the player has drawn the play; then they and the view's link are all there, the
+    drawn play is left alone and the sidebar's model picker has not moved."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
         page.add_init_script(_GRID_SEEN)
@@ -564,6 +566,8 @@ def test_the_list_follows_the_play_on_a_first_load(server, browser) -> None:
         assert page.evaluate("window.__gridSeen") > drawn
         assert page.evaluate("window.__inputSeen") > drawn
         assert page.evaluate("window.__downloadSeen") > drawn
+        assert page.evaluate("window.__pickerSeen") > drawn  # the player's title names it
+        assert page.locator(".st-key-explain").count() == 1
         assert _plays_shown(page) > 0
         assert page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").count()
         assert page.locator("[data-testid='stSidebar'] .st-key-data_dir input").count() == 1

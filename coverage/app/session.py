@@ -216,21 +216,27 @@ def warn_provenance(prov: Provenance, model: str) -> None:
 
 
 def model_picker(models: list[str], *, store: Store, key: str = "model",
-                 label: str = "Model") -> ModelChoice:
+                 label: str = "Model", draw: bool = True) -> ModelChoice:
     """Sidebar model choice shared across pages (same key = same model everywhere).
 
     Every option is marked with its training data. On real data a real-trained
     model is the default, and synthetic-trained ones appear only after the
     "show synthetic-trained models" toggle; with no real-trained model the page
-    says so and gives the command that trains them.
+    says so and gives the command that trains them. ``draw=False``: the same choice
+    (the session's, the link's or the default) without its sidebar widgets, for a run
+    that sends them later.
     """
     prov = provenance(store, models)
     hidden = prov.applied_to == "real" and bool(prov.with_source("synthetic"))
-    with st.sidebar:
-        show = st.toggle(SHOW_SYNTHETIC, key="show_synthetic",
-                         help="Models trained on the synthetic season, marked as such: their "
-                              "figures on real plays are not real-data performance.") \
-            if hidden else False
+    if not draw:
+        show = hidden and bool(st.session_state.get("show_synthetic", False))
+    elif hidden:
+        with st.sidebar:
+            show = st.toggle(SHOW_SYNTHETIC, key="show_synthetic",
+                             help="Models trained on the synthetic season, marked as such: "
+                                  "their figures on real plays are not real-data performance.")
+    else:
+        show = False
     visible = prov.visible(show_synthetic=show)
     real_model_note(prov, hidden_synthetic=hidden and not show)
     if not visible:
@@ -239,6 +245,8 @@ def model_picker(models: list[str], *, store: Store, key: str = "model",
     view_state.model_from_url(visible)
     if st.session_state.get(key) not in visible:
         st.session_state[key] = prov.default(visible)
+    if not draw:
+        return ModelChoice(st.session_state[key], visible, prov)
     with st.sidebar:  # no index=: the session value (kept across pages, or the link's) rules
         model = st.selectbox(label, visible, key=key, format_func=prov.label)
     return ModelChoice(model, visible, prov)
