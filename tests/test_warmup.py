@@ -133,3 +133,16 @@ def test_serve_waits_for_the_warmup_at_most_its_limit() -> None:
     t0 = time.perf_counter()
     assert warmup.wait(Future(), 0.2) is False
     assert time.perf_counter() - t0 < 5
+
+
+def test_settle_exempts_what_the_warmup_leaves_from_later_collections() -> None:
+    """After the warm-up, what it loaded is frozen: a later full collection (set off by a
+    visitor's script run) no longer walks it."""
+    import gc
+
+    kept = [object() for _ in range(1000)]
+    try:
+        assert warmup.settle() >= len(kept)
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()
