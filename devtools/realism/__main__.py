@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from coverage.commands.common import check_output_file
+from coverage.config import portable_path
 
 
 def _cmd_realism(args: argparse.Namespace) -> int:
@@ -68,7 +69,7 @@ def _cmd_transfer(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="coverage-transfer-") as scratch:
         side = open_side(args.real, Path(scratch), "real")
         summary = transfer_summary(models, side.stores)
-    summary["real"] = str(args.real)
+    summary["real"] = portable_path(args.real)  # the JSON is committed (models/)
     text = render(summary)
     print(text)
     if args.out is not None:

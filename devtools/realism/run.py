@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from coverage.config import portable_path
 from devtools.realism import alignment, compare, domain, labels, motion
 from devtools.realism.completeness import completeness_metrics
 from devtools.realism.context import context_auc
@@ -67,7 +68,8 @@ def measure(synthetic: Side, real: Side, scratch: Path, *, context: bool = True,
     if context:
         ctx = {s.name: context_auc(s.labels, scratch / f"context_{s.name}", seed=seed)
                for s in (synthetic, real)}
-    return Realism(str(synthetic.labels.root), str(real.labels.root),
+    # the report is committed (docs/benchmarks/): no machine's absolute paths in it
+    return Realism(portable_path(synthetic.labels.root), portable_path(real.labels.root),
                    synthetic.n_tracked_plays, real.n_tracked_plays, geometry, by_family, dom,
                    lab, ctx, {s.name: unknown_positions(s) for s in (synthetic, real)})
 
