@@ -214,12 +214,14 @@ def _match(off: Offense, lay: _Layout, cand: list[int]) -> list[tuple[int, int]]
         elif lay.kind[i] == "NCB":
             c += 0 if kd == "WR" and rk >= 1 else (3.0 if kd in ("WR", "TE") else 6.0)
         elif lay.kind[i] == "S":
-            c += (-1.5 if kd == "TE" else (2.0 if kd == "WR" and rk >= 1 else 3.0)) \
-                if MAN_MATCH is None or kd not in ("TE", "RB") \
-                else MAN_MATCH["s_te" if kd == "TE" else "s_rb"]
-        else:  # LB
-            c += 2.0 if kd == "RB" else (
-                (2.5 if MAN_MATCH is None else MAN_MATCH["lb_te"]) if kd == "TE" else 7.0)
+            if MAN_MATCH is not None and kd in ("TE", "RB"):
+                c += MAN_MATCH["s_te" if kd == "TE" else "s_rb"]
+            else:
+                c += -1.5 if kd == "TE" else (2.0 if kd == "WR" and rk >= 1 else 3.0)
+        elif kd == "TE":  # LB
+            c += 2.5 if MAN_MATCH is None else MAN_MATCH["lb_te"]
+        else:
+            c += 2.0 if kd == "RB" else 7.0
         return c
 
     cmat = np.array([[cost_for(i, j) for j in range(len(lay.rec))] for i in cand])

@@ -80,7 +80,8 @@ def build_offense(rng: np.random.Generator, roster: dict[str, list[Player]], for
     n_te = int(min(n_te, n_a + n_b + max(backs - 1, 0)))
     lineup = _Lineup(roster, te_left=n_te)
     _add_line_and_qb(rng, lineup, formation, los, by)
-    plan = _personnel_plan(rng, formation, n_side, backs) if OFFENSE_PERSONNEL else None
+    plan = _personnel_plan(rng, formation, alignment, n_side, backs) if OFFENSE_PERSONNEL \
+        else None
     if plan is not None:
         lineup.te_left = 0  # the plan places every tight end
     for sd in (1, -1):
@@ -111,8 +112,8 @@ def personnel_mix(formation: str, alignment: str) -> dict[str, int]:
     return pooled
 
 
-def _personnel_plan(rng: np.random.Generator, formation: str, n_side: dict[int, int],
-                    backs: int) -> dict[int, list[str]]:
+def _personnel_plan(rng: np.random.Generator, formation: str, alignment: str,
+                    n_side: dict[int, int], backs: int) -> dict[int, list[str]]:
     """Who fills each spot: side ``sd`` -> kinds outermost first, 0 -> the backfield.
 
     The personnel comes from the real mix of the formation and alignment. The backfield
@@ -120,8 +121,7 @@ def _personnel_plan(rng: np.random.Generator, formation: str, n_side: dict[int, 
     back beyond its spots splits out, as in empty sets; the other tight ends take the
     innermost spots, on a side drawn by its free spots; receivers take the rest, outside
     first."""
-    mix = personnel_mix(formation, f"{n_side[1]}x{n_side[-1]}" if n_side[1] >= n_side[-1]
-                        else f"{n_side[-1]}x{n_side[1]}")
+    mix = personnel_mix(formation, alignment)
     keys = sorted(mix)
     w = np.array([mix[k] for k in keys], dtype=float)
     pick = keys[int(rng.choice(len(keys), p=w / w.sum()))]
@@ -188,7 +188,7 @@ def _tight_end_spot(rng: np.random.Generator, lineup: _Lineup, sd: int, r: int, 
                     los: float, by: float) -> tuple[Player, str, str, float, float]:
     lineup.te_left -= 1
     p = lineup.take("TE")
-    n_te = sum(1 for k in lineup.kind if k == "TE")
+    n_te = lineup.kind.count("TE")
     slot = "TE" if n_te == 0 else f"TE{n_te + 1}"
     y = by + sd * (2.9 + rng.uniform(1.2, 2.2))
     x = los - 1.2
@@ -262,7 +262,7 @@ def _add_backs(rng: np.random.Generator, lineup: _Lineup, formation: str, backs:
             xy = [los - 4.3 + rng.normal(0, 0.2), by + rng.normal(0, 0.3)]
         else:
             xy = [los - 6.5 + rng.normal(0, 0.4), by + rng.normal(0, 0.4)]
-        lineup.add(p, want if want != "RB" else "RB", slot, np.array([xy]), 0, 9)
+        lineup.add(p, want, slot, np.array([xy]), 0, 9)
 
 
 # --------------------------------------------------------------------------- after the snap
