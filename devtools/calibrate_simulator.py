@@ -20,7 +20,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.builders
 
+from coverage.schema import PLAY_KEYS  # noqa: E402
 from coverage.stats import beta_shrink  # noqa: E402
+from coverage.tabular.features import personnel  # noqa: E402
 from coverage.vocab import (  # noqa: E402
     DISTANCES,
     FIELD_ZONES,
@@ -121,7 +123,6 @@ def situation_man_rates(plays: pl.DataFrame, games: pl.DataFrame) -> dict[str, f
     return out
 
 
-DB_POSITIONS = ("CB", "S", "SS", "FS", "DB")
 PACKAGES = ("base", "nickel", "dime")
 
 
@@ -132,6 +133,15 @@ def wr_bucket_expr(n_wr: pl.Expr) -> pl.Expr:
             .otherwise(n_wr.cast(pl.String)))
 
 
+def _on_field(plays: pl.DataFrame, pp: pl.DataFrame, players: pl.DataFrame,
+              *columns: str) -> pl.DataFrame:
+    """Per play, who was on the field (:func:`coverage.tabular.features.personnel`: the
+    offense's backs, tight ends and wide receivers, the defense's package) beside
+    ``columns`` of plays.csv."""
+    return personnel(plays, pp, players).join(
+        plays.select(*PLAY_KEYS, *columns), on=PLAY_KEYS, how="inner")
+
+
 def package_counts(plays: pl.DataFrame, pp: pl.DataFrame,
                    players: pl.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
     """Plays per wide-receiver bucket -> coverage family (Man / Zone / Other) -> package.
@@ -140,21 +150,10 @@ def package_counts(plays: pl.DataFrame, pp: pl.DataFrame,
     base, 5 nickel, 6+ dime), the offense's wide receivers by roster position. Raw counts:
     the simulator shrinks thin cells toward their bucket's mix when it draws.
     """
-    side = plays.select("gameId", "playId", "possessionTeam", "defensiveTeam", "pff_manZone")
-    d = (pp.select("gameId", "playId", "nflId", "teamAbbr")
-         .join(players.select("nflId", "position"), on="nflId", how="left")
-         .join(side, on=["gameId", "playId"], how="inner"))
-    per = (d.group_by("gameId", "playId")
-           .agg((pl.col("position").is_in(DB_POSITIONS)
-                 & (pl.col("teamAbbr") == pl.col("defensiveTeam"))).sum().alias("db"),
-                ((pl.col("position") == "WR")
-                 & (pl.col("teamAbbr") == pl.col("possessionTeam"))).sum().alias("wr"),
-                pl.col("pff_manZone").first())
+    per = (_on_field(plays, pp, players, "pff_manZone")
            .filter(pl.col("pff_manZone").is_not_null())
-           .with_columns(wr_bucket_expr(pl.col("wr")).alias("bucket"),
-                         pl.when(pl.col("db") <= 4).then(pl.lit("base"))
-                         .when(pl.col("db") == 5).then(pl.lit("nickel"))
-                         .otherwise(pl.lit("dime")).alias("package"))
+           .with_columns(wr_bucket_expr(pl.col("n_WR").cast(pl.Int32)).alias("bucket"),
+                         pl.col("def_package").replace("quarter", "dime").alias("package"))
            .group_by("bucket", "pff_manZone", "package").len())
     out: dict[str, dict[str, dict[str, int]]] = {}
     for bucket in ("0-1", "2", "3", "4+"):
@@ -174,21 +173,12 @@ def personnel_counts(plays: pl.DataFrame, pp: pl.DataFrame,
     The alignment alone does not say who stands where: a 2x2 is three receivers and a tight
     end in 11 personnel, two and two in 12. Plays whose five skill players are not all
     backs, tight ends and receivers (an extra lineman) are left out."""
-    pos = players.select("nflId", "position")
-    off = (pp.join(pos, on="nflId")
-           .join(plays.select("gameId", "playId", "possessionTeam", "offenseFormation",
-                              "receiverAlignment"), on=["gameId", "playId"])
-           .filter((pl.col("teamAbbr") == pl.col("possessionTeam"))
-                   & pl.col("offenseFormation").is_not_null()
-                   & pl.col("receiverAlignment").is_not_null()))
-    per_play = off.group_by("gameId", "playId", "offenseFormation", "receiverAlignment").agg(
-        pl.col("position").is_in(["RB", "FB"]).sum().alias("rb"),
-        (pl.col("position") == "TE").sum().alias("te"),
-        (pl.col("position") == "WR").sum().alias("wr"))
-    cells = (per_play.filter(pl.col("rb") + pl.col("te") + pl.col("wr") == 5)
+    cells = (_on_field(plays, pp, players, "offenseFormation", "receiverAlignment")
+             .filter(pl.col("offenseFormation").is_not_null()
+                     & pl.col("receiverAlignment").is_not_null()
+                     & (pl.col("n_RB") + pl.col("n_TE") + pl.col("n_WR") == 5))
              .group_by("offenseFormation", "receiverAlignment",
-                       (pl.col("rb").cast(pl.String) + pl.col("te").cast(pl.String))
-                       .alias("personnel"))
+                       pl.col("off_personnel").alias("personnel"))
              .len().filter(pl.col("len") >= 5)
              .sort("offenseFormation", "receiverAlignment", "len",
                    descending=[False, False, True]))
