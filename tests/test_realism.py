@@ -281,7 +281,8 @@ def test_completeness_counts_missing_players_and_skipped_frames() -> None:
 def test_offense_personnel_counts_backs_and_tight_ends_of_the_offense_only() -> None:
     from devtools.realism.labels import offense_personnel
 
-    plays = pl.DataFrame({"gameId": [1, 1], "playId": [1, 2], "possessionTeam": ["A", "B"]})
+    plays = pl.DataFrame({"gameId": [1, 1], "playId": [1, 2], "possessionTeam": ["A", "B"],
+                          "defensiveTeam": ["B", "A"], "pff_manZone": ["Man", "Zone"]})
     # play 1: A has a back and a tight end (11); play 2: B has two tight ends, no back (02);
     # the defense's players never count
     rows = [(1, 10, "A"), (1, 11, "A"), (1, 12, "A"), (1, 20, "B"),

@@ -137,8 +137,9 @@ WR_BUCKETS = ("0-1 WR", "2 WR", "3 WR", "4+ WR")
 def personnel_by_play(plays: pl.DataFrame, player_play: pl.DataFrame | None,
                       positions: pl.DataFrame) -> pl.DataFrame | None:
     """Per play: the defense's package from its defensive backs on the field (<= 4 base,
-    5 nickel, 6+ dime), the offense's wide-receiver bucket, and man (1/0; null when the
-    play is neither Man nor Zone). None without player_play or team columns."""
+    5 nickel, 6+ dime), the offense's wide-receiver bucket and personnel ("11": backs,
+    tight ends), and man (1/0; null when the play is neither Man nor Zone). None without
+    player_play or team columns."""
     need = ("gameId", "playId", "nflId", "teamAbbr")
     if player_play is None or not all(c in player_play.columns for c in need):
         return None
@@ -153,11 +154,13 @@ def personnel_by_play(plays: pl.DataFrame, player_play: pl.DataFrame | None,
            .group_by(PLAY_KEYS)
            .agg((pl.col("group").is_in(["CB", "S"]) & (team == pl.col("defensiveTeam")))
                 .sum().alias("db"),
-                ((pl.col("group") == "WR") & (team == pl.col("possessionTeam")))
-                .sum().alias("wr"),
+                *[((pl.col("group") == g) & (team == pl.col("possessionTeam")))
+                  .sum().alias(g.lower()) for g in ("WR", "RB", "TE")],
                 pl.col("man").first()))
     return per.select(
         *PLAY_KEYS, "man",
+        pl.concat_str(pl.col("rb").cast(pl.String), pl.col("te").cast(pl.String))
+        .alias("personnel"),
         pl.when(pl.col("db") <= 4).then(pl.lit("base")).when(pl.col("db") == 5)
         .then(pl.lit("nickel")).otherwise(pl.lit("dime")).alias("package"),
         pl.when(pl.col("wr") <= 1).then(pl.lit("0-1 WR")).when(pl.col("wr") >= 4)
@@ -206,25 +209,11 @@ def offense_personnel(plays: pl.DataFrame, player_play: pl.DataFrame | None,
     """Share of plays by the offense's personnel ("11": one back, one tight end). Who
     stands in the formation decides whom the defense can match in man (a corner on a tight
     end needs a tight end on the field)."""
-    need = ("gameId", "playId", "nflId", "teamAbbr")
-    empty = pl.DataFrame(schema=dict(zip(OUT, (pl.String, pl.String, pl.Float64, pl.Int64),
-                                         strict=True)))
-    if player_play is None or not all(c in player_play.columns for c in need):
-        return empty
-    team = pl.col("teamAbbr").cast(pl.String)
-    keys = plays.select(pl.col("gameId").cast(pl.Int64), pl.col("playId").cast(pl.Int64),
-                        pl.col("possessionTeam").cast(pl.String))
-    per = (player_play.select(*[pl.col(c).cast(pl.Int64) for c in need[:3]], team)
-           .join(keys, on=PLAY_KEYS, how="inner")
-           .filter(team == pl.col("possessionTeam"))
-           .join(positions, on="nflId", how="left")
-           .group_by(PLAY_KEYS)
-           .agg(pl.concat_str((pl.col("group") == "RB").sum().cast(pl.String),
-                              (pl.col("group") == "TE").sum().cast(pl.String))
-                .alias("level")))
-    if per.is_empty():
-        return empty
-    return (per.group_by("level").len()
+    per = personnel_by_play(plays, player_play, positions)
+    if per is None or per.is_empty():
+        return pl.DataFrame(schema=dict(zip(OUT, (pl.String, pl.String, pl.Float64,
+                                                  pl.Int64), strict=True)))
+    return (per.group_by(pl.col("personnel").alias("level")).len()
             .select(pl.lit("offense personnel (share)").alias("table"), "level",
                     (pl.col("len") / pl.col("len").sum()).alias("value"),
                     pl.col("len").sum().cast(pl.Int64).alias("n")))
