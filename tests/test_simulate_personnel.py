@@ -93,3 +93,23 @@ def test_tight_ends_stay_in_and_free_their_man(monkeypatch, roster):
     _, covered2, by_safety2 = _man_on_te(monkeypatch, roster, base | {"te_stays_in": 0.0,
                                                                       "s_te": -3.0})
     assert by_safety / covered < by_safety2 / covered2
+
+
+@pytest.mark.parametrize("bad", [{"s_te": 0.0, "s_rb": 1.0},
+                                 {"s_te": 0, "s_rb": 0, "lb_te": 3, "te_stays_in": 1.5},
+                                 {"s_te": "x", "s_rb": 0, "lb_te": 3, "te_stays_in": 0.1}])
+def test_a_bad_man_match_knob_is_refused_by_name(tmp_path, bad):
+    """A knob file whose man_match lacks a cost or holds a non-probability fails at start
+    with the knob, the file and what it expects, not as a KeyError mid-season."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    kf = tmp_path / "k.json"
+    kf.write_text(json.dumps({"man_match": bad}))
+    out = subprocess.run([sys.executable, "-c", "import coverage.simulate.params"],
+                         env={**os.environ, "COVERAGE_SIM_KNOBS": str(kf)},
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "man_match" in out.stderr and str(kf) in out.stderr and "te_stays_in" in out.stderr

@@ -90,7 +90,27 @@ GREEN_DOG: float = float(KNOBS["green_dog"])
 # "s_rb", "lb_te" (a safety on a tight end / a back, a linebacker on a tight end), and
 # "te_stays_in": P(a tight end matched in man stays in to block, his defender freed); set, it
 # also charts MAN in zone calls at the real call's rate
-MAN_MATCH: dict[str, float] | None = KNOBS["man_match"]
+_MAN_MATCH_KEYS = ("s_te", "s_rb", "lb_te", "te_stays_in")
+
+
+def _man_match(value: Any) -> dict[str, float] | None:
+    """The ``man_match`` knob, checked here: a wrong one would fail mid-season as a bare
+    KeyError in the matching code."""
+    if value is None:
+        return None
+    ok = (isinstance(value, dict) and set(value) == set(_MAN_MATCH_KEYS)
+          and all(isinstance(v, int | float) and not isinstance(v, bool)
+                  for v in value.values())
+          and 0.0 <= value["te_stays_in"] <= 1.0)
+    if not ok:
+        raise DataError(f"simulator knob 'man_match' is {str(value)[:80]}",
+                        file=sim_knobs_file() or "coverage/simulate/knobs.json",
+                        expected="null or an object with numbers " + ", ".join(_MAN_MATCH_KEYS)
+                        + " (te_stays_in a probability in [0, 1])")
+    return {k: float(v) for k, v in value.items()}
+
+
+MAN_MATCH: dict[str, float] | None = _man_match(KNOBS["man_match"])
 # P(a linebacker walks up to the edge of the line): in a man call, in a zone call
 FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
 # False: the package follows the wide receivers only; True: drawn from the real
