@@ -8,8 +8,10 @@ printed in seconds and as a ratio to the plain page's first load (fresh profile,
 median of ``--rounds``):
 
 * the explorer's first load, fresh profile: until the play's first frame is painted (the
-  sketch drawn before plotly.js is loaded, ``preview.js``) and until plotly has drawn it
-  (interactive: hover, playback); for the first visitor after the server starts and on a
+  sketch drawn before plotly.js is loaded, ``preview.js``), until the play can be watched
+  (playable: play, pause, speed, the slider, the event jumps, the keys, trails, follow ball
+  and the legend work on the sketch) and until plotly has drawn it (interactive: hover and
+  a click on a player too); for the first visitor after the server starts and on a
   warm server; then a new tab of a returning browser (its HTTP cache holds Streamlit's and
   the player's scripts), beside the plain page in that browser;
 * the first load of a page other than the explorer (``--page``, default Accuracy);
@@ -113,6 +115,7 @@ _MARKS = """player => { const b = document.querySelector(player).contentDocument
   const w = document.querySelector(player).contentWindow;
   return {html: nav.responseEnd, player_frame: w.performance.timeOrigin - o,
           player_ready: b.dataset.ready - o, painted: b.dataset.painted - o,
+          playable: (b.dataset.live || b.dataset.drawn) - o,
           plotly_ready: b.dataset.plotly - o, play_data: b.dataset.received - o,
           interactive: window.__loaded, list: window.__gridSeen - o}; }"""
 # the plays of the list's visible rows, top to bottom, from the grid's accessible table
@@ -202,8 +205,9 @@ def _loads(browser, app: str, plain: str, args: argparse.Namespace) -> tuple[dic
     """Every first load, the plain page's beside the app's in each round (the machine's
     drift hits both); the last explorer tab, opened last, stays open for the clicks."""
     other = f"{app}/{'' if args.page == 'Overview' else args.page}"
-    ms: dict[str, list[float]] = {k: [] for k in ("plain", "painted", "interactive", "list",
-                                                  "other", "back_painted", "back_interactive",
+    ms: dict[str, list[float]] = {k: [] for k in ("plain", "painted", "playable", "interactive",
+                                                  "list", "other", "back_painted",
+                                                  "back_playable", "back_interactive",
                                                   "back_plain")}
     res = {"loads": ms}
     res["cold"], _ = _explorer_load(browser, app)  # the first visitor after the start
@@ -213,6 +217,7 @@ def _loads(browser, app: str, plain: str, args: argparse.Namespace) -> tuple[dic
     for _ in range(args.rounds):
         marks, _ = _explorer_load(ctx, app)
         ms["back_painted"].append(marks["painted"])
+        ms["back_playable"].append(marks["playable"])
         ms["back_interactive"].append(marks["interactive"])
         ms["back_plain"].append(_page_load(ctx, plain))
     ctx.close()
@@ -221,7 +226,7 @@ def _loads(browser, app: str, plain: str, args: argparse.Namespace) -> tuple[dic
         ms["plain"].append(_page_load(browser, plain))
         ms["other"].append(_page_load(browser, other))
         marks, page = _explorer_load(browser, app, keep=r == args.rounds - 1)
-        for k in ("painted", "interactive", "list"):
+        for k in ("painted", "playable", "interactive", "list"):
             ms[k].append(marks[k])
     res["marks"] = marks
     return res, page
@@ -294,13 +299,18 @@ def _rows(res: dict, args: argparse.Namespace) -> list[dict[str, object]]:
     rows = [("plain Streamlit page, first load (fresh profile)", plain, "the floor", None),
             ("explorer, first visitor after the start: play painted",
              res["cold"]["painted"] / 1000, load, None),
+            ("explorer, first visitor after the start: playable",
+             res["cold"]["playable"] / 1000, load, None),
             ("explorer, first visitor after the start: interactive",
              res["cold"]["interactive"] / 1000, load, None),
             ("explorer, warm server: play painted", med["painted"], load, None),
+            ("explorer, warm server: playable", med["playable"], load, None),
             ("explorer, warm server: interactive", med["interactive"], load, None),
             ("explorer, warm server: filters and list shown", med["list"], "", None),
             (f"{args.page}, first load (fresh profile)", med["other"], load, None),
             ("explorer, returning browser: play painted", med["back_painted"],
+             "vs the plain page, returning", med["back_plain"]),
+            ("explorer, returning browser: playable", med["back_playable"],
              "vs the plain page, returning", med["back_plain"]),
             ("explorer, returning browser: interactive", med["back_interactive"],
              "vs the plain page, returning", med["back_plain"])]

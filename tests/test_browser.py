@@ -525,6 +525,66 @@ def test_the_play_is_painted_before_plotly_and_without_it(server, browser) -> No
         page.close()
 
 
+_CANVAS_SEEN = """(() => { const c = document.getElementById('preview');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 0; for (let i = 0; i < d.length; i += 4 * 31) h = (h * 31 + d[i] + d[i + 1]) | 0;
+    return h; })()"""
+
+
+def test_the_sketch_plays_before_plotly_and_hands_over_the_frame(server, browser) -> None:
+    """Before plotly.js has come, the sketch is a player: Play moves the frames on the
+    canvas at the tracking rate, the slider and the arrow keys seek, the legend hides a
+    trace; when plotly.js comes, its figure takes over on the frame on screen, still
+    playing, with the hidden trace still hidden."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    held: list = []
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.route("**/plotly-basic.min.js", lambda route: held.append(route))  # held: see below
+        page.goto(f"{server}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function("""() => { const f = document.querySelector(
+            '.st-key-play_figure iframe'); const b = f && f.contentDocument &&
+            f.contentDocument.body; return !!(b && b.dataset.live); }""", timeout=60_000)
+        player = page.frame_locator(PLAYER)
+        assert _player(page, "!!window.Plotly") is False
+        n = int(player.locator("body").get_attribute("data-frames"))
+        assert n > 20
+        before = _player(page, _CANVAS_SEEN)
+        player.locator("#slider").fill("12")  # the slider seeks: the canvas is redrawn
+        assert _player(page, "window.coveragePlayer.frame()") == 12
+        assert _player(page, _CANVAS_SEEN) != before
+        assert player.locator("#label").inner_text().strip()
+        player.locator("#play").focus()
+        page.keyboard.press("ArrowRight")  # the keys step one frame
+        assert _player(page, "window.coveragePlayer.frame()") == 13
+        legend = player.locator("#legend .item").first
+        legend.click()  # a legend item hides its trace on the sketch too
+        assert "off" in (legend.get_attribute("class") or "")
+        player.locator("#play").click()
+        page.wait_for_timeout(1000)
+        moved = _player(page, "window.coveragePlayer.frame()")
+        assert _player(page, "window.coveragePlayer.playing()") is True
+        assert 13 + 5 <= moved <= 13 + 14  # ~10 frames a second, drawn on the canvas
+        assert _renders(page) == 0 and _player(page, "!!window.Plotly") is False
+        assert held, "the player asked for plotly.js"
+        for route in held:
+            route.continue_()
+        page.wait_for_function(_PLAYER_DRAWN, timeout=60_000)
+        assert page.frame_locator(PLAYER).locator("#preview").count() == 0
+        at = _player(page, "window.coveragePlayer.frame()")
+        assert at >= moved  # plotly's figure opened on the frame the sketch was on
+        assert _player(page, "window.coveragePlayer.playing()") is True
+        assert "off" in (player.locator("#legend .item").first.get_attribute("class") or "")
+        trace = int(player.locator("#legend .item").first.get_attribute("data-trace"))
+        assert _player(page, f"document.getElementById('plot').data[{trace}].visible") is False
+        page.wait_for_timeout(500)
+        assert _player(page, "window.coveragePlayer.frame()") > at  # still playing
+    finally:
+        page.close()
+    assert errors == []
+
+
 # when the list's grid first shows, on the clock the player's stamps use
 _GRID_SEEN = """new MutationObserver((_, obs) => {
   if (document.querySelector("[data-testid='stDataFrame']")) {

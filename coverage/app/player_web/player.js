@@ -39,6 +39,9 @@
   let ball = null;        // {trace, x: [[x] per frame], y: [...]}: the ball, for "follow ball"
   let clock = null;       // {trace, slot, x, y, color}: the time read-out, moved with the view
   let baseRanges = null;  // the field's axis ranges as the server sent them
+  // until plotly.js has drawn the play: the sketch (preview.js) the controls drive, one
+  // canvas redrawn per frame ({text, fig, base, width, canvas, hidden: trace indices})
+  let sketchView = null;
 
   // ---- the frame on screen: this player's k is the one source of truth. A new spec of the
   // same play (Explain, zoom, theme) keeps it; the page keeps a copy (the tab's window
@@ -112,6 +115,13 @@
   function show(f) {
     if (!spec || !frames.length) return;
     k = Math.max(0, Math.min(frames.length - 1, f));
+    if (sketchView) {
+      sketchFrame(k);
+      ui.slider.value = String(k);
+      ui.label.textContent = spec.labels[k] || "";
+      remember();
+      return;
+    }
     const data = frames[k].slice();
     const traces = spec.traces.slice();
     if (trailTrace >= 0) {
@@ -159,6 +169,7 @@
 
   function setFollow() {
     if (!spec) return;
+    if (sketchView) { show(k); return; }
     if (clock) Plotly.restyle(gd, { "textfont.color": ui.follow.checked ? "white" : clock.color },
                               [clock.trace]);
     if (ui.follow.checked) { show(k); return; }
@@ -308,7 +319,7 @@
     document.getElementById("subtitle").textContent = t.subtitle || "";
   }
 
-  function drawLegend() {
+  function drawLegend(hidden) {
     const box = document.getElementById("legend");
     box.replaceChildren();
     const legend = spec.legend || { items: [] };
@@ -330,9 +341,15 @@
       label.textContent = it.name;
       item.append(swatch, label);
       item.title = "Hide or show " + it.name;
+      if (hidden && hidden.has(it.trace)) item.classList.add("off");
       item.addEventListener("click", () => {
         const off = !item.classList.contains("off");
         item.classList.toggle("off", off);
+        if (sketchView) {
+          if (off) sketchView.hidden.add(it.trace); else sketchView.hidden.delete(it.trace);
+          show(k);
+          return;
+        }
         Plotly.restyle(gd, { visible: off ? false : true }, [it.trace]);
       });
       box.appendChild(item);
@@ -529,6 +546,95 @@
   }
   window.addEventListener("resize", () => refit(40));
 
+  // the figure's ball (follow ball), clock (moved with the view) and the field's view
+  function bindFigure(fig) {
+    const named = (name) => fig.data.findIndex((t) => t.name === name);
+    const ballTrace = named("ball"), clockTrace = named("clock");
+    ball = ballTrace >= 0 ? { trace: ballTrace } : null;
+    const ct = clockTrace >= 0 ? fig.data[clockTrace] : null;
+    clock = ct && spec.traces.includes(clockTrace) ? {
+      trace: clockTrace, slot: spec.traces.indexOf(clockTrace), x: ct.x, y: ct.y,
+      color: (ct.textfont && ct.textfont.color) || null } : null;
+    const xa = fig.layout.xaxis || {}, ya = fig.layout.yaxis || {};
+    baseRanges = xa.range && ya.range ? { x: xa.range.slice(), y: ya.range.slice() } : null;
+  }
+
+  // a trace with a frame's update applied (the update's nested objects merged, its
+  // arrays and values replacing), as Plotly.animate applies it
+  function merged(base, update) {
+    const out = Object.assign({}, base);
+    for (const key of Object.keys(update)) {
+      const v = update[key];
+      out[key] = v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v)
+        ? merged(base && typeof base[key] === "object" ? base[key] : {}, v) : v;
+    }
+    return out;
+  }
+
+  // frame f on the sketch's canvas: the moved traces, trails, the followed window
+  function sketchFrame(f) {
+    const v = sketchView, data = v.base.slice();
+    spec.traces.forEach((t, j) => { data[t] = merged(v.base[t], frames[f][j]); });
+    for (const t of v.hidden) if (data[t]) data[t] = Object.assign({}, data[t], { visible: false });
+    if (ui.trails.checked) {
+      data.push(Object.assign(trailUpdate(f), { type: "scatter", mode: "lines",
+        line: { color: "rgba(255,255,255,0.55)", width: 1.5 }, xaxis: "x", yaxis: "y" }));
+    }
+    let layout = v.fig.layout;
+    const win = ui.follow.checked ? followWindow(f) : null;
+    if (win) {
+      layout = Object.assign({}, layout, {
+        xaxis: Object.assign({}, layout.xaxis, { range: win.x }),
+        yaxis: Object.assign({}, layout.yaxis, { range: win.y }) });
+      if (clock) {
+        data[clock.trace] = Object.assign({}, data[clock.trace], {
+          x: [win.x[0] + 0.6], y: [win.y[1] - 1.2],
+          textfont: Object.assign({}, data[clock.trace].textfont, { color: "white" }) });
+      }
+    }
+    window.coveragePreview.draw({ data: data, layout: layout }, v.width, v.canvas);
+  }
+
+  // the sketched play's controls live: play, pause, speed, the slider, the event jumps, the
+  // keys, trails, follow ball, the legend and a click on the curve work on the sketch, so
+  // the analyst can watch the play before plotly.js has come (hover and a click on a
+  // player wait for it)
+  function liven(next, args, theme, fig, width, canvas) {
+    if (plotlyState === "ready" || !canvas.isConnected) return;  // plotly or a newer play
+    const start = startFrame(next, args);
+    pause();
+    spec = next;
+    bindFigure(fig);
+    buildFrames();
+    sketchView = { text: args.spec, theme: theme, spec: next, fig: fig, base: fig.data.slice(),
+                   width: width, canvas: canvas, hidden: new Set() };
+    canvas.addEventListener("click", (e) => {
+      if (sketchView === null || sketchView.canvas !== canvas || !spec.secs) return;
+      const s = window.coveragePreview.valueAt(fig, width, e.offsetX, e.offsetY, "x2");
+      if (s == null) return;
+      let best = 0;
+      for (let i = 1; i < spec.secs.length; i++) {
+        if (Math.abs(spec.secs[i] - s) < Math.abs(spec.secs[best] - s)) best = i;
+      }
+      seek(best);
+    });
+    ui.slider.max = String(Math.max(0, spec.names.length - 1));
+    jumpButtons();
+    drawLegend(sketchView.hidden);
+    k = 0;
+    if (start > 0 || ui.trails.checked || ui.follow.checked) show(start); else {
+      ui.slider.value = "0";
+      ui.label.textContent = spec.labels[0] || "";
+      remember();
+    }
+    document.body.dataset.play = spec.game + "-" + spec.play;
+    document.body.dataset.frames = String(spec.names.length);
+    if (!document.body.dataset.live) {
+      document.body.dataset.live = String(performance.timeOrigin + performance.now());
+    }
+    send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
+  }
+
   // the frame a new spec opens on: the one on screen for a new spec of the same play, else
   // the tab's copy for this play (back from another page), else the link's, else the first
   function startFrame(next, args) {
@@ -548,23 +654,22 @@
   function load(args, parsed) {
     const next = parsed || JSON.parse(args.spec);
     const start = startFrame(next, args);
+    // plotly's figure takes over from the sketch of the same play: the legend items hidden
+    // there stay hidden, and a playback started there goes on
+    const handoff = sketchView && playKey(sketchView.spec) === playKey(next) ? sketchView : null;
+    const resume = !!(handoff && timer);
     spec = next;
     specText = args.spec;
     pause();
+    sketchView = null;
     const fig = spec.figure;
     fitPlot(fig.layout, gd.clientWidth || document.body.clientWidth,
             args.height || fig.layout.height || 560);
     if (themeBase === "dark") darken(fig, lastTheme || {});
+    const hidden = handoff ? handoff.hidden : new Set();
+    for (const t of hidden) if (fig.data[t]) fig.data[t].visible = false;
     extraTraces(fig);
-    const named = (name) => fig.data.findIndex((t) => t.name === name);
-    const ballTrace = named("ball"), clockTrace = named("clock");
-    ball = ballTrace >= 0 ? { trace: ballTrace } : null;
-    const ct = clockTrace >= 0 ? fig.data[clockTrace] : null;
-    clock = ct && spec.traces.includes(clockTrace) ? {
-      trace: clockTrace, slot: spec.traces.indexOf(clockTrace), x: ct.x, y: ct.y,
-      color: (ct.textfont && ct.textfont.color) || null } : null;
-    const xa = fig.layout.xaxis || {}, ya = fig.layout.yaxis || {};
-    baseRanges = xa.range && ya.range ? { x: xa.range.slice(), y: ya.range.slice() } : null;
+    bindFigure(fig);
     buildFrames();
     focus = null;
     drawTitle(spec.title);
@@ -580,7 +685,7 @@
         }
         ui.slider.max = String(Math.max(0, spec.names.length - 1));
         jumpButtons();
-        drawLegend();
+        drawLegend(hidden);
         focusUI();  // the new traces are drawn unfocused: no restyle needed
         if (ui.follow.checked && clock) {
           Plotly.restyle(gd, { "textfont.color": "white" }, [clock.trace]);
@@ -593,6 +698,7 @@
           ui.label.textContent = spec.labels[0] || "";
           remember();
         }
+        if (resume) play();
         rememberFrame();
         document.body.dataset.play = spec.game + "-" + spec.play;
         document.body.dataset.frames = String(spec.names.length);
@@ -764,18 +870,24 @@
     try {
       const next = JSON.parse(args.spec);
       const fig = next.figure;
-      if (((msg.theme && msg.theme.base) || "light") === "dark") darken(fig, msg.theme || {});
+      const theme = (msg.theme && msg.theme.base) || "light";
+      if (theme === "dark") darken(fig, msg.theme || {});
       const width = gd.clientWidth || document.body.clientWidth;
       fitPlot(fig.layout, width, args.height || fig.layout.height || 560);
       const canvas = window.coveragePreview.draw(fig, width);
       canvas.id = "preview";
       canvas.setAttribute("aria-hidden", "true");
+      if (sketchView) { pause(); sketchView = null; }  // the controls wait for its frames
       gd.replaceChildren(canvas);
       drawTitle(next.title);
       send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
       if (!document.body.dataset.painted) {
         document.body.dataset.painted = String(performance.timeOrigin + performance.now());
       }
+      // the frames are unpacked after the paint, so the first frame shows first
+      requestAnimationFrame(() => setTimeout(() => {
+        try { liven(next, args, theme, fig, width, canvas); } catch (e) { sketchView = null; }
+      }, 0));
     } catch (e) { /* the interactive figure follows */ }
   }
 
@@ -787,6 +899,12 @@
     if (plotlyState !== "ready") {
       themeColors(msg.theme);
       waiting = msg;
+      const base = (msg.theme && msg.theme.base) || "light";
+      // the same play and theme again (Streamlit re-sends a run's arguments): the sketch
+      // on screen, and the frame the analyst is on, stay
+      if (sketchView && sketchView.text === (msg.args || {}).spec && base === sketchView.theme) {
+        return;
+      }
       sketch(msg);
       startPlotly();
       return;

@@ -259,17 +259,18 @@
          bold(a.text) ? "bold" : "", alignX, alignY);
   }
 
-  // figure -> a canvas of `width` x layout.height CSS px, drawn
-  function draw(fig, width) {
+  // figure -> a canvas of `width` x layout.height CSS px, drawn (onto `into` when given:
+  // the player redraws each frame of a playback on the one canvas)
+  function draw(fig, width, into) {
     const layout = fig.layout || {}, H = layout.height || 450, W = Math.max(1, width);
-    const canvas = document.createElement("canvas");
+    const canvas = into || document.createElement("canvas");
     const dpr = window.devicePixelRatio || 1;
     canvas.width = Math.round(W * dpr);
     canvas.height = Math.round(H * dpr);
     canvas.style.width = W + "px";
     canvas.style.height = H + "px";
     const ctx = canvas.getContext("2d");
-    ctx.scale(dpr, dpr);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const fontColor = (layout.font && layout.font.color) || "#444";
     ctx.fillStyle = layout.paper_bgcolor || "white";
     ctx.fillRect(0, 0, W, H);
@@ -292,5 +293,16 @@
     return canvas;
   }
 
-  window.coveragePreview = { draw: draw, values: values };
+  // a point on the canvas (CSS px) -> the value on axis `name` ("x2": the curve's seconds),
+  // null outside that subplot: a click on the curve seeks before plotly.js has come
+  function valueAt(fig, width, px, py, name) {
+    const layout = fig.layout || {};
+    const geo = axes(layout, Math.max(1, width), layout.height || 450);
+    const ax = geo.axes[name], other = ax && geo.axes[ax.a.anchor];
+    if (!ax || !other || !ax.x) return null;
+    if ((px - ax.p0) * (px - ax.p1) > 0 || (py - other.p0) * (py - other.p1) > 0) return null;
+    return ax.r[0] + (px - ax.p0) / (ax.p1 - ax.p0) * (ax.r[1] - ax.r[0]);
+  }
+
+  window.coveragePreview = { draw: draw, values: values, valueAt: valueAt };
 })();
