@@ -1,9 +1,10 @@
 """The sidebar out of the way on narrow screens, from one place for every page.
 
 What the browser does with it (closed at 1024 px on the explorer and on other pages, open
-at 1366 px) is checked in tests/test_browser_viewports.py; here: the helper puts its
-script in the sidebar, hidden, ``app.py`` calls it before it runs any page, and no page or
-player keeps a copy of its own.
+at 1366 px, nothing drawn moved by it) is checked in tests/test_browser_viewports.py and
+tests/test_browser_layout_shift.py; here: the helper puts its script in the sidebar, hidden,
+and its style where it takes no place, ``app.py`` calls it before it runs any page, and no
+page or player keeps a copy of its own.
 """
 
 from __future__ import annotations
@@ -35,6 +36,19 @@ def test_the_helper_puts_a_hidden_script_in_the_sidebar() -> None:
     assert "button[aria-label='Collapse sidebar']" in body
     assert layout.STORAGE_KEY in body  # once per tab: the analyst's choice stands after
     assert ".stElementContainer:has(.coverage-sidebar-fit) { display: none; }" in body
+
+
+def test_under_narrow_px_the_sidebar_lies_over_the_page_from_a_style_only_element() -> None:
+    """A style-only st.html goes to Streamlit's event container: no place in the page, and
+    drawn as it arrives (the script's element runs its content a step later)."""
+    at = AppTest.from_function(_page).run()
+    events = at._tree.children[2]  # main, sidebar, event container
+    (style,) = events.get("html")
+    body = style.proto.body
+    assert not style.proto.unsafe_allow_javascript and "<script" not in body
+    assert f"@media (max-width: {layout.NARROW_PX - 0.02}px)" in body
+    assert "position: fixed !important" in body
+    assert "transition: none !important" in body  # the first close is instant
 
 
 def test_app_py_calls_it_before_it_runs_any_page() -> None:

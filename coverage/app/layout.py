@@ -1,10 +1,20 @@
-"""Every page's layout on a narrow screen: the sidebar out of the way.
+"""Every page's layout on a narrow screen: the sidebar out of the way, the page never moved.
 
 Streamlit opens its sidebar on any screen wider than a phone; under ``NARROW_PX`` it takes
 a third of a 1024 px screen from the page (on the explorer, from the field). So a tab's
 first page of the app, whichever it is, closes it, once per tab (``sessionStorage``): the
 analyst's own choice stands after that, page after page. ``app.py`` calls this before it
 runs the page, the one place every page passes through.
+
+Closing it must not move what the page has drawn. Streamlit slides its sidebar shut in
+300 ms and the page widens with it, frame by frame: the field and the banner above it
+would slide and re-wrap at each width. So under ``NARROW_PX`` the sidebar lies over
+the page instead of beside it: the page is laid out at the screen's width, whether the
+sidebar is open or closed, and opening it by hand covers the field for as long as the
+filters are in use instead of squeezing it. The first close is instant (no slide), and a
+window narrowed under ``NARROW_PX`` with the sidebar open closes it the same way.
+Streamlit remembers that close in its own ``localStorage`` entry, so later tabs of this
+browser start with the sidebar closed before anything is drawn.
 
 The script runs in the app's own document (``st.html`` with JavaScript allowed, not an
 iframe); the element holding it is hidden, so the sidebar gains no gap.
@@ -17,22 +27,47 @@ import streamlit as st
 NARROW_PX = 1100
 STORAGE_KEY = "coverage.sidebarClosed"
 _MARK = "coverage-sidebar-fit"
+_INSTANT = "coverage-sidebar-instant"
+_SIDEBAR = "section[data-testid='stSidebar']"
+
+STYLE = f"""<style>
+@media (max-width: {NARROW_PX - 0.02}px) {{
+  {_SIDEBAR} {{ position: fixed !important; top: 0; left: 0;
+                height: 100dvh !important; }}
+  {_SIDEBAR}[data-collapsed='false'] {{ box-shadow: 0 0 2rem rgba(0, 0, 0, 0.35); }}
+}}
+html.{_INSTANT} {_SIDEBAR} {{ transition: none !important; }}
+</style>"""
 
 SCRIPT = f"""<style>
 .stElementContainer:has(.{_MARK}) {{ display: none; }}
 </style><span class="{_MARK}"></span>
 <script>
 (function () {{
+  const button = () => document.querySelector("[data-testid='stSidebar'] "
+                                              + "button[aria-label='Collapse sidebar']");
+  const shut = (b) => {{
+    if (!b || b.getAttribute("aria-expanded") === "false") return;
+    const root = document.documentElement;
+    root.classList.add("{_INSTANT}");  /* shut in one frame, not a 300 ms slide */
+    b.click();
+    setTimeout(() => root.classList.remove("{_INSTANT}"), 100);
+  }};
+  if (!window.__coverageNarrowWatch) {{  /* a window narrowed under it: out of the way too */
+    window.__coverageNarrowWatch = true;
+    matchMedia("(max-width: {NARROW_PX - 0.02}px)").addEventListener("change", (e) => {{
+      if (e.matches) shut(button());
+    }});
+  }}
   try {{
     if (window.innerWidth >= {NARROW_PX} || sessionStorage.getItem("{STORAGE_KEY}")) return;
   }} catch (e) {{ return; }}  /* no storage: the sidebar stays as Streamlit opened it */
   let tries = 60;  /* the sidebar's header may mount a little after this element */
   (function close() {{
-    const b = document.querySelector("[data-testid='stSidebar'] "
-                                      + "button[aria-label='Collapse sidebar']");
+    const b = button();
     if (b || --tries <= 0) {{
       try {{ sessionStorage.setItem("{STORAGE_KEY}", "1"); }} catch (e) {{}}
-      if (b && b.getAttribute("aria-expanded") !== "false") b.click();
+      shut(b);
       return;
     }}
     setTimeout(close, 50);
@@ -42,5 +77,11 @@ SCRIPT = f"""<style>
 
 
 def narrow_sidebar_closed() -> None:
-    """Close the sidebar on a tab's first page when the screen is under ``NARROW_PX``."""
+    """Close the sidebar on a tab's first page when the screen is under ``NARROW_PX``, and
+    lay it over the page there, so neither closing nor opening it moves the page.
+
+    The style alone goes to Streamlit's event container (an ``st.html`` of only ``<style>``
+    takes no place in the page): drawn as the element arrives, with the pages' own style,
+    one step before the script's element runs what it holds."""
+    st.html(STYLE)
     st.sidebar.html(SCRIPT, unsafe_allow_javascript=True)
