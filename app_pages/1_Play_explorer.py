@@ -11,6 +11,7 @@ is sent alone; the filters and the list follow once the player has drawn it
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -115,7 +116,8 @@ filter_cols = [c for c in play_data.FILTER_COLUMNS if options.get(c)
 selections: dict[str, list] = {c: list(st.session_state.get(f"f_{c}") or [])
                                for c in filter_cols}
 # each filter offers what the other filters leave (a pick it rules out stays, visibly)
-offered = play_data.filter_options(table, selections)
+offered = (play_data.filter_options(table, selections) if any(selections.values())
+           else options)  # nothing picked: every value is offered (one query fewer)
 zoom_box = bool(st.session_state.get("zoom_box", False))
 search = st.session_state.get("search") or ""
 order = st.session_state.get("sort") or next(iter(play_data.SORTS))
@@ -317,6 +319,9 @@ def play_view() -> None:
     game_id, play_id = int(pick[0]), int(pick[1])
     attr, tell_rows, fam_play, resp_play = None, [], None, None
     nav = None  # the next / previous play's published spec: the player draws it on ◀ / ▶
+    # background work for later plays, started once the player's message is out: a worker
+    # building specs (or a timer thread starting) held the script back on a small machine
+    after: list[Callable[[], object]] = []
     explaining = explain_on and explain_dir is not None
     try:
         frames = load_play_frames(store, game_id, play_id)
@@ -336,8 +341,9 @@ def play_view() -> None:
             spec = SPECS.get_or_build(spec_key(game_id, play_id), lambda: build_spec(
                 frames, play, prov.relabel(play_preds),
                 slots=load_formation_slots(store, game_id, play_id), **_spec_args()))
-            SPECS.prefetch((spec_key(*n), functools.partial(neighbour_spec, *n))
-                           for n in neighbours(keys, pick))
+            after.append(lambda: SPECS.prefetch(
+                [(spec_key(*n), functools.partial(neighbour_spec, *n))
+                 for n in neighbours(keys, pick)]))
             if len(keys) > 1 and _published():
                 i = keys.index(pick)
                 nav = {"next": SPECS.published(spec_key(*keys[(i + 1) % len(keys)])),
@@ -351,8 +357,9 @@ def play_view() -> None:
                     return [(explain_key(g, p, e_stamp),
                              functools.partial(explained_spec, explain_dir, g, p, e_stamp))]
 
-                SPECS.later(explain_jobs, lambda w=watching, k=pick: w.get("play") == k,
-                            EXPLAIN_AHEAD_S)
+                after.append(lambda: SPECS.later(
+                    explain_jobs, lambda w=watching, k=pick: w.get("play") == k,
+                    EXPLAIN_AHEAD_S))
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "this play's tracking could not be drawn; pick another play or re-ingest.")
         if light:
@@ -362,6 +369,8 @@ def play_view() -> None:
 
     play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav)
     sent["player"] = True
+    for job in after:
+        job()
     info = st.columns([3, 2])
     with info[0]:
         st.caption(f"game {game_id} · play {play_id} · week {play.get('week')} · "

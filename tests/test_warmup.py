@@ -57,7 +57,8 @@ def test_warmup_fills_what_the_first_run_needs(point_at, calls, monkeypatch) -> 
             "filter options", "player files"} <= set(took)
     assert calls["predictions"] == 1 and calls["play_table"] == 1
     warmed_specs = {k for k in calls if isinstance(k, tuple) and k[0] == "spec"}
-    assert len(warmed_specs) == 1, warmed_specs  # the first play's only
+    assert len(warmed_specs) == 3, warmed_specs  # the first play's and its two neighbours'
+    assert all(calls[k] == 1 for k in warmed_specs), calls
     calls.clear()
 
     at = run_page(EXPLORER)
@@ -68,9 +69,12 @@ def test_warmup_fills_what_the_first_run_needs(point_at, calls, monkeypatch) -> 
     # the first run read nothing the warm-up had read, and built none of its figure
     assert calls["predictions"] == 0 and calls["plays"] == 0, calls
     assert calls["play_table"] == 0 and calls["formation_slots"] <= 2, calls
-    (spec_key,) = warmed_specs
-    assert spec_key[1] == first  # the warm-up built the play the page opens
-    assert calls[spec_key] == 0, calls
+    assert ("spec", first) in warmed_specs  # the warm-up built the play the page opens
+    # and the plays ◀ / ▶ open, which the page's first run would otherwise build ahead
+    keys = list(at.session_state["_listed"])
+    assert {("spec", tuple(n)) for n in spec_cache.neighbours(keys, first)} == (
+        warmed_specs - {("spec", first)})
+    assert all(calls[k] == 0 for k in warmed_specs), calls
 
 
 def test_without_warmup_the_first_run_builds_them(point_at, calls, monkeypatch) -> None:

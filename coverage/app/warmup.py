@@ -19,6 +19,7 @@ and message of their first load, not only the page that needs them. Under a plai
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import importlib
 import logging
@@ -114,13 +115,30 @@ def warm(data: str | None) -> dict[str, float]:
         step("first play's figure", lambda: spec_cache.SPECS.get_or_build(
             key, lambda: play_player.build_spec(frames, play, prov.relabel(play_preds),
                                                 slots=slots, source=store.source)))
+        # its neighbours too (the explorer's first run would build them on a worker while
+        # the first visitor's browser draws the play, on the same few cores)
+        keys = list(zip(shown["gameId"].to_list(), shown["playId"].to_list(), strict=True))
+        for ng, np_ in spec_cache.neighbours(keys, (g, p)):
+            step(f"neighbour {ng}-{np_}", functools.partial(
+                _neighbour, store, plays, preds, prov, (*key[:2], ng, np_, *key[4:])))
     # the page's first run calls these too; their first call pays for what they set up
     step("filter options", lambda: play_data.filter_options(table))
-    step("player files", play_player.spec_folder)  # hashes plotly.js, copies it if new
+    # hashes plotly.js, copies it if new; the specs built above as files the player fetches
+    step("player files", lambda: spec_cache.SPECS.publish_to(play_player.spec_folder()))
     step("explain code", lambda: importlib.import_module(EXPLAIN_MODULE))
     step("settle", settle)
     LOG.info("warm-up: %s", ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))
     return took
+
+
+def _neighbour(store: Any, plays: Any, preds: Any, prov: Any, key: tuple) -> str:
+    """A play's spec as the explorer's ``neighbour_spec`` builds it, cached under ``key``."""
+    g, p, visible = key[2], key[3], key[4]
+    frames = store.play_frames(g, p)
+    return spec_cache.SPECS.get_or_build(key, lambda: play_player.build_spec(
+        frames, session.play_row(plays, g, p),
+        prov.relabel(play_data.play_predictions(preds, g, p, visible)),
+        slots=play_data.formation_slots(frames), source=store.source))
 
 
 def settle() -> int:
