@@ -185,3 +185,25 @@ def test_a_later_tab_of_a_narrow_browser_never_draws_the_sidebar_open(servers, b
         assert len(xs) == 1, xs  # the banner drawn at the page's full width from the start
     finally:
         context.close()
+
+
+def test_a_window_narrowed_under_the_threshold_closes_the_open_sidebar(servers,
+                                                                      browser) -> None:
+    """Opened at 1366 px (sidebar open beside the page), narrowed to 1024 px: the sidebar
+    gets out of the way there too, instead of lying over the field."""
+    context = browser.new_context(viewport={"width": 1366, "height": 657})
+    page = context.new_page()
+    is_open = """() => { const r = document.querySelector("[data-testid='stSidebar']")
+      .getBoundingClientRect(); return r.width > 50 && r.x + r.width > 50; }"""
+    try:
+        page.goto(f"{servers['light']}/Play_explorer", wait_until="domcontentloaded")
+        page.wait_for_function(_SETTLED, timeout=60_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(is_open)
+        page.set_viewport_size({"width": 1024, "height": 768})
+        page.wait_for_function(f"!({is_open})()", timeout=5_000)
+        page.set_viewport_size({"width": 1366, "height": 657})  # widened: the choice stands
+        page.wait_for_timeout(500)
+        assert not page.evaluate(is_open)
+    finally:
+        context.close()
