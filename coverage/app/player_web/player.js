@@ -42,6 +42,7 @@
   // until plotly.js has drawn the play: the sketch (preview.js) the controls drive, one
   // canvas redrawn per frame ({text, fig, base, width, canvas, hidden: trace indices})
   let sketchView = null;
+  let sketched = null;    // {text, theme}: the spec on the sketch (live or about to be)
 
   // ---- the frame on screen: this player's k is the one source of truth. A new spec of the
   // same play (Explain, zoom, theme) keeps it; the page keeps a copy (the tab's window
@@ -878,6 +879,7 @@
       canvas.id = "preview";
       canvas.setAttribute("aria-hidden", "true");
       if (sketchView) { pause(); sketchView = null; }  // the controls wait for its frames
+      sketched = { text: args.spec, theme: theme };
       gd.replaceChildren(canvas);
       drawTitle(next.title);
       send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
@@ -902,7 +904,7 @@
       const base = (msg.theme && msg.theme.base) || "light";
       // the same play and theme again (Streamlit re-sends a run's arguments): the sketch
       // on screen, and the frame the analyst is on, stay
-      if (sketchView && sketchView.text === (msg.args || {}).spec && base === sketchView.theme) {
+      if (sketched && sketched.text === (msg.args || {}).spec && base === sketched.theme) {
         return;
       }
       sketch(msg);
