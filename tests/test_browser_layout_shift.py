@@ -87,6 +87,12 @@ def browser(servers):
         yield b
 
 
+def _plays_shown(page) -> int:
+    text = page.locator("[data-testid='stMetric']").filter(has_text="Plays shown").first \
+        .inner_text()
+    return int([ln.strip() for ln in text.split("\n") if ln.strip()][1].replace(",", ""))
+
+
 def _moves(boxes: list[dict], name: str, since) -> list[tuple]:
     """Each change of ``name``'s x, y or width beyond the tolerance after ``since(box)``
     first holds (its height may grow: what is below it moves, not what it drew)."""
@@ -132,8 +138,9 @@ def test_nothing_drawn_moves_while_the_explorer_loads(servers, browser, theme, s
 
 
 def test_the_sidebar_opened_on_a_narrow_screen_lies_over_the_page(servers, browser) -> None:
-    """At 1024 px the analyst's own toggle still opens the sidebar with its filters; the
-    page under it keeps its width and place (opened and closed again)."""
+    """At 1024 px the analyst's own toggle still opens the sidebar, its filters at hand (one
+    picked from the bottom of it narrows the list); the page under it keeps its width and
+    place, opened and closed again."""
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
     frame_box = """() => { const r = document.querySelector('.st-key-play_figure iframe')
@@ -151,8 +158,15 @@ def test_the_sidebar_opened_on_a_narrow_screen_lies_over_the_page(servers, brows
         page.wait_for_timeout(500)  # the slide
         sidebar = page.locator("[data-testid='stSidebar']")
         sidebar.get_by_text("Filters", exact=True).wait_for(timeout=10_000)
-        assert sidebar.locator("[data-testid='stMultiSelect']").first.is_visible()
         opened = page.evaluate(frame_box)
+        total = _plays_shown(page)
+        sidebar.locator("[data-testid='stMultiSelect']").last.click()  # scrolled to
+        page.locator("[role='option']:not([data-key='__select_all__'])").first.click()
+        page.keyboard.press("Escape")
+        page.wait_for_function(f"""() => {{ const m = [...document.querySelectorAll(
+            "[data-testid='stMetric']")].find(e => e.innerText.includes('Plays shown'));
+            return m && !m.innerText.includes('{total}\\n'); }}""", timeout=30_000)
+        assert 0 < _plays_shown(page) < total  # the filter, used over the page, applies
         page.locator("[data-testid='stSidebar'] button[aria-label='Collapse sidebar']").click()
         page.wait_for_timeout(600)
         assert not page.evaluate(side_open)
