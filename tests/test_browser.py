@@ -535,7 +535,7 @@ def test_the_sketch_plays_before_plotly_and_hands_over_the_frame(server, browser
     """Before plotly.js has come, the sketch is a player: Play moves the frames on the
     canvas at the tracking rate, the slider and the arrow keys seek, the legend hides a
     trace; when plotly.js comes, its figure takes over on the frame on screen, still
-    playing, with the hidden trace still hidden."""
+    playing, with the hidden trace still hidden, and the Play bar has not moved."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     held: list = []
     errors: list[str] = []
@@ -567,6 +567,7 @@ def test_the_sketch_plays_before_plotly_and_hands_over_the_frame(server, browser
         assert _player(page, "window.coveragePlayer.playing()") is True
         assert 13 + 5 <= moved <= 13 + 14  # ~10 frames a second, drawn on the canvas
         assert _renders(page) == 0 and _player(page, "!!window.Plotly") is False
+        bar = player.locator("#bar").bounding_box()
         assert held, "the player asked for plotly.js"
         for route in held:
             route.continue_()
@@ -580,6 +581,8 @@ def test_the_sketch_plays_before_plotly_and_hands_over_the_frame(server, browser
         assert _player(page, f"document.getElementById('plot').data[{trace}].visible") is False
         page.wait_for_timeout(500)
         assert _player(page, "window.coveragePlayer.frame()") > at  # still playing
+        after = player.locator("#bar").bounding_box()
+        assert abs(after["y"] - bar["y"]) <= 1 and abs(after["height"] - bar["height"]) <= 1
     finally:
         page.close()
     assert errors == []

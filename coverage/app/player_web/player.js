@@ -114,7 +114,7 @@
   }
 
   function show(f) {
-    if (!spec || !frames.length) return;
+    if (!spec || !frames.length || (!sketchView && !window.Plotly)) return;
     k = Math.max(0, Math.min(frames.length - 1, f));
     if (sketchView) {
       sketchFrame(k);
@@ -253,13 +253,13 @@
     if (handleKey(e.key)) e.preventDefault();
   });
 
-  function jumpButtons() {
+  function jumpButtons(s) {
     ui.jumps.replaceChildren();
-    for (const ev of spec.events || []) {
+    for (const ev of s.events || []) {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = ev.label;
-      b.title = "Jump to " + ev.label + " (" + (spec.labels[ev.k] || "") + ")";
+      b.title = "Jump to " + ev.label + " (" + (s.labels[ev.k] || "") + ")";
       b.addEventListener("click", () => seek(ev.k));
       ui.jumps.appendChild(b);
     }
@@ -320,10 +320,10 @@
     document.getElementById("subtitle").textContent = t.subtitle || "";
   }
 
-  function drawLegend(hidden) {
+  function drawLegend(s, hidden) {
     const box = document.getElementById("legend");
     box.replaceChildren();
-    const legend = spec.legend || { items: [] };
+    const legend = s.legend || { items: [] };
     if (legend.title) {
       const t = document.createElement("span");
       t.className = "title";
@@ -346,9 +346,9 @@
       item.addEventListener("click", () => {
         const off = !item.classList.contains("off");
         item.classList.toggle("off", off);
-        if (sketchView) {
-          if (off) sketchView.hidden.add(it.trace); else sketchView.hidden.delete(it.trace);
-          show(k);
+        if (sketchView || !window.Plotly) {  // the sketch's (live or about to be)
+          if (off) hidden.add(it.trace); else hidden.delete(it.trace);
+          if (sketchView) show(k);
           return;
         }
         Plotly.restyle(gd, { visible: off ? false : true }, [it.trace]);
@@ -600,7 +600,7 @@
   // keys, trails, follow ball, the legend and a click on the curve work on the sketch, so
   // the analyst can watch the play before plotly.js has come (hover and a click on a
   // player wait for it)
-  function liven(next, args, theme, fig, width, canvas) {
+  function liven(next, args, theme, fig, width, canvas, hidden) {
     if (plotlyState === "ready" || !canvas.isConnected) return;  // plotly or a newer play
     const start = startFrame(next, args);
     pause();
@@ -608,7 +608,7 @@
     bindFigure(fig);
     buildFrames();
     sketchView = { text: args.spec, theme: theme, spec: next, fig: fig, base: fig.data.slice(),
-                   width: width, canvas: canvas, hidden: new Set() };
+                   width: width, canvas: canvas, hidden: hidden };
     canvas.addEventListener("click", (e) => {
       if (sketchView === null || sketchView.canvas !== canvas || !spec.secs) return;
       const s = window.coveragePreview.valueAt(fig, width, e.offsetX, e.offsetY, "x2");
@@ -620,10 +620,8 @@
       seek(best);
     });
     ui.slider.max = String(Math.max(0, spec.names.length - 1));
-    jumpButtons();
-    drawLegend(sketchView.hidden);
     k = 0;
-    if (start > 0 || ui.trails.checked || ui.follow.checked) show(start); else {
+    if (start > 0 || ui.trails.checked || ui.follow.checked || hidden.size) show(start); else {
       ui.slider.value = "0";
       ui.label.textContent = spec.labels[0] || "";
       remember();
@@ -685,8 +683,8 @@
           gd.__coverageClick = true;
         }
         ui.slider.max = String(Math.max(0, spec.names.length - 1));
-        jumpButtons();
-        drawLegend(hidden);
+        jumpButtons(spec);
+        drawLegend(spec, hidden);
         focusUI();  // the new traces are drawn unfocused: no restyle needed
         if (ui.follow.checked && clock) {
           Plotly.restyle(gd, { "textfont.color": "white" }, [clock.trace]);
@@ -881,14 +879,18 @@
       if (sketchView) { pause(); sketchView = null; }  // the controls wait for its frames
       sketched = { text: args.spec, theme: theme };
       gd.replaceChildren(canvas);
+      // the whole player at the paint: its legend and jumps coming later moved the bar
+      const hidden = new Set();
       drawTitle(next.title);
+      drawLegend(next, hidden);
+      jumpButtons(next);
       send("streamlit:setFrameHeight", { height: document.body.scrollHeight });
       if (!document.body.dataset.painted) {
         document.body.dataset.painted = String(performance.timeOrigin + performance.now());
       }
       // the frames are unpacked after the paint, so the first frame shows first
       requestAnimationFrame(() => setTimeout(() => {
-        try { liven(next, args, theme, fig, width, canvas); } catch (e) { sketchView = null; }
+        try { liven(next, args, theme, fig, width, canvas, hidden); } catch (e) { sketchView = null; }
       }, 0));
     } catch (e) { /* the interactive figure follows */ }
   }

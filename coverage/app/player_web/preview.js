@@ -269,6 +269,7 @@
     canvas.height = Math.round(H * dpr);
     canvas.style.width = W + "px";
     canvas.style.height = H + "px";
+    canvas.style.display = "block";  // inline, it sat on a text line: 3 px taller than plotly's
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const fontColor = (layout.font && layout.font.color) || "#444";
