@@ -805,9 +805,10 @@
 
   let lastSeq = null;     // the server run the last arguments came from
 
-  // ---- plotly.js is loaded only after the play's first frame is on screen: its 1.2 MB are
+  // ---- plotly.js is run only after the play's first frame is on screen: its 1.2 MB are
   // compiled on the page's one main thread, which would hold the first draw back by about a
-  // second. Until then the frame is a canvas drawn from the same figure (preview.js).
+  // second (index.html preloads it meanwhile). Until then the frame is a canvas drawn from
+  // the same figure (preview.js), whose controls work once its frames are unpacked (liven).
   let plotlyState = "none";  // none -> loading -> ready
   let waiting = null;        // the newest render message that came before plotly
 

@@ -2,8 +2,9 @@
  * plotly.js has loaded. plotly.js (1.2 MB) is parsed and compiled on the browser's one
  * main thread after Streamlit's own code; on a first load the play would stay blank for
  * about a second. This draws what plotly will draw (subplot layout with the field's
- * 1:1 aspect, shapes, lines, markers, text, annotations, the curve's grid) in a few ms;
- * the player swaps it for the interactive figure once plotly is ready. It reads only the
+ * 1:1 aspect, shapes, lines, markers, text, annotations, the curve's grid) in a few ms,
+ * and again for each frame the player shows until plotly is ready (player.js: the sketch
+ * plays, seeks and jumps), when it swaps the canvas for the interactive figure. It reads only the
  * subset of plotly's figure format the server writes (coverage/views/field.py, curves).
  */
 (function () {
@@ -269,7 +270,7 @@
     canvas.height = Math.round(H * dpr);
     canvas.style.width = W + "px";
     canvas.style.height = H + "px";
-    canvas.style.display = "block";  // inline, it sat on a text line: 3 px taller than plotly's
+    canvas.style.display = "block";  // inline, it sat on a text line, taller than plotly's
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const fontColor = (layout.font && layout.font.color) || "#444";
