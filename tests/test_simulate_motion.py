@@ -78,17 +78,41 @@ def test_motion_kinds_follow_the_motion_mans_position(seasons: dict[str, Path]) 
     assert "out" not in set(t.filter(pl.col("position") == "WR")["motion_type"])
 
 
+def _at_snap(d: Path) -> pl.DataFrame:
+    """Every player's lateral spot at the snap, with the play's motion man."""
+    truth = pl.read_csv(d / "truth_plays.csv").filter(pl.col("motion_nflId").is_not_null())
+    tr = pl.read_csv(d / "tracking_week_1.csv").filter(pl.col("nflId").is_not_null())
+    snap = tr.filter(pl.col("event") == "ball_snap").select("gameId", "playId", "nflId", "y")
+    return snap.join(truth.select("gameId", "playId", "pff_manZone",
+                                  pl.col("motion_nflId").cast(pl.Float64)),
+                     on=["gameId", "playId"])
+
+
 def test_defenders_answer_motion(seasons: dict[str, Path]) -> None:
-    """Man defenders travel with their motion man further than zone defenders do, and with
-    motion_answer the zone defender over him walks further than the bump alone takes him."""
-    ratio = {}
-    for name, d in (("off", seasons["no_answer"]), ("on", seasons["on"])):
-        t = _travel(d).with_columns((pl.col("def_dy") / pl.col("dy")).alias("r"))
-        ratio[name] = {c: t.filter(pl.col("pff_manZone") == c)["r"] for c in ("Man", "Zone")}
+    """Man defenders travel with their motion man further than zone defenders do; and, the
+    same season drawn with and without ``motion_answer`` (it mostly draws as many numbers
+    either way, so on most plays every other player moves alike), the one zone defender it
+    moves ends the motion nearer the motion man than the bump alone leaves him."""
+    t = _travel(seasons["on"]).with_columns((pl.col("def_dy") / pl.col("dy")).alias("r"))
+    ratio = {c: t.filter(pl.col("pff_manZone") == c)["r"] for c in ("Man", "Zone")}
     # a few dozen motion plays per split: enough for medians a few hundredths apart
-    assert min(len(ratio["on"]["Man"]), len(ratio["on"]["Zone"])) >= 20
-    assert ratio["on"]["Man"].median() > ratio["on"]["Zone"].median()
-    assert ratio["on"]["Zone"].median() > ratio["off"]["Zone"].median()
+    assert min(len(ratio["Man"]), len(ratio["Zone"])) >= 20
+    assert ratio["Man"].median() > ratio["Zone"].median()
+    on, off = _at_snap(seasons["on"]), _at_snap(seasons["no_answer"])
+    pair = on.join(off.select("gameId", "playId", "nflId", pl.col("y").alias("y_off")),
+                   on=["gameId", "playId", "nflId"])
+    # plays drawn alike up to the answer: the motion man ends where he did (a play after
+    # one whose answer drew differently may not be)
+    mover = pair.filter((pl.col("nflId") == pl.col("motion_nflId"))
+                        & ((pl.col("y") - pl.col("y_off")).abs() < 0.05)).select(
+        "gameId", "playId", pl.col("y").alias("my"), pl.col("y_off").alias("my_off"))
+    assert mover.height >= 0.5 * on.select("gameId", "playId").unique().height
+    changed = pair.filter((pl.col("y") - pl.col("y_off")).abs() > 0.05)
+    one = changed.group_by("gameId", "playId").len().filter(pl.col("len") == 1)
+    moved = changed.join(one, on=["gameId", "playId"]).join(mover, on=["gameId", "playId"])
+    assert moved.height >= 10 and set(moved["pff_manZone"]) <= {"Zone", "Other"}
+    nearer = ((moved["y"] - moved["my"]).abs() < (moved["y_off"] - moved["my_off"]).abs())
+    assert nearer.mean() >= 0.7  # the walk stops a yard inside where the motion man stops
 
 
 def test_motion_men_table() -> None:

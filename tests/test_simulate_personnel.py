@@ -68,6 +68,7 @@ def _man_on_te(monkeypatch, roster, match) -> tuple[int, int, int]:
     the defenders who are safeties."""
     monkeypatch.setattr(offense, "OFFENSE_PERSONNEL", True)
     monkeypatch.setattr(defense, "MAN_MATCH", match)
+    monkeypatch.setattr(defense, "MAN_SPARES", None)
     rng = np.random.default_rng(2)
     tes = covered = by_safety = 0
     for _ in range(300):
@@ -93,6 +94,75 @@ def test_tight_ends_stay_in_and_free_their_man(monkeypatch, roster):
     _, covered2, by_safety2 = _man_on_te(monkeypatch, roster, base | {"te_stays_in": 0.0,
                                                                       "s_te": -3.0})
     assert by_safety / covered < by_safety2 / covered2
+
+
+def _spares(monkeypatch, roster, spares, plays: int = 300, cov: str = "Cover-1"
+            ) -> dict[str, int]:
+    """Over ``cov`` calls against the real personnel mix, with ``man_spares`` = ``spares``
+    and no tight end staying in: robbers (HOL) per defender kind, plays with a spare
+    linebacker or safety, plays, and MAN per play."""
+    monkeypatch.setattr(offense, "OFFENSE_PERSONNEL", True)
+    monkeypatch.setattr(defense, "MAN_MATCH", {"s_te": -0.8, "s_rb": -0.5, "lb_te": 3.5,
+                                               "te_stays_in": 0.0})
+    monkeypatch.setattr(defense, "GREEN_DOG", 0.0)
+    monkeypatch.setattr(defense, "MAN_SPARES", spares)
+    rng = np.random.default_rng(3)
+    out = {"CB": 0, "NCB": 0, "LB": 0, "S": 0, "robbed": 0, "man": 0}
+    for _ in range(plays):
+        off = offense.build_offense(rng, roster, "SHOTGUN", "3x1", LOS, BY)
+        de = defense.build_defense(rng, roster, off, cov, LOS, BY)
+        hol = [d for d, c in enumerate(de.codes) if c == "HOL"]
+        assert len(hol) <= 1  # at most one robber
+        for d in hol:
+            out[de.kind[d]] += 1
+        out["robbed"] += bool(hol)
+        out["man"] += sum(c == "MAN" for c in de.codes)
+    return out
+
+
+def test_man_spares_rob_at_the_knobs_rate_and_never_with_a_corner(monkeypatch, roster):
+    """A spare linebacker or safety robs the hole at the knob's rate (the rest blitz), a
+    corner is never the robber (he blitzes), and where several are spare (Cover-0: no deep safety),
+    ``s_weight`` decides between a safety and a linebacker."""
+    knob = {"rob": 0.0, "s_weight": 1.0}
+    none = _spares(monkeypatch, roster, knob)
+    assert none["robbed"] == 0 and none["man"] >= 4 * 300
+    always = _spares(monkeypatch, roster, knob | {"rob": 1.0})
+    half = _spares(monkeypatch, roster, knob | {"rob": 0.5})
+    assert always["robbed"] > 150 and 0.35 < half["robbed"] / always["robbed"] < 0.65
+    assert always["CB"] == always["NCB"] == half["CB"] == half["NCB"] == 0
+    lb_only = _spares(monkeypatch, roster, knob | {"rob": 1.0, "s_weight": 0.0}, cov="Cover-0")
+    even = _spares(monkeypatch, roster, knob | {"rob": 1.0}, cov="Cover-0")
+    s_first = _spares(monkeypatch, roster, knob | {"rob": 1.0, "s_weight": 50.0}, cov="Cover-0")
+    assert lb_only["S"] == 0 and s_first["S"] > even["S"] > 0
+
+
+def test_old_spare_rule_lets_a_corner_rob(monkeypatch, roster):
+    """Without ``man_spares`` the first spare robs whoever he is: corners too (the gap the
+    knob closes; real corners in man are almost never charted in the hole)."""
+    old = _spares(monkeypatch, roster, None)
+    new = _spares(monkeypatch, roster, {"rob": 1.0, "s_weight": 1.0})
+    assert old["CB"] + old["NCB"] > 0 and new["CB"] + new["NCB"] == 0
+
+
+@pytest.mark.parametrize(("knob", "bad"), [
+    ("man_spares", {"rob": 0.5}),
+    ("man_spares", {"rob": 1.5, "s_weight": 1.0}),
+    ("man_spares", {"rob": 0.5, "s_weight": -1}),
+])
+def test_a_bad_man_spares_knob_is_refused_by_name(tmp_path, knob, bad):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    kf = tmp_path / "k.json"
+    kf.write_text(json.dumps({knob: bad}))
+    out = subprocess.run([sys.executable, "-c", "import coverage.simulate.params"],
+                         env={**os.environ, "COVERAGE_SIM_KNOBS": str(kf)},
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+    assert knob in out.stderr and str(kf) in out.stderr and "s_weight" in out.stderr
 
 
 @pytest.mark.parametrize("bad", [{"s_te": 0.0, "s_rb": 1.0},

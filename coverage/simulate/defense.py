@@ -24,6 +24,7 @@ from coverage.simulate.params import (
     MAN_MATCH,
     MAN_ROTATION_LEAD,
     MAN_SAFETY,
+    MAN_SPARES,
     PACKAGE_BY_COVERAGE,
     ZONE_CB_PRESS,
 )
@@ -256,16 +257,32 @@ def _assign_man(rng: np.random.Generator, cov: str, off: Offense, lay: _Layout,
               and rng.random() < MAN_MATCH["te_stays_in"]):
             if lay.kind[d] == "LB":
                 green_dog.append(d)
-            else:
+            elif MAN_SPARES is None or lay.kind[d] == "S":
                 codes[d] = "HOL"
     spare = [i for i in cand if codes[i] is None]
-    for k, i in enumerate(spare):
-        robber = k == 0 and (lay.kind[i] == "LB" or rng.random() < 0.5) and cov != "Cover-0"
-        if robber or (cov == "Cover-0" and k == 0 and rng.random() < 0.3):
-            codes[i] = "HOL"
-        # otherwise: blitzes (no coverage code)
+    if MAN_SPARES is None:
+        for k, i in enumerate(spare):
+            robber = k == 0 and (lay.kind[i] == "LB" or rng.random() < 0.5) and cov != "Cover-0"
+            if robber or (cov == "Cover-0" and k == 0 and rng.random() < 0.3):
+                codes[i] = "HOL"
+            # otherwise: blitzes (no coverage code)
+    else:
+        _rob(rng, lay, spare, codes)
     for d in green_dog:
         codes[d] = None
+
+
+def _rob(rng: np.random.Generator, lay: _Layout, spare: list[int],
+         codes: list[str | None]) -> None:
+    """At most one spare linebacker or safety of a man call robs the hole (``man_spares``);
+    every other spare, a corner included, blitzes: real man calls leave the hole open about
+    as often as they fill it, and almost never with a corner."""
+    backers = [i for i in spare if lay.kind[i] in ("LB", "S")]
+    if not backers or rng.random() >= MAN_SPARES["rob"]:
+        return
+    w = np.array([MAN_SPARES["s_weight"] if lay.kind[i] == "S" else 1.0 for i in backers])
+    if w.sum() > 0:
+        codes[int(rng.choice(backers, p=w / w.sum()))] = "HOL"
 
 
 def _assign_zone(rng: np.random.Generator, cov: str, shell: int, off: Offense, lay: _Layout,

@@ -111,6 +111,29 @@ def _man_match(value: Any) -> dict[str, float] | None:
 
 
 MAN_MATCH: dict[str, float] | None = _man_match(KNOBS["man_match"])
+# None: the first spare defender of a man call robs the hole (a linebacker always, anyone
+# else half the time); else "rob": P(one spare linebacker or safety robs), "s_weight": the odds
+# that a spare safety is the one rather than a linebacker; a spare corner blitzes
+_MAN_SPARES_KEYS = ("rob", "s_weight")
+
+
+def _man_spares(value: Any) -> dict[str, float] | None:
+    """The ``man_spares`` knob, checked as ``man_match`` is."""
+    if value is None:
+        return None
+    ok = (isinstance(value, dict) and set(value) == set(_MAN_SPARES_KEYS)
+          and all(isinstance(v, int | float) and not isinstance(v, bool)
+                  for v in value.values())
+          and 0.0 <= value["rob"] <= 1.0 and value["s_weight"] >= 0.0)
+    if not ok:
+        raise DataError(f"simulator knob 'man_spares' is {str(value)[:80]}",
+                        file=sim_knobs_file() or "coverage/simulate/knobs.json",
+                        expected="null or an object with numbers " + ", ".join(_MAN_SPARES_KEYS)
+                        + " (rob a probability in [0, 1], s_weight at least 0)")
+    return {k: float(v) for k, v in value.items()}
+
+
+MAN_SPARES: dict[str, float] | None = _man_spares(KNOBS["man_spares"])
 # P(a linebacker walks up to the edge of the line): in a man call, in a zone call
 FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
 # False: the package follows the wide receivers only; True: drawn from the real
