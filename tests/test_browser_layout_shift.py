@@ -21,7 +21,7 @@ import json
 import pytest
 
 from coverage.app.layout import NARROW_PX, STORAGE_KEY
-from tests.builders.server import chromium, require_chromium, streamlit_server
+from tests.builders.server import chromium, light_and_dark_servers, require_chromium
 from tests.test_browser_viewports import VIEWPORTS, _env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -66,10 +66,8 @@ _PAGE_DONE = f"!!document.querySelector(\"[data-testid='stMain'] h1\") && {_IDLE
 def servers(tmp_path_factory):
     require_chromium()
     env = _env(tmp_path_factory.getbasetemp())
-    with streamlit_server(env, tmp_path_factory.mktemp("light") / "server.log") as light, \
-            streamlit_server(env, tmp_path_factory.mktemp("dark") / "server.log",
-                             server_args=("--theme.base", "dark")) as dark:
-        yield {"light": light, "dark": dark}
+    with light_and_dark_servers(env, tmp_path_factory.mktemp("servers")) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")

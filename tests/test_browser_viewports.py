@@ -14,7 +14,12 @@ import os
 
 import pytest
 
-from tests.builders.server import REPO, chromium, require_chromium, streamlit_server
+from tests.builders.server import (
+    REPO,
+    chromium,
+    light_and_dark_servers,
+    require_chromium,
+)
 from tests.builders.stores import build_app_stores
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -69,10 +74,8 @@ def _env(base):
 def servers(tmp_path_factory):
     require_chromium()
     env = _env(tmp_path_factory.getbasetemp())
-    with streamlit_server(env, tmp_path_factory.mktemp("light") / "server.log") as light, \
-            streamlit_server(env, tmp_path_factory.mktemp("dark") / "server.log",
-                             server_args=("--theme.base", "dark")) as dark:
-        yield {"light": light, "dark": dark}
+    with light_and_dark_servers(env, tmp_path_factory.mktemp("servers")) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")

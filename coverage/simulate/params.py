@@ -10,6 +10,7 @@ real files at run time. The names below are the ones the simulator imports.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -93,47 +94,35 @@ GREEN_DOG: float = float(KNOBS["green_dog"])
 _MAN_MATCH_KEYS = ("s_te", "s_rb", "lb_te", "te_stays_in")
 
 
-def _man_match(value: Any) -> dict[str, float] | None:
-    """The ``man_match`` knob, checked here: a wrong one would fail mid-season as a bare
-    KeyError in the matching code."""
+def _numbers_knob(name: str, value: Any, keys: tuple[str, ...],
+                  valid: Callable[[dict[str, Any]], bool], rule: str
+                  ) -> dict[str, float] | None:
+    """A knob that is null or an object of numbers under exactly ``keys``, checked at start:
+    a wrong one would fail mid-season as a bare KeyError in the matching code."""
     if value is None:
         return None
-    ok = (isinstance(value, dict) and set(value) == set(_MAN_MATCH_KEYS)
+    ok = (isinstance(value, dict) and set(value) == set(keys)
           and all(isinstance(v, int | float) and not isinstance(v, bool)
                   for v in value.values())
-          and 0.0 <= value["te_stays_in"] <= 1.0)
+          and valid(value))
     if not ok:
-        raise DataError(f"simulator knob 'man_match' is {str(value)[:80]}",
+        raise DataError(f"simulator knob {name!r} is {str(value)[:80]}",
                         file=sim_knobs_file() or "coverage/simulate/knobs.json",
-                        expected="null or an object with numbers " + ", ".join(_MAN_MATCH_KEYS)
-                        + " (te_stays_in a probability in [0, 1])")
+                        expected="null or an object with numbers " + ", ".join(keys)
+                        + f" ({rule})")
     return {k: float(v) for k, v in value.items()}
 
 
-MAN_MATCH: dict[str, float] | None = _man_match(KNOBS["man_match"])
+MAN_MATCH: dict[str, float] | None = _numbers_knob(
+    "man_match", KNOBS["man_match"], _MAN_MATCH_KEYS, lambda v: 0.0 <= v["te_stays_in"] <= 1.0,
+    "te_stays_in a probability in [0, 1]")
 # None: the first spare defender of a man call robs the hole (a linebacker always, anyone
 # else half the time); else "rob": P(one spare linebacker or safety robs), "s_weight": the odds
 # that a spare safety is the one rather than a linebacker; a spare corner blitzes
-_MAN_SPARES_KEYS = ("rob", "s_weight")
-
-
-def _man_spares(value: Any) -> dict[str, float] | None:
-    """The ``man_spares`` knob, checked as ``man_match`` is."""
-    if value is None:
-        return None
-    ok = (isinstance(value, dict) and set(value) == set(_MAN_SPARES_KEYS)
-          and all(isinstance(v, int | float) and not isinstance(v, bool)
-                  for v in value.values())
-          and 0.0 <= value["rob"] <= 1.0 and value["s_weight"] >= 0.0)
-    if not ok:
-        raise DataError(f"simulator knob 'man_spares' is {str(value)[:80]}",
-                        file=sim_knobs_file() or "coverage/simulate/knobs.json",
-                        expected="null or an object with numbers " + ", ".join(_MAN_SPARES_KEYS)
-                        + " (rob a probability in [0, 1], s_weight at least 0)")
-    return {k: float(v) for k, v in value.items()}
-
-
-MAN_SPARES: dict[str, float] | None = _man_spares(KNOBS["man_spares"])
+MAN_SPARES: dict[str, float] | None = _numbers_knob(
+    "man_spares", KNOBS["man_spares"], ("rob", "s_weight"),
+    lambda v: 0.0 <= v["rob"] <= 1.0 and v["s_weight"] >= 0.0,
+    "rob a probability in [0, 1], s_weight at least 0")
 # P(a linebacker walks up to the edge of the line): in a man call, in a zone call
 FIFTH_ON_LINE: tuple[float, float] = tuple(KNOBS["fifth_on_line"])
 # False: the package follows the wide receivers only; True: drawn from the real

@@ -89,3 +89,12 @@ def require_chromium() -> None:
         pytest.skip("/usr/bin/chromium is not installed (apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed "
                         "(pip install playwright; never `playwright install`)")
+
+
+@contextlib.contextmanager
+def light_and_dark_servers(env: dict[str, str], base: Path) -> Iterator[dict[str, str]]:
+    """The app served twice on the same stores, in the light and the dark theme: the browser
+    tests that measure the layout check both."""
+    with streamlit_server(env, base / "light.log") as light, \
+            streamlit_server(env, base / "dark.log", server_args=("--theme.base", "dark")) as dark:
+        yield {"light": light, "dark": dark}
