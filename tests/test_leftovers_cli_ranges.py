@@ -104,3 +104,18 @@ def test_weight_decay_reaches_the_training_options(monkeypatch) -> None:
     assert main(["train", "--no-mlflow", "--weight-decay", "0.05", "--out", "/tmp",
                  "--quiet"]) != 0
     assert seen["wd"] == 0.05
+
+
+def test_checkpoints_go_where_the_app_serves_them(monkeypatch, tmp_path) -> None:
+    """Without --out, `train` and `train-family` write under the models folder the app and
+    `coverage init` serve (COVERAGE_MODELS_DIR), wherever the command runs from; --out wins."""
+    from coverage.commands.common import training_options
+
+    served = tmp_path / "served"
+    monkeypatch.setenv("COVERAGE_MODELS_DIR", str(served))
+    monkeypatch.chdir(tmp_path)
+    for cmd in ("train", "train-family"):
+        args = build_parser().parse_args([cmd])
+        assert training_options(args, "x")["out_root"] == served
+        args = build_parser().parse_args([cmd, "--out", str(tmp_path / "mine")])
+        assert training_options(args, "x")["out_root"] == tmp_path / "mine"

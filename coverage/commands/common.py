@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from coverage.atomic import special_file_kind
+from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
 
 WEEKS_EXPECTED = "week numbers such as 9, 1-8 or 1,3,5"
@@ -234,7 +235,9 @@ def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
     add_data_argument(p, what=data_what)
     p.add_argument("--name", default=name,
                    help=f"checkpoint name (default: {name or 'the model kind'})")
-    p.add_argument("--out", default="models", help="folder holding <name>/ checkpoints")
+    p.add_argument("--out", default=None,
+                   help="folder holding <name>/ checkpoints (default: the one the app serves, "
+                        "COVERAGE_MODELS_DIR or the repository's models/)")
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--epochs", type=positive_int, default=epochs)
     p.add_argument("--frames-per-play", type=positive_int, default=frames_per_play)
@@ -263,8 +266,9 @@ def training_options(args: argparse.Namespace, checkpoint: str) -> dict[str, Any
     hparams = parse_hparams(args.hparams)
     weeks = {f"{k}_weeks": parse_weeks(getattr(args, f"{k}_weeks"))
              for k in ("train", "val", "test")}
-    check_output_dir(Path(args.out) / checkpoint, "checkpoint folder")
-    return {"data": args.data, "name": args.name, "out_root": Path(args.out),
+    out = Path(args.out) if args.out else models_root()
+    check_output_dir(out / checkpoint, "checkpoint folder")
+    return {"data": args.data, "name": args.name, "out_root": out,
             "seed": args.seed, "epochs": args.epochs, "frames_per_play": args.frames_per_play,
             "device": args.device, "progress": not args.quiet, "hparams": hparams,
             "feature_set": args.feature_set, "prior": args.prior,
