@@ -21,8 +21,8 @@ import json
 import pytest
 
 from coverage.app.layout import NARROW_PX, STORAGE_KEY
-from tests.builders.server import chromium, light_and_dark_servers
-from tests.test_browser_viewports import VIEWPORTS
+from tests.builders.server import chromium, light_and_dark_servers, require_chromium
+from tests.test_browser_viewports import VIEWPORTS, _env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TOLERANCE_PX = 2
@@ -60,14 +60,13 @@ _SETTLED = """() => { const f = document.querySelector('.st-key-play_figure ifra
     && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
 _IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
 _PAGE_DONE = f"!!document.querySelector(\"[data-testid='stMain'] h1\") && {_IDLE}"
-# the sidebar is open: drawn wider than its collapsed rail and at least partly on screen
-_SIDEBAR_OPEN = """() => { const r = document.querySelector("[data-testid='stSidebar']")
-  .getBoundingClientRect(); return r.width > 50 && r.x + r.width > 50; }"""
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    with light_and_dark_servers(tmp_path_factory.mktemp("servers")) as servers:
+    require_chromium()
+    env = _env(tmp_path_factory.getbasetemp())
+    with light_and_dark_servers(env, tmp_path_factory.mktemp("servers")) as servers:
         yield servers
 
 
@@ -146,14 +145,16 @@ def test_the_sidebar_opened_on_a_narrow_screen_lies_over_the_page(servers, brows
     page = context.new_page()
     frame_box = """() => { const r = document.querySelector('.st-key-play_figure iframe')
       .getBoundingClientRect(); return [r.x, r.y, r.width]; }"""
+    side_open = """() => { const r = document.querySelector("[data-testid='stSidebar']")
+      .getBoundingClientRect(); return r.width > 50 && r.x + r.width > 50; }"""
     try:
         page.goto(f"{servers['light']}/Play_explorer", wait_until="domcontentloaded")
         page.wait_for_function(_SETTLED, timeout=60_000)
         page.wait_for_timeout(800)
-        assert not page.evaluate(_SIDEBAR_OPEN)
+        assert not page.evaluate(side_open)
         before = page.evaluate(frame_box)
         page.locator("[data-testid='stExpandSidebarButton']").click()
-        page.wait_for_function(_SIDEBAR_OPEN, timeout=5_000)
+        page.wait_for_function(side_open, timeout=5_000)
         page.wait_for_timeout(500)  # the slide
         sidebar = page.locator("[data-testid='stSidebar']")
         sidebar.get_by_text("Filters", exact=True).wait_for(timeout=10_000)
@@ -177,7 +178,7 @@ def test_the_sidebar_opened_on_a_narrow_screen_lies_over_the_page(servers, brows
         assert 0 < _plays_shown(page) < total  # the filter, used over the page, applies
         page.locator("[data-testid='stSidebar'] button[aria-label='Collapse sidebar']").click()
         page.wait_for_timeout(600)
-        assert not page.evaluate(_SIDEBAR_OPEN)
+        assert not page.evaluate(side_open)
         closed = page.evaluate(frame_box)
         for box in (opened, closed):
             moved = max(abs(a - b) for a, b in zip(box, before, strict=True))
@@ -215,15 +216,17 @@ def test_a_window_narrowed_under_the_threshold_closes_the_open_sidebar(servers,
     gets out of the way there too, instead of lying over the field."""
     context = browser.new_context(viewport={"width": 1366, "height": 657})
     page = context.new_page()
+    is_open = """() => { const r = document.querySelector("[data-testid='stSidebar']")
+      .getBoundingClientRect(); return r.width > 50 && r.x + r.width > 50; }"""
     try:
         page.goto(f"{servers['light']}/Play_explorer", wait_until="domcontentloaded")
         page.wait_for_function(_SETTLED, timeout=60_000)
         page.wait_for_timeout(500)
-        assert page.evaluate(_SIDEBAR_OPEN)
+        assert page.evaluate(is_open)
         page.set_viewport_size({"width": 1024, "height": 768})
-        page.wait_for_function(f"!({_SIDEBAR_OPEN})()", timeout=5_000)
+        page.wait_for_function(f"!({is_open})()", timeout=5_000)
         page.set_viewport_size({"width": 1366, "height": 657})  # widened: the choice stands
         page.wait_for_timeout(500)
-        assert not page.evaluate(_SIDEBAR_OPEN)
+        assert not page.evaluate(is_open)
     finally:
         context.close()

@@ -10,6 +10,7 @@ tests/test_browser_explorer.py does. 1366x657 is a 1366x768 laptop under its bro
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -17,7 +18,9 @@ from tests.builders.server import (
     REPO,
     chromium,
     light_and_dark_servers,
+    require_chromium,
 )
+from tests.builders.stores import build_app_stores
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = REPO / "test-artifacts"
@@ -61,9 +64,17 @@ _COLUMNS = """() => {
 }"""
 
 
+def _env(base):
+    stores = build_app_stores(base / "app_stores")
+    return {**os.environ, "COVERAGE_DATA": str(stores["preds"]),
+            "COVERAGE_DATA_DIR": str(stores["data_dir"])}
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    with light_and_dark_servers(tmp_path_factory.mktemp("servers")) as servers:
+    require_chromium()
+    env = _env(tmp_path_factory.getbasetemp())
+    with light_and_dark_servers(env, tmp_path_factory.mktemp("servers")) as servers:
         yield servers
 
 

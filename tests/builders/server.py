@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -93,15 +92,9 @@ def require_chromium() -> None:
 
 
 @contextlib.contextmanager
-def light_and_dark_servers(base: Path) -> Iterator[dict[str, str]]:
-    """The app on the browser tests' stores (``build_app_stores`` under ``base``), served
-    twice, in the light and the dark theme: the tests that measure the layout check both."""
-    from tests.builders.stores import build_app_stores
-
-    require_chromium()
-    stores = build_app_stores(base / "app_stores")
-    env = {**os.environ, "COVERAGE_DATA": str(stores["preds"]),
-           "COVERAGE_DATA_DIR": str(stores["data_dir"])}
+def light_and_dark_servers(env: dict[str, str], base: Path) -> Iterator[dict[str, str]]:
+    """The app served twice on the same stores, in the light and the dark theme: the browser
+    tests that measure the layout check both."""
     with streamlit_server(env, base / "light.log") as light, \
             streamlit_server(env, base / "dark.log", server_args=("--theme.base", "dark")) as dark:
         yield {"light": light, "dark": dark}
