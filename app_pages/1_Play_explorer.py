@@ -54,6 +54,8 @@ from coverage.export import render_play_gif, render_play_png
 from coverage.store import folder_stamp
 from coverage.views import key_events
 
+# a 1366x768 laptop leaves ~657 px under the browser's bars: a tighter page head keeps the
+# field, the curve and the Play bar above the fold (sent with the app's style: see page_style)
 _FIT_CSS = """<style>
 .stMainBlockContainer.block-container { padding-top: 0.9rem; }
 [data-testid='stHeader'] { background: transparent; height: 2.6rem; }
@@ -72,7 +74,7 @@ PICKER_PX = 40  # the play picker's height (a select box, its label collapsed)
 # the downloads) follow with the list
 first_load = first_play_pending()
 data_slot = data_picker_slot()
-store = page_start("Play explorer", compact=True, with_data_picker=False)
+store = page_start("Play explorer", compact=True, with_data_picker=False, style=_FIT_CSS)
 data_sent: dict[str, bool] = {}
 
 
@@ -88,9 +90,6 @@ if not first_load:
 if store is None:
     data_picker_now()
     st.stop()
-# a 1366x768 laptop leaves ~657 px under the browser's bars: a tighter page head keeps the
-# field, the curve and the Play bar above the fold (style only: st.html adds no element)
-st.html(_FIT_CSS)
 stamp = store.output_stamp("predictions")
 try:
     preds = load_predictions(store, stamp)

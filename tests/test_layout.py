@@ -3,8 +3,8 @@
 What the browser does with it (closed at 1024 px on the explorer and on other pages, open
 at 1366 px, nothing drawn moved by it) is checked in tests/test_browser_viewports.py and
 tests/test_browser_layout_shift.py; here: the helper puts its script in the sidebar, hidden,
-and its style where it takes no place, ``app.py`` calls it before it runs any page, and no
-page or player keeps a copy of its own.
+its style goes with the page's in one element that takes no place, ``app.py`` calls it
+before it runs any page, and no page or player keeps a copy of its own.
 """
 
 from __future__ import annotations
@@ -38,17 +38,29 @@ def test_the_helper_puts_a_hidden_script_in_the_sidebar() -> None:
     assert ".stElementContainer:has(.coverage-sidebar-fit) { display: none; }" in body
 
 
-def test_under_narrow_px_the_sidebar_lies_over_the_page_from_a_style_only_element() -> None:
+def _styled_page() -> None:
+    from coverage.app.session import page_style
+
+    page_style("<style>.page-own { padding-top: 0.9rem; }</style>")
+
+
+def test_the_page_style_is_one_style_only_element_with_the_narrow_sidebar_rule() -> None:
     """A style-only st.html goes to Streamlit's event container: no place in the page, and
-    drawn as it arrives (the script's element runs its content a step later)."""
-    at = AppTest.from_function(_page).run()
+    drawn as it arrives (the script's element runs its content a step later). One element
+    holds every rule the layout depends on, so none arrives after the others have placed
+    the title and banner."""
+    at = AppTest.from_function(_styled_page).run()
+    assert not at.exception
     events = at._tree.children[2]  # main, sidebar, event container
     (style,) = events.get("html")
+    assert not at.main.get("html") and not at.sidebar.get("html")
     body = style.proto.body
     assert not style.proto.unsafe_allow_javascript and "<script" not in body
     assert f"@media (max-width: {layout.NARROW_PX - 0.02}px)" in body
     assert "position: fixed !important" in body
     assert "transition: none !important" in body  # the first close is instant
+    assert ".block-container{padding-top:2.2rem" in body  # the app's compact padding
+    assert body.endswith("<style>.page-own { padding-top: 0.9rem; }</style>")  # the page's
 
 
 def test_app_py_calls_it_before_it_runs_any_page() -> None:

@@ -83,8 +83,7 @@ def narrow_sidebar_closed() -> None:
     """Close the sidebar on a tab's first page when the screen is under ``NARROW_PX``, and
     lay it over the page there, so neither closing nor opening it moves the page.
 
-    The style alone goes to Streamlit's event container (an ``st.html`` of only ``<style>``
-    takes no place in the page): drawn as the element arrives, with the pages' own style,
-    one step before the script's element runs what it holds."""
-    st.html(STYLE)
+    ``STYLE`` travels in the page's one style element
+    (:func:`coverage.app.session.page_style`), so the sidebar's place and the page's padding
+    apply in the same frame, one step before this script's element runs what it holds."""
     st.sidebar.html(SCRIPT, unsafe_allow_javascript=True)

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from coverage import generations
-from coverage.app import view_state
+from coverage.app import layout, view_state
 from coverage.app.data_guard import allowed_data_folder, display_path
 from coverage.app.play_data import formation_slots, play_table
 from coverage.app.provenance import TRAIN_REAL_COMMAND, Provenance, provenance
@@ -316,19 +316,32 @@ def data_picker_slot() -> DeltaGenerator:
     return st.sidebar.container(height=DATA_PICKER_PX, border=False, key=DATA_SLOT_KEY)
 
 
+def page_style(style: str = "") -> None:
+    """Every rule the page's layout depends on, in ONE element sent before anything it lays
+    out: the sidebar's place on a narrow screen, the compact padding and the page's own.
+
+    Streamlit draws an ``st.html`` only once its lazily loaded script is there; each such
+    element applies when it arrives, so a second style sent later (after the store or the
+    models were read) re-laid out the title and banner the first one had placed: on a busy
+    machine the explorer's banner was drawn at the compact padding, then moved up by the
+    page's tighter one. ``st.html``, not ``st.markdown``'s raw HTML: a style-only element
+    takes no place in the page, and the page loads no HTML parser for it."""
+    st.html(layout.STYLE + _COMPACT_CSS + style)
+
+
 def page_start(title: str, icon: str = "🏈", *, compact: bool = False,
-               tab: str | None = None, with_data_picker: bool = True) -> Store | None:
+               tab: str | None = None, with_data_picker: bool = True,
+               style: str = "") -> Store | None:
     """Page config, data picker, title, the store and the banner naming the data's origin
     (full width on every page: never a small caption), in one call.
 
     ``compact``: a smaller title, so the explorer's field fits a 1366x768 screen.
     ``tab``: the browser tab's title (default: ``<title> · coverage``).
     ``with_data_picker``: False when the page draws :func:`data_picker` itself, later.
+    ``style``: the page's own ``<style>`` (a tighter head), sent with the app's.
     """
     st.set_page_config(page_title=tab or f"{title} · coverage", page_icon=icon, layout="wide")
-    # st.html, not st.markdown's raw HTML: the style adds no element, and the page loads
-    # no HTML parser for it (a lazily loaded script every page's first load waited for)
-    st.html(_COMPACT_CSS)
+    page_style(style)
     view_state.keep()  # filters, play and model survive visits to the other pages
     if with_data_picker:
         data_picker()
