@@ -45,7 +45,7 @@ from coverage.store import (
     table_path,
     week_path,
 )
-from coverage.validation import SKIP_REASONS, play_status
+from coverage.validation import SKIP_REASONS, play_status, without_exact_repeats
 
 SCHEMA_VERSION = 1
 ROW_GROUP_SIZE = 64_000  # ~15-30 plays per group: one play reads one or two groups
@@ -58,6 +58,7 @@ class WeekReport:
     week: int
     file: str
     rows_read: int = 0
+    duplicate_rows: int = 0  # exact repeats of a tracking row, kept once
     plays_read: int = 0
     plays_kept: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -104,6 +105,9 @@ class IngestReport:
                 (w.los_from_charting, "lines of scrimmage taken from the charting")) if n]
             if fixes:
                 lines.append(f"           geometry: {', '.join(fixes)}")
+            if w.duplicate_rows:
+                lines.append(f"           tracking: {w.duplicate_rows} duplicate rows "
+                             "(exact repeats) kept once")
         if self.plays_without_tracking:
             lines.append(f"  {self.plays_without_tracking} plays of plays.csv have no usable "
                          "tracking: indexed with their labels only (context models, teams)")
@@ -161,6 +165,21 @@ def _stage_week(path: Path, stage: Path, game_ids: list[int] | None = None) -> N
                         expected="the official tracking_week_N columns and types") from exc
 
 
+def _keep_repeats_once(stage: Path) -> int:
+    """Rewrite the staged week with each exactly repeated row kept once; rows dropped.
+
+    Staged rather than raw: the check reads typed columns, and a week without repeats
+    (the usual case) is neither rewritten nor re-read.
+    """
+    staged = pl.scan_parquet(stage)
+    once = without_exact_repeats(staged)
+    if once is None:
+        return 0
+    before = staged.select(pl.len()).collect().item()
+    write_parquet(once, stage)
+    return before - pl.scan_parquet(stage).select(pl.len()).collect().item()
+
+
 def _count_table_fixes(raw: RawFiles, report: IngestReport) -> None:
     """What reading the label tables dropped (exact repeats) or respelled (label case)."""
     for table in ("plays", "games", "players", "player_play"):
@@ -184,8 +203,9 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
     stage = gen / f".week_{week}.stage.parquet"
     try:
         _stage_week(path, stage, game_ids=game_ids)
+        rep.rows_read = pl.scan_parquet(stage).select(pl.len()).collect().item()
+        rep.duplicate_rows = _keep_repeats_once(stage)
         staged = pl.scan_parquet(stage)
-        rep.rows_read = staged.select(pl.len()).collect().item()
         status = play_status(staged, teams)
         rep.plays_read = status.height
         bad = status.filter(pl.col("skip_reason").is_not_null())

@@ -5,7 +5,10 @@ first that applies, in the order of :data:`SKIP_REASONS`) and is counted in the
 ingest report. Broken values (a row cut short, NaN or absurd numbers, an unknown play
 direction, a fractional frameId or nflId) make the whole play unusable, wherever in the
 play they occur: a model fed one corrupt frame, or a play left unrotated, is worse than a
-play missing from the store.
+play missing from the store. A tracking row repeated exactly (a file concatenated with an
+overlapping chunk) is kept once and counted (:func:`without_exact_repeats`); a player or the
+ball listed twice in one frame with different values makes the play unusable, since nothing
+says which row is right.
 
 The label tables (plays, games, players, player_play) are small and every row of them
 is a fact the store repeats, so a bad value there is a :class:`DataError` naming the
@@ -41,6 +44,7 @@ SKIP_REASONS = {
     "bad_direction": "playDirection is missing, not left/right, or differs between rows",
     "no_snap": "no SNAP frame and no ball_snap/autoevent_ballsnap event",
     "unknown_club": "a player's club is neither possessionTeam nor defensiveTeam",
+    "conflicting_rows": "a player (or the ball) has two different rows in one frame",
     "players_per_frame": "a frame up to the snap does not have 11 offense + 11 defense players",
     "no_ball_at_snap": "no football row at the snap frame (line of scrimmage unknown)",
 }
@@ -59,6 +63,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "o": (-720.0, 720.0), "dir": (-720.0, 720.0),
 }
 DIRECTIONS = ("left", "right")
+# One row per player (its nflId) and one for the ball (the row without one: a row without
+# nflId that is not the ball is incomplete_rows) in each frame.
+FRAME_KEYS = ("gameId", "playId", "frameId")
 
 
 def _any(exprs) -> pl.Expr:
@@ -101,6 +108,29 @@ def _first_reason() -> pl.Expr:
     return expr.alias("skip_reason")
 
 
+def _listed_twice() -> pl.Expr:
+    """Per frame: true where a player (an nflId) or the ball (no nflId) has two rows."""
+    return pl.len() != pl.col("nflId").n_unique()
+
+
+def without_exact_repeats(stage: pl.LazyFrame) -> pl.LazyFrame | None:
+    """The tracking with each exactly repeated row kept once; None when no frame lists a
+    player or the ball twice (nothing to drop, the usual case).
+
+    Only a frame that lists a key twice can hold an exact repeat, so a clean week costs
+    one grouping by frame and the repeats are looked for in the frames that need it.
+    Rows that differ are all kept: :func:`play_status` skips their play as
+    ``conflicting_rows``.
+    """
+    frames = (stage.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
+              .filter(pl.col("_twice")).select(FRAME_KEYS).collect())
+    if frames.height == 0:
+        return None
+    twice = frames.lazy()
+    return pl.concat([stage.join(twice, on=FRAME_KEYS, how="anti"),
+                      stage.join(twice, on=FRAME_KEYS, how="semi").unique()])
+
+
 def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
     """One row per play with the first reason it cannot be used (null = usable)."""
     snaps = snap_frames(stage)
@@ -119,7 +149,7 @@ def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
     upto_snap = joined.join(snaps, on=PLAY_KEYS).filter(
         pl.col("frameId") <= pl.col("snap_frame")
     )
-    counts = upto_snap.group_by("gameId", "playId", "frameId").agg(
+    counts = upto_snap.group_by(FRAME_KEYS).agg(
         (pl.col("club") == pl.col("possessionTeam")).sum().alias("n_off"),
         (pl.col("club") == pl.col("defensiveTeam")).sum().alias("n_def"),
         ((pl.col("club") == "football") & (pl.col("frameId") == pl.col("snap_frame")))
@@ -130,6 +160,9 @@ def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
         .any().alias("players_per_frame"),
         (pl.col("n_ball_snap").sum() == 0).alias("no_ball_at_snap"),
     )
+    # every frame, a repeated row after the snap too
+    twice = (stage.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
+             .group_by(PLAY_KEYS).agg(pl.col("_twice").any().alias("conflicting_rows")))
     # frameId is staged as a float (so 1.5 is seen, not cut to 1): whole again here
     frame_cols = [pl.col(c).cast(pl.Int64, strict=False)
                   for c in ("snap_frame", "charted_snap_frame")
@@ -137,6 +170,7 @@ def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
     out = (
         per_play.join(snaps, on=PLAY_KEYS, how="left")
         .join(frame_ok, on=PLAY_KEYS, how="left")
+        .join(twice, on=PLAY_KEYS, how="left")
         .with_columns(_first_reason())
         .select("gameId", "playId", *frame_cols, "skip_reason")
         .sort("gameId", "playId")
