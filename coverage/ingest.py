@@ -45,7 +45,12 @@ from coverage.store import (
     table_path,
     week_path,
 )
-from coverage.validation import SKIP_REASONS, play_status, without_exact_repeats
+from coverage.validation import (
+    SKIP_REASONS,
+    play_status,
+    repeated_frames,
+    without_exact_repeats,
+)
 
 SCHEMA_VERSION = 1
 ROW_GROUP_SIZE = 64_000  # ~15-30 plays per group: one play reads one or two groups
@@ -165,19 +170,20 @@ def _stage_week(path: Path, stage: Path, game_ids: list[int] | None = None) -> N
                         expected="the official tracking_week_N columns and types") from exc
 
 
-def _keep_repeats_once(stage: Path) -> int:
-    """Rewrite the staged week with each exactly repeated row kept once; rows dropped.
+def _keep_repeats_once(stage: Path) -> tuple[int, pl.DataFrame]:
+    """Rewrite the staged week with each exactly repeated row kept once: the rows dropped,
+    and the frames that listed a player or the ball twice (for ``play_status``).
 
     Staged rather than raw: the check reads typed columns, and a week without repeats
     (the usual case) is neither rewritten nor re-read.
     """
     staged = pl.scan_parquet(stage)
-    once = without_exact_repeats(staged)
-    if once is None:
-        return 0
+    repeated = repeated_frames(staged)
+    if repeated.height == 0:
+        return 0, repeated
     before = staged.select(pl.len()).collect().item()
-    write_parquet(once, stage)
-    return before - pl.scan_parquet(stage).select(pl.len()).collect().item()
+    write_parquet(without_exact_repeats(staged, repeated), stage)
+    return before - pl.scan_parquet(stage).select(pl.len()).collect().item(), repeated
 
 
 def _count_table_fixes(raw: RawFiles, report: IngestReport) -> None:
@@ -204,9 +210,9 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
     try:
         _stage_week(path, stage, game_ids=game_ids)
         rep.rows_read = pl.scan_parquet(stage).select(pl.len()).collect().item()
-        rep.duplicate_rows = _keep_repeats_once(stage)
+        rep.duplicate_rows, repeated = _keep_repeats_once(stage)
         staged = pl.scan_parquet(stage)
-        status = play_status(staged, teams)
+        status = play_status(staged, teams, repeated)
         rep.plays_read = status.height
         bad = status.filter(pl.col("skip_reason").is_not_null())
         rep.skipped = {r: 0 for r in SKIP_REASONS}

@@ -113,26 +113,30 @@ def _listed_twice() -> pl.Expr:
     return pl.len() != pl.col("nflId").n_unique()
 
 
-def without_exact_repeats(stage: pl.LazyFrame) -> pl.LazyFrame | None:
-    """The tracking with each exactly repeated row kept once; None when no frame lists a
-    player or the ball twice (nothing to drop, the usual case).
+def repeated_frames(stage: pl.LazyFrame) -> pl.DataFrame:
+    """The frames (gameId, playId, frameId) that list a player or the ball twice: the
+    only ones that can hold an exact repeat or a conflict (none, in a clean week)."""
+    return (stage.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
+            .filter(pl.col("_twice")).select(FRAME_KEYS).collect(engine="streaming"))
 
-    Only a frame that lists a key twice can hold an exact repeat, so a clean week costs
-    one grouping by frame and the repeats are looked for in the frames that need it.
-    Rows that differ are all kept: :func:`play_status` skips their play as
-    ``conflicting_rows``.
-    """
-    frames = (stage.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
-              .filter(pl.col("_twice")).select(FRAME_KEYS).collect())
-    if frames.height == 0:
-        return None
-    twice = frames.lazy()
+
+def without_exact_repeats(stage: pl.LazyFrame, repeated: pl.DataFrame) -> pl.LazyFrame:
+    """The tracking with each exactly repeated row kept once, looked for only in the
+    ``repeated`` frames (:func:`repeated_frames`). Rows that differ are all kept:
+    :func:`play_status` skips their play as ``conflicting_rows``."""
+    twice = repeated.lazy()
     return pl.concat([stage.join(twice, on=FRAME_KEYS, how="anti"),
                       stage.join(twice, on=FRAME_KEYS, how="semi").unique()])
 
 
-def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
-    """One row per play with the first reason it cannot be used (null = usable)."""
+def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame,
+                repeated: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per play with the first reason it cannot be used (null = usable).
+
+    ``repeated``: the frames that list a key twice, when the caller already found them
+    (:func:`repeated_frames`, before or after :func:`without_exact_repeats`): only those
+    are looked at again for ``conflicting_rows``, instead of every frame of the week.
+    """
     snaps = snap_frames(stage)
     joined = stage.join(teams, on=PLAY_KEYS, how="left")
     with_snap = joined.join(snaps.select(*PLAY_KEYS, "snap_frame"), on=PLAY_KEYS, how="left")
@@ -161,7 +165,9 @@ def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame) -> pl.DataFrame:
         (pl.col("n_ball_snap").sum() == 0).alias("no_ball_at_snap"),
     )
     # every frame, a repeated row after the snap too
-    twice = (stage.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
+    frames = stage if repeated is None else stage.join(repeated.lazy(), on=FRAME_KEYS,
+                                                       how="semi")
+    twice = (frames.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
              .group_by(PLAY_KEYS).agg(pl.col("_twice").any().alias("conflicting_rows")))
     # frameId is staged as a float (so 1.5 is seen, not cut to 1): whole again here
     frame_cols = [pl.col(c).cast(pl.Int64, strict=False)

@@ -11,8 +11,14 @@ import polars as pl
 
 from coverage.cli import main
 from coverage.ingest import IngestReport, ingest
+from coverage.schema import STAGED_TRACKING_SCHEMA
 from coverage.store import Store
-from coverage.validation import SKIP_REASONS
+from coverage.validation import (
+    SKIP_REASONS,
+    play_status,
+    repeated_frames,
+    without_exact_repeats,
+)
 from tests.rawkit import make_raw_dir, play_rows
 
 GAME = 2022090800
@@ -96,3 +102,19 @@ def test_clean_week_is_unchanged(tmp_path: Path, capsys) -> None:
     assert week["duplicate_rows"] == 0 and week["plays_kept"] == 2
     assert week["rows_read"] == 2 * 26 * 23  # 26 frames of 22 players and the ball
     assert not any(week["skipped"].values())
+
+
+def test_play_status_finds_conflicts_alone_or_in_the_frames_it_is_given() -> None:
+    clean, other = play_rows(GAME, 56, seed=1), play_rows(GAME, 60, seed=3)
+    rows = [*clean, *other, dict(_row(clean, 25, 1004.0)), dict(_row(other, 5, None), x=12.0)]
+    stage = pl.DataFrame(rows).select(
+        pl.col(c).cast(t) for c, t in STAGED_TRACKING_SCHEMA.items()).lazy()
+    teams = pl.LazyFrame({"gameId": [GAME, GAME], "playId": [56, 60],
+                          "possessionTeam": ["KC", "KC"], "defensiveTeam": ["LV", "LV"]})
+    repeated = repeated_frames(stage)
+    assert sorted(repeated.rows()) == [(GAME, 56, 25.0), (GAME, 60, 5.0)]
+    once = without_exact_repeats(stage, repeated)
+    assert once.select(pl.len()).collect().item() == len(rows) - 1
+    alone, given = play_status(once, teams), play_status(once, teams, repeated)
+    assert alone.equals(given)
+    assert given["skip_reason"].to_list() == [None, "conflicting_rows"]
