@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from coverage import data_folder
 from coverage.errors import (
     CoverageError,
     DataError,
@@ -108,7 +109,8 @@ def _pick(root: Path, stem: str, required: bool = True) -> Path | None:
             return p
     if required:
         raise DataError(
-            f"missing required file {stem}.csv (or {stem}.parquet) in {root}",
+            f"missing required file {stem}.csv (or {stem}.parquet) in {root}"
+            f"{data_folder.compressed_note(root)}",
             file=str(root / f"{stem}.csv"),
             expected="the official Big Data Bowl files: games, plays, players, "
             "player_play, tracking_week_N",
@@ -221,10 +223,7 @@ def find_raw_files(root: str | Path, *, require_tracking: bool = True) -> RawFil
     several weeks: its games are mapped to weeks through games.csv (or, without it,
     through the date in each gameId, see :func:`calendar_week`).
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"data folder not found: {root}", file=str(root),
-                        expected="a folder holding the Big Data Bowl CSV or parquet files")
+    root, found_notes = data_folder.locate(root)
     tracking, whole = _tracking_files(root)
     games = _pick(root, "games", required=False)
     tracking_games: dict[int, list[int]] = {}
@@ -234,7 +233,7 @@ def find_raw_files(root: str | Path, *, require_tracking: bool = True) -> RawFil
         tracking_games = {w: list(ids) for w, ids in weeks.items()}
     if not tracking and require_tracking:
         raise DataError(
-            f"no tracking files in {root}",
+            f"no tracking files in {root}{data_folder.compressed_note(root)}",
             file=str(root / "tracking_week_1.csv"),
             expected="tracking_week_<N>.csv or .parquet (BDB 2023: week<N>.csv), or one "
                      "tracking*.csv for all weeks beside games.csv",
@@ -253,7 +252,8 @@ def find_raw_files(root: str | Path, *, require_tracking: bool = True) -> RawFil
         source=meta.get("source", "real"),
         source_meta=meta,
         tracking_games=tracking_games,
-        notes=_shadowed([games, plays, players, player_play, *tracking.values()]),
+        notes=found_notes + data_folder.unread_note(root) + _shadowed(
+            [games, plays, players, player_play, *tracking.values()]),
     )
 
 

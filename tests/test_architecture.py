@@ -140,7 +140,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = tuple((name, frozenset(
     f"coverage.{a}" if a else "coverage" for a in areas.split())) for name, areas in (
     ("foundation", "errors atomic config pitch players stats evaluation vocab spill background"),
     ("schema", "schema generations"),
-    ("tables", "normalize raw validation formations features"),
+    ("tables", "data_folder normalize raw validation formations features"),
     ("store", "store frame_cache"),
     ("data in", "ingest labels_only simulate"),
     ("networks", "models"),
