@@ -136,6 +136,12 @@ def _on_pick(key: str, shown: tuple[int, int] | None) -> None:
         st.session_state[view_state.PLAY_KEY] = picked
 
 
+def _list_behind(full_run: bool, pick: tuple[int, int] | None) -> bool:
+    """True when this fragment run switched plays, so the whole page reruns after it to
+    move the list's mark (the player is told, and waits for that run before it sends)."""
+    return not full_run and st.session_state.get(view_state.LIST_MARK) != pick
+
+
 def _step(delta: int) -> None:
     """Previous / next play in the list (wraps around)."""
     listed = st.session_state.get("_listed", [])
@@ -366,7 +372,8 @@ def play_view() -> None:
         keyboard.install()
         return  # the list below still draws: another play is one click away
 
-    play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav)
+    play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav,
+                settling=_list_behind(full_run, pick))
     sent["player"] = True
     for job in after:
         job()
@@ -398,7 +405,7 @@ def play_view() -> None:
     if not first_load:  # below the play: their coming moves nothing on screen
         keyboard.install()  # an iframe of its own, 1 px high: under the play, not above it
         downloads(frames, play_preds, play, attr)
-    if not full_run and st.session_state.get(view_state.LIST_MARK) != pick:
+    if _list_behind(full_run, pick):
         view_state.own_rerun()  # the list below marks the play this fragment switched to
 
 sent: dict[str, bool] = {}

@@ -258,7 +258,8 @@ def build_spec(frames: pl.DataFrame, play: Mapping[str, Any], preds: pl.DataFram
 
 
 def play_player(spec: str, *, height: int, start_frame: int | None = None,
-                nav: Mapping[str, str | None] | None = None, key: str = KEY) -> None:
+                nav: Mapping[str, str | None] | None = None, settling: bool = False,
+                key: str = KEY) -> None:
     """Draw the player. ``start_frame``: a frameId to open on (a deep link's frame).
 
     ``nav``: the published spec files (:meth:`coverage.app.spec_cache.SpecCache.published`)
@@ -267,6 +268,12 @@ def play_player(spec: str, *, height: int, start_frame: int | None = None,
 
     The player answers once, when its first play is drawn: that (a rerun of its fragment)
     reruns the whole page, which then sends what :func:`first_play_pending` held back.
+
+    ``settling``: the page reruns as a whole after this run (its list follows the play).
+    The player sends one value at a time and waits for the run that answers it, this one
+    and the one it announces, before it sends the next: a value sent while a fragment run
+    was turning into a page run left the browser on an older play, or showing a run that
+    never ended, with the server on the right one.
     """
     value = st.session_state.get(key)
     drawn = value is True or (isinstance(value, dict) and bool(value.get("drawn")))
@@ -280,7 +287,7 @@ def play_player(spec: str, *, height: int, start_frame: int | None = None,
     # every argument a text or a number: Streamlit checks any other kind for a data frame,
     # and its first check imports pandas (the first visitor's player waited for it)
     _component()(spec=spec, start=start_frame, nav=json.dumps(urls), seq=seq, height=height,
-                 key=key, default=None)
+                 settling=int(settling), key=key, default=None)
 
 
 def first_play_pending() -> bool:

@@ -830,9 +830,32 @@
   const playerId = Math.random().toString(36).slice(2) + Date.now().toString(36);
   let steps = 0;
   let rendered = false;  // a render message came: Streamlit takes this frame's values
+  // One value in flight at a time: a value sent while the run answering the last one (or
+  // the page run it announces, ``settling``) was under way left the browser on an older
+  // play, or with a run that never ended, while the server had the right one. Steps
+  // counted meanwhile go in the next value; a run that never answers is given up on.
+  const ANSWER_LATEST_MS = 5000;
+  let inflight = 0;      // when the value awaiting its run was sent (0: none)
+  let owed = false;      // a newer value waits for that run
+  let answerSeq = null;  // the newest run arguments seen
   function reply() {
+    if (inflight && performance.now() - inflight < ANSWER_LATEST_MS) { owed = true; return; }
+    owed = false;
+    inflight = performance.now();
+    const sent = inflight;
+    setTimeout(() => { if (inflight === sent) { inflight = 0; if (owed) reply(); } },
+               ANSWER_LATEST_MS);
     send("streamlit:setComponentValue",
          { value: { drawn: announced, id: playerId, steps: steps }, dataType: "json" });
+  }
+  function answered(args) {
+    // a new run's arguments (not a re-send of the last ones); a settling run is followed
+    // by the page's own, which answers in its place
+    if (args.seq == null || args.seq === answerSeq) return;
+    answerSeq = args.seq;
+    if (args.settling) return;
+    inflight = 0;
+    if (owed) reply();
   }
 
   function addScript(src, fallback) {
@@ -900,6 +923,7 @@
     const msg = event.data;
     if (!msg || msg.type !== "streamlit:render") return;
     rendered = true;
+    answered(msg.args || {});
     if (!announced) setTimeout(announce, ANNOUNCE_LATEST_MS);  // whatever happens to the draw
     if (plotlyState !== "ready") {
       themeColors(msg.theme);
