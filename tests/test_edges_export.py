@@ -85,6 +85,20 @@ def test_the_cli_exports_other_and_unlabelled_plays(other_store, tmp_path, capsy
         assert Image.open(out).format == "GIF"
 
 
+def test_a_model_asked_for_by_name_without_predictions_is_an_error(other_store, tmp_path,
+                                                                     capsys) -> None:
+    """``--model NAME`` with no curve of NAME for the play fails naming it and what the
+    store has, instead of writing a GIF without the curve."""
+    store, ids = other_store
+    game, play = ids[0]
+    out = tmp_path / "x.gif"
+    rc = main(["export-gif", str(game), str(play), "-o", str(out), "--store", str(store),
+               "--model", "no_such_model"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no predictions of no_such_model" in err and "--model one of" in err
+    assert not out.exists()
+
+
 # ------------------------------------------------------------------ export arguments
 @pytest.mark.parametrize("opt,value", [
     ("--fps", "0"), ("--fps", "-5"), ("--fps", "nan"), ("--fps", "inf"), ("--fps", "1e309"),

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from coverage.commands.common import bounded_number, check_output_file, parse_id
+from coverage.errors import DataError
 
 # A play is at most a few hundred 10 Hz frames: a larger stride keeps one frame either way.
 # GIF players show 50 frames a second at most and a frame at most about 11 minutes.
@@ -28,8 +29,14 @@ def _cmd_export_gif(args: argparse.Namespace) -> int:
     store = open_tracking_store(args.data)
     frames = store.play_frames(game_id, play_id)
     play = store.play_row(game_id, play_id)
-    preds = play_predictions(store.predictions(store.week_of(game_id)), game_id, play_id,
-                             args.model or None)
+    every = play_predictions(store.predictions(store.week_of(game_id)), game_id, play_id)
+    has = sorted(every["model"].unique().to_list()) if every is not None else []
+    missing = sorted(set(args.model or ()) - set(has))
+    if missing:  # a curve asked for by name is never left out without a word
+        raise DataError(f"no predictions of {', '.join(missing)} for play {game_id}/{play_id} "
+                        "in this store", file=str(store.root), play=(game_id, play_id),
+                        expected=f"--model one of: {', '.join(has) or 'none (run predict)'}")
+    preds = play_predictions(every, game_id, play_id, args.model or None)
     models = sorted(preds["model"].unique().to_list()) if preds is not None else []
     data = render_play_gif(frames, preds, play, path=args.out, frame_stride=args.stride,
                            fps=args.fps, model_labels=provenance(store, models).labels(),
