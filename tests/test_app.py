@@ -40,6 +40,24 @@ def test_every_page_runs_with_predictions(point_at, page) -> None:
 
 
 @pytest.mark.parametrize("page", PAGES)
+def test_every_page_head_waits_for_the_page_style(point_at, page) -> None:
+    """The title and banner sit in a 1 px box that only the page's one style element opens:
+    a browser never shows them at Streamlit's default padding before that style arrives."""
+    from coverage.app.session import HEAD_KEY
+
+    point_at("preds")
+    at = _run(page)
+    (head,) = [b for b in at.main.children.values()
+               if getattr(b, "type", None) == "flex_container"
+               and b.proto.height_config.pixel_height]
+    assert head.proto.height_config.pixel_height == 1 and head.proto.id.endswith(HEAD_KEY)
+    assert any("Synthetic data" in w.value for w in head.warning)
+    assert head.title or head.markdown  # the page title: st.title or a compact ###
+    styles = [h.proto.body for h in at._tree.children[2].get("html")]  # the event container
+    assert len(styles) == 1 and f".st-key-{HEAD_KEY}" in styles[0], styles
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_every_page_handles_missing_predictions(point_at, page) -> None:
     point_at("bare")
     at = _run(page)

@@ -293,6 +293,11 @@ def plot(fig, **kwargs) -> None:  # fig: plotly Figure
 
 # Streamlit's default top padding (6rem) pushes the field below the fold on a laptop screen
 _COMPACT_CSS = "<style>.block-container{padding-top:2.2rem;padding-bottom:2rem}</style>"
+HEAD_KEY = "page_head"
+# the page head (title, banner) at its full height: until this style applies it is 1 px high
+# (the key's class is on the block; its fixed height on the wrapper around it)
+_HEAD_CSS = (f"<style>.st-key-{HEAD_KEY},:has(> .st-key-{HEAD_KEY}){{height:auto !important;"
+             "max-height:none !important;overflow:visible !important}</style>")
 DATA_DIR_KEY = "data_dir"
 DATA_SLOT_KEY = "data_dir_slot"
 # the data folder input's height in the sidebar (label and field), held by its slot
@@ -318,7 +323,8 @@ def data_picker_slot() -> DeltaGenerator:
 
 def page_style(style: str = "") -> None:
     """Every rule the page's layout depends on, in ONE element sent before anything it lays
-    out: the sidebar's place on a narrow screen, the compact padding and the page's own.
+    out: the sidebar's place on a narrow screen, the compact padding, the page's own, and
+    the rule that opens the page head (:func:`page_start`).
 
     Streamlit draws an ``st.html`` only once its lazily loaded script is there; each such
     element applies when it arrives, so a second style sent later (after the store or the
@@ -326,7 +332,7 @@ def page_style(style: str = "") -> None:
     machine the explorer's banner was drawn at the compact padding, then moved up by the
     page's tighter one. ``st.html``, not ``st.markdown``'s raw HTML: a style-only element
     takes no place in the page, and the page loads no HTML parser for it."""
-    st.html(layout.STYLE + _COMPACT_CSS + style)
+    st.html(layout.STYLE + _COMPACT_CSS + _HEAD_CSS + style)
 
 
 def page_start(title: str, icon: str = "🏈", *, compact: bool = False,
@@ -347,16 +353,22 @@ def page_start(title: str, icon: str = "🏈", *, compact: bool = False,
         data_picker()
     else:  # a folder typed on another page stays until the input is drawn again
         view_state.keep((DATA_DIR_KEY,))
-    if compact:
-        st.markdown(f"### {icon} {title}")
-    else:
-        st.title(f"{icon} {title}")
-    store = current_store()
-    if store is not None and store.is_synthetic:
-        st.warning(SYNTHETIC_NOTE, icon="🧪")
-    elif store is not None:
-        name = Path(str(store.meta.get("raw_dir") or store.root)).name
-        st.success(REAL_NOTE.format(name=name), icon="🏟️")
+    # Streamlit draws the title and banner as soon as they arrive, before its script for
+    # st.html (the page's style) has loaded: at its default padding they would be drawn
+    # 20-80 px below their place, then jump up. So they sit in a box 1 px high (a fixed
+    # height Streamlit draws by itself, clipping what it holds) that the page's style opens:
+    # nothing of the head shows until it can show where it stays.
+    with st.container(height=1, border=False, key=HEAD_KEY):
+        if compact:
+            st.markdown(f"### {icon} {title}")
+        else:
+            st.title(f"{icon} {title}")
+        store = current_store()
+        if store is not None and store.is_synthetic:
+            st.warning(SYNTHETIC_NOTE, icon="🧪")
+        elif store is not None:
+            name = Path(str(store.meta.get("raw_dir") or store.root)).name
+            st.success(REAL_NOTE.format(name=name), icon="🏟️")
     return store
 
 
