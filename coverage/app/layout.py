@@ -15,9 +15,9 @@ filters are in use instead of squeezing it. The first close is instant (no slide
 window narrowed under ``NARROW_PX`` with the sidebar open closes it the same way.
 Streamlit remembers that close in its own ``localStorage`` entry, so later tabs of this
 browser start with the sidebar closed before anything is drawn. A browser's very first page
-is the exception no page code can reach: Streamlit draws the title and banner before it has
-loaded ``st.html``'s script (this style included), beside its open sidebar, and no option
-(``initial_sidebar_state`` included) knows the screen's width sooner.
+lays its head out beside Streamlit's open sidebar until ``st.html``'s lazily loaded script
+(this style included) is there, and no option (``initial_sidebar_state`` included) knows the
+screen's width sooner; the page head stays hidden until then (``session.page_start``).
 
 The script runs in the app's own document (``st.html`` with JavaScript allowed, not an
 iframe); the element holding it is hidden, so the sidebar gains no gap.
