@@ -7,11 +7,11 @@ viewport analysts use, light and dark, records the player frame's and the banner
 at every animation frame (and Chromium's own ``layout-shift`` entries) from the first
 paint until the page settles.
 
-What Streamlit draws before its lazily loaded ``st.html`` script arrives (the title and
-the banner, at its default padding and beside its default open sidebar) cannot carry the
-app's style yet; so the banner is held still from the moment the page's layout is decided
-(the sidebar closed or kept, the app's style applied), and the player's frame, drawn after
-that, from its first paint.
+The page's title and banner sit in a 1 px head box that the page's style (sent with
+Streamlit's lazily loaded ``st.html``) opens, so they are not seen at Streamlit's default
+padding first. The banner is held still from the moment the page's layout is decided (the
+sidebar closed or kept, the app's style applied, the text face loaded), and the player's
+frame from its first paint.
 """
 
 from __future__ import annotations
