@@ -170,9 +170,14 @@ def _stage_week(path: Path, stage: Path, game_ids: list[int] | None = None) -> N
                         expected="the official tracking_week_N columns and types") from exc
 
 
-def _keep_repeats_once(stage: Path) -> tuple[int, pl.DataFrame]:
-    """Rewrite the staged week with each exactly repeated row kept once: the rows dropped,
-    and the frames that listed a player or the ball twice (for ``play_status``).
+def _rows(stage: Path) -> int:
+    return pl.scan_parquet(stage).select(pl.len()).collect().item()
+
+
+def _keep_repeats_once(stage: Path, rows: int) -> tuple[int, pl.DataFrame]:
+    """Rewrite the staged week (``rows`` rows) with each exactly repeated row kept once:
+    the rows dropped, and the frames that listed a player or the ball twice (for
+    ``play_status``).
 
     Staged rather than raw: the check reads typed columns, and a week without repeats
     (the usual case) is neither rewritten nor re-read.
@@ -181,9 +186,8 @@ def _keep_repeats_once(stage: Path) -> tuple[int, pl.DataFrame]:
     repeated = repeated_frames(staged)
     if repeated.height == 0:
         return 0, repeated
-    before = staged.select(pl.len()).collect().item()
     write_parquet(without_exact_repeats(staged, repeated), stage)
-    return before - pl.scan_parquet(stage).select(pl.len()).collect().item(), repeated
+    return rows - _rows(stage), repeated
 
 
 def _count_table_fixes(raw: RawFiles, report: IngestReport) -> None:
@@ -209,8 +213,8 @@ def _ingest_week(week: int, path: Path, teams: pl.LazyFrame, gen: Path,
     stage = gen / f".week_{week}.stage.parquet"
     try:
         _stage_week(path, stage, game_ids=game_ids)
-        rep.rows_read = pl.scan_parquet(stage).select(pl.len()).collect().item()
-        rep.duplicate_rows, repeated = _keep_repeats_once(stage)
+        rep.rows_read = _rows(stage)
+        rep.duplicate_rows, repeated = _keep_repeats_once(stage, rep.rows_read)
         staged = pl.scan_parquet(stage)
         status = play_status(staged, teams, repeated)
         rep.plays_read = status.height

@@ -108,16 +108,18 @@ def _first_reason() -> pl.Expr:
     return expr.alias("skip_reason")
 
 
-def _listed_twice() -> pl.Expr:
-    """Per frame: true where a player (an nflId) or the ball (no nflId) has two rows."""
-    return pl.len() != pl.col("nflId").n_unique()
+def _listed_twice(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Per frame, ``_twice``: true where a player (an nflId) or the ball (no nflId) has
+    two rows."""
+    return lf.group_by(FRAME_KEYS).agg(
+        (pl.len() != pl.col("nflId").n_unique()).alias("_twice"))
 
 
 def repeated_frames(stage: pl.LazyFrame) -> pl.DataFrame:
     """The frames (gameId, playId, frameId) that list a player or the ball twice: the
     only ones that can hold an exact repeat or a conflict (none, in a clean week)."""
-    return (stage.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
-            .filter(pl.col("_twice")).select(FRAME_KEYS).collect(engine="streaming"))
+    return (_listed_twice(stage).filter(pl.col("_twice")).select(FRAME_KEYS)
+            .collect(engine="streaming"))
 
 
 def without_exact_repeats(stage: pl.LazyFrame, repeated: pl.DataFrame) -> pl.LazyFrame:
@@ -167,8 +169,8 @@ def play_status(stage: pl.LazyFrame, teams: pl.LazyFrame,
     # every frame, a repeated row after the snap too
     frames = stage if repeated is None else stage.join(repeated.lazy(), on=FRAME_KEYS,
                                                        how="semi")
-    twice = (frames.group_by(FRAME_KEYS).agg(_listed_twice().alias("_twice"))
-             .group_by(PLAY_KEYS).agg(pl.col("_twice").any().alias("conflicting_rows")))
+    twice = _listed_twice(frames).group_by(PLAY_KEYS).agg(
+        pl.col("_twice").any().alias("conflicting_rows"))
     # frameId is staged as a float (so 1.5 is seen, not cut to 1): whole again here
     frame_cols = [pl.col(c).cast(pl.Int64, strict=False)
                   for c in ("snap_frame", "charted_snap_frame")
