@@ -52,15 +52,18 @@ def compressed_tables(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+def _names(found: list[Path]) -> str:
+    return ", ".join(p.name for p in found[:4]) + (" …" if len(found) > 4 else "")
+
+
 def compressed_note(folder: Path) -> str:
     """A sentence for an error about a missing table, when archives may hold it ('' if
     none)."""
     found = compressed_tables(folder)
     if not found:
         return ""
-    shown = ", ".join(p.name for p in found[:4]) + (" …" if len(found) > 4 else "")
-    return (f"; {folder} holds compressed files ({shown}), which are not read: unpack "
-            f"them first (e.g. {unpack_hint(found[0])})")
+    return (f"; {folder} holds compressed files ({_names(found)}), which are not read: "
+            f"unpack them first (e.g. {unpack_hint(found[0])})")
 
 
 def unread_note(folder: Path) -> tuple[str, ...]:
@@ -69,8 +72,7 @@ def unread_note(folder: Path) -> tuple[str, ...]:
     found = compressed_tables(folder)
     if not found:
         return ()
-    shown = ", ".join(p.name for p in found[:4]) + (" …" if len(found) > 4 else "")
-    return (f"compressed files not read: {shown} (unpack them to use them, e.g. "
+    return (f"compressed files not read: {_names(found)} (unpack them to use them, e.g. "
             f"{unpack_hint(found[0])})",)
 
 
