@@ -372,8 +372,9 @@ def play_view() -> None:
         keyboard.install()
         return  # the list below still draws: another play is one click away
 
+    settling = _list_behind(full_run, pick)
     play_player(spec, height=PLAYER_HEIGHT, start_frame=view_state.url_frame(pick), nav=nav,
-                settling=_list_behind(full_run, pick))
+                settling=settling)
     sent["player"] = True
     for job in after:
         job()
@@ -405,7 +406,7 @@ def play_view() -> None:
     if not first_load:  # below the play: their coming moves nothing on screen
         keyboard.install()  # an iframe of its own, 1 px high: under the play, not above it
         downloads(frames, play_preds, play, attr)
-    if _list_behind(full_run, pick):
+    if settling:
         view_state.own_rerun()  # the list below marks the play this fragment switched to
 
 sent: dict[str, bool] = {}
