@@ -8,9 +8,12 @@ same optimiser step (forward, backward, gradient clipping, AdamW), batch drawing
   own k-frame window, LSTM batches of plays in random order;
 * **now**: what ``coverage train`` / ``coverage init`` run (chunks of overlapping windows
   with every frame encoded once, each step split into one single-threaded shard per core,
-  LSTM batches of plays of similar length).
+  LSTM batches of plays of similar length), at the trainers' training precision and, where
+  that is not float32, in float32 beside it (``--precisions``; see
+  :class:`~coverage.models.train_encoder.TrainPrecision`).
 
-The two paths alternate in rounds, so a busy machine slows both alike. Figures:
+The paths alternate in rounds, so a busy machine slows all alike; each round's first step
+of a path is not timed (it finds the caches the other path left). Figures:
 *moments/s* (predictions trained on), *frames/s* (moments x k frames each, the unit of the
 issue; for the LSTM every frame is a moment), *encoded/s* (frames through the encoder),
 *GFLOP/s* (floating-point work actually done, counted by torch's FLOP counter on the
@@ -19,7 +22,7 @@ and bfloat16 with the same threads; *frames per CPU-s* is the same work per seco
 this process's CPU time, which other load on the machine disturbs less than wall time.
 
     python benchmarks/bench_train.py [--store DIR] [--weeks 1 2 3 4 5 6 7] [--rounds 6]
-                                     [--unsharded]
+                                     [--precisions auto float32] [--unsharded]
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from coverage.family.train import explain_batches, multitask_loss  # noqa: E402
 from coverage.family.week_frames import WeekFrames  # noqa: E402
 from coverage.features import FEATURES, input_hparams  # noqa: E402
 from coverage.models.registry import build_model  # noqa: E402
-from coverage.models.train_encoder import train_dtype  # noqa: E402
+from coverage.models.train_encoder import train_precision  # noqa: E402
 from coverage.opener import open_store  # noqa: E402
 from coverage.training.loop import Shards, Stepper, masked_bce  # noqa: E402
 from coverage.training.options import ModelInputs, Optimisation  # noqa: E402
@@ -54,6 +57,8 @@ from coverage.training.windows import (  # noqa: E402
 )
 
 _IN, _OPT = ModelInputs(), Optimisation()  # the trainers' defaults
+# the 'now' paths: the trainers' training precision, and float32 beside it when that differs
+PRECISIONS = tuple(dict.fromkeys((_OPT.precision, "float32")))  # auto first: the default
 CPU = torch.device("cpu")
 K, STRIDE, PER_PLAY, CHUNK, BATCH = (_IN.history, _IN.stride, _IN.frames_per_play, _IN.chunk,
                                      _OPT.batch_size)
@@ -104,7 +109,7 @@ class TrainPath:
         self.totals = np.zeros(3)  # moments, encoded frames, FLOPs
         self.flops_per_unit = 0.0
         cpu = torch.device("cpu")
-        n = Shards.available(module, cpu) if path == "now" else 1
+        n = Shards.available(module, cpu) if path.startswith("now") else 1
         self.stepper = Stepper(params, module, _Loss(step, count), self.opt, cpu,
                                Shards(module, n) if n > 1 else None)
 
@@ -128,6 +133,9 @@ class TrainPath:
         self.flops_per_unit = flops / units
 
     def timed(self, steps: int) -> None:
+        # one step untimed first: the first step after another path's pays for caches and
+        # thread pools left cold, which a trainer stepping on and on never does
+        self.step(next(self.gen))
         for _ in range(steps):
             t0, c0 = time.perf_counter(), time.process_time()
             batch = next(self.gen)
@@ -138,13 +146,19 @@ class TrainPath:
             self.totals += (moments, encoded, units * self.flops_per_unit)
 
 
-def _twins(kind: str, hp: dict) -> tuple[torch.nn.Module, torch.nn.Module]:
-    """Two models of ``kind`` with the same initial weights, one per path."""
+def _twins(kind: str, hp: dict, n: int = 2) -> list[torch.nn.Module]:
+    """``n`` models of ``kind`` with the same initial weights, one per path."""
     out = []
-    for _ in range(2):
+    for _ in range(n):
         torch.manual_seed(0)
         out.append(build_model(kind, hp))
-    return out[0], out[1]
+    return out
+
+
+def _now(precision: str) -> str:
+    """A 'now' path's name: the trainers' step at one training precision, as resolved on
+    this CPU ("auto" is mixed or float32)."""
+    return f"now, {train_precision(precision, CPU).name}"
 
 
 def _drop(model):
@@ -152,7 +166,8 @@ def _drop(model):
     return train_dropout(model, CPU, np.random.default_rng(1))
 
 
-def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
+def _tracking_paths(ft, hp: dict, batch: int = BATCH, precisions: tuple[str, ...] = PRECISIONS
+                    ) -> list[TrainPath]:
     def step(module, batch):
         (x,), y, _ = batch
         return masked_bce(module(x), y, None, 3.0)
@@ -162,15 +177,17 @@ def _tracking_paths(ft, hp: dict, batch: int = BATCH) -> list[TrainPath]:
         enc = x.shape[0] * x.shape[1]
         return y.numel(), enc, enc
 
-    m0, m1 = _twins("transformer", hp)
+    m0, *now = _twins("transformer", hp, 1 + len(precisions))
     return [TrainPath("transformer", "before", m0, m0,
                   before.transformer_batches(ft, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("transformer", "now",
-                      WindowedTransformer(m1, K, _drop(m1), train_dtype(_OPT.precision, CPU)), m1,
-                  window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
+            *[TrainPath("transformer", _now(p),
+                        WindowedTransformer(m, K, _drop(m), train_precision(p, CPU)), m,
+                        window_batches(ft, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)
+              for p, m in zip(precisions, now, strict=True)]]
 
 
-def _family_paths(ef, hp: dict, batch: int = BATCH) -> list[TrainPath]:
+def _family_paths(ef, hp: dict, batch: int = BATCH, precisions: tuple[str, ...] = PRECISIONS
+                  ) -> list[TrainPath]:
     def step(module, batch):
         x, fam, assign, target = batch
         return multitask_loss(module(x), fam, assign, target, 0.5, 0.5)[0]
@@ -180,12 +197,14 @@ def _family_paths(ef, hp: dict, batch: int = BATCH) -> list[TrainPath]:
         enc = x.shape[0] * x.shape[1]
         return fam.shape[0], enc, enc
 
-    m0, m1 = _twins("family", {**hp, "n_families": 8, "n_assignments": 6})
+    m0, *now = _twins("family", {**hp, "n_families": 8, "n_assignments": 6},
+                      1 + len(precisions))
     return [TrainPath("family", "before", m0, m0,
                   before.family_batches(ef, K, STRIDE, PER_PLAY, BATCH), step, count),
-            TrainPath("family", "now",
-                      WindowedFamily(m1, K, _drop(m1), train_dtype(_OPT.precision, CPU)), m1,
-                  explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)]
+            *[TrainPath("family", _now(p),
+                        WindowedFamily(m, K, _drop(m), train_precision(p, CPU)), m,
+                        explain_batches(ef, K, STRIDE, PER_PLAY, CHUNK, batch), step, count)
+              for p, m in zip(precisions, now, strict=True)]]
 
 
 def _lstm_paths(ft, hp: dict) -> list[TrainPath]:
@@ -210,10 +229,15 @@ def main() -> int:
                     "embedded synthetic season)")
     ap.add_argument("--weeks", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7])
     ap.add_argument("--rounds", type=int, default=6, help="alternating rounds per model")
-    ap.add_argument("--steps", type=int, default=2, help="steps per path per round")
+    ap.add_argument("--steps", type=int, default=4,
+                    help="timed steps per path per round (after one untimed step)")
     ap.add_argument("--batch", type=int, default=BATCH,
                     help="moments per batch of the 'now' path (default: the trainers')")
     ap.add_argument("--models", nargs="+", default=["transformer", "family", "lstm"])
+    ap.add_argument("--precisions", nargs="+", default=list(PRECISIONS),
+                    choices=["float32", "mixed", "bfloat16", "auto"],
+                    help="training precisions of the 'now' paths (default: the trainers', "
+                         "and float32 beside it)")
     ap.add_argument("--unsharded", action="store_true",
                     help="also time the 'now' step unsharded (operators on all threads)")
     docpage.add_flag(ap)
@@ -229,14 +253,17 @@ def main() -> int:
     hp = {"n_features": len(FEATURES), "dim": 64, "depth": 2, "heads": 4, "dropout": 0.1,
           **input_hparams(ef.ft.x[::7], "full")}
     rows = []
-    make = {"transformer": lambda: _tracking_paths(ef.ft, hp, args.batch),
-            "family": lambda: _family_paths(ef, hp, args.batch),
+    # one path per precision as this CPU resolves it (auto is float32 without bf16 units)
+    precisions = tuple({train_precision(p, CPU).name: p for p in reversed(args.precisions)}
+                       .values())[::-1]
+    make = {"transformer": lambda: _tracking_paths(ef.ft, hp, args.batch, precisions),
+            "family": lambda: _family_paths(ef, hp, args.batch, precisions),
             "lstm": lambda: _lstm_paths(ef.ft, hp)}
     for m in args.models:
         paths = make[m]()
         if args.unsharded and paths[1].stepper.shards is not None:
             plain = make[m]()[1]  # the same step, its operators split across the threads
-            plain.path, plain.stepper.shards = "now, unsharded", None
+            plain.path, plain.stepper.shards = f"{plain.path}, unsharded", None
             paths.append(plain)
         for p in paths:
             p.calibrate()

@@ -121,7 +121,7 @@ def test_the_time_budget_stops_training_mid_epoch(tmp_path: Path, monkeypatch) -
     assert len(res.history) == 1 and res.best_epoch == 0
     assert res.summary() == {"stopped_by": "budget", "epochs_run": 1, "epochs_max": 5,
                              "best_epoch": 0, "best_val_loss": res.best_val_loss,
-                             "time_budget_s": 0.35}
+                             "time_budget_s": 0.35, "precision": "float32"}
     with safe_open(str(tmp_path / RESUME_FILE), "pt") as f:
         header = json.loads(f.metadata()["state"])
     assert header["done"] is True and header["next_epoch"] == 1

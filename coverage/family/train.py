@@ -32,7 +32,7 @@ from coverage.family.report import family_report
 from coverage.features import FEATURES, input_hparams
 from coverage.models.checkpoint import save_checkpoint
 from coverage.models.registry import build_model
-from coverage.models.train_encoder import train_dtype
+from coverage.models.train_encoder import train_precision
 from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import fit, pick_device, seed_everything
@@ -202,7 +202,7 @@ def train_family(opts: TrainOptions, store: Store,
     rng = seed_everything(run.seed)
     model = build_model(ARCHITECTURE, hparams).to(device)
     windowed = WindowedFamily(model, k, train_dropout(model, device, rng),
-                              train_dtype(o.precision, device))
+                              train_precision(o.precision, device))
     per_play = opts.inputs.frames_per_play
     chunk = min(opts.inputs.chunk, per_play)
     objective = FamilyObjective(getattr(opts, "tasks", TaskWeights()),

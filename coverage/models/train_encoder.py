@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -168,20 +169,6 @@ class _SplitHeads(torch.autograd.Function):
         return out.view(b, p, 3 * heads * d), dbias, None
 
 
-def _attention(y: torch.Tensor, attn: nn.MultiheadAttention, drop: Dropout) -> torch.Tensor:
-    b, p, dim = y.shape
-    cast = _caster(y.dtype)
-    scale = _query_scale(attn, attn.in_proj_weight)
-    bias = None if attn.in_proj_bias is None else cast(attn.in_proj_bias * scale)
-    q, k, v = _SplitHeads.apply(F.linear(y, cast(attn.in_proj_weight * scale[:, None])), bias,
-                                attn.num_heads)                             # [B, H, P, d]
-    # softmax accumulates in float32 inside the kernel for bfloat16 inputs too
-    e = drop(torch.softmax(torch.matmul(q, k.transpose(-1, -2)), -1))
-    o = torch.matmul(e, v)                                                  # [B, H, P, d]
-    return F.linear(o.transpose(1, 2).reshape(b, p, dim), cast(attn.out_proj.weight),
-                    cast(attn.out_proj.bias))
-
-
 def _caster(dtype: torch.dtype) -> Callable[[torch.Tensor | None], torch.Tensor | None]:
     """A parameter as ``dtype`` for this forward: a differentiable cast, so the float32
     weights still receive float32 gradients (the identity for float32)."""
@@ -190,32 +177,87 @@ def _caster(dtype: torch.dtype) -> Callable[[torch.Tensor | None], torch.Tensor 
     return cast
 
 
-def _layer(h: torch.Tensor, layer: nn.TransformerEncoderLayer, drop: Dropout) -> torch.Tensor:
+class _Multiplies:
+    """The forward's matrix products at one :class:`TrainPrecision`: operands cast to
+    ``matmuls`` (differentiable casts, so the float32 weights still get float32 gradients),
+    results cast back to ``activations`` unless the next product takes them as they are."""
+
+    def __init__(self, precision: TrainPrecision) -> None:
+        self.act, self.mm = precision.activations, precision.matmuls
+
+        self.cast = _caster(self.mm)
+
+    def linear(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
+               keep: bool = False) -> torch.Tensor:
+        """``x @ weight.T + bias``; ``keep``: left in the ``matmuls`` dtype."""
+        out = F.linear(self.cast(x), self.cast(weight), self.cast(bias))
+        return out if keep else out.to(self.act)
+
+
+def _attention(y: torch.Tensor, attn: nn.MultiheadAttention, drop: Dropout,
+               mul: _Multiplies) -> torch.Tensor:
+    b, p, dim = y.shape
+    scale = _query_scale(attn, attn.in_proj_weight)
+    bias = None if attn.in_proj_bias is None else mul.cast(attn.in_proj_bias * scale)
+    q, k, v = _SplitHeads.apply(mul.linear(y, attn.in_proj_weight * scale[:, None], keep=True),
+                                bias, attn.num_heads)                       # [B, H, P, d]
+    # the softmax and its dropout in the activations' dtype (float32 in mixed precision)
+    e = drop(torch.softmax(torch.matmul(q, k.transpose(-1, -2)), -1, dtype=mul.act))
+    o = torch.matmul(mul.cast(e), v)                                        # [B, H, P, d]
+    return mul.linear(o.transpose(1, 2).reshape(b, p, dim), attn.out_proj.weight,
+                      attn.out_proj.bias)
+
+
+def _layer(h: torch.Tensor, layer: nn.TransformerEncoderLayer, drop: Dropout,
+           mul: _Multiplies) -> torch.Tensor:
     dim = h.shape[-1]
     cast = _caster(h.dtype)
     n1, n2 = layer.norm1, layer.norm2
     y = F.layer_norm(h, (dim,), cast(n1.weight), cast(n1.bias), n1.eps)
-    h = drop.add(h, _attention(y, layer.self_attn, drop))
+    h = drop.add(h, _attention(y, layer.self_attn, drop, mul))
     y = F.layer_norm(h, (dim,), cast(n2.weight), cast(n2.bias), n2.eps)
-    z = drop(F.gelu(F.linear(y, cast(layer.linear1.weight), cast(layer.linear1.bias))))
-    return drop.add(h, F.linear(z, cast(layer.linear2.weight), cast(layer.linear2.bias)))
+    # the feed-forward's inside stays in the multiplies' dtype, as autocast leaves it
+    z = drop(F.gelu(mul.linear(y, layer.linear1.weight, layer.linear1.bias, keep=True)))
+    return drop.add(h, mul.linear(z, layer.linear2.weight, layer.linear2.bias))
+
+
+@dataclass(frozen=True)
+class TrainPrecision:
+    """The training forward's dtypes: ``activations`` for everything between the multiplies
+    (residual stream, norms, softmax, GELU, dropout), ``matmuls`` inside the linear layers.
+
+    float32 throughout is exact on every CPU. "mixed" multiplies in bfloat16 and keeps the
+    rest in float32, as autocast does on a GPU: on a CPU with bf16 units (AVX512-BF16, AMX)
+    the linear layers, most of a step's arithmetic, cost a fraction of their float32 time,
+    while the sums that decide what a step learns (norm statistics, softmax, residual adds,
+    optimiser state) keep float32. "bfloat16" runs the activations in bfloat16 too: the
+    cheapest step, but each step learns less.
+    """
+
+    name: str = "float32"
+    activations: torch.dtype = torch.float32
+    matmuls: torch.dtype = torch.float32
+
+
+PRECISIONS: dict[str, TrainPrecision] = {
+    "float32": TrainPrecision(),
+    "mixed": TrainPrecision("mixed", torch.float32, torch.bfloat16),
+    "bfloat16": TrainPrecision("bfloat16", torch.bfloat16, torch.bfloat16),
+}
 
 
 def train_tokens_and_pooled(encoder: nn.Module, x: torch.Tensor,
                             dropout: Dropout | None = None,
-                            dtype: torch.dtype = torch.float32
+                            precision: TrainPrecision = PRECISIONS["float32"]
                             ) -> tuple[torch.Tensor, torch.Tensor]:
     """``encoder.tokens_and_pooled(x)`` for training: standardised ``[B, 22, F]`` ->
     (tokens ``[B, 22, D]``, pooled ``[B, D]``, both float32), differentiable in the
     encoder's parameters.
 
     ``dropout`` (None: none) applies only while ``encoder.training``, as the module's
-    dropout layers do; an active one must have the encoder's probability. ``dtype``
-    bfloat16 runs every operator of the encoder in bfloat16 (weights cast per call, float32
-    gradients and optimiser state): on a CPU with bf16 matrix units, and with activations
-    half the bytes, a step costs less than in float32, though each step learns less
-    (``train_dtype``; ``docs/performance.md``). ValueError for
-    an encoder whose layout this forward does not reproduce.
+    dropout layers do; an active one must have the encoder's probability. ``precision``
+    (:class:`TrainPrecision`): weights are cast per call, gradients and optimiser state stay
+    float32. ValueError for an encoder whose layout this forward does not reproduce.
     """
     # supported() also admits a tanh-approximate nn.GELU; this forward uses the exact one
     if not supported(encoder) or any(layer.activation is not F.gelu
@@ -225,27 +267,28 @@ def train_tokens_and_pooled(encoder: nn.Module, x: torch.Tensor,
     drop = dropout if dropout is not None and encoder.training else NO_DROPOUT
     if drop.active and not math.isclose(drop.p, dropout_p(encoder)):
         raise ValueError(f"dropout p={drop.p} differs from the encoder's {dropout_p(encoder)}")
-    cast = _caster(dtype)
+    dtype = precision.activations
+    cast, mul = _caster(dtype), _Multiplies(precision)
     h = x.to(dtype)
     for module in encoder.embed:
-        h = (F.linear(h, cast(module.weight), cast(module.bias))
-             if isinstance(module, nn.Linear) else module(h))
+        h = (mul.linear(h, module.weight, module.bias) if isinstance(module, nn.Linear)
+             else module(h))
     for layer in encoder.encoder.layers:
-        h = _layer(h, layer, drop)
+        h = _layer(h, layer, drop, mul)
     norm, out = encoder.pool
     pooled = F.layer_norm(torch.cat([h.mean(dim=1), h.amax(dim=1)], dim=-1),
                           norm.normalized_shape, cast(norm.weight), cast(norm.bias), norm.eps)
-    pooled = F.linear(pooled, cast(out.weight), cast(out.bias))
+    pooled = mul.linear(pooled, out.weight, out.bias)
     return h.float(), pooled.float()
 
 
-def train_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """The dtype the training forward's encoder runs in: ``precision`` "float32" (the
-    default: a model that does not depend on the CPU it was trained on), "bfloat16", or
-    "auto" (bfloat16 on a CPU with bf16 matrix units, float32 elsewhere)."""
-    if precision not in ("float32", "bfloat16", "auto"):
-        raise ValueError(f"training precision {precision!r}: expected float32, bfloat16 or "
-                         "auto")
+def train_precision(precision: str, device: torch.device) -> TrainPrecision:
+    """The training forward's :class:`TrainPrecision` for ``precision`` "float32",
+    "mixed", "bfloat16" or "auto": mixed on a CPU with bf16 matrix units, float32 elsewhere
+    (emulated bfloat16 loses to float32; on a GPU the trainer's autocast decides)."""
     if precision == "auto":
-        return torch.bfloat16 if device.type == "cpu" and native_bf16() else torch.float32
-    return torch.bfloat16 if precision == "bfloat16" else torch.float32
+        precision = "mixed" if device.type == "cpu" and native_bf16() else "float32"
+    if precision not in PRECISIONS:
+        raise ValueError(f"training precision {precision!r}: expected one of "
+                         f"{', '.join([*PRECISIONS, 'auto'])}")
+    return PRECISIONS[precision]

@@ -87,13 +87,15 @@ class FitResult:
     stopped_by: str = "epochs"
     epochs_max: int = 0
     time_budget_s: float | None = None
+    precision: str = "float32"  # what the steps ran in (TrainPrecision's name, or autocast's)
 
     def summary(self) -> dict[str, Any]:
         """What a checkpoint's metrics record about how its training ended, so the app and
         ``coverage info`` can say when a model stopped short."""
         return {"stopped_by": self.stopped_by, "epochs_run": len(self.history),
                 "epochs_max": self.epochs_max, "best_epoch": self.best_epoch,
-                "best_val_loss": self.best_val_loss, "time_budget_s": self.time_budget_s}
+                "best_val_loss": self.best_val_loss, "time_budget_s": self.time_budget_s,
+                "precision": self.precision}
 
 
 class Objective(Protocol):
@@ -500,6 +502,8 @@ def fit(model: nn.Module, train_batches: Callable[[np.random.Generator], Iterabl
     if shards is not None:
         shards.close()
     best.epochs_max, best.time_budget_s = epochs, time_budget_s
+    best.precision = (str(stepper.amp).removeprefix("torch.") if stepper.amp is not None
+                      else getattr(train_module, "training_precision", "float32"))
     model.load_state_dict(best.state_dict)
     model.eval()
     return best

@@ -52,8 +52,9 @@ class Optimisation:
     patience: int = 5
     pos_weight: str | float = "auto"  # man/zone objective only
     device: str = "auto"
-    # the training forward's frame encoder: float32, bfloat16 or auto (train_dtype())
-    precision: str = "float32"
+    # the training forward's frame encoder: auto (bfloat16 multiplies on a CPU with bf16
+    # units, float32 elsewhere), float32, mixed or bfloat16 (train_precision())
+    precision: str = "auto"
     compile: bool = False
     progress: bool = True
     # Limits for long CPU runs (``coverage init --data``); fit() explains both. None: off.

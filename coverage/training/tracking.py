@@ -19,7 +19,7 @@ from coverage.errors import DataError
 from coverage.features import FEATURES, FrameTensors, input_hparams
 from coverage.models.checkpoint import fingerprint, save_checkpoint
 from coverage.models.registry import build_model
-from coverage.models.train_encoder import train_dtype
+from coverage.models.train_encoder import train_precision
 from coverage.models.transformer import INFERENCE_DTYPE
 from coverage.store import Store
 from coverage.training.data import resolve_split
@@ -71,7 +71,7 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     o = opts.optim
     windowed = (None if opts.run.model == "lstm"
                 else WindowedTransformer(model, k, train_dropout(model, device, rng),
-                                        train_dtype(o.precision, device)))
+                                        train_precision(o.precision, device)))
     res = fit(model, batches, MaskedBCE(pw, val_logits), rng=rng, epochs=o.epochs, lr=o.lr,
               weight_decay=o.weight_decay, patience=o.patience, device=device,
               progress=o.progress, desc=opts.run.model, compile_model=o.compile,

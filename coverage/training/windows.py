@@ -15,8 +15,9 @@ whose dropout masks, the heads' included, come from that Dropout's numpy generat
 training run depends on no global random state, so :meth:`_Windowed.shard` can hand each
 of several threads its own masks and a sharded step stays reproducible. Without one (a GPU,
 an encoder layout the fast forward does not reproduce), and in eval mode, the module's own
-forward runs. ``dtype`` is the fast forward's encoder dtype
-(:func:`~coverage.models.train_encoder.train_dtype`: bfloat16 on CPUs with bf16 units).
+forward runs. ``precision`` is the fast forward's
+(:func:`~coverage.models.train_encoder.train_precision`: bfloat16 multiplies on CPUs with
+bf16 units).
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from coverage.models.train_encoder import Dropout, dropout_p, train_tokens_and_pooled
+from coverage.models.train_encoder import (
+    PRECISIONS,
+    Dropout,
+    TrainPrecision,
+    dropout_p,
+    train_tokens_and_pooled,
+)
 
 
 def _windows(pooled: torch.Tensor, k: int) -> torch.Tensor:
@@ -37,9 +44,14 @@ def _windows(pooled: torch.Tensor, k: int) -> torch.Tensor:
 
 class _Windowed(nn.Module):
     def __init__(self, model: nn.Module, k: int, drop: Dropout | None = None,
-                 dtype: torch.dtype = torch.float32) -> None:
+                 precision: TrainPrecision = PRECISIONS["float32"]) -> None:
         super().__init__()
-        self.model, self.k, self.drop, self.dtype = model, k, drop, dtype
+        self.model, self.k, self.drop, self.precision = model, k, drop, precision
+
+    @property
+    def training_precision(self) -> str:
+        """The name of the precision its training steps run in (a checkpoint records it)."""
+        return self.precision.name if self.drop is not None else "float32"
 
     @property
     def _fast(self) -> bool:
@@ -60,7 +72,7 @@ class _Windowed(nn.Module):
         z = self.model.norm(x.flatten(0, 1))
         encoder = self.model.frame_encoder
         if self._fast:
-            tokens, pooled = train_tokens_and_pooled(encoder, z, self.drop, self.dtype)
+            tokens, pooled = train_tokens_and_pooled(encoder, z, self.drop, self.precision)
         else:
             tokens, pooled = encoder.tokens_and_pooled(z)
         return tokens.unflatten(0, (b, length)), pooled.unflatten(0, (b, length))
