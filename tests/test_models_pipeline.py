@@ -69,6 +69,21 @@ def test_cli_train_and_evaluate(toy_store, tmp_path, capsys):
     assert "snap" in capsys.readouterr().out
 
 
+def test_cli_train_records_the_precision_it_trained_in(toy_store, tmp_path):
+    """``--precision`` reaches the training forward, and the checkpoint says what ran."""
+    import json
+
+    from coverage.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["train", "--model", "transformer", "--data", str(toy_store), "--out", str(tmp_path),
+         "--epochs", "1", "--quiet", "--precision", "mixed",
+         "--hparams", '{"dim": 16, "depth": 1, "heads": 2}'])
+    assert args.func(args) == 0
+    metrics = json.loads((tmp_path / "transformer" / "metrics.json").read_text())
+    assert metrics["training"]["precision"] == "mixed"
+
+
 def test_week_arguments_parse_or_say_what_is_expected(capsys):
     from coverage.cli import main
     from coverage.commands.common import parse_weeks

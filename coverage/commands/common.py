@@ -257,6 +257,11 @@ def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
     p.add_argument("--budget-minutes", type=MINUTES, default=None,
                    help="stop training after this many minutes (best epoch so far kept; "
                         "0 = no limit)")
+    p.add_argument("--precision", default="auto",
+                   choices=("auto", "float32", "mixed", "bfloat16"),
+                   help="tracking models on a CPU: the training forward's precision (default "
+                        "auto: mixed, bfloat16 matrix products and float32 elsewhere, on a "
+                        "CPU with bf16 units; float32 otherwise)")
     p.add_argument("--quiet", "-q", action="store_true")
 
 
@@ -273,4 +278,4 @@ def training_options(args: argparse.Namespace, checkpoint: str) -> dict[str, Any
             "device": args.device, "progress": not args.quiet, "hparams": hparams,
             "feature_set": args.feature_set, "prior": args.prior,
             "time_budget_s": args.budget_minutes * 60 if args.budget_minutes else None,
-            **weeks}
+            "precision": args.precision, **weeks}

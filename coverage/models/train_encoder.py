@@ -177,6 +177,32 @@ def _caster(dtype: torch.dtype) -> Callable[[torch.Tensor | None], torch.Tensor 
     return cast
 
 
+@dataclass(frozen=True)
+class TrainPrecision:
+    """The training forward's dtypes: ``matmuls`` for the matrix products (linear layers,
+    attention) and the feed-forward's inside, ``activations`` for the rest (residual stream,
+    layer norms, softmax).
+
+    float32 throughout is exact on every CPU. "mixed" multiplies in bfloat16 and keeps the
+    rest in float32, as autocast does on a GPU: on a CPU with bf16 units (AVX512-BF16, AMX)
+    the linear layers, most of a step's arithmetic, cost a fraction of their float32 time,
+    while the sums that decide what a step learns (norm statistics, softmax, residual adds,
+    optimiser state) keep float32. "bfloat16" runs the activations in bfloat16 too: the
+    cheapest step, but each step learns less.
+    """
+
+    name: str = "float32"
+    activations: torch.dtype = torch.float32
+    matmuls: torch.dtype = torch.float32
+
+
+PRECISIONS: dict[str, TrainPrecision] = {
+    "float32": TrainPrecision(),
+    "mixed": TrainPrecision("mixed", torch.float32, torch.bfloat16),
+    "bfloat16": TrainPrecision("bfloat16", torch.bfloat16, torch.bfloat16),
+}
+
+
 class _Multiplies:
     """The forward's matrix products at one :class:`TrainPrecision`: operands cast to
     ``matmuls`` (differentiable casts, so the float32 weights still get float32 gradients),
@@ -184,7 +210,6 @@ class _Multiplies:
 
     def __init__(self, precision: TrainPrecision) -> None:
         self.act, self.mm = precision.activations, precision.matmuls
-
         self.cast = _caster(self.mm)
 
     def linear(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None,
@@ -219,31 +244,6 @@ def _layer(h: torch.Tensor, layer: nn.TransformerEncoderLayer, drop: Dropout,
     # the feed-forward's inside stays in the multiplies' dtype, as autocast leaves it
     z = drop(F.gelu(mul.linear(y, layer.linear1.weight, layer.linear1.bias, keep=True)))
     return drop.add(h, mul.linear(z, layer.linear2.weight, layer.linear2.bias))
-
-
-@dataclass(frozen=True)
-class TrainPrecision:
-    """The training forward's dtypes: ``activations`` for everything between the multiplies
-    (residual stream, norms, softmax, GELU, dropout), ``matmuls`` inside the linear layers.
-
-    float32 throughout is exact on every CPU. "mixed" multiplies in bfloat16 and keeps the
-    rest in float32, as autocast does on a GPU: on a CPU with bf16 units (AVX512-BF16, AMX)
-    the linear layers, most of a step's arithmetic, cost a fraction of their float32 time,
-    while the sums that decide what a step learns (norm statistics, softmax, residual adds,
-    optimiser state) keep float32. "bfloat16" runs the activations in bfloat16 too: the
-    cheapest step, but each step learns less.
-    """
-
-    name: str = "float32"
-    activations: torch.dtype = torch.float32
-    matmuls: torch.dtype = torch.float32
-
-
-PRECISIONS: dict[str, TrainPrecision] = {
-    "float32": TrainPrecision(),
-    "mixed": TrainPrecision("mixed", torch.float32, torch.bfloat16),
-    "bfloat16": TrainPrecision("bfloat16", torch.bfloat16, torch.bfloat16),
-}
 
 
 def train_tokens_and_pooled(encoder: nn.Module, x: torch.Tensor,
