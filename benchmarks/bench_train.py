@@ -48,7 +48,7 @@ from coverage.models.registry import build_model  # noqa: E402
 from coverage.models.train_encoder import train_precision  # noqa: E402
 from coverage.opener import open_store  # noqa: E402
 from coverage.training.loop import Shards, Stepper, masked_bce  # noqa: E402
-from coverage.training.options import ModelInputs, Optimisation  # noqa: E402
+from coverage.training.options import PRECISION_NAMES, ModelInputs, Optimisation  # noqa: E402
 from coverage.training.sampling import lstm_batches, window_batches  # noqa: E402
 from coverage.training.windows import (  # noqa: E402
     WindowedFamily,
@@ -235,7 +235,7 @@ def main() -> int:
                     help="moments per batch of the 'now' path (default: the trainers')")
     ap.add_argument("--models", nargs="+", default=["transformer", "family", "lstm"])
     ap.add_argument("--precisions", nargs="+", default=list(PRECISIONS),
-                    choices=["float32", "mixed", "bfloat16", "auto"],
+                    choices=PRECISION_NAMES,
                     help="training precisions of the 'now' paths (default: the trainers', "
                          "and float32 beside it)")
     ap.add_argument("--unsharded", action="store_true",
@@ -254,8 +254,7 @@ def main() -> int:
           **input_hparams(ef.ft.x[::7], "full")}
     rows = []
     # one path per precision as this CPU resolves it (auto is float32 without bf16 units)
-    precisions = tuple({train_precision(p, CPU).name: p for p in reversed(args.precisions)}
-                       .values())[::-1]
+    precisions = tuple(dict.fromkeys(train_precision(p, CPU).name for p in args.precisions))
     make = {"transformer": lambda: _tracking_paths(ef.ft, hp, args.batch, precisions),
             "family": lambda: _family_paths(ef, hp, args.batch, precisions),
             "lstm": lambda: _lstm_paths(ef.ft, hp)}

@@ -160,6 +160,9 @@ def test_mixed_precision_keeps_the_residual_stream_in_float32() -> None:
 
 def test_training_precision_names() -> None:
     from coverage.models.train_encoder import PRECISIONS, train_precision
+    from coverage.training.options import PRECISION_NAMES
+
+    assert set(PRECISION_NAMES) == {"auto", *PRECISIONS}  # what the CLI offers
 
     cpu = torch.device("cpu")
     for name in ("float32", "mixed", "bfloat16"):

@@ -18,6 +18,7 @@ from typing import Any
 from coverage.atomic import special_file_kind
 from coverage.config import models_root
 from coverage.errors import CoverageError, DataError
+from coverage.training.options import PRECISION_NAMES
 
 WEEKS_EXPECTED = "week numbers such as 9, 1-8 or 1,3,5"
 
@@ -257,8 +258,7 @@ def add_training_arguments(p: argparse.ArgumentParser, *, data_what: str,
     p.add_argument("--budget-minutes", type=MINUTES, default=None,
                    help="stop training after this many minutes (best epoch so far kept; "
                         "0 = no limit)")
-    p.add_argument("--precision", default="auto",
-                   choices=("auto", "float32", "mixed", "bfloat16"),
+    p.add_argument("--precision", default="auto", choices=PRECISION_NAMES,
                    help="tracking models on a CPU: the training forward's precision (default "
                         "auto: mixed, bfloat16 matrix products and float32 elsewhere, on a "
                         "CPU with bf16 units; float32 otherwise)")

@@ -289,6 +289,6 @@ def train_precision(precision: str, device: torch.device) -> TrainPrecision:
     if precision == "auto":
         precision = "mixed" if device.type == "cpu" and native_bf16() else "float32"
     if precision not in PRECISIONS:
-        raise ValueError(f"training precision {precision!r}: expected one of "
-                         f"{', '.join([*PRECISIONS, 'auto'])}")
+        raise ValueError(f"training precision {precision!r}: expected auto or one of "
+                         f"{', '.join(PRECISIONS)}")
     return PRECISIONS[precision]

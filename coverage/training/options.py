@@ -20,6 +20,9 @@ EpochCallback = Callable[[dict[str, float]], None]
 # ``coverage init --data``'s training time on a CPU, in minutes, all models together
 # (coverage.bootstrap shares it out; ``coverage finish-training`` completes what it cut)
 DEFAULT_BUDGET_MINUTES = 8.0
+# Optimisation.precision's values, for option parsers that must not import torch; each but
+# "auto" names a coverage.models.train_encoder.PRECISIONS entry
+PRECISION_NAMES = ("auto", "float32", "mixed", "bfloat16")
 
 
 @dataclass
