@@ -64,10 +64,15 @@ else:
 st.subheader("Which positions give it away?")
 attr_summary = load_attribution_summary(store, store.output_stamp("attribution"))
 by_pos = team_data.position_giveaway_table(attr_summary, plays, store.players())
+if pending := team_data.attribution_pending(store):
+    st.info(f"The attribution summaries of {', '.join(pending)} are being written in the "
+            "background (`coverage finish-training`, which the app started): reload this "
+            "page in a few minutes to see them.")
 if by_pos.height == 0:
-    st.info("No attribution summaries yet. Fix: `coverage train-family`, then "
-            "`coverage predict-family models/family --attribution --data "
-            f"{shown_path(store.root)}`.")
+    if not pending:
+        st.info("No attribution summaries yet. Fix: `coverage train-family`, then "
+                "`coverage predict-family models/family --attribution --data "
+                f"{shown_path(store.root)}`.")
 else:
     st.caption("Mean |change of P(man)| when one of the defense's players is removed "
                "(occlusion, family model), by position; larger = that position tells the "

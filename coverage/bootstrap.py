@@ -42,7 +42,7 @@ from tqdm.auto import tqdm
 
 from coverage import vocab
 from coverage.atomic import write_json
-from coverage.config import models_root
+from coverage.config import finish_in_background, models_root
 from coverage.errors import CoverageError, DataError
 from coverage.family.train import FamilyTrainOptions
 from coverage.family.week_frames import WeekFrames
@@ -50,10 +50,10 @@ from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, fingerprint, is_checkpoint
 from coverage.opener import open_store
 from coverage.pipelines import train
-from coverage.serving import ensure_predictions, shipped_models
+from coverage.serving import deferred_outputs, ensure_predictions, shipped_models
 from coverage.store import Store
 from coverage.training.data import MIN_WEEKS, held_out, partial_split
-from coverage.training.notes import INIT_STATE_FILE, budget_note, finish_hint
+from coverage.training.notes import INIT_STATE_FILE, budget_note, budget_stopped, finish_hint
 from coverage.training.options import DEFAULT_BUDGET_MINUTES, TrainOptions
 
 Log = Callable[[str], None]
@@ -353,7 +353,8 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
     week_frames.clear()  # the training frames are done with: predicting builds its own
     bar.set_postfix_str("predict + evaluate")
     t0 = time.perf_counter()
-    manifest = ensure_predictions(store, root=store.models_dir, log=log)
+    manifest = ensure_predictions(store, root=store.models_dir, log=log,
+                                  defer=deferrable(store))
     ours = {real_name(m): manifest.get(real_name(m), {}) for m in models}
     _record(store, state, PREDICT_STEP, models={k: v.get("status") for k, v in ours.items()},
             seconds=round(time.perf_counter() - t0, 1))
@@ -362,6 +363,14 @@ def bootstrap(store: Store, opts: BootstrapOptions | None = None, *,
     return {"store": str(store.path), "models_dir": str(store.models_dir),
             "trained": [real_name(m) for m in todo], "state": state, "models": ours,
             "notes": state["notes"]}
+
+
+def deferrable(store: Store) -> list[str]:
+    """The budget-stopped models whose test-week outputs (attribution summaries, for the
+    Teams page) init leaves to ``coverage finish-training``, when the app starts that beside
+    itself: it writes them first, within minutes, and a model it finishes rewrites its own
+    anyway, so the explorer need not wait for them."""
+    return budget_stopped(store.models_dir) if finish_in_background() else []
 
 
 def init_data(data: str | Path, opts: BootstrapOptions | None = None, *,
@@ -409,4 +418,8 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
             lines.append(f"  {name}: {note}")
             short.append(name)
     lines += [f"note: {n}" for n in result.get("notes") or ()]
+    lines += [f"note: {name}'s attribution summaries (Teams page) of week "
+              f"{', '.join(map(str, weeks))} are written in the background, first thing "
+              "`coverage finish-training` does"
+              for name, weeks in deferred_outputs(result["models"]).items()]
     return lines + ([f"note: {finish_hint(short)}"] if short else [])

@@ -10,7 +10,10 @@ the budget, so it is exactly the model an untimed ``coverage init`` would have t
 Each model trains into a staging folder and is swapped in only when it has finished, under
 the store's lock and only if neither the data nor the checkpoint it replaces changed
 meanwhile (a re-run ``coverage init`` wins); then its predictions are written as for any
-changed checkpoint (:func:`coverage.serving.ensure_predictions`). Finished epochs are kept,
+changed checkpoint (:func:`coverage.serving.ensure_predictions`). Before any training it
+writes what init deferred to it (the attribution summaries of the Teams page,
+:func:`coverage.serving.write_deferred`), so those follow the app within minutes. Finished
+epochs are kept,
 so closing the app loses at most one: the next start goes on from there. Progress goes to a
 small JSON file the Model page and ``coverage info`` read (:mod:`coverage.training.notes`).
 """
@@ -43,7 +46,7 @@ from coverage.bootstrap import (
 from coverage.errors import CoverageError
 from coverage.family.week_frames import WeekFrames
 from coverage.models.checkpoint import METRICS, checkpoint_hash, is_checkpoint
-from coverage.serving import ensure_predictions
+from coverage.serving import ensure_predictions, write_deferred
 from coverage.store import Store
 from coverage.training.notes import FINISH_STATE_FILE, budget_stopped, read_json_object
 
@@ -142,6 +145,7 @@ def finish_training(store: Store, *, device: str = "auto", log: Log | None = pri
     todo = budget_stopped(store.models_dir)
     if not todo:
         _predictions_current(store, log)
+        write_deferred(store, root=store.models_dir, log=log)
         return {}
     init = _init_state(store)
     root = store.models_dir / STAGING
@@ -150,6 +154,8 @@ def finish_training(store: Store, *, device: str = "auto", log: Log | None = pri
             if log:
                 log(f"another finish-training already runs on {store.path}")
             return dict.fromkeys(todo, "busy")
+        # what init left for later (the Teams page's attribution): minutes, before hours
+        write_deferred(store, root=store.models_dir, log=log)
         return _finish(store, init, todo, root, device, log, dict(overrides or {}))
 
 

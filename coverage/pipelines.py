@@ -193,7 +193,7 @@ def evaluate(model_dir: str | Path, store: Store, week: int | None = None,
 def write_outputs(model_dir: str | Path, store: Store, *, test_weeks: Sequence[int] = (),
                   name: str | None = None) -> None:
     """Everything a checkpoint puts in the store, every week: P(man) for every model, the
-    family tables too for the family model, attribution summaries on its held-out weeks."""
+    family tables too for the family model, attribution summaries on ``test_weeks``."""
     arch = read_config(model_dir)["architecture"]
     run = pipeline(arch)
     weeks = prediction_weeks(arch, store)
@@ -208,10 +208,22 @@ def write_outputs(model_dir: str | Path, store: Store, *, test_weeks: Sequence[i
             frames = ahead.result() if ahead is not None else None
             ahead = (pool.submit(week_frames, store, weeks[i + 1], keep=True)
                      if shared and i + 1 < len(weeks) else None)
-            for write in run.week_writers + (run.test_week_writers if week in test_weeks
-                                             else ()):
+            for write in run.week_writers:
                 kw = {"loaded": loaded, "frames": frames} if write is predict_week else {}
                 write(model_dir, store, week, name=name or Path(model_dir).name, **kw)
+            if week in test_weeks:
+                write_test_outputs(model_dir, store, [week], name=name)
+
+
+def write_test_outputs(model_dir: str | Path, store: Store, weeks: Sequence[int], *,
+                       name: str | None = None) -> None:
+    """What a checkpoint writes for its held-out weeks only (the family model's attribution
+    summaries): part of :func:`write_outputs`, or written later on its own when ``coverage
+    init`` deferred them (:func:`coverage.serving.write_deferred`)."""
+    run = pipeline(read_config(model_dir)["architecture"])
+    for week in weeks:
+        for write in run.test_week_writers:
+            write(model_dir, store, week, name=name or Path(model_dir).name)
 
 
 def family_week(model_dir: str | Path, store: Store, week: int, *, name: str | None = None,

@@ -7,7 +7,7 @@ a retrained checkpoint is re-run and an unchanged one is not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,13 @@ def _deferred(name: str) -> Callable[..., Any]:
     return call
 
 
-evaluate, prediction_weeks, record_predictions, write_outputs = map(
-    _deferred, ("evaluate", "prediction_weeks", "record_predictions", "write_outputs"))
+evaluate, prediction_weeks, record_predictions, write_outputs, write_test_outputs = map(
+    _deferred, ("evaluate", "prediction_weeks", "record_predictions", "write_outputs",
+                "write_test_outputs"))
+
+# manifest key: the held-out weeks whose test-week outputs (the family model's attribution
+# summaries, for the Teams page) :func:`ensure_predictions` left to :func:`write_deferred`
+DEFERRED = "deferred_test_weeks"
 
 
 def shipped_models(root: str | Path | None = None) -> list[Path]:
@@ -71,9 +76,14 @@ def _test_weeks(store: Store, m: Path) -> list[int]:
 
 
 def ensure_predictions(store: Store, root: str | Path | None = None, *,
-                       log: Callable[[str], None] | None = print) -> dict[str, dict]:
+                       log: Callable[[str], None] | None = print,
+                       defer: Collection[str] = ()) -> dict[str, dict]:
     """Predict every week with each stale checkpoint, then evaluate on its test week; only
     re-evaluate one whose predictions are current but whose report an older version wrote.
+
+    ``defer``: checkpoint names whose test-week outputs (attribution summaries, which only
+    the Teams page reads) are left for :func:`write_deferred`, so that the explorer opens
+    without waiting for them; their manifest entries say so.
 
     A checkpoint that cannot run on this store (e.g. a feature mismatch) is
     reported and skipped; it never takes the others down with it.
@@ -84,7 +94,7 @@ def ensure_predictions(store: Store, root: str | Path | None = None, *,
     with store.writing(log=log):  # every model's outputs and its manifest entry: one writer
         for m, digest in digests.items():
             if _needs_work(store.manifest().get(m.name, {}), digest):
-                _ensure_model(store, m, digest, log)
+                _ensure_model(store, m, digest, log, defer=m.name in defer)
         return store.manifest()
 
 
@@ -95,17 +105,23 @@ def _needs_work(entry: Mapping, digest: str) -> bool:
 
 
 def _ensure_model(store: Store, m: Path, digest: str,
-                  log: Callable[[str], None] | None) -> None:
+                  log: Callable[[str], None] | None, *, defer: bool = False) -> None:
     stale = not _current(store.manifest().get(m.name, {}), digest)
     before = _week_files(store)
     try:
+        deferred: list[int] = []
         if stale:
             if log and (why := prior_change(m)):
                 log(why)
-            write_outputs(m, store, test_weeks=_test_weeks(store, m), name=m.name)
+            tests = _test_weeks(store, m)
+            deferred = tests if defer and _has_test_outputs(m) else []
+            write_outputs(m, store, test_weeks=[] if deferred else tests, name=m.name)
             weeks = prediction_weeks(read_config(m)["architecture"], store)
             record_predictions(store, m.name, weeks, digest, replace=True)
         entry = {**store.manifest().get(m.name, {}), **_report_entry(store, m, digest)}
+        if stale:  # this checkpoint's outputs: all written, or the test weeks' deferred
+            entry.pop(DEFERRED, None)
+            entry.update({DEFERRED: deferred} if deferred else {})
         if log:
             log(f"predictions ready: {m.name}")
     except CoverageError as exc:
@@ -114,6 +130,44 @@ def _ensure_model(store: Store, m: Path, digest: str,
         if log:
             log(f"skipped {m.name}: {exc}")
     store.update_manifest(lambda manifest: manifest.__setitem__(m.name, entry))
+
+
+def _has_test_outputs(m: Path) -> bool:
+    return registry.spec(read_config(m)["architecture"]).test_week_writer is not None
+
+
+def deferred_outputs(manifest: Mapping[str, Mapping]) -> dict[str, list[int]]:
+    """Checkpoint name -> the held-out weeks whose test-week outputs are still to write."""
+    return {name: list(e[DEFERRED]) for name, e in manifest.items()
+            if isinstance(e, Mapping) and e.get(DEFERRED)}
+
+
+def write_deferred(store: Store, root: str | Path | None = None, *,
+                   log: Callable[[str], None] | None = print) -> list[str]:
+    """Write the test-week outputs :func:`ensure_predictions` deferred, for checkpoints
+    whose predictions are still current (a replaced checkpoint's are written with its
+    predictions); returns the names written. Each name's flag goes only once its outputs
+    are in, so an interrupted run leaves it for the next."""
+    digests = {m.name: (m, prediction_digest(m)) for m in shipped_models(root)}
+    if not any(n in digests for n in deferred_outputs(store.manifest())):
+        return []
+    done = []
+    with store.writing(log=log):
+        for name, weeks in deferred_outputs(store.manifest()).items():
+            m, digest = digests.get(name, (None, None))
+            if m is None or not _current(store.manifest().get(name, {}), digest):
+                continue
+            try:
+                write_test_outputs(m, store, weeks, name=name)
+            except CoverageError as exc:
+                if log:
+                    log(f"{name}: test-week outputs not written: {exc}")
+                continue
+            store.update_manifest(lambda manifest, n=name: manifest[n].pop(DEFERRED, None))
+            done.append(name)
+            if log:
+                log(f"{name}: test-week outputs written (weeks {', '.join(map(str, weeks))})")
+    return done
 
 
 def _week_files(store: Store) -> dict[str, tuple[int, int, int]]:

@@ -18,6 +18,7 @@ from coverage import finish
 from coverage.cli import main
 from coverage.models.checkpoint import checkpoint_hash
 from coverage.opener import derived_store_dir
+from coverage.serving import DEFERRED, write_deferred
 from coverage.store import Store
 from coverage.training.notes import (
     FINISH_STATE_FILE,
@@ -156,6 +157,8 @@ def test_budget_stopped_models_are_trained_in_full_and_swapped_in(
         assert manifest[name]["status"] == "ok"
         assert finish_note(store.models_dir, name) is None
     assert checkpoint_hash(store.models_dir / "real_tabular") == tabular  # untouched
+    assert "real_family" in _attribution_models(store)  # the finished model's own
+    assert not any(DEFERRED in e for e in manifest.values())
     status = json.loads((store.models_dir / FINISH_STATE_FILE).read_text())
     assert {s["state"] for s in status["models"].values()} == {"done"}
     assert not any((store.models_dir / finish.STAGING).glob("real_*"))  # nothing left
@@ -179,6 +182,52 @@ def test_budget_stopped_models_are_trained_in_full_and_swapped_in(
     assert any("predictions written for real_lstm" in line for line in lines)
     status = json.loads((store.models_dir / FINISH_STATE_FILE).read_text())
     assert status["models"]["real_lstm"]["state"] == "done"
+
+
+def _attribution_models(store: Store) -> set[str]:
+    rows = store.read_output("attribution")
+    return set() if rows is None else set(rows["model"].unique())
+
+
+@pytest.mark.slow
+def test_init_leaves_the_attribution_to_the_finisher_which_writes_it_first(
+        budgeted: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Teams page's attribution summaries of a budget-stopped family model are not
+    what the explorer waits for: init leaves them to the background finisher, which writes
+    them before it trains anything, and the page says they are on their way."""
+    from coverage.app import team_data
+    from coverage.serving import deferred_outputs
+
+    store = budgeted
+    test_week = json.loads((store.models_dir / "real_family" / "config.json").read_text()
+                           )["split"]["test"]
+    assert deferred_outputs(store.manifest()) == {"real_family": test_week}
+    assert "real_family" not in _attribution_models(store)
+    assert team_data.attribution_pending(store) == ["real_family"]
+    result = {"models_dir": str(store.models_dir), "models": store.manifest()}
+    assert any("real_family's attribution summaries" in line and "finish-training" in line
+               for line in bs.summary_lines(result))
+    digest = store.manifest()["real_family"]["checkpoint"]
+
+    seen: list[set[str]] = []
+    monkeypatch.setattr(finish, "_finish", lambda st, *a, **k: seen.append(
+        _attribution_models(st)) or {})
+    lines: list[str] = []
+    assert finish.finish_training(store, log=lines.append) == {}
+    assert seen == [{"real_family"}]  # written before any training started
+    assert deferred_outputs(store.manifest()) == {}
+    assert team_data.attribution_pending(store) == []
+    entry = store.manifest()["real_family"]
+    assert entry["checkpoint"] == digest and entry["status"] == "ok"  # still current
+    assert any("real_family: test-week outputs written" in line for line in lines)
+    # nothing left for a later start
+    assert write_deferred(store, root=store.models_dir, log=None) == []
+
+    # without the background finisher (COVERAGE_FINISH_TRAINING=0) init defers nothing
+    monkeypatch.setenv("COVERAGE_FINISH_TRAINING", "0")
+    assert bs.deferrable(store) == []
+    monkeypatch.setenv("COVERAGE_FINISH_TRAINING", "1")
+    assert bs.deferrable(store) == budget_stopped(store.models_dir)
 
 
 @pytest.mark.slow

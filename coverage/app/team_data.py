@@ -9,6 +9,8 @@ import polars as pl
 
 from coverage.app.result_data import scored_predictions, share_by
 from coverage.schema import PLAY_KEYS
+from coverage.serving import deferred_outputs
+from coverage.store import Store
 from coverage.vocab import is_man, labelled, man_zone_expr
 
 
@@ -99,3 +101,9 @@ def position_giveaway_table(summary: pl.DataFrame | None, plays: pl.DataFrame,
                  pl.col("gameId").len().alias("n"))
             .filter(pl.col("position").is_not_null())
             .sort("defensiveTeam", "mean_abs_attribution", descending=[False, True]))
+
+
+def attribution_pending(store: Store) -> list[str]:
+    """The models whose attribution summaries ``coverage init`` left to the background
+    ``coverage finish-training`` (written within minutes of the app opening)."""
+    return sorted(deferred_outputs(store.manifest()))
