@@ -50,7 +50,7 @@ from coverage.models import registry
 from coverage.models.checkpoint import Checkpoint, fingerprint, is_checkpoint
 from coverage.opener import open_store
 from coverage.pipelines import train
-from coverage.serving import deferred_outputs, ensure_predictions, shipped_models
+from coverage.serving import deferred_notes, ensure_predictions, shipped_models
 from coverage.store import Store
 from coverage.training.data import MIN_WEEKS, held_out, partial_split
 from coverage.training.notes import INIT_STATE_FILE, budget_note, budget_stopped, finish_hint
@@ -418,8 +418,5 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
             lines.append(f"  {name}: {note}")
             short.append(name)
     lines += [f"note: {n}" for n in result.get("notes") or ()]
-    lines += [f"note: {name}'s attribution summaries (Teams page) of week "
-              f"{', '.join(map(str, weeks))} are written in the background, first thing "
-              "`coverage finish-training` does"
-              for name, weeks in deferred_outputs(result["models"]).items()]
+    lines += [f"note: {n}" for n in deferred_notes(result["models"])]
     return lines + ([f"note: {finish_hint(short)}"] if short else [])

@@ -142,6 +142,14 @@ def deferred_outputs(manifest: Mapping[str, Mapping]) -> dict[str, list[int]]:
             if isinstance(e, Mapping) and e.get(DEFERRED)}
 
 
+def deferred_notes(manifest: Mapping[str, Mapping]) -> list[str]:
+    """One sentence per checkpoint whose test-week outputs are still to write."""
+    return [f"{name}'s attribution summaries (Teams page) of week "
+            f"{', '.join(map(str, weeks))} are written in the background, first thing "
+            "`coverage finish-training` does"
+            for name, weeks in deferred_outputs(manifest).items()]
+
+
 def write_deferred(store: Store, root: str | Path | None = None, *,
                    log: Callable[[str], None] | None = print) -> list[str]:
     """Write the test-week outputs :func:`ensure_predictions` deferred, for checkpoints

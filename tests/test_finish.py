@@ -191,7 +191,7 @@ def _attribution_models(store: Store) -> set[str]:
 
 @pytest.mark.slow
 def test_init_leaves_the_attribution_to_the_finisher_which_writes_it_first(
-        budgeted: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        budgeted: Store, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """The Teams page's attribution summaries of a budget-stopped family model are not
     what the explorer waits for: init leaves them to the background finisher, which writes
     them before it trains anything, and the page says they are on their way."""
@@ -208,6 +208,9 @@ def test_init_leaves_the_attribution_to_the_finisher_which_writes_it_first(
     assert any("real_family's attribution summaries" in line and "finish-training" in line
                for line in bs.summary_lines(result))
     digest = store.manifest()["real_family"]["checkpoint"]
+    capsys.readouterr()
+    assert main(["info", str(store.root)]) == 0
+    assert "real_family's attribution summaries (Teams page)" in capsys.readouterr().out
 
     seen: list[set[str]] = []
     monkeypatch.setattr(finish, "_finish", lambda st, *a, **k: seen.append(

@@ -26,6 +26,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from coverage.opener import open_store
+    from coverage.serving import deferred_notes
 
     store = open_store(args.data)
     plays = store.plays()
@@ -34,6 +35,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(plays["pff_manZone"].value_counts(sort=True))
     for line in _models_lines(store.models_dir):
         print(line)
+    for note in deferred_notes(store.manifest()):
+        print(f"note: {note}")
     return 0
 
 
