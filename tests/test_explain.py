@@ -152,6 +152,8 @@ def test_train_family_reports_and_checkpoint(trained):
     assert set(m["defenders"]["snap"]) >= {"assignment", "man_matchup"}
     cfg = trained["config"]
     assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
+    # frames_per_play=2 caps the default chunks (2) of its epochs' moments
+    assert trained["metrics"]["training"]["sampling"] == {"frames_per_play": 2, "chunk": 2}
     assert (Path(trained["dir"]) / "model.safetensors").exists()
 
 

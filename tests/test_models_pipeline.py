@@ -82,6 +82,8 @@ def test_cli_train_records_the_precision_it_trained_in(toy_store, tmp_path):
     assert args.func(args) == 0
     metrics = json.loads((tmp_path / "transformer" / "metrics.json").read_text())
     assert metrics["training"]["precision"] == "mixed"
+    # and how its epochs drew their moments (chunks of 2 a play, 8 moments a play)
+    assert metrics["training"]["sampling"] == {"frames_per_play": 8, "chunk": 2}
 
 
 def test_week_arguments_parse_or_say_what_is_expected(capsys):

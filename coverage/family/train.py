@@ -44,7 +44,7 @@ from coverage.training.options import (
     RunSpec,
     TrainOptions,
 )
-from coverage.training.sampling import chunk_rows, mirror_half
+from coverage.training.sampling import chunk_rows, mirror_half, sampling_record
 from coverage.training.tracking import run_config
 from coverage.training.windows import WindowedFamily, train_dropout
 from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX, ZONE
@@ -204,7 +204,8 @@ def train_family(opts: TrainOptions, store: Store,
     windowed = WindowedFamily(model, k, train_dropout(model, device, rng),
                               train_precision(o.precision, device))
     per_play = opts.inputs.frames_per_play
-    chunk = min(opts.inputs.chunk, per_play)
+    sampling = sampling_record(per_play, opts.inputs.chunk)
+    chunk = sampling["sampling"]["chunk"]
     objective = FamilyObjective(getattr(opts, "tasks", TaskWeights()),
                                 explain_batches(va, k, stride, 4, 4, 1024, augment=False),
                                 device, windowed)
@@ -231,7 +232,7 @@ def train_family(opts: TrainOptions, store: Store,
     weeks = {s: store.plays().filter(pl.col("week").is_in(list(w))) for s, w in split.items()}
     name = run.name or ARCHITECTURE
     report = {"model": name, "best_epoch": res.best_epoch, "history": res.history,
-              "training": res.summary(),
+              "training": {**res.summary(), **sampling},
               "val": {**family_report(va, vo, majority),
                       "context_prior": family_prior_report(weeks["train"], weeks["val"])},
               "test": {**family_report(te, to, majority),

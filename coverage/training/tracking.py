@@ -34,7 +34,7 @@ from coverage.training.loop import (
     seed_everything,
 )
 from coverage.training.options import TrainOptions
-from coverage.training.sampling import lstm_batches, window_batches
+from coverage.training.sampling import lstm_batches, sampling_record, window_batches
 from coverage.training.windows import WindowedTransformer, train_dropout
 from coverage.vocab import man_zone_name
 
@@ -155,7 +155,9 @@ def train_tracking(opts: TrainOptions, store: Store,
         "frames": {"train": len(tr), "val": len(va), "test": n_test,
                    "dropped_incomplete": tr.dropped_frames + va.dropped_frames
                    + dropped_test},
-        "history": res.history, "training": res.summary(),
+        "history": res.history, "training": {**res.summary(), **(
+            {} if run.model == "lstm" else
+            sampling_record(opts.inputs.frames_per_play, opts.inputs.chunk))},
         "majority_class": man_zone_name(bool(majority)),
     }
     out = Path(run.out_root) / (run.name or run.model)
