@@ -156,14 +156,15 @@ def write_deferred(store: Store, root: str | Path | None = None, *,
     whose predictions are still current (a replaced checkpoint's are written with its
     predictions); returns the names written. Each name's flag goes only once its outputs
     are in, so an interrupted run leaves it for the next."""
-    digests = {m.name: (m, prediction_digest(m)) for m in shipped_models(root)}
-    if not any(n in digests for n in deferred_outputs(store.manifest())):
+    pending = deferred_outputs(store.manifest())  # read before any weights are hashed
+    models = {m.name: m for m in shipped_models(root) if m.name in pending}
+    if not models:
         return []
     done = []
     with store.writing(log=log):
         for name, weeks in deferred_outputs(store.manifest()).items():
-            m, digest = digests.get(name, (None, None))
-            if m is None or not _current(store.manifest().get(name, {}), digest):
+            m = models.get(name)
+            if m is None or not _current(store.manifest().get(name, {}), prediction_digest(m)):
                 continue
             try:
                 write_test_outputs(m, store, weeks, name=name)

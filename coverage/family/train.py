@@ -44,7 +44,7 @@ from coverage.training.options import (
     RunSpec,
     TrainOptions,
 )
-from coverage.training.sampling import chunk_rows, mirror_half, sampling_record
+from coverage.training.sampling import chunk_rows, mirror_half, window_sampling
 from coverage.training.tracking import run_config
 from coverage.training.windows import WindowedFamily, train_dropout
 from coverage.vocab import ASSIGNMENTS, FAMILIES, MAN_FAMILY_INDEX, ZONE
@@ -204,8 +204,8 @@ def train_family(opts: TrainOptions, store: Store,
     windowed = WindowedFamily(model, k, train_dropout(model, device, rng),
                               train_precision(o.precision, device))
     per_play = opts.inputs.frames_per_play
-    sampling = sampling_record(per_play, opts.inputs.chunk)
-    chunk = sampling["sampling"]["chunk"]
+    sampling = window_sampling(per_play, opts.inputs.chunk)
+    chunk = sampling["chunk"]
     objective = FamilyObjective(getattr(opts, "tasks", TaskWeights()),
                                 explain_batches(va, k, stride, 4, 4, 1024, augment=False),
                                 device, windowed)
@@ -232,7 +232,7 @@ def train_family(opts: TrainOptions, store: Store,
     weeks = {s: store.plays().filter(pl.col("week").is_in(list(w))) for s, w in split.items()}
     name = run.name or ARCHITECTURE
     report = {"model": name, "best_epoch": res.best_epoch, "history": res.history,
-              "training": {**res.summary(), **sampling},
+              "training": {**res.summary(), "sampling": sampling},
               "val": {**family_report(va, vo, majority),
                       "context_prior": family_prior_report(weeks["train"], weeks["val"])},
               "test": {**family_report(te, to, majority),

@@ -80,10 +80,11 @@ def chunk_rows(ft: FrameTensors, rng: np.random.Generator, per_play: int, chunk:
     return rows[rng.permutation(rows.shape[0])]
 
 
-def sampling_record(per_play: int, chunk: int) -> dict[str, dict[str, int]]:
-    """How a windowed model's epochs drew their moments, as its checkpoint records it: how a
-    model was sampled changes what it learns in a given time, so a retrain can match it."""
-    return {"sampling": {"frames_per_play": per_play, "chunk": min(chunk, per_play)}}
+def window_sampling(per_play: int, chunk: int) -> dict[str, int]:
+    """How a windowed model's epochs draw their moments: ``per_play`` a play, in chunks of
+    ``chunk`` (at most ``per_play``). Its checkpoint records this, since how a model was
+    sampled changes what it learns in a given time."""
+    return {"frames_per_play": per_play, "chunk": min(chunk, per_play)}
 
 
 def window_batches(ft: FrameTensors, k: int, stride: int, per_play: int, chunk: int,

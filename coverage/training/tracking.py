@@ -34,7 +34,7 @@ from coverage.training.loop import (
     seed_everything,
 )
 from coverage.training.options import TrainOptions
-from coverage.training.sampling import lstm_batches, sampling_record, window_batches
+from coverage.training.sampling import lstm_batches, window_batches, window_sampling
 from coverage.training.windows import WindowedTransformer, train_dropout
 from coverage.vocab import man_zone_name
 
@@ -55,7 +55,8 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     else:
         defaults = {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.1}
         per_play = opts.inputs.frames_per_play
-        batches = window_batches(tr, k, stride, per_play, min(opts.inputs.chunk, per_play),
+        batches = window_batches(tr, k, stride, per_play,
+                                 window_sampling(per_play, opts.inputs.chunk)["chunk"],
                                  opts.optim.batch_size)
 
         # epochs are compared on the moments a stride apart back from the snap (half the
@@ -157,7 +158,7 @@ def train_tracking(opts: TrainOptions, store: Store,
                    + dropped_test},
         "history": res.history, "training": {**res.summary(), **(
             {} if run.model == "lstm" else
-            sampling_record(opts.inputs.frames_per_play, opts.inputs.chunk))},
+            {"sampling": window_sampling(opts.inputs.frames_per_play, opts.inputs.chunk)})},
         "majority_class": man_zone_name(bool(majority)),
     }
     out = Path(run.out_root) / (run.name or run.model)
