@@ -48,7 +48,12 @@ from coverage.models.registry import build_model  # noqa: E402
 from coverage.models.train_encoder import train_precision  # noqa: E402
 from coverage.opener import open_store  # noqa: E402
 from coverage.training.loop import Shards, Stepper, masked_bce  # noqa: E402
-from coverage.training.options import PRECISION_NAMES, ModelInputs, Optimisation  # noqa: E402
+from coverage.training.options import (  # noqa: E402
+    NETWORK_DEFAULTS,
+    PRECISION_NAMES,
+    ModelInputs,
+    Optimisation,
+)
 from coverage.training.sampling import lstm_batches, window_batches  # noqa: E402
 from coverage.training.windows import (  # noqa: E402
     WindowedFamily,
@@ -60,6 +65,7 @@ _IN, _OPT = ModelInputs(), Optimisation()  # the trainers' defaults
 # the 'now' paths: the trainers' training precision, and float32 beside it when that differs
 PRECISIONS = tuple(dict.fromkeys((_OPT.precision, "float32")))  # auto first: the default
 CPU = torch.device("cpu")
+BEFORE_DROPOUT = 0.1  # every tracking network's, before NETWORK_DEFAULTS dropped it
 K, STRIDE, PER_PLAY, CHUNK, BATCH = (_IN.history, _IN.stride, _IN.frames_per_play, _IN.chunk,
                                      _OPT.batch_size)
 
@@ -147,11 +153,13 @@ class TrainPath:
 
 
 def _twins(kind: str, hp: dict, n: int = 2) -> list[torch.nn.Module]:
-    """``n`` models of ``kind`` with the same initial weights, one per path."""
+    """``n`` models of ``kind`` with the same initial weights, one per path: the first (the
+    'before' path) with the dropout the trainers had then, the others with the trainers'."""
     out = []
-    for _ in range(n):
+    for i in range(n):
         torch.manual_seed(0)
-        out.append(build_model(kind, hp))
+        dropout = BEFORE_DROPOUT if i == 0 else NETWORK_DEFAULTS[kind]["dropout"]
+        out.append(build_model(kind, {**hp, "dropout": dropout}))
     return out
 
 
@@ -218,7 +226,7 @@ def _lstm_paths(ft, hp: dict) -> list[TrainPath]:
         return valid, valid, y.numel()  # FLOPs scale with padded frames
 
     lhp = {k: v for k, v in hp.items() if k not in ("dim", "depth", "heads")}
-    m0, m1 = _twins("lstm", {**lhp, "hidden": 128})
+    m0, m1 = _twins("lstm", {**lhp, **NETWORK_DEFAULTS["lstm"]})
     return [TrainPath("lstm", "before", m0, m0, before.lstm_batches(ft, 16), step, count),
             TrainPath("lstm", "now", m1, m1, lstm_batches(ft, 16), step, count)]
 
@@ -250,7 +258,7 @@ def main() -> int:
     ef = WeekFrames(store).explain(args.weeks)
     print(f"frames of weeks {args.weeks}: {len(ef):,} in {time.perf_counter() - t0:.1f} s",
           flush=True)
-    hp = {"n_features": len(FEATURES), "dim": 64, "depth": 2, "heads": 4, "dropout": 0.1,
+    hp = {"n_features": len(FEATURES), **NETWORK_DEFAULTS["transformer"],
           **input_hparams(ef.ft.x[::7], "full")}
     rows = []
     # one path per precision as this CPU resolves it (auto is float32 without bf16 units)

@@ -142,6 +142,8 @@ def trained(sim_store, tmp_path_factory):
 
 
 def test_train_family_reports_and_checkpoint(trained):
+    from coverage.training.options import NETWORK_DEFAULTS
+
     m = trained["metrics"]["test"]
     snap = m["at_offsets"]["snap"]
     assert 0.0 <= snap["top1"]["accuracy"] <= snap["top2"]["accuracy"] <= 1.0
@@ -154,6 +156,10 @@ def test_train_family_reports_and_checkpoint(trained):
     assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
     # frames_per_play=2 caps the default chunks (2) of its epochs' moments
     assert trained["metrics"]["training"]["sampling"] == {"frames_per_play": 2, "chunk": 2}
+    # the trainers' network where the options say nothing (no dropout), the options' over it
+    assert {k: cfg["hparams"][k] for k in NETWORK_DEFAULTS["family"]} == {
+        **NETWORK_DEFAULTS["family"], "dim": 16, "depth": 1, "heads": 2}
+    assert cfg["hparams"]["dropout"] == 0.0
     assert (Path(trained["dir"]) / "model.safetensors").exists()
 
 

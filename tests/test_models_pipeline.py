@@ -13,7 +13,7 @@ from coverage.store import Store
 @pytest.mark.parametrize("kind", ["transformer", "lstm"])
 def test_train_predict_evaluate(toy_store, tmp_path, kind):
     from coverage.pipelines import evaluate, predict_week, train
-    from coverage.training.options import TrainOptions
+    from coverage.training.options import NETWORK_DEFAULTS, TrainOptions
 
     hp = {"dim": 16, "depth": 1, "heads": 2} if kind == "transformer" else {"hidden": 16}
     out = train(TrainOptions.of(model=kind, data=str(toy_store), out_root=tmp_path, epochs=2,
@@ -22,6 +22,10 @@ def test_train_predict_evaluate(toy_store, tmp_path, kind):
     cfg = out["config"]
     assert cfg["split"] == {"train": [1], "val": [2], "test": [3]}
     assert len(cfg["fingerprint"]) == 64 and cfg["temperature"] > 0
+    # the trainers' network where the options say nothing (no dropout), the options' over it
+    assert {k: cfg["hparams"][k] for k in NETWORK_DEFAULTS[kind]} == {**NETWORK_DEFAULTS[kind],
+                                                                      **hp}
+    assert cfg["hparams"]["dropout"] == 0.0
     assert out["metrics"]["test"]["at_snap"]["n"] == 40
     d = tmp_path / kind
     assert {p.name for p in d.iterdir()} == {"model.safetensors", "config.json", "metrics.json"}

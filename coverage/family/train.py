@@ -37,6 +37,7 @@ from coverage.store import Store
 from coverage.training.data import resolve_split
 from coverage.training.loop import fit, pick_device, seed_everything
 from coverage.training.options import (
+    NETWORK_DEFAULTS,
     EpochCallback,
     ExperimentHooks,
     ModelInputs,
@@ -170,7 +171,7 @@ def _epoch_callback(opts: TrainOptions) -> EpochCallback | None:
 
 # ------------------------------------------------------------------ training
 def _hparams(opts: TrainOptions, tr: ExplainFrames) -> dict[str, Any]:
-    return {"n_features": len(FEATURES), "dim": 64, "depth": 2, "heads": 4, "dropout": 0.1,
+    return {"n_features": len(FEATURES), **NETWORK_DEFAULTS[ARCHITECTURE],
             "n_families": len(FAMILIES), "n_assignments": len(ASSIGNMENTS),
             "man_families": list(MAN_FAMILY_INDEX), **opts.inputs.hparams,
             **input_hparams(tr.ft.x[::7], opts.inputs.feature_set)}

@@ -23,6 +23,15 @@ DEFAULT_BUDGET_MINUTES = 8.0
 # Optimisation.precision's values, for option parsers that must not import torch; each but
 # "auto" names a coverage.models.train_encoder.PRECISIONS entry
 PRECISION_NAMES = ("auto", "float32", "mixed", "bfloat16")
+# The network a run trains when ModelInputs.hparams says nothing else, by architecture.
+# No dropout: these models see each play a few moments an epoch and stop (by patience or
+# a time budget) long before they fit the training weeks, so dropout's noise only slowed
+# their learning, and a step without it draws no masks.
+NETWORK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "transformer": {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.0},
+    "family": {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.0},
+    "lstm": {"hidden": 128, "layers": 1, "dropout": 0.0},
+}
 
 
 @dataclass

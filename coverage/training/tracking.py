@@ -33,7 +33,7 @@ from coverage.training.loop import (
     resolve_pos_weight,
     seed_everything,
 )
-from coverage.training.options import TrainOptions
+from coverage.training.options import NETWORK_DEFAULTS, TrainOptions
 from coverage.training.sampling import lstm_batches, window_batches, window_sampling
 from coverage.training.windows import WindowedTransformer, train_dropout
 from coverage.vocab import man_zone_name
@@ -47,13 +47,11 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
     k, stride = opts.inputs.history, opts.inputs.stride
     lab = np.flatnonzero(~np.isnan(va.y))
     if opts.run.model == "lstm":  # whole plays a batch
-        defaults = {"hidden": 128, "layers": 1, "dropout": 0.1}
         batches = lstm_batches(tr, max(1, opts.optim.batch_size // 16))
 
         def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
             return lstm_logits(m, va, 256, device)[lab], va.y[lab]
     else:
-        defaults = {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.1}
         per_play = opts.inputs.frames_per_play
         batches = window_batches(tr, k, stride, per_play,
                                  window_sampling(per_play, opts.inputs.chunk)["chunk"],
@@ -67,7 +65,8 @@ def _fit(opts: TrainOptions, tr: FrameTensors, va: FrameTensors, pw: float,
         def val_logits(m: nn.Module) -> tuple[np.ndarray, np.ndarray]:
             return (transformer_logits(m, va, k, stride, 4096, device, grid,
                                        dtype=INFERENCE_DTYPE), va.y[grid])
-    hparams = {"n_features": len(FEATURES), **defaults, **opts.inputs.hparams, **norm}
+    hparams = {"n_features": len(FEATURES), **NETWORK_DEFAULTS[opts.run.model],
+               **opts.inputs.hparams, **norm}
     model = build_model(opts.run.model, hparams)
     o = opts.optim
     windowed = (None if opts.run.model == "lstm"
