@@ -27,9 +27,10 @@ PRECISION_NAMES = ("auto", "float32", "mixed", "bfloat16")
 # No dropout: these models see each play a few moments an epoch and stop (by patience or
 # a time budget) long before they fit the training weeks, so dropout's noise only slowed
 # their learning, and a step without it draws no masks.
+_SET_ENCODER = {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.0}
 NETWORK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "transformer": {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.0},
-    "family": {"dim": 64, "depth": 2, "heads": 4, "dropout": 0.0},
+    "transformer": _SET_ENCODER,
+    "family": _SET_ENCODER,  # the transformer's design, with more heads on the same encoder
     "lstm": {"hidden": 128, "layers": 1, "dropout": 0.0},
 }
 
